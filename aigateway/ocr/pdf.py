@@ -1,0 +1,137 @@
+"""PDF and image primitives shared by providers: open, count pages, render, guard sizes.
+
+Everything here is synchronous and CPU-bound: call it from a worker (the local pool, or
+``anyio.to_thread``), never on the event loop. Failures become gateway errors: an unreadable or
+password-protected document is a 422, a page or pixel count over the configured caps a 413.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from PIL import Image
+
+from ..errors import BadRequestError, PayloadTooLargeError, UnprocessableDocumentError
+
+__all__ = (
+    "check_image_size",
+    "count_pages",
+    "open_image",
+    "open_pdf",
+    "page_scale",
+    "render_page",
+    "select_pages",
+)
+
+# Pillow's own bomb guard would raise a warning-turned-error at ~89 MP; we check our configured
+# cap against the header ourselves before any pixel is decoded.
+Image.MAX_IMAGE_PIXELS = None
+
+
+def open_pdf(source: bytes | str, password: str | None = None) -> Any:
+    """Open a PDF from bytes or a path; 422 when it is corrupt or the password is wrong."""
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(source, password=password)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg:
+            if password:
+                raise UnprocessableDocumentError(
+                    "the PDF could not be opened: pdf_password is wrong", param="pdf_password"
+                ) from None
+            raise UnprocessableDocumentError(
+                "the PDF is encrypted: send its password in pdf_password", param="pdf_password"
+            ) from None
+        raise UnprocessableDocumentError(
+            f"the document is not a readable PDF ({exc})", param="document"
+        ) from None
+
+
+def count_pages(source: bytes | str, password: str | None = None) -> int:
+    """Number of pages of a PDF (422 when unreadable)."""
+    pdf = open_pdf(source, password)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def select_pages(
+    total: int, pages: Sequence[int] | None, max_pages: int, *, param: str = "pages"
+) -> list[int]:
+    """The 0-based page indexes to process; 400 for an index past the end, 413 over the cap."""
+    if pages is None:
+        if total > max_pages:
+            raise PayloadTooLargeError(
+                f"the document has {total} pages; the limit is {max_pages} pages per request "
+                "(select some with `pages`)",
+                param="document",
+            )
+        return list(range(total))
+    bad = [p for p in pages if p >= total]
+    if bad:
+        raise BadRequestError(
+            f"pages: index {bad[0]} is out of range; the document has {total} page(s) "
+            f"(indexes 0-{total - 1})",
+            param=param,
+        )
+    if len(pages) > max_pages:
+        raise PayloadTooLargeError(
+            f"{len(pages)} pages requested; the limit is {max_pages} pages per request",
+            param=param,
+        )
+    return list(pages)
+
+
+def check_image_size(width: int, height: int, max_pixels: int) -> None:
+    """413 when an image's header announces more pixels than allowed (before decoding it)."""
+    if width * height > max_pixels:
+        raise PayloadTooLargeError(
+            f"the image is {width}x{height} = {width * height} pixels; the limit is "
+            f"{max_pixels} pixels per page",
+            param="document",
+        )
+
+
+def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
+    """Open an image lazily, refusing oversized headers; 422 when it is not a readable image."""
+    try:
+        img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UnprocessableDocumentError(
+            f"the document is not a readable image ({exc})", param="document"
+        ) from None
+    check_image_size(img.width, img.height, max_pixels)
+    return img
+
+
+def page_scale(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> float:
+    """Render scale for a page of ``width_pt`` x ``height_pt`` points at ``dpi``, capped so the
+    bitmap stays within ``max_pixels``."""
+    scale = dpi / 72.0
+    pixels = width_pt * scale * height_pt * scale
+    if pixels > max_pixels:
+        scale *= (max_pixels / pixels) ** 0.5
+    return scale
+
+
+def render_page(pdf: Any, index: int, dpi: int, max_pixels: int) -> tuple[Image.Image, int]:
+    """Render page ``index`` to a grayscale PIL image; returns it with the DPI actually used."""
+    page = pdf[index]
+    try:
+        w, h = page.get_size()
+        scale = page_scale(w, h, dpi, max_pixels)
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+        try:
+            img = bitmap.to_pil()
+            # to_pil shares the bitmap's buffer: copy before the bitmap is freed.
+            img = img.copy()
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
+    return img, round(scale * 72)

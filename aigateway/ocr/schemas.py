@@ -1,0 +1,149 @@
+"""OCR wire types (the Mistral-compatible response) and the normalized request the service uses.
+
+The response Structs are what the ``mistralai`` SDK parses: ``pages[].index/markdown/images``,
+``dimensions`` (key always present, may be null), integer image boxes, top-level ``model`` and
+``usage_info.pages_processed``; ``document_annotation`` is a JSON *string*. Optional page fields a
+provider returns (tables, header, footer, hyperlinks, …) are carried as ``UNSET`` when absent so
+they are omitted rather than sent as null (msgspec never encodes ``UNSET``); the keys the SDK
+requires (``dimensions``, the four image box corners) are always encoded, null or not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from ..blob import Blob
+
+__all__ = (
+    "Dimensions",
+    "Document",
+    "DocumentSource",
+    "OcrImage",
+    "OcrOptions",
+    "OcrPage",
+    "OcrRequest",
+    "OcrResponse",
+    "OcrResult",
+    "UsageInfo",
+)
+
+
+class Dimensions(msgspec.Struct):
+    dpi: int
+    height: int
+    width: int
+
+
+class OcrImage(msgspec.Struct):
+    id: str
+    top_left_x: int | None = None
+    top_left_y: int | None = None
+    bottom_right_x: int | None = None
+    bottom_right_y: int | None = None
+    image_base64: str | None | UnsetType = UNSET
+    image_annotation: str | None | UnsetType = UNSET
+
+
+class OcrPage(msgspec.Struct):
+    index: int
+    markdown: str
+    images: list[OcrImage] = []
+    dimensions: Dimensions | None = None
+    tables: list[Any] | None | UnsetType = UNSET
+    hyperlinks: list[Any] | None | UnsetType = UNSET
+    header: str | None | UnsetType = UNSET
+    footer: str | None | UnsetType = UNSET
+    confidence_scores: Any | UnsetType = UNSET
+    blocks: list[Any] | None | UnsetType = UNSET
+
+
+class UsageInfo(msgspec.Struct):
+    pages_processed: int
+    doc_size_bytes: int | None = None
+
+
+class OcrResponse(msgspec.Struct):
+    model: str
+    text: str
+    pages: list[OcrPage]
+    usage_info: UsageInfo
+    document_annotation: str | None = None
+
+
+# --- what providers return -------------------------------------------------------------------
+
+
+@dataclass
+class OcrResult:
+    """A provider's answer before the service adds ``text`` and the entity name."""
+
+    model: str
+    pages: list[OcrPage]
+    doc_size_bytes: int | None = None
+    pages_processed: int | None = None
+    """Defaults to ``len(pages)``."""
+    document_annotation: str | None = None
+
+
+# --- the normalized request ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentSource:
+    """Where the document is: inline bytes (``blob``) or a URL to fetch or pass through."""
+
+    blob: Blob | None = None
+    url: str | None = None
+    declared_type: str | None = None
+    """Media type from a data URI or the multipart part (not the ``content_type`` field)."""
+    filename: str | None = None
+    field: str = "document"
+    """The request field the document came from (for error messages)."""
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """Options every provider may honour; ``None`` means "not asked for"."""
+
+    pages: tuple[int, ...] | None = None
+    pdf_password: str | None = None
+    include_image_base64: bool | None = None
+    image_limit: int | None = None
+    image_min_size: int | None = None
+    table_format: str | None = None
+    extract_header: bool | None = None
+    extract_footer: bool | None = None
+    document_annotation_format: dict[str, Any] | None = None
+    bbox_annotation_format: dict[str, Any] | None = None
+    document_annotation_prompt: str | None = None
+    force_ocr: bool | None = None
+
+
+@dataclass(frozen=True)
+class OcrRequest:
+    """A parsed OCR request, independent of the transport it came in on."""
+
+    source: DocumentSource
+    content_type: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    id: str | None = None
+    options: OcrOptions = field(default_factory=OcrOptions)
+
+
+@dataclass
+class Document:
+    """A document ready for a provider: bytes plus its resolved media type."""
+
+    blob: Blob
+    media_type: str
+    filename: str | None = None
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        return self.blob.size
