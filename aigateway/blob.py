@@ -7,6 +7,7 @@ streamed uploads) or ``open()`` (a binary file object) as they need.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -58,7 +59,7 @@ class Blob:
         """A fresh binary file object positioned at the start."""
         if self._data is not None:
             return io.BytesIO(self._data)
-        return open(self._path, "rb")  # type: ignore[arg-type]  # noqa: SIM115
+        return open(self._path, "rb")  # type: ignore[arg-type]
 
     def path(self) -> str:
         """A file path holding the bytes (spools in-memory bytes to a temporary file once)."""
@@ -73,10 +74,8 @@ class Blob:
     def close(self) -> None:
         """Delete the temporary file, if this blob owns one."""
         if self._owned and self._path is not None:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._path)
-            except FileNotFoundError:
-                pass
             self._owned = False
 
     def __del__(self) -> None:
@@ -124,8 +123,6 @@ class SpoolingWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._name)
-            except FileNotFoundError:
-                pass
         self._buf = bytearray()

@@ -1,0 +1,530 @@
+"""Pure normalization of OCR requests: JSON bodies and multipart fields to :class:`OcrRequest`.
+
+No I/O happens here (the property tests hammer this module). Every rejected value raises
+:class:`~aigateway.errors.BadRequestError` (or 413 for an oversized inline document) naming the
+field, so arbitrary JSON can never become a 5xx.
+
+Document location order (first match wins): base64 fields (``document_base64``,
+``image_base64``, top level or inside ``document``); the Mistral-style ``document`` object
+(``document_url`` / ``image_url`` / ``file``) or a top-level ``image_url`` object; flat
+``document_url`` / ``image_url`` strings. A ``data:`` URI works wherever a URL does.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..blob import Blob
+from ..errors import BadRequestError, PayloadTooLargeError
+from .schemas import DocumentSource, OcrOptions, OcrRequest
+
+__all__ = (
+    "FILE_FIELDS",
+    "decode_base64",
+    "normalize_form",
+    "normalize_json",
+    "normalize_media_type",
+    "parse_data_uri",
+    "parse_pages",
+    "resolve_media_type",
+    "sniff_media_type",
+)
+
+FILE_FIELDS = ("image", "file", "document")
+"""Multipart fields that may carry the uploaded document, in order of preference."""
+
+MAX_PAGE_SELECTION = 100_000
+"""A ``pages`` selection may name at most this many pages (before the document's own caps)."""
+
+_WS = b" \t\r\n\f\v"
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_B64_OK = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+_ALIASES = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/x-png": "image/png",
+    "image/tif": "image/tiff",
+    "image/x-tiff": "image/tiff",
+    "image/x-bmp": "image/bmp",
+    "image/x-ms-bmp": "image/bmp",
+    "application/x-pdf": "application/pdf",
+    "application/acrobat": "application/pdf",
+}
+_GENERIC = frozenset(
+    {
+        "",
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/binary",
+        "application/x-download",
+        "application/force-download",
+        "application/unknown",
+        "text/plain",
+    }
+)
+
+
+# --- media types -----------------------------------------------------------------------------
+
+
+def normalize_media_type(value: str) -> str:
+    """Lower-case, drop parameters and map common aliases (``image/jpg`` -> ``image/jpeg``)."""
+    base = value.split(";", 1)[0].strip().lower()
+    return _ALIASES.get(base, base)
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    """The media type announced by a document's magic number, if it is one we know."""
+    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if head.startswith(b"BM") and len(head) >= 26:
+        return "image/bmp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
+        return "image/avif"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"heif"):
+        return "image/heic"
+    return None
+
+
+def resolve_media_type(content_type: str | None, declared: str | None, head: bytes) -> str:
+    """The document's media type.
+
+    An explicit ``content_type`` field wins. A type *declared* by a data URI, an upload or a
+    download comes next, unless it is generic (``application/octet-stream`` …) or contradicts
+    a magic number we recognise: browsers and SDKs label by file extension, the bytes do not
+    lie. Last comes the magic number itself.
+    """
+    if content_type:
+        return normalize_media_type(content_type)
+    sniffed = sniff_media_type(head)
+    if declared:
+        d = normalize_media_type(declared)
+        if d not in _GENERIC and (sniffed is None or d == sniffed):
+            return d
+    return sniffed or (normalize_media_type(declared) if declared else "application/octet-stream")
+
+
+# --- base64 and data URIs --------------------------------------------------------------------
+
+
+def decode_base64(value: str | bytes, field: str, *, max_bytes: int | None = None) -> bytes:
+    """Decode base64 leniently: whitespace, the URL-safe alphabet and missing padding are fine.
+
+    Raises:
+        BadRequestError: the value is not base64 (``param`` = ``field``).
+        PayloadTooLargeError: the decoded size would exceed ``max_bytes``.
+    """
+    raw = value.encode("ascii", "replace") if isinstance(value, str) else value
+    raw = raw.translate(_URLSAFE, _WS)
+    stripped = raw.rstrip(b"=")
+    if len(raw) - len(stripped) > 2 or not _B64_OK.match(stripped):
+        raise BadRequestError(f"{field} is not valid base64", param=field)
+    rem = len(stripped) % 4
+    if rem == 1:
+        raise BadRequestError(f"{field} is not valid base64 (truncated)", param=field)
+    decoded_len = len(stripped) * 3 // 4
+    if max_bytes is not None and decoded_len > max_bytes:
+        raise PayloadTooLargeError(
+            f"{field}: the document is {decoded_len} bytes; the limit is {max_bytes} bytes",
+            param=field,
+        )
+    padded = stripped + b"=" * ((4 - rem) % 4)
+    try:
+        return binascii.a2b_base64(padded, strict_mode=True)
+    except binascii.Error:
+        raise BadRequestError(f"{field} is not valid base64", param=field) from None
+
+
+def parse_data_uri(
+    uri: str, field: str, *, max_bytes: int | None = None
+) -> tuple[bytes, str | None]:
+    """Decode ``data:[<type>][;params][;base64],<data>`` into bytes and its media type."""
+    head, sep, payload = uri.partition(",")
+    if not sep:
+        raise BadRequestError(f"{field} is a data URI without a ',' separator", param=field)
+    meta = [p.strip() for p in head[5:].split(";")]
+    is_b64 = any(p.lower() == "base64" for p in meta[1:])
+    media = normalize_media_type(meta[0]) if meta and meta[0] else None
+    if media is not None and not _MEDIA_TYPE.match(media):
+        raise BadRequestError(f"{field}: {meta[0]!r} is not a media type", param=field)
+    if is_b64:
+        return decode_base64(payload, field, max_bytes=max_bytes), media
+    from urllib.parse import unquote_to_bytes
+
+    data = unquote_to_bytes(payload)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise PayloadTooLargeError(
+            f"{field}: the document is {len(data)} bytes; the limit is {max_bytes} bytes",
+            param=field,
+        )
+    return data, media
+
+
+def _inline(data: bytes, declared: str | None, field: str, filename: str | None = None) -> Any:
+    if not data:
+        raise BadRequestError(f"{field}: the document is empty", param=field)
+    return DocumentSource(
+        blob=Blob.from_bytes(data), declared_type=declared, field=field, filename=filename
+    )
+
+
+def _from_url(value: Any, field: str, max_bytes: int | None) -> DocumentSource:
+    if isinstance(value, Mapping):
+        if "url" not in value:
+            raise BadRequestError(f"{field} must be a string or an object with `url`", param=field)
+        return _from_url(value["url"], f"{field}.url", max_bytes)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequestError(f"{field} must be a non-empty URL string", param=field)
+    url = value.strip()
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "data":
+        data, media = parse_data_uri(url, field, max_bytes=max_bytes)
+        return _inline(data, media, field)
+    if scheme in ("http", "https"):
+        return DocumentSource(url=url, field=field)
+    raise BadRequestError(
+        f"{field} must be an http(s) URL or a data: URI (got scheme {scheme or 'none'!r})",
+        param=field,
+    )
+
+
+def _from_base64(value: Any, field: str, max_bytes: int | None) -> DocumentSource:
+    if not isinstance(value, str) or not value:
+        raise BadRequestError(f"{field} must be a non-empty base64 string", param=field)
+    if value[:5].lower() == "data:":
+        data, media = parse_data_uri(value, field, max_bytes=max_bytes)
+        return _inline(data, media, field)
+    return _inline(decode_base64(value, field, max_bytes=max_bytes), None, field)
+
+
+# --- locating the document -------------------------------------------------------------------
+
+_DOC_TYPES = {"document_url": "document_url", "image_url": "image_url"}
+
+
+def _locate(body: Mapping[str, Any], max_bytes: int | None) -> DocumentSource:
+    doc = body.get("document")
+    if doc is not None and not isinstance(doc, (Mapping, str)):
+        raise BadRequestError("document must be an object (or a URL string)", param="document")
+    # 1. base64 fields, top level first, then inside `document`.
+    for key in ("document_base64", "image_base64"):
+        if body.get(key) is not None:
+            return _from_base64(body[key], key, max_bytes)
+    if isinstance(doc, Mapping):
+        for key in ("document_base64", "image_base64"):
+            if doc.get(key) is not None:
+                return _from_base64(doc[key], f"document.{key}", max_bytes)
+    # 2. the Mistral-style object.
+    if isinstance(doc, str):
+        return _from_url(doc, "document", max_bytes)
+    if isinstance(doc, Mapping):
+        kind = doc.get("type")
+        if kind is not None and not isinstance(kind, str):
+            raise BadRequestError("document.type must be a string", param="document.type")
+        if kind == "file" or (kind is None and "file_id" in doc):
+            raise BadRequestError(
+                "document.file_id: this gateway has no files store; send the document inline "
+                "(a data: URI in document_url, or document_base64) or as a multipart upload",
+                param="document.file_id",
+            )
+        if kind is not None and kind not in _DOC_TYPES:
+            raise BadRequestError(
+                f"document.type must be 'document_url', 'image_url' or 'file', not {kind!r}",
+                param="document.type",
+            )
+        keys = [kind] if kind else ["document_url", "image_url"]
+        for key in keys:
+            if doc.get(key) is not None:
+                src = _from_url(doc[key], f"document.{key}", max_bytes)
+                name = doc.get("document_name")
+                if isinstance(name, str) and src.blob is not None:
+                    return DocumentSource(
+                        blob=src.blob,
+                        declared_type=src.declared_type,
+                        field=src.field,
+                        filename=name,
+                    )
+                return src
+        raise BadRequestError(
+            f"document.{kind or 'document_url'} is required"
+            + (f" for document.type {kind!r}" if kind else ""),
+            param=f"document.{kind or 'document_url'}",
+        )
+    if isinstance(body.get("image_url"), Mapping):
+        return _from_url(body["image_url"], "image_url", max_bytes)
+    # 3. flat URL fields.
+    for key in ("document_url", "image_url"):
+        if body.get(key) is not None:
+            return _from_url(body[key], key, max_bytes)
+    raise BadRequestError(
+        "no document in the request: send `document` ({type: document_url|image_url, ...}), "
+        "`document_url`, `image_url`, `document_base64` or `image_base64`, or upload a file "
+        "as multipart field `image`",
+        param="document",
+        code="missing_required_parameter",
+    )
+
+
+# --- option fields ---------------------------------------------------------------------------
+
+
+def parse_pages(value: Any, field: str = "pages") -> tuple[int, ...] | None:
+    """0-based page indexes from a list of ints, one int, or a string like ``"0-2,5"``."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise BadRequestError(f"{field} must be a list of 0-based page numbers", param=field)
+    if isinstance(value, int):
+        items: list[int] = [value]
+    elif isinstance(value, list):
+        items = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise BadRequestError(
+                    f"{field} must be a list of 0-based page numbers (integers), got {v!r}",
+                    param=field,
+                )
+            items.append(v)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return parse_pages(json.loads(text), field)
+            except json.JSONDecodeError:
+                raise BadRequestError(
+                    f"{field}: {value!r} is not a JSON list", param=field
+                ) from None
+        items = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            lo, dash, hi = part.partition("-")
+            try:
+                a = int(lo)
+                b = int(hi) if dash else a
+            except ValueError:
+                raise BadRequestError(
+                    f"{field}: {part!r} is not a page number or range like '0-2'", param=field
+                ) from None
+            if b < a:
+                raise BadRequestError(f"{field}: range {part!r} ends before it starts", param=field)
+            if b - a >= MAX_PAGE_SELECTION:
+                raise BadRequestError(f"{field}: range {part!r} is too long", param=field)
+            items.extend(range(a, b + 1))
+            if len(items) > MAX_PAGE_SELECTION:
+                break
+        if not items and text:
+            raise BadRequestError(f"{field}: {value!r} names no page", param=field)
+    else:
+        raise BadRequestError(f"{field} must be a list of 0-based page numbers", param=field)
+    if any(i < 0 for i in items):
+        raise BadRequestError(
+            f"{field}: page numbers are 0-based and cannot be negative", param=field
+        )
+    if len(items) > MAX_PAGE_SELECTION:
+        raise BadRequestError(f"{field}: at most {MAX_PAGE_SELECTION} pages", param=field)
+    if not items:
+        raise BadRequestError(f"{field} must name at least one page", param=field)
+    return tuple(sorted(set(items)))
+
+
+def _opt_str(body: Mapping[str, Any], key: str) -> str | None:
+    v = body.get(key)
+    if v is None or isinstance(v, str):
+        return v
+    raise BadRequestError(f"{key} must be a string", param=key)
+
+
+def _opt_bool(body: Mapping[str, Any], key: str) -> bool | None:
+    v = body.get(key)
+    if v is None or isinstance(v, bool):
+        return v
+    raise BadRequestError(f"{key} must be true or false", param=key)
+
+
+def _opt_count(body: Mapping[str, Any], key: str) -> int | None:
+    v = body.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise BadRequestError(f"{key} must be a non-negative integer", param=key)
+    return v
+
+
+def _opt_format(body: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    v = body.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, Mapping):
+        raise BadRequestError(f"{key} must be an object like {{type: json_schema, ...}}", param=key)
+    if v.get("type") != "json_schema":
+        raise BadRequestError(f"{key}.type must be 'json_schema'", param=f"{key}.type")
+    schema = v.get("json_schema")
+    if not isinstance(schema, Mapping) or not isinstance(schema.get("schema"), Mapping):
+        raise BadRequestError(
+            f"{key}.json_schema must be an object with `name` and `schema`",
+            param=f"{key}.json_schema",
+        )
+    return dict(v)
+
+
+def _options(body: Mapping[str, Any]) -> OcrOptions:
+    table_format = _opt_str(body, "table_format")
+    if table_format is not None and table_format not in ("markdown", "html"):
+        raise BadRequestError("table_format must be 'markdown' or 'html'", param="table_format")
+    return OcrOptions(
+        pages=parse_pages(body.get("pages")),
+        pdf_password=_opt_str(body, "pdf_password"),
+        include_image_base64=_opt_bool(body, "include_image_base64"),
+        image_limit=_opt_count(body, "image_limit"),
+        image_min_size=_opt_count(body, "image_min_size"),
+        table_format=table_format,
+        extract_header=_opt_bool(body, "extract_header"),
+        extract_footer=_opt_bool(body, "extract_footer"),
+        document_annotation_format=_opt_format(body, "document_annotation_format"),
+        bbox_annotation_format=_opt_format(body, "bbox_annotation_format"),
+        document_annotation_prompt=_opt_str(body, "document_annotation_prompt"),
+        force_ocr=_opt_bool(body, "force_ocr"),
+    )
+
+
+def _request(body: Mapping[str, Any], locate: Callable[[], DocumentSource]) -> OcrRequest:
+    # Options are validated before `locate` decodes a possibly large document.
+    content_type = _opt_str(body, "content_type")
+    if content_type is not None:
+        content_type = normalize_media_type(content_type)
+        if not _MEDIA_TYPE.match(content_type):
+            raise BadRequestError(
+                f"content_type {body['content_type']!r} is not a media type like application/pdf",
+                param="content_type",
+            )
+    model = _opt_str(body, "model") or None
+    provider = _opt_str(body, "provider") or None
+    request_id = _opt_str(body, "id")
+    options = _options(body)
+    return OcrRequest(
+        source=locate(),
+        content_type=content_type,
+        model=model,
+        provider=provider,
+        id=request_id,
+        options=options,
+    )
+
+
+def normalize_json(body: Any, *, max_bytes: int | None = None) -> OcrRequest:
+    """Normalize a decoded JSON body. ``max_bytes`` caps inline (decoded) documents."""
+    if not isinstance(body, Mapping):
+        raise BadRequestError(
+            "the request body must be a JSON object", param=None, code="invalid_json"
+        )
+    return _request(body, lambda: _locate(body, max_bytes))
+
+
+# --- multipart -------------------------------------------------------------------------------
+
+_BOOL_WORDS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "on": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "off": False,
+}
+
+
+def _form_bool(v: str, key: str) -> bool | None:
+    if v.strip() == "" or v.strip().lower() == "null":
+        return None
+    try:
+        return _BOOL_WORDS[v.strip().lower()]
+    except KeyError:
+        raise BadRequestError(f"{key} must be true or false, not {v!r}", param=key) from None
+
+
+def _form_int(v: str, key: str) -> int | None:
+    if v.strip() == "" or v.strip().lower() == "null":
+        return None
+    try:
+        return int(v.strip())
+    except ValueError:
+        raise BadRequestError(f"{key} must be an integer, not {v!r}", param=key) from None
+
+
+def _form_json(v: str, key: str) -> Any:
+    if v.strip() == "" or v.strip().lower() == "null":
+        return None
+    try:
+        return json.loads(v)
+    except json.JSONDecodeError:
+        raise BadRequestError(f"{key} must be a JSON value", param=key) from None
+
+
+def _form_document(v: str, key: str) -> Any:
+    # `document` may arrive as a JSON object text (the Mistral object) or as a plain URL.
+    return _form_json(v, key) if v.lstrip().startswith("{") else v
+
+
+_FORM_COERCE: dict[str, Callable[[str, str], Any]] = {
+    "include_image_base64": _form_bool,
+    "extract_header": _form_bool,
+    "extract_footer": _form_bool,
+    "force_ocr": _form_bool,
+    "image_limit": _form_int,
+    "image_min_size": _form_int,
+    "document_annotation_format": _form_json,
+    "bbox_annotation_format": _form_json,
+    "document": _form_document,
+    "image_url": _form_document,
+}
+
+
+def form_to_json(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Turn multipart text fields into the JSON body they stand for."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        coerce = _FORM_COERCE.get(key)
+        if coerce is not None:
+            out[key] = coerce(value, key)
+        elif key == "pages":
+            out[key] = value if value.strip() else None
+        else:
+            out[key] = value if value != "" else None
+    return out
+
+
+def normalize_form(
+    fields: Mapping[str, str],
+    upload: tuple[str, Blob, str | None, str | None] | None,
+    *,
+    max_bytes: int | None = None,
+) -> OcrRequest:
+    """Normalize multipart fields plus an optional upload ``(field, blob, type, filename)``.
+
+    The uploaded file wins over any document field; the other fields are read like their JSON
+    twins (``pages=0,1,2`` or ``pages=[0,1,2]``, ``include_image_base64=true``).
+    """
+    body = form_to_json(fields)
+    if upload is None:
+        return normalize_json(body, max_bytes=max_bytes)
+    field, blob, declared, filename = upload
+    if blob.size == 0:
+        raise BadRequestError(f"{field}: the uploaded file is empty", param=field)
+    source = DocumentSource(blob=blob, declared_type=declared, filename=filename, field=field)
+    return _request(body, lambda: source)
