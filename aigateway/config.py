@@ -155,6 +155,8 @@ class FetchConfig(_Base):
     """Host names exempt from the private-address check."""
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    total_timeout: float = 300.0
+    """Seconds one download may take in all (redirects included); stops slow-drip bodies."""
     max_redirects: int = 5
 
 
