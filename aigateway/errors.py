@@ -197,9 +197,7 @@ _encoder = msgspec.json.Encoder()
 
 def error_body(exc: GatewayError) -> bytes:
     """Encode ``exc`` as the OpenAI error envelope."""
-    return _encoder.encode(
-        _ErrorEnvelope(_ErrorDetail(exc.message, exc.type, exc.param, exc.code))
-    )
+    return _encoder.encode(_ErrorEnvelope(_ErrorDetail(exc.message, exc.type, exc.param, exc.code)))
 
 
 def error_payload(exc: GatewayError) -> dict[str, Any]:

@@ -40,7 +40,9 @@ def _load(spec: str, what: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ConfigError(f"{what}: provider module {module_name} cannot be imported: {exc}") from exc
+        raise ConfigError(
+            f"{what}: provider module {module_name} cannot be imported: {exc}"
+        ) from exc
     return getattr(module, attr)
 
 

@@ -499,6 +499,9 @@ def form_to_json(fields: Mapping[str, str]) -> dict[str, Any]:
     """Turn multipart text fields into the JSON body they stand for."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
+        if key in ("image", "file"):
+            # A document field sent as text holds a URL or a data: URI.
+            key = "document"
         coerce = _FORM_COERCE.get(key)
         if coerce is not None:
             out[key] = coerce(value, key)

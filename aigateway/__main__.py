@@ -1,0 +1,164 @@
+"""Command line: ``aigateway serve | check | ocr | hash-key``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+from .config import Settings, load_config
+from .errors import ConfigError, GatewayError
+
+__all__ = ("main",)
+
+
+def _load(path: str) -> Settings:
+    return load_config(Path(path))
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _load(args.config)
+    host = args.host or settings.server.host
+    port = args.port if args.port is not None else settings.server.port
+    workers = args.workers if args.workers is not None else settings.server.workers
+    if workers > 1:
+        # Each worker process imports the factory and reads the same file.
+        import os
+
+        os.environ["AIGATEWAY_CONFIG"] = str(Path(args.config).resolve())
+        uvicorn.run(
+            "aigateway._factory:app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
+        return 0
+    from .app import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .registry import Registry
+
+    settings = _load(args.config)
+    registry = Registry(settings)  # builds every provider: validates their options too
+    print(f"{settings.source}: OK")
+    for r in settings.routes:
+        refs = r.refs if r.plugin == "ocr" else r.ocr_model_refs
+        limit = r.max_size_upload or settings.limits.max_size_upload
+        print(
+            f"route {r.path} plugin={r.plugin} ocr={refs} chat={r.chat_model_refs} "
+            f"max_size_upload={limit}"
+        )
+    for m in settings.ocr_models:
+        print(
+            f"ocr entity {m.id}: provider={m.provider} model={m.model or '-'}"
+            + (f" fallbacks={m.fallbacks}" if m.fallbacks else "")
+        )
+    for c in settings.chat_models:
+        print(f"chat entity {c.id}: provider={c.provider} base_url={c.base_url} models={c.models}")
+    print(f"tenants: {len(settings.tenants)} (auth {'on' if settings.tenants else 'off'})")
+    del registry
+    return 0
+
+
+def _cmd_ocr(args: argparse.Namespace) -> int:
+    from .blob import Blob
+    from .gateway import Gateway
+    from .ocr.normalize import parse_pages
+    from .ocr.schemas import DocumentSource, OcrOptions, OcrRequest
+
+    settings = _load(args.config)
+    gw = Gateway(settings)
+    data = Path(args.file).read_bytes()
+    request = OcrRequest(
+        source=DocumentSource(blob=Blob.from_bytes(data), filename=Path(args.file).name),
+        content_type=args.content_type,
+        model=args.model,
+        provider=args.provider,
+        options=OcrOptions(
+            pages=parse_pages(args.pages),
+            pdf_password=args.password,
+            force_ocr=args.force_ocr or None,
+        ),
+    )
+    refs = [m.id for m in settings.ocr_models]
+    if gw.routes and gw.routes[0].ocr_refs:
+        refs = list(dict.fromkeys([*gw.routes[0].ocr_refs, *refs]))
+
+    async def run() -> str:
+        try:
+            outcome = await gw.ocr.process(
+                request, refs=refs, max_bytes=max(len(data), settings.limits.max_size_upload)
+            )
+        finally:
+            await gw.aclose()
+        return outcome.response.text
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def _cmd_hash_key(args: argparse.Namespace) -> int:
+    from .auth import hash_key
+
+    key = args.key if args.key is not None else getpass.getpass("API key: ")
+    print(hash_key(key))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``aigateway`` command."""
+    parser = argparse.ArgumentParser(prog="aigateway", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the gateway")
+    serve.add_argument("--config", default="config.toml")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    check = sub.add_parser("check", help="validate a config file")
+    check.add_argument("--config", default="config.toml")
+    ocr = sub.add_parser("ocr", help="OCR a file in-process and print markdown")
+    ocr.add_argument("file")
+    ocr.add_argument("--config", default="config.toml")
+    ocr.add_argument("--pages", help="0-based pages, e.g. 0-2,5")
+    ocr.add_argument("--password", help="PDF password")
+    ocr.add_argument("--model")
+    ocr.add_argument("--provider")
+    ocr.add_argument("--content-type")
+    ocr.add_argument("--force-ocr", action="store_true")
+    hk = sub.add_parser("hash-key", help="print the sha256: digest of an API key for config")
+    hk.add_argument("key", nargs="?")
+    args = parser.parse_args(argv)
+    commands = {
+        "serve": _cmd_serve,
+        "check": _cmd_check,
+        "ocr": _cmd_ocr,
+        "hash-key": _cmd_hash_key,
+    }
+    try:
+        return commands[args.command](args)
+    except ConfigError as exc:
+        print(f"aigateway: config error: {exc}", file=sys.stderr)
+        return 1
+    except GatewayError as exc:
+        print(f"aigateway: {exc.status_code}: {exc.message}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"aigateway: {exc.filename}: no such file", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""``GET /v1/models`` and ``GET /v1/models/{id}``: what the caller may use on this route.
+
+OCR entities are listed by id and marked ``"type": "ocr"``; chat entities contribute their
+model names, aliases and the ``{entity}/…`` prefix form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.handlers import HTTPRouteHandler
+
+from .auth import Tenant
+from .errors import NotFoundError
+from .gateway import Gateway, RouteContext
+from .observability import log_fields
+
+__all__ = ("list_models", "model_handlers")
+
+
+class ModelCard(msgspec.Struct):
+    id: str
+    object: str = "model"
+    created: int = 0
+    owned_by: str = "aigateway"
+    type: str = "chat"
+
+
+class ModelList(msgspec.Struct):
+    data: list[ModelCard]
+    object: str = "list"
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def list_models(gw: Gateway, route: RouteContext, tenant: Tenant) -> list[ModelCard]:
+    """The model cards ``tenant`` may use on ``route``: OCR entities, then chat models."""
+    cards: dict[str, ModelCard] = {}
+    for ref in tenant.narrow(list(route.ocr_refs)):
+        cards.setdefault(ref, ModelCard(id=ref, owned_by=ref, type="ocr"))
+    for ref in tenant.narrow(list(route.chat_refs)):
+        entity = gw.settings.chat_model(ref)
+        if entity is None:
+            continue
+        for name in [*entity.models, *entity.aliases]:
+            cards.setdefault(name, ModelCard(id=name, owned_by=ref))
+    return list(cards.values())
+
+
+def model_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
+    """The two models endpoints of an openai_compat route."""
+
+    async def models(request: Request[Any, Any, Any]) -> Response[bytes]:
+        tenant = gw.authenticate(request.headers)
+        log_fields(request).update(route=route.name, tenant=tenant.id)
+        body = ModelList(data=list_models(gw, route, tenant))
+        return Response(_encoder.encode(body), media_type="application/json")
+
+    async def model(request: Request[Any, Any, Any], model_id: str) -> Response[bytes]:
+        tenant = gw.authenticate(request.headers)
+        log_fields(request).update(route=route.name, tenant=tenant.id)
+        model_id = model_id.lstrip("/")
+        for card in list_models(gw, route, tenant):
+            if card.id == model_id:
+                return Response(_encoder.encode(card), media_type="application/json")
+        raise NotFoundError(
+            f"model {model_id!r} does not exist or is not available to this API key",
+            param="model",
+            code="model_not_found",
+        )
+
+    return [
+        get("/v1/models", name=f"models:{route.config.path}")(models),
+        get("/v1/models/{model_id:path}", name=f"model:{route.config.path}")(model),
+    ]

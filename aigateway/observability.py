@@ -1,0 +1,112 @@
+"""Request ids and the one-line-per-request access log.
+
+A raw ASGI middleware (cheaper than Litestar's logging middleware, and it never sees bodies):
+it assigns ``x-request-id`` (reusing a well-formed incoming one), adds it to every response,
+and after the response logs one structlog line with request id, tenant, route, entity, status,
+milliseconds, bytes in/out and pages. Handlers add fields through :func:`log_fields`. Keys and
+document contents are never logged: only the fields listed here are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import time
+from typing import Any
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import LoggingConfig
+
+__all__ = ("RequestIdMiddleware", "log_fields", "make_logger", "request_id")
+
+_REQUEST_ID_OK = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
+_STATE_KEY = "aigw_log"
+
+
+def make_logger(config: LoggingConfig) -> Any:
+    """A structlog logger of this app (no global structlog configuration is touched)."""
+    level = getattr(logging, config.level.upper())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if config.format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    return structlog.wrap_logger(
+        structlog.PrintLogger(sys.stderr),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+    )
+
+
+def log_fields(scope: Scope | Any) -> dict[str, Any]:
+    """The mutable dict of access-log fields of this request (handlers add to it)."""
+    state = scope["state"] if isinstance(scope, dict) else scope.scope["state"]
+    fields: dict[str, Any] = state.setdefault(_STATE_KEY, {})
+    return fields
+
+
+def request_id(scope: Scope | Any) -> str:
+    """This request's id."""
+    return str(log_fields(scope).get("request_id", ""))
+
+
+class RequestIdMiddleware:
+    """ASGI middleware: request id header plus one access-log line per HTTP request."""
+
+    def __init__(self, app: ASGIApp, logger: Any, config: LoggingConfig, trust: bool) -> None:
+        self.app = app
+        self.logger = logger
+        self.enabled = config.access_log
+        self.trust = trust
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = None
+        if self.trust:
+            for name, value in scope["headers"]:
+                if name == b"x-request-id" and _REQUEST_ID_OK.match(value):
+                    rid = value.decode()
+                    break
+        if rid is None:
+            rid = os.urandom(12).hex()
+        fields: dict[str, Any] = {"request_id": rid}
+        scope.setdefault("state", {})[_STATE_KEY] = fields  # type: ignore[typeddict-unknown-key]
+        start = time.perf_counter()
+        status = 0
+        sent = 0
+        rid_header = (b"x-request-id", rid.encode())
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                headers.append(rid_header)
+                message["headers"] = headers
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if self.enabled:
+                self.logger.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status or 500,
+                    ms=round((time.perf_counter() - start) * 1000, 2),
+                    bytes_out=sent,
+                    **fields,
+                )

@@ -1,0 +1,105 @@
+"""OCR transport: ``POST /v1/ocr`` and ``/ocr`` (openai_compat) or the ``ocr`` plugin's path.
+
+Transport only: authenticate, cap and read the body (JSON, multipart, urlencoded), normalize,
+hand over to :class:`~aigateway.ocr.service.OcrService`, encode the answer with status 200.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, post
+from litestar.handlers import HTTPRouteHandler
+
+from ..bodies import content_type_of, read_json, read_multipart, read_urlencoded
+from ..errors import UnsupportedMediaTypeError
+from ..gateway import Gateway, RouteContext
+from ..limits import BodyLimits, json_body_limit, multipart_body_limit
+from ..observability import log_fields
+from .normalize import FILE_FIELDS, normalize_form, normalize_json
+from .schemas import OcrRequest
+
+__all__ = ("ocr_handlers", "read_ocr_request")
+
+_encoder = msgspec.json.Encoder()
+
+
+async def read_ocr_request(
+    request: Request[Any, Any, Any], max_bytes: int, max_field_bytes: int
+) -> OcrRequest:
+    """Read and normalize the body of an OCR request under the ``max_bytes`` document cap."""
+    media, params = content_type_of(request.headers.get("content-type"))
+    declared = request.headers.get("content-length")
+    stream = request.stream()
+    if media == "multipart/form-data":
+        boundary = params.get("boundary")
+        if not boundary:
+            from ..errors import BadRequestError
+
+            raise BadRequestError("multipart/form-data without a boundary parameter")
+        limits = BodyLimits(
+            multipart_body_limit(max_bytes, max_field_bytes),
+            f"multipart body (max_size_upload is {max_bytes} bytes)",
+        )
+        limits.check_declared(declared)
+        form = await read_multipart(
+            stream,
+            boundary,
+            limits,
+            file_fields=FILE_FIELDS,
+            max_file_bytes=max_bytes,
+            max_field_bytes=max_field_bytes,
+        )
+        return normalize_form(form.fields, form.upload, max_bytes=max_bytes)
+    if media == "application/x-www-form-urlencoded":
+        limits = BodyLimits(json_body_limit(max_bytes), f"form body (max_size_upload {max_bytes})")
+        limits.check_declared(declared)
+        form = await read_urlencoded(stream, limits)
+        return normalize_form(form.fields, None, max_bytes=max_bytes)
+    if media in ("", "application/json", "text/json") or media.endswith("+json"):
+        limits = BodyLimits(
+            json_body_limit(max_bytes),
+            f"JSON body (max_size_upload is {max_bytes} bytes of decoded document)",
+        )
+        limits.check_declared(declared)
+        return normalize_json(await read_json(stream, limits), max_bytes=max_bytes)
+    raise UnsupportedMediaTypeError(
+        f"request Content-Type {media} is not accepted: send application/json or "
+        "multipart/form-data (file in field `image`)",
+        param="content-type",
+    )
+
+
+def ocr_handlers(gw: Gateway, route: RouteContext, paths: list[str]) -> list[HTTPRouteHandler]:
+    """The OCR POST handler of ``route``, served at ``paths`` (relative to the route's path)."""
+    limits = gw.settings.limits
+
+    async def ocr(request: Request[Any, Any, Any]) -> Response[bytes]:
+        fields = log_fields(request)
+        fields["route"] = route.name
+        tenant = gw.authenticate(request.headers)
+        fields["tenant"] = tenant.id
+        refs = tenant.narrow(list(route.ocr_refs))
+        max_bytes = route.upload_limit(tenant)
+        ocr_request = await read_ocr_request(request, max_bytes, limits.max_form_field_size)
+        outcome = await gw.ocr.process(
+            ocr_request, refs=refs, max_bytes=max_bytes, allowed=tenant.allowed_refs
+        )
+        fields["entity"] = outcome.entity
+        fields["pages"] = outcome.response.usage_info.pages_processed
+        return Response(
+            _encoder.encode(outcome.response),
+            status_code=200,
+            media_type="application/json",
+            headers={"x-aigateway-provider": outcome.entity},
+        )
+
+    return [
+        post(
+            paths,
+            status_code=200,
+            name=f"ocr:{route.config.path}",
+            summary="OCR a document (Mistral OCR compatible)",
+        )(ocr)
+    ]

@@ -1,0 +1,40 @@
+"""Turn recognised lines and paragraphs into Markdown (pure functions, no OCR imports).
+
+OCR engines hand back physical lines; readers want paragraphs. Lines of one paragraph are joined
+with spaces, a word hyphenated across a line break is rejoined ("infor-" + "mation" becomes
+"information"), and paragraphs are separated by one blank line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+__all__ = ("join_lines", "paragraphs_to_markdown")
+
+# A line ending in a letter followed by a hyphen (ASCII hyphen, soft hyphen or U+2010), where the
+# next line starts with a lowercase letter: a word broken by the typesetter, not a dash.
+_BROKEN = re.compile(r"(?<=[^\W\d_])[-\u00ad\u2010]$")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Join the physical lines of one paragraph into one line of text."""
+    out = ""
+    for raw in lines:
+        line = _SPACES.sub(" ", raw).strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif _BROKEN.search(out) and line[0].islower():
+            out = out[:-1] + line
+        else:
+            out = f"{out} {line}"
+    return out
+
+
+def paragraphs_to_markdown(paragraphs: Sequence[Sequence[str]]) -> str:
+    """Markdown for a page: each paragraph (a list of lines) joined, blank line between them."""
+    parts = [join_lines(p) for p in paragraphs]
+    return "\n\n".join(p for p in parts if p)

@@ -1,0 +1,214 @@
+"""Helpers the HTTP OCR adapters share: calling an upstream and mapping its failures.
+
+The mapping is the contract with the OCR service, which retries and falls back on
+:class:`RateLimitError`, :class:`UpstreamError` and :class:`UpstreamTimeoutError` only:
+
+========================  ===============================================================
+upstream answer           gateway error
+========================  ===============================================================
+400/404/409/413/415/422   same status (the caller's input was refused), upstream message
+401/402/403/407           502: the upstream rejected the *gateway's* credentials/account
+408, httpx timeouts       504
+429                       429 with the upstream's ``Retry-After`` (default 1 s)
+other 4xx, 5xx            502
+malformed JSON / shape    502
+connection failure        502
+========================  ===============================================================
+
+Messages quote the upstream's own message (errors are more useful with it), with the entity's
+API key and anything that looks like a credential removed, and cut to a few hundred characters.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+import msgspec
+
+from ...blob import Blob
+from ...errors import (
+    GatewayError,
+    RateLimitError,
+    UpstreamError,
+    UpstreamTimeoutError,
+    from_status,
+)
+
+__all__ = (
+    "PDFIUM_LOCK",
+    "b64_json_body",
+    "check_response",
+    "decode_json",
+    "error_for_status",
+    "request",
+    "retry_after",
+)
+
+T = TypeVar("T")
+
+PDFIUM_LOCK = threading.Lock()
+"""pdfium is not thread-safe (one global library state): serialize our calls into it."""
+
+_CALLER_FAULT = frozenset({400, 404, 409, 413, 415, 422})
+_CREDENTIALS = frozenset({401, 402, 403, 407})
+_SECRETS = re.compile(
+    r"(?i)(bearer\s+|api[-_]?key[\"'=:\s]+|subscription-key[\"'=:\s]+|key=)[^\s\"',;&]+"
+)
+_B64_CHUNK = 3 * 256 * 1024  # a multiple of 3, so chunk encodings concatenate into valid base64
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _SECRETS.sub(lambda m: m.group(1) + "***", text)
+    text = " ".join(text.split())
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def _message_of(body: bytes) -> str:
+    """The human message in an upstream error body, whatever its dialect."""
+    try:
+        data = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return body.decode("utf-8", "replace").strip()
+    return _message_in(data) or body.decode("utf-8", "replace").strip()
+
+
+def _message_in(data: Any) -> str:
+    if isinstance(data, str):
+        return data
+    if isinstance(data, list):
+        # FastAPI/pydantic 422 detail: [{"loc": [...], "msg": "...", "type": "..."}]
+        parts = []
+        for item in data[:5]:
+            if isinstance(item, dict):
+                loc = ".".join(str(x) for x in item.get("loc", []) if x != "body")
+                msg = str(item.get("msg", item.get("message", "")))
+                parts.append(f"{loc}: {msg}" if loc else msg)
+            else:
+                parts.append(str(item))
+        return "; ".join(p for p in parts if p)
+    if isinstance(data, dict):
+        for key in ("error", "message", "detail", "title"):
+            if key in data and data[key]:
+                inner = data[key]
+                if key == "error" and isinstance(inner, dict):
+                    # Azure: {"error": {"code", "message", "innererror": {"message"}}}
+                    msg = _message_in(inner.get("message", ""))
+                    deeper = inner.get("innererror")
+                    if isinstance(deeper, dict) and deeper.get("message"):
+                        msg = f"{msg} ({deeper['message']})"
+                    return msg
+                return _message_in(inner)
+    return ""
+
+
+def retry_after(headers: Mapping[str, str], default: float = 1.0) -> float:
+    """Seconds from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+                return max(0.0, when.timestamp() - time.time())
+            except (TypeError, ValueError):
+                pass
+    return default
+
+
+def error_for_status(
+    name: str, status: int, headers: Mapping[str, str], body: bytes, secrets: tuple[str, ...]
+) -> GatewayError:
+    """The gateway error for an upstream's non-success answer (see the module table)."""
+    message = _scrub(_message_of(body), secrets) or "no message"
+    if status == 429:
+        return RateLimitError(
+            f"{name} is rate limiting the gateway: {message}",
+            retry_after=retry_after(headers, 1.0),
+        )
+    if status in _CALLER_FAULT:
+        return from_status(status, f"{name} rejected the request: {message}")
+    if status in _CREDENTIALS:
+        return UpstreamError(
+            f"{name} rejected the gateway's credentials (HTTP {status}); check the entity's "
+            f"api_key: {message}"
+        )
+    if status == 408:
+        return UpstreamTimeoutError(f"{name} timed out (HTTP 408): {message}")
+    return UpstreamError(f"{name} failed with HTTP {status}: {message}")
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    name: str,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send a request, turning transport failures into gateway errors (body read in full)."""
+    try:
+        return await client.request(method, url, **kwargs)
+    except httpx.TimeoutException:
+        raise UpstreamTimeoutError(f"{name} did not answer in time") from None
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"{name} could not be reached ({type(exc).__name__})") from None
+
+
+def check_response(name: str, response: httpx.Response, secrets: tuple[str, ...]) -> None:
+    """Raise the mapped gateway error unless ``response`` is a 2xx."""
+    if not response.is_success:
+        raise error_for_status(
+            name, response.status_code, response.headers, response.content, secrets
+        )
+
+
+def decode_json(name: str, response: httpx.Response, type: type[T]) -> T:
+    """Decode and validate a JSON answer; anything unexpected is a 502 naming the path."""
+    try:
+        return msgspec.json.decode(response.content, type=type)
+    except msgspec.ValidationError as exc:
+        raise UpstreamError(f"{name} returned an unexpected response: {exc}") from None
+    except msgspec.DecodeError:
+        raise UpstreamError(f"{name} returned a response that is not valid JSON") from None
+
+
+def b64_json_body(blob: Blob, prefix: bytes, suffix: bytes) -> tuple[int, AsyncIterator[bytes]]:
+    """A JSON body ``prefix + base64(blob) + suffix`` as a sized async stream.
+
+    A 50 MB PDF becomes ~67 MB of JSON; building it as one ``bytes`` (plus the base64 string and
+    the encoder's copy) would cost several times that. Streaming it costs one chunk.
+    """
+    size = len(prefix) + 4 * ((blob.size + 2) // 3) + len(suffix)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield prefix
+        with blob.open() as f:
+            while True:
+                if blob.in_memory:
+                    data = f.read(_B64_CHUNK)
+                else:
+                    data = await anyio.to_thread.run_sync(f.read, _B64_CHUNK)
+                if not data:
+                    break
+                yield base64.b64encode(data)
+        yield suffix
+
+    return size, chunks()

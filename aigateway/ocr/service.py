@@ -1,0 +1,193 @@
+"""The OCR service: entity selection, document resolution, retries, fallbacks, response.
+
+No Litestar here: the controller hands in a normalized :class:`OcrRequest` plus the refs the
+caller may use, and gets back the response Struct and the entity that answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ..errors import (
+    GatewayError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    UnsupportedMediaTypeError,
+)
+from ..registry import Registry
+from .normalize import resolve_media_type
+from .providers.base import OcrJob, OcrProvider
+from .schemas import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
+
+__all__ = ("OcrOutcome", "OcrService", "select_entity")
+
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+"""Upstream statuses worth a retry on the same entity, then the next fallback."""
+MAX_BACKOFF = 4.0
+
+
+@dataclass
+class OcrOutcome:
+    """What the controller needs to answer: the body and who produced it."""
+
+    response: OcrResponse
+    entity: str
+    attempts: list[str] = field(default_factory=list)
+
+
+def select_entity(
+    request: OcrRequest, refs: list[str], all_ids: set[str]
+) -> tuple[str, str | None]:
+    """Pick the entity id and the upstream-model override for ``request``.
+
+    1. ``provider`` names an entity: it must be in ``refs`` (404 naming the usable refs).
+    2. ``model`` equals an entity id in ``refs``: that entity, no override.
+    3. else the first ref; ``model`` overrides its configured upstream model.
+    """
+    if not refs:
+        raise PermissionDeniedError(
+            "no OCR model on this route is available to this API key", param="model"
+        )
+    if request.provider is not None:
+        if request.provider in refs:
+            return request.provider, request.model
+        known = "is not available on this route" if request.provider in all_ids else "is unknown"
+        raise NotFoundError(
+            f"provider {request.provider!r} {known}; use one of: {', '.join(refs)}",
+            param="provider",
+            code="model_not_found",
+        )
+    if request.model is not None and request.model in refs:
+        return request.model, None
+    return refs[0], request.model
+
+
+class OcrService:
+    """Runs OCR requests against the registry's entities."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._ids = set(registry.ocr)
+
+    async def process(
+        self,
+        request: OcrRequest,
+        *,
+        refs: list[str],
+        max_bytes: int,
+        allowed: frozenset[str] | None = None,
+        before_call: Callable[[Document | None, OcrProvider], Awaitable[None]] | None = None,
+    ) -> OcrOutcome:
+        """Select, resolve, call (with retries and fallbacks) and build the response.
+
+        ``allowed`` is the tenant's allow-list (``None``: everything); configured fallbacks
+        outside it are skipped. ``before_call`` runs once the document is known and before
+        any upstream or engine work (the limits layer counts pages there).
+        """
+        entity_id, model = select_entity(request, refs, self._ids)
+        fallbacks = self.registry.ocr[entity_id].entity.fallbacks
+        chain = [entity_id] + [f for f in fallbacks if allowed is None or f in allowed]
+        document: Document | None = None
+        last: GatewayError | None = None
+        attempts: list[str] = []
+        checked = False
+        try:
+            for position, eid in enumerate(chain):
+                provider = self.registry.ocr[eid]
+                url = request.source.url
+                if document is None and (url is None or not provider.passes_urls):
+                    document = await self._resolve(request, max_bytes)
+                if document is not None:
+                    self._check_type(document, provider, eid)
+                if not checked and before_call is not None:
+                    await before_call(document, provider)
+                    checked = True
+                job = OcrJob(
+                    document=document,
+                    url=url if (document is None or provider.passes_urls) else None,
+                    model=model if position == 0 else None,
+                    options=request.options,
+                    max_size_upload=max_bytes,
+                )
+                try:
+                    result = await self._call(provider, job, attempts)
+                except GatewayError as exc:
+                    if exc.status_code not in RETRYABLE or position == len(chain) - 1:
+                        raise
+                    last = exc
+                    continue
+                return OcrOutcome(self._response(result, document), eid, attempts)
+        finally:
+            if document is not None:
+                document.blob.close()
+        assert last is not None  # the loop either returned or raised
+        raise last
+
+    async def _resolve(self, request: OcrRequest, max_bytes: int) -> Document:
+        src = request.source
+        if src.blob is not None:
+            blob, declared = src.blob, src.declared_type
+            filename = src.filename
+        else:
+            assert src.url is not None
+            fetched = await self.registry.fetcher.fetch(
+                src.url, max_bytes=max_bytes, field=src.field
+            )
+            blob, declared, filename = fetched.blob, fetched.content_type, fetched.filename
+        if blob.size > max_bytes:
+            blob.close()
+            raise PayloadTooLargeError(
+                f"{src.field}: the document is {blob.size} bytes; the limit is {max_bytes} bytes",
+                param=src.field,
+            )
+        media_type = resolve_media_type(request.content_type, declared, blob.head(2048))
+        return Document(blob=blob, media_type=media_type, filename=filename)
+
+    @staticmethod
+    def _check_type(document: Document, provider: OcrProvider, eid: str) -> None:
+        if document.media_type not in provider.accepted_types:
+            accepted = ", ".join(sorted(provider.accepted_types))
+            raise UnsupportedMediaTypeError(
+                f"document type {document.media_type} is not supported by OCR model {eid!r}; "
+                f"accepted types: {accepted}",
+                param="content_type",
+            )
+
+    async def _call(self, provider: OcrProvider, job: OcrJob, attempts: list[str]) -> OcrResult:
+        retries = max(0, provider.entity.max_retries)
+        for attempt in range(retries + 1):
+            attempts.append(provider.id)
+            try:
+                return await provider.process(job)
+            except GatewayError as exc:
+                if exc.status_code not in RETRYABLE or attempt == retries:
+                    raise
+                delay = min(MAX_BACKOFF, 0.25 * 2**attempt) * (0.75 + random.random() / 4)
+                retry_after = getattr(exc, "retry_after", None)
+                if isinstance(retry_after, (int, float)):
+                    delay = min(MAX_BACKOFF, max(delay, float(retry_after)))
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _response(result: OcrResult, document: Document | None) -> OcrResponse:
+        pages = result.pages
+        doc_size = result.doc_size_bytes
+        if doc_size is None and document is not None:
+            doc_size = document.size
+        return OcrResponse(
+            model=result.model,
+            text="\n\n".join(p.markdown for p in pages),
+            pages=pages,
+            usage_info=UsageInfo(
+                pages_processed=result.pages_processed
+                if result.pages_processed is not None
+                else len(pages),
+                doc_size_bytes=doc_size,
+            ),
+            document_annotation=result.document_annotation,
+        )

@@ -1,0 +1,48 @@
+"""Shared fixtures: configs, in-process apps and the echo provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from aigateway import registry
+from aigateway.config import Settings, parse_config
+
+ECHO_CONFIG = """
+[limits]
+max_size_upload = 65536
+
+[[ocr_models]]
+id = "echo"
+provider = "alphaedge"
+
+[[ocr_models]]
+id = "echo2"
+provider = "alphaedge"
+model = "second-model"
+
+[[routes]]
+path = "/"
+plugin = "openai_compat"
+ocr_model_refs = ["echo", "echo2"]
+
+[[routes]]
+path = "/scan"
+plugin = "ocr"
+refs = ["echo2"]
+max_size_upload = 1024
+"""
+
+
+@pytest.fixture
+def echo_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every `alphaedge` entity is served by the echo provider for the test."""
+    monkeypatch.setitem(registry.OCR_PROVIDERS, "alphaedge", "tests.echo_provider:EchoOcrProvider")
+    yield
+
+
+def echo_settings(extra: str = "", **env: Any) -> Settings:
+    """The echo config plus ``extra`` TOML."""
+    return parse_config(ECHO_CONFIG + extra, env={k: str(v) for k, v in env.items()})
