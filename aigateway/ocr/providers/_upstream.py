@@ -99,7 +99,7 @@ def _message_in(data: Any) -> str:
         return "; ".join(p for p in parts if p)
     if isinstance(data, dict):
         for key in ("error", "message", "detail", "title"):
-            if key in data and data[key]:
+            if data.get(key):
                 inner = data[key]
                 if key == "error" and isinstance(inner, dict):
                     # Azure: {"error": {"code", "message", "innererror": {"message"}}}
