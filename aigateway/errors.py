@@ -57,7 +57,7 @@ class GatewayError(Exception):
 
     status: ClassVar[int] = 500
     type: ClassVar[str] = "server_error"
-    default_code: ClassVar[str | None] = None
+    default_code: ClassVar[str | None] = "internal_error"
 
     def __init__(
         self,

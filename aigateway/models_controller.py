@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
 
 from .auth import Tenant
 from .errors import NotFoundError
@@ -59,7 +60,7 @@ def model_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
         body = ModelList(data=list_models(gw, route, tenant))
         return Response(_encoder.encode(body), media_type="application/json")
 
-    async def model(request: Request[Any, Any, Any], model_id: str) -> Response[bytes]:
+    async def model(request: Request[Any, Any, Any], model_id: FromPath[str]) -> Response[bytes]:
         tenant = gw.authenticate(request.headers)
         log_fields(request).update(route=route.name, tenant=tenant.id)
         model_id = model_id.lstrip("/")
