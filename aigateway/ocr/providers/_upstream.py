@@ -26,7 +26,7 @@ import email.utils
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import anyio
@@ -34,7 +34,9 @@ import httpx
 import msgspec
 
 from ...blob import Blob
+from ...config import OcrModelConfig
 from ...errors import (
+    ConfigError,
     GatewayError,
     RateLimitError,
     UpstreamError,
@@ -44,12 +46,14 @@ from ...errors import (
 
 __all__ = (
     "PDFIUM_LOCK",
+    "Options",
     "b64_json_body",
     "check_response",
     "decode_json",
     "error_for_status",
     "request",
     "retry_after",
+    "run_bounded",
 )
 
 T = TypeVar("T")
@@ -63,6 +67,47 @@ _SECRETS = re.compile(
     r"(?i)(bearer\s+|api[-_]?key[\"'=:\s]+|subscription-key[\"'=:\s]+|key=)[^\s\"',;&]+"
 )
 _B64_CHUNK = 3 * 256 * 1024  # a multiple of 3, so chunk encodings concatenate into valid base64
+
+
+class Options:
+    r"""Typed access to an entity's ``options`` table; mistakes are :class:`ConfigError`\ s."""
+
+    def __init__(self, entity: OcrModelConfig, where: str, *known: str) -> None:
+        self.values = entity.options
+        self.where = where
+        unknown = sorted(set(entity.options) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{where}: options: unknown {', '.join(unknown)} "
+                f"({entity.provider} takes {', '.join(known) or 'no options'})"
+            )
+
+    def _bad(self, name: str, expected: str, value: Any) -> ConfigError:
+        return ConfigError(f"{self.where}: options.{name}: expected {expected}, got {value!r}")
+
+    def positive_int(self, name: str, default: int) -> int:
+        value = self.values.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self._bad(name, "a positive integer", value)
+        return value
+
+    def positive_float(self, name: str, default: float) -> float:
+        value = self.values.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self._bad(name, "a positive number", value)
+        return float(value)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.values.get(name, default)
+        if not isinstance(value, bool):
+            raise self._bad(name, "true or false", value)
+        return value
+
+    def string(self, name: str, default: str, choices: tuple[str, ...] = ()) -> str:
+        value = self.values.get(name, default)
+        if not isinstance(value, str) or not value or (choices and value not in choices):
+            raise self._bad(name, " or ".join(choices) if choices else "a non-empty string", value)
+        return value
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -212,3 +257,31 @@ def b64_json_body(blob: Blob, prefix: bytes, suffix: bytes) -> tuple[int, AsyncI
         yield suffix
 
     return size, chunks()
+
+
+async def run_bounded(
+    items: Iterable[T], fn: Callable[[T], Awaitable[None]], concurrency: int
+) -> None:
+    """Run ``fn(item)`` for every item, at most ``concurrency`` at once.
+
+    The first failure cancels the rest and is raised *as itself*: a task group would wrap it in
+    an ``ExceptionGroup``, which the service's retry/fallback logic does not look into.
+    """
+    errors: list[Exception] = []
+    limiter = anyio.CapacityLimiter(concurrency)
+
+    async with anyio.create_task_group() as tg:
+
+        async def run(item: T) -> None:
+            try:
+                async with limiter:
+                    await fn(item)
+            except Exception as exc:
+                if not errors:
+                    errors.append(exc)
+                tg.cancel_scope.cancel()
+
+        for item in items:
+            tg.start_soon(run, item)
+    if errors:
+        raise errors[0]
