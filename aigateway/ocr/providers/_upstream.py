@@ -43,6 +43,7 @@ from ...errors import (
     UpstreamTimeoutError,
     from_status,
 )
+from ..schemas import Document
 
 __all__ = (
     "PDFIUM_LOCK",
@@ -51,6 +52,7 @@ __all__ = (
     "check_response",
     "decode_json",
     "error_for_status",
+    "pdf_source",
     "request",
     "retry_after",
     "run_bounded",
@@ -108,6 +110,11 @@ class Options:
         if not isinstance(value, str) or not value or (choices and value not in choices):
             raise self._bad(name, " or ".join(choices) if choices else "a non-empty string", value)
         return value
+
+
+def pdf_source(doc: Document) -> bytes | str:
+    """What pdfium opens: the bytes when in memory, else the spooled file (no extra copy)."""
+    return doc.blob.read() if doc.blob.in_memory else doc.blob.path()
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:

@@ -22,8 +22,16 @@ import msgspec
 from ...config import OcrModelConfig
 from ...errors import ConfigError
 from ..pdf import count_pages, open_pdf, select_pages
-from ..schemas import Document, OcrPage, OcrResult
-from ._upstream import PDFIUM_LOCK, Options, check_response, decode_json, request, run_bounded
+from ..schemas import OcrPage, OcrResult
+from ._upstream import (
+    PDFIUM_LOCK,
+    Options,
+    check_response,
+    decode_json,
+    pdf_source,
+    request,
+    run_bounded,
+)
 from .base import OcrJob, OcrProvider, ProviderContext
 
 __all__ = ("AlphaEdgeOcrProvider",)
@@ -34,11 +42,6 @@ _DEFAULT_BASE_URL = "https://api-endpoints.alphaedge-ai.com"
 class _Response(msgspec.Struct):
     text: str
     model: str | None = None
-
-
-def pdf_source(doc: Document) -> bytes | str:
-    """What pdfium opens: the bytes when in memory, else the spooled file (no extra copy)."""
-    return doc.blob.read() if doc.blob.in_memory else doc.blob.path()
 
 
 def _count(source: bytes | str, password: str | None) -> int:
