@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from .auth import KeyStore, Tenant
+from .chat.service import ChatService
 from .config import RouteConfig, Settings
 from .limits import effective_upload_limit
 from .observability import make_logger
 from .ocr.service import OcrService
+from .quotas import Quotas
 from .registry import Registry
+from .state import make_backend
+from .usage import MemoryUsage, UsageStore
 
 __all__ = ("Gateway", "RouteContext")
 
@@ -46,7 +50,11 @@ class Gateway:
         self.keys = KeyStore(settings)
         self.registry = Registry(settings)
         self.ocr = OcrService(self.registry)
+        self.usage: UsageStore = MemoryUsage()
+        self.chat = ChatService(self.registry, self.usage)
         self.logger: Any = make_logger(settings.logging)
+        self.state = make_backend(settings.state)
+        self.quotas = Quotas(self.state, settings.state, self.logger)
         self.routes = [self._route(r) for r in settings.routes]
         self._started = False
 
@@ -72,4 +80,5 @@ class Gateway:
     async def aclose(self) -> None:
         """Close clients and pools (run by the app lifespan, or by an embedding host)."""
         await self.registry.aclose()
+        await self.state.aclose()
         self._started = False

@@ -6,8 +6,10 @@ registered in place of a real provider name with ``monkeypatch`` (see ``echo_app
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+from typing import ClassVar
 
 from aigateway.ocr.providers.base import OcrJob, OcrProvider
 from aigateway.ocr.schemas import OcrPage, OcrResult
@@ -17,8 +19,15 @@ class EchoOcrProvider(OcrProvider):
     """Answers one page whose markdown is a JSON summary of the job."""
 
     default_model = "echo-1"
+    calls: ClassVar[list[str]] = []
+    """Entity ids of every call, across instances (tests clear it)."""
+    delay: ClassVar[float] = 0.0
+    """Seconds each call takes (concurrency tests raise it)."""
 
     async def process(self, job: OcrJob) -> OcrResult:
+        type(self).calls.append(self.id)
+        if type(self).delay:
+            await asyncio.sleep(type(self).delay)
         doc = job.document
         summary = {
             "sha256": hashlib.sha256(doc.blob.read()).hexdigest() if doc else None,

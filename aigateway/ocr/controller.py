@@ -18,7 +18,9 @@ from ..gateway import Gateway, RouteContext
 from ..limits import BodyLimits, json_body_limit, multipart_body_limit
 from ..observability import log_fields
 from .normalize import FILE_FIELDS, normalize_form, normalize_json
-from .schemas import OcrRequest
+from .providers.base import OcrProvider
+from .schemas import Document, OcrRequest
+from .service import count_document_pages
 
 __all__ = ("ocr_handlers", "read_ocr_request")
 
@@ -80,14 +82,48 @@ def ocr_handlers(gw: Gateway, route: RouteContext, paths: list[str]) -> list[HTT
         fields["route"] = route.name
         tenant = gw.authenticate(request.headers)
         fields["tenant"] = tenant.id
-        refs = tenant.narrow(list(route.ocr_refs))
-        max_bytes = route.upload_limit(tenant)
-        ocr_request = await read_ocr_request(request, max_bytes, limits.max_form_field_size)
-        outcome = await gw.ocr.process(
-            ocr_request, refs=refs, max_bytes=max_bytes, allowed=tenant.allowed_refs
-        )
+        admission = await gw.quotas.admit(tenant)
+        try:
+            refs = tenant.narrow(list(route.ocr_refs))
+            max_bytes = route.upload_limit(tenant)
+            ocr_request = await read_ocr_request(request, max_bytes, limits.max_form_field_size)
+            page_limited = (
+                tenant.limits.pages_per_minute is not None
+                or tenant.limits.pages_per_day is not None
+            )
+            counted = False
+
+            async def before_call(document: Document | None, provider: OcrProvider) -> None:
+                # Page limits are charged before the document goes anywhere; a URL passed
+                # through to the upstream cannot be counted first and is charged afterwards.
+                nonlocal counted
+                if not page_limited or document is None:
+                    return
+                opts = ocr_request.options
+                pages = await count_document_pages(
+                    document,
+                    opts.pages,
+                    opts.pdf_password,
+                    limits.max_pages,
+                    limits.max_pixels_per_page,
+                )
+                await gw.quotas.charge_pages(admission, pages)
+                counted = True
+
+            outcome = await gw.ocr.process(
+                ocr_request,
+                refs=refs,
+                max_bytes=max_bytes,
+                allowed=tenant.allowed_refs,
+                before_call=before_call,
+            )
+            processed = outcome.response.usage_info.pages_processed
+            if page_limited and not counted:
+                await gw.quotas.charge_pages_after(tenant, processed)
+        finally:
+            await admission.release()
         fields["entity"] = outcome.entity
-        fields["pages"] = outcome.response.usage_info.pages_processed
+        fields["pages"] = processed
         return Response(
             _encoder.encode(outcome.response),
             status_code=200,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import (
@@ -19,11 +19,12 @@ from ..errors import (
     UnsupportedMediaTypeError,
 )
 from ..registry import Registry
+from . import pdf
 from .normalize import resolve_media_type
 from .providers.base import OcrJob, OcrProvider
 from .schemas import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
 
-__all__ = ("OcrOutcome", "OcrService", "select_entity")
+__all__ = ("OcrOutcome", "OcrService", "count_document_pages", "select_entity")
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 """Upstream statuses worth a retry on the same entity, then the next fallback."""
@@ -64,6 +65,43 @@ def select_entity(
     if request.model is not None and request.model in refs:
         return request.model, None
     return refs[0], request.model
+
+
+def _count_sync(
+    document: Document,
+    pages: Sequence[int] | None,
+    password: str | None,
+    max_pages: int,
+    max_pixels: int,
+) -> int:
+    source: bytes | str = document.blob.read() if document.blob.in_memory else document.blob.path()
+    if document.media_type == "application/pdf":
+        total = pdf.count_pages(source, password)
+    elif document.media_type.startswith("image/"):
+        img = pdf.open_image(source, max_pixels)
+        total = max(1, int(getattr(img, "n_frames", 1)))
+        img.close()
+    else:
+        return len(pages) if pages is not None else 1
+    return len(pdf.select_pages(total, pages, max_pages))
+
+
+async def count_document_pages(
+    document: Document,
+    pages: Sequence[int] | None,
+    password: str | None,
+    max_pages: int,
+    max_pixels: int,
+) -> int:
+    """Pages a request will process, counted before any OCR (in a thread: PDFs are parsed).
+
+    Raises 400 for a ``pages`` index past the end, 413 over the page cap, 422 when unreadable.
+    """
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(
+        _count_sync, document, pages, password, max_pages, max_pixels
+    )
 
 
 class OcrService:
