@@ -50,6 +50,8 @@ class ServerConfig(_Base):
     """Server worker processes (each runs its own app; state is shared through ``[state]``)."""
     trust_request_id: bool = True
     """Reuse a well-formed incoming ``x-request-id`` instead of minting one."""
+    sse_ping_interval: float = 15.0
+    """Seconds of upstream silence after which a ``: ping`` comment keeps an SSE stream alive."""
 
 
 class LimitsConfig(_Base):

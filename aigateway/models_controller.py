@@ -67,6 +67,14 @@ def model_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
         for card in list_models(gw, route, tenant):
             if card.id == model_id:
                 return Response(_encoder.encode(card), media_type="application/json")
+        if "/" in model_id:
+            # "entity-id/upstream-model" is routable without being listed: the chat router
+            # decides (it raises the same 404 when the entity is not usable).
+            chain = gw.chat.resolve(
+                model_id, tenant.narrow(list(route.chat_refs)), tenant.allowed_refs
+            )
+            card = ModelCard(id=model_id, owned_by=chain[0].entity)
+            return Response(_encoder.encode(card), media_type="application/json")
         raise NotFoundError(
             f"model {model_id!r} does not exist or is not available to this API key",
             param="model",

@@ -1,0 +1,1 @@
+"""Chat/embeddings upstream adapters; the registry maps ``provider = "…"`` to a class here."""

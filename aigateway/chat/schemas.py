@@ -1,0 +1,119 @@
+"""Wire shapes of chat completions and embeddings, as far as the gateway needs to know them.
+
+The gateway is a pass-through: it reads only ``model``, ``stream`` and
+``stream_options.include_usage`` and rewrites only ``model``. Every other top-level value is kept
+as the caller's exact bytes (:class:`msgspec.Raw`), so fields the gateway has never heard of
+pass through untouched: absent stays absent, ``null`` stays ``null``, numbers keep their spelling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import msgspec
+
+from ..errors import BadRequestError
+
+__all__ = ("PassThroughBody", "Usage", "parse_body", "read_usage")
+
+_fields_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+class _StreamOptions(msgspec.Struct):
+    include_usage: bool | None = None
+
+
+@dataclass
+class PassThroughBody:
+    """A request body: its top-level fields as raw JSON, plus what routing needs."""
+
+    fields: dict[str, msgspec.Raw]
+    model: str
+    stream: bool
+    include_usage: bool
+    size: int
+    """Bytes of the body as the caller sent it."""
+
+    def with_model(self, upstream_model: str) -> bytes:
+        """The body with ``model`` replaced and every other field byte for byte as received."""
+        fields = dict(self.fields)
+        fields["model"] = msgspec.Raw(msgspec.json.encode(upstream_model))
+        return msgspec.json.encode(fields)
+
+
+def _field(raw: msgspec.Raw, name: str, type_: type[object], expected: str) -> object:
+    try:
+        return msgspec.json.decode(raw, type=type_)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        raise BadRequestError(f"`{name}` must be {expected}", param=name) from None
+
+
+def parse_body(raw: bytes) -> PassThroughBody:
+    """Split a chat/embeddings body into raw fields; 400 naming the field when it is wrong.
+
+    Only the fields the gateway acts on are checked; the upstream validates the rest and its
+    4xx reaches the caller with the upstream's own message and ``param``.
+    """
+    if not raw.strip():
+        raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
+    try:
+        fields = _fields_decoder.decode(raw)
+    except msgspec.ValidationError:
+        raise BadRequestError(
+            "the request body must be a JSON object", code="invalid_json"
+        ) from None
+    except msgspec.DecodeError as exc:
+        raise BadRequestError(
+            f"the request body is not valid JSON: {exc}", code="invalid_json"
+        ) from None
+    if "model" not in fields:
+        raise BadRequestError(
+            "you must provide a model parameter", param="model", code="missing_required_parameter"
+        )
+    model = _field(fields["model"], "model", str, "a string")
+    assert isinstance(model, str)
+    if not model:
+        raise BadRequestError("`model` must not be empty", param="model")
+    stream = False
+    if "stream" in fields:
+        stream = bool(_field(fields["stream"], "stream", bool | None, "a boolean"))  # type: ignore[arg-type]
+    include_usage = False
+    if "stream_options" in fields:
+        opts = _field(
+            fields["stream_options"],
+            "stream_options",
+            _StreamOptions | None,  # type: ignore[arg-type]
+            'an object such as {"include_usage": true}',
+        )
+        include_usage = bool(isinstance(opts, _StreamOptions) and opts.include_usage)
+    return PassThroughBody(fields, model, stream, include_usage, len(raw))
+
+
+class Usage(msgspec.Struct):
+    """Token counts as OpenAI-compatible servers report them (chat and embeddings)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class _WithUsage(msgspec.Struct):
+    usage: Usage | None = None
+
+
+_usage_decoder = msgspec.json.Decoder(_WithUsage)
+
+
+def read_usage(body: bytes | memoryview) -> Usage | None:
+    """The ``usage`` of a response or stream chunk (``None`` when absent or oddly shaped).
+
+    Raises:
+        msgspec.DecodeError: ``body`` is not a JSON object (the caller maps it to a 502).
+    """
+    try:
+        return _usage_decoder.decode(body).usage
+    except msgspec.ValidationError:
+        if not bytes(body[:64]).lstrip().startswith(b"{"):
+            raise msgspec.DecodeError("not a JSON object") from None
+        # A usage block we cannot read must not fail a good answer; it is just not counted.
+        return None
