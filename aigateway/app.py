@@ -25,8 +25,9 @@ from .limits import json_body_limit, multipart_body_limit
 from .models_controller import model_handlers
 from .observability import RequestIdMiddleware, log_fields
 from .ocr.controller import ocr_handlers
+from .ops_controller import ops_handlers
 
-__all__ = ("create_app",)
+__all__ = ("build_app", "create_app")
 
 
 def _error_response(exc: GatewayError) -> Response[bytes]:
@@ -115,9 +116,15 @@ def create_app(settings: Settings | str | os.PathLike[str] | None = None) -> Lit
         settings = load_config(Path("config.toml"))
     elif not isinstance(settings, Settings):
         settings = load_config(settings)
-    gw = Gateway(settings)
+    return build_app(settings)
+
+
+def build_app(settings: Settings, previous: Gateway | None = None) -> Litestar:
+    """:func:`create_app` for a validated ``settings``; ``previous`` is the gateway a reload
+    replaces (its counters, usage and metrics carry over)."""
+    gw = Gateway(settings, previous)
     app = Litestar(
-        route_handlers=[_router(gw, r) for r in gw.routes],
+        route_handlers=[*ops_handlers(gw), *(_router(gw, r) for r in gw.routes)],
         exception_handlers=_exception_handlers(gw),
         on_startup=[gw.start],
         on_shutdown=[gw.aclose],
@@ -127,6 +134,6 @@ def create_app(settings: Settings | str | os.PathLike[str] | None = None) -> Lit
     )
     # Wrap the whole ASGI handler (routing 404s included), not only matched routes.
     app.asgi_handler = RequestIdMiddleware(
-        app.asgi_handler, gw.logger, settings.logging, settings.server.trust_request_id
+        app.asgi_handler, gw.logger, settings.logging, settings.server.trust_request_id, gw
     )
     return app

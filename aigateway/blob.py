@@ -11,7 +11,7 @@ import contextlib
 import io
 import os
 import tempfile
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 __all__ = ("Blob", "SpoolingWriter")
 
@@ -45,21 +45,24 @@ class Blob:
         """The first ``n`` bytes (for magic-number sniffing)."""
         if self._data is not None:
             return self._data[:n]
-        with open(self._path, "rb") as f:  # type: ignore[arg-type]
+        assert self._path is not None
+        with open(self._path, "rb") as f:
             return f.read(n)
 
     def read(self) -> bytes:
         """All bytes (loads a spooled file into memory)."""
         if self._data is not None:
             return self._data
-        with open(self._path, "rb") as f:  # type: ignore[arg-type]
+        assert self._path is not None
+        with open(self._path, "rb") as f:
             return f.read()
 
     def open(self) -> BinaryIO:
         """A fresh binary file object positioned at the start."""
         if self._data is not None:
             return io.BytesIO(self._data)
-        return open(self._path, "rb")  # type: ignore[arg-type]
+        assert self._path is not None
+        return cast(BinaryIO, open(self._path, "rb"))
 
     def path(self) -> str:
         """A file path holding the bytes (spools in-memory bytes to a temporary file once)."""

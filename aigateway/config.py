@@ -41,7 +41,7 @@ class _Base(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=Tru
     """Strict base: a typo in the config is an error, not a silently ignored key."""
 
 
-class ServerConfig(_Base):
+class ServerConfig(_Base, frozen=True):
     host: str = "127.0.0.1"
     """Interface ``aigateway serve`` binds to."""
     port: int = 8080
@@ -54,7 +54,7 @@ class ServerConfig(_Base):
     """Seconds of upstream silence after which a ``: ping`` comment keeps an SSE stream alive."""
 
 
-class LimitsConfig(_Base):
+class LimitsConfig(_Base, frozen=True):
     max_size_upload: int = DEFAULT_MAX_SIZE_UPLOAD
     """Bytes; default upload cap for every route (decoded document bytes)."""
     max_pages: int = 1000
@@ -65,7 +65,7 @@ class LimitsConfig(_Base):
     """Bytes a non-file multipart field may have."""
 
 
-class OcrPoolConfig(_Base):
+class OcrPoolConfig(_Base, frozen=True):
     workers: int = 0
     """Worker processes of the local OCR pool; 0 means one per CPU core."""
     max_queue: int = 256
@@ -74,7 +74,7 @@ class OcrPoolConfig(_Base):
     """Seconds one page may take in a worker before the request fails with 504."""
 
 
-class OcrModelConfig(_Base):
+class OcrModelConfig(_Base, frozen=True):
     """An OCR model entity: one ``[[ocr_models]]`` entry."""
 
     id: str
@@ -93,7 +93,7 @@ class OcrModelConfig(_Base):
     """Provider-specific options, validated by the provider when the registry builds it."""
 
 
-class ChatModelConfig(_Base):
+class ChatModelConfig(_Base, frozen=True):
     """A chat/embeddings model entity: one ``[[chat_models]]`` entry."""
 
     id: str
@@ -111,7 +111,7 @@ class ChatModelConfig(_Base):
     """Extra headers sent upstream (e.g. organisation ids)."""
 
 
-class RouteConfig(_Base):
+class RouteConfig(_Base, frozen=True):
     path: str = "/"
     plugin: Literal["openai_compat", "ocr"] = "openai_compat"
     refs: list[str] = []
@@ -124,7 +124,7 @@ class RouteConfig(_Base):
     """Bytes; overrides ``[limits] max_size_upload`` for this route."""
 
 
-class TenantLimits(_Base):
+class TenantLimits(_Base, frozen=True):
     requests_per_minute: int | None = None
     pages_per_minute: int | None = None
     pages_per_day: int | None = None
@@ -133,7 +133,7 @@ class TenantLimits(_Base):
     max_size_upload: int | None = None
 
 
-class TenantConfig(_Base):
+class TenantConfig(_Base, frozen=True):
     id: str
     api_keys: list[str]
     """``sha256:<hex>`` digests (see ``aigateway hash-key``) or the key itself via ``${ENV}``."""
@@ -142,7 +142,7 @@ class TenantConfig(_Base):
     limits: TenantLimits = TenantLimits()
 
 
-class StateConfig(_Base):
+class StateConfig(_Base, frozen=True):
     backend: Literal["memory", "redis"] = "memory"
     url: str = "redis://127.0.0.1:6379/0"
     fail_open: bool = True
@@ -150,7 +150,7 @@ class StateConfig(_Base):
     prefix: str = "aigw"
 
 
-class FetchConfig(_Base):
+class FetchConfig(_Base, frozen=True):
     allow_private: bool = False
     """Allow document URLs that resolve to loopback/private/link-local addresses."""
     allow_hosts: list[str] = []
@@ -162,13 +162,13 @@ class FetchConfig(_Base):
     max_redirects: int = 5
 
 
-class LoggingConfig(_Base):
+class LoggingConfig(_Base, frozen=True):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["json", "console"] = "json"
     access_log: bool = True
 
 
-class Settings(_Base):
+class Settings(_Base, frozen=True):
     """The whole configuration file."""
 
     server: ServerConfig = ServerConfig()

@@ -13,11 +13,12 @@ from .auth import KeyStore, Tenant
 from .chat.service import ChatService
 from .config import RouteConfig, Settings
 from .limits import effective_upload_limit
+from .metrics import Metrics
 from .observability import make_logger
 from .ocr.service import OcrService
 from .quotas import Quotas
 from .registry import Registry
-from .state import make_backend
+from .state import StateBackend, make_backend
 from .usage import MemoryUsage, UsageStore
 
 __all__ = ("Gateway", "RouteContext")
@@ -45,16 +46,32 @@ class RouteContext:
 class Gateway:
     """Everything one app needs at request time."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, previous: Gateway | None = None) -> None:
+        """Build from ``settings``; ``previous`` (a reload) hands over its counters, usage and
+        metrics when ``[state]`` is unchanged."""
         self.settings = settings
         self.keys = KeyStore(settings)
         self.registry = Registry(settings)
-        self.ocr = OcrService(self.registry)
-        self.usage: UsageStore = MemoryUsage()
-        self.chat = ChatService(self.registry, self.usage)
         self.logger: Any = make_logger(settings.logging)
-        self.state = make_backend(settings.state)
+        self.state: StateBackend
+        self.usage: UsageStore
+        self.metrics: Metrics
+        self._owns_state = True
+        if previous is not None and previous.settings.state == settings.state:
+            self.state, self.usage, self.metrics = previous.state, previous.usage, previous.metrics
+            previous._owns_state = False
+        else:
+            self.state, self.usage, self.metrics = (
+                make_backend(settings.state),
+                MemoryUsage(),
+                Metrics(),
+            )
         self.quotas = Quotas(self.state, settings.state, self.logger)
+        self.ocr = OcrService(self.registry)
+        self.ocr.metrics = self.metrics
+        self.chat = ChatService(self.registry, self.usage)
+        self.in_flight = 0
+        """Requests this gateway is serving (a retired gateway closes when it reaches 0)."""
         self.routes = [self._route(r) for r in settings.routes]
         self._started = False
 
@@ -71,6 +88,32 @@ class Gateway:
         """The caller's tenant from ``Authorization`` / ``x-api-key`` (401 otherwise)."""
         return self.keys.authenticate(headers.get("authorization"), headers.get("x-api-key"))
 
+    # --- RequestHooks: called by the access-log middleware for every request ---------------
+
+    def request_started(self) -> None:
+        """Count a request in flight."""
+        self.metrics.in_flight += 1
+        self.in_flight += 1
+
+    async def request_done(self, fields: dict[str, Any], status: int, seconds: float) -> None:
+        """Metrics for every request; usage for OCR requests (chat records its own tokens)."""
+        self.metrics.in_flight -= 1
+        self.in_flight -= 1
+        self.metrics.record_request(fields, status, seconds)
+        if fields.get("kind") == "ocr" and "tenant" in fields:
+            await self.quotas.guarded(
+                lambda: self.usage.record(
+                    str(fields["tenant"]),
+                    str(fields.get("entity", "-")),
+                    requests=1,
+                    errors=int(status >= 400),
+                    pages=int(fields.get("pages") or 0),
+                    bytes_in=int(fields.get("bytes_in") or 0),
+                    bytes_out=int(fields.get("bytes_out") or 0),
+                ),
+                None,
+            )
+
     async def start(self) -> None:
         """Warm providers up (run by the app lifespan; embedded apps may skip it)."""
         if not self._started:
@@ -80,5 +123,6 @@ class Gateway:
     async def aclose(self) -> None:
         """Close clients and pools (run by the app lifespan, or by an embedding host)."""
         await self.registry.aclose()
-        await self.state.aclose()
+        if self._owns_state:
+            await self.state.aclose()
         self._started = False

@@ -3,8 +3,9 @@
 A raw ASGI middleware (cheaper than Litestar's logging middleware, and it never sees bodies):
 it assigns ``x-request-id`` (reusing a well-formed incoming one), adds it to every response,
 and after the response logs one structlog line with request id, tenant, route, entity, status,
-milliseconds, bytes in/out and pages. Handlers add fields through :func:`log_fields`. Keys and
-document contents are never logged: only the fields listed here are.
+milliseconds, bytes out and pages, then hands the same fields to the gateway's
+:class:`RequestHooks` (metrics, usage). Handlers add fields through :func:`log_fields`. Keys
+and document contents are never logged: only the fields handlers put there are.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import re
 import sys
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,16 +59,34 @@ def request_id(scope: Scope | Any) -> str:
     return str(log_fields(scope).get("request_id", ""))
 
 
+class RequestHooks(Protocol):
+    """What the middleware tells the gateway about every request (metrics, usage)."""
+
+    def request_started(self) -> None:
+        """A request came in."""
+
+    async def request_done(self, fields: dict[str, Any], status: int, seconds: float) -> None:
+        """A response went out (or the request failed); ``fields`` are the access-log fields."""
+
+
 class RequestIdMiddleware:
     """ASGI middleware: request id header plus one access-log line per HTTP request."""
 
-    def __init__(self, app: ASGIApp, logger: Any, config: LoggingConfig, trust: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        logger: Any,
+        config: LoggingConfig,
+        trust: bool,
+        hooks: RequestHooks | None = None,
+    ) -> None:
         self.app = app
         self.logger = logger
         self.enabled = config.access_log
         self.trust = trust
+        self.hooks = hooks
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -80,7 +99,7 @@ class RequestIdMiddleware:
         if rid is None:
             rid = os.urandom(12).hex()
         fields: dict[str, Any] = {"request_id": rid}
-        scope.setdefault("state", {})[_STATE_KEY] = fields  # type: ignore[typeddict-unknown-key]
+        scope.setdefault("state", {})[_STATE_KEY] = fields
         start = time.perf_counter()
         status = 0
         sent = 0
@@ -97,16 +116,21 @@ class RequestIdMiddleware:
                 sent += len(message.get("body", b""))
             await send(message)
 
+        if self.hooks is not None:
+            self.hooks.request_started()
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            elapsed = time.perf_counter() - start
+            fields["bytes_out"] = sent
             if self.enabled:
                 self.logger.info(
                     "request",
                     method=scope["method"],
                     path=scope["path"],
                     status=status or 500,
-                    ms=round((time.perf_counter() - start) * 1000, 2),
-                    bytes_out=sent,
+                    ms=round(elapsed * 1000, 2),
                     **fields,
                 )
+            if self.hooks is not None:
+                await self.hooks.request_done(fields, status or 500, elapsed)

@@ -80,6 +80,7 @@ def ocr_handlers(gw: Gateway, route: RouteContext, paths: list[str]) -> list[HTT
     async def ocr(request: Request[Any, Any, Any]) -> Response[bytes]:
         fields = log_fields(request)
         fields["route"] = route.name
+        fields["kind"] = "ocr"
         tenant = gw.authenticate(request.headers)
         fields["tenant"] = tenant.id
         admission = await gw.quotas.admit(tenant)
@@ -124,6 +125,7 @@ def ocr_handlers(gw: Gateway, route: RouteContext, paths: list[str]) -> list[HTT
             await admission.release()
         fields["entity"] = outcome.entity
         fields["pages"] = processed
+        fields["bytes_in"] = outcome.response.usage_info.doc_size_bytes or 0
         return Response(
             _encoder.encode(outcome.response),
             status_code=200,

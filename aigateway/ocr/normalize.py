@@ -176,7 +176,9 @@ def parse_data_uri(
     return data, media
 
 
-def _inline(data: bytes, declared: str | None, field: str, filename: str | None = None) -> Any:
+def _inline(
+    data: bytes, declared: str | None, field: str, filename: str | None = None
+) -> DocumentSource:
     if not data:
         raise BadRequestError(f"{field}: the document is empty", param=field)
     return DocumentSource(

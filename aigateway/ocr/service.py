@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import (
     GatewayError,
@@ -110,6 +112,8 @@ class OcrService:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._ids = set(registry.ocr)
+        self.metrics: Any = None
+        """Set by the gateway: upstream latency per entity goes there."""
 
     async def process(
         self,
@@ -200,7 +204,7 @@ class OcrService:
         for attempt in range(retries + 1):
             attempts.append(provider.id)
             try:
-                return await provider.process(job)
+                return await self._timed(provider, job)
             except GatewayError as exc:
                 if exc.status_code not in RETRYABLE or attempt == retries:
                     raise
@@ -210,6 +214,18 @@ class OcrService:
                     delay = min(MAX_BACKOFF, max(delay, float(retry_after)))
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+    async def _timed(self, provider: OcrProvider, job: OcrJob) -> OcrResult:
+        started = time.perf_counter()
+        try:
+            return await provider.process(job)
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe(
+                    "aigw_upstream_duration_seconds",
+                    (("entity", provider.id),),
+                    time.perf_counter() - started,
+                )
 
     @staticmethod
     def _response(result: OcrResult, document: Document | None) -> OcrResponse:

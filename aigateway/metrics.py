@@ -1,0 +1,151 @@
+"""Prometheus metrics of one app, in the text exposition format (no global registry).
+
+Recorded from the access-log fields at the end of every request (see observability), so each
+endpoint only has to say who it served: latency histogram per route/entity/status, requests,
+pages, tokens and bytes counters per tenant/entity, upstream latency per entity, in-flight.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ("Metrics",)
+
+LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+)
+
+Labels = tuple[tuple[str, str], ...]
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _fmt(labels: Labels, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    items = labels + extra
+    if not items:
+        return ""
+    return "{" + ",".join(f'{k}="{_esc(v)}"' for k, v in items) + "}"
+
+
+class _Histogram:
+    __slots__ = ("buckets", "count", "sum")
+
+    def __init__(self, n: int) -> None:
+        self.buckets = [0] * n
+        self.count = 0
+        self.sum = 0.0
+
+
+class Metrics:
+    """Counters, gauges and histograms keyed by label tuples."""
+
+    def __init__(self) -> None:
+        self._counters: dict[str, dict[Labels, float]] = defaultdict(lambda: defaultdict(float))
+        self._hist: dict[str, dict[Labels, _Histogram]] = defaultdict(dict)
+        self._help: dict[str, tuple[str, str]] = {}
+        self.in_flight = 0
+        self._declare()
+
+    def _declare(self) -> None:
+        h = self._help
+        h["aigw_requests_total"] = ("counter", "Requests by route, entity, tenant and status.")
+        h["aigw_request_duration_seconds"] = (
+            "histogram",
+            "Request latency by route/entity/status.",
+        )
+        h["aigw_upstream_duration_seconds"] = ("histogram", "Upstream (or engine) call latency.")
+        h["aigw_pages_total"] = ("counter", "OCR pages processed by tenant and entity.")
+        h["aigw_tokens_total"] = ("counter", "Tokens reported by upstreams, by tenant/entity/kind.")
+        h["aigw_bytes_total"] = ("counter", "Response bytes by tenant and entity.")
+        h["aigw_errors_total"] = ("counter", "Error responses by tenant, entity and code.")
+        h["aigw_requests_in_flight"] = ("gauge", "Requests being served now.")
+
+    def inc(self, name: str, labels: Labels, value: float = 1.0) -> None:
+        """Add ``value`` to a counter."""
+        self._counters[name][labels] += value
+
+    def observe(self, name: str, labels: Labels, seconds: float) -> None:
+        """Record one latency sample."""
+        hist = self._hist[name].get(labels)
+        if hist is None:
+            hist = self._hist[name][labels] = _Histogram(len(LATENCY_BUCKETS))
+        i = bisect.bisect_left(LATENCY_BUCKETS, seconds)
+        if i < len(hist.buckets):
+            hist.buckets[i] += 1
+        hist.count += 1
+        hist.sum += seconds
+
+    def record_request(self, fields: dict[str, Any], status: int, seconds: float) -> None:
+        """Account one finished request from its access-log fields."""
+        route = str(fields.get("route", "-"))
+        entity = str(fields.get("entity", "-"))
+        tenant = str(fields.get("tenant", "-"))
+        st = str(status)
+        self.inc(
+            "aigw_requests_total",
+            (("route", route), ("entity", entity), ("tenant", tenant), ("status", st)),
+        )
+        self.observe(
+            "aigw_request_duration_seconds",
+            (("route", route), ("entity", entity), ("status", st)),
+            seconds,
+        )
+        te = (("tenant", tenant), ("entity", entity))
+        if fields.get("pages"):
+            self.inc("aigw_pages_total", te, float(fields["pages"]))
+        for kind in ("prompt_tokens", "completion_tokens"):
+            if fields.get(kind):
+                self.inc("aigw_tokens_total", (*te, ("kind", kind)), float(fields[kind]))
+        if fields.get("bytes_out"):
+            self.inc("aigw_bytes_total", te, float(fields["bytes_out"]))
+        if status >= 400:
+            self.inc("aigw_errors_total", (*te, ("code", str(fields.get("error", status)))))
+
+    def render(self) -> str:
+        """The exposition text."""
+        lines: list[str] = []
+        for name, (kind, text) in self._help.items():
+            lines.append(f"# HELP {name} {text}")
+            lines.append(f"# TYPE {name} {kind}")
+            if kind == "gauge":
+                lines.append(f"{name} {self.in_flight}")
+            elif kind == "counter":
+                for labels, value in self._counters.get(name, {}).items():
+                    lines.append(f"{name}{_fmt(labels)} {value:g}")
+            else:
+                lines.extend(self._render_hist(name, self._hist.get(name, {}).items()))
+        return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _render_hist(name: str, items: Iterable[tuple[Labels, _Histogram]]) -> list[str]:
+        out = []
+        for labels, h in items:
+            cumulative = 0
+            for bound, n in zip(LATENCY_BUCKETS, h.buckets, strict=True):
+                cumulative += n
+                out.append(f"{name}_bucket{_fmt(labels, (('le', f'{bound:g}'),))} {cumulative}")
+            out.append(f"{name}_bucket{_fmt(labels, (('le', '+Inf'),))} {h.count}")
+            out.append(f"{name}_count{_fmt(labels)} {h.count}")
+            out.append(f"{name}_sum{_fmt(labels)} {h.sum:.6f}")
+        return out

@@ -1,0 +1,88 @@
+"""Operations endpoints: ``/healthz``, ``/readyz``, ``/metrics`` and ``/admin/usage``.
+
+``/healthz`` says the process answers; ``/readyz`` that the config is loaded, the OCR engines
+are warm and the state backend is reachable (503 otherwise, with the reason). ``/admin/usage``
+needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.handlers import HTTPRouteHandler
+
+from .errors import AuthenticationError, NotFoundError
+from .gateway import Gateway
+
+__all__ = ("ops_handlers",)
+
+_encoder = msgspec.json.Encoder()
+
+
+def _admin_digest(gw: Gateway) -> bytes | None:
+    key = gw.settings.admin_key
+    if not key:
+        return None
+    if key.startswith("sha256:"):
+        return bytes.fromhex(key[7:])
+    return hashlib.sha256(key.encode()).digest()
+
+
+def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
+    """The app-level operations handlers."""
+    admin = _admin_digest(gw)
+
+    async def healthz() -> Response[bytes]:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    async def readyz() -> Response[bytes]:
+        checks: dict[str, Any] = {"config": gw.settings.source}
+        ok = True
+        engines = {}
+        for eid, provider in gw.registry.ocr.items():
+            ready = getattr(provider, "ready", None)
+            state = True if ready is None else bool(ready() if callable(ready) else ready)
+            engines[eid] = "ready" if state else "warming"
+            ok = ok and state
+        checks["ocr_models"] = engines
+        reachable = await gw.state.ping()
+        checks["state"] = {
+            "backend": gw.state.name,
+            "reachable": reachable,
+            "fail_open": gw.settings.state.fail_open,
+        }
+        ok = ok and reachable
+        body = {"status": "ready" if ok else "not ready", "checks": checks}
+        return Response(
+            _encoder.encode(body), status_code=200 if ok else 503, media_type="application/json"
+        )
+
+    async def metrics() -> Response[str]:
+        return Response(gw.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def usage(request: Request[Any, Any, Any]) -> Response[bytes]:
+        if admin is None:
+            raise NotFoundError("the admin endpoints are disabled (set admin_key in config)")
+        header = request.headers.get("authorization", "")
+        scheme, _, key = header.partition(" ")
+        digest = hashlib.sha256(key.strip().encode()).digest()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(digest, admin):
+            raise AuthenticationError(
+                "the admin endpoints need the admin key", param="authorization"
+            )
+        tenant = request.query_params.get("tenant")
+        snapshot = await gw.usage.snapshot(tenant)
+        return Response(
+            _encoder.encode({"object": "usage", "data": snapshot}), media_type="application/json"
+        )
+
+    return [
+        get("/healthz", name="healthz")(healthz),
+        get("/readyz", name="readyz")(readyz),
+        get("/metrics", name="metrics")(metrics),
+        get("/admin/usage", name="admin-usage")(usage),
+    ]
