@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ import pytest
 from mistralai.client import Mistral
 
 from tests.docgen import text_pdf
-from tests.server import GatewayProcess, gateway_server_factory  # noqa: F401 - fixture
+from tests.server import GatewayProcess, gateway_server
 from tests.upstreams.alphaedge import FakeAlphaEdge
 from tests.upstreams.mistral import FakeMistral
 from tests.upstreams.server import Reply, TcpProbe, running
@@ -42,15 +43,11 @@ def alpha() -> Iterator[FakeAlphaEdge]:
 
 @pytest.fixture
 def gateway(
-    gateway_server_factory: Callable[..., GatewayProcess],
-    primary: FakeMistral,
-    second: FakeMistral,
-    alpha: FakeAlphaEdge,
-) -> GatewayProcess:
+    tmp_path: Path, primary: FakeMistral, second: FakeMistral, alpha: FakeAlphaEdge
+) -> Iterator[GatewayProcess]:
     for fake in (primary, second, alpha):
         fake.reset()
-    return gateway_server_factory(
-        f"""
+    config = f"""
 [[ocr_models]]
 id = "primary"
 provider = "mistral"
@@ -79,9 +76,9 @@ timeout = 10
 path = "/"
 plugin = "openai_compat"
 ocr_model_refs = ["primary", "second", "alpha"]
-""",
-        env={"PRIMARY_KEY": "sk-primary"},
-    )
+"""
+    with gateway_server(config, tmp_path, env={"PRIMARY_KEY": "sk-primary"}) as gw:
+        yield gw
 
 
 def test_mistral_sdk_through_the_gateway(gateway: GatewayProcess, primary: FakeMistral) -> None:
