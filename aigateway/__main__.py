@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -22,13 +24,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _load(args.config)
+    if args.pidfile:
+        Path(args.pidfile).write_text(f"{os.getpid()}\n")
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
     workers = args.workers if args.workers is not None else settings.server.workers
     if workers > 1:
-        # Each worker process imports the factory and reads the same file.
-        import os
-
+        # Each worker process imports the factory and reads the same file; SIGHUP to this
+        # (parent) process makes uvicorn start fresh workers and retire the old ones only once
+        # the new ones are ready, so a bad file keeps the old workers serving.
         os.environ["AIGATEWAY_CONFIG"] = str(Path(args.config).resolve())
         uvicorn.run(
             "aigateway._factory:app",
@@ -41,10 +45,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             lifespan="on",
         )
         return 0
-    from .app import create_app
+    from .reload import ReloadableApp
 
-    app = create_app(settings)
+    # SIGHUP reloads the config in place (see aigateway.reload).
+    app = ReloadableApp(args.config)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    return 0
+
+
+def _cmd_reload(args: argparse.Namespace) -> int:
+    settings = _load(args.config)  # refuse to signal a server with a file that will not load
+    from .registry import Registry
+
+    Registry(settings)
+    try:
+        pid = int(Path(args.pidfile).read_text().strip())
+    except (OSError, ValueError):
+        print(f"aigateway: cannot read a pid from {args.pidfile}", file=sys.stderr)
+        return 1
+    os.kill(pid, signal.SIGHUP)
+    print(f"sent SIGHUP to {pid}: {settings.source} will be reloaded")
     return 0
 
 
@@ -127,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
+    serve.add_argument("--pidfile", help="write the server's pid here (for `aigateway reload`)")
+    reload = sub.add_parser("reload", help="validate the config, then make a server reload it")
+    reload.add_argument("--config", default="config.toml")
+    reload.add_argument("--pidfile", required=True)
     check = sub.add_parser("check", help="validate a config file")
     check.add_argument("--config", default="config.toml")
     ocr = sub.add_parser("ocr", help="OCR a file in-process and print markdown")
@@ -146,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         "check": _cmd_check,
         "ocr": _cmd_ocr,
         "hash-key": _cmd_hash_key,
+        "reload": _cmd_reload,
     }
     try:
         return commands[args.command](args)
