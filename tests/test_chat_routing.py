@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -311,3 +312,23 @@ async def test_concurrent_requests_spread_over_entities(
     counts = _served(ups)
     assert counts["a"] + counts["b"] == 8
     assert abs(counts["a"] - counts["b"]) <= 2
+
+
+async def test_stream_answered_with_json_is_replayed_as_events(
+    client: AsyncTestClient[Any], ups: dict[str, OpenAIFake]
+) -> None:
+    r = await _chat(client, "b/ignore-stream", stream=True, stream_options={"include_usage": True})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/event-stream")
+    events = [e for e in r.text.split("\n\n") if e]
+    assert events[-1] == "data: [DONE]"
+    chunks = [json.loads(e.removeprefix("data: ")) for e in events[:-1]]
+    assert chunks[0]["object"] == "chat.completion.chunk"
+    assert chunks[0]["choices"][0]["delta"]["content"] == ups["b"].text_for("ignore-stream")
+    assert chunks[0]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[1]["choices"] == []
+    assert chunks[1]["usage"]["prompt_tokens"] == 2
+    # Neither events nor a completion: a JSON 502 before anything was streamed.
+    r = await _chat(client, "b/not-json", stream=True)
+    assert r.status_code == 502
+    assert r.json()["error"]["code"] == "upstream_error"

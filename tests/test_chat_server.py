@@ -11,15 +11,17 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.server import GatewayProcess, gateway_server
+from tests.server import GatewayProcess, gateway_server, gateway_server_factory
 from tests.upstreams.openai_fake import OpenAIFake
+
+__all__ = ("gateway_server_factory",)  # the fixture, used below
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "sk-gw-acme-key-1"
@@ -330,3 +332,15 @@ def test_models_list_marks_ocr(gateway: GatewayProcess) -> None:
     missing = httpx.get(gateway.url + "/v1/models/nobody/gpt-test", headers=_headers())
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "model_not_found"
+
+
+def test_server_helper_reports_startup_failures(
+    gateway_server_factory: Callable[..., GatewayProcess],
+) -> None:
+    with pytest.raises(RuntimeError, match=r"(?s)exited with code 1.*chat_model_refs"):
+        gateway_server_factory('[[routes]]\nchat_model_refs = ["nope"]\n', startup_timeout=20)
+    gw = gateway_server_factory("[[routes]]\n")
+    r = httpx.get(gw.url + "/v1/models")
+    assert r.status_code == 200
+    assert r.json() == {"data": [], "object": "list"}
+    assert gw.process.poll() is None

@@ -14,7 +14,7 @@ import msgspec
 
 from ..errors import BadRequestError
 
-__all__ = ("PassThroughBody", "Usage", "parse_body", "read_usage")
+__all__ = ("PassThroughBody", "Usage", "completion_to_sse", "parse_body", "read_usage")
 
 _fields_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
@@ -117,3 +117,42 @@ def read_usage(body: bytes | memoryview) -> Usage | None:
             raise msgspec.DecodeError("not a JSON object") from None
         # A usage block we cannot read must not fail a good answer; it is just not counted.
         return None
+
+
+def completion_to_sse(raw: bytes, include_usage: bool) -> bytes:
+    """A whole ``chat.completion`` JSON as the SSE stream the caller asked for.
+
+    Some OpenAI-compatible servers ignore ``stream: true`` and answer JSON; a streaming client
+    given JSON yields nothing, silently, so the gateway replays the answer as one content chunk
+    per choice, the usage chunk when asked for, and ``[DONE]``.
+
+    Raises:
+        msgspec.DecodeError: ``raw`` is not a JSON object with a ``choices`` list.
+    """
+    data = msgspec.json.decode(raw)
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        raise msgspec.DecodeError("not a chat completion")
+    head = {
+        "id": data.get("id"),
+        "object": "chat.completion.chunk",
+        "created": data.get("created"),
+        "model": data.get("model"),
+        "system_fingerprint": data.get("system_fingerprint"),
+    }
+    choices = []
+    for choice in data["choices"]:
+        if not isinstance(choice, dict):
+            raise msgspec.DecodeError("not a chat completion")
+        delta = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        choices.append(
+            {
+                "index": choice.get("index", 0),
+                "delta": delta,
+                "logprobs": choice.get("logprobs"),
+                "finish_reason": choice.get("finish_reason"),
+            }
+        )
+    out = [msgspec.json.encode({**head, "choices": choices})]
+    if include_usage and data.get("usage") is not None:
+        out.append(msgspec.json.encode({**head, "choices": [], "usage": data["usage"]}))
+    return b"".join(b"data: " + event + b"\n\n" for event in out) + b"data: [DONE]\n\n"

@@ -33,7 +33,7 @@ import msgspec
 from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError, error_payload
 from ..usage import UsageStore
 from .providers.openai import OpenAIChatProvider
-from .schemas import PassThroughBody, Usage, read_usage
+from .schemas import PassThroughBody, Usage, completion_to_sse, read_usage
 
 __all__ = ("RETRYABLE", "ChatService", "SseRelay", "Target")
 
@@ -228,6 +228,21 @@ class ChatService:
         chain = self.resolve(body.model, refs, allowed)
         target, response = await self._open(path, body, chain, ctx)
         entity = target.entity
+        if not response.headers.get("content-type", "").startswith("text/event-stream"):
+            # The upstream ignored ``stream``: replay its JSON answer as events.
+            try:
+                raw = await response.aread()
+                events = completion_to_sse(raw, body.include_usage)
+            except (httpx.HTTPError, msgspec.DecodeError):
+                self._in_flight[entity] -= 1
+                await self.usage.record(ctx.tenant, entity, requests=1, errors=1)
+                raise UpstreamError(
+                    f"{entity} answered a streaming request with neither events nor a "
+                    "chat completion"
+                ) from None
+            finally:
+                await response.aclose()
+            response = httpx.Response(200, stream=httpx.ByteStream(events))
 
         async def finished(usage: Usage | None, bytes_out: int, failed: bool) -> None:
             self._in_flight[entity] -= 1

@@ -18,6 +18,7 @@ gated          streams the first chunk, then waits for :attr:`gate` before the r
 hang           streams the first chunk, then waits until the client goes away
 break          streams the first chunk, then drops the connection mid-body
 no-done        a normal stream without the final ``data: [DONE]``
+ignore-stream  answers plain JSON even when asked to stream (as some servers do)
 =============  ===========================================================================
 
 Anything else answers normally with :meth:`text_for`. ``script`` replies (from the base class)
@@ -169,7 +170,7 @@ class OpenAIFake(FakeUpstream):
             "completion_tokens": len(words),
             "total_tokens": prompt_tokens + len(words),
         }
-        if not body.get("stream"):
+        if not body.get("stream") or model == "ignore-stream":
             await self._send_reply(
                 send,
                 Reply(
