@@ -16,7 +16,7 @@ from .limits import effective_upload_limit
 from .metrics import Metrics
 from .observability import make_logger
 from .ocr.service import OcrService
-from .quotas import Quotas
+from .quotas import Admission, Quotas
 from .registry import Registry
 from .state import StateBackend, make_backend
 from .usage import MemoryUsage, UsageStore
@@ -87,6 +87,15 @@ class Gateway:
     def authenticate(self, headers: Any) -> Tenant:
         """The caller's tenant from ``Authorization`` / ``x-api-key`` (401 otherwise)."""
         return self.keys.authenticate(headers.get("authorization"), headers.get("x-api-key"))
+
+    async def admit(self, headers: Any, fields: dict[str, Any]) -> tuple[Tenant, Admission]:
+        """Authenticate and admit a request (rate and concurrency limits, 401/429 otherwise).
+
+        The caller must ``await admission.release()`` when the request is done.
+        """
+        tenant = self.authenticate(headers)
+        fields["tenant"] = tenant.id
+        return tenant, await self.quotas.admit(tenant)
 
     # --- RequestHooks: called by the access-log middleware for every request ---------------
 

@@ -51,18 +51,26 @@ def list_models(gw: Gateway, route: RouteContext, tenant: Tenant) -> list[ModelC
     return list(cards.values())
 
 
+async def _admit(gw: Gateway, route: RouteContext, request: Request[Any, Any, Any]) -> Tenant:
+    # Listing models counts against the tenant's request rate like any call; it holds no
+    # concurrency slot beyond this instant.
+    fields = log_fields(request)
+    fields["route"] = route.name
+    tenant, admission = await gw.admit(request.headers, fields)
+    await admission.release()
+    return tenant
+
+
 def model_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
     """The two models endpoints of an openai_compat route."""
 
     async def models(request: Request[Any, Any, Any]) -> Response[bytes]:
-        tenant = gw.authenticate(request.headers)
-        log_fields(request).update(route=route.name, tenant=tenant.id)
+        tenant = await _admit(gw, route, request)
         body = ModelList(data=list_models(gw, route, tenant))
         return Response(_encoder.encode(body), media_type="application/json")
 
     async def model(request: Request[Any, Any, Any], model_id: FromPath[str]) -> Response[bytes]:
-        tenant = gw.authenticate(request.headers)
-        log_fields(request).update(route=route.name, tenant=tenant.id)
+        tenant = await _admit(gw, route, request)
         model_id = model_id.lstrip("/")
         for card in list_models(gw, route, tenant):
             if card.id == model_id:

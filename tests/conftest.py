@@ -70,3 +70,6 @@ def redis_url(redis_session: Any) -> str:
         redis_session.start()
     redis_session.flush()
     return str(redis_session.url)
+
+
+from .server import gateway_server_factory  # noqa: E402,F401  (a fixture, shared by every module)

@@ -81,9 +81,7 @@ def ocr_handlers(gw: Gateway, route: RouteContext, paths: list[str]) -> list[HTT
         fields = log_fields(request)
         fields["route"] = route.name
         fields["kind"] = "ocr"
-        tenant = gw.authenticate(request.headers)
-        fields["tenant"] = tenant.id
-        admission = await gw.quotas.admit(tenant)
+        tenant, admission = await gw.admit(request.headers, fields)
         try:
             refs = tenant.narrow(list(route.ocr_refs))
             max_bytes = route.upload_limit(tenant)
