@@ -8,6 +8,7 @@ password-protected document is a 422, a page or pixel count over the configured 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from PIL import Image
 from ..errors import BadRequestError, PayloadTooLargeError, UnprocessableDocumentError
 
 __all__ = (
+    "PDFIUM_LOCK",
     "check_image_size",
     "count_pages",
     "open_image",
@@ -24,6 +26,10 @@ __all__ = (
     "render_page",
     "select_pages",
 )
+
+PDFIUM_LOCK = threading.RLock()
+"""pdfium keeps one global library state and is not thread-safe: every call into it from a
+thread of the server process holds this lock (worker processes have their own pdfium)."""
 
 # Pillow's own bomb guard would raise a warning-turned-error at ~89 MP; we check our configured
 # cap against the header ourselves before any pixel is decoded.
@@ -52,12 +58,13 @@ def open_pdf(source: bytes | str, password: str | None = None) -> Any:
 
 
 def count_pages(source: bytes | str, password: str | None = None) -> int:
-    """Number of pages of a PDF (422 when unreadable)."""
-    pdf = open_pdf(source, password)
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()
+    """Number of pages of a PDF (422 when unreadable); thread-safe."""
+    with PDFIUM_LOCK:
+        pdf = open_pdf(source, password)
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
 
 
 def select_pages(

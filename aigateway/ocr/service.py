@@ -154,6 +154,7 @@ class OcrService:
                     model=model if position == 0 else None,
                     options=request.options,
                     max_size_upload=max_bytes,
+                    source_field=request.source.field,
                 )
                 try:
                     result = await self._call(provider, job, attempts)
@@ -206,7 +207,11 @@ class OcrService:
             try:
                 return await self._timed(provider, job)
             except GatewayError as exc:
-                if exc.status_code not in RETRYABLE or attempt == retries:
+                if (
+                    exc.status_code not in RETRYABLE
+                    or attempt == retries
+                    or exc.headers.get("x-should-retry") == "false"
+                ):
                     raise
                 delay = min(MAX_BACKOFF, 0.25 * 2**attempt) * (0.75 + random.random() / 4)
                 retry_after = getattr(exc, "retry_after", None)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import email.utils
 import re
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -43,6 +42,7 @@ from ...errors import (
     UpstreamTimeoutError,
     from_status,
 )
+from ..pdf import PDFIUM_LOCK
 from ..schemas import Document
 
 __all__ = (
@@ -60,8 +60,6 @@ __all__ = (
 
 T = TypeVar("T")
 
-PDFIUM_LOCK = threading.Lock()
-"""pdfium is not thread-safe (one global library state): serialize our calls into it."""
 
 _CALLER_FAULT = frozenset({400, 404, 409, 413, 415, 422})
 _CREDENTIALS = frozenset({401, 402, 403, 407})
@@ -198,9 +196,12 @@ def error_for_status(
     if status in _CALLER_FAULT:
         return from_status(status, f"{name} rejected the request: {message}")
     if status in _CREDENTIALS:
+        # Deterministic: retrying the same entity (or the client retrying us) cannot help.
         return UpstreamError(
             f"{name} rejected the gateway's credentials (HTTP {status}); check the entity's "
-            f"api_key: {message}"
+            f"api_key: {message}",
+            code="upstream_auth_failed",
+            headers={"x-should-retry": "false"},
         )
     if status == 408:
         return UpstreamTimeoutError(f"{name} timed out (HTTP 408): {message}")

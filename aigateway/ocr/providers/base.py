@@ -74,6 +74,8 @@ class OcrJob:
     options: OcrOptions
     max_size_upload: int
     """Byte cap for anything the provider downloads on the caller's behalf."""
+    source_field: str = "document"
+    """The request field the document came from (``document.image_url``, ``document_url`` …)."""
 
 
 class OcrProvider(abc.ABC):

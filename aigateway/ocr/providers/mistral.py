@@ -175,8 +175,15 @@ class MistralOcrProvider(OcrProvider):
         if job.document is None:
             if job.url is None:
                 raise ValueError("OcrJob needs a document or a URL")
+            # The caller's own field says what the URL is; a bare `document` string falls back
+            # to the URL's extension.
             path = urlsplit(job.url).path.lower()
-            kind = "image_url" if path.endswith(_IMAGE_SUFFIXES) else "document_url"
+            if "image_url" in job.source_field:
+                kind = "image_url"
+            elif "document_url" in job.source_field:
+                kind = "document_url"
+            else:
+                kind = "image_url" if path.endswith(_IMAGE_SUFFIXES) else "document_url"
             body: Any = _encode(
                 {"model": model, "document": {"type": kind, kind: job.url}, **options}
             )
