@@ -18,7 +18,7 @@ from .observability import make_logger
 from .ocr.service import OcrService
 from .quotas import Admission, Quotas
 from .registry import Registry
-from .state import StateBackend, make_backend
+from .state import StateBackend, StateUsage, make_backend
 from .usage import MemoryUsage, UsageStore
 
 __all__ = ("Gateway", "RouteContext")
@@ -61,10 +61,12 @@ class Gateway:
             self.state, self.usage, self.metrics = previous.state, previous.usage, previous.metrics
             previous._owns_state = False
         else:
-            self.state, self.usage, self.metrics = (
-                make_backend(settings.state),
-                MemoryUsage(),
-                Metrics(),
+            self.state, self.metrics = make_backend(settings.state), Metrics()
+            # With Redis, usage totals are shared by every replica like the limits are.
+            self.usage = (
+                StateUsage(self.state, settings.state.prefix)
+                if settings.state.backend == "redis"
+                else MemoryUsage()
             )
         self.quotas = Quotas(self.state, settings.state, self.logger)
         self.ocr = OcrService(self.registry)

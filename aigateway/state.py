@@ -219,3 +219,27 @@ def make_backend(config: StateConfig) -> StateBackend:
     if config.backend == "redis":
         return RedisBackend(config)
     return MemoryBackend()
+
+
+class StateUsage:
+    """Usage counters kept in a :class:`StateBackend` (Redis: totals across all replicas).
+
+    Implements :class:`aigateway.usage.UsageStore`.
+    """
+
+    def __init__(self, backend: StateBackend, prefix: str) -> None:
+        self.backend = backend
+        self.prefix = f"{prefix}:usage:"
+
+    async def record(self, tenant: str, entity: str, **counters: int) -> None:
+        """Add ``counters`` (requests, errors, tokens_in, …) to ``(tenant, entity)``."""
+        await self.backend.add_usage(f"{self.prefix}{tenant}|{entity}", counters)
+
+    async def snapshot(self, tenant: str | None = None) -> dict[str, dict[str, dict[str, int]]]:
+        """``{tenant: {entity: counters}}`` for one tenant or all."""
+        prefix = self.prefix + (f"{tenant}|" if tenant is not None else "")
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for key, values in (await self.backend.usage(prefix)).items():
+            t, _, e = key[len(self.prefix) :].partition("|")
+            out.setdefault(t, {})[e] = values
+        return out

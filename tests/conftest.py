@@ -49,9 +49,9 @@ def echo_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     EchoOcrProvider.delay = 0.0
 
 
-def echo_settings(extra: str = "", **env: Any) -> Settings:
-    """The echo config plus ``extra`` TOML."""
-    return parse_config(ECHO_CONFIG + extra, env={k: str(v) for k, v in env.items()})
+def echo_settings(extra: str = "", top: str = "", **env: Any) -> Settings:
+    """The echo config plus ``extra`` TOML tables (``top``: top-level keys, before tables)."""
+    return parse_config(top + ECHO_CONFIG + extra, env={k: str(v) for k, v in env.items()})
 
 
 @pytest.fixture(scope="session")

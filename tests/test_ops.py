@@ -1,0 +1,106 @@
+"""Operations endpoints, usage accounting, metrics, and secrets staying out of logs."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from aigateway import create_app
+from aigateway.auth import hash_key
+
+from .conftest import echo_settings
+from .docgen import text_pdf
+
+pytestmark = pytest.mark.usefixtures("echo_provider")
+
+KEY = "ops-tenant-secret-123"
+ADMIN = "admin-secret-456"
+PDF = {"document_base64": base64.b64encode(text_pdf(["a", "b", "c"])).decode()}
+
+
+TOP = f'admin_key = "{hash_key(ADMIN)}"\n'
+
+
+def config(state: str = "") -> str:
+    return f"""
+{state}
+[[tenants]]
+id = "ops"
+api_keys = ["{hash_key(KEY)}"]
+"""
+
+
+async def test_health_and_readiness() -> None:
+    async with AsyncTestClient(create_app(echo_settings())) as c:
+        assert (await c.get("/healthz")).json() == {"status": "ok"}
+        ready = await c.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["state"]["reachable"] is True
+
+
+async def test_readyz_reports_redis_down(redis_session: Any, redis_url: str) -> None:
+    state = f'[state]\nbackend = "redis"\nurl = "{redis_url}"\n'
+    async with AsyncTestClient(create_app(echo_settings(config(state), TOP))) as c:
+        assert (await c.get("/readyz")).status_code == 200
+        redis_session.stop()
+        try:
+            down = await c.get("/readyz")
+            assert down.status_code == 503
+            assert down.json()["checks"]["state"] == {
+                "backend": "redis",
+                "reachable": False,
+                "fail_open": True,
+            }
+        finally:
+            redis_session.start()
+
+
+async def test_usage_metrics_and_admin(capsys: pytest.CaptureFixture[str]) -> None:
+    app = create_app(echo_settings(config(), TOP))
+    auth = {"authorization": f"Bearer {KEY}"}
+    async with AsyncTestClient(app) as c:
+        assert (await c.post("/v1/ocr", json=PDF, headers=auth)).status_code == 200
+        assert (await c.post("/v1/ocr", json={"document": 1}, headers=auth)).status_code == 400
+        assert (await c.get("/admin/usage")).status_code == 401
+        bad = await c.get("/admin/usage", headers={"authorization": f"Bearer {KEY}"})
+        assert bad.status_code == 401
+        usage = await c.get("/admin/usage", headers={"authorization": f"Bearer {ADMIN}"})
+        assert usage.status_code == 200
+        data = usage.json()["data"]["ops"]
+        assert data["echo"]["requests"] == 1
+        assert data["echo"]["pages"] == 1
+        assert data["-"]["errors"] == 1
+        metrics = (await c.get("/metrics")).text
+    assert (
+        'aigw_requests_total{route="openai_compat:/",entity="echo",tenant="ops",status="200"} 1'
+        in metrics
+    )
+    assert 'aigw_pages_total{tenant="ops",entity="echo"} 1' in metrics
+    assert 'aigw_upstream_duration_seconds_count{entity="echo"} 1' in metrics
+    logs = capsys.readouterr()
+    everything = logs.out + logs.err + metrics
+    assert KEY not in everything
+    assert ADMIN not in everything
+    assert PDF["document_base64"][:40] not in everything
+    assert '"tenant": "ops"' in logs.err
+
+
+async def test_admin_disabled_without_key() -> None:
+    async with AsyncTestClient(create_app(echo_settings())) as c:
+        assert (await c.get("/admin/usage")).status_code == 404
+
+
+async def test_usage_is_shared_through_redis(redis_url: str) -> None:
+    state = f'[state]\nbackend = "redis"\nurl = "{redis_url}"\n'
+    auth = {"authorization": f"Bearer {KEY}"}
+    admin = {"authorization": f"Bearer {ADMIN}"}
+    one = create_app(echo_settings(config(state), TOP))
+    two = create_app(echo_settings(config(state), TOP))
+    async with AsyncTestClient(one) as c1, AsyncTestClient(two) as c2:
+        assert (await c1.post("/v1/ocr", json=PDF, headers=auth)).status_code == 200
+        assert (await c2.post("/v1/ocr", json=PDF, headers=auth)).status_code == 200
+        data = (await c1.get("/admin/usage", headers=admin)).json()["data"]
+    assert data["ops"]["echo"]["requests"] == 2
