@@ -276,7 +276,7 @@ def test_stream_without_done_gets_done(gateway: GatewayProcess, fake: OpenAIFake
     [
         pytest.param("slow", 504, "upstream_timeout", id="timeout"),
         pytest.param("not-json", 502, "upstream_error", id="malformed"),
-        pytest.param("fail-401", 502, "upstream_error", id="upstream-credentials"),
+        pytest.param("fail-401", 502, "upstream_auth_failed", id="upstream-credentials"),
     ],
 )
 def test_upstream_failures_map_to_envelope(

@@ -154,6 +154,8 @@ class ChatService:
                     last = exc
                     if exc.status_code not in RETRYABLE:
                         raise
+                    if exc.code == "upstream_auth_failed":
+                        break  # the same key fails again: only another entity can help
                     if attempt < retries:
                         await asyncio.sleep(self._backoff(attempt, exc))
                     continue
