@@ -46,12 +46,30 @@ def content_type_of(header: str | None) -> tuple[str, dict[str, str]]:
 
 
 async def read_bytes(stream: AsyncIterator[bytes], limits: BodyLimits) -> bytes:
-    """The whole body, counted against ``limits``."""
-    chunks: list[bytes] = []
+    """The whole body as ``bytes``, counted against ``limits``."""
+    body = await read_buffer(stream, limits)
+    return body if isinstance(body, bytes) else bytes(body)
+
+
+async def read_buffer(stream: AsyncIterator[bytes], limits: BodyLimits) -> bytes | bytearray:
+    """The whole body, counted against ``limits``, without a final copy.
+
+    One growing buffer, not a list of chunks joined at the end: a large body is held once, not
+    twice, at its peak.
+    """
+    first = b""
+    buf: bytearray | None = None
     async for chunk in stream:
         limits.add(len(chunk))
-        chunks.append(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if buf is not None:
+            buf += chunk
+        elif not first:
+            first = chunk
+        else:
+            buf = bytearray(first)
+            buf += chunk
+            first = b""
+    return buf if buf is not None else first
 
 
 _json_decoder = msgspec.json.Decoder()
@@ -59,7 +77,7 @@ _json_decoder = msgspec.json.Decoder()
 
 async def read_json(stream: AsyncIterator[bytes], limits: BodyLimits) -> object:
     """Decode a JSON body (400 naming the position when it is not JSON)."""
-    raw = await read_bytes(stream, limits)
+    raw = await read_buffer(stream, limits)
     if not raw.strip():
         raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
     try:
