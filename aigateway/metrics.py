@@ -114,7 +114,7 @@ class Metrics:
         te = (("tenant", tenant), ("entity", entity))
         if fields.get("pages"):
             self.inc("aigw_pages_total", te, float(fields["pages"]))
-        for kind in ("prompt_tokens", "completion_tokens"):
+        for kind in ("tokens_in", "tokens_out"):
             if fields.get(kind):
                 self.inc("aigw_tokens_total", (*te, ("kind", kind)), float(fields[kind]))
         if fields.get("bytes_out"):
