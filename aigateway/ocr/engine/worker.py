@@ -1,0 +1,242 @@
+"""Code that runs inside an OCR worker process: the serve loop and the page tasks.
+
+The pool sends ``(function, args)`` pairs over a pipe; :func:`serve` calls them one at a time and
+answers ``("ok", value)``, ``("gateway", class name, message, param)`` for a
+:class:`~aigateway.errors.GatewayError` (rebuilt by the pool, since those do not pickle with
+their attributes) or ``("error", text)`` for anything else. Page tasks (:func:`probe`,
+:func:`read_page`) take a :class:`Source`: small documents travel as bytes, large ones as a path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image, ImageOps
+
+from ...errors import GatewayError, PayloadTooLargeError, UnprocessableDocumentError
+from .. import pdf
+from . import textlayer
+
+__all__ = ("EngineOptions", "PageResult", "Source", "probe", "read_page", "serve")
+
+IMAGE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/bmp"}
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a worker finds the document: ``data`` (small) or ``path`` (large)."""
+
+    media_type: str
+    data: bytes | None = None
+    path: str | None = None
+    password: str | None = None
+
+    def input(self) -> bytes | str:
+        """What pdfium / Pillow open: the bytes or the path."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How to read a page (validated by the provider)."""
+
+    engine: str = "tesseract"
+    languages: tuple[str, ...] = ("eng",)
+    dpi: int = 300
+    detect_orientation: bool = True
+    osd_min_confidence: float = 2.0
+    osd_below_confidence: int = 85
+    """Tesseract mean confidence under which a page is checked for rotation and re-read."""
+    trust_invisible_text: bool = True
+    max_pixels: int = 50_000_000
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page read by a worker."""
+
+    markdown: str
+    dpi: int
+    width: int
+    height: int
+    method: str
+    """``"text"`` (the PDF's text layer) or ``"ocr"``."""
+    rotation: int = 0
+    """Counter-clockwise degrees the page was turned before recognition."""
+    reason: str | None = None
+    """Why a PDF page's text layer was not used, when it was OCR'd."""
+
+
+# --- the serve loop ---------------------------------------------------------------------------
+
+
+def serve(conn: Any, warmups: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]]) -> None:
+    """Worker process entry point: warm up, say ready, then run tasks until EOF or ``None``."""
+    # Ctrl-C in a terminal reaches the whole process group: let the parent decide shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # One page per process at a time: Tesseract's OpenMP threads would only oversubscribe cores.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    for fn, args in warmups:
+        # A failed warm-up resurfaces, with context, on the first real task.
+        with contextlib.suppress(Exception):
+            fn(*args)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        fn, args = msg
+        try:
+            reply: tuple[Any, ...] = ("ok", fn(*args))
+        except GatewayError as exc:
+            reply = ("gateway", type(exc).__name__, exc.message, exc.param)
+        except Exception as exc:
+            tb = traceback.format_exc(limit=6)
+            reply = ("error", f"{type(exc).__name__}: {exc}\n{tb}")
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+
+
+# --- page tasks -------------------------------------------------------------------------------
+
+
+def probe(src: Source, max_pixels: int) -> int:
+    """Pages of a PDF, or frames of an image (each frame's header checked against the cap)."""
+    if src.media_type == "application/pdf":
+        return pdf.count_pages(src.input(), src.password)
+    img = pdf.open_image(src.input(), max_pixels)
+    try:
+        if src.media_type != "image/tiff":
+            return 1
+        frames = int(getattr(img, "n_frames", 1))
+        for i in range(1, frames):
+            img.seek(i)
+            pdf.check_image_size(img.width, img.height, max_pixels)
+        return frames
+    finally:
+        img.close()
+
+
+def read_page(src: Source, index: int, opts: EngineOptions, force_ocr: bool) -> PageResult:
+    """Read page (or TIFF frame) ``index``: the text layer when sane, OCR otherwise."""
+    if src.media_type == "application/pdf":
+        return _pdf_page(src, index, opts, force_ocr)
+    img, dpi = _load_image(src, index, opts.max_pixels)
+    return _ocr(img, dpi, opts, None)
+
+
+def _pdf_page(src: Source, index: int, opts: EngineOptions, force_ocr: bool) -> PageResult:
+    import pypdfium2 as pdfium
+
+    doc = pdf.open_pdf(src.input(), src.password)
+    try:
+        try:
+            reason = "force_ocr" if force_ocr else None
+            if not force_ocr:
+                page = doc[index]
+                try:
+                    layer = textlayer.extract(page)
+                    w_pt, h_pt = page.get_size()
+                finally:
+                    page.close()
+                reason = textlayer.assess(layer, trust_invisible=opts.trust_invisible_text)
+                if reason is None:
+                    scale = pdf.page_scale(w_pt, h_pt, opts.dpi, opts.max_pixels)
+                    return PageResult(
+                        markdown=layer.text,
+                        dpi=round(scale * 72),
+                        width=round(w_pt * scale),
+                        height=round(h_pt * scale),
+                        method="text",
+                    )
+            img, dpi = pdf.render_page(doc, index, opts.dpi, opts.max_pixels)
+        except pdfium.PdfiumError as exc:
+            raise UnprocessableDocumentError(
+                f"page {index} of the PDF could not be read ({exc})", param="document"
+            ) from None
+    finally:
+        doc.close()
+    return _ocr(img, dpi, opts, reason)
+
+
+def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, int]:
+    img = pdf.open_image(src.input(), max_pixels)
+    try:
+        if index:
+            img.seek(index)
+        pdf.check_image_size(img.width, img.height, max_pixels)
+        img.load()
+        xdpi = img.info.get("dpi", (0, 0))[0]
+        dpi = round(float(xdpi)) if xdpi and 30 <= float(xdpi) <= 2400 else 0
+        out = ImageOps.exif_transpose(img) if src.media_type == "image/jpeg" else img
+        if out.mode in ("RGBA", "LA", "PA") or (out.mode == "P" and "transparency" in out.info):
+            # Transparent pixels are usually the paper: put them on white, not black.
+            rgba = out.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            out = Image.alpha_composite(white, rgba)
+        gray = out.convert("L")
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise UnprocessableDocumentError(
+            f"the image could not be decoded ({exc})", param="document"
+        ) from None
+    except Image.DecompressionBombError as exc:  # pragma: no cover - MAX_IMAGE_PIXELS is off
+        raise PayloadTooLargeError(str(exc), param="document") from None
+    finally:
+        img.close()
+    return gray, dpi
+
+
+def _ocr(img: Image.Image, dpi: int, opts: EngineOptions, reason: str | None) -> PageResult:
+    from . import tesseract
+
+    width, height = img.size
+    # An image without a DPI tag: tell Tesseract 300 (its guess from the text size is worse
+    # than a typical scan's resolution). Dimensions stay those of the page as given.
+    ocr_dpi = dpi or 300
+    rotation = 0
+    if opts.engine == "rapidocr":
+        from . import rapid
+
+        if opts.detect_orientation:
+            rotation = tesseract.detect_rotation(img, ocr_dpi, opts.osd_min_confidence)
+        page_img = img.rotate(rotation, expand=True) if rotation else img
+        markdown = rapid.recognize(page_img, opts.threads)
+    else:
+        markdown, conf = tesseract.recognize(img, ocr_dpi, opts.languages)
+        if opts.detect_orientation and conf < opts.osd_below_confidence:
+            # Only doubtful pages pay for orientation detection (~0.2 s) and a second read.
+            rotation = tesseract.detect_rotation(img, ocr_dpi, opts.osd_min_confidence)
+            if rotation:
+                turned = img.rotate(rotation, expand=True)
+                markdown2, conf2 = tesseract.recognize(turned, ocr_dpi, opts.languages)
+                if conf2 >= conf:
+                    markdown = markdown2
+                else:
+                    rotation = 0
+    return PageResult(
+        markdown=markdown,
+        dpi=ocr_dpi,
+        width=width,
+        height=height,
+        method="ocr",
+        rotation=rotation,
+        reason=reason,
+    )

@@ -1,0 +1,198 @@
+"""The built-in offline OCR engine: PDF text layers when sane, Tesseract (or RapidOCR) otherwise.
+
+Options (``[[ocr_models]] options = {...}`` for ``provider = "local"``):
+
+==========================  ===============  ==================================================
+key                         default          meaning
+==========================  ===============  ==================================================
+``languages``               ``["eng"]``      Tesseract languages (traineddata must be installed)
+``dpi``                     ``300``          render resolution for OCR'd PDF pages (72-600)
+``engine``                  ``"tesseract"``  or ``"rapidocr"`` (``pip install aigateway[rapidocr]``)
+``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
+``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
+``trust_invisible_text``    ``true``         use an earlier OCR's invisible text layer if sane
+==========================  ===============  ==================================================
+
+All page work runs in the registry's :class:`~aigateway.ocr.engine.pool.OcrPool`: first a probe
+(page count, image header checks) and then one task per selected page, so the pages of a
+document spread over the workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from typing import Any, ClassVar
+
+from ...config import OcrModelConfig
+from ...errors import ConfigError, UnsupportedMediaTypeError
+from ..engine import tesseract as _tesseract
+from ..engine import worker as _worker
+from ..engine.worker import EngineOptions, Source
+from ..pdf import select_pages
+from ..schemas import Dimensions, Document, OcrPage, OcrResult
+from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
+
+__all__ = ("LocalOcrProvider",)
+
+INLINE_MAX = 1_048_576
+"""Documents up to this size travel to workers as bytes; larger ones as a file path."""
+
+_LANG = re.compile(r"^[A-Za-z0-9_]+$")
+_KNOWN = frozenset(
+    {
+        "languages",
+        "dpi",
+        "engine",
+        "detect_orientation",
+        "orientation_confidence",
+        "trust_invisible_text",
+    }
+)
+
+
+class LocalOcrProvider(OcrProvider):
+    """OCR in local worker processes; no network, no API key."""
+
+    accepted_types: ClassVar[frozenset[str]] = PDF_AND_IMAGES
+    default_model: ClassVar[str] = "local-tesseract"
+
+    def __init__(self, entity: OcrModelConfig, ctx: ProviderContext) -> None:
+        super().__init__(entity, ctx)
+        self._where = self._key_path(entity, ctx)
+        self.options = self._parse_options(entity.options)
+        self._threads_set = False
+
+    # --- configuration --------------------------------------------------------------------------
+
+    @staticmethod
+    def _key_path(entity: OcrModelConfig, ctx: ProviderContext) -> str:
+        settings = getattr(ctx, "settings", None)
+        models = getattr(settings, "ocr_models", [])
+        source = getattr(settings, "source", "<memory>")
+        for i, m in enumerate(models):
+            if m.id == entity.id:
+                return f"{source}: $.ocr_models[{i}].options"
+        return f"{source}: ocr_models.{entity.id}.options"
+
+    def _error(self, key: str, expected: str, got: Any) -> ConfigError:
+        return ConfigError(f"{self._where}.{key}: expected {expected}, got {got!r}")
+
+    def _parse_options(self, raw: dict[str, Any]) -> EngineOptions:
+        unknown = sorted(set(raw) - _KNOWN)
+        if unknown:
+            raise ConfigError(
+                f"{self._where}.{unknown[0]}: unknown option for the local engine "
+                f"(known: {', '.join(sorted(_KNOWN))})"
+            )
+        langs = raw.get("languages", ["eng"])
+        if (
+            not isinstance(langs, list)
+            or not langs
+            or not all(isinstance(x, str) and _LANG.match(x) for x in langs)
+        ):
+            raise self._error("languages", 'a non-empty list of language codes like ["eng"]', langs)
+        try:
+            _tesseract.find_tessdata(langs)
+        except LookupError as exc:
+            raise ConfigError(
+                f"{self._where}.languages: {exc} (install e.g. the tesseract-ocr-<lang> Debian "
+                "package or a tessdata.* pip package)"
+            ) from None
+        dpi = raw.get("dpi", 300)
+        if not isinstance(dpi, int) or isinstance(dpi, bool) or not 72 <= dpi <= 600:
+            raise self._error("dpi", "an integer from 72 to 600", dpi)
+        engine = raw.get("engine", "tesseract")
+        if engine not in ("tesseract", "rapidocr"):
+            raise self._error("engine", '"tesseract" or "rapidocr"', engine)
+        if engine == "rapidocr":
+            from ..engine import rapid
+
+            why = rapid.available()
+            if why is not None:
+                raise ConfigError(f"{self._where}.engine: {why}")
+        flags = {}
+        for key in ("detect_orientation", "trust_invisible_text"):
+            value = raw.get(key, True)
+            if not isinstance(value, bool):
+                raise self._error(key, "true or false", value)
+            flags[key] = value
+        conf = raw.get("orientation_confidence", 3.0)
+        if not isinstance(conf, int | float) or isinstance(conf, bool) or conf < 0:
+            raise self._error("orientation_confidence", "a number >= 0", conf)
+        limits = self.ctx.settings.limits
+        return EngineOptions(
+            engine=engine,
+            languages=tuple(langs),
+            dpi=dpi,
+            detect_orientation=flags["detect_orientation"],
+            osd_min_confidence=float(conf),
+            trust_invisible_text=flags["trust_invisible_text"],
+            max_pixels=limits.max_pixels_per_page,
+        )
+
+    def upstream_model(self, requested: str | None) -> str:
+        """The request's model, else the entity's, else ``local-<engine>``."""
+        return requested or self.entity.model or f"local-{self.options.engine}"
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def _pool(self) -> Any:
+        pool = self.ctx.ocr_pool()
+        if not self._threads_set:
+            # onnxruntime would start one thread per core in every worker: share the cores.
+            threads = max(1, (os.cpu_count() or 1) // max(1, pool.size))
+            self.options = EngineOptions(**{**self.options.__dict__, "threads": threads})
+            self._threads_set = True
+        return pool
+
+    async def start(self) -> None:
+        """Start the pool's workers in the background, preloading this entity's models."""
+        pool = self._pool()
+        opts = self.options
+        if opts.engine == "rapidocr":
+            from ..engine import rapid
+
+            pool.add_warmup(rapid.warm, opts.threads)
+        pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
+        await pool.start()
+
+    # --- OCR ------------------------------------------------------------------------------------
+
+    async def _source(self, doc: Document, password: str | None) -> Source:
+        blob = doc.blob
+        if blob.in_memory and blob.size <= INLINE_MAX:
+            return Source(doc.media_type, data=blob.read(), password=password)
+        # Spooling an in-memory blob to disk is blocking file I/O: keep it off the loop.
+        path = blob.path() if not blob.in_memory else await asyncio.to_thread(blob.path)
+        return Source(doc.media_type, path=path, password=password)
+
+    async def process(self, job: OcrJob) -> OcrResult:
+        """Read every selected page; indexes in the result are the document's own."""
+        doc = job.document
+        if doc is None or doc.media_type not in self.accepted_types:
+            raise UnsupportedMediaTypeError(
+                f"the local engine reads {', '.join(sorted(self.accepted_types))}; got "
+                f"{doc.media_type if doc else 'a URL it cannot fetch'}",
+                param="document",
+            )
+        pool = self._pool()
+        limits = self.ctx.settings.limits
+        src = await self._source(doc, job.options.pdf_password)
+        total = await pool.run(_worker.probe, src, limits.max_pixels_per_page)
+        indexes = select_pages(total, job.options.pages, limits.max_pages)
+        force = bool(job.options.force_ocr)
+        results: list[_worker.PageResult] = await pool.run_batch(
+            [(_worker.read_page, (src, i, self.options, force)) for i in indexes]
+        )
+        pages = [
+            OcrPage(
+                index=i,
+                markdown=r.markdown,
+                images=[],
+                dimensions=Dimensions(dpi=r.dpi, height=r.height, width=r.width),
+            )
+            for i, r in zip(indexes, results, strict=True)
+        ]
+        return OcrResult(model=self.upstream_model(job.model), pages=pages, doc_size_bytes=doc.size)

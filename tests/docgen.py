@@ -1,0 +1,285 @@
+"""Test documents made at run time: text-layer PDFs, scanned PDFs, images, encrypted PDFs.
+
+Nothing here reads a file shipped with the repository, so every test can build exactly the
+document it needs. PDFs are written by a tiny hand-rolled writer (base-14 Helvetica, no font
+embedding: pdfium substitutes its own metrics-compatible font), so the text layer of a generated
+PDF is exactly the strings passed in. Images are drawn with Pillow using DejaVu/Liberation fonts
+when installed, Pillow's built-in scalable font otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+__all__ = (
+    "FONT_DIRS",
+    "encrypted_pdf",
+    "find_font",
+    "font",
+    "png_header",
+    "render_text",
+    "scanned_pdf",
+    "text_pdf",
+    "text_png",
+    "tiff_frames",
+)
+
+FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts")
+
+A4 = (595.0, 842.0)
+"""Page size in points."""
+
+
+def find_font(name: str) -> str | None:
+    """Path of a TrueType font file called ``name`` (e.g. ``DejaVuSans.ttf``), if installed."""
+    for base in FONT_DIRS:
+        hits = sorted(Path(base).rglob(name)) if Path(base).is_dir() else []
+        if hits:
+            return str(hits[0])
+    return None
+
+
+def font(size: int, name: str = "DejaVuSans.ttf") -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """A font of ``size`` pixels: ``name`` when installed, else Pillow's scalable default."""
+    path = find_font(name)
+    if path is not None:
+        return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size)
+
+
+def render_text(
+    text: str,
+    *,
+    width: int = 1700,
+    size: int = 40,
+    font_name: str = "DejaVuSans.ttf",
+    margin: int = 100,
+    line_spacing: float = 1.5,
+    min_height: int = 0,
+) -> Image.Image:
+    """Draw ``text`` (paragraphs separated by blank lines) black on white, wrapped to ``width``.
+
+    Returns a grayscale image; the default 1700 px width is an A4/letter page at ~200 DPI.
+    """
+    fnt = font(size, font_name)
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    lines: list[str] = []
+    for para in text.split("\n\n"):
+        line = ""
+        for word in para.split():
+            cand = f"{line} {word}".strip()
+            if draw.textlength(cand, font=fnt) <= width - 2 * margin or not line:
+                line = cand
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+        lines.append("")
+    step = int(size * line_spacing)
+    height = max(min_height, 2 * margin + step * len(lines))
+    img = Image.new("L", (width, height), 255)
+    d = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        d.text((margin, margin + i * step), line, font=fnt, fill=0)
+    return img
+
+
+def text_png(text: str, *, size: int = 40, rotate: int = 0, width: int = 1700) -> bytes:
+    """PNG of ``text`` rendered at ``size`` px, optionally rotated counter-clockwise."""
+    img = render_text(text, size=size, width=width)
+    if rotate:
+        img = img.rotate(rotate, expand=True, fillcolor=255)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def tiff_frames(texts: Sequence[str], *, size: int = 40) -> bytes:
+    """A multi-frame TIFF, one frame per text."""
+    frames = [render_text(t, size=size, width=1400) for t in texts]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A syntactically valid PNG announcing ``width`` x ``height`` grayscale pixels.
+
+    Only the first scanline's worth of IDAT is present, so nothing big is ever allocated by the
+    writer; a reader that decodes it anyway would need ``width * height`` bytes.
+    """
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" + b"\xff" * min(width, 1024))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+# --- a minimal PDF writer ---------------------------------------------------------------------
+
+
+def _pdf_escape(s: str) -> bytes:
+    # WinAnsi covers Latin-1 for the base-14 fonts; tests keep to that.
+    raw = s.encode("cp1252")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def _text_ops(lines: Sequence[str], *, size: float, x: float, top: float, mode: int) -> bytes:
+    leading = size * 1.4
+    out = [b"BT", f"/F1 {size:g} Tf {leading:g} TL {mode} Tr {x:g} {top:g} Td".encode()]
+    for line in lines:
+        out.append(b"(" + _pdf_escape(line) + b") Tj T*")
+    out.append(b"ET")
+    return b"\n".join(out)
+
+
+def _wrap(text: str, chars: int) -> list[str]:
+    lines: list[str] = []
+    for para in text.split("\n\n"):
+        line = ""
+        for word in para.split():
+            if line and len(line) + 1 + len(word) > chars:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        lines.append(line)
+        lines.append("")
+    return lines[:-1]
+
+
+class _PdfWriter:
+    """Objects numbered in insertion order; ``finish`` writes the xref table."""
+
+    def __init__(self) -> None:
+        self.objects: list[bytes] = []
+
+    def add(self, body: bytes) -> int:
+        self.objects.append(body)
+        return len(self.objects)
+
+    def stream(self, dictionary: bytes, data: bytes) -> int:
+        return self.add(
+            dictionary[:-2]
+            + f" /Length {len(data)} >>".encode()
+            + b"\nstream\n"
+            + data
+            + b"\nendstream"
+        )
+
+    def finish(self, page_ids: list[int], pages_id: int) -> bytes:
+        kids = " ".join(f"{p} 0 R" for p in page_ids)
+        self.objects[pages_id - 1] = (
+            f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode()
+        )
+        catalog = self.add(f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode())
+        buf = io.BytesIO()
+        buf.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        offsets = []
+        for i, body in enumerate(self.objects, start=1):
+            offsets.append(buf.tell())
+            buf.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+        xref = buf.tell()
+        buf.write(f"xref\n0 {len(self.objects) + 1}\n0000000000 65535 f \n".encode())
+        for off in offsets:
+            buf.write(f"{off:010d} 00000 n \n".encode())
+        buf.write(
+            f"trailer\n<< /Size {len(self.objects) + 1} /Root {catalog} 0 R >>\n"
+            f"startxref\n{xref}\n%%EOF\n".encode()
+        )
+        return buf.getvalue()
+
+
+def _build_pdf(pages: Sequence[tuple[bytes, list[tuple[str, bytes, int, int]], int]]) -> bytes:
+    """``pages``: (content stream, images as (name, jpeg bytes, w, h), /Rotate) per page."""
+    w = _PdfWriter()
+    pages_id = w.add(b"")  # patched in finish()
+    font_id = w.add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
+    page_ids = []
+    for content, images, rotate in pages:
+        xobjs = []
+        for name, jpeg, iw, ih in images:
+            img_id = w.stream(
+                f"<< /Type /XObject /Subtype /Image /Width {iw} /Height {ih} "
+                f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode >>".encode(),
+                jpeg,
+            )
+            xobjs.append(f"/{name} {img_id} 0 R")
+        content_id = w.stream(b"<< >>", content)
+        xobj = f"/XObject << {' '.join(xobjs)} >>" if xobjs else ""
+        page_ids.append(
+            w.add(
+                f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {A4[0]:g} {A4[1]:g}] "
+                f"/Rotate {rotate} /Resources << /Font << /F1 {font_id} 0 R >> {xobj} >> "
+                f"/Contents {content_id} 0 R >>".encode()
+            )
+        )
+    return w.finish(page_ids, pages_id)
+
+
+def text_pdf(pages: Sequence[str], *, size: float = 11, rotate: int = 0) -> bytes:
+    """A born-digital PDF: one A4 page per string, real text operators (a text layer)."""
+    built = []
+    for text in pages:
+        lines = _wrap(text, int(900 / size))
+        built.append((_text_ops(lines, size=size, x=56, top=A4[1] - 72, mode=0), [], rotate))
+    return _build_pdf(built)
+
+
+def _jpeg(img: Image.Image, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    img.convert("L").save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def scanned_pdf(
+    pages: Sequence[str],
+    *,
+    hidden_text: Sequence[str] | None = None,
+    rotate_image: int = 0,
+    size: int = 40,
+) -> bytes:
+    """An image-only PDF: each page is a picture of its text (a "scan") filling the page.
+
+    ``hidden_text`` adds an invisible (render mode 3) text layer per page, as OCR tools do: pass
+    garbage to model a bad text layer. ``rotate_image`` rotates the scan counter-clockwise inside
+    the page (a page fed sideways into the scanner).
+    """
+    built = []
+    for i, text in enumerate(pages):
+        img = render_text(text, size=size, width=1654, min_height=2339)
+        if rotate_image:
+            img = img.rotate(rotate_image, expand=True, fillcolor=255)
+        pw, ph = (A4[1], A4[0]) if rotate_image in (90, 270) else A4
+        ops = f"q {A4[0]:g} 0 0 {A4[1]:g} 0 0 cm /Im0 Do Q".encode()
+        if rotate_image in (90, 270):
+            # Landscape scan squeezed onto a portrait page would distort: keep its aspect.
+            scale = A4[0] / pw
+            ops = f"q {A4[0]:g} 0 0 {ph * scale:g} 0 0 cm /Im0 Do Q".encode()
+        if hidden_text is not None:
+            lines = _wrap(hidden_text[i], 80)
+            ops += b"\n" + _text_ops(lines, size=11, x=56, top=A4[1] - 72, mode=3)
+        built.append((ops, [("Im0", _jpeg(img), img.width, img.height)], 0))
+    return _build_pdf(built)
+
+
+def encrypted_pdf(text: str, password: str) -> bytes:
+    """A one-page text PDF encrypted with ``password`` (user and owner), via pypdf."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf([text]))))
+    writer.encrypt(user_password=password, owner_password=password, algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
