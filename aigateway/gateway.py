@@ -64,7 +64,7 @@ class Gateway:
             self.state, self.metrics = make_backend(settings.state), Metrics()
             # With Redis, usage totals are shared by every replica like the limits are.
             self.usage = (
-                StateUsage(self.state, settings.state.prefix)
+                StateUsage(self.state, settings.state.prefix, self._usage_lost)
                 if settings.state.backend == "redis"
                 else MemoryUsage()
             )
@@ -112,18 +112,20 @@ class Gateway:
         self.in_flight -= 1
         self.metrics.record_request(fields, status, seconds)
         if fields.get("kind") == "ocr" and "tenant" in fields:
-            await self.quotas.guarded(
-                lambda: self.usage.record(
-                    str(fields["tenant"]),
-                    str(fields.get("entity", "-")),
-                    requests=1,
-                    errors=int(status >= 400),
-                    pages=int(fields.get("pages") or 0),
-                    bytes_in=int(fields.get("bytes_in") or 0),
-                    bytes_out=int(fields.get("bytes_out") or 0),
-                ),
-                None,
+            await self.usage.record(
+                str(fields["tenant"]),
+                str(fields.get("entity", "-")),
+                requests=1,
+                errors=int(status >= 400),
+                pages=int(fields.get("pages") or 0),
+                bytes_in=int(fields.get("bytes_in") or 0),
+                bytes_out=int(fields.get("bytes_out") or 0),
             )
+
+    def _usage_lost(self, exc: Exception) -> None:
+        self.logger.warning(
+            "usage not recorded: state backend unreachable", error=type(exc).__name__
+        )
 
     async def start(self) -> None:
         """Warm providers up (run by the app lifespan; embedded apps may skip it)."""

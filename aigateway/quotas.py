@@ -53,13 +53,21 @@ class Admission:
         """Give the concurrency slot back (idempotent)."""
         key, self.concurrency_key = self.concurrency_key, None
         if key is not None and self._quotas is not None:
-            await self._quotas.guarded(lambda: self._quotas.backend.add(key, -1, 3600), None)  # type: ignore[union-attr]
+            await self._quotas.guarded(
+                lambda: self._quotas.backend.add(key, -1, 3600),  # type: ignore[union-attr]
+                None,
+                bookkeeping=True,
+            )
 
     async def refund_request(self) -> None:
         """Un-count the request (a later limit rejected it: nothing is charged)."""
         key, self.request_key = self.request_key, None
         if key is not None and self._quotas is not None:
-            await self._quotas.guarded(lambda: self._quotas.backend.add(key, -1, MINUTE + 5), None)  # type: ignore[union-attr]
+            await self._quotas.guarded(
+                lambda: self._quotas.backend.add(key, -1, MINUTE + 5),  # type: ignore[union-attr]
+                None,
+                bookkeeping=True,
+            )
 
 
 class Quotas:
@@ -91,8 +99,14 @@ class Quotas:
             reset_at=(n + 1) * seconds,
         )
 
-    async def guarded(self, op: Callable[[], Awaitable[T]], fallback: T) -> T:
-        """Run a backend operation; on failure apply the configured fail-open/closed policy."""
+    async def guarded(
+        self, op: Callable[[], Awaitable[T]], fallback: T, *, bookkeeping: bool = False
+    ) -> T:
+        """Run a backend operation; on failure apply the configured fail-open/closed policy.
+
+        ``bookkeeping`` operations (releasing a slot, refunds, usage, charges after the fact)
+        never fail a request, whatever the policy: the answer is already decided.
+        """
         try:
             result = await op()
         except Exception as exc:  # redis errors, timeouts, connection refused …
@@ -104,7 +118,7 @@ class Quotas:
                     fail_open=self.config.fail_open,
                 )
             self.healthy = False
-            if self.config.fail_open:
+            if self.config.fail_open or bookkeeping:
                 return fallback
             raise ServiceUnavailableError(
                 "the gateway cannot reach its shared state backend; retry shortly",
@@ -186,7 +200,11 @@ class Quotas:
         ):
             if limit is not None and pages > 0:
                 c = self._windowed(tenant, name, seconds, pages, limit)
-                await self.guarded(lambda c=c: self.backend.add(c.key, pages, c.ttl), None)  # type: ignore[misc]
+                await self.guarded(
+                    lambda c=c: self.backend.add(c.key, pages, c.ttl),  # type: ignore[misc]
+                    None,
+                    bookkeeping=True,
+                )
 
     async def check_tokens(self, tenant: Tenant) -> None:
         """429 when the tenant's ``tokens_per_minute`` window is already spent."""
@@ -204,4 +222,4 @@ class Quotas:
         if tenant.limits.tokens_per_minute is None or tokens <= 0:
             return
         c = self._windowed(tenant, "tokens_per_minute", MINUTE, tokens, 0)
-        await self.guarded(lambda: self.backend.add(c.key, tokens, c.ttl), None)
+        await self.guarded(lambda: self.backend.add(c.key, tokens, c.ttl), None, bookkeeping=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,13 +227,30 @@ class StateUsage:
     Implements :class:`aigateway.usage.UsageStore`.
     """
 
-    def __init__(self, backend: StateBackend, prefix: str) -> None:
+    def __init__(
+        self,
+        backend: StateBackend,
+        prefix: str,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
         self.backend = backend
         self.prefix = f"{prefix}:usage:"
+        self.on_error = on_error
+        self.lost = 0
+        """Records dropped because the backend was unreachable."""
 
     async def record(self, tenant: str, entity: str, **counters: int) -> None:
-        """Add ``counters`` (requests, errors, tokens_in, …) to ``(tenant, entity)``."""
-        await self.backend.add_usage(f"{self.prefix}{tenant}|{entity}", counters)
+        """Add ``counters`` (requests, errors, tokens_in, …) to ``(tenant, entity)``.
+
+        Never raises: usage is bookkeeping after the answer; a record the backend cannot take
+        is counted in :attr:`lost` and reported to ``on_error``.
+        """
+        try:
+            await self.backend.add_usage(f"{self.prefix}{tenant}|{entity}", counters)
+        except Exception as exc:  # backend down: the request itself already succeeded
+            self.lost += 1
+            if self.on_error is not None:
+                self.on_error(exc)
 
     async def snapshot(self, tenant: str | None = None) -> dict[str, dict[str, dict[str, int]]]:
         """``{tenant: {entity: counters}}`` for one tenant or all."""
