@@ -42,12 +42,6 @@ _encode = msgspec.json.Encoder().encode
 Annotation = str | dict[str, Any] | list[Any] | None
 
 
-class _Dims(msgspec.Struct):
-    dpi: int
-    height: int
-    width: int
-
-
 class _Image(msgspec.Struct):
     id: str
     top_left_x: float | None = None
@@ -62,7 +56,7 @@ class _Page(msgspec.Struct):
     index: int
     markdown: str
     images: list[_Image] | None = None
-    dimensions: _Dims | None = None
+    dimensions: Dimensions | None = None
     tables: list[Any] | None | UnsetType = UNSET
     hyperlinks: list[Any] | None | UnsetType = UNSET
     header: str | None | UnsetType = UNSET
@@ -122,12 +116,11 @@ def _map_page(page: _Page) -> OcrPage:
         )
         for img in page.images or []
     ]
-    dims = page.dimensions
     return OcrPage(
         index=page.index,
         markdown=page.markdown,
         images=images,
-        dimensions=Dimensions(dpi=dims.dpi, height=dims.height, width=dims.width) if dims else None,
+        dimensions=page.dimensions,
         tables=page.tables,
         hyperlinks=page.hyperlinks,
         header=page.header,
