@@ -108,11 +108,12 @@ def assess(layer: PageLayer, *, trust_invisible: bool = True) -> str | None:
     symbols = sum(1 for c in chars if unicodedata.category(c)[0] in "PS")
     if symbols > 0.4 * len(chars):
         return "mostly symbols"
+    tokens = text.split()
+    if len(chars) >= 60 and len(chars) > 20 * len(tokens):
+        # English averages ~6 characters per token; 20+ means the spaces were lost.
+        return "words run together (missing spaces)"
     words = _WORD.findall(text)
     if len(words) >= 8:
-        long_words = sum(1 for w in words if len(w) > 30)
-        if long_words > 0.1 * len(words):
-            return "words run together (missing spaces)"
         latin = [w for w in words if len(w) >= 3 and not w.isupper() and all(map(_latin, w))]
         if len(latin) >= 8:
             odd = 0

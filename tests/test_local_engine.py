@@ -1,0 +1,408 @@
+"""The built-in OCR engine: provider, worker pool, text-layer checks, Markdown assembly.
+
+Providers are exercised directly (``Registry(...).ocr["local"].process``), no HTTP; a pool of two
+worker processes per test keeps the file quick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import time
+import tracemalloc
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from PIL import Image
+
+from aigateway.blob import Blob
+from aigateway.config import parse_config
+from aigateway.errors import (
+    BadRequestError,
+    ConfigError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnprocessableDocumentError,
+    UpstreamTimeoutError,
+)
+from aigateway.ocr.engine import textlayer, worker
+from aigateway.ocr.engine.markdown import join_lines, paragraphs_to_markdown
+from aigateway.ocr.providers.base import OcrJob
+from aigateway.ocr.schemas import Document, OcrOptions, OcrResult
+from aigateway.registry import Registry
+
+from .docgen import (
+    encrypted_pdf,
+    png_header,
+    scanned_pdf,
+    text_pdf,
+    text_png,
+    tiff_frames,
+)
+
+TEXT = (
+    "The quick brown fox jumps over the lazy dog while optical character recognition turns "
+    "pictures of printed pages into text.\n\n"
+    "A second paragraph follows with numbers 12345 and 2024, and it ends here."
+)
+GARBAGE = "xqzt wrkp plmnv zzkq trwx bcdf ghjk lmnp qrst vwxz kkdd pprt zxcv bnml"
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words, punctuation dropped: what a reader would check."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def make_registry(options: dict[str, Any] | None = None, **pool: Any) -> Registry:
+    cfg: dict[str, Any] = {
+        "ocr_pool": {"workers": 2, **pool},
+        "ocr_models": [{"id": "local", "provider": "local", "options": options or {}}],
+    }
+    return Registry(parse_config(cfg))
+
+
+shared_loop = pytest.mark.asyncio(loop_scope="module")
+"""Tests using the module's shared ``registry`` (one pool for the module) run on its loop."""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def registry() -> AsyncIterator[Registry]:
+    reg = make_registry()
+    await reg.start()
+    yield reg
+    await reg.aclose()
+
+
+def job(data: bytes, media_type: str, **options: Any) -> OcrJob:
+    doc = Document(Blob.from_bytes(data), media_type)
+    return OcrJob(
+        document=doc, url=None, model=None, options=OcrOptions(**options), max_size_upload=10**8
+    )
+
+
+async def wait_for(condition: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
+
+
+async def ocr(reg: Registry, data: bytes, media_type: str, **options: Any) -> OcrResult:
+    return await reg.ocr["local"].process(job(data, media_type, **options))
+
+
+# --- reading documents ------------------------------------------------------------------------
+
+
+@shared_loop
+async def test_text_layer_pdf_is_read_exactly(registry: Registry) -> None:
+    import pypdfium2 as pdfium
+
+    data = text_pdf([TEXT, "Page two has its own text."])
+    result = await ocr(registry, data, "application/pdf")
+    doc = pdfium.PdfDocument(data)
+    own = [textlayer.normalize(doc[i].get_textpage().get_text_range()) for i in range(2)]
+    assert [p.markdown for p in result.pages] == own
+    assert words(result.pages[0].markdown) == words(TEXT)
+    assert result.model == "local-tesseract"
+    assert result.doc_size_bytes == len(data)
+    dims = result.pages[0].dimensions
+    assert dims is not None
+    # A4 at the default 300 DPI.
+    assert (dims.dpi, dims.width, dims.height) == (300, 2479, 3508)
+
+
+@shared_loop
+async def test_scanned_pdf_page_is_ocrd(registry: Registry) -> None:
+    result = await ocr(registry, scanned_pdf([TEXT]), "application/pdf")
+    page = result.pages[0]
+    assert words(page.markdown) == words(TEXT)
+    # Two paragraphs in, two paragraphs out (blank line between), lines joined inside each.
+    assert len(page.markdown.split("\n\n")) == 2
+    assert "\n" not in page.markdown.split("\n\n")[0]
+
+
+@shared_loop
+async def test_png_is_ocrd_with_its_pixel_dimensions(registry: Registry) -> None:
+    data = text_png(TEXT)
+    width, height = Image.open(io.BytesIO(data)).size
+    result = await ocr(registry, data, "image/png")
+    assert words(result.pages[0].markdown) == words(TEXT)
+    dims = result.pages[0].dimensions
+    assert dims is not None
+    assert (dims.width, dims.height) == (width, height)
+
+
+@shared_loop
+async def test_garbage_invisible_text_layer_falls_back_to_ocr(registry: Registry) -> None:
+    data = scanned_pdf([TEXT], hidden_text=[GARBAGE])
+    result = await ocr(registry, data, "application/pdf")
+    md = result.pages[0].markdown
+    assert "xqzt" not in md
+    assert words(md) == words(TEXT)
+
+
+@shared_loop
+async def test_force_ocr_ignores_a_good_text_layer(registry: Registry) -> None:
+    # The text layer says one thing, the OCR of the rendering reads the same words: force_ocr
+    # must go through rendering, visible in the line structure (paragraph joined, not \n lines).
+    data = text_pdf([TEXT], size=14)
+    plain = await ocr(registry, data, "application/pdf")
+    forced = await ocr(registry, data, "application/pdf", force_ocr=True)
+    assert "\n" in plain.pages[0].markdown.split("\n\n")[0]
+    assert words(forced.pages[0].markdown) == words(TEXT)
+    assert forced.pages[0].markdown != plain.pages[0].markdown
+
+
+@shared_loop
+@pytest.mark.parametrize("angle", [90, 180, 270])
+async def test_rotated_image_is_read_upright(registry: Registry, angle: int) -> None:
+    result = await ocr(registry, text_png(TEXT, rotate=angle), "image/png")
+    assert words(result.pages[0].markdown) == words(TEXT)
+
+
+@pytest.mark.parametrize("angle", [90, 180])
+def test_orientation_detection_turns_the_page(angle: int) -> None:
+    # In-process (same code as the workers) to see the rotation the engine applied.
+    src = worker.Source("image/png", data=text_png(TEXT, rotate=angle))
+    page = worker.read_page(src, 0, worker.EngineOptions(), False)
+    assert page.rotation == (360 - angle) % 360
+    assert words(page.markdown) == words(TEXT)
+
+
+@shared_loop
+async def test_sideways_scan_in_pdf_is_read(registry: Registry) -> None:
+    result = await ocr(registry, scanned_pdf([TEXT], rotate_image=90), "application/pdf")
+    assert words(result.pages[0].markdown) == words(TEXT)
+
+
+@shared_loop
+async def test_page_selection_keeps_original_indexes(registry: Registry) -> None:
+    data = text_pdf(["Alpha page zero.", "Bravo page one.", "Charlie page two."])
+    result = await ocr(registry, data, "application/pdf", pages=(2, 0))
+    assert [p.index for p in result.pages] == [2, 0]
+    assert [p.markdown for p in result.pages] == ["Charlie page two.", "Alpha page zero."]
+    with pytest.raises(BadRequestError, match="out of range"):
+        await ocr(registry, data, "application/pdf", pages=(3,))
+
+
+@shared_loop
+async def test_multi_frame_tiff_gives_one_page_per_frame(registry: Registry) -> None:
+    data = tiff_frames(["First frame says hello.", "Second frame says goodbye."])
+    result = await ocr(registry, data, "image/tiff")
+    assert [p.index for p in result.pages] == [0, 1]
+    assert words(result.pages[0].markdown) == ["first", "frame", "says", "hello"]
+    assert words(result.pages[1].markdown) == ["second", "frame", "says", "goodbye"]
+
+
+@shared_loop
+async def test_large_document_goes_to_workers_by_path(registry: Registry, tmp_path: Any) -> None:
+    # Above the inline threshold the blob is spooled and workers open the file themselves.
+    pages = [f"Page number {i} of a long document. " * 40 for i in range(3)]
+    data = text_pdf(pages) + b"%" + b"x" * 1_100_000 + b"\n"  # trailing junk pdfium ignores
+    result = await ocr(registry, data, "application/pdf", pages=(1,))
+    assert result.pages[0].index == 1
+    assert words(result.pages[0].markdown)[:4] == ["page", "number", "1", "of"]
+
+
+# --- encrypted and broken documents -----------------------------------------------------------
+
+
+@shared_loop
+async def test_encrypted_pdf_with_and_without_password(registry: Registry) -> None:
+    data = encrypted_pdf("The secret text of an encrypted document.", "s3cret")
+    ok = await ocr(registry, data, "application/pdf", pdf_password="s3cret")
+    assert ok.pages[0].markdown == "The secret text of an encrypted document."
+    with pytest.raises(UnprocessableDocumentError, match="encrypted") as missing:
+        await ocr(registry, data, "application/pdf")
+    assert missing.value.status_code == 422
+    assert missing.value.param == "pdf_password"
+    with pytest.raises(UnprocessableDocumentError, match="wrong"):
+        await ocr(registry, data, "application/pdf", pdf_password="nope")
+
+
+@shared_loop
+async def test_corrupt_pdf_is_422_with_a_clear_message(registry: Registry) -> None:
+    with pytest.raises(UnprocessableDocumentError, match="not a readable PDF") as exc:
+        await ocr(registry, b"%PDF-1.7\n1 0 obj << /Type /Catalog garbage", "application/pdf")
+    assert exc.value.status_code == 422
+
+
+@shared_loop
+async def test_truncated_png_is_422_with_a_clear_message(registry: Registry) -> None:
+    data = text_png(TEXT)
+    with pytest.raises(UnprocessableDocumentError, match="could not be decoded") as exc:
+        await ocr(registry, data[: len(data) // 2], "image/png")
+    assert exc.value.status_code == 422
+    assert "truncated" in exc.value.message
+
+
+@shared_loop
+async def test_huge_png_header_is_refused_without_decoding(registry: Registry) -> None:
+    data = png_header(40000, 40000)
+    assert len(data) < 2000
+    started = time.monotonic()
+    with pytest.raises(PayloadTooLargeError, match="40000x40000") as exc:
+        await ocr(registry, data, "image/png")
+    assert exc.value.status_code == 413
+    assert time.monotonic() - started < 5
+
+
+def test_huge_png_header_probe_allocates_nothing() -> None:
+    # The worker's first step, in-process, under tracemalloc: 1.6 GB would show.
+    src = worker.Source("image/png", data=png_header(40000, 40000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(PayloadTooLargeError):
+            worker.probe(src, 50_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+
+
+# --- the pool ---------------------------------------------------------------------------------
+
+
+async def test_saturated_pool_answers_503_with_retry_after() -> None:
+    reg = make_registry(workers=1, max_queue=2)
+    await reg.start()
+    pool = reg.ocr_pool()
+    try:
+        await wait_for(lambda: pool.alive == 1)
+        busy = [asyncio.create_task(pool.run(time.sleep, 3))]
+        await wait_for(lambda: pool.running == 1)
+        busy += [asyncio.create_task(pool.run(time.sleep, 3)) for _ in range(2)]
+        await wait_for(lambda: pool.waiting == 2)
+        assert (pool.running, pool.waiting) == (1, 2)
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailableError) as exc:
+            await ocr(reg, text_pdf(["hello"]), "application/pdf")
+        assert time.monotonic() - started < 0.5  # immediately, not after waiting
+        assert exc.value.status_code == 503
+        assert int(exc.value.headers["Retry-After"]) >= 1
+        # Cancelled requests take their not-yet-started tasks out of the queue.
+        for t in busy:
+            t.cancel()
+        await asyncio.gather(*busy, return_exceptions=True)
+        assert pool.waiting == 0
+    finally:
+        await reg.aclose()
+
+
+async def test_task_timeout_is_504_and_the_pool_recovers() -> None:
+    reg = make_registry(task_timeout=0.5)
+    await reg.start()
+    pool = reg.ocr_pool()
+    try:
+        with pytest.raises(UpstreamTimeoutError) as exc:
+            await pool.run(time.sleep, 30)
+        assert exc.value.status_code == 504
+        result = await ocr(reg, text_pdf(["Still working after a timeout."]), "application/pdf")
+        assert result.pages[0].markdown == "Still working after a timeout."
+    finally:
+        await reg.aclose()
+
+
+@shared_loop
+async def test_crashed_worker_is_replaced(registry: Registry) -> None:
+    pool = registry.ocr_pool()
+    # os._exit kills the worker mid-task, twice (the retry crashes too): a 422, not a hang.
+    with pytest.raises(UnprocessableDocumentError, match="crashed"):
+        await asyncio.wait_for(pool.run(os._exit, 3), 30)
+    result = await ocr(registry, text_pdf(["Alive after a crash."]), "application/pdf")
+    assert result.pages[0].markdown == "Alive after a crash."
+    await wait_for(lambda: pool.alive == pool.size)
+
+
+@shared_loop
+async def test_pages_spread_over_the_workers(registry: Registry) -> None:
+    pool = registry.ocr_pool()
+    await wait_for(lambda: pool.alive == 2)
+    started = time.monotonic()
+    pids = await pool.run_batch([(_sleep_pid, (0.4,)) for _ in range(4)])
+    assert len(set(pids)) == 2
+    assert time.monotonic() - started < 1.5  # 4 x 0.4 s on 2 workers, not 1.6 s serial
+
+
+def _sleep_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+async def test_first_request_does_not_wait_for_a_slow_start() -> None:
+    started = time.monotonic()
+    reg = make_registry()
+    await reg.start()
+    try:
+        assert time.monotonic() - started < 1.0
+        result = await ocr(reg, text_pdf(["Quick first answer."]), "application/pdf")
+        assert result.pages[0].markdown == "Quick first answer."
+        assert time.monotonic() - started < 5
+    finally:
+        await reg.aclose()
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        pytest.param({"languages": ["xxx"]}, "languages", id="missing-traineddata"),
+        pytest.param({"languages": "eng"}, "languages", id="not-a-list"),
+        pytest.param({"dpi": 5000}, "dpi", id="dpi-range"),
+        pytest.param({"engine": "magic"}, "engine", id="engine"),
+        pytest.param({"detect_orientation": "yes"}, "detect_orientation", id="bool"),
+        pytest.param({"colour": True}, "colour", id="unknown-key"),
+    ],
+)
+def test_bad_options_are_config_errors_naming_the_key(options: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(f"$.ocr_models[0].options.{key}")):
+        make_registry(options)
+
+
+async def test_rapidocr_engine_reads_a_page() -> None:
+    from aigateway.ocr.engine import rapid
+
+    why = rapid.available()
+    if why is not None:
+        pytest.skip(why)
+    reg = make_registry({"engine": "rapidocr"})
+    await reg.start()
+    try:
+        result = await ocr(reg, text_png(TEXT), "image/png")
+        assert result.model == "local-rapidocr"
+        got, want = words(result.pages[0].markdown), words(TEXT)
+        assert sum(a == b for a, b in zip(got, want, strict=False)) >= 0.9 * len(want)
+    finally:
+        await reg.aclose()
+
+
+# --- pure parts -------------------------------------------------------------------------------
+
+
+def test_text_layer_assessment() -> None:
+    def layer(text: str, images: int = 0, coverage: float = 0.0) -> textlayer.PageLayer:
+        return textlayer.PageLayer(text, images, coverage, invisible_text=False)
+
+    assert textlayer.assess(layer(TEXT)) is None
+    assert textlayer.assess(layer("Página de prueba: él comió paella en Valencia. " * 3)) is None
+    assert textlayer.assess(layer("Short title")) is None  # little text, nothing else on page
+    assert textlayer.assess(layer("Scan", images=1, coverage=0.9)) == "too little text"
+    assert textlayer.assess(layer("")) == "too little text"
+    assert textlayer.assess(layer(GARBAGE)) == "implausible words"
+    assert textlayer.assess(layer(TEXT.replace(" ", ""))) is not None
+    assert textlayer.assess(layer("\ufffd\ufffd\x01\x02 " * 10)) == "unmapped glyphs"
+    assert textlayer.assess(layer("!#$%&'()*+ ,-./:;<=>? " * 5)) == "mostly symbols"
+
+
+def test_markdown_joins_lines_and_rejoins_hyphens() -> None:
+    assert join_lines(["The infor-\n", "mation is  here\n"]) == "The information is here"
+    assert join_lines(["A well-", "Known name"]) == "A well- Known name"
+    assert join_lines(["Count 1990-", "2000"]) == "Count 1990- 2000"
+    assert paragraphs_to_markdown([["one", "two"], [], ["three"]]) == "one two\n\nthree"
