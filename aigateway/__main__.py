@@ -34,6 +34,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # (parent) process makes uvicorn start fresh workers and retire the old ones only once
         # the new ones are ready, so a bad file keeps the old workers serving.
         os.environ["AIGATEWAY_CONFIG"] = str(Path(args.config).resolve())
+        os.environ["AIGATEWAY_SERVER_WORKERS"] = str(workers)
         uvicorn.run(
             "aigateway._factory:app",
             factory=True,

@@ -271,3 +271,49 @@ def test_cli_check_and_ocr(tmp_path: Path) -> None:
         timeout=60,
     )
     assert key.stdout.strip() == hash_key("abc")
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return [int(x) for x in out.stdout.split()]
+
+
+def test_multi_worker_serving_and_hup(
+    gateway_server_factory: Callable[..., GatewayProcess],
+) -> None:
+    config = LOCAL.replace("[limits]", "[server]\nworkers = 2\n\n[limits]").replace(
+        "[ocr_pool]\nworkers = 2\n", "[ocr_pool]\nworkers = 0\n"
+    )
+    gw = gateway_server_factory(config)
+    png = text_png(IMAGE_TEXT)
+    with httpx.Client(timeout=60) as client:
+        deadline = time.monotonic() + 20
+        while len(_children(gw.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = _children(gw.pid)
+        assert len(workers) >= 2, workers
+        for _ in range(4):
+            resp = client.post(gw.url + "/v1/ocr", files={"image": ("a.png", png, "image/png")})
+            assert resp.status_code == 200, resp.text
+            assert _words(resp.json()["text"]) == _words(IMAGE_TEXT)
+        # SIGHUP to the parent replaces the workers, and the service keeps answering.
+        os.kill(gw.pid, signal.SIGHUP)
+        # (One child, multiprocessing's resource tracker, outlives the workers.)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(set(_children(gw.pid)) - set(workers)) < 2:
+            assert client.get(gw.url + "/healthz").status_code == 200
+            time.sleep(0.2)
+        assert len(set(_children(gw.pid)) - set(workers)) >= 2
+        assert client.get(gw.url + "/readyz").status_code == 200
+
+
+def test_pool_size_is_shared_between_server_workers() -> None:
+    from aigateway._factory import per_worker_settings
+    from aigateway.config import parse_config
+
+    settings = parse_config(LOCAL.replace("workers = 2", "workers = 0"))
+    split = per_worker_settings(settings, 2)
+    assert split.ocr_pool.workers == max(1, (os.cpu_count() or 1) // 2)
+    assert per_worker_settings(settings, 1).ocr_pool.workers == 0
+    fixed = parse_config(LOCAL)
+    assert per_worker_settings(fixed, 4).ocr_pool.workers == 2
