@@ -12,6 +12,7 @@ import base64
 import json
 import sys
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 
@@ -24,8 +25,8 @@ def main() -> None:
         from mistralai import Mistral  # 1.x
 
     client: Any = Mistral(api_key=key, server_url=base_url)
-    pdf = base64.b64encode(open(pdf_path, "rb").read()).decode()
-    png = base64.b64encode(open(png_path, "rb").read()).decode()
+    pdf = base64.b64encode(Path(pdf_path).read_bytes()).decode()
+    png = base64.b64encode(Path(png_path).read_bytes()).decode()
     report: dict[str, Any] = {"sdk": version("mistralai")}
     calls = {
         "pdf": dict(
