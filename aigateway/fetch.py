@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -330,7 +331,12 @@ class Fetcher:
             ),
             follow_redirects=False,
             trust_env=False,
-            headers={"User-Agent": "aigateway-fetch", "Accept": "*/*"},
+            # No br/zstd: only encodings we can inflate with a bounded output (see _read).
+            headers={
+                "User-Agent": "aigateway-fetch",
+                "Accept": "*/*",
+                "Accept-Encoding": "gzip, deflate",
+            },
         )
 
     async def aclose(self) -> None:
@@ -463,10 +469,34 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise too_large()
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise BadRequestError(
+                f"{field}: the server at {shown} sent Content-Encoding {encoding!r}, which the "
+                "gateway does not decode",
+                param=field,
+            )
         writer = SpoolingWriter()
+        # Decompressed here, not by httpx, so every step is bounded: zlib never returns more
+        # than the room left under the cap, and a gzip bomb stops at max_bytes + 1 bytes.
+        inflate = zlib.decompressobj(47) if encoding not in ("", "identity") else None
         try:
-            # Decoded bytes are counted: a small gzip body cannot expand past the cap.
-            async for chunk in response.aiter_bytes():
+            async for raw in response.aiter_raw():
+                if inflate is None:
+                    chunk = raw
+                else:
+                    try:
+                        chunk = inflate.decompress(raw, max_bytes - writer.size + 1)
+                        while inflate.unconsumed_tail and writer.size + len(chunk) <= max_bytes:
+                            writer.write(chunk)
+                            chunk = inflate.decompress(
+                                inflate.unconsumed_tail, max_bytes - writer.size + 1
+                            )
+                    except zlib.error:
+                        raise BadRequestError(
+                            f"{field}: the server at {shown} sent a corrupt {encoding} body",
+                            param=field,
+                        ) from None
                 if writer.size + len(chunk) > max_bytes:
                     raise too_large()
                 writer.write(chunk)

@@ -352,6 +352,40 @@ async def test_gzip_bomb_stopped_on_decoded_bytes(files: Files, open_fetcher: Fe
         await open_fetcher.fetch(f"{files.url}/bomb", max_bytes=1_000_000, field="document_url")
 
 
+async def test_gzip_and_deflate_bodies_are_inflated(files: Files, open_fetcher: Fetcher) -> None:
+    import zlib
+
+    files.routes["/gz"] = Reply(200, gzip.compress(PDF), {"content-encoding": "gzip"})
+    files.routes["/zz"] = Reply(200, zlib.compress(PDF), {"content-encoding": "deflate"})
+    for path in ("/gz", "/zz"):
+        got = await open_fetcher.fetch(f"{files.url}{path}", max_bytes=10**6, field="document_url")
+        assert got.blob.read() == PDF
+        got.blob.close()
+    # Exactly at the cap is fine; one byte over is not, however well it compresses.
+    files.routes["/edge"] = Reply(200, gzip.compress(PDF), {"content-encoding": "gzip"})
+    got = await open_fetcher.fetch(f"{files.url}/edge", max_bytes=len(PDF), field="document_url")
+    got.blob.close()
+    with pytest.raises(PayloadTooLargeError):
+        await open_fetcher.fetch(f"{files.url}/edge", max_bytes=len(PDF) - 1, field="document_url")
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "text"),
+    [
+        pytest.param(b"not gzip at all", "gzip", "corrupt gzip", id="corrupt"),
+        pytest.param(b"whatever", "br", "does not decode", id="brotli"),
+    ],
+)
+async def test_bad_encodings_are_400(
+    files: Files, open_fetcher: Fetcher, body: bytes, encoding: str, text: str
+) -> None:
+    files.routes["/enc"] = Reply(200, body, {"content-encoding": encoding})
+    with pytest.raises(BadRequestError) as info:
+        await open_fetcher.fetch(f"{files.url}/enc", max_bytes=10**6, field="document_url")
+    assert text in info.value.message
+    assert info.value.param == "document_url"
+
+
 async def test_large_download_spools_to_disk(files: Files, open_fetcher: Fetcher) -> None:
     data = bytes(range(256)) * 12_000  # ~3 MB
     files.routes["/large"] = Reply(200, data)
