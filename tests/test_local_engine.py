@@ -396,7 +396,11 @@ def test_text_layer_assessment() -> None:
     assert textlayer.assess(layer("Scan", images=1, coverage=0.9)) == "too little text"
     assert textlayer.assess(layer("")) == "too little text"
     assert textlayer.assess(layer(GARBAGE)) == "implausible words"
-    assert textlayer.assess(layer(TEXT.replace(" ", ""))) is not None
+    code = '<xsl:value-of select="$magnitude div 25.4 * 72.0"/> <xsl:when test="$units"> ' * 4
+    assert textlayer.assess(layer(code)) is None
+    assert textlayer.normalize("Parame\ufffeters here\r\nnext line  \r\n") == (
+        "Parameters here\nnext line"
+    )
     assert textlayer.assess(layer("\ufffd\ufffd\x01\x02 " * 10)) == "unmapped glyphs"
     assert textlayer.assess(layer("!#$%&'()*+ ,-./:;<=>? " * 5)) == "mostly symbols"
 
