@@ -38,6 +38,7 @@ from aigateway.registry import Registry
 from .docgen import (
     encrypted_pdf,
     png_header,
+    render_text,
     scanned_pdf,
     text_pdf,
     text_png,
@@ -410,3 +411,17 @@ def test_markdown_joins_lines_and_rejoins_hyphens() -> None:
     assert join_lines(["A well-", "Known name"]) == "A well- Known name"
     assert join_lines(["Count 1990-", "2000"]) == "Count 1990- 2000"
     assert paragraphs_to_markdown([["one", "two"], [], ["three"]]) == "one two\n\nthree"
+
+
+def test_sixteen_bit_and_transparent_images_are_read() -> None:
+    img = render_text("Sixteen bit grayscale text", width=900, size=40)
+    deep = img.convert("I").point(lambda v: v * 257).convert("I;16")
+    # Black text on a fully transparent background: the paper must come out white.
+    alpha = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    alpha.putalpha(img.point(lambda v: 255 - v))
+    for picture in (deep, alpha):
+        buf = io.BytesIO()
+        picture.save(buf, format="PNG")
+        src = worker.Source("image/png", data=buf.getvalue())
+        page = worker.read_page(src, 0, worker.EngineOptions(), False)
+        assert words(page.markdown) == ["sixteen", "bit", "grayscale", "text"]

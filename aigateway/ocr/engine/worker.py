@@ -192,6 +192,9 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
             rgba = out.convert("RGBA")
             white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
             out = Image.alpha_composite(white, rgba)
+        if out.mode.startswith("I;16") or out.mode == "I":
+            # convert("L") clips 16-bit samples at 255 (a white page): scale them down instead.
+            out = out.convert("I").point(lambda v: v / 256)
         gray = out.convert("L")
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise UnprocessableDocumentError(
