@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = (
     "REPO",
@@ -25,6 +26,7 @@ __all__ = (
     "pin",
     "reset_peak",
     "rss",
+    "server_facts",
     "start_server",
     "tiny_png",
 )
@@ -32,6 +34,9 @@ __all__ = (
 REPO = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PYTHON = str(REPO / ".venv" / "bin" / "python")
+MiB = 1 << 20
+GATEWAY_CPU, LOAD_CPU = 0, 1
+"""The server under test runs on core 0; wrk, nginx and py-spy on core 1."""
 
 
 def free_port() -> int:
@@ -246,3 +251,18 @@ def ocr_json(model: str, data: bytes, ctype: str) -> bytes:
     kind = "image_url" if ctype.startswith("image/") else "document_url"
     uri = f"data:{ctype};base64," + base64.b64encode(data).decode()
     return json.dumps({"model": model, "document": {"type": kind, kind: uri}}).encode()
+
+
+def server_facts(server: Server) -> dict[str, Any]:
+    idle, _ = rss(server.pid)
+    kids = []
+    for k in children(server.pid):
+        try:
+            kids.append(round(rss(k)[0] / MiB, 1))
+        except OSError:
+            continue
+    return {
+        "startup_s": round(server.startup_s, 3),
+        "idle_rss_mb": round(idle / MiB, 1),
+        "children_idle_rss_mb": kids,
+    }

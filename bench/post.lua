@@ -1,4 +1,5 @@
--- wrk script for the aigateway bench: `wrk -s post.lua URL -- METHOD BODY_FILE CONTENT_TYPE`.
+-- wrk script for the aigateway bench:
+-- `wrk -s post.lua URL -- METHOD BODY_FILE|- CONTENT_TYPE [AUTHORIZATION]`.
 -- Sends the same request on every connection and prints one JSON line of results at the end.
 function init(args)
   wrk.method = args[1] or "GET"
@@ -8,6 +9,9 @@ function init(args)
     wrk.body = f:read("*a")
     f:close()
     wrk.headers["Content-Type"] = args[3]
+  end
+  if args[4] and args[4] ~= "" then
+    wrk.headers["Authorization"] = args[4]
   end
 end
 

@@ -29,7 +29,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import PYTHON, Server, cpu_seconds, free_port, pin, reset_peak, rss, start_server
+from common import (
+    GATEWAY_CPU,
+    LOAD_CPU,
+    PYTHON,
+    Server,
+    cpu_seconds,
+    free_port,
+    pin,
+    reset_peak,
+    rss,
+    server_facts,
+    start_server,
+)
 from mock_upstream import MockUpstream, find_nginx, start_mock
 from scenarios import SCENARIOS, Scenario, gateway_config, write_bodies
 
@@ -38,7 +50,6 @@ __all__ = ("main",)
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "post.lua"
 MiB = 1 << 20
-GATEWAY_CPU, LOAD_CPU = 0, 1
 
 TARGETS = {
     "rps_per_worker": 1500,
@@ -84,12 +95,17 @@ def ensure_tools(install: bool) -> str | None:
 
 
 def run_wrk(
-    url: str, sc: Scenario, conns: int, duration: float, bodies: dict[str, tuple[Path, str]]
+    url: str,
+    sc: Scenario,
+    conns: int,
+    duration: float,
+    bodies: dict[str, tuple[Path, str]],
+    auth: str = "",
 ) -> dict[str, Any]:
     body, ctype = bodies[sc.body] if sc.body else (None, "")
     cmd = [*pin(LOAD_CPU), "wrk", "-t1", f"-c{conns}", f"-d{max(1, round(duration))}s"]
     cmd += ["--timeout", "60s" if sc.big else "10s", "-s", str(LUA), url, "--"]
-    cmd += [sc.method, str(body) if body else "-", ctype]
+    cmd += [sc.method, str(body) if body else "-", ctype, auth]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120, check=False)
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -134,6 +150,7 @@ def measure_target(
     bodies: dict[str, tuple[Path, str]],
     *,
     mock: bool = False,
+    auth: str = "",
 ) -> list[dict[str, Any]]:
     """Every scenario at its connection counts; CPU and peak RSS read from ``cpu_pid``."""
     rows = []
@@ -143,14 +160,15 @@ def measure_target(
         if not conns:
             continue
         try:
-            run_wrk(base_url + path, sc, conns[0], min(1.0, duration), bodies)  # warm-up
+            run_wrk(base_url + path, sc, conns[0], min(1.0, duration), bodies, auth)  # warm-up
         except RuntimeError as exc:
             log(f"  {name} {sc.name}: warm-up failed: {exc}")
         reset_ok = reset_peak(cpu_pid)
+        run_s = max(duration, 4.0) if sc.big else duration  # big bodies: a few requests at least
         for c in conns:
             cpu0 = cpu_seconds(cpu_pid)
             try:
-                w = run_wrk(base_url + path, sc, c, duration, bodies)
+                w = run_wrk(base_url + path, sc, c, run_s, bodies, auth)
             except RuntimeError as exc:
                 log(f"  {name} {sc.name} c={c}: {exc}")
                 rows.append(
@@ -158,7 +176,12 @@ def measure_target(
                 )
                 continue
             cpu = cpu_seconds(cpu_pid) - cpu0
-            n = max(1, w["requests"])
+            if w["requests"] == 0:
+                msg = f"no request completed in {run_s:.0f} s"
+                log(f"  {name} {sc.name} c={c}: {msg}")
+                rows.append({"target": name, "scenario": sc.name, "connections": c, "error": msg})
+                continue
+            n = w["requests"]
             errors = sum(w[k] for k in w if k.startswith("err_"))
             row = {
                 "target": name,
@@ -197,23 +220,6 @@ def start_gateway(config: str, workdir: Path, tag: str) -> Server:
     cmd = [PYTHON, "-m", "aigateway", "serve", "--config", str(cfg), "--host", "127.0.0.1"]
     cmd += ["--port", str(port)]
     return start_server("gateway", cmd, port, workdir / f"gateway-{tag}.log", cpu=GATEWAY_CPU)
-
-
-def server_facts(server: Server) -> dict[str, Any]:
-    from common import children
-
-    idle, _ = rss(server.pid)
-    kids = []
-    for k in children(server.pid):
-        try:
-            kids.append(round(rss(k)[0] / MiB, 1))
-        except OSError:
-            continue
-    return {
-        "startup_s": round(server.startup_s, 3),
-        "idle_rss_mb": round(idle / MiB, 1),
-        "children_idle_rss_mb": kids,
-    }
 
 
 def py_spy_profile(
