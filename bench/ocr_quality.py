@@ -399,6 +399,9 @@ def main() -> None:
     parser.add_argument("--engines", default="tesseract,rapidocr")
     parser.add_argument("--real-pages", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--sections", default="engines,dpi,text,scaling", help="which parts to run (comma list)"
+    )
     args = parser.parse_args()
 
     rng = random.Random(1)
@@ -417,14 +420,18 @@ def main() -> None:
     async def everything() -> None:
         from aigateway.ocr.engine import rapid
 
-        for engine in args.engines.split(","):
+        sections = set(args.sections.split(","))
+        for engine in args.engines.split(",") if "engines" in sections else []:
             if engine == "rapidocr" and rapid.available() is not None:
                 print(f"\n== engine rapidocr: skipped ({rapid.available()}) ==")
                 continue
             await bench_engine(engine, args.workers, args.real_pages)
-        await bench_dpi(args.real_pages, args.workers)
-        await bench_text_layer(args.workers)
-        await bench_scaling(args.workers)
+        if "dpi" in sections:
+            await bench_dpi(args.real_pages, args.workers)
+        if "text" in sections:
+            await bench_text_layer(args.workers)
+        if "scaling" in sections:
+            await bench_scaling(args.workers)
 
     asyncio.run(everything())
 
