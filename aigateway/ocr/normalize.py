@@ -12,14 +12,20 @@ Document location order (first match wins): base64 fields (``document_base64``,
 
 from __future__ import annotations
 
-import binascii
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..blob import Blob
-from ..errors import BadRequestError, PayloadTooLargeError
+from ..errors import BadRequestError
+from .encoding import (
+    decode_base64,
+    is_media_type,
+    normalize_media_type,
+    parse_data_uri,
+    resolve_media_type,
+    sniff_media_type,
+)
 from .schemas import DocumentSource, OcrOptions, OcrRequest
 
 __all__ = (
@@ -39,165 +45,6 @@ FILE_FIELDS = ("image", "file", "document")
 
 MAX_PAGE_SELECTION = 100_000
 """A ``pages`` selection may name at most this many pages (before the document's own caps)."""
-
-_WS = b" \t\r\n\f\v"
-_URLSAFE = bytes.maketrans(b"-_", b"+/")
-_B64_OK = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
-_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
-
-_ALIASES = {
-    "image/jpg": "image/jpeg",
-    "image/pjpeg": "image/jpeg",
-    "image/x-png": "image/png",
-    "image/tif": "image/tiff",
-    "image/x-tiff": "image/tiff",
-    "image/x-bmp": "image/bmp",
-    "image/x-ms-bmp": "image/bmp",
-    "application/x-pdf": "application/pdf",
-    "application/acrobat": "application/pdf",
-}
-_GENERIC = frozenset(
-    {
-        "",
-        "application/octet-stream",
-        "binary/octet-stream",
-        "application/binary",
-        "application/x-download",
-        "application/force-download",
-        "application/unknown",
-        "text/plain",
-    }
-)
-
-
-# --- media types -----------------------------------------------------------------------------
-
-
-def normalize_media_type(value: str) -> str:
-    """Lower-case, drop parameters and map common aliases (``image/jpg`` -> ``image/jpeg``)."""
-    base = value.split(";", 1)[0].strip().lower()
-    return _ALIASES.get(base, base)
-
-
-def sniff_media_type(head: bytes) -> str | None:
-    """The media type announced by a document's magic number, if it is one we know."""
-    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "image/tiff"
-    if head.startswith(b"BM") and len(head) >= 26:
-        return "image/bmp"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
-        return "image/avif"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"heif"):
-        return "image/heic"
-    return None
-
-
-def resolve_media_type(content_type: str | None, declared: str | None, head: bytes) -> str:
-    """The document's media type.
-
-    An explicit ``content_type`` field wins. A type *declared* by a data URI, an upload or a
-    download comes next, unless it is generic (``application/octet-stream`` …) or contradicts
-    a magic number we recognise: browsers and SDKs label by file extension, the bytes do not
-    lie. Last comes the magic number itself.
-    """
-    if content_type:
-        return normalize_media_type(content_type)
-    sniffed = sniff_media_type(head)
-    if declared:
-        d = normalize_media_type(declared)
-        if d not in _GENERIC and (sniffed is None or d == sniffed):
-            return d
-    return sniffed or (normalize_media_type(declared) if declared else "application/octet-stream")
-
-
-# --- base64 and data URIs --------------------------------------------------------------------
-
-
-def decode_base64(value: str | bytes, field: str, *, max_bytes: int | None = None) -> bytes:
-    """Decode base64 leniently: whitespace, the URL-safe alphabet and missing padding are fine.
-
-    Raises:
-        BadRequestError: the value is not base64 (``param`` = ``field``).
-        PayloadTooLargeError: the decoded size would exceed ``max_bytes``.
-    """
-    if max_bytes is not None and len(value) * 3 // 4 > max_bytes + 3:
-        # Cheap pre-check on the encoded length (whitespace only makes the real size smaller).
-        text = value if isinstance(value, str) else value.decode("latin-1")
-        raw_len = len(text) - sum(text.count(c) for c in ("\n", "\r", " ", "\t"))
-        if raw_len * 3 // 4 > max_bytes + 3:
-            decoded = raw_len * 3 // 4
-            raise PayloadTooLargeError(
-                f"{field}: the document is about {decoded} bytes; the limit is {max_bytes} bytes",
-                param=field,
-            )
-    # Fast path, no copies: canonical padded base64 (what every SDK sends) decodes directly.
-    try:
-        data = binascii.a2b_base64(value, strict_mode=True)
-    except (binascii.Error, ValueError):
-        pass
-    else:
-        if max_bytes is not None and len(data) > max_bytes:
-            raise PayloadTooLargeError(
-                f"{field}: the document is {len(data)} bytes; the limit is {max_bytes} bytes",
-                param=field,
-            )
-        return data
-    raw = value.encode("ascii", "replace") if isinstance(value, str) else bytes(value)
-    raw = raw.translate(_URLSAFE, _WS)
-    stripped = raw.rstrip(b"=")
-    if len(raw) - len(stripped) > 2 or not _B64_OK.match(stripped):
-        raise BadRequestError(f"{field} is not valid base64", param=field)
-    rem = len(stripped) % 4
-    if rem == 1:
-        raise BadRequestError(f"{field} is not valid base64 (truncated)", param=field)
-    decoded_len = len(stripped) * 3 // 4
-    if max_bytes is not None and decoded_len > max_bytes:
-        raise PayloadTooLargeError(
-            f"{field}: the document is {decoded_len} bytes; the limit is {max_bytes} bytes",
-            param=field,
-        )
-    padded = stripped + b"=" * ((4 - rem) % 4)
-    try:
-        return binascii.a2b_base64(padded, strict_mode=True)
-    except binascii.Error:
-        raise BadRequestError(f"{field} is not valid base64", param=field) from None
-
-
-def parse_data_uri(
-    uri: str, field: str, *, max_bytes: int | None = None
-) -> tuple[bytes, str | None]:
-    """Decode ``data:[<type>][;params][;base64],<data>`` into bytes and its media type."""
-    comma = uri.find(",", 0, 1024)
-    if comma < 0:
-        raise BadRequestError(f"{field} is a data URI without a ',' separator", param=field)
-    head = uri[:comma]
-    payload = uri[comma + 1 :]  # one copy of the payload, none of the header's split
-    meta = [p.strip() for p in head[5:].split(";")]
-    is_b64 = any(p.lower() == "base64" for p in meta[1:])
-    media = normalize_media_type(meta[0]) if meta and meta[0] else None
-    if media is not None and not _MEDIA_TYPE.match(media):
-        raise BadRequestError(f"{field}: {meta[0]!r} is not a media type", param=field)
-    if is_b64:
-        return decode_base64(payload, field, max_bytes=max_bytes), media
-    from urllib.parse import unquote_to_bytes
-
-    data = unquote_to_bytes(payload)
-    if max_bytes is not None and len(data) > max_bytes:
-        raise PayloadTooLargeError(
-            f"{field}: the document is {len(data)} bytes; the limit is {max_bytes} bytes",
-            param=field,
-        )
-    return data, media
 
 
 def _inline(
@@ -433,7 +280,7 @@ def _request(body: Mapping[str, Any], locate: Callable[[], DocumentSource]) -> O
     content_type = _opt_str(body, "content_type")
     if content_type is not None:
         content_type = normalize_media_type(content_type)
-        if not _MEDIA_TYPE.match(content_type):
+        if not is_media_type(content_type):
             raise BadRequestError(
                 f"content_type {body['content_type']!r} is not a media type like application/pdf",
                 param="content_type",
