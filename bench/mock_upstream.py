@@ -12,6 +12,10 @@ path                             answer
 ``GET /v1/models``               a model list
 ===============================  ===============================================================
 
+``POST /read/v1/ocr`` answers the same once the whole request body is read (through an internal
+``proxy_pass``): a bare ``return`` answers before reading the body, and wrk, still sending a
+20 MB body, then stalls; the large-body baselines use this path.
+
 The gateway's streaming chat entity points at ``/sse/v1`` (nginx cannot branch on the body's
 ``stream`` flag). Bodies contain no ``$`` or backslash: nginx would expand or unescape them.
 """
@@ -133,11 +137,19 @@ http {{
   access_log off;
   client_body_temp_path {workdir}/body;
   client_max_body_size 0;
+  client_body_buffer_size 64m;
   keepalive_requests 10000000;
   keepalive_timeout 300s;
   server {{
     listen 127.0.0.1:{port} backlog=4096;
-{locations}    location / {{ return 404; }}
+{locations}    location = /read/v1/ocr {{
+      proxy_pass http://127.0.0.1:{port}/v1/ocr;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }}
+    location / {{ return 404; }}
   }}
 }}
 """
