@@ -130,6 +130,10 @@ def build_app(settings: Settings, previous: Gateway | None = None) -> Litestar:
         on_shutdown=[gw.aclose],
         state=State({"gateway": gw}),
         openapi_config=None,
+        # An embeddable library must not reconfigure the host's logging (Litestar's default
+        # puts the root logger at INFO, so every httpx call would log a line): our access log
+        # is structlog, per app.
+        logging_config=None,
         debug=False,
     )
     # Wrap the whole ASGI handler (routing 404s included), not only matched routes.

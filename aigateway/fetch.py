@@ -37,6 +37,7 @@ import httpx
 from .blob import Blob, SpoolingWriter
 from .config import FetchConfig
 from .errors import BadRequestError, PayloadTooLargeError, UpstreamError, UpstreamTimeoutError
+from .transport import pooled_transport
 
 __all__ = ("Fetched", "Fetcher", "Resolver", "classify_address", "system_resolver")
 
@@ -257,24 +258,6 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await anyio.sleep(seconds)
 
 
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with its connection pool rebuilt on the guarded backend.
-
-    httpx does not take a network backend, so we replace the pool it built (same settings) with
-    one that has ours; everything else (request/response mapping, exception mapping) is httpx's.
-    """
-
-    def __init__(self, backend: _GuardedBackend, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits, trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
-        )
-
-
 def _display(url: httpx.URL) -> str:
     """The URL for messages: no credentials, no query (pre-signed URLs carry secrets there)."""
     port = f":{url.port}" if url.port is not None else ""
@@ -323,7 +306,8 @@ class Fetcher:
         self._guard = _Guard(config, resolver or system_resolver)
         limits = httpx.Limits(max_connections=50, max_keepalive_connections=10, keepalive_expiry=15)
         self._client = httpx.AsyncClient(
-            transport=_GuardedTransport(_GuardedBackend(self._guard), limits),
+            # httpx takes no network backend: the shared builder swaps in a pool on ours.
+            transport=pooled_transport(limits, _GuardedBackend(self._guard)),
             timeout=httpx.Timeout(
                 config.read_timeout,
                 connect=config.connect_timeout,

@@ -15,6 +15,7 @@ import httpx
 
 from .config import Settings
 from .errors import ConfigError
+from .transport import pooled_transport
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -78,14 +79,15 @@ class Registry:
         ``trust_env`` is off: a proxy variable in the server's environment must not silently
         reroute upstream traffic (and its credentials).
         """
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=30.0,
+        )
         client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=30.0,
-            ),
+            transport=pooled_transport(limits),
             headers=headers,
             trust_env=False,
             follow_redirects=False,
