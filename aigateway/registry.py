@@ -15,7 +15,7 @@ import httpx
 
 from .config import Settings
 from .errors import ConfigError
-from .transport import pooled_transport
+from .transport import AiohttpTransport
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
@@ -87,7 +87,7 @@ class Registry:
         client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            transport=pooled_transport(limits),
+            transport=AiohttpTransport(limits),
             headers=headers,
             trust_env=False,
             follow_redirects=False,

@@ -1,4 +1,9 @@
-"""httpx transports with a cheaper connection pool (one builder for every upstream client).
+"""httpx transports for upstream calls: aiohttp underneath, or httpcore with a cheaper pool.
+
+Upstream clients keep httpx's API (every provider speaks it) over :class:`AiohttpTransport`:
+aiohttp's connection handling costs about a third of httpcore's CPU per request, which is most
+of what a pass-through gateway spends. The fetcher, which pins connections to checked
+addresses with its own network backend, stays on httpcore through :func:`pooled_transport`.
 
 httpcore checks every pooled connection on every request (``has_expired`` asks the stream
 ``is_readable``). Through anyio each of those asks rebuilds the socket's attribute table,
@@ -19,7 +24,7 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = ("CachedSocketStream", "CachingBackend", "pooled_transport")
+__all__ = ("AiohttpTransport", "CachedSocketStream", "CachingBackend", "pooled_transport")
 
 
 def _readable(sock: socket.socket | None) -> bool:
@@ -112,3 +117,109 @@ def pooled_transport(
         network_backend=CachingBackend(backend),
     )
     return transport
+
+
+class _AiohttpStream(httpx.AsyncByteStream):
+    """An aiohttp response body as an httpx stream; closing it mid-body drops the connection."""
+
+    def __init__(self, response: Any, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> Any:
+        import aiohttp
+
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except TimeoutError as exc:
+            raise httpx.ReadTimeout(str(exc) or "read timed out", request=self._request) from exc
+        except aiohttp.ClientError as exc:
+            raise httpx.ReadError(str(exc) or type(exc).__name__, request=self._request) from exc
+
+    async def aclose(self) -> None:
+        # A body read to the end goes back to the pool; anything else (a client that hung up
+        # mid-stream) closes the upstream connection, so the upstream sees the disconnect.
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that sends requests with an aiohttp session (created lazily, on the
+    event loop that first uses it). Timeouts come from httpx's request extensions; aiohttp
+    failures become the httpx exceptions callers already handle."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        self._limits = limits
+        self._session: Any = None
+
+    def _open(self) -> Any:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(
+            limit=self._limits.max_connections or 0,
+            limit_per_host=0,
+            keepalive_timeout=self._limits.keepalive_expiry or 15.0,
+            ssl=ssl.create_default_context(),
+        )
+        # No decompression here: httpx's Response decodes per Content-Encoding itself.
+        return aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            trust_env=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import aiohttp
+
+        if self._session is None:
+            self._session = self._open()
+        t = request.extensions.get("timeout", {})
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=t.get("pool"),
+            sock_connect=t.get("connect"),
+            sock_read=t.get("read"),
+        )
+        stream = request.stream
+        body: Any = request.content if isinstance(stream, httpx.ByteStream) else stream
+        try:
+            response = await self._session.request(
+                request.method,
+                str(request.url),
+                data=body if body != b"" else None,
+                headers=list(request.headers.multi_items()),
+                skip_auto_headers=_SKIP_AUTO,
+                allow_redirects=False,
+                compress=None,
+                timeout=timeout,
+            )
+        except TimeoutError as exc:
+            raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise httpx.ConnectError(str(exc), request=request) from exc
+        except aiohttp.ServerDisconnectedError as exc:
+            raise httpx.RemoteProtocolError(
+                str(exc) or "server disconnected", request=request
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise httpx.NetworkError(str(exc) or type(exc).__name__, request=request) from exc
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=_AiohttpStream(response, request),
+            extensions={"http_version": b"HTTP/1.1"},
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+# httpx already sets these; aiohttp must not add its own on top.
+_SKIP_AUTO = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
