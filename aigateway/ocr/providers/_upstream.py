@@ -243,13 +243,18 @@ def decode_json(name: str, response: httpx.Response, type: type[T]) -> T:
         raise UpstreamError(f"{name} returned a response that is not valid JSON") from None
 
 
-def b64_json_body(blob: Blob, prefix: bytes, suffix: bytes) -> tuple[int, AsyncIterator[bytes]]:
-    """A JSON body ``prefix + base64(blob) + suffix`` as a sized async stream.
+def b64_json_body(
+    blob: Blob, prefix: bytes, suffix: bytes
+) -> tuple[int, bytes | AsyncIterator[bytes]]:
+    """A JSON body ``prefix + base64(blob) + suffix``, with its size.
 
     A 50 MB PDF becomes ~67 MB of JSON; building it as one ``bytes`` (plus the base64 string and
-    the encoder's copy) would cost several times that. Streaming it costs one chunk.
+    the encoder's copy) would cost several times that. Streaming it costs one chunk. A document
+    of one chunk or less is built in one piece: a generator per request costs more than it saves.
     """
     size = len(prefix) + 4 * ((blob.size + 2) // 3) + len(suffix)
+    if blob.in_memory and blob.size <= _B64_CHUNK:
+        return size, b"".join((prefix, base64.b64encode(blob.read()), suffix))
 
     async def chunks() -> AsyncIterator[bytes]:
         yield prefix
