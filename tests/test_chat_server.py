@@ -254,8 +254,12 @@ def test_client_disconnect_closes_upstream(gateway: GatewayProcess, fake: OpenAI
         ) as r,
     ):
         assert r.status_code == 200
-        next(r.iter_raw())
+        # Keep the iterator: a discarded one is closed at once, and closing it closes the
+        # client's connection, which is exactly the event this test waits for.
+        chunks = r.iter_raw()
+        next(chunks)
         assert fake.stream_started.wait(5)
+        time.sleep(0.3)  # a stream still open after a while: nothing hung up early
         assert not fake.disconnected.is_set()
     # Leaving the block closed the client connection; the gateway must hang up upstream.
     start = time.monotonic()

@@ -252,11 +252,16 @@ class OpenAIFake(FakeUpstream):
         receive: Any,
         send: Any,
     ) -> None:
+        # uvicorn also answers receive() with http.disconnect once the response is complete:
+        # only a disconnect before our last byte is the client (the gateway) hanging up.
+        finished = False
         watcher = asyncio.ensure_future(receive())
         watcher.add_done_callback(
             lambda t: (
                 self.disconnected.set()
-                if not t.cancelled() and t.result().get("type") == "http.disconnect"
+                if not finished
+                and not t.cancelled()
+                and t.result().get("type") == "http.disconnect"
                 else None
             )
         )
@@ -289,6 +294,7 @@ class OpenAIFake(FakeUpstream):
                         return
                     elif model == "break":
                         raise ConnectionAbortedError("fake upstream drops the stream")
+            finished = True
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             if not watcher.done():
