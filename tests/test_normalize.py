@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aigateway.blob import Blob
+from aigateway.blob import Base64Blob, Blob
 from aigateway.errors import BadRequestError, GatewayError, PayloadTooLargeError
 from aigateway.ocr.normalize import (
     decode_base64,
@@ -278,3 +278,37 @@ def test_form_fields_read_like_json() -> None:
     with pytest.raises(BadRequestError) as info:
         normalize_form({"include_image_base64": "perhaps", "document_url": "https://x/y"}, None)
     assert info.value.param == "include_image_base64"
+
+
+@pytest.mark.parametrize("tail", [0, 1, 2])
+def test_long_canonical_base64_stays_lazy_and_decodes_identically(tail: int) -> None:
+    data = b"%PDF-1.7\n" + bytes(range(256)) * 400 + b"x" * tail
+    text = base64.b64encode(data).decode()
+    for body in (
+        {"document_base64": text},
+        {"document_url": f"data:application/pdf;base64,{text}"},
+    ):
+        blob = normalize_json(body, max_bytes=len(data)).source.blob
+        assert isinstance(blob, Base64Blob)
+        assert blob.size == len(data)
+        assert blob.head(9) == data[:9]
+        assert blob.read() == data
+        assert blob.base64_text() is None  # decoded once, held once
+    with pytest.raises(PayloadTooLargeError):
+        normalize_json({"document_base64": text}, max_bytes=len(data) - 1)
+
+
+def test_corrupt_middle_of_lazy_base64_is_a_400_when_read() -> None:
+    text = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(200_000)).decode()
+    broken = text[:100_000] + "*" + text[100_001:]
+    blob = normalize_json({"image_base64": broken}).source.blob
+    assert blob is not None
+    assert blob.head(8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(BadRequestError) as info:
+        blob.read()
+    assert info.value.param == "image_base64"
+    # Whitespace-wrapped (non-canonical) text is decoded at once, leniently.
+    wrapped = "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
+    eager = normalize_json({"image_base64": wrapped}).source.blob
+    assert eager is not None
+    assert not isinstance(eager, Base64Blob)

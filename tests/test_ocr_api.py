@@ -341,3 +341,12 @@ async def test_request_id_is_reused_when_well_formed(client: AsyncTestClient[Any
     assert resp.headers["x-request-id"] == "abc-123"
     resp = await client.get("/v1/models", headers={"x-request-id": "bad id\twith spaces"})
     assert resp.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_corrupt_base64_found_late_is_still_a_400(client: AsyncTestClient[Any]) -> None:
+    text = base64.b64encode(PNG + bytes(60_000)).decode()  # long enough to stay undecoded
+    broken = text[:40_000] + "!" + text[40_001:]
+    resp = await client.post("/v1/ocr", json={"document_base64": broken})
+    assert_envelope(resp, 400, "document_base64")
+    ok = await client.post("/v1/ocr", json={"document_base64": text})
+    assert summary(ok)["size"] == len(PNG) + 60_000

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from aigateway.blob import Blob
+from aigateway.blob import Base64Blob, Blob
 from aigateway.config import Settings, parse_config
 from aigateway.errors import (
     BadRequestError,
@@ -18,6 +18,7 @@ from aigateway.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from aigateway.ocr.encoding import base64_blob
 from aigateway.ocr.providers.base import OcrJob
 from aigateway.ocr.providers.mistral import MistralOcrProvider
 from aigateway.ocr.schemas import Document, OcrOptions
@@ -128,6 +129,25 @@ async def test_large_document_is_streamed_with_exact_length(
         "image_url": "data:image/png;base64," + base64.b64encode(png).decode(),
     }
     blob.close()
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2, 2_000_000], ids=["pad0", "pad2", "pad1", "chunked"])
+async def test_callers_base64_is_forwarded_undecoded(
+    provider: MistralOcrProvider, fake: FakeMistral, extra: int
+) -> None:
+    """A canonical base64 document goes upstream as the caller's own text: never decoded."""
+    data = text_pdf(["forwarded"]) + b"%" * (100_000 + extra)
+    text = base64.b64encode(data).decode()
+    blob = base64_blob(text, "document_base64")
+    assert isinstance(blob, Base64Blob)
+    assert blob.size == len(data)
+    assert blob.head(5) == b"%PDF-"
+    job = OcrJob(Document(blob, "application/pdf"), None, None, OcrOptions(), 10_000_000)
+    await provider.process(job)
+    (req,) = fake.requests
+    assert int(req.headers["content-length"]) == len(req.body)
+    assert req.json()["document"]["document_url"] == "data:application/pdf;base64," + text
+    assert blob.base64_text() is text  # still undecoded after the call
 
 
 async def test_url_passed_through(provider: MistralOcrProvider, fake: FakeMistral) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 from ..blob import Blob
 from ..errors import BadRequestError
 from .encoding import (
+    base64_blob,
+    data_uri_blob,
     decode_base64,
     is_media_type,
     normalize_media_type,
@@ -48,13 +50,11 @@ MAX_PAGE_SELECTION = 100_000
 
 
 def _inline(
-    data: bytes, declared: str | None, field: str, filename: str | None = None
+    blob: Blob, declared: str | None, field: str, filename: str | None = None
 ) -> DocumentSource:
-    if not data:
+    if blob.size == 0:
         raise BadRequestError(f"{field}: the document is empty", param=field)
-    return DocumentSource(
-        blob=Blob.from_bytes(data), declared_type=declared, field=field, filename=filename
-    )
+    return DocumentSource(blob=blob, declared_type=declared, field=field, filename=filename)
 
 
 def _from_url(value: Any, field: str, max_bytes: int | None) -> DocumentSource:
@@ -67,8 +67,8 @@ def _from_url(value: Any, field: str, max_bytes: int | None) -> DocumentSource:
     url = value.strip()
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme == "data":
-        data, media = parse_data_uri(url, field, max_bytes=max_bytes)
-        return _inline(data, media, field)
+        blob, media = data_uri_blob(url, field, max_bytes=max_bytes)
+        return _inline(blob, media, field)
     if scheme in ("http", "https"):
         return DocumentSource(url=url, field=field)
     raise BadRequestError(
@@ -81,9 +81,9 @@ def _from_base64(value: Any, field: str, max_bytes: int | None) -> DocumentSourc
     if not isinstance(value, str) or not value:
         raise BadRequestError(f"{field} must be a non-empty base64 string", param=field)
     if value[:5].lower() == "data:":
-        data, media = parse_data_uri(value, field, max_bytes=max_bytes)
-        return _inline(data, media, field)
-    return _inline(decode_base64(value, field, max_bytes=max_bytes), None, field)
+        blob, media = data_uri_blob(value, field, max_bytes=max_bytes)
+        return _inline(blob, media, field)
+    return _inline(base64_blob(value, field, max_bytes=max_bytes), None, field)
 
 
 # --- locating the document -------------------------------------------------------------------

@@ -32,7 +32,7 @@ import anyio
 import httpx
 import msgspec
 
-from ...blob import Blob
+from ...blob import Base64Blob, Blob
 from ...config import OcrModelConfig
 from ...errors import (
     ConfigError,
@@ -252,6 +252,10 @@ def b64_json_body(
     the encoder's copy) would cost several times that. Streaming it costs one chunk. A document
     of one chunk or less is built in one piece: a generator per request costs more than it saves.
     """
+    text = blob.base64_text() if isinstance(blob, Base64Blob) else None
+    if text is not None:
+        # The caller's own base64, forwarded as it came: no decode, no re-encode.
+        return _forward_b64(text, prefix, suffix)
     size = len(prefix) + 4 * ((blob.size + 2) // 3) + len(suffix)
     if blob.in_memory and blob.size <= _B64_CHUNK:
         return size, b"".join((prefix, base64.b64encode(blob.read()), suffix))
@@ -267,6 +271,23 @@ def b64_json_body(
                 if not data:
                     break
                 yield base64.b64encode(data)
+        yield suffix
+
+    return size, chunks()
+
+
+def _forward_b64(
+    text: str, prefix: bytes, suffix: bytes
+) -> tuple[int, bytes | AsyncIterator[bytes]]:
+    size = len(prefix) + len(text) + len(suffix)
+    step = 4 * _B64_CHUNK // 3
+    if len(text) <= step:
+        return size, b"".join((prefix, text.encode("ascii"), suffix))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield prefix
+        for i in range(0, len(text), step):
+            yield text[i : i + step].encode("ascii")
         yield suffix
 
     return size, chunks()
