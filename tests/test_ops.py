@@ -85,7 +85,7 @@ async def test_usage_metrics_and_admin(capsys: pytest.CaptureFixture[str]) -> No
     assert KEY not in everything
     assert ADMIN not in everything
     assert PDF["document_base64"][:40] not in everything
-    assert '"tenant": "ops"' in logs.err
+    assert '"tenant":"ops"' in logs.err
 
 
 async def test_admin_disabled_without_key() -> None:
