@@ -21,6 +21,7 @@ import ssl
 from collections.abc import Iterable
 from typing import Any
 
+import aiohttp
 import httpcore
 import httpx
 
@@ -127,8 +128,6 @@ class _AiohttpStream(httpx.AsyncByteStream):
         self._request = request
 
     async def __aiter__(self) -> Any:
-        import aiohttp
-
         try:
             async for chunk in self._response.content.iter_any():
                 yield chunk
@@ -156,8 +155,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: Any = None
 
     def _open(self) -> Any:
-        import aiohttp
-
         connector = aiohttp.TCPConnector(
             limit=self._limits.max_connections or 0,
             limit_per_host=0,
@@ -173,8 +170,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import aiohttp
-
         if self._session is None:
             self._session = self._open()
         t = request.extensions.get("timeout", {})
