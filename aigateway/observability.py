@@ -80,8 +80,11 @@ class _JsonLines:
         record["event"] = "request"
         record["level"] = "info"
         record["timestamp"] = f"{self._stamp}.{int((now - second) * 1e6):06d}Z"
-        self._stream.write(self._encode(record).decode() + "\n")
-        self._stream.flush()
+        try:
+            self._stream.write(self._encode(record).decode() + "\n")
+            self._stream.flush()
+        except (OSError, ValueError):  # a closed or broken stderr must not fail requests
+            pass
 
 
 class RequestHooks(Protocol):
