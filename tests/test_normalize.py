@@ -252,6 +252,10 @@ def test_decode_base64_tolerance() -> None:
         (None, "application/octet-stream", b"%PDF-1.4", "application/pdf"),
         (None, "image/jpg", b"\xff\xd8\xff\xe0", "image/jpeg"),
         (None, None, b"unknown", "application/octet-stream"),
+        (None, "application/octet-stream", b"  <svg xmlns='x'>", "image/svg+xml"),
+        (None, None, b"<!DOCTYPE html><html>", "text/html"),
+        (None, None, b"PK\x03\x04....", "application/zip"),
+        (None, "text/plain", b'{"a": 1}', "application/json"),
         (None, "application/vnd.ms-excel", b"PK\x03\x04", "application/vnd.ms-excel"),
     ],
 )

@@ -102,7 +102,27 @@ def resolve_media_type(content_type: str | None, declared: str | None, head: byt
         d = normalize_media_type(declared)
         if d not in _GENERIC and (sniffed is None or d == sniffed):
             return d
-    return sniffed or (normalize_media_type(declared) if declared else "application/octet-stream")
+    if sniffed:
+        return sniffed
+    if declared and normalize_media_type(declared) not in _GENERIC:
+        return normalize_media_type(declared)
+    # Not a document type we know: name what it looks like, so a 415 says something useful.
+    return _sniff_other(head) or "application/octet-stream"
+
+
+def _sniff_other(head: bytes) -> str | None:
+    start = head.lstrip()[:512].lower()
+    if start.startswith(b"<svg") or (start.startswith(b"<?xml") and b"<svg" in start):
+        return "image/svg+xml"
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "text/html"
+    if start.startswith(b"<?xml"):
+        return "application/xml"
+    if head.startswith(b"PK\x03\x04"):
+        return "application/zip"  # DOCX/PPTX/XLSX are zips too: declare them to be exact
+    if start.startswith((b"{", b"[")):
+        return "application/json"
+    return None
 
 
 def decode_base64(value: str | bytes, field: str, *, max_bytes: int | None = None) -> bytes:
