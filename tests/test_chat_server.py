@@ -50,7 +50,9 @@ base_url = "{url}/v1"
 api_key = "{key}"
 models = {models}
 aliases = {{ fast = "gpt-test" }}
-timeout = 1.0
+# Under the fake's 3 s "slow" delay, yet long enough that a loaded CI machine never turns the
+# gated stream's deliberate silence into a read timeout.
+timeout = 2.5
 
 [[routes]]
 path = "/"
