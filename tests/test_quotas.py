@@ -163,3 +163,24 @@ async def test_redis_down_mid_run(redis_session: Any, redis_url: str, fail_open:
         finally:
             redis_session.start()
         assert (await c.post("/v1/ocr", json=IMAGE, headers=AUTH)).status_code == 200
+
+
+async def test_frames_count_as_pages_for_tiff_only() -> None:
+    import io
+
+    from PIL import Image
+
+    from .docgen import tiff_frames
+
+    frames = [Image.new("L", (40, 20), c) for c in (0, 128, 255)]
+    gif = io.BytesIO()
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:])
+    tiff = tiff_frames(["one", "two", "three"], size=12)
+    app = create_app(echo_settings(tenant("pages_per_day = 2")))
+    async with AsyncTestClient(app) as c:
+        body = {"document_base64": base64.b64encode(gif.getvalue()).decode()}
+        assert (await c.post("/v1/ocr", json=body, headers=AUTH)).status_code == 200
+        body = {"document_base64": base64.b64encode(tiff).decode()}
+        resp = await c.post("/v1/ocr", json=body, headers=AUTH)
+        assert resp.status_code == 429
+        assert "3 pages" in resp.json()["error"]["message"]

@@ -81,7 +81,10 @@ def _count_sync(
         total = pdf.count_pages(source, password)
     elif document.media_type.startswith("image/"):
         img = pdf.open_image(source, max_pixels)
-        total = max(1, int(getattr(img, "n_frames", 1)))
+        # Frames are pages for TIFF only (as the local engine reads them); an animated GIF or
+        # WebP is one page.
+        frames = int(getattr(img, "n_frames", 1)) if document.media_type == "image/tiff" else 1
+        total = max(1, frames)
         img.close()
     else:
         return len(pages) if pages is not None else 1
