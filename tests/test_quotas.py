@@ -170,12 +170,12 @@ async def test_frames_count_as_pages_for_tiff_only() -> None:
 
     from PIL import Image
 
-    from .docgen import tiff_frames
-
     frames = [Image.new("L", (40, 20), c) for c in (0, 128, 255)]
     gif = io.BytesIO()
     frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:])
-    tiff = tiff_frames(["one", "two", "three"], size=12)
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    tiff = buf.getvalue()
     app = create_app(echo_settings(tenant("pages_per_day = 2")))
     async with AsyncTestClient(app) as c:
         body = {"document_base64": base64.b64encode(gif.getvalue()).decode()}
