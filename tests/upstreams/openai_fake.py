@@ -35,9 +35,8 @@ import threading
 import time
 from collections import Counter
 from typing import Any
-from urllib.parse import parse_qsl
 
-from .server import FakeUpstream, Recorded, Reply
+from .server import FakeUpstream, Recorded, Reply, read_request
 
 __all__ = ("OpenAIFake",)
 
@@ -79,20 +78,7 @@ class OpenAIFake(FakeUpstream):
     # --- ASGI --------------------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        assert scope["type"] == "http"
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        req = Recorded(
-            method=scope["method"],
-            path=scope["path"],
-            query=dict(parse_qsl(scope["query_string"].decode(), keep_blank_values=True)),
-            headers={k.decode().lower(): v.decode() for k, v in scope["headers"]},
-            body=b"".join(chunks),
-        )
+        req = await read_request(scope, receive)
         self.requests.append(req)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)

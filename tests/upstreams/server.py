@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from multipart import MultipartParser, parse_options_header
 
-__all__ = ("FakeUpstream", "Part", "Recorded", "Reply", "TcpProbe")
+__all__ = ("FakeUpstream", "Part", "Recorded", "Reply", "TcpProbe", "read_request")
 
 
 @dataclass
@@ -78,6 +78,24 @@ class Reply:
         return json.dumps(self.body).encode(), headers
 
 
+async def read_request(scope: Any, receive: Any) -> Recorded:
+    """Read a whole ASGI HTTP request into a :class:`Recorded`."""
+    assert scope["type"] == "http"
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return Recorded(
+        method=scope["method"],
+        path=scope["path"],
+        query=dict(parse_qsl(scope["query_string"].decode(), keep_blank_values=True)),
+        headers={k.decode().lower(): v.decode() for k, v in scope["headers"]},
+        body=b"".join(chunks),
+    )
+
+
 class FakeUpstream:
     """Base of the fake upstreams: an ASGI app plus its uvicorn thread."""
 
@@ -96,20 +114,7 @@ class FakeUpstream:
     # --- ASGI --------------------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        assert scope["type"] == "http"
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        req = Recorded(
-            method=scope["method"],
-            path=scope["path"],
-            query=dict(parse_qsl(scope["query_string"].decode(), keep_blank_values=True)),
-            headers={k.decode().lower(): v.decode() for k, v in scope["headers"]},
-            body=b"".join(chunks),
-        )
+        req = await read_request(scope, receive)
         self.requests.append(req)
         reply = self.script.pop(0) if self.script else await self.handle(req)
         if reply.delay:
