@@ -1,7 +1,8 @@
 """Operations endpoints: ``/healthz``, ``/readyz``, ``/metrics`` and ``/admin/usage``.
 
 ``/healthz`` says the process answers; ``/readyz`` that the config is loaded, the OCR engines
-are warm and the state backend is reachable (503 otherwise, with the reason). ``/admin/usage``
+are warm, the local OCR pool has live workers (and is not failing or in a restart storm) and the
+state backend is reachable (503 otherwise, with the reason). ``/admin/usage``
 needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys).
 """
 
@@ -49,6 +50,12 @@ def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
             engines[eid] = "ready" if state else "warming"
             ok = ok and state
         checks["ocr_models"] = engines
+        pool = gw.registry.pool
+        if pool is not None:
+            # The local engine's workers: none alive, dying at start, or a restart storm.
+            status = pool.status()
+            checks["ocr_pool"] = status.as_dict()
+            ok = ok and status.ready
         reachable = await gw.state.ping()
         checks["state"] = {
             "backend": gw.state.name,
