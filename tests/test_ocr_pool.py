@@ -269,16 +269,20 @@ def test_saturated_pool_answers_503_with_retry_after(run: Run) -> None:
 def test_drain_refuses_new_work_then_fails_the_rest_with_503(run: Run) -> None:
     async def scenario() -> None:
         events: list[tuple[str, str]] = []
-        pool = make_pool(events, workers=1)
+        pool = make_pool(events, workers=2)
         try:
             await ready(pool)
+            # One task ends well before the drain's deadline, one never would, one waits.
+            short = asyncio.create_task(pool.run(sleep_pid, 0.2))
             running = asyncio.create_task(pool.run(time.sleep, 60))
+            await until(lambda: pool.running == 2)
             queued = asyncio.create_task(pool.run(time.sleep, 60))
-            await until(lambda: pool.running == 1 and pool.waiting == 1)
-            pool.drain(0.3)
+            await until(lambda: pool.waiting == 1)
+            pool.drain(2.0)
             assert not pool.status().ready
             with pytest.raises(ServiceUnavailableError, match="shutting down"):
                 await pool.run(echo_len, b"x")
+            assert isinstance(await asyncio.wait_for(short, 30), int)
             for t in (running, queued):
                 with pytest.raises(ServiceUnavailableError, match="stopped"):
                     await asyncio.wait_for(t, 30)
