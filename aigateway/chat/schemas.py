@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import msgspec
 
 from ..errors import BadRequestError
+from ..jsondepth import DEFAULT_MAX_DEPTH, UPSTREAM_MAX_DEPTH, nesting_over
 
 __all__ = ("PassThroughBody", "Usage", "completion_to_sse", "parse_body", "read_usage")
 
@@ -48,14 +49,22 @@ def _field(raw: msgspec.Raw, name: str, type_: type[object], expected: str) -> o
         raise BadRequestError(f"`{name}` must be {expected}", param=name) from None
 
 
-def parse_body(raw: bytes) -> PassThroughBody:
+def parse_body(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> PassThroughBody:
     """Split a chat/embeddings body into raw fields; 400 naming the field when it is wrong.
 
-    Only the fields the gateway acts on are checked; the upstream validates the rest and its
-    4xx reaches the caller with the upstream's own message and ``param``.
+    Only the fields the gateway acts on are checked, plus the nesting of the whole body (at most
+    ``max_depth`` levels); the upstream validates the rest and its 4xx reaches the caller with
+    the upstream's own message and ``param``.
     """
     if not raw.strip():
         raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
+    excess = nesting_over(raw, max_depth)
+    if excess is not None:
+        raise BadRequestError(
+            f"{excess.key or 'the request body'}: JSON nests deeper than {max_depth} levels",
+            param=excess.key,
+            code="json_too_deep",
+        )
     try:
         fields = _fields_decoder.decode(raw)
     except msgspec.ValidationError:
@@ -108,8 +117,11 @@ def read_usage(body: bytes | memoryview) -> Usage | None:
     """The ``usage`` of a response or stream chunk (``None`` when absent or oddly shaped).
 
     Raises:
-        msgspec.DecodeError: ``body`` is not a JSON object (the caller maps it to a 502).
+        msgspec.DecodeError: ``body`` is not a JSON object, or nests too deeply to decode (the
+            caller maps it to a 502).
     """
+    if nesting_over(body, UPSTREAM_MAX_DEPTH) is not None:
+        raise msgspec.DecodeError(f"JSON nested deeper than {UPSTREAM_MAX_DEPTH} levels")
     try:
         return _usage_decoder.decode(body).usage
     except msgspec.ValidationError:
@@ -129,6 +141,8 @@ def completion_to_sse(raw: bytes, include_usage: bool) -> bytes:
     Raises:
         msgspec.DecodeError: ``raw`` is not a JSON object with a ``choices`` list.
     """
+    if nesting_over(raw, UPSTREAM_MAX_DEPTH) is not None:
+        raise msgspec.DecodeError(f"JSON nested deeper than {UPSTREAM_MAX_DEPTH} levels")
     data = msgspec.json.decode(raw)
     if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
         raise msgspec.DecodeError("not a chat completion")

@@ -202,7 +202,13 @@ class MistralOcrProvider(OcrProvider):
             headers["Content-Length"] = str(size)
             doc_size = doc.size
         response = await request(
-            self._client, "POST", "/v1/ocr", name=self._name, content=body, headers=headers
+            self._client,
+            "POST",
+            "/v1/ocr",
+            name=self._name,
+            max_bytes=self.entity.max_response_size,
+            content=body,
+            headers=headers,
         )
         check_response(self._name, response, self._secrets)
         data = decode_json(self._name, response, _Response)
