@@ -54,6 +54,13 @@ class ServerConfig(_Base, frozen=True):
     """Reuse a well-formed incoming ``x-request-id`` instead of minting one."""
     sse_ping_interval: float = 15.0
     """Seconds of upstream silence after which a ``: ping`` comment keeps an SSE stream alive."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's line and headers (from connecting, or from the
+    first byte of a later request on the connection); then 408 and the connection is closed.
+    Stops slow-header (slowloris) clients from holding connections forever."""
+    max_connections: int = 2048
+    """Open connections per server process; more are answered 503 and closed at once. Clamped
+    to the open-file limit (``ulimit -n``) less 128; 0 turns the cap off."""
 
 
 class LimitsConfig(_Base, frozen=True):
@@ -252,6 +259,10 @@ def _validate(settings: Settings) -> None:
     chat_ids = {m.id for m in settings.chat_models}
     if settings.limits.max_size_upload <= 0:
         raise ConfigError(f"{src}: $.limits.max_size_upload: expected a positive byte count")
+    if settings.server.header_timeout <= 0:
+        raise ConfigError(f"{src}: $.server.header_timeout: expected a positive number of seconds")
+    if settings.server.max_connections < 0:
+        raise ConfigError(f"{src}: $.server.max_connections: expected 0 (no cap) or more")
     if not 1 <= settings.limits.max_json_depth <= 512:
         raise ConfigError(f"{src}: $.limits.max_json_depth: expected 1 to 512 levels")
     for i, m in enumerate(settings.ocr_models):
