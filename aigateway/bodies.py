@@ -90,7 +90,7 @@ async def read_json(
     """Decode a JSON body (400 naming the position when it is not JSON, or naming the field
     when it nests deeper than ``max_depth``)."""
     raw = await read_buffer(stream, limits)
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
         raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
     excess = nesting_over(raw, max_depth)
     if excess is not None:

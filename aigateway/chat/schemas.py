@@ -56,7 +56,7 @@ def parse_body(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> PassThroughBod
     ``max_depth`` levels); the upstream validates the rest and its 4xx reaches the caller with
     the upstream's own message and ``param``.
     """
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
         raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
     excess = nesting_over(raw, max_depth)
     if excess is not None:

@@ -150,7 +150,7 @@ def decode_ocr_body(raw: bytes | bytearray, *, max_field_bytes: int, max_depth: 
         BadRequestError: not JSON, not an object, or a field nested deeper than ``max_depth``.
         PayloadTooLargeError: a non-string field over ``max_field_bytes``.
     """
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
         raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
     return _prune(_split(raw, None, max_depth), OCR_FIELDS, "", max_field_bytes, max_depth)
 
