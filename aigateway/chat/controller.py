@@ -90,7 +90,7 @@ def chat_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
         except BaseException:
             await admission.release()
             raise
-        fields["model"] = body.model
+        fields["model"] = body.model[:128]  # the caller's string: bounded in the access log
         ctx = CallContext(
             tenant=tenant.id, request_id=str(fields.get("request_id", "")), log=fields
         )

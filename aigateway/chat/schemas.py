@@ -9,6 +9,7 @@ pass through untouched: absent stays absent, ``null`` stays ``null``, numbers ke
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import msgspec
 
@@ -98,12 +99,17 @@ def parse_body(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> PassThroughBod
     return PassThroughBody(fields, model, stream, include_usage, len(raw))
 
 
+TokenCount = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
+"""An upstream's token count: a negative or absurd one would refund or overflow quotas, so a
+usage block holding one is not counted at all."""
+
+
 class Usage(msgspec.Struct):
     """Token counts as OpenAI-compatible servers report them (chat and embeddings)."""
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    prompt_tokens: TokenCount = 0
+    completion_tokens: TokenCount = 0
+    total_tokens: TokenCount = 0
 
 
 class _WithUsage(msgspec.Struct):
