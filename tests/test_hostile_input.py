@@ -273,3 +273,32 @@ def test_admin_usage_while_redis_is_down_is_a_503(
             assert error["code"] == "state_unavailable"
             assert "Retry-After" in r.headers
             assert "Traceback" not in g.log()
+
+
+@pytest.mark.parametrize("size", [100_000, 1 << 20, 5_000_000])
+def test_real_size_documents_pass_the_pruned_decoder(
+    gw: GatewayProcess, upstream: HostileUpstream, size: int
+) -> None:
+    doc = b"%PDF-1.4\n" + bytes(range(256)) * (size // 256)
+    b64 = base64.b64encode(doc).decode()
+    forms = [
+        {"document_base64": b64, "junk": [[]] * 1000, "pages": [0]},
+        {
+            "document": {
+                "type": "document_url",
+                "document_url": f"data:application/pdf;base64,{b64}",
+            }
+        },
+    ]
+    for body in forms:
+        upstream.requests.clear()
+        r = _post_json(gw, "/v1/ocr", json.dumps(body))
+        assert r.status_code == 200, r.text[:300]
+        sent = upstream.requests[-1].json()["document"]["document_url"]
+        assert sent == f"data:application/pdf;base64,{b64}"
+    # The same document next to a field nested too deep is refused before anything is sent.
+    upstream.requests.clear()
+    deep = json.dumps({"document_base64": b64})[:-1] + ', "bbox_annotation_format": '
+    r = _post_json(gw, "/v1/ocr", deep + _nested(DEEP) + "}")
+    assert _error(r, 400)["param"] == "bbox_annotation_format"
+    assert upstream.requests == []
