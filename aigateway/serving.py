@@ -30,18 +30,12 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .config import ServerConfig
-from .errors import GatewayError, ServiceUnavailableError, error_body
+from .errors import BadRequestError, GatewayError, ServiceUnavailableError, error_body
 
 __all__ = ("FD_RESERVE", "GuardedHttpToolsProtocol", "connection_cap", "server_options")
 
 FD_RESERVE = 128
 """File descriptors kept out of ``max_connections`` (upstreams, spooled files, OCR workers)."""
-
-
-class _RequestTimeout(GatewayError):
-    status = 408
-    type = "invalid_request_error"
-    default_code = "request_timeout"
 
 
 def _canned(status: str, exc: GatewayError, headers: dict[str, str] | None = None) -> bytes:
@@ -58,7 +52,11 @@ def _canned(status: str, exc: GatewayError, headers: dict[str, str] | None = Non
 
 _TIMEOUT_RESPONSE = _canned(
     "408 Request Timeout",
-    _RequestTimeout("the request line and headers did not arrive in time (header_timeout)"),
+    BadRequestError(
+        "the request line and headers did not arrive in time (header_timeout)",
+        code="request_timeout",
+        status=408,
+    ),
 )
 _FULL_RESPONSE = _canned(
     "503 Service Unavailable",
