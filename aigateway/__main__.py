@@ -25,7 +25,11 @@ def _load(path: str) -> Settings:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .serving import server_options
+
     settings = _load(args.config)
+    # Header-read timeout and connection cap ([server]); they need a restart to change.
+    guards = server_options(settings.server)
     if args.pidfile:
         Path(args.pidfile).write_text(f"{os.getpid()}\n")
     host = args.host or settings.server.host
@@ -49,6 +53,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=math.ceil(graceful),
+            **guards,
         )
         return 0
     from .graceful import GracefulServer, pool_deadline
@@ -64,6 +69,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=math.ceil(graceful),
+        **guards,
     )
     server = GracefulServer(config, on_drain=lambda: app.drain(pool_deadline(graceful)))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
