@@ -9,6 +9,7 @@ file stays quick); the page-reading side of the engine is in ``test_local_engine
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import signal
 import time
@@ -349,5 +350,50 @@ def test_the_local_provider_reads_documents_over_the_inline_limit(run: Run) -> N
                 doc.blob.close()
         finally:
             await reg.aclose()
+
+    run(scenario())
+
+
+# --- through the app: /readyz and /metrics ----------------------------------------------------
+
+
+def test_readyz_and_metrics_report_workers_dying_at_start(run: Run) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+
+    async def scenario() -> None:
+        settings = parse_config(
+            {
+                "ocr_pool": {"workers": 1},
+                "ocr_models": [{"id": "local", "provider": "local"}],
+                "routes": [{"path": "/", "ocr_model_refs": ["local"]}],
+            }
+        )
+        app = create_app(settings)
+        app.state.gateway.registry.ocr_pool().add_warmup(die, 7)
+        async with AsyncTestClient(app) as client:
+            first = (await client.get("/readyz")).json()["checks"]["ocr_pool"]
+            assert first["status"] in ("starting", "failing")
+            # (The test client runs the app on a loop of its own: watch through HTTP only.)
+            deadline = time.monotonic() + 60
+            while (await client.get("/readyz")).json()["checks"]["ocr_pool"]["status"] != (
+                "failing"
+            ):
+                assert time.monotonic() < deadline, "the pool never reported failing"
+                await asyncio.sleep(0.05)
+            ready = await client.get("/readyz")
+            assert ready.status_code == 503
+            check = ready.json()["checks"]["ocr_pool"]
+            assert check["status"] == "failing"
+            assert "exit code 7" in check["detail"]
+            assert check["alive"] == 0
+            pdf = base64.b64encode(text_pdf(["never read"])).decode()
+            answer = await client.post("/v1/ocr", json={"document_base64": pdf})
+            assert answer.status_code == 503
+            assert "cannot start" in answer.json()["error"]["message"]
+            metrics = (await client.get("/metrics")).text
+            assert 'aigw_ocr_worker_restarts_total{reason="failed_start"}' in metrics
+            assert "aigw_ocr_workers_alive 0" in metrics
 
     run(scenario())

@@ -40,8 +40,9 @@ from ...errors import (
 )
 from . import procs
 from .batches import BatchQueue, Task
-from .health import FAILED_STARTS, PoolHealth, PoolStatus
+from .health import PoolHealth, PoolStatus
 from .results import rebuild_error
+from .starts import RESTART_BACKOFF, WorkerStarts
 from .wire import Undecodable
 
 __all__ = ("MAX_ATTEMPTS", "OcrPool")
@@ -53,12 +54,9 @@ EventHook = Callable[[str, str], None]
 
 MAX_ATTEMPTS = 2
 """Workers a task may be handed to: a worker dying under it costs one retry, a second a 422."""
-RESTART_BACKOFF = 5.0
-"""Seconds before starting workers again once they keep dying at start (doubling each time)."""
-MAX_BACKOFF = 60.0
 
 
-class OcrPool:
+class OcrPool(WorkerStarts):
     """Worker processes running page tasks (see the module docstring for the policies)."""
 
     def __init__(
@@ -99,11 +97,6 @@ class OcrPool:
         """Page tasks currently in a worker."""
         return sum(1 for w in self._workers if w.task is not None)
 
-    @property
-    def alive(self) -> int:
-        """Workers started and ready for tasks."""
-        return sum(1 for w in self._workers if w.usable)
-
     def status(self) -> PoolStatus:
         """Whether the pool can serve, with its counts (for ``/readyz``)."""
         return self.health.status(
@@ -122,20 +115,6 @@ class OcrPool:
     async def start(self) -> None:
         """Start the workers in the background; returns at once."""
         self._ensure_started()
-
-    async def wait_ready(self) -> bool:
-        """Wait until a worker is live (True) or workers keep dying at start (False).
-
-        Use under ``asyncio.timeout``: a pool whose workers start slowly waits that long.
-        """
-        self._ensure_started()
-        while not self.alive:
-            if self._closed or self.health.failing:
-                return False
-            waiter = self._bind().create_future()
-            self._ready_waiters.append(waiter)
-            await waiter
-        return True
 
     def retry_after(self, extra: int = 0) -> float:
         """Seconds until ``extra`` more tasks would likely have started."""
@@ -213,93 +192,6 @@ class OcrPool:
             _done, late = await asyncio.wait(list(self._background), timeout=10.0)
             for bg in late:
                 bg.cancel()
-
-    # --- starting workers -----------------------------------------------------------------------
-
-    def _bind(self) -> asyncio.AbstractEventLoop:
-        loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
-        elif self._loop is not loop:
-            raise RuntimeError("an OcrPool is bound to the event loop it was first used from")
-        return loop
-
-    def _ensure_started(self) -> None:
-        """Start the missing workers, unless they keep dying at start (a timer retries)."""
-        if self._closed or self._draining or (self._started and self.health.failing):
-            return
-        self._bind()
-        self._started = True
-        for _ in range(self.size - len(self._workers) - self._starting):
-            self._spawn()
-
-    def _background_task(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    def _spawn(self) -> None:
-        self._starting += 1
-        self._background_task(self._start_worker())
-
-    async def _start_worker(self) -> None:
-        assert self._loop is not None
-        try:
-            w = await procs.start_worker(
-                self._warmups, self._loop, self._on_message, self._on_close
-            )
-        except Exception as exc:
-            self._spawn_error = f"{type(exc).__name__}: {exc}"
-            _log.exception("could not start an OCR worker")
-            self.health.died("failed_start", None)
-            self._start_failed()
-            return
-        finally:
-            self._starting -= 1
-        if self._closed:
-            w.retired = True
-            w.close()
-            await asyncio.to_thread(procs.reap, w.proc, 2.0)
-            return
-        self._workers.append(w)
-
-    def _wake_waiters(self) -> None:
-        waiters, self._ready_waiters = self._ready_waiters, []
-        for f in waiters:
-            if not f.done():
-                f.set_result(None)
-
-    def _start_failed(self) -> None:
-        self._wake_waiters()  # they see the failure
-        if self._closed:
-            return
-        if not self.health.failing:
-            self._spawn()  # a one-off failure: try again
-            return
-        if self.alive:
-            return  # the others serve; the next death replaces this one
-        self._queue.fail_all(
-            ServiceUnavailableError(
-                f"the local OCR engine cannot start its workers ({self._failure()})",
-                retry_after=self._backoff,
-            )
-        )
-        if self._retry_timer is None and not self._draining:
-            assert self._loop is not None
-            self._retry_timer = self._loop.call_later(self._backoff, self._retry_start)
-            self._backoff = min(self._backoff * 2, MAX_BACKOFF)
-
-    def _retry_start(self) -> None:
-        self._retry_timer = None
-        # One more failure stops it again; one worker saying ready resets the count.
-        self.health.failed_starts = min(self.health.failed_starts, FAILED_STARTS - 1)
-        self._ensure_started()
-
-    def _failure(self) -> str:
-        if self._spawn_error:
-            return self._spawn_error
-        h = self.health
-        return f"{h.failed_starts} died at start, the last with exit code {h.last_exit}"
 
     # --- messages and deaths --------------------------------------------------------------------
 
