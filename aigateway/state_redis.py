@@ -68,7 +68,8 @@ _RENEW = (
     _NOW_MS
     + """
 local ttl = tonumber(ARGV[2])
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and ARGV[3] ~= '1' then
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not (score and tonumber(score) > now) and ARGV[3] ~= '1' then
   return 0
 end
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])

@@ -153,6 +153,10 @@ def parse_state_url(url: str | list[str]) -> RedisTarget:
         schemes = {u.partition("://")[0] if "://" in u else "redis" for u in url}
         if not schemes <= {"redis", "rediss"} or len(schemes) > 1:
             raise ValueError("a list of nodes takes redis:// (or rediss://) URLs or host:port")
+        for u in url:
+            path = u.partition("://")[2].partition("/")[2].partition("?")[0]
+            if path.strip("/") not in ("", "0"):
+                raise ValueError("Redis Cluster has only database 0")
         hosts = ",".join(c[2] if "://" in u else u for c, u in zip(creds, url, strict=True))
         user, password = next(((c[0], c[1]) for c in creds if c[0] or c[1]), (None, None))
         return RedisTarget(
