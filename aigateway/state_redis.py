@@ -11,6 +11,7 @@ comes back.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -96,6 +97,10 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return v
 """
 
+MAX_CONNECTIONS = 64
+"""Redis commands in flight per gateway process (and connections per Redis node); more wait.
+One admission is one short script, so 64 carry tens of thousands of requests a second."""
+
 _GLOB = re.compile(rb"([*?\[\]\\])")
 
 
@@ -122,6 +127,7 @@ def connect(target: RedisTarget, timeout: float) -> tuple[Any, Any]:
         "socket_timeout": timeout,
         "retry": Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
         "decode_responses": False,
+        "max_connections": MAX_CONNECTIONS,
     }
     if target.kind == "single":
         return Redis.from_url(target.url, health_check_interval=10, **common), None
@@ -161,6 +167,9 @@ class RedisBackend(StateBackend):
         self.kind = target.kind
         self._redis, self._sentinel = connect(target, config.timeout)
         self._errors = _unreachable_errors()
+        self._initialized = target.kind != "cluster"
+        self._init_lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         # Connect + command + one reconnect, each bounded by `timeout`; the breaker's deadline
         # covers the whole call, whatever the client does inside.
         self.breaker = Breaker(
@@ -180,7 +189,25 @@ class RedisBackend(StateBackend):
         return self.breaker.up
 
     async def _run(self, op: Callable[[], Awaitable[T]], within: float | None = None) -> T:
-        return await self.breaker.run(op, self._errors, within)
+        if not self._initialized:
+            await self.breaker.run(self._initialize, self._errors)
+
+        async def limited() -> T:
+            # Wait for a connection rather than fail: redis-py refuses a command outright when
+            # its pool is exhausted, which under a burst would look like an outage.
+            async with self._slots:
+                return await op()
+
+        return await self.breaker.run(limited, self._errors, within)
+
+    async def _initialize(self) -> None:
+        # A cluster client discovers its nodes on first use. Commands racing that discovery
+        # lose connections under them (redis-py 8), so the first caller discovers, under a
+        # lock, before anyone sends a command.
+        async with self._init_lock:
+            if not self._initialized:
+                await self._redis.initialize()
+                self._initialized = True
 
     async def consume(self, counters: Sequence[Counter], lease: Lease | None = None) -> Decision:
         if not counters and lease is None:
