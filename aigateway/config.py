@@ -159,8 +159,9 @@ class StateConfig(_Base, frozen=True):
     """Seconds a concurrency slot outlives its last renewal (renewed every third of it while
     the request is in flight): the longest a crashed replica's slots stay taken."""
     timeout: float = 1.0
-    """Seconds to connect to Redis and for one command; after a failure, calls fail fast and
-    Redis is probed with backoff (at most every 2 s) until it answers."""
+    """Seconds to connect to Redis; one call (connect, command, one reconnect) may take twice
+    that. After a failure calls fail at once, and Redis is probed with backoff (at most 2 s
+    apart) until it answers."""
 
 
 class FetchConfig(_Base, frozen=True):
