@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from common import GATEWAY_CPU, LOAD_CPU, PYTHON, cpu_seconds, free_port, pin, start_server
-from mock_upstream import start_mock
+from mock_upstream import find_nginx, start_mock
 from scenarios import gateway_config, write_bodies
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +44,8 @@ from aigateway.auth import hash_key  # noqa: E402
 from tests.redis_server import RedisServer, redis_cluster  # noqa: E402
 
 KEY = "sk-bench-tenant-0001"
+CANNOT_RUN = 3
+"""Exit code when wrk, nginx or Redis are missing (as ``bench/run.py``)."""
 TTL = 3.0
 
 
@@ -178,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--no-healing", action="store_true")
     args = parser.parse_args(argv)
+    missing = [n for n, ok in (("wrk", shutil.which("wrk")), ("nginx", find_nginx())) if not ok]
+    missing += [n for n in ("redis-server", "redis-cli") if not shutil.which(n)]
+    if missing:
+        log(f"missing {', '.join(missing)} (Debian: wrk nginx-light redis-server redis-tools)")
+        return CANNOT_RUN
     with tempfile.TemporaryDirectory(prefix="aigw-bench-state-") as tmp:
         workdir = Path(tmp)
         log("cost of limits (chat, wrk):")
