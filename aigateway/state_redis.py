@@ -105,10 +105,28 @@ _GLOB = re.compile(rb"([*?\[\]\\])")
 
 
 def _unreachable_errors() -> tuple[type[BaseException], ...]:
-    from redis.exceptions import ClusterError, ConnectionError, ReadOnlyError, TimeoutError
+    from redis.exceptions import (
+        ClusterError,
+        ConnectionError,
+        InvalidResponse,
+        ReadOnlyError,
+        RedisClusterException,
+        TimeoutError,
+        TryAgainError,
+    )
 
-    # ReadOnlyError: a connection still points at a master that a failover demoted.
-    return (ConnectionError, TimeoutError, ClusterError, ReadOnlyError)
+    # Besides refused, timed-out and dropped connections (a wrong password, a server still
+    # loading): no cluster node reachable, cluster down, slots migrating, a connection still
+    # on a master that a failover demoted, and something that is not Redis answering.
+    return (
+        ConnectionError,
+        TimeoutError,
+        ClusterError,
+        RedisClusterException,
+        TryAgainError,
+        ReadOnlyError,
+        InvalidResponse,
+    )
 
 
 def connect(target: RedisTarget, timeout: float) -> tuple[Any, Any]:
@@ -152,6 +170,7 @@ def connect(target: RedisTarget, timeout: float) -> tuple[Any, Any]:
         sentinel_kwargs={
             "socket_connect_timeout": timeout,
             "socket_timeout": timeout,
+            "retry": common["retry"],
             "password": target.sentinel_password,
         },
     )

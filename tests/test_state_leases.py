@@ -249,3 +249,56 @@ async def test_breaker_backoff_one_probe_at_a_time(monkeypatch: pytest.MonkeyPat
         await breaker.run(op, (ConnectionError,))
     assert breaker.up
     assert logs.events() == ["state backend unreachable", "state backend reachable again"]
+
+
+@pytest.fixture
+def not_redis() -> Any:
+    """A TCP server on 127.0.0.1 that answers anything with an HTTP error, then hangs up."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("redis://127.0.0.1:{closed}/0", id="single"),
+        pytest.param("redis+cluster://127.0.0.1:{closed},127.0.0.1:{closed}", id="cluster"),
+        pytest.param("redis+sentinel://127.0.0.1:{closed}/mymaster", id="sentinel"),
+        pytest.param("redis://127.0.0.1:{http}/0", id="not-redis"),
+    ],
+)
+async def test_unreachable_from_the_start_opens_the_breaker(url: str, not_redis: int) -> None:
+    from .redis_server import free_port
+
+    logs = LogLines()
+    config = StateConfig(backend="redis", url=url.format(closed=free_port(), http=not_redis))
+    state = RedisBackend(config, logs.logger)
+    quotas = Quotas(state, config, logs.logger)
+    try:
+        for _ in range(3):  # fail_open: served, uncounted; one log line for the outage
+            admission = await asyncio.wait_for(quotas.admit(tenant(max_concurrent=1)), 10)
+            await admission.release()
+        assert not state.available
+        assert not await state.ping()
+    finally:
+        await quotas.aclose()
+        await state.aclose()
+    assert logs.events() == ["state backend unreachable"]
