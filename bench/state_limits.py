@@ -76,7 +76,12 @@ def _start(config: str, workdir: Path, tag: str) -> Any:
     return start_server("gateway", cmd, port, log_path, ready_path="/healthz", cpu=GATEWAY_CPU)
 
 
-def cost(duration: float, conns: int, rounds: int, workdir: Path) -> list[dict[str, Any]]:
+VARIANTS = ("no limits", "memory", "redis", "redis cluster x3")
+
+
+def cost(
+    duration: float, conns: int, rounds: int, workdir: Path, only: set[str]
+) -> list[dict[str, Any]]:
     """One row per state variant of the chat scenario (see the module docstring): the
     variants take turns, ``rounds`` times, and each row holds the medians."""
     bodies = write_bodies(workdir, {"chat.json"})
@@ -85,17 +90,17 @@ def cost(duration: float, conns: int, rounds: int, workdir: Path) -> list[dict[s
     samples: dict[str, list[dict[str, float]]] = {}
     with ExitStack() as stack:
         mock = stack.enter_context(start_mock(cpu=LOAD_CPU))
-        single = RedisServer()
-        stack.callback(single.close)
-        single.start()
-        nodes = stack.enter_context(redis_cluster(3))
-        cluster = "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in nodes)
-        variants = {
-            "no limits": ("", ""),
-            "memory": ("", limited),
-            "redis": (f'backend = "redis"\nurl = "{single.url}"', limited),
-            "redis cluster x3": (f'backend = "redis"\nurl = "{cluster}"', limited),
-        }
+        variants = {"no limits": ("", ""), "memory": ("", limited)}
+        if "redis" in only:
+            single = RedisServer()
+            stack.callback(single.close)
+            single.start()
+            variants["redis"] = (f'backend = "redis"\nurl = "{single.url}"', limited)
+        if "redis cluster x3" in only:
+            nodes = stack.enter_context(redis_cluster(3))
+            cluster = "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in nodes)
+            variants["redis cluster x3"] = (f'backend = "redis"\nurl = "{cluster}"', limited)
+        variants = {k: v for k, v in variants.items() if k in only or k == "no limits"}
         servers = {}
         for i, (name, (state, limits)) in enumerate(variants.items()):
             config = gateway_config(mock.url, access_log=False) + tenant(limits)
@@ -180,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--no-healing", action="store_true")
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated subset of: {', '.join(VARIANTS)} (the baseline always runs)",
+    )
     args = parser.parse_args(argv)
     missing = [n for n, ok in (("wrk", shutil.which("wrk")), ("nginx", find_nginx())) if not ok]
     missing += [n for n in ("redis-server", "redis-cli") if not shutil.which(n)]
@@ -189,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="aigw-bench-state-") as tmp:
         workdir = Path(tmp)
         log("cost of limits (chat, wrk):")
-        rows = cost(args.duration, args.connections, args.rounds, workdir)
+        rows = cost(
+            args.duration, args.connections, args.rounds, workdir, set(args.variants.split(","))
+        )
         heal = {} if args.no_healing else healing(workdir)
     print(
         f"chat at {args.connections} connections; medians of {args.rounds} turns of "

@@ -23,13 +23,15 @@ def test_state_bench_produces_figures(tmp_path: Path) -> None:
     out = tmp_path / "state.json"
     cmd = [sys.executable, str(REPO / "bench" / "state_limits.py"), "--duration", "1"]
     cmd += ["--rounds", "1", "--connections", "4", "--no-healing", "--json", str(out)]
+    # One Redis variant is enough to keep the script alive; the cluster one costs a cluster.
+    cmd += ["--variants", "redis"]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode == CANNOT_RUN:
         pytest.skip(f"bench cannot run here: {done.stderr.strip()[-300:]}")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     result = json.loads(out.read_text())
     rows = {r["variant"]: r for r in result["rows"]}
-    assert set(rows) == {"no limits", "memory", "redis", "redis cluster x3"}
+    assert set(rows) == {"no limits", "redis"}
     for row in rows.values():
         assert row["errors"] == 0, row  # no 429, 503 or socket error under the huge limits
         assert row["rps"] > 0 and row["cpu_ms_per_req"] > 0

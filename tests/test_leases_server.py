@@ -208,8 +208,9 @@ def test_readyz_both_fail_modes(
     finally:
         redis.start()
     for gw in (lenient, strict):
-        wait_for(lambda gw=gw: httpx.get(gw.url + "/readyz").status_code == 200, 10)
-        assert httpx.get(gw.url + "/readyz").json()["status"] == "ready"
+        # Redis is probed again within 2 s: limits are enforced again without a restart.
+        wait_for(lambda gw=gw: httpx.get(gw.url + "/readyz").json()["status"] == "ready", 10)
+        assert httpx.get(gw.url + "/readyz").status_code == 200
         assert events(gw, "state backend unreachable") == 1
         assert events(gw, "state backend reachable again") == 1
         assert "Traceback" not in gw.log()
