@@ -302,3 +302,47 @@ async def test_unreachable_from_the_start_opens_the_breaker(url: str, not_redis:
         await quotas.aclose()
         await state.aclose()
     assert logs.events() == ["state backend unreachable"]
+
+
+async def test_request_outliving_an_outage_counts_again(redis_session: Any, redis_url: str) -> None:
+    """Redis restarts empty while a request is in flight: its renewal puts the lease back, so
+    the tenant's second request is refused again instead of running past max_concurrent."""
+    config = StateConfig(backend="redis", url=redis_url, lease_ttl=0.6, timeout=0.2)
+    state = RedisBackend(config, LogLines().logger)
+    quotas = Quotas(state, config, LogLines().logger)
+    key = quotas.lease_key(tenant())
+    try:
+        running = await quotas.admit(tenant(max_concurrent=1))
+        redis_session.stop()  # no persistence: every lease is gone with it
+        await asyncio.sleep(0.8)
+        redis_session.start()
+        for _ in range(100):
+            if state.available and await state.leases(key) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await state.leases(key) == 1
+        assert quotas.reinstated >= 1
+        with pytest.raises(RateLimitError):
+            await quotas.admit(tenant(max_concurrent=1))
+        await running.release()
+        await (await quotas.admit(tenant(max_concurrent=1))).release()
+    finally:
+        if redis_session.proc is None:
+            redis_session.start()
+        await quotas.aclose()
+        await state.aclose()
+
+
+async def test_usage_scan_matches_tenant_ids_literally(redis_url: str) -> None:
+    from aigateway.state import StateUsage
+
+    state = make_state("redis", redis_url)
+    usage = StateUsage(state, "aigw")
+    try:
+        for t in ("t*", "tx", "t[1]", "t1"):
+            await usage.record(t, "e", requests=1)
+        assert set(await usage.snapshot()) == {"t*", "tx", "t[1]", "t1"}
+        assert set(await usage.snapshot("t*")) == {"t*"}  # not tx, t[1], t1
+        assert set(await usage.snapshot("t[1]")) == {"t[1]"}  # not t1
+    finally:
+        await state.aclose()
