@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import structlog
 
 from aigateway.auth import hash_key
 
@@ -21,6 +24,9 @@ from .upstreams.server import Recorded, Reply
 UPSTREAM_KEY = "sk-upstream-secret-123"
 MISTRAL_KEY = "sk-mistral-test"
 ADMIN = "admin-key-for-usage-0001"
+Start = Callable[..., GatewayProcess]
+"""The type of the ``gateway_server_factory`` fixture."""
+
 KEYS = {"acme": "sk-acme-tenant-0001", "pages": "sk-pages-tenant-0001", "rpm": "sk-rpm-0001"}
 
 
@@ -150,3 +156,17 @@ def wait_for(condition: Any, limit: float, step: float = 0.2) -> float:
 def events(gw: GatewayProcess, name: str) -> int:
     """How many log lines of ``gw`` are the event ``name``."""
     return gw.log().count(f'"event":"{name}"')
+
+
+class LogLines:
+    """A structlog logger writing JSON lines into memory."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.logger = structlog.wrap_logger(
+            structlog.PrintLogger(self.buffer),
+            processors=[structlog.processors.JSONRenderer()],
+        )
+
+    def events(self) -> list[str]:
+        return [json.loads(line)["event"] for line in self.buffer.getvalue().splitlines()]

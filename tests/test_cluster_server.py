@@ -19,14 +19,15 @@ from .docgen import scanned_pdf
 from .redis_server import RedisServer, redis_cluster, redis_sentinel
 from .state_support import (
     ADMIN,
+    LogLines,
     SlowMistral,
+    Start,
     auth,
     chat,
     full_capacity,
     gateway_config,
     wait_for,
 )
-from .test_leases_server import Start
 from .upstreams.openai_fake import OpenAIFake
 
 pytestmark = pytest.mark.slow
@@ -167,8 +168,6 @@ async def test_bursts_and_dropped_connections_are_not_outages(
     from aigateway.state import Counter as Window
     from aigateway.state import Lease
     from aigateway.state_redis import RedisBackend
-
-    from .test_state_leases import LogLines
 
     logs = LogLines()
     url = "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in cluster)

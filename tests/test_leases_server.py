@@ -13,16 +13,16 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from .docgen import scanned_pdf
 from .redis_server import RedisServer
-from .server import GatewayProcess
 from .state_support import (
     SlowMistral,
+    Start,
     auth,
     chat,
     events,
@@ -75,9 +75,6 @@ def state(redis: RedisServer, *, fail_open: bool = True, ttl: float = TTL) -> st
         f'backend = "redis"\nurl = "{redis.url}"\nfail_open = {str(fail_open).lower()}\n'
         f"lease_ttl = {ttl}\ntimeout = 0.5\n"
     )
-
-
-Start = Callable[..., GatewayProcess]
 
 
 def test_redis_hang_heals_within_lease_ttl(

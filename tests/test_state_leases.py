@@ -4,12 +4,9 @@ reinstatement, idempotent release, and the Redis breaker's fail-fast, backoff an
 from __future__ import annotations
 
 import asyncio
-import io
-import json
 from typing import Any
 
 import pytest
-import structlog
 
 from aigateway.auth import Tenant
 from aigateway.config import LoggingConfig, StateConfig, TenantLimits
@@ -19,19 +16,7 @@ from aigateway.quotas import Quotas
 from aigateway.state import Counter, Lease, MemoryBackend, StateBackend, StateUnavailableError
 from aigateway.state_redis import RedisBackend
 
-
-class LogLines:
-    """A structlog logger writing JSON lines into memory."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-        self.logger = structlog.wrap_logger(
-            structlog.PrintLogger(self.buffer),
-            processors=[structlog.processors.JSONRenderer()],
-        )
-
-    def events(self) -> list[str]:
-        return [json.loads(line)["event"] for line in self.buffer.getvalue().splitlines()]
+from .state_support import LogLines
 
 
 def make_state(kind: str, url: str = "", **config: Any) -> StateBackend:
