@@ -4,8 +4,9 @@
 are warm and limits can be served: 200 ``ready``; 200 ``degraded`` with ``reasons`` (serving:
 the state backend is unreachable and ``fail_open`` serves without limits); or 503 ``not ready``
 (the state backend is unreachable and ``fail_open = false`` refuses limited requests). Load
-balancers should probe ``/readyz``. ``/admin/usage``
-needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys).
+balancers should probe ``/readyz``. ``/admin/usage`` needs the ``admin_key`` (a Bearer key,
+compared by digest like tenant keys); it answers 503 when the state backend (Redis) cannot be
+read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 
-from .errors import AuthenticationError, NotFoundError
+from .errors import AuthenticationError, GatewayError, NotFoundError, ServiceUnavailableError
 from .gateway import Gateway
 
 __all__ = ("ops_handlers",)
@@ -77,7 +78,17 @@ def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
                 "the admin endpoints need the admin key", param="authorization"
             )
         tenant = request.query_params.get("tenant")
-        snapshot = await gw.usage.snapshot(tenant)
+        try:
+            snapshot = await gw.usage.snapshot(tenant)
+        except GatewayError:
+            raise
+        except Exception as exc:  # the backend's own errors (redis-py's are not ours to import)
+            gw.logger.warning("usage snapshot failed", error=type(exc).__name__)
+            raise ServiceUnavailableError(
+                f"usage is unavailable: the {gw.state.name} state backend cannot be reached",
+                code="state_unavailable",
+                retry_after=5.0,
+            ) from None
         return Response(
             _encoder.encode({"object": "usage", "data": snapshot}), media_type="application/json"
         )
