@@ -13,8 +13,8 @@ busy pool, and a busy pool while 1 MiB documents are sent to it:
   then 2 more callers send 1 MiB payloads back to back (each waits for a free worker, then goes
   through the non-blocking framed writer);
 * *served*: ``aigateway serve`` (uvloop, httptools); ``/healthz`` latency sampled every 5 ms;
-  "busy" is 4 clients sending 5-page scanned PDFs (multipart), then 2 more clients send a
-  1 MiB + 1 byte document inline (base64 JSON) back to back.
+  "busy" is 4 clients sending 5-page scanned PDFs (multipart, ``--busy-pages``), then 2 more
+  clients send a 1 MiB + 1 byte document inline (base64 JSON) back to back.
 
 ``soak`` runs ``aigateway serve`` with the local engine and a chat entity on the nginx mock
 (``mock_upstream.py``) for ``--minutes``, ``--clients`` threads sending a mix of OCR (1 KB to
@@ -146,12 +146,12 @@ def _probe(url: str, seconds: float) -> list[float]:
     return out
 
 
-def _served_lag(seconds: float, workdir: Path) -> dict[str, Any]:
+def _served_lag(seconds: float, workdir: Path, busy_pages: int) -> dict[str, Any]:
     gw = start_gateway(workdir, gateway_config(POOL_WORKERS), "lag")
     try:
         ocr_requests()  # builds DOCS
         inline = next(d for d in DOCS if len(d.data) == MiB + 1)
-        pdf = busy_pdf(5)
+        pdf = busy_pdf(busy_pages)
         inline_body = {"document_base64": base64.b64encode(inline.data).decode()}
         idle = _probe(gw.url, seconds)
         stop = threading.Event()
@@ -197,7 +197,7 @@ def lag(args: argparse.Namespace) -> dict[str, Any]:
     pool = uvloop.run(_pool_lag(args.seconds))
     with tempfile.TemporaryDirectory(prefix="aigw-lag-") as tmp:
         log("served lag (aigateway serve) …")
-        served = _served_lag(args.seconds, Path(tmp))
+        served = _served_lag(args.seconds, Path(tmp), args.busy_pages)
     out = {"pool": pool, "served": served}
     for name, part in out.items():
         i, b, m = part["idle"], part["busy"], part["busy_1mib"]
@@ -340,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="mode", required=True)
     p_lag = sub.add_parser("lag")
     p_lag.add_argument("--seconds", type=float, default=15.0)
+    p_lag.add_argument("--busy-pages", type=int, default=5, help="pages per busy-load PDF")
     p_soak = sub.add_parser("soak")
     p_soak.add_argument("--minutes", type=float, default=10.0)
     p_soak.add_argument("--clients", type=int, default=6)

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 
 def test_lag_mode_produces_three_phases(tmp_path: Path) -> None:
     out = tmp_path / "lag.json"
-    cmd = [sys.executable, str(BENCH), "lag", "--seconds", "1", "--json", str(out)]
+    cmd = [sys.executable, str(BENCH), "lag", "--seconds", "1", "--busy-pages", "1"]
+    cmd += ["--json", str(out)]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     result = json.loads(out.read_text())
