@@ -62,6 +62,10 @@ class ServerConfig(_Base, frozen=True):
     max_connections: int = 2048
     """Open connections per server process; more are answered 503 and closed at once. Clamped
     to the open-file limit (``ulimit -n``) less 128; 0 turns the cap off."""
+    graceful_timeout: float = 30.0
+    """Seconds ``aigateway serve`` gives requests in flight after SIGTERM/SIGINT. New work for
+    the local OCR pool is refused at once (503); shortly before the deadline, OCR requests still
+    waiting get 503, and whatever remains is cancelled when it passes. Then the process exits."""
 
 
 class LimitsConfig(_Base, frozen=True):
@@ -271,6 +275,11 @@ def _validate(settings: Settings) -> None:
     _check_unique([t.id for t in settings.tenants], "tenants", src)
     ocr_ids = {m.id for m in settings.ocr_models}
     chat_ids = {m.id for m in settings.chat_models}
+    if not 0 <= settings.server.graceful_timeout <= 3600:
+        raise ConfigError(
+            f"{src}: $.server.graceful_timeout: expected seconds from 0 to 3600, "
+            f"got {settings.server.graceful_timeout!r}"
+        )
     if settings.limits.max_size_upload <= 0:
         raise ConfigError(f"{src}: $.limits.max_size_upload: expected a positive byte count")
     if settings.server.header_timeout <= 0:

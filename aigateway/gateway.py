@@ -15,6 +15,7 @@ from .config import RouteConfig, Settings
 from .limits import effective_upload_limit
 from .metrics import Metrics
 from .observability import make_logger
+from .ocr.engine.health import RESTART_REASONS
 from .ocr.service import OcrService
 from .quotas import Admission, Quotas
 from .registry import Registry
@@ -68,6 +69,8 @@ class Gateway:
                 if settings.state.backend == "redis"
                 else MemoryUsage()
             )
+        if any(m.provider == "local" for m in settings.ocr_models):
+            self.metrics.watch_ocr_pool(self.registry, RESTART_REASONS)
         self.quotas = Quotas(self.state, settings.state, self.logger)
         self.ocr = OcrService(self.registry)
         self.ocr.metrics = self.metrics

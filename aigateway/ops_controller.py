@@ -1,12 +1,13 @@
 """Operations endpoints: ``/healthz``, ``/readyz``, ``/metrics`` and ``/admin/usage``.
 
 ``/healthz`` says the process answers; ``/readyz`` that the config is loaded, the OCR engines
-are warm and limits can be served: 200 ``ready``; 200 ``degraded`` with ``reasons`` (serving:
-the state backend is unreachable and ``fail_open`` serves without limits); or 503 ``not ready``
-(the state backend is unreachable and ``fail_open = false`` refuses limited requests). Load
-balancers should probe ``/readyz``. ``/admin/usage`` needs the ``admin_key`` (a Bearer key,
-compared by digest like tenant keys); it answers 503 when the state backend (Redis) cannot be
-read.
+are warm, the local OCR pool can serve and limits can be served: 200 ``ready``; 200 ``degraded``
+with ``reasons`` (serving: the state backend is unreachable and ``fail_open`` serves without
+limits); or 503 ``not ready`` with ``reasons`` (the local OCR pool has no live worker, its
+workers die at start, restart in a storm, or it is stopping; or the state backend is unreachable
+and ``fail_open = false`` refuses limited requests). Load balancers should probe ``/readyz``.
+``/admin/usage`` needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys); it
+answers 503 when the state backend (Redis) cannot be read.
 """
 
 from __future__ import annotations
@@ -53,11 +54,21 @@ def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
             engines[eid] = "ready" if state else "warming"
             ok = ok and state
         checks["ocr_models"] = engines
+        reasons: list[str] = []
+        pool = gw.registry.pool
+        if pool is not None:
+            # The local engine's workers: none alive, dying at start, a restart storm, stopping.
+            pool_status = pool.status()
+            checks["ocr_pool"] = pool_status.as_dict()
+            if not pool_status.ready:
+                ok = False
+                reasons.append(pool_status.detail)
         limits = await gw.quotas.readiness()
         checks["state"] = limits.check
         ok = ok and limits.serving
         # 200 "degraded": serving, but without something (limits, with fail_open); 503: not.
-        reasons = [limits.reason] if limits.reason else []
+        if limits.reason:
+            reasons.append(limits.reason)
         status = "not ready" if not ok else "degraded" if reasons else "ready"
         body = {"status": status, "reasons": reasons, "checks": checks}
         return Response(
