@@ -104,12 +104,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     settings = _load(args.config)
     _build(settings)  # every provider (and its options), the keys, the state backend
     print(f"{settings.source}: OK")
+    from .http.routes import RouteSpec
+
     for r in settings.routes:
-        refs = r.refs if r.plugin == "ocr" else r.ocr_model_refs
-        limit = r.max_size_upload or settings.limits.max_size_upload
+        route = RouteSpec.of(r, settings.limits)
         print(
-            f"route {r.path} plugin={r.plugin} ocr={refs} chat={r.chat_model_refs} "
-            f"max_size_upload={limit}"
+            f"route {r.path} plugin={r.plugin} ocr={list(route.ocr_refs)} "
+            f"chat={list(route.chat_refs)} max_size_upload={route.limits.max_bytes}"
         )
     for m in settings.ocr_models:
         print(
