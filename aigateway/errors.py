@@ -19,20 +19,20 @@ the OpenAI ``type`` and only overrides class attributes::
 :func:`error_body` renders ``{"error": {"message", "type", "param", "code"}}``; nothing else in the
 package builds that shape. Values an upstream chose (its ``code`` and ``param``) pass through
 :func:`bounded_code` / :func:`bounded_param` first: short identifiers or nothing, never a
-5,000-character string echoed to callers and turned into metric labels.
-:func:`exception_handlers` adapts Litestar's own exceptions (routing
-404/405, body too large, validation) into the same envelope.
+5,000-character string echoed to callers and turned into metric labels. :func:`from_status`
+gives framework errors (routing 404/405, body too large, validation) their place in the tree;
+the app's exception handlers (:mod:`aigateway.server.app`) render them in the same envelope.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, ClassVar
 
 import msgspec
 
 __all__ = (
+    "GATEWAY_CODES",
     "AuthenticationError",
     "BadRequestError",
     "ConfigError",
@@ -49,9 +49,9 @@ __all__ = (
     "bounded_code",
     "bounded_param",
     "error_body",
+    "error_payload",
+    "from_status",
 )
-
-_log = logging.getLogger("aigateway.errors")
 
 
 class ConfigError(Exception):

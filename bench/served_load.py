@@ -22,8 +22,8 @@ import httpx
 from common import PYTHON, REPO, Server, free_port, start_server
 
 sys.path.insert(0, str(REPO))
-from tests.docgen import scanned_pdf  # the repository's test documents
-from tests.sized_docs import sized_document
+from tests.support.docgen import scanned_pdf  # the repository's test documents
+from tests.support.sized_docs import sized_document
 
 __all__ = (
     "DOCS",

@@ -12,6 +12,7 @@ from PIL import Image, ImageFilter, ImageOps
 
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
+from ..pages import image_pages
 from . import textlayer
 
 __all__ = ("EngineOptions", "PageResult", "Source", "probe", "read_page")
@@ -79,9 +80,7 @@ def probe(src: Source, max_pixels: int) -> int:
         return pdf.count_pages(src.input(), src.password)
     img = pdf.open_image(src.input(), max_pixels)
     try:
-        if src.media_type != "image/tiff":
-            return 1
-        frames = int(getattr(img, "n_frames", 1))
+        frames = image_pages(img, src.media_type)
         for i in range(1, frames):
             img.seek(i)
             pdf.check_image_size(img.width, img.height, max_pixels)

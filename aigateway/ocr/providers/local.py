@@ -31,10 +31,10 @@ from ..engine import tesseract as _tesseract
 from ..engine import worker as _worker
 from ..engine.worker import EngineOptions, Source
 from ..pdf import select_pages
-from ..schemas import Dimensions, Document, OcrPage, OcrResult
+from ..protocol import Dimensions, Document, OcrPage, OcrResult
 from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
 
-__all__ = ("LocalOcrProvider",)
+__all__ = ("PROVIDER", "LocalOcrProvider")
 
 INLINE_MAX = 65_536
 """Documents up to this size travel to workers inside each page task; larger ones as a file
@@ -199,3 +199,7 @@ class LocalOcrProvider(OcrProvider):
             for i, r in zip(indexes, results, strict=True)
         ]
         return OcrResult(model=self.upstream_model(job.model), pages=pages, doc_size_bytes=doc.size)
+
+
+PROVIDER = LocalOcrProvider
+"""The adapter ``provider = "local"`` names (found by the OCR registry by convention)."""
