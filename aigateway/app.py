@@ -25,7 +25,9 @@ from .limits import json_body_limit, multipart_body_limit
 from .models_controller import model_handlers
 from .observability import RequestIdMiddleware, log_fields
 from .ocr.controller import ocr_handlers
+from .openapi import DocsSite
 from .ops_controller import ops_handlers
+from .playground import playground_handlers
 
 __all__ = ("build_app", "create_app")
 
@@ -123,8 +125,14 @@ def build_app(settings: Settings, previous: Gateway | None = None) -> Litestar:
     """:func:`create_app` for a validated ``settings``; ``previous`` is the gateway a reload
     replaces (its counters, usage and metrics carry over)."""
     gw = Gateway(settings, previous)
+    docs = DocsSite(settings, gw.routes)
     app = Litestar(
-        route_handlers=[*ops_handlers(gw), *(_router(gw, r) for r in gw.routes)],
+        route_handlers=[
+            *ops_handlers(gw),
+            *docs.handlers(),
+            *playground_handlers(gw, gw.routes),
+            *(_router(gw, r) for r in gw.routes),
+        ],
         exception_handlers=_exception_handlers(gw),
         on_startup=[gw.start],
         on_shutdown=[gw.aclose],
@@ -136,6 +144,7 @@ def build_app(settings: Settings, previous: Gateway | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    docs.bind(app)  # the OpenAPI document of what was just mounted, built once
     # Wrap the whole ASGI handler (routing 404s included), not only matched routes.
     app.asgi_handler = RequestIdMiddleware(
         app.asgi_handler, gw.logger, settings.logging, settings.server.trust_request_id, gw

@@ -19,11 +19,13 @@ from .errors import ConfigError
 
 __all__ = (
     "ChatModelConfig",
+    "DocsConfig",
     "FetchConfig",
     "LimitsConfig",
     "LoggingConfig",
     "OcrModelConfig",
     "OcrPoolConfig",
+    "PlaygroundConfig",
     "RouteConfig",
     "ServerConfig",
     "Settings",
@@ -168,6 +170,26 @@ class LoggingConfig(_Base, frozen=True):
     access_log: bool = True
 
 
+class DocsConfig(_Base, frozen=True):
+    """``[docs]``: the OpenAPI document and the API reference page."""
+
+    enabled: bool = True
+    """Serve the OpenAPI 3.1 document at ``/openapi.json`` (and the page, see ``page``)."""
+    page: bool = True
+    """Serve the API reference page at ``/docs`` (offline: no asset comes from elsewhere)."""
+
+
+class PlaygroundConfig(_Base, frozen=True):
+    """``[playground]``: the browser page at ``/playground`` for trying OCR and chat."""
+
+    enabled: bool = True
+    """Serve ``/playground`` and its page-image endpoint ``POST /playground/preview``."""
+    preview_dpi: int = 100
+    """Resolution of the page images the playground shows beside the markdown (36-300)."""
+    preview_max_pages: int = 20
+    """Pages one preview request renders at most (the rest show no image)."""
+
+
 class Settings(_Base, frozen=True):
     """The whole configuration file."""
 
@@ -181,6 +203,8 @@ class Settings(_Base, frozen=True):
     state: StateConfig = StateConfig()
     fetch: FetchConfig = FetchConfig()
     logging: LoggingConfig = LoggingConfig()
+    docs: DocsConfig = DocsConfig()
+    playground: PlaygroundConfig = PlaygroundConfig()
     admin_key: str | None = None
     """Key for the admin endpoints (a ``sha256:`` digest or ``${ENV}``); absent disables them."""
     source: str = "<memory>"
@@ -237,6 +261,10 @@ def _validate(settings: Settings) -> None:
     chat_ids = {m.id for m in settings.chat_models}
     if settings.limits.max_size_upload <= 0:
         raise ConfigError(f"{src}: $.limits.max_size_upload: expected a positive byte count")
+    if not 36 <= settings.playground.preview_dpi <= 300:
+        raise ConfigError(f"{src}: $.playground.preview_dpi: expected 36 to 300")
+    if settings.playground.preview_max_pages < 1:
+        raise ConfigError(f"{src}: $.playground.preview_max_pages: expected at least 1")
     for i, m in enumerate(settings.ocr_models):
         for fb in m.fallbacks:
             if fb not in ocr_ids or fb == m.id:

@@ -32,6 +32,8 @@ __all__ = (
     "AuthenticationError",
     "BadRequestError",
     "ConfigError",
+    "ErrorDetail",
+    "ErrorEnvelope",
     "GatewayError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -181,15 +183,19 @@ class UpstreamTimeoutError(GatewayError):
     default_code = "upstream_timeout"
 
 
-class _ErrorDetail(msgspec.Struct):
+class ErrorDetail(msgspec.Struct):
+    """The inside of the envelope: what went wrong, and which request field (``param``)."""
+
     message: str
     type: str
     param: str | None
     code: str | None
 
 
-class _ErrorEnvelope(msgspec.Struct):
-    error: _ErrorDetail
+class ErrorEnvelope(msgspec.Struct):
+    """The OpenAI error envelope every error response has (also the OpenAPI schema of errors)."""
+
+    error: ErrorDetail
 
 
 _encoder = msgspec.json.Encoder()
@@ -197,7 +203,7 @@ _encoder = msgspec.json.Encoder()
 
 def error_body(exc: GatewayError) -> bytes:
     """Encode ``exc`` as the OpenAI error envelope."""
-    return _encoder.encode(_ErrorEnvelope(_ErrorDetail(exc.message, exc.type, exc.param, exc.code)))
+    return _encoder.encode(ErrorEnvelope(ErrorDetail(exc.message, exc.type, exc.param, exc.code)))
 
 
 def error_payload(exc: GatewayError) -> dict[str, Any]:
