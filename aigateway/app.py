@@ -59,7 +59,10 @@ def _exception_handlers(gw: Gateway) -> dict[Any, Any]:
             message = f"{exc.detail}: {exc.extra}"
         else:
             message = str(exc.detail)
-        return gateway_error(request, from_status(status, message))
+        error = from_status(status, message)
+        if status == 405 and exc.headers:
+            error.headers.update(exc.headers)  # RFC 9110: a 405 names the allowed methods
+        return gateway_error(request, error)
 
     def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
         fields = log_fields(request)

@@ -34,7 +34,7 @@ _MARKER = re.compile(r"\{\{(style|script|data)\}\}")
 
 
 def _read(package: str, name: str) -> str:
-    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    return resources.files(package).joinpath(*name.split("/")).read_text(encoding="utf-8")
 
 
 def _sha256(text: str) -> str:

@@ -102,7 +102,9 @@ def _walk(info: msgspec.inspect.Type, schemas: dict[str, Any], seen: set[str]) -
         seen.add(name)
         schema = schemas.get(name)
         if schema is not None and not info.cls.__struct_config__.omit_defaults:
-            required = [f.encode_name for f in info.fields if f.default is not UNSET]
+            # inspect reports an UNSET default as "no default"; structs.fields tells them apart.
+            fields = msgspec.structs.fields(info.cls)
+            required = [f.encode_name for f in fields if f.default is not UNSET]
             # Keep the declared order, which is the encoded order.
             schema["required"] = required
         for f in info.fields:

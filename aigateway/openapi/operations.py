@@ -15,13 +15,22 @@ from ..config import Settings
 from ..gateway import RouteContext
 from .components import REF, error_response_name
 
-__all__ = ("OPERATIONS", "TINY_PNG", "OperationContext")
+__all__ = ("OPERATIONS", "SAMPLE_PDF", "OperationContext")
 
-TINY_PNG = (
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwAB"
-    "AQEAWzG0hAAAAABJRU5ErkJggg=="
+SAMPLE_PDF = (
+    "data:application/pdf;base64,JVBERi0xLjQKJeLjz9MKMSAwIG9iago8PCAvVHlwZSAvUGFnZXMgL0tpZHMg"
+    "WzQgMCBSXSAvQ291bnQgMSA+PgplbmRvYmoKMiAwIG9iago8PCAvVHlwZSAvRm9udCAvU3VidHlwZSAvVHlwZTEg"
+    "L0Jhc2VGb250IC9IZWx2ZXRpY2EgL0VuY29kaW5nIC9XaW5BbnNpRW5jb2RpbmcgPj4KZW5kb2JqCjMgMCBvYmoK"
+    "PDwgIC9MZW5ndGggNjcgPj4Kc3RyZWFtCkJUCi9GMSAxMSBUZiAxNS40IFRMIDAgVHIgNTYgNzcwIFRkCihIZWxs"
+    "byBmcm9tIGFpZ2F0ZXdheSkgVGogVCoKRVQKZW5kc3RyZWFtCmVuZG9iago0IDAgb2JqCjw8IC9UeXBlIC9QYWdl"
+    "IC9QYXJlbnQgMSAwIFIgL01lZGlhQm94IFswIDAgNTk1IDg0Ml0gL1JvdGF0ZSAwIC9SZXNvdXJjZXMgPDwgL0Zv"
+    "bnQgPDwgL0YxIDIgMCBSID4+ICA+PiAvQ29udGVudHMgMyAwIFIgPj4KZW5kb2JqCjUgMCBvYmoKPDwgL1R5cGUg"
+    "L0NhdGFsb2cgL1BhZ2VzIDEgMCBSID4+CmVuZG9iagp4cmVmCjAgNgowMDAwMDAwMDAwIDY1NTM1IGYgCjAwMDAw"
+    "MDAwMTUgMDAwMDAgbiAKMDAwMDAwMDA3MiAwMDAwMCBuIAowMDAwMDAwMTY5IDAwMDAwIG4gCjAwMDAwMDAyODcg"
+    "MDAwMDAgbiAKMDAwMDAwMDQyNCAwMDAwMCBuIAp0cmFpbGVyCjw8IC9TaXplIDYgL1Jvb3QgNSAwIFIgPj4Kc3Rh"
+    "cnR4cmVmCjQ3MwolJUVPRgo="
 )
-"""A 1x1 white PNG: a document every OCR provider accepts, for the examples."""
+"""A one-page PDF with a text layer ("Hello from aigateway"): the examples' document."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ def ocr(ctx: OperationContext) -> dict[str, Any]:
     route = ctx.route
     cap = route.max_size_upload
     json_example: dict[str, Any] = {
-        "document": {"type": "image_url", "image_url": TINY_PNG},
+        "document": {"type": "document_url", "document_url": SAMPLE_PDF},
         "include_image_base64": False,
     }
     if ctx.disclose and route.ocr_refs:
@@ -128,6 +137,31 @@ def _model_example(ctx: OperationContext) -> str:
     return "gpt-4o-mini"
 
 
+def _event_schema(description: str) -> dict[str, Any]:
+    # OpenAPI 3.1 has `schema` of an event stream describe one event; the `data` of each is a
+    # chunk or an error envelope as JSON text, or the final "[DONE]".
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "string",
+                "if": {"const": "[DONE]"},
+                "else": {
+                    "contentMediaType": "application/json",
+                    "contentSchema": {
+                        "anyOf": [_schema("ChatCompletionChunk"), _schema("ErrorEnvelope")]
+                    },
+                },
+            },
+            "event": {"type": "string"},
+            "id": {"type": "string"},
+            "retry": {"type": "integer"},
+        },
+    }
+
+
 def chat(ctx: OperationContext) -> dict[str, Any]:
     """``POST /v1/chat/completions``: JSON, or an SSE stream with ``stream: true``."""
     assert ctx.route is not None
@@ -160,7 +194,7 @@ def chat(ctx: OperationContext) -> dict[str, Any]:
                 {
                     "application/json": {"schema": _schema("ChatCompletion")},
                     "text/event-stream": {
-                        "schema": {"type": "string", "description": stream_doc},
+                        "schema": _event_schema(stream_doc),
                         "x-event-schema": _schema("ChatCompletionChunk"),
                     },
                 },

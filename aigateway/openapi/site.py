@@ -20,7 +20,7 @@ from .document import build_document, mounted_handlers
 
 __all__ = ("DocsSite",)
 
-_STATIC = "aigateway.openapi.static"
+_PACKAGE = "aigateway.openapi"
 
 
 class DocsSite:
@@ -70,9 +70,9 @@ class DocsSite:
         self._json = msgspec.json.encode(self.document)
         if self.settings.docs.page:
             self._page = build_page(
-                _STATIC,
-                "docs.html",
-                scripts=("docs.js",),
-                styles=("docs.css",),
+                _PACKAGE,
+                "static/docs.html",
+                scripts=("static/docs.js",),
+                styles=("static/docs.css",),
                 data=self.document,
             )

@@ -27,7 +27,7 @@ from .preview import render_preview
 
 __all__ = ("page_data", "playground_handlers")
 
-_STATIC = "aigateway.playground.static"
+_PACKAGE = "aigateway.playground"
 _encoder = msgspec.json.Encoder()
 
 
@@ -77,10 +77,10 @@ def playground_handlers(gw: Gateway, routes: list[RouteContext]) -> list[HTTPRou
     if not config.enabled:
         return []
     page = build_page(
-        _STATIC,
-        "index.html",
-        scripts=("markdown.js", "snippets.js", "app.js"),
-        styles=("app.css",),
+        _PACKAGE,
+        "static/index.html",
+        scripts=("static/markdown.js", "static/snippets.js", "static/app.js"),
+        styles=("static/app.css",),
         data=page_data(gw, routes),
     )
     limits = settings.limits
