@@ -115,7 +115,7 @@
       if (resp.headers) d.append(el("p", { class: "muted" }, "headers: " + Object.keys(resp.headers).join(", ")));
       sec.append(d);
     }
-    sec.append(el("h4", {}, "Example"), el("pre", {}, curl(path, method, op)));
+    sec.append(el("h4", {}, "Example"), el("pre", { class: "example" }, curl(path, method, op)));
     return sec;
   }
 
