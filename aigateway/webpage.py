@@ -52,12 +52,14 @@ def build_page(
     """Inline ``styles`` and ``scripts`` (files of ``package``) and ``data`` into ``template``.
 
     ``data`` is encoded as JSON inside a ``<script type="application/json">`` block (never
-    executed); ``</`` is escaped so no string in it can close the block.
+    executed); every ``<`` is escaped so no string in it can close the block.
     """
     html = _read(package, template)
     style = "\n".join(_read(package, s) for s in styles)
     script = "\n".join(_read(package, s) for s in scripts)
-    payload = msgspec.json.encode(data).decode().replace("</", "<\\/")
+    # "<" only occurs inside JSON strings, where \u003c means the same: no "</script>" or
+    # "<!--" can end or confuse the block.
+    payload = msgspec.json.encode(data).decode().replace("<", "\\u003c")
     for marker in ("{{style}}", "{{script}}", "{{data}}"):
         if html.count(marker) != 1:
             raise ValueError(f"{package}/{template}: expected one {marker}")

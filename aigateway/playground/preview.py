@@ -61,8 +61,10 @@ def _pdf_pages(
     out = []
     with pdf.PDFIUM_LOCK:
         document = pdf.open_pdf(source, password)
-        try:
-            for i in indexes:
+    try:
+        for i in indexes:
+            # The lock is taken per page, so other requests' page counting interleaves.
+            with pdf.PDFIUM_LOCK:
                 page = document[i]
                 try:
                     w, h = page.get_size()
@@ -74,8 +76,9 @@ def _pdf_pages(
                         bitmap.close()
                 finally:
                     page.close()
-                out.append(_jpeg(img, i))
-        finally:
+            out.append(_jpeg(img, i))
+    finally:
+        with pdf.PDFIUM_LOCK:
             document.close()
     return out
 
