@@ -171,6 +171,10 @@ def chat(ctx: OperationContext) -> dict[str, Any]:
         'end. An upstream failure after the first event arrives as one `data: {"error": {…}}` '
         "event (the error envelope) before the stream closes."
     )
+    chat_request = {
+        "model": _model_example(ctx),
+        "messages": [{"role": "user", "content": "Say hello."}],
+    }
     return {
         "tags": ["chat"],
         "summary": "Create a chat completion",
@@ -181,9 +185,16 @@ def chat(ctx: OperationContext) -> dict[str, Any]:
             "content": {
                 "application/json": {
                     "schema": _schema("ChatCompletionRequest"),
-                    "example": {
-                        "model": _model_example(ctx),
-                        "messages": [{"role": "user", "content": "Say hello."}],
+                    "examples": {
+                        "answer": {"summary": "One JSON answer", "value": chat_request},
+                        "streamed": {
+                            "summary": "Streamed as server-sent events",
+                            "value": {
+                                **chat_request,
+                                "stream": True,
+                                "stream_options": {"include_usage": True},
+                            },
+                        },
                     },
                 }
             },

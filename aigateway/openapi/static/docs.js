@@ -99,6 +99,9 @@
         const d = el("details", { open: "" }, el("summary", {}, el("code", {}, type)));
         d.append(schemaTable(media.schema));
         if (media.example !== undefined) d.append(el("pre", {}, JSON.stringify(media.example, null, 2)));
+        for (const ex of Object.values(media.examples || {})) {
+          d.append(el("p", {}, ex.summary || "Example"), el("pre", {}, JSON.stringify(ex.value, null, 2)));
+        }
         sec.append(d);
       }
     }
