@@ -104,13 +104,16 @@ def big_text_pdf(texts: list[str], target_bytes: int) -> bytes:
     return docgen._build_pdf(pages)
 
 
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
 def _chromium_or_skip() -> str:
     if Path(CHROMIUM).exists():
         return CHROMIUM
     found = shutil.which("chromium")
     if found:
         return found
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if IN_CI:
         pytest.fail("CI=true but Chromium is not installed (.ci/run installs Debian's chromium)")
     pytest.skip("Chromium is not installed (apt-get install chromium)")
 
@@ -135,7 +138,9 @@ def gateway(upstream: OpenAIFake, tmp_path_factory: pytest.TempPathFactory) -> I
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = _chromium_or_skip()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright comes with the dev extra: in CI its absence is a failure, not a skip.
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
