@@ -321,9 +321,11 @@ class Health(msgspec.Struct):
 
 
 class Readiness(msgspec.Struct):
-    """Config loaded, OCR engines warm, state backend reachable (503 otherwise)."""
+    """Config loaded, OCR engines warm, limits servable: ``ready``; ``degraded`` (200) serves
+    with ``reasons``; ``not ready`` is a 503."""
 
-    status: Literal["ready", "not ready"]
+    status: Literal["ready", "degraded", "not ready"]
+    reasons: list[str]
     checks: dict[str, Any]
 
 

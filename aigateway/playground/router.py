@@ -99,7 +99,9 @@ def playground_handlers(gw: Gateway, routes: list[RouteContext]) -> list[HTTPRou
         tenant, admission = await gw.admit(request.headers, fields)
         try:
             max_bytes = effective_upload_limit(upload_cap, tenant)
-            body = await read_ocr_request(request, max_bytes, limits.max_form_field_size)
+            body = await read_ocr_request(
+                request, max_bytes, limits.max_form_field_size, limits.max_json_depth
+            )
             blob = body.source.blob
             if blob is None:
                 raise BadRequestError(
