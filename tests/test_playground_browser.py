@@ -19,15 +19,17 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
 from tests import docgen
-from tests.server import GatewayProcess, gateway_server
+from tests.server import GatewayProcess, free_port, gateway_server
 from tests.upstreams.openai_fake import OpenAIFake
 
 pytestmark = pytest.mark.slow
@@ -374,4 +376,81 @@ def test_docs_page_renders_the_document(page: Any, gateway: GatewayProcess) -> N
     example = page.inner_text("#ocr__v1_ocr pre.example")
     assert example.startswith(f"curl -s -X POST {gateway.url}/v1/ocr")
     _shot(page, "docs")
+    assert page.console_errors == []
+
+
+MOUNTED_APP = """
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from aigateway import create_app
+
+app = Starlette(routes=[Mount("/ai", app=create_app("gateway.toml"))])
+"""
+
+MOUNTED_CONFIG = """
+[ocr_pool]
+workers = 1
+
+[[ocr_models]]
+id = "local"
+provider = "local"
+
+[[routes]]
+path = "/"
+plugin = "openai_compat"
+ocr_model_refs = ["local"]
+"""
+
+
+@pytest.fixture
+def mounted(tmp_path: Path) -> Iterator[str]:
+    """The gateway mounted under /ai in a Starlette app, served by uvicorn in a subprocess."""
+    (tmp_path / "mounted_app.py").write_text(MOUNTED_APP, encoding="utf-8")
+    (tmp_path / "gateway.toml").write_text(MOUNTED_CONFIG, encoding="utf-8")
+    port = free_port()
+    log = (tmp_path / "uvicorn.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "mounted_app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        cwd=tmp_path, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(url + "/ai/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, (tmp_path / "uvicorn.log").read_text()
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        log.close()
+
+
+def test_pages_work_when_mounted_under_a_prefix(page: Any, mounted: str, tmp_path: Path) -> None:
+    pdf_path = tmp_path / "two.pdf"
+    pdf_path.write_bytes(docgen.text_pdf(["First page of the mounted test", "Second page here"]))
+    for entry in ("/ai/playground", "/ai/playground/"):
+        page.goto(mounted + entry)
+        page.wait_for_function("() => document.querySelector('#provider').options.length > 1")
+        _run_ocr(page, pdf_path)
+        texts = page.eval_on_selector_all(".page .md", "els => els.map(e => e.textContent)")
+        assert "First page of the mounted test" in texts[0]
+        assert [w > 100 for w in _page_images_loaded(page)] == [True, True]
+        assert f"curl -s '{mounted}/ai/v1/ocr'" in page.inner_text("#snippet-curl")
+        assert page.get_attribute("#links a", "href") == mounted + "/ai/docs"
+    for entry in ("/ai/docs", "/ai/docs/"):
+        page.goto(mounted + entry)
+        page.wait_for_selector("#main section.op")
+        assert page.inner_text("#base") == mounted + "/ai"
+        hrefs = page.eval_on_selector_all("#links a", "els => els.map(a => a.href)")
+        assert hrefs == [mounted + "/ai/openapi.json", mounted + "/ai/playground"]
     assert page.console_errors == []

@@ -7,7 +7,8 @@
   const responses = (doc.components && doc.components.responses) || {};
   // Paths are relative to the server URL ".", itself relative to openapi.json (a sibling of
   // this page): the base is this page's directory, whatever prefix the gateway is mounted at.
-  const base = new URL(".", location.href).href.replace(/\/$/, "");
+  const root = new URL(location.pathname.replace(/docs\/?$/, ""), location.origin).href;
+  const base = root.replace(/\/$/, "");
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -124,10 +125,9 @@
 
   document.getElementById("title").textContent = (doc.info.title || "API") + " " + (doc.info.version || "") + " — API reference";
   document.getElementById("base").textContent = base;
-  if (doc.paths["/playground/preview"]) {
-    const links = document.getElementById("links");
-    links.append(" · ", el("a", { href: "playground" }, "playground"));
-  }
+  const links = document.getElementById("links");
+  links.append(el("a", { href: root + "openapi.json" }, "openapi.json"));
+  if (doc.paths["/playground/preview"]) links.append(" · ", el("a", { href: root + "playground" }, "playground"));
   const main = document.getElementById("main");
   const nav = document.getElementById("nav");
   main.append(prose(doc.info.description));

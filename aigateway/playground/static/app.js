@@ -102,7 +102,7 @@
   $("chat-route").addEventListener("change", refreshModels);
   if (!config.ocr.length) setStatus("ocr-status", "No route of this gateway offers OCR.", true);
   if (!config.chat.length) setStatus("chat-status", "No route of this gateway offers chat models.", true);
-  if (config.docs) $("links").append(el("a", { href: config.docs }, "API reference"));
+  if (config.docs) $("links").append(el("a", { href: abs(config.docs) }, "API reference"));
 
   if (config.auth) {
     $("key-box").hidden = false;
