@@ -39,7 +39,8 @@ def readyz(ctx: OperationContext) -> dict[str, Any]:
         {
             "tags": ["operations"],
             "summary": "Readiness",
-            "description": "Config loaded, OCR engines warm, state backend reachable.",
+            "description": "Config loaded, OCR engines warm, limits servable: `ready`. "
+            "`degraded` (200) serves, with `reasons`; `not ready` is a 503.",
             "responses": {
                 "200": _ok("Ready.", body),
                 "503": _ok("Not ready; `checks` says why.", body),

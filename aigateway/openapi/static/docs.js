@@ -140,7 +140,9 @@
     }
   }
   const tagInfo = new Map((doc.tags || []).map((t) => [t.name, t.description]));
-  for (const [tag, ops] of byTag) {
+  const order = [...tagInfo.keys()];
+  const rank = (t) => (order.includes(t) ? order.indexOf(t) : order.length);
+  for (const [tag, ops] of [...byTag].sort((a, b) => rank(a[0]) - rank(b[0]))) {
     nav.append(el("h2", {}, tag));
     const ul = el("ul");
     main.append(el("h2", { id: "tag-" + tag }, tag));
