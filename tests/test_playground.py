@@ -236,8 +236,9 @@ def test_served_previews_run_beside_ocr_under_load(
     gateway_server_factory: Callable[..., GatewayProcess],
 ) -> None:
     gw = gateway_server_factory(SERVED.format(key=hash_key(KEY)))
-    # Three pages: four or more stall the local OCR pool on main today (workers respawn in a
-    # loop), which is the pool's own issue; the previews here are not limited by it.
+    # Three pages: at this branch's base (b675d32) four or more stall the local OCR pool
+    # (workers respawn in a loop); main's reworked pool reads them. The previews here do not
+    # depend on the pool either way.
     words = ["harbour", "tonnage", "pilotage"]
     scan = scanned_pdf([f"Page {i} speaks of {w}" for i, w in enumerate(words)])
     assert len(scan) > 100_000
