@@ -36,6 +36,8 @@ __all__ = (
     "AuthenticationError",
     "BadRequestError",
     "ConfigError",
+    "ErrorDetail",
+    "ErrorEnvelope",
     "GatewayError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -246,15 +248,19 @@ def bounded_param(value: object) -> str | None:
     return value if isinstance(value, str) and _PARAM.fullmatch(value) else None
 
 
-class _ErrorDetail(msgspec.Struct):
+class ErrorDetail(msgspec.Struct):
+    """The inside of the envelope: what went wrong, and which request field (``param``)."""
+
     message: str
     type: str
     param: str | None
     code: str | None
 
 
-class _ErrorEnvelope(msgspec.Struct):
-    error: _ErrorDetail
+class ErrorEnvelope(msgspec.Struct):
+    """The OpenAI error envelope every error response has (also the OpenAPI schema of errors)."""
+
+    error: ErrorDetail
 
 
 _encoder = msgspec.json.Encoder()
@@ -262,7 +268,7 @@ _encoder = msgspec.json.Encoder()
 
 def error_body(exc: GatewayError) -> bytes:
     """Encode ``exc`` as the OpenAI error envelope."""
-    return _encoder.encode(_ErrorEnvelope(_ErrorDetail(exc.message, exc.type, exc.param, exc.code)))
+    return _encoder.encode(ErrorEnvelope(ErrorDetail(exc.message, exc.type, exc.param, exc.code)))
 
 
 def error_payload(exc: GatewayError) -> dict[str, Any]:

@@ -43,6 +43,10 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"{src}: $.server.max_connections: expected 0 (no cap) or more")
     if not 1 <= settings.limits.max_json_depth <= 512:
         raise ConfigError(f"{src}: $.limits.max_json_depth: expected 1 to 512 levels")
+    if not 36 <= settings.playground.preview_dpi <= 300:
+        raise ConfigError(f"{src}: $.playground.preview_dpi: expected 36 to 300")
+    if settings.playground.preview_max_pages < 1:
+        raise ConfigError(f"{src}: $.playground.preview_max_pages: expected at least 1")
     for i, m in enumerate(settings.ocr_models):
         if m.max_response_size <= 0:
             raise ConfigError(

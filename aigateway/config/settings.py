@@ -13,11 +13,13 @@ import msgspec
 
 __all__ = (
     "ChatModelConfig",
+    "DocsConfig",
     "FetchConfig",
     "LimitsConfig",
     "LoggingConfig",
     "OcrModelConfig",
     "OcrPoolConfig",
+    "PlaygroundConfig",
     "RouteConfig",
     "ServerConfig",
     "Settings",
@@ -204,6 +206,26 @@ class LoggingConfig(_Base, frozen=True):
     access_log: bool = True
 
 
+class DocsConfig(_Base, frozen=True):
+    """``[docs]``: the OpenAPI document and the API reference page."""
+
+    enabled: bool = True
+    """Serve the OpenAPI 3.1 document at ``/openapi.json`` (and the page, see ``page``)."""
+    page: bool = True
+    """Serve the API reference page at ``/docs`` (offline: no asset comes from elsewhere)."""
+
+
+class PlaygroundConfig(_Base, frozen=True):
+    """``[playground]``: the browser page at ``/playground`` for trying OCR and chat."""
+
+    enabled: bool = True
+    """Serve ``/playground`` and its page-image endpoint ``POST /playground/preview``."""
+    preview_dpi: int = 100
+    """Resolution of the page images the playground shows beside the markdown (36-300)."""
+    preview_max_pages: int = 20
+    """Pages one preview request renders at most (the rest show no image)."""
+
+
 class Settings(_Base, frozen=True):
     """The whole configuration file."""
 
@@ -217,6 +239,8 @@ class Settings(_Base, frozen=True):
     state: StateConfig = StateConfig()
     fetch: FetchConfig = FetchConfig()
     logging: LoggingConfig = LoggingConfig()
+    docs: DocsConfig = DocsConfig()
+    playground: PlaygroundConfig = PlaygroundConfig()
     admin_key: str | None = None
     """Key for the admin endpoints (a ``sha256:`` digest or ``${ENV}``); absent disables them."""
     source: str = "<memory>"

@@ -29,7 +29,9 @@ from ..http.routes import RouteSpec
 from ..models.router import model_handlers
 from ..ocr.providers.base import OcrProvider
 from ..ocr.router import ocr_handlers
+from ..openapi import DocsSite
 from ..ops.router import ops_handlers
+from ..playground import playground_handlers
 from .runtime import Runtime
 
 __all__ = ("build_app", "create_app")
@@ -62,7 +64,10 @@ def _exception_handlers(logger: Any) -> dict[Any, Any]:
             message = f"{exc.detail}: {exc.extra}"
         else:
             message = str(exc.detail)
-        return gateway_error(request, from_status(status, message))
+        error = from_status(status, message)
+        if status == 405 and exc.headers:
+            error.headers.update(exc.headers)  # RFC 9110: a 405 names the allowed methods
+        return gateway_error(request, error)
 
     def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
         fields = log_fields(request)
@@ -130,8 +135,14 @@ def build_app(
     """:func:`create_app` for a validated ``settings``; ``previous`` is the runtime a reload
     replaces (its counters, usage and metrics carry over)."""
     rt = Runtime(settings, previous, ocr_providers=ocr_providers, chat_providers=chat_providers)
+    docs = DocsSite(settings, rt.routes)
     app = Litestar(
-        route_handlers=[*ops_handlers(rt.ops_deps()), *(_router(rt, r) for r in rt.routes)],
+        route_handlers=[
+            *ops_handlers(rt.ops_deps()),
+            *docs.handlers(),
+            *playground_handlers(settings, rt.gate, rt.routes),
+            *(_router(rt, r) for r in rt.routes),
+        ],
         exception_handlers=_exception_handlers(rt.logger),
         on_startup=[rt.start],
         on_shutdown=[rt.aclose],
@@ -143,6 +154,7 @@ def build_app(
         logging_config=None,
         debug=False,
     )
+    docs.bind(app)  # the OpenAPI document of what was just mounted, built once
     # Wrap the whole ASGI handler (routing 404s included), not only matched routes.
     app.asgi_handler = RequestIdMiddleware(
         app.asgi_handler, rt.logger, settings.logging, settings.server.trust_request_id, rt

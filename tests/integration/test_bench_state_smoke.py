@@ -36,4 +36,6 @@ def test_state_bench_produces_figures(tmp_path: Path) -> None:
         assert row["errors"] == 0, row  # no 429, 503 or socket error under the huge limits
         assert row["rps"] > 0 and row["cpu_ms_per_req"] > 0
     assert rows["no limits"]["rps_ratio"] == 1.0
-    assert result["healing"] == {}  # skipped here: tests/test_leases_server.py shows healing
+    assert (
+        result["healing"] == {}
+    )  # skipped here: tests/integration/test_leases_server.py shows healing

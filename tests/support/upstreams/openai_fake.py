@@ -47,6 +47,19 @@ def _err(message: str, type_: str, code: str | None, param: str | None = None) -
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
+def _missing(param: str) -> Reply:
+    # What OpenAI answers for a missing or malformed required field.
+    return Reply(
+        400,
+        _err(
+            f"Missing required parameter: '{param}'.",
+            "invalid_request_error",
+            "missing_required_parameter",
+            param,
+        ),
+    )
+
+
 class OpenAIFake(FakeUpstream):
     """See the module docstring. Thread-safe flags let tests in other threads steer it."""
 
@@ -137,6 +150,14 @@ class OpenAIFake(FakeUpstream):
         failure = self._failure(model)
         if failure is not None:
             await self._send_reply(send, failure)
+            return
+        # Malformed messages are a 400, as OpenAI answers (missing or empty ones are let
+        # through: tests that only exercise the transport send "messages": []).
+        messages = body.get("messages", [])
+        if not isinstance(messages, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages
+        ):
+            await self._send_reply(send, _missing("messages"))
             return
         if model == "slow":
             await asyncio.sleep(self.slow_delay)
@@ -301,6 +322,8 @@ class OpenAIFake(FakeUpstream):
         failure = self._failure(model)
         if failure is not None:
             return failure
+        if not isinstance(body.get("input"), (str, list)):
+            return _missing("input")
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         data = []
         for i, text in enumerate(inputs):
