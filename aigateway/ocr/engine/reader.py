@@ -1,0 +1,131 @@
+"""Recognise one page image: which engine, which second chances, which reading to keep.
+
+* ``tesseract`` / ``auto``: Tesseract words with boxes, then the layout pass. A doubtful
+  reading (mean confidence under ``osd_below_confidence``, or no text) is retried turned
+  upright (OSD) and through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
+  RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
+  copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
+  reading wins.
+* ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
+  paragraphs by vertical gaps; no layout pass.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from PIL import Image
+
+from . import layout as _layout
+from . import preprocess
+from .layout import Item, Line, Paragraph
+from .options import EngineOptions
+
+__all__ = ("Reading", "read_image")
+
+RAPID_MIN_SCORE = 0.8
+"""``auto`` keeps RapidOCR's reading of a doubtful page only if its mean line score is this high."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A recognised page: its items in reading order and how they were obtained."""
+
+    items: list[Item]
+    engine: str
+    conf: float
+    """Mean word confidence, 0-100."""
+    rotation: int = 0
+    line_height: float = 0.0
+    """Median text line height in pixels (0 when no text): the basis of a DPI estimate."""
+    cleanup: str | None = None
+    """The :data:`~.preprocess.LADDER` step that produced this reading, if any."""
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.items)
+
+
+def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0) -> Reading:
+    from . import tesseract
+
+    lines, conf = tesseract.read_lines(img, dpi, opts.languages)
+    items = _layout.build_page(lines) if opts.layout else _flat(lines)
+    return Reading(items, "tesseract", conf, rotation, _line_height(lines))
+
+
+def _flat(lines: list[Line]) -> list[Item]:
+    """Tesseract's own paragraphs, no layout pass."""
+    items: list[Item] = []
+    group: list[Line] = []
+    for ln in [*lines, None]:
+        if ln is None or (group and (ln.block, ln.para) != (group[-1].block, group[-1].para)):
+            if group:
+                items.append(
+                    Paragraph(
+                        tuple(g.text for g in group),
+                        min(g.y0 for g in group),
+                        max(g.y1 for g in group),
+                    )
+                )
+            group = []
+        if ln is not None:
+            group.append(ln)
+    return items
+
+
+def _line_height(lines: list[Line]) -> float:
+    heights = [ln.height for ln in lines if len(ln.words) >= 2]
+    return float(statistics.median(heights)) if heights else 0.0
+
+
+def _rank(r: Reading) -> tuple[bool, float]:
+    return r.has_text, r.conf
+
+
+def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
+    """Read a grayscale page image at ``dpi`` (see the module docstring for the engines)."""
+    if opts.engine == "rapidocr":
+        return _rapid(img, dpi, opts)
+
+    def doubtful(r: Reading) -> bool:
+        return not r.has_text or r.conf < opts.osd_below_confidence
+
+    best = _tesseract(img, dpi, opts)
+    if not doubtful(best):
+        return best
+    page, rot = img, 0
+    if opts.detect_orientation:
+        from . import tesseract
+
+        rotation = tesseract.detect_rotation(img, dpi, opts.osd_min_confidence)
+        if rotation:
+            page, rot = img.rotate(rotation, expand=True), rotation
+            best = max(best, _tesseract(page, dpi, opts, rotation), key=_rank)
+    for name, clean in preprocess.LADDER:
+        if not doubtful(best):
+            break
+        r = _tesseract(clean(page), dpi, opts, rot)
+        if _rank(r) > _rank(best):
+            best = Reading(r.items, r.engine, r.conf, r.rotation, r.line_height, name)
+    if opts.engine == "auto" and not best.has_text:
+        from . import rapid
+
+        if rapid.available() is None:
+            r = _rapid(page, dpi, opts, rotate=False)
+            if r.has_text and r.conf >= 100 * RAPID_MIN_SCORE:
+                best = Reading(r.items, r.engine, r.conf, rot, r.line_height)
+    return best
+
+
+def _rapid(img: Image.Image, dpi: int, opts: EngineOptions, rotate: bool = True) -> Reading:
+    from . import rapid, tesseract
+
+    rotation = 0
+    if rotate and opts.detect_orientation:
+        rotation = tesseract.detect_rotation(img, dpi, opts.osd_min_confidence)
+    page = img.rotate(rotation, expand=True) if rotation else img
+    paragraphs, score, line_height = rapid.read_paragraphs(page, opts.threads)
+    items: list[Item] = [Paragraph(tuple(p), top, bottom) for p, top, bottom in paragraphs]
+    return Reading(items, "rapidocr", 100 * score, rotation, line_height)
