@@ -188,9 +188,17 @@ def _grid(rows: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> list[list[st
     return grid
 
 
-def _tables(rows: list[_Row], height: float) -> list[tuple[list[_Row], list[list[str]]]]:
-    """Maximal runs of multi-segment rows that form a consistent grid."""
-    found: list[tuple[list[_Row], list[list[str]]]] = []
+@dataclass(slots=True)
+class _Region:
+    """Rows whose lines the pass replaces, and what replaces them."""
+
+    rows: list[_Row]
+    items: list[Item]
+
+
+def _regions(rows: list[_Row], lines: Sequence[Line], height: float) -> list[_Region]:
+    """Maximal runs of multi-segment rows that form a grid (a table) or interleaved columns."""
+    found: list[_Region] = []
     i = 0
     while i < len(rows):
         if len(rows[i].segments) < 2:
@@ -209,9 +217,9 @@ def _tables(rows: list[_Row], height: float) -> list[tuple[list[_Row], list[list
                 break
             run.append(rows[j])
             j += 1
-        table = _validate(run)
-        if table is not None:
-            found.append(table)
+        region = _validate(run, lines, height)
+        if region is not None:
+            found.append(region)
             i = j
         else:
             i += 1
@@ -226,7 +234,7 @@ def _lone_columns(run: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> set[i
     return {k for k, n in users.items() if n == 1}
 
 
-def _validate(run: list[_Row]) -> tuple[list[_Row], list[list[str]]] | None:
+def _validate(run: list[_Row], lines: Sequence[Line], height: float) -> _Region | None:
     cols = _columns(run)
     # Trim edge rows with a segment in a column no other row uses (a heading above a table,
     # a caption below): they are not part of the grid.
@@ -251,8 +259,49 @@ def _validate(run: list[_Row]) -> tuple[list[_Row], list[list[str]]] | None:
     if crowded > 0.2 * len(multi):
         return None
     if _prose(run, cols):
-        return None
-    return run, _grid(run, cols)
+        if not _mixed(run, lines, cols):
+            return None  # the recogniser already keeps the columns apart, with its paragraphs
+        return _Region(run, _column_paragraphs(run, cols, height))
+    grid = _grid(run, cols)
+    top, bottom = min(r.top for r in run), max(r.bottom for r in run)
+    return _Region(run, [Table(tuple(tuple(r) for r in grid), top, bottom)])
+
+
+def _mixed(run: Sequence[_Row], lines: Sequence[Line], cols: Sequence[tuple[int, int]]) -> bool:
+    """Some recognised line holds words from two columns (a narrow gutter was not seen)."""
+    for r in run:
+        for i in r.lines:
+            found: set[int] = set()
+            for w in lines[i].words:
+                centre = (w.x0 + w.x1) / 2
+                found.update(k for k, (a, b) in enumerate(cols) if a <= centre <= b)
+            if len(found) > 1:
+                return True
+    return False
+
+
+def _column_paragraphs(
+    run: Sequence[_Row], cols: Sequence[tuple[int, int]], height: float
+) -> list[Item]:
+    """Columns one after the other; a vertical gap over one line height starts a paragraph."""
+    out: list[Item] = []
+    for k in range(len(cols)):
+        texts: list[str] = []
+        top = bottom = 0
+        for r in run:
+            cell = " ".join(s[2] for s in r.segments if _column_of(s, cols) == k)
+            if not cell:
+                continue
+            if texts and r.top - bottom > height:
+                out.append(Paragraph(tuple(texts), top, bottom))
+                texts = []
+            if not texts:
+                top = r.top
+            texts.append(cell)
+            bottom = r.bottom
+        if texts:
+            out.append(Paragraph(tuple(texts), top, bottom))
+    return out
 
 
 def build_page(lines: Sequence[Line]) -> list[Item]:
@@ -269,17 +318,9 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     for row in rows:
         _segment(row, lines, 0.9 * height)
     owner: dict[int, int] = {}
-    tables: list[Table] = []
-    for run, grid in _tables(rows, height):
-        k = len(tables)
-        tables.append(
-            Table(
-                tuple(tuple(r) for r in grid),
-                min(r.top for r in run),
-                max(r.bottom for r in run),
-            )
-        )
-        for r in run:
+    regions = _regions(rows, lines, height)
+    for k, region in enumerate(regions):
+        for r in region.rows:
             for i in r.lines:
                 owner[i] = k
     items: list[Item] = []
@@ -303,7 +344,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
             flush()
             if t not in emitted:
                 emitted.add(t)
-                items.append(tables[t])
+                items.extend(regions[t].items)
             continue
         if current and (ln.para != current[-1].para or ln.block != current[-1].block):
             flush()

@@ -80,6 +80,12 @@ def _line_height(lines: list[Line]) -> float:
     return float(statistics.median(heights)) if heights else 0.0
 
 
+def _rotation(img: Image.Image, dpi: int, opts: EngineOptions) -> int:
+    from . import tesseract
+
+    return tesseract.detect_rotation(img, dpi, opts.osd_min_confidence)
+
+
 def _rank(r: Reading) -> tuple[bool, float]:
     return r.has_text, r.conf
 
@@ -96,19 +102,32 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     if not doubtful(best):
         return best
     page, rot = img, 0
-    if opts.detect_orientation:
-        from . import tesseract
-
-        rotation = tesseract.detect_rotation(img, dpi, opts.osd_min_confidence)
-        if rotation:
-            page, rot = img.rotate(rotation, expand=True), rotation
-            best = max(best, _tesseract(page, dpi, opts, rotation), key=_rank)
+    # OSD on a page where Tesseract found no text at all guesses (grain reads as glyphs in
+    # any orientation): such pages are cleaned first and checked for rotation afterwards.
+    if best.has_text and opts.detect_orientation:
+        rot = _rotation(img, dpi, opts)
+        if rot:
+            page = img.rotate(rot, expand=True)
+            best = max(best, _tesseract(page, dpi, opts, rot), key=_rank)
     for name, clean in preprocess.LADDER:
         if not doubtful(best):
             break
-        r = _tesseract(clean(page), dpi, opts, rot)
+        cleaned = clean(page)
+        r = _tesseract(cleaned, dpi, opts, rot)
+        if r.has_text and doubtful(r) and not rot and opts.detect_orientation:
+            turn = _rotation(cleaned, dpi, opts)
+            if turn:
+                turned = _tesseract(cleaned.rotate(turn, expand=True), dpi, opts, turn)
+                if _rank(turned) > _rank(r):
+                    r, rot, page = turned, turn, page.rotate(turn, expand=True)
         if _rank(r) > _rank(best):
             best = Reading(r.items, r.engine, r.conf, r.rotation, r.line_height, name)
+    if not best.has_text and not rot and opts.detect_orientation:
+        # Nothing read even cleaned: a sideways page Tesseract found no lines on, perhaps.
+        turn = _rotation(img, dpi, opts)
+        if turn:
+            page, rot = img.rotate(turn, expand=True), turn
+            best = max(best, _tesseract(page, dpi, opts, rot), key=_rank)
     if opts.engine == "auto" and not best.has_text:
         from . import rapid
 
