@@ -10,7 +10,14 @@ from PIL import Image, ImageChops, ImageDraw
 
 from .docgen import A4, _build_pdf, _jpeg, _text_ops, _wrap, font, render_text
 
-__all__ = ("figure_pdf", "noisy_png", "png", "table_image", "two_column_image")
+__all__ = (
+    "figure_pdf",
+    "noisy_png",
+    "png",
+    "table_and_figure_pdf",
+    "table_image",
+    "two_column_image",
+)
 
 
 def png(img: Image.Image, dpi: int | None = None) -> bytes:
@@ -84,3 +91,22 @@ def figure_pdf(text: str, picture: Image.Image, *, box: tuple[float, float, floa
     ops = _text_ops(lines, size=11, x=56, top=A4[1] - 72, mode=0)
     ops += f"\nq {w:g} 0 0 {h:g} {x:g} {y:g} cm /Im0 Do Q".encode()
     return _build_pdf([(ops, [("Im0", _jpeg(picture), picture.width, picture.height)], 0)])
+
+
+def table_and_figure_pdf(rows: Sequence[Sequence[str]], text: str, picture: Image.Image) -> bytes:
+    """Two pages: a scanned table (an image-only page, so it is OCR'd) and a born-digital page
+    with ``text`` above ``picture`` (drawn 200 x 120 pt at x=100, y=400)."""
+    scan = table_image(rows, size=36, width=1654)
+    page = Image.new("L", (1654, 2339), 255)
+    page.paste(scan, (0, 0))
+    # Scanner grain: the page is a real-size JPEG (~1.5 MB), as scans are.
+    page = ImageChops.darker(page, Image.effect_noise(page.size, 12).point(lambda v: v + 110))
+    scan_ops = f"q {A4[0]:g} 0 0 {A4[1]:g} 0 0 cm /Im0 Do Q".encode()
+    text_ops = _text_ops(_wrap(text, 80), size=11, x=56, top=A4[1] - 72, mode=0)
+    text_ops += b"\nq 200 0 0 120 100 400 cm /Im0 Do Q"
+    return _build_pdf(
+        [
+            (scan_ops, [("Im0", _jpeg(page), page.width, page.height)], 0),
+            (text_ops, [("Im0", _jpeg(picture), picture.width, picture.height)], 0),
+        ]
+    )

@@ -50,12 +50,12 @@ def _jpeg(obj: Any) -> bytes | None:
         bitmap = obj.get_bitmap(render=False)
     except pdfium.PdfiumError:
         return None
+    # No bitmap.close(): an image object's bitmap is owned by pdfium ("foreign"); closing it
+    # by hand is unsafe and crashed workers. convert() copies the pixels out.
     try:
         img = bitmap.to_pil().convert("RGB")
     except (OSError, ValueError):
         return None
-    finally:
-        bitmap.close()
     if max(img.size) > _MAX_SIDE:
         img.thumbnail((_MAX_SIDE, _MAX_SIDE), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
