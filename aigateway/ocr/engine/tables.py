@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-__all__ = ("placeholder", "render", "table_id")
+__all__ = ("placeholder", "render", "table_id", "to_html", "to_markdown")
 
 
 def _md_cell(text: str) -> str:
