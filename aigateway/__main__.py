@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import math
 import os
 import signal
 import sys
@@ -23,12 +25,18 @@ def _load(path: str) -> Settings:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .serving import server_options
+
     settings = _load(args.config)
+    # Header-read timeout and connection cap ([server]); they need a restart to change.
+    guards = server_options(settings.server)
     if args.pidfile:
         Path(args.pidfile).write_text(f"{os.getpid()}\n")
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
     workers = args.workers if args.workers is not None else settings.server.workers
+    # SIGTERM waits this long for requests in flight, then cancels them (aigateway.graceful).
+    graceful = settings.server.graceful_timeout
     if workers > 1:
         # Each worker process imports the factory and reads the same file; SIGHUP to this
         # (parent) process makes uvicorn start fresh workers and retire the old ones only once
@@ -44,14 +52,29 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            timeout_graceful_shutdown=math.ceil(graceful),
+            **guards,
         )
         return 0
+    from .graceful import GracefulServer, pool_deadline
     from .reload import ReloadableApp
 
     # SIGHUP reloads the config in place (see aigateway.reload).
     app = ReloadableApp(args.config)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
-    return 0
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=math.ceil(graceful),
+        **guards,
+    )
+    server = GracefulServer(config, on_drain=lambda: app.drain(pool_deadline(graceful)))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        server.run()
+    return 0 if server.started else 3
 
 
 def _cmd_reload(args: argparse.Namespace) -> int:

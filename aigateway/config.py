@@ -16,6 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from .errors import ConfigError
+from .state_url import parse_state_url
 
 __all__ = (
     "ChatModelConfig",
@@ -35,6 +36,8 @@ __all__ = (
 )
 
 DEFAULT_MAX_SIZE_UPLOAD = 104_857_600
+DEFAULT_MAX_RESPONSE_SIZE = 67_108_864
+DEFAULT_MAX_EVENT_SIZE = 8_388_608
 
 
 class _Base(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
@@ -52,6 +55,17 @@ class ServerConfig(_Base, frozen=True):
     """Reuse a well-formed incoming ``x-request-id`` instead of minting one."""
     sse_ping_interval: float = 15.0
     """Seconds of upstream silence after which a ``: ping`` comment keeps an SSE stream alive."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's line and headers (from connecting, or from the
+    first byte of a later request on the connection); then 408 and the connection is closed.
+    Stops slow-header (slowloris) clients from holding connections forever."""
+    max_connections: int = 2048
+    """Open connections per server process; more are answered 503 and closed at once. Clamped
+    to the open-file limit (``ulimit -n``) less 128; 0 turns the cap off."""
+    graceful_timeout: float = 30.0
+    """Seconds ``aigateway serve`` gives requests in flight after SIGTERM/SIGINT. New work for
+    the local OCR pool is refused at once (503); shortly before the deadline, OCR requests still
+    waiting get 503, and whatever remains is cancelled when it passes. Then the process exits."""
 
 
 class LimitsConfig(_Base, frozen=True):
@@ -62,7 +76,11 @@ class LimitsConfig(_Base, frozen=True):
     max_pixels_per_page: int = 50_000_000
     """Pixels an image or a rendered page may have (decompression-bomb guard)."""
     max_form_field_size: int = 1_048_576
-    """Bytes a non-file multipart field may have."""
+    """Bytes a non-file multipart field may have; also caps each non-string value of an OCR
+    JSON body (``pages``, ``document_annotation_format`` …)."""
+    max_json_depth: int = 64
+    """Levels of ``{``/``[`` JSON in a request may nest (bodies, and JSON sent in form fields);
+    deeper is a 400 naming the field. At most 512: decoders recurse once per level."""
 
 
 class OcrPoolConfig(_Base, frozen=True):
@@ -89,6 +107,9 @@ class OcrModelConfig(_Base, frozen=True):
     """Retries on upstream 429/5xx/timeouts before moving on to ``fallbacks``."""
     fallbacks: list[str] = []
     """Entity ids tried in order when this one fails with 429/5xx/timeout."""
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    """Bytes (decoded) of one upstream answer the gateway reads; a larger answer is a 502 naming
+    this key. Raise it for pages with many ``include_image_base64`` images."""
     options: dict[str, Any] = {}
     """Provider-specific options, validated by the provider when the registry builds it."""
 
@@ -109,6 +130,12 @@ class ChatModelConfig(_Base, frozen=True):
     fallbacks: list[str] = []
     headers: dict[str, str] = {}
     """Extra headers sent upstream (e.g. organisation ids)."""
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    """Bytes (decoded) of a non-streamed answer (chat or embeddings) the gateway reads; a larger
+    answer is a 502 naming this key. Streams are bounded per event instead."""
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    """Bytes one SSE event may reach while the gateway waits for its end; past it the stream
+    ends with a ``data: {"error": …}`` event."""
 
 
 class RouteConfig(_Base, frozen=True):
@@ -143,11 +170,24 @@ class TenantConfig(_Base, frozen=True):
 
 
 class StateConfig(_Base, frozen=True):
+    """``[state]``: where limits, leases and usage live (see README "Scaling out")."""
+
     backend: Literal["memory", "redis"] = "memory"
-    url: str = "redis://127.0.0.1:6379/0"
+    """``memory`` (one process) or ``redis`` (shared by every replica)."""
+    url: str | list[str] = "redis://127.0.0.1:6379/0"
+    """``redis://``, ``rediss://``, ``unix://``; ``redis+cluster://h1:p1,h2:p2`` or a list of
+    cluster nodes; ``redis+sentinel://s1:p1,s2:p2/service[/db]``."""
     fail_open: bool = True
     """With Redis unreachable: serve without limits (True) or answer 503 (False)."""
     prefix: str = "aigw"
+    """Key prefix, to share one Redis between deployments."""
+    lease_ttl: float = 30.0
+    """Seconds a concurrency slot outlives its last renewal (renewed every third of it while
+    the request is in flight): the longest a crashed replica's slots stay taken."""
+    timeout: float = 1.0
+    """Seconds to connect to Redis; one call (connect, command, one reconnect) may take twice
+    that. After a failure calls fail at once, and Redis is probed with backoff (at most 2 s
+    apart) until it answers."""
 
 
 class FetchConfig(_Base, frozen=True):
@@ -235,15 +275,35 @@ def _validate(settings: Settings) -> None:
     _check_unique([t.id for t in settings.tenants], "tenants", src)
     ocr_ids = {m.id for m in settings.ocr_models}
     chat_ids = {m.id for m in settings.chat_models}
+    if not 0 <= settings.server.graceful_timeout <= 3600:
+        raise ConfigError(
+            f"{src}: $.server.graceful_timeout: expected seconds from 0 to 3600, "
+            f"got {settings.server.graceful_timeout!r}"
+        )
     if settings.limits.max_size_upload <= 0:
         raise ConfigError(f"{src}: $.limits.max_size_upload: expected a positive byte count")
+    if settings.server.header_timeout <= 0:
+        raise ConfigError(f"{src}: $.server.header_timeout: expected a positive number of seconds")
+    if settings.server.max_connections < 0:
+        raise ConfigError(f"{src}: $.server.max_connections: expected 0 (no cap) or more")
+    if not 1 <= settings.limits.max_json_depth <= 512:
+        raise ConfigError(f"{src}: $.limits.max_json_depth: expected 1 to 512 levels")
     for i, m in enumerate(settings.ocr_models):
+        if m.max_response_size <= 0:
+            raise ConfigError(
+                f"{src}: $.ocr_models[{i}].max_response_size: expected a positive byte count"
+            )
         for fb in m.fallbacks:
             if fb not in ocr_ids or fb == m.id:
                 raise ConfigError(
                     f"{src}: $.ocr_models[{i}].fallbacks: {fb!r} is not another [[ocr_models]] id"
                 )
     for i, c in enumerate(settings.chat_models):
+        for cap in ("max_response_size", "max_event_size"):
+            if getattr(c, cap) <= 0:
+                raise ConfigError(
+                    f"{src}: $.chat_models[{i}].{cap}: expected a positive byte count"
+                )
         for fb in c.fallbacks:
             if fb not in chat_ids or fb == c.id:
                 raise ConfigError(
@@ -279,6 +339,7 @@ def _validate(settings: Settings) -> None:
             for ref in getattr(r, field):
                 if ref not in known:
                     raise ConfigError(f"{where}.{field}: {ref!r} is not an id in [[{table}]]")
+    _validate_state(settings.state, src)
     for i, t in enumerate(settings.tenants):
         if not t.api_keys:
             raise ConfigError(f"{src}: $.tenants[{i}].api_keys: expected at least one key")
@@ -287,6 +348,21 @@ def _validate(settings: Settings) -> None:
                 raise ConfigError(
                     f"{src}: $.tenants[{i}].allowed_refs: {ref!r} is not an entity id"
                 )
+
+
+def _validate_state(state: StateConfig, src: str) -> None:
+    if not 1.0 <= state.lease_ttl <= 3600:
+        raise ConfigError(f"{src}: $.state.lease_ttl: expected seconds between 1 and 3600")
+    if not 0 < state.timeout <= 60:
+        raise ConfigError(f"{src}: $.state.timeout: expected seconds above 0, at most 60")
+    if not state.prefix or any(ch in state.prefix for ch in "{}"):
+        # A brace in the prefix would become the Redis Cluster hash tag of every key.
+        raise ConfigError(f"{src}: $.state.prefix: expected a non-empty prefix without braces")
+    if state.backend == "redis":
+        try:
+            parse_state_url(state.url)
+        except ValueError as exc:
+            raise ConfigError(f"{src}: $.state.url: {exc}") from None
 
 
 def parse_config(

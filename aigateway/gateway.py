@@ -15,10 +15,11 @@ from .config import RouteConfig, Settings
 from .limits import effective_upload_limit
 from .metrics import Metrics
 from .observability import make_logger
+from .ocr.engine.health import RESTART_REASONS
 from .ocr.service import OcrService
 from .quotas import Admission, Quotas
 from .registry import Registry
-from .state import StateBackend, StateUsage, make_backend
+from .state import StateBackend, StateUnavailableError, StateUsage, make_backend
 from .usage import MemoryUsage, UsageStore
 
 __all__ = ("Gateway", "RouteContext")
@@ -61,13 +62,15 @@ class Gateway:
             self.state, self.usage, self.metrics = previous.state, previous.usage, previous.metrics
             previous._owns_state = False
         else:
-            self.state, self.metrics = make_backend(settings.state), Metrics()
+            self.state, self.metrics = make_backend(settings.state, self.logger), Metrics()
             # With Redis, usage totals are shared by every replica like the limits are.
             self.usage = (
                 StateUsage(self.state, settings.state.prefix, self._usage_lost)
                 if settings.state.backend == "redis"
                 else MemoryUsage()
             )
+        if any(m.provider == "local" for m in settings.ocr_models):
+            self.metrics.watch_ocr_pool(self.registry, RESTART_REASONS)
         self.quotas = Quotas(self.state, settings.state, self.logger)
         self.ocr = OcrService(self.registry)
         self.ocr.metrics = self.metrics
@@ -123,6 +126,8 @@ class Gateway:
             )
 
     def _usage_lost(self, exc: Exception) -> None:
+        if isinstance(exc, StateUnavailableError):
+            return  # an outage: logged once when it began (records lost are counted)
         self.logger.warning(
             "usage not recorded: state backend unreachable", error=type(exc).__name__
         )
@@ -136,6 +141,7 @@ class Gateway:
     async def aclose(self) -> None:
         """Close clients and pools (run by the app lifespan, or by an embedding host)."""
         await self.registry.aclose()
+        await self.quotas.aclose()
         if self._owns_state:
             await self.state.aclose()
         self._started = False

@@ -3,16 +3,24 @@
 Recorded from the access-log fields at the end of every request (see observability), so each
 endpoint only has to say who it served: latency histogram per route/entity/status, requests,
 pages, tokens and bytes counters per tenant/entity, upstream latency per entity, in-flight.
+The local OCR pool adds worker restarts (by reason), task retries and live gauges (workers
+alive, tasks running and waiting) once :meth:`Metrics.watch_ocr_pool` wires it in.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .errors import GATEWAY_CODES
+
 __all__ = ("Metrics",)
+
+MAX_OTHER_CODES = 32
+"""Error codes outside the gateway's own that get a label of their own (first come); the rest
+are counted as ``other``, so no upstream can grow ``/metrics`` without bound."""
 
 LATENCY_BUCKETS = (
     0.001,
@@ -65,6 +73,11 @@ class Metrics:
         self._hist: dict[str, dict[Labels, _Histogram]] = defaultdict(dict)
         self._help: dict[str, tuple[str, str]] = {}
         self.in_flight = 0
+        self._other_codes: set[str] = set()
+        self.gauges: dict[str, Callable[[], float]] = {
+            "aigw_requests_in_flight": lambda: self.in_flight
+        }
+        """Gauge name -> its current value, read at render time."""
         self._declare()
 
     def _declare(self) -> None:
@@ -80,6 +93,38 @@ class Metrics:
         h["aigw_bytes_total"] = ("counter", "Response bytes by tenant and entity.")
         h["aigw_errors_total"] = ("counter", "Error responses by tenant, entity and code.")
         h["aigw_requests_in_flight"] = ("gauge", "Requests being served now.")
+        h["aigw_ocr_worker_restarts_total"] = (
+            "counter",
+            "Local OCR worker processes replaced, by reason (crashed, timeout, failed_start).",
+        )
+        h["aigw_ocr_task_retries_total"] = (
+            "counter",
+            "Local OCR page tasks handed to another worker after theirs died.",
+        )
+        h["aigw_ocr_workers_alive"] = ("gauge", "Local OCR workers ready for tasks.")
+        h["aigw_ocr_tasks_running"] = ("gauge", "Local OCR page tasks in a worker now.")
+        h["aigw_ocr_tasks_waiting"] = ("gauge", "Local OCR page tasks queued for a worker.")
+
+    def watch_ocr_pool(self, registry: Any, reasons: Sequence[str]) -> None:
+        """Count ``registry``'s OCR pool events and read its gauges (the newest app's pool
+        after a reload); restart reasons start at 0 so the counter always exists."""
+        for reason in reasons:
+            self.inc("aigw_ocr_worker_restarts_total", (("reason", reason),), 0.0)
+        self.inc("aigw_ocr_task_retries_total", (), 0.0)
+
+        def on_event(kind: str, detail: str) -> None:
+            if kind == "restart":
+                self.inc("aigw_ocr_worker_restarts_total", (("reason", detail),))
+            elif kind == "retry":
+                self.inc("aigw_ocr_task_retries_total", ())
+
+        def gauge(attr: str) -> Callable[[], float]:
+            return lambda: float(getattr(registry.pool, attr, 0) if registry.pool else 0)
+
+        registry.pool_events = on_event
+        self.gauges["aigw_ocr_workers_alive"] = gauge("alive")
+        self.gauges["aigw_ocr_tasks_running"] = gauge("running")
+        self.gauges["aigw_ocr_tasks_waiting"] = gauge("waiting")
 
     def inc(self, name: str, labels: Labels, value: float = 1.0) -> None:
         """Add ``value`` to a counter."""
@@ -120,7 +165,19 @@ class Metrics:
         if fields.get("bytes_out"):
             self.inc("aigw_bytes_total", te, float(fields["bytes_out"]))
         if status >= 400:
-            self.inc("aigw_errors_total", (*te, ("code", str(fields.get("error", status)))))
+            code = self._code_label(fields.get("error", status))
+            self.inc("aigw_errors_total", (*te, ("code", code)))
+
+    def _code_label(self, code: object) -> str:
+        if code is None:
+            return "none"
+        text = str(code)
+        if text in GATEWAY_CODES or text in self._other_codes:
+            return text
+        if len(text) <= 64 and len(self._other_codes) < MAX_OTHER_CODES:
+            self._other_codes.add(text)
+            return text
+        return "other"
 
     def render(self) -> str:
         """The exposition text."""
@@ -129,7 +186,9 @@ class Metrics:
             lines.append(f"# HELP {name} {text}")
             lines.append(f"# TYPE {name} {kind}")
             if kind == "gauge":
-                lines.append(f"{name} {self.in_flight}")
+                read = self.gauges.get(name)
+                if read is not None:
+                    lines.append(f"{name} {read():g}")
             elif kind == "counter":
                 for labels, value in self._counters.get(name, {}).items():
                     lines.append(f"{name}{_fmt(labels)} {value:g}")

@@ -1,8 +1,13 @@
 """Operations endpoints: ``/healthz``, ``/readyz``, ``/metrics`` and ``/admin/usage``.
 
 ``/healthz`` says the process answers; ``/readyz`` that the config is loaded, the OCR engines
-are warm and the state backend is reachable (503 otherwise, with the reason). ``/admin/usage``
-needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys).
+are warm, the local OCR pool can serve and limits can be served: 200 ``ready``; 200 ``degraded``
+with ``reasons`` (serving: the state backend is unreachable and ``fail_open`` serves without
+limits); or 503 ``not ready`` with ``reasons`` (the local OCR pool has no live worker, its
+workers die at start, restart in a storm, or it is stopping; or the state backend is unreachable
+and ``fail_open = false`` refuses limited requests). Load balancers should probe ``/readyz``.
+``/admin/usage`` needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys); it
+answers 503 when the state backend (Redis) cannot be read.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 
-from .errors import AuthenticationError, NotFoundError
+from .errors import AuthenticationError, GatewayError, NotFoundError, ServiceUnavailableError
 from .gateway import Gateway
 
 __all__ = ("ops_handlers",)
@@ -49,14 +54,23 @@ def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
             engines[eid] = "ready" if state else "warming"
             ok = ok and state
         checks["ocr_models"] = engines
-        reachable = await gw.state.ping()
-        checks["state"] = {
-            "backend": gw.state.name,
-            "reachable": reachable,
-            "fail_open": gw.settings.state.fail_open,
-        }
-        ok = ok and reachable
-        body = {"status": "ready" if ok else "not ready", "checks": checks}
+        reasons: list[str] = []
+        pool = gw.registry.pool
+        if pool is not None:
+            # The local engine's workers: none alive, dying at start, a restart storm, stopping.
+            pool_status = pool.status()
+            checks["ocr_pool"] = pool_status.as_dict()
+            if not pool_status.ready:
+                ok = False
+                reasons.append(pool_status.detail)
+        limits = await gw.quotas.readiness()
+        checks["state"] = limits.check
+        ok = ok and limits.serving
+        # 200 "degraded": serving, but without something (limits, with fail_open); 503: not.
+        if limits.reason:
+            reasons.append(limits.reason)
+        status = "not ready" if not ok else "degraded" if reasons else "ready"
+        body = {"status": status, "reasons": reasons, "checks": checks}
         return Response(
             _encoder.encode(body), status_code=200 if ok else 503, media_type="application/json"
         )
@@ -75,7 +89,17 @@ def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
                 "the admin endpoints need the admin key", param="authorization"
             )
         tenant = request.query_params.get("tenant")
-        snapshot = await gw.usage.snapshot(tenant)
+        try:
+            snapshot = await gw.usage.snapshot(tenant)
+        except GatewayError:
+            raise
+        except Exception as exc:  # the backend's own errors (redis-py's are not ours to import)
+            gw.logger.warning("usage snapshot failed", error=type(exc).__name__)
+            raise ServiceUnavailableError(
+                f"usage is unavailable: the {gw.state.name} state backend cannot be reached",
+                code="state_unavailable",
+                retry_after=5.0,
+            ) from None
         return Response(
             _encoder.encode({"object": "usage", "data": snapshot}), media_type="application/json"
         )

@@ -9,6 +9,7 @@ only needed when a config names it.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -54,6 +55,8 @@ class Registry:
         self.settings = settings
         self._clients: list[httpx.AsyncClient] = []
         self._pool: Any = None
+        self.pool_events: Callable[[str, str], None] | None = None
+        """Hears the local OCR pool's ``(kind, detail)`` events (restarts, retries)."""
         self._fetcher: Fetcher | None = None
         self.ocr: dict[str, OcrProvider] = {}
         self.chat: dict[str, Any] = {}
@@ -100,8 +103,19 @@ class Registry:
         if self._pool is None:
             from .ocr.engine.pool import OcrPool
 
-            self._pool = OcrPool(self.settings.ocr_pool, self.settings.limits)
+            self._pool = OcrPool(
+                self.settings.ocr_pool, self.settings.limits, on_event=self._pool_event
+            )
         return self._pool
+
+    @property
+    def pool(self) -> Any:
+        """The local OCR worker pool if one was created (``None`` without a local entity)."""
+        return self._pool
+
+    def _pool_event(self, kind: str, detail: str) -> None:
+        if self.pool_events is not None:
+            self.pool_events(kind, detail)
 
     @property
     def fetcher(self) -> Fetcher:

@@ -28,6 +28,9 @@ __all__ = ("ReloadableApp",)
 
 RETIRE_TIMEOUT = 600.0
 """Seconds an old app may keep finishing in-flight requests before it is closed anyway."""
+POOL_READY_TIMEOUT = 60.0
+"""Seconds a reload waits for the new config's local OCR pool to have a live worker; a pool
+that cannot start by then (or whose workers die at start) refuses the reload."""
 
 
 class ReloadableApp:
@@ -37,6 +40,7 @@ class ReloadableApp:
         self.path = Path(path)
         self.app: Litestar = build_app(load_config(self.path))
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._retiring: set[Gateway] = set()
         self.reloads = 0
 
     @property
@@ -70,9 +74,21 @@ class ReloadableApp:
                     asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
                 for task in list(self._tasks):
                     task.cancel()
-                await self.gateway.aclose()
+                # Old configs still finishing requests are closed too: their OCR workers
+                # must not outlive the server.
+                for gw in [*self._retiring, self.gateway]:
+                    await gw.aclose()
+                self._retiring.clear()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def drain(self, pool_deadline: float) -> None:
+        """The server is stopping: the local OCR pools refuse new work now and fail what is
+        left after ``pool_deadline`` seconds (see :mod:`aigateway.graceful`)."""
+        for gw in [*self._retiring, self.gateway]:
+            pool = gw.registry.pool
+            if pool is not None:
+                pool.drain(pool_deadline)
 
     def _on_sighup(self) -> None:
         task = asyncio.get_running_loop().create_task(self.reload())
@@ -85,30 +101,65 @@ class ReloadableApp:
         try:
             settings = load_config(self.path)
             app = build_app(settings, previous=old)
-            await app.state.gateway.start()
         except ConfigError as exc:
             old.logger.error(
                 "config reload refused; the running config keeps serving", error=str(exc)
             )
+            return False
+        try:
+            await app.state.gateway.start()
+            await self._pool_ready(app.state.gateway)
+        except ConfigError as exc:
+            old.logger.error(
+                "config reload refused; the running config keeps serving", error=str(exc)
+            )
+            return False
+            await self._abandon(app.state.gateway, old)
             return False
         except Exception as exc:  # a provider failing to start is a refused reload too
             old.logger.error(
                 "config reload failed; the running config keeps serving",
                 error=f"{type(exc).__name__}: {exc}",
             )
+            await self._abandon(app.state.gateway, old)
             return False
         self.app = app
         self.reloads += 1
         old.logger.info("config reloaded", source=settings.source, reloads=self.reloads)
+        self._retiring.add(old)
         task = asyncio.get_running_loop().create_task(self._retire(old))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
 
     @staticmethod
-    async def _retire(old: Gateway) -> None:
+    async def _pool_ready(gw: Gateway) -> None:
+        """Serve a new config only once its local OCR pool can (no cold pool after a reload)."""
+        pool = gw.registry.pool
+        if pool is None:
+            return
+        try:
+            async with asyncio.timeout(POOL_READY_TIMEOUT):
+                ok = await pool.wait_ready()
+        except TimeoutError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"the new local OCR pool is not ready: {pool.status().detail}")
+
+    @staticmethod
+    async def _abandon(new: Gateway, old: Gateway) -> None:
+        """Undo a reload that failed after the new app was built: close the new providers and
+        pool (not the counters it shares with ``old``, which owns them again)."""
+        await new.registry.aclose()
+        if new.state is old.state:
+            old._owns_state = True
+        else:
+            await new.state.aclose()
+
+    async def _retire(self, old: Gateway) -> None:
         deadline = asyncio.get_running_loop().time() + RETIRE_TIMEOUT
         # Polling a plain counter every 100 ms beats an Event set on every request's end.
         while old.in_flight > 0 and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
         await old.aclose()
+        self._retiring.discard(old)

@@ -312,7 +312,11 @@ def test_multi_worker_serving_and_hup(
             assert client.get(gw.url + "/healthz").status_code == 200
             time.sleep(0.2)
         assert len(set(_children(gw.pid)) - set(workers)) >= 2
-        assert client.get(gw.url + "/readyz").status_code == 200
+        # The new server workers are ready once their OCR pools have a live worker.
+        deadline = time.monotonic() + 30
+        while client.get(gw.url + "/readyz").status_code != 200:
+            assert time.monotonic() < deadline, client.get(gw.url + "/readyz").text
+            time.sleep(0.2)
 
 
 def test_pool_size_is_shared_between_server_workers() -> None:

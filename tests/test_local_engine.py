@@ -1,14 +1,12 @@
-"""The built-in OCR engine: provider, worker pool, text-layer checks, Markdown assembly.
+"""The built-in OCR engine: provider, text-layer checks, Markdown assembly.
 
 Providers are exercised directly (``Registry(...).ocr["local"].process``), no HTTP; a pool of two
-worker processes per test keeps the file quick.
+worker processes per test keeps the file quick. The pool itself is tested in test_ocr_pool.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
-import os
 import re
 import time
 import tracemalloc
@@ -25,9 +23,7 @@ from aigateway.errors import (
     BadRequestError,
     ConfigError,
     PayloadTooLargeError,
-    ServiceUnavailableError,
     UnprocessableDocumentError,
-    UpstreamTimeoutError,
 )
 from aigateway.ocr.engine import page as worker
 from aigateway.ocr.engine import textlayer
@@ -86,13 +82,6 @@ def job(data: bytes, media_type: str, **options: Any) -> OcrJob:
     return OcrJob(
         document=doc, url=None, model=None, options=OcrOptions(**options), max_size_upload=10**8
     )
-
-
-async def wait_for(condition: Any, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.02)
 
 
 async def ocr(reg: Registry, data: bytes, media_type: str, **options: Any) -> OcrResult:
@@ -267,88 +256,6 @@ def test_huge_png_header_probe_allocates_nothing() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 5_000_000
-
-
-# --- the pool ---------------------------------------------------------------------------------
-
-
-async def test_saturated_pool_answers_503_with_retry_after() -> None:
-    reg = make_registry(workers=1, max_queue=2)
-    await reg.start()
-    pool = reg.ocr_pool()
-    try:
-        await wait_for(lambda: pool.alive == 1)
-        busy = [asyncio.create_task(pool.run(time.sleep, 3))]
-        await wait_for(lambda: pool.running == 1)
-        busy += [asyncio.create_task(pool.run(time.sleep, 3)) for _ in range(2)]
-        await wait_for(lambda: pool.waiting == 2)
-        assert (pool.running, pool.waiting) == (1, 2)
-        started = time.monotonic()
-        with pytest.raises(ServiceUnavailableError) as exc:
-            await ocr(reg, text_pdf(["hello"]), "application/pdf")
-        assert time.monotonic() - started < 0.5  # immediately, not after waiting
-        assert exc.value.status_code == 503
-        assert int(exc.value.headers["Retry-After"]) >= 1
-        # Cancelled requests take their not-yet-started tasks out of the queue.
-        for t in busy:
-            t.cancel()
-        await asyncio.gather(*busy, return_exceptions=True)
-        assert pool.waiting == 0
-    finally:
-        await reg.aclose()
-
-
-async def test_task_timeout_is_504_and_the_pool_recovers() -> None:
-    reg = make_registry(task_timeout=0.5)
-    await reg.start()
-    pool = reg.ocr_pool()
-    try:
-        with pytest.raises(UpstreamTimeoutError) as exc:
-            await pool.run(time.sleep, 30)
-        assert exc.value.status_code == 504
-        result = await ocr(reg, text_pdf(["Still working after a timeout."]), "application/pdf")
-        assert result.pages[0].markdown == "Still working after a timeout."
-    finally:
-        await reg.aclose()
-
-
-@shared_loop
-async def test_crashed_worker_is_replaced(registry: Registry) -> None:
-    pool = registry.ocr_pool()
-    # os._exit kills the worker mid-task, twice (the retry crashes too): a 422, not a hang.
-    with pytest.raises(UnprocessableDocumentError, match="crashed"):
-        await asyncio.wait_for(pool.run(os._exit, 3), 30)
-    result = await ocr(registry, text_pdf(["Alive after a crash."]), "application/pdf")
-    assert result.pages[0].markdown == "Alive after a crash."
-    await wait_for(lambda: pool.alive == pool.size)
-
-
-@shared_loop
-async def test_pages_spread_over_the_workers(registry: Registry) -> None:
-    pool = registry.ocr_pool()
-    await wait_for(lambda: pool.alive == 2)
-    started = time.monotonic()
-    pids = await pool.run_batch([(_sleep_pid, (0.4,)) for _ in range(4)])
-    assert len(set(pids)) == 2
-    assert time.monotonic() - started < 1.5  # 4 x 0.4 s on 2 workers, not 1.6 s serial
-
-
-def _sleep_pid(seconds: float) -> int:
-    time.sleep(seconds)
-    return os.getpid()
-
-
-async def test_first_request_does_not_wait_for_a_slow_start() -> None:
-    started = time.monotonic()
-    reg = make_registry()
-    await reg.start()
-    try:
-        assert time.monotonic() - started < 1.0
-        result = await ocr(reg, text_pdf(["Quick first answer."]), "application/pdf")
-        assert result.pages[0].markdown == "Quick first answer."
-        assert time.monotonic() - started < 5
-    finally:
-        await reg.aclose()
 
 
 # --- configuration ----------------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """The built-in offline OCR engine.
 
-* :mod:`.pool` — :class:`OcrPool`, worker processes with a bounded, fair, cancellable queue.
-* :mod:`.worker` — the worker process's serve loop.
+* :mod:`.pool` — :class:`OcrPool`, worker processes with a bounded, fair, cancellable queue;
+  :mod:`.starts` (starting workers, back-off), :mod:`.batches` (the round-robin queue),
+  :mod:`.health` (restarts, readiness), :mod:`.procs` (processes), :mod:`.results` (errors
+  rebuilt from workers).
+* :mod:`.wire` and :mod:`.channel` — framed messages between pool and workers, never blocking
+  the event loop; :mod:`.serve` — a worker's main loop.
+* :mod:`.worker` — the page tasks the pool sends (re-exported from :mod:`.page`).
 * :mod:`.page` — page tasks: probe a document, read a page (text layer or OCR), report its DPI.
 * :mod:`.reader` — which engine reads a page image, second chances for doubtful pages.
 * :mod:`.layout` — recognised words to paragraphs and tables in reading order (pure).

@@ -1,17 +1,43 @@
-"""What a page task is told (:class:`EngineOptions`, :class:`PageRequest`) and what it answers
-(:class:`PageResult`). Plain frozen dataclasses: they are pickled to and from the workers, so
-they stay small (an extracted image travels as its JPEG bytes, never the whole document).
+"""What a page task is told (:class:`EngineOptions`, :class:`PageRequest`), where the document
+is (:class:`Source`) and what it answers (:class:`PageResult`). Plain frozen dataclasses: they
+are pickled to and from the workers, so they stay small (an extracted image travels as its JPEG
+bytes, never the whole document).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ("ENGINES", "EngineOptions", "PageImage", "PageRequest", "PageResult", "PageTable")
+__all__ = (
+    "ENGINES",
+    "EngineOptions",
+    "PageImage",
+    "PageRequest",
+    "PageResult",
+    "PageTable",
+    "Source",
+)
 
 ENGINES = ("auto", "tesseract", "rapidocr")
 """``auto``: Tesseract with the layout pass, RapidOCR for pages Tesseract cannot read (when
 installed); ``tesseract`` / ``rapidocr``: one engine for every page."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a worker finds the document: ``data`` (tiny) or ``path`` (anything larger)."""
+
+    media_type: str
+    data: bytes | None = None
+    path: str | None = None
+    password: str | None = None
+
+    def input(self) -> bytes | str:
+        """What pdfium / Pillow open: the bytes or the path."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from PIL import Image, ImageOps
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
 from . import compose, textlayer
-from .options import EngineOptions, PageImage, PageRequest, PageResult
+from .options import EngineOptions, PageImage, PageRequest, PageResult, Source
 from .reader import Reading, read_image
-from .worker import Source
 
 __all__ = ("probe", "read_page")
 

@@ -32,8 +32,7 @@ from ...config import OcrModelConfig
 from ...errors import ConfigError, UnsupportedMediaTypeError
 from ..engine import page as _page
 from ..engine import tesseract as _tesseract
-from ..engine.options import ENGINES, EngineOptions, PageRequest, PageResult
-from ..engine.worker import Source
+from ..engine.options import ENGINES, EngineOptions, PageRequest, PageResult, Source
 from ..pdf import select_pages
 from ..schemas import Document, OcrResult
 from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
@@ -41,8 +40,10 @@ from .local_pages import to_pages
 
 __all__ = ("LocalOcrProvider",)
 
-INLINE_MAX = 1_048_576
-"""Documents up to this size travel to workers as bytes; larger ones as a file path."""
+INLINE_MAX = 65_536
+"""Documents up to this size travel to workers inside each page task; larger ones as a file
+path the workers open. Every page task carries its document, and the event loop writes the
+task: so only tiny documents go inline (the pool's transport is correct for any size)."""
 
 _LANG = re.compile(r"^[A-Za-z0-9_]+$")
 _KNOWN = frozenset(
@@ -172,7 +173,8 @@ class LocalOcrProvider(OcrProvider):
         blob = doc.blob
         if blob.in_memory and blob.size <= INLINE_MAX:
             return Source(doc.media_type, data=blob.read(), password=password)
-        # Spooling an in-memory blob to disk is blocking file I/O: keep it off the loop.
+        # Spooling an in-memory blob to disk (or decoding base64) is blocking work: off the
+        # loop. The blob owns the file and deletes it when the request is done.
         path = blob.path() if not blob.in_memory else await asyncio.to_thread(blob.path)
         return Source(doc.media_type, path=path, password=password)
 
