@@ -98,6 +98,13 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     def doubtful(r: Reading) -> bool:
         return not r.has_text or r.conf < opts.osd_below_confidence
 
+    if preprocess.grainy(img):
+        # A textured background: Tesseract would read grain for seconds and find nothing, so the
+        # first clean-up goes first (bench/ocr_quality.py, tune split, category "noisy").
+        name, clean = preprocess.LADDER[0]
+        first = _tesseract(clean(img), dpi, opts)
+        if not doubtful(first):
+            return Reading(first.items, first.engine, first.conf, 0, first.line_height, name)
     best = _tesseract(img, dpi, opts)
     if not doubtful(best):
         return best
