@@ -24,6 +24,7 @@ from aigateway.ocr.engine.page import ASSUMED_DPI, read_page
 from aigateway.ocr.engine.worker import Source
 from aigateway.ocr.providers.local_pages import to_pages
 
+from .docgen import render_text
 from .docgen_layout import figure_pdf, noisy_png, png, table_image, two_column_image
 
 ROWS = [
@@ -185,6 +186,23 @@ def test_text_on_a_noisy_grey_background_is_read() -> None:
     assert words(page.markdown) == words(text)
     assert page.method == "ocr"
     assert page.engine in ("tesseract", "rapidocr")
+
+
+def test_grain_is_told_from_clean_and_compressed_pages() -> None:
+    from aigateway.ocr.engine import preprocess
+
+    text = "A page of ordinary text, enough of it to fill the middle of the sample. " * 12
+    clean = render_text(text, size=36)
+    assert not preprocess.grainy(clean)
+    assert not preprocess.grainy(Image.open(io.BytesIO(_jpeg(clean, 15))))
+    assert preprocess.grainy(Image.open(io.BytesIO(noisy_png(text, size=36))).convert("L"))
+    assert not preprocess.grainy(Image.new("L", (3, 3), 255))
+
+
+def _jpeg(img: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
 
 
 @pytest.mark.parametrize("size", [(1, 1), (3, 900), (1700, 2200)], ids=["1x1", "sliver", "a4"])
