@@ -1,8 +1,9 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
-* ``tesseract`` / ``auto``: Tesseract words with boxes, then the layout pass. A doubtful
-  reading (mean confidence under ``osd_below_confidence``, or no text) is retried turned
-  upright (OSD) and through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
+* ``tesseract`` / ``auto``: Tesseract words with boxes, then the layout pass. A grainy page
+  (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
+  confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD); a
+  grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
   RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
   copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
   reading wins.
@@ -98,25 +99,34 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     def doubtful(r: Reading) -> bool:
         return not r.has_text or r.conf < opts.osd_below_confidence
 
-    if preprocess.grainy(img):
-        # A textured background: Tesseract would read grain for seconds and find nothing, so the
-        # first clean-up goes first (bench/ocr_quality.py, tune split, category "noisy").
-        name, clean = preprocess.LADDER[0]
-        first = _tesseract(clean(img), dpi, opts)
-        if not doubtful(first):
-            return Reading(first.items, first.engine, first.conf, 0, first.line_height, name)
-    best = _tesseract(img, dpi, opts)
+    ladder = list(preprocess.LADDER)
+    grain = preprocess.grainy(img)
+    base = img
+    if grain:
+        # A textured background: Tesseract reads grain for seconds and finds nothing, so the
+        # first clean-up replaces the raw reading (bench/ocr_quality.py, category "noisy").
+        name, clean = ladder.pop(0)
+        base = clean(img)
+        r = _tesseract(base, dpi, opts)
+        best = Reading(r.items, r.engine, r.conf, 0, r.line_height, name)
+    else:
+        best = _tesseract(img, dpi, opts)
     if not doubtful(best):
         return best
     page, rot = img, 0
     # OSD on a page where Tesseract found no text at all guesses (grain reads as glyphs in
     # any orientation): such pages are cleaned first and checked for rotation afterwards.
     if best.has_text and opts.detect_orientation:
-        rot = _rotation(img, dpi, opts)
+        rot = _rotation(base, dpi, opts)
         if rot:
             page = img.rotate(rot, expand=True)
-            best = max(best, _tesseract(page, dpi, opts, rot), key=_rank)
-    for name, clean in preprocess.LADDER:
+            turned = _tesseract(base.rotate(rot, expand=True), dpi, opts, rot)
+            best = max(best, turned, key=_rank)
+    # Clean-ups only where they can help: grain, or a page read as empty. A clean page that is
+    # merely hard (skewed, small print) reads no better cleaned, and each step is a full read.
+    if not grain and best.has_text:
+        ladder = []
+    for name, clean in ladder:
         if not doubtful(best):
             break
         cleaned = clean(page)
