@@ -279,3 +279,22 @@ def test_images_and_tables_are_numbered_across_the_document() -> None:
     assert isinstance(data, str)
     assert base64.b64decode(data.split(",", 1)[1]) == b"\xff\xd8"
     assert pages[0].reading is not None
+
+
+def test_sideways_pages_are_told_from_upright_skewed_and_grainy_ones() -> None:
+    from aigateway.ocr.engine.orientation import sideways
+
+    text = "Lines of ordinary prose run across the page, one under another, as usual. " * 30
+    page = render_text(text, size=30, min_height=2200)
+    for turn in (90, 270):
+        assert sideways(page.rotate(turn, expand=True))
+    for upright in (
+        page,
+        page.rotate(180),
+        page.rotate(4, expand=True, fillcolor=255),
+        page.rotate(-4, expand=True, fillcolor=255),
+        Image.open(io.BytesIO(noisy_png(text, size=30))).convert("L"),
+    ):
+        assert not sideways(upright)
+    assert not sideways(Image.new("L", (1700, 2200), 255))
+    assert not sideways(Image.new("L", (3, 3), 0))
