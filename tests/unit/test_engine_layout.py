@@ -298,3 +298,27 @@ def test_sideways_pages_are_told_from_upright_skewed_and_grainy_ones() -> None:
         assert not sideways(upright)
     assert not sideways(Image.new("L", (1700, 2200), 255))
     assert not sideways(Image.new("L", (3, 3), 0))
+
+
+def test_vertical_lines_are_recognised_as_such() -> None:
+    across = [_line(["one", "row", "of", "words"], 100, 100 + 40 * i, 1, i) for i in range(4)]
+    assert not layout.vertical(across)
+    # Word boxes of a page Tesseract read turned 90 degrees (bench corpus, SISCone p82).
+    down = [
+        Line(
+            [Word("4.13", 91.0, 3302, 296, 3330, 366), Word("Class", 91.0, 3295, 379, 3331, 957)],
+            1,
+            1,
+        ),
+        Line([Word("65", 91.0, 3302, 2145, 3330, 2184)], 2, 2),
+        Line(
+            [Word("4.13.3.7", 91.0, 3171, 296, 3199, 429), Word("op", 91.0, 3164, 468, 3199, 665)],
+            4,
+            4,
+        ),
+        Line(
+            [Word("const", 91.0, 3038, 298, 3058, 391), Word("v", 91.0, 3033, 417, 3059, 632)], 5, 5
+        ),
+    ]
+    assert layout.vertical(down)
+    assert not layout.vertical([])

@@ -53,7 +53,8 @@ def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 
     from . import tesseract
 
     lines, conf = tesseract.read_lines(img, dpi, opts.languages)
-    items = _layout.build_page(lines) if opts.layout else _flat(lines)
+    layout = opts.layout and not _layout.vertical(lines)
+    items = _layout.build_page(lines) if layout else _flat(lines)
     return Reading(items, "tesseract", conf, rotation, _line_height(lines))
 
 
