@@ -322,3 +322,16 @@ def test_vertical_lines_are_recognised_as_such() -> None:
     ]
     assert layout.vertical(down)
     assert not layout.vertical([])
+
+
+def test_list_bullets_come_back_as_bullets_and_letters_stay_letters() -> None:
+    items = [
+        "\u2022 The first item of the list is here.",
+        "\u2022 The second item follows it.",
+        "e mail is how the third line starts.",
+        "o the fourth line starts with a letter too.",
+        "\u2022 The last item ends the list.",
+    ]
+    page = read(png(render_text("\n\n".join(items), size=36), dpi=200))
+    starts = [ln.split()[0] for ln in page.markdown.splitlines() if ln.strip()]
+    assert starts == ["\u2022", "\u2022", "e", "o", "\u2022"]

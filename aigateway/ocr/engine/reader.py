@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
+from . import bullets, orientation, preprocess
 from . import layout as _layout
-from . import orientation, preprocess
 from .layout import Item, Line, Paragraph
 from .options import EngineOptions
 
@@ -53,6 +53,7 @@ def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 
     from . import tesseract
 
     lines, conf = tesseract.read_lines(img, dpi, opts.languages)
+    bullets.restore(lines, img)
     layout = opts.layout and not _layout.vertical(lines)
     items = _layout.build_page(lines) if layout else _flat(lines)
     return Reading(items, "tesseract", conf, rotation, _line_height(lines))
