@@ -87,6 +87,33 @@ def _chat_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
     return handlers
 
 
+def _feature_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
+    """``/v1/files`` and the batch endpoints, when ``[files]`` / ``[batches]`` are enabled."""
+    handlers: list[HTTPRouteHandler] = []
+    if gw.files is not None:
+        from .files.router import file_handlers
+
+        handlers += file_handlers(
+            gw.files,
+            gw.admit,
+            route.upload_limit,
+            route_path=route.config.path,
+            max_field_bytes=gw.settings.limits.max_form_field_size,
+        )
+    if gw.batches is not None:
+        from .batches.router import batch_handlers
+
+        handlers += batch_handlers(
+            gw.batches,
+            gw.admit,
+            route_path=route.config.path,
+            ocr_refs=route.ocr_refs,
+            chat_refs=route.chat_refs,
+            upload_limit=route.upload_limit,
+        )
+    return handlers
+
+
 def _router(gw: Gateway, route: RouteContext) -> Router:
     if route.config.plugin == "ocr":
         handlers = ocr_handlers(gw, route, ["/", "/v1/ocr"])
@@ -95,6 +122,7 @@ def _router(gw: Gateway, route: RouteContext) -> Router:
             *ocr_handlers(gw, route, ["/v1/ocr", "/ocr"]),
             *model_handlers(gw, route),
             *_chat_handlers(gw, route),
+            *_feature_handlers(gw, route),
         ]
     # Litestar's own cap is a backstop; the handlers enforce the exact per-tenant limits.
     cap = max(

@@ -15,11 +15,14 @@ from typing import Any, Literal
 
 import msgspec
 
+from .config_features import BatchesConfig, FilesConfig, validate_features
 from .errors import ConfigError
 
 __all__ = (
+    "BatchesConfig",
     "ChatModelConfig",
     "FetchConfig",
+    "FilesConfig",
     "LimitsConfig",
     "LoggingConfig",
     "OcrModelConfig",
@@ -180,6 +183,8 @@ class Settings(_Base, frozen=True):
     tenants: list[TenantConfig] = []
     state: StateConfig = StateConfig()
     fetch: FetchConfig = FetchConfig()
+    files: FilesConfig = FilesConfig()
+    batches: BatchesConfig = BatchesConfig()
     logging: LoggingConfig = LoggingConfig()
     admin_key: str | None = None
     """Key for the admin endpoints (a ``sha256:`` digest or ``${ENV}``); absent disables them."""
@@ -312,6 +317,7 @@ def parse_config(
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     _validate(settings)
+    validate_features(settings.source, settings.files, settings.batches)
     return settings
 
 

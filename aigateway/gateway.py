@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .auth import KeyStore, Tenant
+from .batches import BatchService, Services, build_batch_service
 from .chat.service import ChatService
 from .config import RouteConfig, Settings
+from .files import FileStore, build_file_store
 from .limits import effective_upload_limit
 from .metrics import Metrics
 from .observability import make_logger
@@ -72,10 +74,48 @@ class Gateway:
         self.ocr = OcrService(self.registry)
         self.ocr.metrics = self.metrics
         self.chat = ChatService(self.registry, self.usage)
+        self._wire_files_and_batches(previous)
         self.in_flight = 0
         """Requests this gateway is serving (a retired gateway closes when it reaches 0)."""
         self.routes = [self._route(r) for r in settings.routes]
         self._started = False
+
+    def _wire_files_and_batches(self, previous: Gateway | None) -> None:
+        """The files store and the batch service; a reload with the same ``[files]``,
+        ``[batches]`` and ``[state]`` keeps the running ones and rebinds them to the new
+        services (jobs in flight carry on)."""
+        settings = self.settings
+        self.files: FileStore | None = None
+        self.batches: BatchService | None = None
+        self._owns_features = True
+        if not settings.files.enabled:
+            return
+        old = previous.settings if previous is not None else None
+        same = old is not None and (old.files, old.batches, old.state) == (
+            settings.files,
+            settings.batches,
+            settings.state,
+        )
+        if same and previous is not None and previous.files is not None:
+            self.files, self.batches = previous.files, previous.batches
+            previous._owns_features = False
+        else:
+            self.files = build_file_store(settings)
+        services = Services(
+            ocr=self.ocr,
+            chat=self.chat,
+            quotas=self.quotas,
+            keys=self.keys,
+            usage=self.usage,
+            limits=settings.limits,
+            documents=self.files.documents_for,
+        )
+        if self.batches is not None:
+            self.batches.rebind(services, lambda: self.registry.fetcher)
+        elif settings.batches.enabled:
+            self.batches = build_batch_service(
+                settings, self.files, services, lambda: self.registry.fetcher, self.logger
+            )
 
     def _route(self, r: RouteConfig) -> RouteContext:
         ocr_refs = r.refs if r.plugin == "ocr" else r.ocr_model_refs
@@ -132,9 +172,16 @@ class Gateway:
         if not self._started:
             self._started = True
             await self.registry.start()
+            if self.batches is not None:
+                await self.batches.ensure_started()
 
     async def aclose(self) -> None:
         """Close clients and pools (run by the app lifespan, or by an embedding host)."""
+        if self._owns_features:
+            if self.batches is not None:
+                await self.batches.aclose()
+            if self.files is not None:
+                await self.files.aclose()
         await self.registry.aclose()
         if self._owns_state:
             await self.state.aclose()

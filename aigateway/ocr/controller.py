@@ -115,6 +115,7 @@ def ocr_handlers(gw: Gateway, route: RouteContext, paths: list[str]) -> list[HTT
                 max_bytes=max_bytes,
                 allowed=tenant.allowed_refs,
                 before_call=before_call,
+                documents=gw.files.documents_for(tenant.id) if gw.files is not None else None,
             )
             processed = outcome.response.usage_info.pages_processed
             if page_limited and not counted:

@@ -11,9 +11,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from ..blob import Blob
 from ..errors import (
+    BadRequestError,
     GatewayError,
     NotFoundError,
     PayloadTooLargeError,
@@ -26,11 +28,31 @@ from .normalize import resolve_media_type
 from .providers.base import OcrJob, OcrProvider
 from .schemas import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
 
-__all__ = ("OcrOutcome", "OcrService", "count_document_pages", "select_entity")
+__all__ = (
+    "DocumentStore",
+    "OcrOutcome",
+    "OcrService",
+    "count_document_pages",
+    "select_entity",
+)
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 """Upstream statuses worth a retry on the same entity, then the next fallback."""
 MAX_BACKOFF = 4.0
+
+
+class DocumentStore(Protocol):
+    """Documents the gateway holds itself (the files store): file ids and signed URLs."""
+
+    def claims(self, file_id: str | None, url: str | None) -> bool:
+        """True when the document is read from the store (never over the network)."""
+        ...
+
+    async def open(
+        self, file_id: str | None, url: str | None, field: str
+    ) -> tuple[Blob, str | None, str]:
+        """``(blob, declared media type, filename)``; 403/404/410 naming ``field``."""
+        ...
 
 
 @dataclass
@@ -126,12 +148,15 @@ class OcrService:
         max_bytes: int,
         allowed: frozenset[str] | None = None,
         before_call: Callable[[Document | None, OcrProvider], Awaitable[None]] | None = None,
+        documents: DocumentStore | None = None,
     ) -> OcrOutcome:
         """Select, resolve, call (with retries and fallbacks) and build the response.
 
         ``allowed`` is the tenant's allow-list (``None``: everything); configured fallbacks
         outside it are skipped. ``before_call`` runs once the document is known and before
-        any upstream or engine work (the limits layer counts pages there).
+        any upstream or engine work (the limits layer counts pages there). ``documents``
+        serves file ids and signed URLs of the gateway's own files store: those are read
+        locally, and never passed through to an upstream.
         """
         entity_id, model = select_entity(request, refs, self._ids)
         fallbacks = self.registry.ocr[entity_id].entity.fallbacks
@@ -140,12 +165,23 @@ class OcrService:
         last: GatewayError | None = None
         attempts: list[str] = []
         checked = False
+        src = request.source
+        store = (
+            documents if documents is not None and documents.claims(src.file_id, src.url) else None
+        )
+        local = store is not None
+        if src.file_id is not None and not local:
+            raise BadRequestError(
+                "document.file_id: this route has no files store; send the document inline "
+                "(a data: URI in document_url, or document_base64) or as a multipart upload",
+                param=src.field,
+            )
         try:
             for position, eid in enumerate(chain):
                 provider = self.registry.ocr[eid]
-                url = request.source.url
+                url = None if local else src.url
                 if document is None and (url is None or not provider.passes_urls):
-                    document = await self._resolve(request, max_bytes)
+                    document = await self._resolve(request, max_bytes, store)
                 if document is not None:
                     self._check_type(document, provider, eid)
                 if not checked and before_call is not None:
@@ -173,9 +209,14 @@ class OcrService:
         assert last is not None  # the loop either returned or raised
         raise last
 
-    async def _resolve(self, request: OcrRequest, max_bytes: int) -> Document:
+    async def _resolve(
+        self, request: OcrRequest, max_bytes: int, documents: DocumentStore | None = None
+    ) -> Document:
         src = request.source
-        if src.blob is not None:
+        if documents is not None:
+            blob, declared, filename_ = await documents.open(src.file_id, src.url, src.field)
+            filename: str | None = filename_
+        elif src.blob is not None:
             blob, declared = src.blob, src.declared_type
             filename = src.filename
         else:

@@ -1,0 +1,262 @@
+"""Running one batch line: the same services as interactive traffic, with the tenant's limits.
+
+A line goes to :meth:`OcrService.process <aigateway.ocr.service.OcrService.process>` or
+:meth:`ChatService.complete <aigateway.chat.service.ChatService.complete>` exactly like a
+request would, under the tenant's limits, with two differences:
+
+* a line over a limit **waits** (``Retry-After``) and is tried again; it never fails for it
+  (requests per minute, concurrency, tokens per minute, pages per minute/day);
+* a transient failure (upstream 429/5xx, local OCR pool saturated) is retried up to
+  ``[batches] max_attempts`` times before it becomes an error line.
+
+Budgets are a later feature: :class:`LineGate` is the hook. A gate runs before every attempt
+and raises :class:`WaitForLimit` to hold the line back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgspec
+
+from ..auth import ANONYMOUS, KeyStore, Tenant
+from ..chat.schemas import parse_body
+from ..chat.service import CallContext, ChatService
+from ..config import LimitsConfig
+from ..errors import GatewayError, RateLimitError, error_body
+from ..ocr.normalize import normalize_json
+from ..ocr.providers.base import OcrProvider
+from ..ocr.schemas import Document
+from ..ocr.service import DocumentStore, OcrService, count_document_pages, select_entity
+from ..quotas import Admission, Quotas
+from ..usage import UsageStore
+from .protocol import Job, Line
+
+__all__ = ("Lanes", "LineExecutor", "LineGate", "LineResult", "Services", "WaitForLimit")
+
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+MAX_WAIT = 60.0
+"""Longest single wait on a limit before checking again."""
+
+
+class WaitForLimit(Exception):
+    """Hold the line back for ``seconds`` and try again (a limit or budget is exhausted)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class LineGate(Protocol):
+    """A check run before every attempt of a line (the budgets hook)."""
+
+    async def __call__(self, tenant: Tenant, job: Job, line: Line) -> None:
+        """Return to let the line run; raise :class:`WaitForLimit` to hold it back."""
+        ...
+
+
+@dataclass
+class Services:
+    """What lines run on; the gateway rebinds it on a config reload."""
+
+    ocr: OcrService
+    chat: ChatService
+    quotas: Quotas
+    keys: KeyStore
+    usage: UsageStore
+    limits: LimitsConfig
+    documents: Callable[[str], DocumentStore]
+    """``tenant id -> resolver`` of file ids and signed URLs."""
+    gates: list[LineGate] = field(default_factory=list)
+
+
+@dataclass
+class Lanes:
+    """Batch concurrency caps, so interactive traffic keeps the rest of the capacity."""
+
+    local_ocr: asyncio.Semaphore
+    upstream: asyncio.Semaphore
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """A line's outcome: ``ok`` (2xx) and the output line in the APIs' JSONL shape."""
+
+    ok: bool
+    line: bytes
+
+
+def output_line(
+    line: Line, status: int | None, body: bytes | None, error: dict[str, Any] | None, rid: str
+) -> bytes:
+    """``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}``."""
+    response = None
+    if status is not None:
+        response = {
+            "status_code": status,
+            "request_id": rid,
+            "body": msgspec.Raw(body or b"null"),
+        }
+    return msgspec.json.encode(
+        {
+            "id": f"batch_req_{uuid.uuid4().hex}",
+            "custom_id": line.custom_id,
+            "response": response,
+            "error": error,
+        }
+    )
+
+
+class LineExecutor:
+    """Runs lines against the services, waiting on limits and retrying transient failures."""
+
+    def __init__(self, services: Services, lanes: Lanes, max_attempts: int, logger: Any) -> None:
+        self.services = services
+        self.lanes = lanes
+        self.max_attempts = max_attempts
+        self.logger = logger
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        """The tenant as configured now (a reload may have changed its limits)."""
+        return self.services.keys.tenants.get(tenant_id, ANONYMOUS)
+
+    async def run(self, job: Job, line: Line) -> LineResult:
+        """Run ``line`` to an outcome (never raises for a line's own failure)."""
+        rid = f"batch-{job.id[:8]}-{line.index}"
+        tenant = self.tenant(job.tenant)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                for gate in self.services.gates:
+                    await gate(tenant, job, line)
+                status, body = await self._once(tenant, job, line, rid)
+                return LineResult(True, output_line(line, status, body, None, rid))
+            except WaitForLimit as wait:
+                attempt -= 1  # waiting on a limit is not a failed try
+                await asyncio.sleep(min(MAX_WAIT, max(0.05, wait.seconds)))
+            except GatewayError as exc:
+                transient = exc.headers.get("x-should-retry") != "false"
+                if exc.status_code in RETRYABLE and transient and attempt < self.max_attempts:
+                    await asyncio.sleep(self._backoff(attempt, exc))
+                    continue
+                return LineResult(
+                    False, output_line(line, exc.status_code, error_body(exc), None, rid)
+                )
+            except Exception as exc:  # a bug must cost one line, not the runner
+                self.logger.error(
+                    "batch line failed", job=job.id, line=line.index, error=type(exc).__name__
+                )
+                err = GatewayError(f"internal error running this line (request id {rid})")
+                return LineResult(False, output_line(line, 500, error_body(err), None, rid))
+
+    @staticmethod
+    def _backoff(attempt: int, exc: GatewayError) -> float:
+        delay = min(30.0, 0.5 * 2.0 ** (attempt - 1)) * (0.75 + random.random() / 4)
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, int | float):
+            delay = min(MAX_WAIT, max(delay, float(retry_after)))
+        return delay
+
+    async def _admit(self, tenant: Tenant) -> Admission:
+        try:
+            return await self.services.quotas.admit(tenant)
+        except RateLimitError as exc:
+            raise WaitForLimit(exc.retry_after) from None
+
+    async def _once(self, tenant: Tenant, job: Job, line: Line, rid: str) -> tuple[int, bytes]:
+        body = dict(line.body)
+        if job.model and body.get("model") is None:
+            body["model"] = job.model
+        if job.endpoint == "/v1/ocr":
+            return await self._ocr(tenant, job, body)
+        return await self._chat(tenant, job, body, rid)
+
+    async def _ocr(self, tenant: Tenant, job: Job, body: dict[str, Any]) -> tuple[int, bytes]:
+        svc = self.services
+        request = normalize_json(body, max_bytes=job.max_bytes)
+        refs = tenant.narrow(job.ocr_refs)
+        eid, _ = select_entity(request, refs, set(svc.ocr.registry.ocr))
+        local = svc.ocr.registry.ocr[eid].entity.provider == "local"
+        lim = tenant.limits
+        page_limited = lim.pages_per_minute is not None or lim.pages_per_day is not None
+        async with self.lanes.local_ocr if local else self.lanes.upstream:
+            admission = await self._admit(tenant)
+            try:
+
+                async def before_call(document: Document | None, provider: OcrProvider) -> None:
+                    if not page_limited or document is None:
+                        return
+                    opts = request.options
+                    pages = await count_document_pages(
+                        document,
+                        opts.pages,
+                        opts.pdf_password,
+                        svc.limits.max_pages,
+                        svc.limits.max_pixels_per_page,
+                    )
+                    try:
+                        await svc.quotas.charge_pages(admission, pages)
+                    except RateLimitError as exc:
+                        if pages > (lim.pages_per_minute or pages) or pages > (
+                            lim.pages_per_day or pages
+                        ):
+                            # This document alone is over the limit: waiting cannot help.
+                            exc.headers["x-should-retry"] = "false"
+                            raise
+                        raise WaitForLimit(exc.retry_after) from None
+
+                outcome = await svc.ocr.process(
+                    request,
+                    refs=refs,
+                    max_bytes=job.max_bytes,
+                    allowed=tenant.allowed_refs,
+                    before_call=before_call,
+                    documents=svc.documents(tenant.id),
+                )
+            finally:
+                await admission.release()
+        usage = outcome.response.usage_info
+        await svc.usage.record(
+            tenant.id,
+            outcome.entity,
+            requests=1,
+            pages=usage.pages_processed,
+            bytes_in=usage.doc_size_bytes or 0,
+        )
+        return 200, msgspec.json.encode(outcome.response)
+
+    async def _chat(
+        self, tenant: Tenant, job: Job, body: dict[str, Any], rid: str
+    ) -> tuple[int, bytes]:
+        svc = self.services
+        # A batch line answers once: streaming options make no sense here.
+        body.pop("stream", None)
+        body.pop("stream_options", None)
+        payload = parse_body(msgspec.json.encode(body))
+        path = "chat/completions" if job.endpoint == "/v1/chat/completions" else "embeddings"
+        async with self.lanes.upstream:
+            admission = await self._admit(tenant)
+            try:
+                try:
+                    await svc.quotas.check_tokens(tenant)
+                except RateLimitError as exc:
+                    raise WaitForLimit(exc.retry_after) from None
+                ctx = CallContext(tenant=tenant.id, request_id=rid, log={})
+                _, raw = await svc.chat.complete(
+                    path,
+                    payload,
+                    refs=tenant.narrow(job.chat_refs),
+                    allowed=tenant.allowed_refs,
+                    ctx=ctx,
+                )
+                tokens = int(ctx.log.get("tokens_in") or 0) + int(ctx.log.get("tokens_out") or 0)
+                await svc.quotas.add_tokens(tenant, tokens)
+            finally:
+                await admission.release()
+        return 200, raw

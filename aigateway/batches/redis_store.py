@@ -1,0 +1,214 @@
+"""Batch state in Redis for several replicas: jobs, once-only results, and a Stream of lines.
+
+Keys (``{p}`` is ``[state] prefix``)::
+
+    {p}:batch:job:{id}        the job record (JSON)
+    {p}:batch:jobs:{tenant}   sorted set of the tenant's job ids by creation time
+    {p}:batch:active          set of job ids not yet terminal
+    {p}:batch:res:{id}        hash: line number -> "1"/"0" + output line (HSETNX: first wins)
+    {p}:batch:cnt:{id}        hash: succeeded, failed (incremented with the HSETNX, in Lua)
+    {p}:batch:fin:{id}        finalization lock (SET NX EX)
+    {p}:batch:lines           the Stream of line refs, consumer group {p}-runners
+
+A runner reads with ``XREADGROUP`` and acknowledges (``XACK`` + ``XDEL``) only after the
+line's result is stored; entries left pending by a replica that died are taken over with
+``XAUTOCLAIM`` once idle for ``[batches] claim_idle`` seconds, while a live runner keeps its
+in-flight entries fresh with ``XCLAIM … JUSTID``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import msgspec
+
+from .jobs import JobStore
+from .protocol import TERMINAL, Counts, Job
+from .queue import Delivery, LineQueue, LineRef
+
+__all__ = ("RedisJobStore", "RedisStreamQueue", "redis_client")
+
+_RECORD = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+  return 1
+end
+return 0
+"""
+
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def redis_client(url: str) -> Any:
+    """A redis.asyncio client for batch state (its own pool; blocking reads need one)."""
+    import redis.asyncio as aioredis
+
+    return aioredis.from_url(
+        url, socket_connect_timeout=2.0, socket_timeout=10.0, decode_responses=False
+    )
+
+
+class RedisJobStore(JobStore):
+    """Jobs, results and counts in Redis (see the module docstring for the keys)."""
+
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self.r = redis
+        self.p = f"{prefix}:batch"
+        self._record = redis.register_script(_RECORD)
+        self._unlock = redis.register_script(_UNLOCK)
+
+    async def put(self, job: Job) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(f"{self.p}:job:{job.id}", msgspec.json.encode(job))
+        pipe.zadd(f"{self.p}:jobs:{job.tenant}", {job.id: job.created_at})
+        if job.status in TERMINAL:
+            pipe.srem(f"{self.p}:active", job.id)
+        else:
+            pipe.sadd(f"{self.p}:active", job.id)
+        await pipe.execute()
+
+    async def get(self, job_id: str) -> Job | None:
+        raw = await self.r.get(f"{self.p}:job:{job_id}")
+        return msgspec.json.decode(raw, type=Job) if raw is not None else None
+
+    async def update(self, job_id: str, change: Callable[[Job], bool]) -> Job | None:
+        from redis.exceptions import WatchError
+
+        key = f"{self.p}:job:{job_id}"
+        async with self.r.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if raw is None:
+                        return None
+                    job = msgspec.json.decode(raw, type=Job)
+                    if not change(job):
+                        await pipe.unwatch()
+                        return job
+                    pipe.multi()
+                    pipe.set(key, msgspec.json.encode(job))
+                    if job.status in TERMINAL:
+                        pipe.srem(f"{self.p}:active", job.id)
+                    await pipe.execute()
+                    return job
+                except WatchError:
+                    continue  # another replica changed it first: read again
+
+    async def for_tenant(self, tenant: str) -> list[Job]:
+        ids = await self.r.zrevrange(f"{self.p}:jobs:{tenant}", 0, -1)
+        if not ids:
+            return []
+        raws = await self.r.mget([f"{self.p}:job:{i.decode()}" for i in ids])
+        return [msgspec.json.decode(raw, type=Job) for raw in raws if raw is not None]
+
+    async def record(self, job_id: str, index: int, ok: bool, line: bytes) -> bool:
+        keys = [f"{self.p}:res:{job_id}", f"{self.p}:cnt:{job_id}"]
+        args = [index, (b"1" if ok else b"0") + line, "succeeded" if ok else "failed"]
+        return bool(await self._record(keys=keys, args=args))
+
+    async def has_result(self, job_id: str, index: int) -> bool:
+        return bool(await self.r.hexists(f"{self.p}:res:{job_id}", index))
+
+    async def counts(self, job_id: str) -> Counts:
+        ok, failed = await self.r.hmget(f"{self.p}:cnt:{job_id}", "succeeded", "failed")
+        return Counts(succeeded=int(ok or 0), failed=int(failed or 0))
+
+    async def results(self, job_id: str) -> AsyncIterator[tuple[int, bool, bytes]]:
+        async for field, value in self.r.hscan_iter(f"{self.p}:res:{job_id}", count=500):
+            yield int(field), value[:1] == b"1", bytes(value[1:])
+
+    async def lock(self, job_id: str, owner: str, ttl: float) -> bool:
+        return bool(await self.r.set(f"{self.p}:fin:{job_id}", owner, nx=True, px=int(ttl * 1000)))
+
+    async def unlock(self, job_id: str, owner: str) -> None:
+        await self._unlock(keys=[f"{self.p}:fin:{job_id}"], args=[owner])
+
+    async def active(self) -> list[str]:
+        return [m.decode() for m in await self.r.smembers(f"{self.p}:active")]
+
+
+class RedisStreamQueue(LineQueue):
+    """Lines in one Redis Stream read by a consumer group shared by every replica."""
+
+    def __init__(self, redis: Any, prefix: str, claim_idle: float) -> None:
+        self.r = redis
+        self.stream = f"{prefix}:batch:lines"
+        self.group = f"{prefix}-runners"
+        self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.claim_idle_ms = int(claim_idle * 1000)
+        self._group_ready = False
+        self._claim_cursor = "0-0"
+
+    async def _ensure_group(self) -> None:
+        if not self._group_ready:
+            with contextlib.suppress(Exception):  # BUSYGROUP: it exists already
+                await self.r.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+            self._group_ready = True
+
+    async def push(self, refs: Sequence[LineRef]) -> None:
+        await self._ensure_group()
+        for start in range(0, len(refs), 500):
+            pipe = self.r.pipeline(transaction=False)
+            for ref in refs[start : start + 500]:
+                pipe.xadd(self.stream, {b"r": msgspec.msgpack.encode(ref)})
+            await pipe.execute()
+
+    @staticmethod
+    def _deliveries(entries: Any) -> list[Delivery]:
+        out = []
+        for entry_id, fields in entries or []:
+            if not fields:  # deleted while pending
+                continue
+            ref = msgspec.msgpack.decode(fields[b"r"], type=LineRef)
+            out.append(Delivery(ref, entry_id.decode()))
+        return out
+
+    async def take(self, n: int, wait: float) -> list[Delivery]:
+        await self._ensure_group()
+        # Lines a dead replica left pending come first: they are the oldest work.
+        claimed = await self.r.xautoclaim(
+            self.stream,
+            self.group,
+            self.consumer,
+            min_idle_time=self.claim_idle_ms,
+            start_id=self._claim_cursor,
+            count=n,
+        )
+        self._claim_cursor = claimed[0].decode() if claimed[0] else "0-0"
+        out = self._deliveries(claimed[1])
+        if out:
+            return out
+        got = await self.r.xreadgroup(
+            self.group, self.consumer, {self.stream: ">"}, count=n, block=int(wait * 1000)
+        )
+        for _stream, entries in got or []:
+            out += self._deliveries(entries)
+        return out
+
+    async def ack(self, delivery: Delivery) -> None:
+        assert delivery.token is not None
+        pipe = self.r.pipeline(transaction=False)
+        pipe.xack(self.stream, self.group, delivery.token)
+        pipe.xdel(self.stream, delivery.token)
+        await pipe.execute()
+
+    async def touch(self, deliveries: Sequence[Delivery]) -> None:
+        ids = [d.token for d in deliveries if d.token is not None]
+        if ids:
+            await self.r.xclaim(
+                self.stream,
+                self.group,
+                self.consumer,
+                min_idle_time=0,
+                message_ids=ids,
+                justid=True,
+            )

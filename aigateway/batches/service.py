@@ -1,0 +1,237 @@
+"""Batch jobs as a service: create, get, list, cancel; and the runner's lifecycle.
+
+No Litestar here. :func:`build_batch_service` wires the store and queue ``[state]`` asks for
+(a local directory for the memory backend, Redis for several replicas), the executor over the
+gateway's services, and the runner. The runner starts with the app's lifespan, or lazily on
+the first batch or files request of an embedded app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from ..auth import Tenant
+from ..blob import Blob
+from ..config import Settings
+from ..errors import NotFoundError
+from ..fetch import Fetcher
+from ..files.store import FileStore
+from .execute import Lanes, LineExecutor, Services
+from .finalize import Finalizer, Webhook
+from .jobs import JobStore, LocalJobStore
+from .protocol import TERMINAL, Counts, CreateSpec, Job
+from .queue import LineQueue, MemoryQueue
+from .runner import BatchRunner
+from .scan import scan_inputs
+
+__all__ = ("BatchService", "build_batch_service")
+
+DAY = 86_400
+
+
+class BatchService:
+    """Jobs of every tenant; a job is visible to its own tenant only (404 otherwise)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        files: FileStore,
+        store: JobStore,
+        queue: LineQueue,
+        runner: BatchRunner,
+        closers: list[Any],
+    ) -> None:
+        self.settings = settings
+        self.files = files
+        self.store = store
+        self.queue = queue
+        self.runner = runner
+        self._closers = closers
+        self._start_lock = asyncio.Lock()
+
+    def rebind(self, services: Services, fetcher: Callable[[], Fetcher]) -> None:
+        """Run lines on ``services`` from now on (a config reload built new ones)."""
+        self.runner.executor.services = services
+        if self.runner.finalizer.webhook is not None:
+            self.runner.finalizer.webhook.fetcher = fetcher
+
+    async def ensure_started(self) -> None:
+        """Start the runner once (lifespan, or the first request of an embedded app)."""
+        if not self.runner.started:
+            async with self._start_lock:
+                await self.runner.start()
+
+    async def aclose(self) -> None:
+        """Stop the runner and close the store and queue."""
+        await self.runner.aclose()
+        await self.store.aclose()
+        await self.queue.aclose()
+        for close in self._closers:
+            await close()
+
+    async def _mine(self, tenant: str, job_id: str) -> Job:
+        job = await self.store.get(job_id) if job_id and len(job_id) <= 96 else None
+        if job is None or job.tenant != tenant:
+            raise NotFoundError(f"no batch job with id {job_id[:96]!r}", param="job_id")
+        return job
+
+    async def get(self, tenant: str, job_id: str) -> tuple[Job, Counts]:
+        """The job and its counts (404 when absent or another tenant's)."""
+        job = await self._mine(tenant, job_id)
+        return job, await self.store.counts(job.id)
+
+    async def list_jobs(self, tenant: str) -> list[tuple[Job, Counts]]:
+        """The tenant's jobs, newest first."""
+        return [(j, await self.store.counts(j.id)) for j in await self.store.for_tenant(tenant)]
+
+    async def create(
+        self,
+        tenant: Tenant,
+        spec: CreateSpec,
+        *,
+        ocr_refs: list[str],
+        chat_refs: list[str],
+        max_bytes: int,
+    ) -> tuple[Job, Counts]:
+        """Validate the input, queue its lines and return the job (``in_progress``), or the job
+        ``failed`` with its validation errors.
+
+        Raises:
+            NotFoundError: an input file is not the tenant's.
+        """
+        await self.ensure_started()
+        job_id = str(uuid.uuid4())
+        input_files = list(spec.input_files)
+        for n, fid in enumerate(input_files):  # 404 before anything is created
+            await self.files.get(tenant.id, fid, param=f"input_files[{n}]")
+        if spec.requests is not None:
+            body = b"".join(
+                msgspec.json.encode({"custom_id": r.get("custom_id"), "body": r["body"]}) + b"\n"
+                for r in spec.requests
+            )
+            record = await self.files.create(
+                tenant.id,
+                Blob(body),
+                filename=f"batch_{job_id}_requests.jsonl",
+                purpose="batch",
+                mimetype="application/jsonl",
+                num_lines=len(spec.requests),
+            )
+            input_files = [record.id]
+        now = int(time.time())
+        job = Job(
+            id=job_id,
+            tenant=tenant.id,
+            api=spec.api,
+            endpoint=spec.endpoint,
+            model=spec.model,
+            input_files=input_files,
+            metadata=spec.metadata,
+            created_at=now,
+            expires_at=now + DAY,
+            completion_window=spec.completion_window,
+            ocr_refs=ocr_refs,
+            chat_refs=chat_refs,
+            max_bytes=max_bytes,
+        )
+        await self.store.put(job)
+        max_lines = self.settings.batches.max_lines
+        refs, errors = await scan_inputs(
+            self.files, tenant.id, job_id, input_files, spec.endpoint, max_lines
+        )
+        if errors:
+            job.status, job.failed_at, job.errors = "failed", int(time.time()), errors
+            await self.store.put(job)
+            return job, Counts()
+        # The total is stored before the lines are queued, so a runner that finishes the last
+        # line can finalize even if this replica dies before writing in_progress; and
+        # in_progress is written only over validating (the job may be finished already).
+        job.total = len(refs)
+        await self.store.put(job)
+        await self.queue.push(refs)
+
+        def started(j: Job) -> bool:
+            if j.status != "validating":
+                return False
+            j.status, j.in_progress_at = "in_progress", int(time.time())
+            return True
+
+        job = await self.store.update(job_id, started) or job
+        return job, await self.store.counts(job.id)
+
+    async def cancel(self, tenant: str, job_id: str) -> tuple[Job, Counts]:
+        """Stop a job: lines not started are dropped, results so far go to its files."""
+        job = await self._mine(tenant, job_id)
+
+        def cancelling(j: Job) -> bool:
+            if j.status in TERMINAL or j.status in ("cancelling", "finalizing"):
+                return False
+            j.status, j.cancelling_at = "cancelling", int(time.time())
+            return True
+
+        if await self.store.update(job.id, cancelling) is not None:
+            await self.runner.finalizer.maybe_finalize(job.id)
+        job = await self._mine(tenant, job_id)
+        return job, await self.store.counts(job.id)
+
+    async def outputs(self, job: Job) -> list[Any]:
+        """The output file's lines, decoded (Mistral's ``inline=true``)."""
+        if job.output_file is None:
+            return []
+        record = await self.files.get(job.tenant, job.output_file)
+        blob = await self.files.blob(record)
+        try:
+            return [msgspec.json.decode(line) for line in blob.read().splitlines() if line]
+        finally:
+            blob.close()
+
+
+def build_batch_service(
+    settings: Settings,
+    files: FileStore,
+    services: Services,
+    fetcher: Callable[[], Fetcher],
+    logger: Any,
+) -> BatchService:
+    """The service for ``settings``: Redis-backed with ``[state] backend = "redis"``."""
+    cfg = settings.batches
+    store: JobStore
+    queue: LineQueue
+    closers: list[Any] = []
+    if settings.state.backend == "redis":
+        from .redis_store import RedisJobStore, RedisStreamQueue, redis_client
+
+        client = redis_client(settings.state.url)
+        store = RedisJobStore(client, settings.state.prefix)
+        queue = RedisStreamQueue(client, settings.state.prefix, cfg.claim_idle)
+        closers.append(client.aclose)
+    else:
+        store = LocalJobStore(files.directory / "batches")
+        queue = MemoryQueue()
+    workers = settings.ocr_pool.workers or os.cpu_count() or 1
+    local_slots = max(1, int(workers * cfg.ocr_share))
+    lanes = Lanes(asyncio.Semaphore(local_slots), asyncio.Semaphore(cfg.upstream_concurrency))
+    owner = getattr(queue, "consumer", f"pid-{os.getpid()}")
+    webhook = None
+    if cfg.webhook_url and cfg.webhook_secret:
+        webhook = Webhook(cfg.webhook_url, cfg.webhook_secret, fetcher, logger)
+    finalizer = Finalizer(store, files, owner, logger, webhook)
+    runner = BatchRunner(
+        store=store,
+        queue=queue,
+        files=files,
+        executor=LineExecutor(services, lanes, cfg.max_attempts, logger),
+        finalizer=finalizer,
+        slots=local_slots + cfg.upstream_concurrency,
+        claim_idle=cfg.claim_idle,
+        max_lines=cfg.max_lines,
+        logger=logger,
+    )
+    return BatchService(settings, files, store, queue, runner, closers)
