@@ -123,9 +123,10 @@ def test_mistralai_sdk_files_signed_url_ocr_and_batch(
     (tmp_path / "report.pdf").write_bytes(pdf)
     jsonl, expected = _ocr_lines(gw, 50)
     (tmp_path / "lines.jsonl").write_bytes(jsonl)
+    script = str(REPO / "tests/clients/mistral_files.py")
+    args = [str(tmp_path / "report.pdf"), str(tmp_path / "lines.jsonl")]
     out = subprocess.run(
-        [exe, str(REPO / "tests/clients/mistral_files.py"), gw.url, KEY_A]
-        + [str(tmp_path / "report.pdf"), str(tmp_path / "lines.jsonl")],
+        [exe, script, gw.url, KEY_A, *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -346,9 +347,12 @@ def test_files_and_jobs_survive_a_restart(tmp_path: Path) -> None:
             json={"input_file_id": fid, "endpoint": "/v1/ocr", "completion_window": "24h"},
         ).json()
         deadline = time.monotonic() + 60
-        while httpx.get(gw.url + f"/v1/batches/{job['id']}", headers=_h(KEY_A)).json()[
-            "request_counts"
-        ]["completed"] < 5:
+        while (
+            httpx.get(gw.url + f"/v1/batches/{job['id']}", headers=_h(KEY_A)).json()[
+                "request_counts"
+            ]["completed"]
+            < 5
+        ):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         gw.process.kill()
