@@ -5,7 +5,8 @@ A line goes to :meth:`OcrService.process <aigateway.ocr.service.OcrService.proce
 request would, under the tenant's limits, with two differences:
 
 * a line over a limit **waits** (``Retry-After``) and is tried again; it never fails for it
-  (requests per minute, concurrency, tokens per minute, pages per minute/day);
+  (requests per minute, tokens per minute, pages per minute/day). ``max_concurrent`` is left
+  to interactive calls: the batch lanes bound a replica's batch concurrency instead;
 * a transient failure (upstream 429/5xx, local OCR pool saturated) is retried up to
   ``[batches] max_attempts`` times before it becomes an error line.
 
@@ -16,6 +17,7 @@ and raises :class:`WaitForLimit` to hold the line back.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import uuid
 from collections.abc import Callable
@@ -164,6 +166,12 @@ class LineExecutor:
         return delay
 
     async def _admit(self, tenant: Tenant) -> Admission:
+        # Lines count against requests_per_minute, not max_concurrent: batch concurrency is
+        # the lanes' business, and a tenant's batch must never lock its own interactive
+        # calls out by holding every concurrency slot.
+        if tenant.limits.max_concurrent is not None:
+            limits = msgspec.structs.replace(tenant.limits, max_concurrent=None)
+            tenant = dataclasses.replace(tenant, limits=limits)
         try:
             return await self.services.quotas.admit(tenant)
         except RateLimitError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import time
@@ -68,7 +69,8 @@ class Signer:
         self._key = key
 
     def _mac(self, tenant: str, file_id: str, expires: int) -> str:
-        message = f"aigw-file-url\n{tenant}\n{file_id}\n{expires}".encode()
+        # A JSON array: unambiguous whatever characters the parts hold.
+        message = json.dumps(["aigw-file-url", tenant, file_id, expires]).encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     def query(self, tenant: str, file_id: str, expires: int) -> str:
@@ -85,7 +87,8 @@ class Signer:
                 cannot be probed with a forged URL).
         """
         expected = self._mac(ref.tenant, ref.file_id, ref.expires)
-        if not hmac.compare_digest(expected, ref.signature.lower()):
+        given = ref.signature.lower().encode("utf-8", "replace")
+        if not hmac.compare_digest(expected.encode(), given):
             raise PermissionDeniedError(
                 "the signed URL's signature is not valid for this file",
                 param="signature",

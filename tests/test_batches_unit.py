@@ -1,0 +1,280 @@
+"""Units of files and batches: signing, line parsing, create validation, config, job stores
+(local and a real redis-server), and lines waiting on a tenant's rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aigateway import quotas
+from aigateway.batches.jobs import LocalJobStore
+from aigateway.batches.protocol import (
+    Job,
+    parse_create_mistral,
+    parse_create_openai,
+    parse_line,
+)
+from aigateway.batches.queue import LineRef
+from aigateway.config import parse_config
+from aigateway.errors import BadRequestError, ConfigError, GoneError, PermissionDeniedError
+from aigateway.files.signing import SignedRef, Signer, parse_signed_url
+
+KEY = b"unit-test-signing-key-000"
+
+
+def test_signed_url_round_trip_and_refusals() -> None:
+    signer = Signer(KEY)
+    exp = int(time.time()) + 60
+    url = f"http://gw/v1/files/abc/signed?{signer.query('acme', 'abc', exp)}"
+    ref = parse_signed_url(url)
+    assert ref is not None and (ref.tenant, ref.file_id, ref.expires) == ("acme", "abc", exp)
+    signer.verify(ref)
+    with pytest.raises(GoneError):
+        signer.verify(ref, now=exp)
+    with pytest.raises(PermissionDeniedError):
+        Signer(b"another-key-entirely-000").verify(ref)
+    assert parse_signed_url("http://gw/v1/files/abc/content?tenant=a&expires=1&signature=x") is None
+    assert (
+        parse_signed_url("http://gw/v1/files/abc/signed?tenant=a&expires=soon&signature=x") is None
+    )
+
+
+@settings(max_examples=200)
+@given(
+    field=st.sampled_from(["tenant", "file_id", "expires", "signature"]),
+    junk=st.text(min_size=1, max_size=12),
+)
+def test_any_altered_part_of_a_signed_url_is_refused(field: str, junk: str) -> None:
+    signer = Signer(KEY)
+    exp = int(time.time()) + 3600
+    sig = signer.query("acme", "f1", exp).rsplit("=", 1)[1]
+    parts: dict[str, Any] = {"tenant": "acme", "file_id": "f1", "expires": exp, "signature": sig}
+    if field == "expires":
+        parts[field] = exp + 1 + len(junk)
+    else:
+        parts[field] = str(parts[field]) + junk
+    with pytest.raises(PermissionDeniedError):
+        signer.verify(SignedRef(**parts))
+
+
+@settings(max_examples=300)
+@given(
+    raw=st.binary(max_size=200)
+    | st.builds(
+        lambda v: json.dumps(v).encode(),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+            lambda c: (
+                st.lists(c, max_size=3)
+                | st.dictionaries(
+                    st.sampled_from(["custom_id", "body", "method", "url", "x"]), c, max_size=4
+                )
+            ),
+            max_leaves=8,
+        ),
+    )
+)
+def test_parse_line_only_ever_raises_the_gateways_400(raw: bytes) -> None:
+    try:
+        line = parse_line(raw, 3, "/v1/ocr")
+    except BadRequestError as exc:
+        assert exc.param in ("line", "body", "custom_id", "method", "url")
+    else:
+        assert isinstance(line.body, dict) and line.custom_id
+
+
+def test_parse_line_forms() -> None:
+    line = parse_line(b'{"body": {"a": 1}}', 7, "/v1/ocr")
+    assert (line.custom_id, line.body) == ("7", {"a": 1})
+    openai = b'{"custom_id": "x", "method": "POST", "url": "/v1/ocr", "body": {}}'
+    assert parse_line(openai, 0, "/v1/ocr").custom_id == "x"
+    with pytest.raises(BadRequestError) as info:
+        parse_line(openai, 0, "/v1/embeddings")
+    assert info.value.param == "url"
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({}, "endpoint"),
+        ({"endpoint": "/v1/ocr"}, "input_files"),
+        ({"endpoint": "/v1/ocr", "input_files": [], "requests": []}, "input_files"),
+        ({"endpoint": "/v1/ocr", "input_files": "x"}, "input_files"),
+        ({"endpoint": "/v1/ocr", "requests": [{"nobody": 1}]}, "requests[0].body"),
+        ({"endpoint": "/v1/ocr", "input_files": ["a"], "agent_id": "x"}, "agent_id"),
+        ({"endpoint": "/v1/ocr", "input_files": ["a"], "model": 5}, "model"),
+        ({"endpoint": "/v1/ocr", "input_files": ["a"], "metadata": {"k": [1]}}, "metadata.k"),
+    ],
+)
+def test_mistral_create_names_the_bad_field(body: dict[str, Any], param: str) -> None:
+    with pytest.raises(BadRequestError) as info:
+        parse_create_mistral(body)
+    assert info.value.param == param
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"endpoint": "/v1/ocr"}, "input_file_id"),
+        (
+            {"endpoint": "/v1/ocr", "input_file_id": "f", "completion_window": "1h"},
+            "completion_window",
+        ),
+        ({"endpoint": "/v1/responses", "input_file_id": "f"}, "endpoint"),
+    ],
+)
+def test_openai_create_names_the_bad_field(body: dict[str, Any], param: str) -> None:
+    with pytest.raises(BadRequestError) as info:
+        parse_create_openai(body)
+    assert info.value.param == param
+
+
+@pytest.mark.parametrize(
+    ("extra", "path"),
+    [
+        ('[files]\nbackend = "s3"\ns3_bucket = "b"\n', "$.files.signing_key"),
+        ('[files]\nbackend = "s3"\nsigning_key = "0123456789abcdef"\n', "$.files.s3_bucket"),
+        ('[files]\nsigning_key = "short"\n', "$.files.signing_key"),
+        ("[batches]\nocr_share = 0\n", "$.batches.ocr_share"),
+        ('[batches]\nwebhook_url = "ftp://x"\n', "$.batches.webhook_url"),
+        ('[batches]\nwebhook_url = "http://x"\n', "$.batches.webhook_secret"),
+        ("[files]\nenabled = false\n", "$.batches.enabled"),
+        ("[files]\nbogus = 1\n", "$.files"),
+    ],
+)
+def test_config_errors_name_the_key(extra: str, path: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(extra)
+    assert path in str(info.value)
+
+
+def _job(job_id: str = "j1") -> Job:
+    return Job(
+        id=job_id, tenant="t", api="openai", endpoint="/v1/ocr", input_files=["f"], created_at=1
+    )
+
+
+def _append(path: Path, data: bytes) -> None:
+    with path.open("ab") as f:
+        f.write(data)
+
+
+async def test_local_job_store_writes_each_line_once_and_survives_a_restart(tmp_path: Path) -> None:
+    store = LocalJobStore(tmp_path)
+    await store.put(_job())
+    results = await asyncio.gather(
+        *(store.record("j1", i % 3, i % 2 == 0, b'{"n":%d}' % i) for i in range(9))
+    )
+    assert sum(results) == 3
+    await store.aclose()
+    _append(tmp_path / "j1.results", b'[5,true,{"cut sho')  # a crash in the middle of a write
+    again = LocalJobStore(tmp_path)
+    counts = await again.counts("j1")
+    assert counts.done == 3
+    assert sorted(i for i, _, _ in [r async for r in again.results("j1")]) == [0, 1, 2]
+    assert await again.record("j1", 5, True, b"{}")  # the cut line runs again
+    assert (await again.get("j1")) == _job()
+
+
+async def test_redis_store_and_stream_claim_back_a_dead_consumers_lines(redis_url: str) -> None:
+    from aigateway.batches.redis_store import RedisJobStore, RedisStreamQueue, redis_client
+
+    r = redis_client(redis_url)
+    try:
+        store = RedisJobStore(r, "unit")
+        await store.put(_job())
+        done = await asyncio.gather(*(store.record("j1", i % 4, True, b"{}") for i in range(12)))
+        assert sum(done) == 4 and (await store.counts("j1")).succeeded == 4
+        dead = RedisStreamQueue(r, "unit", claim_idle=0.3)
+        alive = RedisStreamQueue(r, "unit", claim_idle=0.3)
+        await dead.push([LineRef("j1", "t", "f", i * 10, 10, i) for i in range(5)])
+        taken = await dead.take(5, wait=0.5)
+        assert [d.ref.index for d in taken] == [0, 1, 2, 3, 4]
+        assert await alive.take(5, wait=0.1) == []  # pending with another consumer
+        await asyncio.sleep(0.4)
+        claimed = await alive.take(5, wait=0.1)
+        assert sorted(d.ref.index for d in claimed) == [0, 1, 2, 3, 4]
+        for d in claimed:
+            await alive.ack(d)
+        await asyncio.sleep(0.4)
+        assert await dead.take(5, wait=0.1) == []  # acknowledged lines never come back
+    finally:
+        await r.aclose()
+
+
+CHAT_CONFIG = """
+[[chat_models]]
+id = "up"
+base_url = "{url}/v1"
+api_key = "sk-upstream-secret-123"
+models = ["gpt-test"]
+
+[[routes]]
+chat_model_refs = ["up"]
+
+[[tenants]]
+id = "slowpoke"
+api_keys = ["sk-slowpoke-key"]
+limits = {{ requests_per_minute = 3 }}
+
+[files]
+directory = "{dir}"
+"""
+
+
+async def test_lines_over_requests_per_minute_wait_for_the_next_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rpm = 3 with 2-second windows (patched): 8 lines all complete, none fails, and the
+    upstream saw them spread over at least three windows."""
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+
+    from .upstreams.openai_fake import OpenAIFake
+
+    monkeypatch.setattr(quotas, "MINUTE", 2)
+    fake = OpenAIFake().start()
+    try:
+        app = create_app(parse_config(CHAT_CONFIG.format(url=fake.url, dir=tmp_path)))
+        h = {"Authorization": "Bearer sk-slowpoke-key"}
+        lines = [
+            {
+                "custom_id": str(i),
+                "body": {"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}]},
+            }
+            for i in range(8)
+        ]
+        async with AsyncTestClient(app) as client:
+            r = await client.post(
+                "/v1/batch/jobs",
+                headers=h,
+                json={"endpoint": "/v1/chat/completions", "requests": lines},
+            )
+            assert r.status_code in (200, 429), r.text
+            if r.status_code == 429:  # the create call itself counts against the rpm
+                await asyncio.sleep(float(r.headers["retry-after"]))
+                r = await client.post(
+                    "/v1/batch/jobs",
+                    headers=h,
+                    json={"endpoint": "/v1/chat/completions", "requests": lines},
+                )
+            job = r.json()
+            started = time.monotonic()
+            while job["status"] in ("QUEUED", "RUNNING") and time.monotonic() - started < 60:
+                await asyncio.sleep(0.25)
+                got = await client.get(f"/v1/batch/jobs/{job['id']}", headers=h)
+                if got.status_code == 200:
+                    job = got.json()
+        assert job["status"] == "SUCCESS", job
+        assert (job["succeeded_requests"], job["failed_requests"]) == (8, 0)
+        assert len(fake.requests) == 8
+    finally:
+        fake.stop()
