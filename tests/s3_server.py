@@ -25,7 +25,7 @@ class S3Server:
     bucket: str
     process: subprocess.Popen[bytes]
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         """Every key in the bucket (moto answers unsigned requests)."""
         text = httpx.get(f"{self.endpoint}/{self.bucket}?list-type=2", timeout=10).text
         return [part.split("</Key>")[0] for part in text.split("<Key>")[1:]]
