@@ -81,9 +81,10 @@ class Gateway:
         self._started = False
 
     def _wire_files_and_batches(self, previous: Gateway | None) -> None:
-        """The files store and the batch service; a reload with the same ``[files]``,
-        ``[batches]`` and ``[state]`` keeps the running ones and rebinds them to the new
-        services (jobs in flight carry on)."""
+        """The files store and the batch service; a reload with the same ``[files]`` and
+        ``[state]`` keeps the running ones and rebinds them to the new services, so jobs in
+        flight carry on and two runners never share one job directory (``[batches]`` changes
+        take effect at the next restart)."""
         settings = self.settings
         self.files: FileStore | None = None
         self.batches: BatchService | None = None
@@ -91,11 +92,7 @@ class Gateway:
         if not settings.files.enabled:
             return
         old = previous.settings if previous is not None else None
-        same = old is not None and (old.files, old.batches, old.state) == (
-            settings.files,
-            settings.batches,
-            settings.state,
-        )
+        same = old is not None and (old.files, old.state) == (settings.files, settings.state)
         if same and previous is not None and previous.files is not None:
             self.files, self.batches = previous.files, previous.batches
             previous._owns_features = False

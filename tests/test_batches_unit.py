@@ -278,3 +278,30 @@ async def test_lines_over_requests_per_minute_wait_for_the_next_window(
         assert len(fake.requests) == 8
     finally:
         fake.stop()
+
+
+async def test_webhook_post_keeps_the_ssrf_guard() -> None:
+    from aigateway.config import FetchConfig
+    from aigateway.fetch import Fetcher
+
+    from .upstreams.server import FakeUpstream
+
+    receiver = FakeUpstream().start()
+    try:
+        guarded = Fetcher(FetchConfig())
+        with pytest.raises(BadRequestError) as info:
+            await guarded.post(receiver.url + "/hook", b"{}", headers={})
+        assert info.value.code == "url_not_allowed" and info.value.param == "webhook_url"
+        assert receiver.requests == []
+        await guarded.aclose()
+        allowed = Fetcher(FetchConfig(allow_private=True))
+        status = await allowed.post(
+            receiver.url + "/hook", b'{"a":1}', headers={"x-aigateway-signature": "t=1,v1=00"}
+        )
+        await allowed.aclose()
+        assert status == 404  # FakeUpstream's default answer: delivered, and the status returned
+        (req,) = receiver.requests
+        assert (req.method, req.path, req.body) == ("POST", "/hook", b'{"a":1}')
+        assert req.headers["x-aigateway-signature"] == "t=1,v1=00"
+    finally:
+        receiver.stop()
