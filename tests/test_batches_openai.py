@@ -164,6 +164,8 @@ def test_openai_sdk_batch_to_completed(
     assert report["outputs"] == expected
     assert report["errors"] == {"req-10": 400}
     assert report["file"]["id"] in report["files"]
+    assert report["retrieved"] == "lines.jsonl"
+    assert report["deleted"] is True
     assert report["cancel"] in ("cancelling", "cancelled", "completed")
     # Every answer went through the gateway's upstream key, never the tenant's.
     assert all(r.headers["authorization"] == f"Bearer {UPSTREAM_KEY}" for r in upstream.requests)

@@ -121,7 +121,9 @@ def test_mistralai_sdk_files_signed_url_ocr_and_batch(
     pdf, pages = _big_pdf()
     assert len(pdf) > 100_000
     (tmp_path / "report.pdf").write_bytes(pdf)
-    jsonl, expected = _ocr_lines(gw, 50)
+    # The must-show size on the current SDK; a smaller job is enough to prove 1.x parses it.
+    n = 50 if python == "current" else 10
+    jsonl, expected = _ocr_lines(gw, n)
     (tmp_path / "lines.jsonl").write_bytes(jsonl)
     script = str(REPO / "tests/clients/mistral_files.py")
     args = [str(tmp_path / "report.pdf"), str(tmp_path / "lines.jsonl")]
@@ -141,10 +143,11 @@ def test_mistralai_sdk_files_signed_url_ocr_and_batch(
     assert [p.split(".")[0] for p in report["ocr_signed"]] == [p.split(".")[0] for p in pages]
     assert report["ocr_file_id"] == report["ocr_signed"]
     assert report["job"]["status"] == "SUCCESS", report["job"]
-    assert report["job"]["total"] == report["job"]["succeeded"] == 50
+    assert report["job"]["total"] == report["job"]["succeeded"] == n
     assert report["job"]["metadata"] == {"run": "sdk"}
     assert report["outputs"] == expected
     assert report["jobs_listed"][0] is not None
+    assert report["cancel"] in ("CANCELLATION_REQUESTED", "CANCELLED", "SUCCESS")
     assert report["deleted"] is True
     # The signed URL kept working without any auth header until the file was deleted.
     assert httpx.get(report["signed_url"], timeout=10).status_code == 404
@@ -241,6 +244,8 @@ def test_hostile_uploads_and_batch_inputs(
         gw.url + "/v1/files", headers=_h(KEY_B), files={"file": ("b.pdf", big)}, timeout=30
     )
     assert r.status_code == 413, r.text
+    sneaky = _upload(gw, KEY_A, "../../etc/passwd\r\n.pdf", b"%PDF-1.4 tiny", "user_data")
+    assert sneaky["filename"] == "passwd.pdf"
     for bad in ["..%2F..%2Fetc%2Fpasswd", "a" * 300, "%00"]:
         r = httpx.get(gw.url + f"/v1/files/{bad}", headers=a, timeout=10)
         assert r.status_code == 404, (bad, r.text)
@@ -306,7 +311,7 @@ def test_interactive_ocr_is_served_while_a_batch_runs(
 ) -> None:
     """Concurrency above the pool size (2 workers): 6 interactive requests during a batch."""
     gw = gateway_server_factory(_config(tmp_path))
-    jsonl, expected = _ocr_lines(gw, 30)
+    jsonl, expected = _ocr_lines(gw, 20)
     fid = _upload(gw, KEY_A, "lines.jsonl", jsonl, "batch")["id"]
     job = httpx.post(
         gw.url + "/v1/batch/jobs",
@@ -339,7 +344,7 @@ def test_files_and_jobs_survive_a_restart(tmp_path: Path) -> None:
     line once, and the uploaded files are still there."""
     config = _config(tmp_path)
     with gateway_server(config, tmp_path) as gw:
-        jsonl, expected = _ocr_lines(gw, 60)
+        jsonl, expected = _ocr_lines(gw, 40)
         fid = _upload(gw, KEY_A, "lines.jsonl", jsonl, "batch")["id"]
         job = httpx.post(
             gw.url + "/v1/batches",
@@ -361,7 +366,7 @@ def test_files_and_jobs_survive_a_restart(tmp_path: Path) -> None:
         assert httpx.get(gw.url + f"/v1/files/{fid}", headers=_h(KEY_A)).status_code == 200
         final = _wait(gw, f"/v1/batches/{job['id']}", KEY_A, ("completed", "failed"))
         assert final["status"] == "completed", final
-        assert final["request_counts"] == {"total": 60, "completed": 60, "failed": 0}
+        assert final["request_counts"] == {"total": 40, "completed": 40, "failed": 0}
         out = httpx.get(gw.url + f"/v1/files/{final['output_file_id']}/content", headers=_h(KEY_A))
         lines = [json.loads(raw) for raw in out.text.splitlines()]
         ids = [line["custom_id"] for line in lines]

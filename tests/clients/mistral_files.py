@@ -71,6 +71,10 @@ def main() -> None:
         results[line["custom_id"]] = body["pages"][0]["markdown"]
     report["outputs"] = results
     report["jobs_listed"] = [j.id for j in (client.batch.jobs.list().data or [])]
+    second = client.batch.jobs.create(
+        input_files=[batch_file.id], endpoint="/v1/ocr", model="local"
+    )
+    report["cancel"] = client.batch.jobs.cancel(job_id=second.id).status
     report["files_listed"] = len(client.files.list().data)
     deleted = client.files.delete(file_id=up.id)
     report["deleted"] = deleted.deleted

@@ -54,6 +54,8 @@ def main() -> None:
         }
     report["listed"] = [b.id for b in client.batches.list(limit=10).data]
     report["files"] = [f.id for f in client.files.list().data]
+    report["retrieved"] = client.files.retrieve(uploaded.id).filename
+    report["deleted"] = client.files.delete(batch.output_file_id).deleted
     second = client.batches.create(
         input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
     )
