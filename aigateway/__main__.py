@@ -23,7 +23,11 @@ def _load(path: str) -> Settings:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .serving import server_options
+
     settings = _load(args.config)
+    # Header-read timeout and connection cap ([server]); they need a restart to change.
+    guards = server_options(settings.server)
     if args.pidfile:
         Path(args.pidfile).write_text(f"{os.getpid()}\n")
     host = args.host or settings.server.host
@@ -44,13 +48,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             log_level="warning",
             access_log=False,
             lifespan="on",
+            **guards,
         )
         return 0
     from .reload import ReloadableApp
 
     # SIGHUP reloads the config in place (see aigateway.reload).
     app = ReloadableApp(args.config)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="on", **guards
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ chunk beyond the cap; multipart file parts are spooled to disk past 1 MiB as the
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
@@ -22,9 +23,17 @@ from multipart import (
 
 from .blob import Blob, SpoolingWriter
 from .errors import BadRequestError, PayloadTooLargeError
+from .jsondepth import DEFAULT_MAX_DEPTH, nesting_over
 from .limits import BodyLimits
 
-__all__ = ("FormBody", "content_type_of", "read_bytes", "read_json", "read_multipart")
+__all__ = (
+    "FormBody",
+    "content_type_of",
+    "decode_text_part",
+    "read_bytes",
+    "read_json",
+    "read_multipart",
+)
 
 MAX_PARTS = 64
 
@@ -75,11 +84,21 @@ async def read_buffer(stream: AsyncIterator[bytes], limits: BodyLimits) -> bytes
 _json_decoder = msgspec.json.Decoder()
 
 
-async def read_json(stream: AsyncIterator[bytes], limits: BodyLimits) -> object:
-    """Decode a JSON body (400 naming the position when it is not JSON)."""
+async def read_json(
+    stream: AsyncIterator[bytes], limits: BodyLimits, max_depth: int = DEFAULT_MAX_DEPTH
+) -> object:
+    """Decode a JSON body (400 naming the position when it is not JSON, or naming the field
+    when it nests deeper than ``max_depth``)."""
     raw = await read_buffer(stream, limits)
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
         raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
+    excess = nesting_over(raw, max_depth)
+    if excess is not None:
+        raise BadRequestError(
+            f"{excess.key or 'the request body'}: JSON nests deeper than {max_depth} levels",
+            param=excess.key,
+            code="json_too_deep",
+        )
     try:
         return _json_decoder.decode(raw)
     except msgspec.DecodeError as exc:
@@ -89,13 +108,40 @@ async def read_json(stream: AsyncIterator[bytes], limits: BodyLimits) -> object:
 
 
 async def read_urlencoded(stream: AsyncIterator[bytes], limits: BodyLimits) -> FormBody:
-    """An ``application/x-www-form-urlencoded`` body as text fields."""
+    """An ``application/x-www-form-urlencoded`` body as text fields (at most ``MAX_PARTS``:
+    ``a&a&a…`` would otherwise make a tuple of every two bytes)."""
     raw = await read_bytes(stream, limits)
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_PARTS)
     except UnicodeDecodeError:
         raise BadRequestError("the form body is not UTF-8") from None
+    except ValueError:
+        raise BadRequestError(f"the form body has more than {MAX_PARTS} fields") from None
     return FormBody(fields=dict(pairs))
+
+
+def decode_text_part(data: bytes | bytearray, charset: str | None, name: str) -> str:
+    """A multipart text part as ``str`` in its declared charset (UTF-8 when none).
+
+    An unknown charset, or a codec that is not a text encoding (``rot13``, ``zlib``, ``idna``
+    with replacement …), is a 400 naming the field. Lone surrogates (UTF-7 can make them) become
+    ``?``: they cannot be encoded again, upstream or in a log line.
+    """
+    encoding = charset or "utf-8"
+    try:
+        info = codecs.lookup(encoding)
+        if not getattr(info, "_is_text_encoding", True):
+            raise LookupError(encoding)
+        text = bytes(data).decode(info.name, "replace")
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        raise BadRequestError(
+            f"form field {name!r}: charset {encoding[:40]!r} is not a text encoding this "
+            "gateway knows; send UTF-8",
+            param=name or None,
+        ) from None
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 async def read_multipart(
@@ -165,7 +211,7 @@ async def read_multipart(
                         else:
                             part[1].close()
                     elif text is not None:
-                        form.fields[name] = text.decode(segment.charset or "utf-8", "replace")
+                        form.fields[name] = decode_text_part(text, segment.charset, name)
                         text = None
                     segment = None
         for _ in parser.parse(b""):

@@ -38,6 +38,8 @@ __all__ = (
 )
 
 DEFAULT_MAX_SIZE_UPLOAD = 104_857_600
+DEFAULT_MAX_RESPONSE_SIZE = 67_108_864
+DEFAULT_MAX_EVENT_SIZE = 8_388_608
 
 
 class _Base(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
@@ -55,6 +57,13 @@ class ServerConfig(_Base, frozen=True):
     """Reuse a well-formed incoming ``x-request-id`` instead of minting one."""
     sse_ping_interval: float = 15.0
     """Seconds of upstream silence after which a ``: ping`` comment keeps an SSE stream alive."""
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's line and headers (from connecting, or from the
+    first byte of a later request on the connection); then 408 and the connection is closed.
+    Stops slow-header (slowloris) clients from holding connections forever."""
+    max_connections: int = 2048
+    """Open connections per server process; more are answered 503 and closed at once. Clamped
+    to the open-file limit (``ulimit -n``) less 128; 0 turns the cap off."""
 
 
 class LimitsConfig(_Base, frozen=True):
@@ -65,7 +74,11 @@ class LimitsConfig(_Base, frozen=True):
     max_pixels_per_page: int = 50_000_000
     """Pixels an image or a rendered page may have (decompression-bomb guard)."""
     max_form_field_size: int = 1_048_576
-    """Bytes a non-file multipart field may have."""
+    """Bytes a non-file multipart field may have; also caps each non-string value of an OCR
+    JSON body (``pages``, ``document_annotation_format`` …)."""
+    max_json_depth: int = 64
+    """Levels of ``{``/``[`` JSON in a request may nest (bodies, and JSON sent in form fields);
+    deeper is a 400 naming the field. At most 512: decoders recurse once per level."""
 
 
 class OcrPoolConfig(_Base, frozen=True):
@@ -92,6 +105,9 @@ class OcrModelConfig(_Base, frozen=True):
     """Retries on upstream 429/5xx/timeouts before moving on to ``fallbacks``."""
     fallbacks: list[str] = []
     """Entity ids tried in order when this one fails with 429/5xx/timeout."""
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    """Bytes (decoded) of one upstream answer the gateway reads; a larger answer is a 502 naming
+    this key. Raise it for pages with many ``include_image_base64`` images."""
     options: dict[str, Any] = {}
     """Provider-specific options, validated by the provider when the registry builds it."""
 
@@ -112,6 +128,12 @@ class ChatModelConfig(_Base, frozen=True):
     fallbacks: list[str] = []
     headers: dict[str, str] = {}
     """Extra headers sent upstream (e.g. organisation ids)."""
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    """Bytes (decoded) of a non-streamed answer (chat or embeddings) the gateway reads; a larger
+    answer is a 502 naming this key. Streams are bounded per event instead."""
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    """Bytes one SSE event may reach while the gateway waits for its end; past it the stream
+    ends with a ``data: {"error": …}`` event."""
 
 
 class RouteConfig(_Base, frozen=True):
@@ -242,13 +264,28 @@ def _validate(settings: Settings) -> None:
     chat_ids = {m.id for m in settings.chat_models}
     if settings.limits.max_size_upload <= 0:
         raise ConfigError(f"{src}: $.limits.max_size_upload: expected a positive byte count")
+    if settings.server.header_timeout <= 0:
+        raise ConfigError(f"{src}: $.server.header_timeout: expected a positive number of seconds")
+    if settings.server.max_connections < 0:
+        raise ConfigError(f"{src}: $.server.max_connections: expected 0 (no cap) or more")
+    if not 1 <= settings.limits.max_json_depth <= 512:
+        raise ConfigError(f"{src}: $.limits.max_json_depth: expected 1 to 512 levels")
     for i, m in enumerate(settings.ocr_models):
+        if m.max_response_size <= 0:
+            raise ConfigError(
+                f"{src}: $.ocr_models[{i}].max_response_size: expected a positive byte count"
+            )
         for fb in m.fallbacks:
             if fb not in ocr_ids or fb == m.id:
                 raise ConfigError(
                     f"{src}: $.ocr_models[{i}].fallbacks: {fb!r} is not another [[ocr_models]] id"
                 )
     for i, c in enumerate(settings.chat_models):
+        for cap in ("max_response_size", "max_event_size"):
+            if getattr(c, cap) <= 0:
+                raise ConfigError(
+                    f"{src}: $.chat_models[{i}].{cap}: expected a positive byte count"
+                )
         for fb in c.fallbacks:
             if fb not in chat_ids or fb == c.id:
                 raise ConfigError(

@@ -18,13 +18,17 @@ the OpenAI ``type`` and only overrides class attributes::
     └── UpstreamTimeoutError           504 upstream_error          upstream timed out
 
 :func:`error_body` renders ``{"error": {"message", "type", "param", "code"}}``; nothing else in the
-package builds that shape. :func:`exception_handlers` adapts Litestar's own exceptions (routing
+package builds that shape. Values an upstream chose (its ``code`` and ``param``) pass through
+:func:`bounded_code` / :func:`bounded_param` first: short identifiers or nothing, never a
+5,000-character string echoed to callers and turned into metric labels.
+:func:`exception_handlers` adapts Litestar's own exceptions (routing
 404/405, body too large, validation) into the same envelope.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, ClassVar
 
 import msgspec
@@ -44,6 +48,8 @@ __all__ = (
     "UnsupportedMediaTypeError",
     "UpstreamError",
     "UpstreamTimeoutError",
+    "bounded_code",
+    "bounded_param",
     "error_body",
 )
 
@@ -189,6 +195,65 @@ class UpstreamTimeoutError(GatewayError):
     status = 504
     type = "upstream_error"
     default_code = "upstream_timeout"
+
+
+GATEWAY_CODES: frozenset[str] = frozenset(
+    {
+        cls.default_code
+        for cls in (
+            GatewayError,
+            BadRequestError,
+            AuthenticationError,
+            PermissionDeniedError,
+            NotFoundError,
+            PayloadTooLargeError,
+            UnsupportedMediaTypeError,
+            UnprocessableDocumentError,
+            RateLimitError,
+            ServiceUnavailableError,
+            UpstreamError,
+            UpstreamTimeoutError,
+        )
+        if cls.default_code
+    }
+    | {
+        "concurrency_limit_exceeded",
+        "invalid_json",
+        "json_too_deep",
+        "method_not_allowed",
+        "missing_required_parameter",
+        "model_not_found",
+        "request_timeout",
+        "state_unavailable",
+        "too_many_connections",
+        "too_many_redirects",
+        "upstream_auth_failed",
+        "upstream_event_too_large",
+        "upstream_response_too_large",
+        "url_fetch_failed",
+        "url_not_allowed",
+    }
+)
+"""Codes the gateway itself answers with (metrics keep these as labels)."""
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_PARAM = re.compile(r"[A-Za-z0-9_$][A-Za-z0-9_.:$\[\]-]{0,63}")
+
+
+def bounded_code(value: object) -> str | None:
+    """An upstream's error ``code`` fit to pass on: an identifier of at most 64 characters
+    (``context_length_exceeded``, ``1500``), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    if isinstance(value, int):
+        value = str(value) if -(10**63) < value < 10**63 else ""
+    return value if _CODE.fullmatch(value) else None
+
+
+def bounded_param(value: object) -> str | None:
+    """An upstream's ``param`` fit to pass on: a field path of at most 64 characters
+    (``messages[0].content``), else ``None``."""
+    return value if isinstance(value, str) and _PARAM.fullmatch(value) else None
 
 
 class _ErrorDetail(msgspec.Struct):

@@ -12,7 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from .errors import GATEWAY_CODES
+
 __all__ = ("Metrics",)
+
+MAX_OTHER_CODES = 32
+"""Error codes outside the gateway's own that get a label of their own (first come); the rest
+are counted as ``other``, so no upstream can grow ``/metrics`` without bound."""
 
 LATENCY_BUCKETS = (
     0.001,
@@ -65,6 +71,7 @@ class Metrics:
         self._hist: dict[str, dict[Labels, _Histogram]] = defaultdict(dict)
         self._help: dict[str, tuple[str, str]] = {}
         self.in_flight = 0
+        self._other_codes: set[str] = set()
         self._declare()
 
     def _declare(self) -> None:
@@ -120,7 +127,19 @@ class Metrics:
         if fields.get("bytes_out"):
             self.inc("aigw_bytes_total", te, float(fields["bytes_out"]))
         if status >= 400:
-            self.inc("aigw_errors_total", (*te, ("code", str(fields.get("error", status)))))
+            code = self._code_label(fields.get("error", status))
+            self.inc("aigw_errors_total", (*te, ("code", code)))
+
+    def _code_label(self, code: object) -> str:
+        if code is None:
+            return "none"
+        text = str(code)
+        if text in GATEWAY_CODES or text in self._other_codes:
+            return text
+        if len(text) <= 64 and len(self._other_codes) < MAX_OTHER_CODES:
+            self._other_codes.add(text)
+            return text
+        return "other"
 
     def render(self) -> str:
         """The exposition text."""

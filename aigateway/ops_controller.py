@@ -2,7 +2,8 @@
 
 ``/healthz`` says the process answers; ``/readyz`` that the config is loaded, the OCR engines
 are warm and the state backend is reachable (503 otherwise, with the reason). ``/admin/usage``
-needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys).
+needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys); it answers 503 when
+the state backend (Redis) cannot be read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 
-from .errors import AuthenticationError, NotFoundError
+from .errors import AuthenticationError, GatewayError, NotFoundError, ServiceUnavailableError
 from .gateway import Gateway
 
 __all__ = ("ops_handlers",)
@@ -75,7 +76,17 @@ def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
                 "the admin endpoints need the admin key", param="authorization"
             )
         tenant = request.query_params.get("tenant")
-        snapshot = await gw.usage.snapshot(tenant)
+        try:
+            snapshot = await gw.usage.snapshot(tenant)
+        except GatewayError:
+            raise
+        except Exception as exc:  # the backend's own errors (redis-py's are not ours to import)
+            gw.logger.warning("usage snapshot failed", error=type(exc).__name__)
+            raise ServiceUnavailableError(
+                f"usage is unavailable: the {gw.state.name} state backend cannot be reached",
+                code="state_unavailable",
+                retry_after=5.0,
+            ) from None
         return Response(
             _encoder.encode({"object": "usage", "data": snapshot}), media_type="application/json"
         )

@@ -55,7 +55,9 @@ class _Call:
         return self
 
 
-async def _read_body(request: Request[Any, Any, Any], max_bytes: int) -> PassThroughBody:
+async def _read_body(
+    request: Request[Any, Any, Any], max_bytes: int, max_depth: int
+) -> PassThroughBody:
     media, _ = content_type_of(request.headers.get("content-type"))
     if media not in ("", "application/json", "text/json") and not media.endswith("+json"):
         raise UnsupportedMediaTypeError(
@@ -68,7 +70,7 @@ async def _read_body(request: Request[Any, Any, Any], max_bytes: int) -> PassThr
         f"JSON body (max_size_upload is {max_bytes} bytes of decoded content)",
     )
     limits.check_declared(request.headers.get("content-length"))
-    return parse_body(await read_bytes(request.stream(), limits))
+    return parse_body(await read_bytes(request.stream(), limits), max_depth)
 
 
 def chat_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
@@ -82,11 +84,13 @@ def chat_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler]:
         tenant, admission = await gw.admit(request.headers, fields)
         try:
             await gw.quotas.check_tokens(tenant)
-            body = await _read_body(request, route.upload_limit(tenant))
+            body = await _read_body(
+                request, route.upload_limit(tenant), gw.settings.limits.max_json_depth
+            )
         except BaseException:
             await admission.release()
             raise
-        fields["model"] = body.model
+        fields["model"] = body.model[:128]  # the caller's string: bounded in the access log
         ctx = CallContext(
             tenant=tenant.id, request_id=str(fields.get("request_id", "")), log=fields
         )

@@ -9,10 +9,12 @@ pass through untouched: absent stays absent, ``null`` stays ``null``, numbers ke
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import msgspec
 
 from ..errors import BadRequestError
+from ..jsondepth import DEFAULT_MAX_DEPTH, UPSTREAM_MAX_DEPTH, nesting_over
 
 __all__ = ("PassThroughBody", "Usage", "completion_to_sse", "parse_body", "read_usage")
 
@@ -48,14 +50,22 @@ def _field(raw: msgspec.Raw, name: str, type_: type[object], expected: str) -> o
         raise BadRequestError(f"`{name}` must be {expected}", param=name) from None
 
 
-def parse_body(raw: bytes) -> PassThroughBody:
+def parse_body(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> PassThroughBody:
     """Split a chat/embeddings body into raw fields; 400 naming the field when it is wrong.
 
-    Only the fields the gateway acts on are checked; the upstream validates the rest and its
-    4xx reaches the caller with the upstream's own message and ``param``.
+    Only the fields the gateway acts on are checked, plus the nesting of the whole body (at most
+    ``max_depth`` levels); the upstream validates the rest and its 4xx reaches the caller with
+    the upstream's own message and ``param``.
     """
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
         raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
+    excess = nesting_over(raw, max_depth)
+    if excess is not None:
+        raise BadRequestError(
+            f"{excess.key or 'the request body'}: JSON nests deeper than {max_depth} levels",
+            param=excess.key,
+            code="json_too_deep",
+        )
     try:
         fields = _fields_decoder.decode(raw)
     except msgspec.ValidationError:
@@ -89,12 +99,17 @@ def parse_body(raw: bytes) -> PassThroughBody:
     return PassThroughBody(fields, model, stream, include_usage, len(raw))
 
 
+TokenCount = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
+"""An upstream's token count: a negative or absurd one would refund or overflow quotas, so a
+usage block holding one is not counted at all."""
+
+
 class Usage(msgspec.Struct):
     """Token counts as OpenAI-compatible servers report them (chat and embeddings)."""
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    prompt_tokens: TokenCount = 0
+    completion_tokens: TokenCount = 0
+    total_tokens: TokenCount = 0
 
 
 class _WithUsage(msgspec.Struct):
@@ -108,8 +123,11 @@ def read_usage(body: bytes | memoryview) -> Usage | None:
     """The ``usage`` of a response or stream chunk (``None`` when absent or oddly shaped).
 
     Raises:
-        msgspec.DecodeError: ``body`` is not a JSON object (the caller maps it to a 502).
+        msgspec.DecodeError: ``body`` is not a JSON object, or nests too deeply to decode (the
+            caller maps it to a 502).
     """
+    if nesting_over(body, UPSTREAM_MAX_DEPTH) is not None:
+        raise msgspec.DecodeError(f"JSON nested deeper than {UPSTREAM_MAX_DEPTH} levels")
     try:
         return _usage_decoder.decode(body).usage
     except msgspec.ValidationError:
@@ -129,6 +147,8 @@ def completion_to_sse(raw: bytes, include_usage: bool) -> bytes:
     Raises:
         msgspec.DecodeError: ``raw`` is not a JSON object with a ``choices`` list.
     """
+    if nesting_over(raw, UPSTREAM_MAX_DEPTH) is not None:
+        raise msgspec.DecodeError(f"JSON nested deeper than {UPSTREAM_MAX_DEPTH} levels")
     data = msgspec.json.decode(raw)
     if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
         raise msgspec.DecodeError("not a chat completion")

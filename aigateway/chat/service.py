@@ -1,8 +1,9 @@
 """Chat completions and embeddings: model routing, load balancing, fallbacks, SSE relay.
 
 No Litestar here. The controller hands in a :class:`~aigateway.chat.schemas.PassThroughBody`
-and the refs the caller may use; it gets back the upstream's bytes (non-streaming) or an
-:class:`SseRelay` whose :meth:`SseRelay.stream` yields the upstream's SSE bytes as they arrive.
+and the refs the caller may use; it gets back the upstream's bytes (non-streaming, read under
+the entity's ``max_response_size``) or an :class:`~aigateway.chat.sse.SseRelay` whose
+``stream()`` yields the upstream's SSE bytes as they arrive.
 
 Routing of a public model name, in order:
 
@@ -22,26 +23,24 @@ import asyncio
 import itertools
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import httpx
 import msgspec
 
-from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError, error_payload
+from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError
+from ..upstream_body import read_capped
 from ..usage import UsageStore
 from .providers.openai import OpenAIChatProvider
 from .schemas import PassThroughBody, Usage, completion_to_sse, read_usage
+from .sse import SseRelay
 
 __all__ = ("RETRYABLE", "ChatService", "SseRelay", "Target")
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 """Gateway statuses after which the next entity (or a retry of the same one) is tried."""
 MAX_BACKOFF = 4.0
-PING = b": ping\n\n"
-DONE = b"data: [DONE]\n\n"
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,6 @@ class CallContext:
     tenant: str
     request_id: str
     log: dict[str, Any] = field(default_factory=dict)
-
-
-def _last_boundary(buf: bytes) -> int:
-    """Index just past the last complete SSE event in ``buf`` (0: none)."""
-    ends = [buf.rfind(sep) + len(sep) for sep in (b"\n\n", b"\r\n\r\n", b"\r\r") if sep in buf]
-    return max(ends, default=0)
 
 
 class ChatService:
@@ -191,15 +184,18 @@ class ChatService:
         while chain:
             target, response = await self._open(path, body, chain, ctx)
             chain = chain[chain.index(target) + 1 :]
+            cap = self.providers[target.entity].entity.max_response_size
             try:
-                raw = await response.aread()
+                raw = await read_capped(response, cap, f"chat entity {target.entity!r}")
                 usage = read_usage(raw)
+            except UpstreamError as exc:
+                last = exc
             except httpx.TimeoutException:
                 last = UpstreamTimeoutError(f"{target.entity} did not finish its answer in time")
             except httpx.HTTPError as exc:
                 last = UpstreamError(f"{target.entity} broke off its answer ({type(exc).__name__})")
-            except msgspec.DecodeError:
-                last = UpstreamError(f"{target.entity} returned a response that is not JSON")
+            except msgspec.DecodeError as exc:
+                last = UpstreamError(f"{target.entity} returned a response that is not JSON: {exc}")
             else:
                 await self._account(ctx, target.entity, body.size, len(raw), usage)
                 return target.entity, raw
@@ -230,14 +226,19 @@ class ChatService:
         chain = self.resolve(body.model, refs, allowed)
         target, response = await self._open(path, body, chain, ctx)
         entity = target.entity
+        limits = self.providers[entity].entity
         if not response.headers.get("content-type", "").startswith("text/event-stream"):
             # The upstream ignored ``stream``: replay its JSON answer as events.
             try:
-                raw = await response.aread()
+                raw = await read_capped(
+                    response, limits.max_response_size, f"chat entity {entity!r}"
+                )
                 events = completion_to_sse(raw, body.include_usage)
-            except (httpx.HTTPError, msgspec.DecodeError):
+            except (httpx.HTTPError, msgspec.DecodeError, UpstreamError) as exc:
                 self._in_flight[entity] -= 1
                 await self.usage.record(ctx.tenant, entity, requests=1, errors=1)
+                if isinstance(exc, UpstreamError):
+                    raise
                 raise UpstreamError(
                     f"{entity} answered a streaming request with neither events nor a "
                     "chat completion"
@@ -250,7 +251,13 @@ class ChatService:
             self._in_flight[entity] -= 1
             await self._account(ctx, entity, body.size, bytes_out, usage, failed=failed)
 
-        return SseRelay(response, entity=entity, ping_interval=ping_interval, on_close=finished)
+        return SseRelay(
+            response,
+            entity=entity,
+            ping_interval=ping_interval,
+            on_close=finished,
+            max_event_size=limits.max_event_size,
+        )
 
     async def _account(
         self,
@@ -277,119 +284,3 @@ class ChatService:
             bytes_in=bytes_in,
             bytes_out=bytes_out,
         )
-
-
-class SseRelay:
-    """Relays an upstream SSE body event by event, adding keep-alives and ``[DONE]``.
-
-    Bytes are passed on as they arrive, cut only at event boundaries: a partial event is held
-    back until its blank line arrives, so keep-alive comments and a final error event never
-    land inside an event. The upstream response is closed when the stream ends, fails, or is
-    abandoned (client disconnect): :meth:`aclose` is idempotent and safe under cancellation.
-    """
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        *,
-        entity: str,
-        ping_interval: float,
-        on_close: Callable[[Usage | None, int, bool], Awaitable[None]],
-    ) -> None:
-        self.response = response
-        self.entity = entity
-        self.ping_interval = ping_interval
-        self._on_close = on_close
-        self._closed = False
-        self.usage: Usage | None = None
-        self.bytes_out = 0
-        self.failed = False
-        self._done = False
-
-    def _inspect(self, events: bytes) -> None:
-        """Note ``[DONE]`` and the last ``usage`` in complete events (cheap byte scans first)."""
-        if b"[DONE]" in events:
-            for line in events.splitlines():
-                if line.strip() in (b"data: [DONE]", b"data:[DONE]"):
-                    self._done = True
-        if b'"usage"' in events:
-            for line in events.splitlines():
-                if line.startswith(b"data:") and b'"usage"' in line:
-                    try:
-                        usage = read_usage(line[5:])
-                    except msgspec.DecodeError:
-                        continue
-                    if usage is not None:
-                        # Servers that report usage on every chunk report running totals.
-                        self.usage = usage
-
-    def _error_event(self, exc: GatewayError) -> bytes:
-        self.failed = True
-        return b"data: " + msgspec.json.encode(error_payload(exc)) + b"\n\n"
-
-    async def stream(self) -> AsyncIterator[bytes]:
-        """The bytes to send the caller."""
-        chunks = self.response.aiter_raw()
-        buf = b""
-        pending: asyncio.Future[bytes] | None = None
-        try:
-            while True:
-                if pending is None:
-                    pending = asyncio.ensure_future(chunks.__anext__())
-                done, _ = await asyncio.wait({pending}, timeout=self.ping_interval)
-                if not done:
-                    if not buf:  # only between events
-                        yield PING
-                    continue
-                task, pending = pending, None
-                try:
-                    chunk = task.result()
-                except StopAsyncIteration:
-                    break
-                except httpx.TimeoutException:
-                    yield self._error_event(
-                        UpstreamTimeoutError(f"{self.entity} stopped sending (read timeout)")
-                    )
-                    return
-                except httpx.HTTPError as exc:
-                    yield self._error_event(
-                        UpstreamError(f"{self.entity} broke off the stream ({type(exc).__name__})")
-                    )
-                    return
-                buf += chunk
-                cut = _last_boundary(buf)
-                if cut:
-                    out, buf = buf[:cut], buf[cut:]
-                    self._inspect(out)
-                    self.bytes_out += len(out)
-                    yield out
-            if buf.strip():
-                if not buf.endswith((b"\n", b"\r")):
-                    yield self._error_event(
-                        UpstreamError(f"{self.entity} ended the stream in the middle of an event")
-                    )
-                    return
-                # The last event lacks only its blank line: complete it.
-                out = buf + (b"\r\n" if buf.endswith(b"\r\n") else b"\n")
-                self._inspect(out)
-                self.bytes_out += len(out)
-                yield out
-            if not self._done:
-                self.bytes_out += len(DONE)
-                yield DONE
-        finally:
-            if pending is not None:
-                pending.cancel()
-            await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the upstream response (cancels the upstream request) and account, once."""
-        if self._closed:
-            return
-        self._closed = True
-        # Shielded: this runs while the caller's disconnect is cancelling us.
-        with anyio.CancelScope(shield=True):
-            try:
-                await self.response.aclose()
-            finally:
-                await self._on_close(self.usage, self.bytes_out, self.failed)

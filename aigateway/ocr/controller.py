@@ -12,11 +12,13 @@ import msgspec
 from litestar import Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 
-from ..bodies import content_type_of, read_json, read_multipart, read_urlencoded
+from ..bodies import content_type_of, read_buffer, read_multipart, read_urlencoded
 from ..errors import UnsupportedMediaTypeError
 from ..gateway import Gateway, RouteContext
+from ..jsondepth import DEFAULT_MAX_DEPTH
 from ..limits import BodyLimits, json_body_limit, multipart_body_limit
 from ..observability import log_fields
+from .jsonbody import decode_ocr_body
 from .normalize import FILE_FIELDS, normalize_form, normalize_json
 from .providers.base import OcrProvider
 from .schemas import Document, OcrRequest
@@ -28,9 +30,16 @@ _encoder = msgspec.json.Encoder()
 
 
 async def read_ocr_request(
-    request: Request[Any, Any, Any], max_bytes: int, max_field_bytes: int
+    request: Request[Any, Any, Any],
+    max_bytes: int,
+    max_field_bytes: int,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> OcrRequest:
-    """Read and normalize the body of an OCR request under the ``max_bytes`` document cap."""
+    """Read and normalize the body of an OCR request under the ``max_bytes`` document cap.
+
+    Non-file fields are capped at ``max_field_bytes`` (a JSON body's non-string values too) and
+    JSON in them at ``max_depth`` levels.
+    """
     media, params = content_type_of(request.headers.get("content-type"))
     declared = request.headers.get("content-length")
     stream = request.stream()
@@ -53,19 +62,22 @@ async def read_ocr_request(
             max_file_bytes=max_bytes,
             max_field_bytes=max_field_bytes,
         )
-        return normalize_form(form.fields, form.upload, max_bytes=max_bytes)
+        return normalize_form(form.fields, form.upload, max_bytes=max_bytes, max_depth=max_depth)
     if media == "application/x-www-form-urlencoded":
         limits = BodyLimits(json_body_limit(max_bytes), f"form body (max_size_upload {max_bytes})")
         limits.check_declared(declared)
         form = await read_urlencoded(stream, limits)
-        return normalize_form(form.fields, None, max_bytes=max_bytes)
+        return normalize_form(form.fields, None, max_bytes=max_bytes, max_depth=max_depth)
     if media in ("", "application/json", "text/json") or media.endswith("+json"):
         limits = BodyLimits(
             json_body_limit(max_bytes),
             f"JSON body (max_size_upload is {max_bytes} bytes of decoded document)",
         )
         limits.check_declared(declared)
-        return normalize_json(await read_json(stream, limits), max_bytes=max_bytes)
+        body = decode_ocr_body(
+            await read_buffer(stream, limits), max_field_bytes=max_field_bytes, max_depth=max_depth
+        )
+        return normalize_json(body, max_bytes=max_bytes)
     raise UnsupportedMediaTypeError(
         f"request Content-Type {media} is not accepted: send application/json or "
         "multipart/form-data (file in field `image`)",
@@ -85,7 +97,9 @@ def ocr_handlers(gw: Gateway, route: RouteContext, paths: list[str]) -> list[HTT
         try:
             refs = tenant.narrow(list(route.ocr_refs))
             max_bytes = route.upload_limit(tenant)
-            ocr_request = await read_ocr_request(request, max_bytes, limits.max_form_field_size)
+            ocr_request = await read_ocr_request(
+                request, max_bytes, limits.max_form_field_size, limits.max_json_depth
+            )
             page_limited = (
                 tenant.limits.pages_per_minute is not None
                 or tenant.limits.pages_per_day is not None

@@ -13,12 +13,12 @@ works wherever a URL does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..blob import Blob
 from ..errors import BadRequestError
+from ..jsondepth import DEFAULT_MAX_DEPTH
 from .encoding import (
     base64_blob,
     data_uri_blob,
@@ -29,6 +29,8 @@ from .encoding import (
     resolve_media_type,
     sniff_media_type,
 )
+from .formfields import form_to_json
+from .jsonbody import decode_json_text
 from .schemas import DocumentSource, OcrOptions, OcrRequest
 
 __all__ = (
@@ -48,6 +50,14 @@ FILE_FIELDS = ("image", "file", "document")
 
 MAX_PAGE_SELECTION = 100_000
 """A ``pages`` selection may name at most this many pages (before the document's own caps)."""
+MAX_PAGES_TEXT = 1 << 20
+"""Characters a ``pages`` string may have (every page of the largest selection fits)."""
+
+
+def _q(value: Any, limit: int = 60) -> str:
+    """``repr`` of a caller's value for a message, cut: errors must not echo megabytes."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _inline(
@@ -73,7 +83,7 @@ def _from_url(value: Any, field: str, max_bytes: int | None) -> DocumentSource:
     if scheme in ("http", "https"):
         return DocumentSource(url=url, field=field)
     raise BadRequestError(
-        f"{field} must be an http(s) URL or a data: URI (got scheme {scheme or 'none'!r})",
+        f"{field} must be an http(s) URL or a data: URI (got scheme {_q(scheme or 'none')})",
         param=field,
     )
 
@@ -121,7 +131,7 @@ def _locate(body: Mapping[str, Any], max_bytes: int | None) -> DocumentSource:
             return DocumentSource(file_id=file_id.strip(), field="document.file_id")
         if kind is not None and kind not in _DOC_TYPES:
             raise BadRequestError(
-                f"document.type must be 'document_url', 'image_url' or 'file', not {kind!r}",
+                f"document.type must be 'document_url', 'image_url' or 'file', not {_q(kind)}",
                 param="document.type",
             )
         keys = [kind] if kind else ["document_url", "image_url"]
@@ -139,7 +149,7 @@ def _locate(body: Mapping[str, Any], max_bytes: int | None) -> DocumentSource:
                 return src
         raise BadRequestError(
             f"document.{kind or 'document_url'} is required"
-            + (f" for document.type {kind!r}" if kind else ""),
+            + (f" for document.type {_q(kind)}" if kind else ""),
             param=f"document.{kind or 'document_url'}",
         )
     if isinstance(body.get("image_url"), Mapping):
@@ -173,19 +183,18 @@ def parse_pages(value: Any, field: str = "pages") -> tuple[int, ...] | None:
         for v in value:
             if isinstance(v, bool) or not isinstance(v, int):
                 raise BadRequestError(
-                    f"{field} must be a list of 0-based page numbers (integers), got {v!r}",
+                    f"{field} must be a list of 0-based page numbers (integers), got {_q(v)}",
                     param=field,
                 )
             items.append(v)
     elif isinstance(value, str):
+        if len(value) > MAX_PAGES_TEXT:
+            raise BadRequestError(
+                f"{field}: the selection is longer than {MAX_PAGES_TEXT} characters", param=field
+            )
         text = value.strip()
         if text.startswith("["):
-            try:
-                return parse_pages(json.loads(text), field)
-            except json.JSONDecodeError:
-                raise BadRequestError(
-                    f"{field}: {value!r} is not a JSON list", param=field
-                ) from None
+            return parse_pages(decode_json_text(text, field, DEFAULT_MAX_DEPTH), field)
         items = []
         for part in filter(None, (p.strip() for p in text.split(","))):
             lo, dash, hi = part.partition("-")
@@ -194,17 +203,19 @@ def parse_pages(value: Any, field: str = "pages") -> tuple[int, ...] | None:
                 b = int(hi) if dash else a
             except ValueError:
                 raise BadRequestError(
-                    f"{field}: {part!r} is not a page number or range like '0-2'", param=field
+                    f"{field}: {_q(part)} is not a page number or range like '0-2'", param=field
                 ) from None
             if b < a:
-                raise BadRequestError(f"{field}: range {part!r} ends before it starts", param=field)
+                raise BadRequestError(
+                    f"{field}: range {_q(part)} ends before it starts", param=field
+                )
             if b - a >= MAX_PAGE_SELECTION:
-                raise BadRequestError(f"{field}: range {part!r} is too long", param=field)
+                raise BadRequestError(f"{field}: range {_q(part)} is too long", param=field)
             items.extend(range(a, b + 1))
             if len(items) > MAX_PAGE_SELECTION:
                 break
         if not items and text:
-            raise BadRequestError(f"{field}: {value!r} names no page", param=field)
+            raise BadRequestError(f"{field}: {_q(value)} names no page", param=field)
     else:
         raise BadRequestError(f"{field} must be a list of 0-based page numbers", param=field)
     if any(i < 0 for i in items):
@@ -285,7 +296,7 @@ def _request(body: Mapping[str, Any], locate: Callable[[], DocumentSource]) -> O
         content_type = normalize_media_type(content_type)
         if not is_media_type(content_type):
             raise BadRequestError(
-                f"content_type {body['content_type']!r} is not a media type like application/pdf",
+                f"content_type {_q(body['content_type'])} is not a media type like application/pdf",
                 param="content_type",
             )
     model = _opt_str(body, "model") or None
@@ -311,81 +322,7 @@ def normalize_json(body: Any, *, max_bytes: int | None = None) -> OcrRequest:
     return _request(body, lambda: _locate(body, max_bytes))
 
 
-# --- multipart -------------------------------------------------------------------------------
-
-_BOOL_WORDS = {
-    "true": True,
-    "1": True,
-    "yes": True,
-    "on": True,
-    "false": False,
-    "0": False,
-    "no": False,
-    "off": False,
-}
-
-
-def _form_bool(v: str, key: str) -> bool | None:
-    if v.strip() == "" or v.strip().lower() == "null":
-        return None
-    try:
-        return _BOOL_WORDS[v.strip().lower()]
-    except KeyError:
-        raise BadRequestError(f"{key} must be true or false, not {v!r}", param=key) from None
-
-
-def _form_int(v: str, key: str) -> int | None:
-    if v.strip() == "" or v.strip().lower() == "null":
-        return None
-    try:
-        return int(v.strip())
-    except ValueError:
-        raise BadRequestError(f"{key} must be an integer, not {v!r}", param=key) from None
-
-
-def _form_json(v: str, key: str) -> Any:
-    if v.strip() == "" or v.strip().lower() == "null":
-        return None
-    try:
-        return json.loads(v)
-    except json.JSONDecodeError:
-        raise BadRequestError(f"{key} must be a JSON value", param=key) from None
-
-
-def _form_document(v: str, key: str) -> Any:
-    # `document` may arrive as a JSON object text (the Mistral object) or as a plain URL.
-    return _form_json(v, key) if v.lstrip().startswith("{") else v
-
-
-_FORM_COERCE: dict[str, Callable[[str, str], Any]] = {
-    "include_image_base64": _form_bool,
-    "extract_header": _form_bool,
-    "extract_footer": _form_bool,
-    "force_ocr": _form_bool,
-    "image_limit": _form_int,
-    "image_min_size": _form_int,
-    "document_annotation_format": _form_json,
-    "bbox_annotation_format": _form_json,
-    "document": _form_document,
-    "image_url": _form_document,
-}
-
-
-def form_to_json(fields: Mapping[str, str]) -> dict[str, Any]:
-    """Turn multipart text fields into the JSON body they stand for."""
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if key in ("image", "file"):
-            # A document field sent as text holds a URL or a data: URI.
-            key = "document"
-        coerce = _FORM_COERCE.get(key)
-        if coerce is not None:
-            out[key] = coerce(value, key)
-        elif key == "pages":
-            out[key] = value if value.strip() else None
-        else:
-            out[key] = value if value != "" else None
-    return out
+# --- multipart ---------------------------------------------------------------------------
 
 
 def normalize_form(
@@ -393,13 +330,15 @@ def normalize_form(
     upload: tuple[str, Blob, str | None, str | None] | None,
     *,
     max_bytes: int | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> OcrRequest:
     """Normalize multipart fields plus an optional upload ``(field, blob, type, filename)``.
 
     The uploaded file wins over any document field; the other fields are read like their JSON
-    twins (``pages=0,1,2`` or ``pages=[0,1,2]``, ``include_image_base64=true``).
+    twins (``pages=0,1,2`` or ``pages=[0,1,2]``, ``include_image_base64=true``); JSON texts may
+    nest at most ``max_depth`` levels.
     """
-    body = form_to_json(fields)
+    body = form_to_json(fields, max_depth)
     if upload is None:
         return normalize_json(body, max_bytes=max_bytes)
     field, blob, declared, filename = upload

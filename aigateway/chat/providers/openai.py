@@ -3,7 +3,8 @@
 The adapter only opens the upstream request and maps failures; bodies pass through as bytes.
 Failures map like the OCR adapters (``ocr/providers/_upstream.py``), with one addition: a caller-
 fault 4xx keeps the upstream's own ``code`` and ``param`` (``context_length_exceeded`` on
-``messages`` is more useful to the caller than a generic code).
+``messages`` is more useful to the caller than a generic code), when they are short identifiers
+(:func:`~aigateway.errors.bounded_code`): an upstream cannot make the gateway echo megabytes.
 """
 
 from __future__ import annotations
@@ -13,17 +14,22 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import msgspec
 
-from ...errors import GatewayError, UpstreamError, UpstreamTimeoutError
+from ...errors import (
+    GatewayError,
+    UpstreamError,
+    UpstreamTimeoutError,
+    bounded_code,
+    bounded_param,
+)
+from ...jsondepth import UPSTREAM_MAX_DEPTH, nesting_over
 from ...ocr.providers._upstream import error_for_status
+from ...upstream_body import read_prefix
 
 if TYPE_CHECKING:
     from ...config import ChatModelConfig
     from ...registry import Registry
 
 __all__ = ("OpenAIChatProvider",)
-
-MAX_ERROR_BODY = 64 * 1024
-"""Bytes of an upstream error body read for its message (the rest is discarded)."""
 
 
 class _UpstreamDetail(msgspec.Struct):
@@ -87,36 +93,26 @@ class OpenAIChatProvider:
         if response.is_success:
             return response
         try:
-            raw = await self._read_capped(response)
+            raw = await read_prefix(response)
         finally:
             await response.aclose()
         raise self.error(response.status_code, response.headers, raw)
 
-    @staticmethod
-    async def _read_capped(response: httpx.Response) -> bytes:
-        data = bytearray()
-        try:
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) >= MAX_ERROR_BODY:
-                    break
-        except httpx.HTTPError:
-            pass  # a torn error body still has a status worth reporting
-        return bytes(data[:MAX_ERROR_BODY])
-
     def error(self, status: int, headers: Any, body: bytes) -> GatewayError:
         """The gateway error for an upstream non-2xx answer (keys scrubbed from the message)."""
         exc = error_for_status(self.id, status, headers, body, self._secrets)
-        if exc.status_code == status and 400 <= status < 500 and status != 429:
+        shallow = nesting_over(body, UPSTREAM_MAX_DEPTH) is None
+        if shallow and exc.status_code == status and 400 <= status < 500 and status != 429:
             try:
                 detail = msgspec.json.decode(body, type=_UpstreamEnvelope).error
             except (msgspec.ValidationError, msgspec.DecodeError):
                 detail = None
             if isinstance(detail, _UpstreamDetail):
-                if detail.code is not None:
-                    exc.code = str(detail.code)
-                if detail.param is not None:
-                    exc.param = detail.param
+                code, param = bounded_code(detail.code), bounded_param(detail.param)
+                if code is not None:
+                    exc.code = code
+                if param is not None:
+                    exc.param = param
         return exc
 
     async def aclose(self) -> None:

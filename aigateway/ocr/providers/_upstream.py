@@ -17,12 +17,18 @@ connection failure        502
 
 Messages quote the upstream's own message (errors are more useful with it), with the entity's
 API key and anything that looks like a credential removed, and cut to a few hundred characters.
+
+Answers are read under the entity's ``max_response_size`` (a larger one is a 502 naming it; error
+bodies are read for 64 KiB at most) and decoded only when they nest at most
+:data:`~aigateway.jsondepth.UPSTREAM_MAX_DEPTH` levels: no upstream can exhaust the gateway's
+memory or stack.
 """
 
 from __future__ import annotations
 
 import base64
 import email.utils
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -42,12 +48,15 @@ from ...errors import (
     UpstreamTimeoutError,
     from_status,
 )
+from ...jsondepth import UPSTREAM_MAX_DEPTH, nesting_over
+from ...upstream_body import UpstreamReply, read_capped, read_prefix
 from ..pdf import PDFIUM_LOCK
 from ..schemas import Document
 
 __all__ = (
     "PDFIUM_LOCK",
     "Options",
+    "UpstreamReply",
     "b64_json_body",
     "check_response",
     "decode_json",
@@ -66,6 +75,7 @@ _CREDENTIALS = frozenset({401, 402, 403, 407})
 _SECRETS = re.compile(
     r"(?i)(bearer\s+|api[-_]?key[\"'=:\s]+|subscription-key[\"'=:\s]+|key=)[^\s\"',;&]+"
 )
+_ERROR_BODY_DEPTH = 32
 _B64_CHUNK = 3 * 256 * 1024  # a multiple of 3, so chunk encodings concatenate into valid base64
 
 
@@ -126,6 +136,8 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
 
 def _message_of(body: bytes) -> str:
     """The human message in an upstream error body, whatever its dialect."""
+    if nesting_over(body, _ERROR_BODY_DEPTH) is not None:
+        return body.decode("utf-8", "replace").strip()  # not a dialect we know: quote it
     try:
         data = msgspec.json.decode(body)
     except msgspec.DecodeError:
@@ -162,24 +174,37 @@ def _message_in(data: Any) -> str:
     return ""
 
 
+MAX_RETRY_AFTER = 3600.0
+"""Longest wait an upstream's ``Retry-After`` can ask for (``1e400`` or ``nan`` must not
+reach the integer conversion of the 429 we answer)."""
+
+
+def _seconds(value: float) -> float | None:
+    return min(MAX_RETRY_AFTER, max(0.0, value)) if math.isfinite(value) else None
+
+
 def retry_after(headers: Mapping[str, str], default: float = 1.0) -> float:
-    """Seconds from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date)."""
+    """Seconds from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date), at most an hour."""
     ms = headers.get("retry-after-ms")
     if ms:
         try:
-            return max(0.0, float(ms) / 1000)
+            seconds = _seconds(float(ms) / 1000)
         except ValueError:
-            pass
+            seconds = None
+        if seconds is not None:
+            return seconds
     value = headers.get("retry-after")
     if value:
         try:
-            return max(0.0, float(value))
+            seconds = _seconds(float(value))
         except ValueError:
             try:
                 when = email.utils.parsedate_to_datetime(value)
-                return max(0.0, when.timestamp() - time.time())
-            except (TypeError, ValueError):
-                pass
+                seconds = _seconds(when.timestamp() - time.time())
+            except (TypeError, ValueError, OverflowError):
+                seconds = None
+        if seconds is not None:
+            return seconds
     return default
 
 
@@ -214,18 +239,33 @@ async def request(
     url: str,
     *,
     name: str,
+    max_bytes: int,
     **kwargs: Any,
-) -> httpx.Response:
-    """Send a request, turning transport failures into gateway errors (body read in full)."""
+) -> UpstreamReply:
+    """Send a request and read its answer: a 2xx body up to ``max_bytes`` (the entity's
+    ``max_response_size``, a 502 past it), an error body's first 64 KiB. Transport failures
+    become gateway errors."""
     try:
-        return await client.request(method, url, **kwargs)
+        response = await client.send(client.build_request(method, url, **kwargs), stream=True)
     except httpx.TimeoutException:
         raise UpstreamTimeoutError(f"{name} did not answer in time") from None
     except httpx.HTTPError as exc:
         raise UpstreamError(f"{name} could not be reached ({type(exc).__name__})") from None
+    try:
+        if response.is_success:
+            body = await read_capped(response, max_bytes, name)
+        else:
+            body = await read_prefix(response)
+    except httpx.TimeoutException:
+        raise UpstreamTimeoutError(f"{name} did not finish its answer in time") from None
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"{name} broke off its answer ({type(exc).__name__})") from None
+    finally:
+        await response.aclose()
+    return UpstreamReply(response.status_code, response.headers, body)
 
 
-def check_response(name: str, response: httpx.Response, secrets: tuple[str, ...]) -> None:
+def check_response(name: str, response: UpstreamReply, secrets: tuple[str, ...]) -> None:
     """Raise the mapped gateway error unless ``response`` is a 2xx."""
     if not response.is_success:
         raise error_for_status(
@@ -233,8 +273,12 @@ def check_response(name: str, response: httpx.Response, secrets: tuple[str, ...]
         )
 
 
-def decode_json(name: str, response: httpx.Response, type: type[T]) -> T:
+def decode_json(name: str, response: UpstreamReply, type: type[T]) -> T:
     """Decode and validate a JSON answer; anything unexpected is a 502 naming the path."""
+    if nesting_over(response.content, UPSTREAM_MAX_DEPTH) is not None:
+        raise UpstreamError(
+            f"{name} returned JSON nested deeper than {UPSTREAM_MAX_DEPTH} levels"
+        ) from None
     try:
         return msgspec.json.decode(response.content, type=type)
     except msgspec.ValidationError as exc:

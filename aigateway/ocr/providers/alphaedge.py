@@ -104,6 +104,7 @@ class AlphaEdgeOcrProvider(OcrProvider):
             "POST",
             f"/models/{quote(model, safe='')}/ocr",
             name=self._name,
+            max_bytes=self.entity.max_response_size,
             files={"image": (filename, content, media_type)},
             data=data,
         )

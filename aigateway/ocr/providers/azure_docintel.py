@@ -29,6 +29,7 @@ from ...errors import ConfigError, UnprocessableDocumentError, UpstreamError, Up
 from ..schemas import Dimensions, OcrPage, OcrResult
 from ._upstream import (
     Options,
+    UpstreamReply,
     b64_json_body,
     check_response,
     decode_json,
@@ -139,6 +140,7 @@ class AzureDocIntelOcrProvider(OcrProvider):
                     "POST",
                     f"documentintelligence/documentModels/{model}:analyze",
                     name=self._name,
+                    max_bytes=self.entity.max_response_size,
                     params=params,
                     content=body,
                     headers={"Content-Type": "application/json", "Content-Length": str(size)},
@@ -151,7 +153,7 @@ class AzureDocIntelOcrProvider(OcrProvider):
             ) from None
         return self._result(operation, model, job, doc.size)
 
-    async def _poll(self, response: httpx.Response) -> _AnalyzeResult:
+    async def _poll(self, response: UpstreamReply) -> _AnalyzeResult:
         location = response.headers.get("operation-location")
         if response.status_code != 202 or not location:
             raise UpstreamError(
@@ -168,7 +170,13 @@ class AzureDocIntelOcrProvider(OcrProvider):
         wait = retry_after(response.headers, self.poll_interval)
         while True:
             await anyio.sleep(wait)
-            polled = await request(self._client, "GET", str(url), name=self._name)
+            polled = await request(
+                self._client,
+                "GET",
+                str(url),
+                name=self._name,
+                max_bytes=self.entity.max_response_size,
+            )
             check_response(self._name, polled, self._secrets)
             op = decode_json(self._name, polled, _Operation)
             if op.status == "succeeded":

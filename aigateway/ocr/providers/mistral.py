@@ -10,7 +10,7 @@ returned as an object is re-encoded as the JSON string the SDK expects.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -65,9 +65,13 @@ class _Page(msgspec.Struct):
     blocks: list[Any] | None | UnsetType = UNSET
 
 
+# Counts an upstream reports feed page quotas: a negative one would be a refund.
+_Count = Annotated[int, msgspec.Meta(ge=0, le=10**9)]
+
+
 class _Usage(msgspec.Struct):
-    pages_processed: int | None = None
-    doc_size_bytes: int | None = None
+    pages_processed: _Count | None = None
+    doc_size_bytes: _Count | None = None
 
 
 class _Response(msgspec.Struct):
@@ -202,7 +206,13 @@ class MistralOcrProvider(OcrProvider):
             headers["Content-Length"] = str(size)
             doc_size = doc.size
         response = await request(
-            self._client, "POST", "/v1/ocr", name=self._name, content=body, headers=headers
+            self._client,
+            "POST",
+            "/v1/ocr",
+            name=self._name,
+            max_bytes=self.entity.max_response_size,
+            content=body,
+            headers=headers,
         )
         check_response(self._name, response, self._secrets)
         data = decode_json(self._name, response, _Response)

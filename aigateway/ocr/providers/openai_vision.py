@@ -168,7 +168,12 @@ class OpenAIVisionOcrProvider(OcrProvider):
             "max_tokens": self.max_tokens,
         }
         response = await request(
-            self._client, "POST", "/chat/completions", name=self._name, json=body
+            self._client,
+            "POST",
+            "/chat/completions",
+            name=self._name,
+            max_bytes=self.entity.max_response_size,
+            json=body,
         )
         check_response(self._name, response, self._secrets)
         completion = decode_json(self._name, response, _Completion)
