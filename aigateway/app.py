@@ -110,6 +110,7 @@ def _feature_handlers(gw: Gateway, route: RouteContext) -> list[HTTPRouteHandler
             ocr_refs=route.ocr_refs,
             chat_refs=route.chat_refs,
             upload_limit=route.upload_limit,
+            max_depth=gw.settings.limits.max_json_depth,
         )
     return handlers
 

@@ -305,3 +305,11 @@ async def test_webhook_post_keeps_the_ssrf_guard() -> None:
         assert req.headers["x-aigateway-signature"] == "t=1,v1=00"
     finally:
         receiver.stop()
+
+
+def test_a_line_nesting_past_max_json_depth_is_refused_before_decoding() -> None:
+    deep = b'{"custom_id": "d", "body": {"x": ' + b"[" * 70 + b"]" * 70 + b"}}"
+    with pytest.raises(BadRequestError) as info:
+        parse_line(deep, 0, "/v1/ocr", max_depth=64)
+    assert info.value.param == "body"
+    assert parse_line(deep, 0, "/v1/ocr", max_depth=128).custom_id == "d"

@@ -246,7 +246,7 @@ class LineExecutor:
         # A batch line answers once: streaming options make no sense here.
         body.pop("stream", None)
         body.pop("stream_options", None)
-        payload = parse_body(msgspec.json.encode(body))
+        payload = parse_body(msgspec.json.encode(body), svc.limits.max_json_depth)
         path = "chat/completions" if job.endpoint == "/v1/chat/completions" else "embeddings"
         async with self.lanes.upstream:
             admission = await self._admit(tenant)

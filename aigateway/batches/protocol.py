@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from ..errors import BadRequestError
+from ..jsondepth import DEFAULT_MAX_DEPTH, nesting_over
 
 __all__ = (
     "ENDPOINTS",
@@ -225,13 +226,18 @@ def parse_create_openai(body: Any) -> CreateSpec:
 _line_decoder = msgspec.json.Decoder()
 
 
-def parse_line(raw: bytes, index: int, endpoint: str) -> Line:
+def parse_line(raw: bytes, index: int, endpoint: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Line:
     """One JSONL line (``{"custom_id", "body", ["method", "url"]}``); 400 naming the problem.
 
     The Mistral form has only ``custom_id`` (optional: the line number stands in) and
     ``body``; the OpenAI form adds ``method: POST`` and ``url``, which must be the batch's
-    endpoint.
+    endpoint. The body may nest ``max_depth`` levels below the line (``[limits]
+    max_json_depth``, as for a request).
     """
+    if nesting_over(raw, max_depth + 1) is not None:
+        raise BadRequestError(
+            f"line {index + 1} nests deeper than {max_depth} levels", param="body"
+        )
     try:
         obj = _line_decoder.decode(raw)
     except msgspec.DecodeError:

@@ -48,6 +48,7 @@ def batch_handlers(
     ocr_refs: tuple[str, ...],
     chat_refs: tuple[str, ...],
     upload_limit: Callable[[Tenant], int],
+    max_depth: int,
 ) -> list[HTTPRouteHandler]:
     """The batch handlers of one route; lines run on this route's entities."""
 
@@ -67,7 +68,7 @@ def batch_handlers(
         # Inline Mistral requests may carry documents: the route's JSON cap applies.
         limits = BodyLimits(json_body_limit(max_bytes), f"JSON body (max_size_upload {max_bytes})")
         limits.check_declared(request.headers.get("content-length"))
-        spec = parse(await read_json(request.stream(), limits))
+        spec = parse(await read_json(request.stream(), limits, max_depth))
         job, counts = await batches.create(
             tenant,
             spec,

@@ -150,7 +150,8 @@ class BatchRunner:
             if not await self.store.has_result(job.id, ref.index):
                 try:
                     raw = await self.files.read_range(ref.tenant, ref.file, ref.offset, ref.length)
-                    line = parse_line(raw, ref.index, job.endpoint)
+                    depth = self.executor.services.limits.max_json_depth
+                    line = parse_line(raw, ref.index, job.endpoint, depth)
                 except (BadRequestError, FileNotFoundError) as exc:
                     why = getattr(exc, "message", "the input file is gone")
                     bad = Line(ref.index, str(ref.index), {})

@@ -16,6 +16,7 @@ import anyio.to_thread
 from ..blob import Blob
 from ..errors import BadRequestError
 from ..files.store import FileStore
+from ..jsondepth import DEFAULT_MAX_DEPTH
 from .protocol import JobError, parse_line
 from .queue import LineRef
 
@@ -34,6 +35,7 @@ def _scan_blob(
     seen: set[str],
     errors: list[JobError],
     limit: int,
+    max_depth: int,
 ) -> list[LineRef]:
     refs: list[LineRef] = []
     offset = 0
@@ -46,7 +48,7 @@ def _scan_blob(
                 if len(refs) > limit:
                     break  # over the cap already: the job fails, no need to read on
                 try:
-                    line = parse_line(raw[:length], index, endpoint)
+                    line = parse_line(raw[:length], index, endpoint, max_depth)
                 except BadRequestError as exc:
                     if len(errors) < MAX_ERRORS:
                         errors.append(
@@ -79,6 +81,7 @@ async def scan_inputs(
     file_ids: Sequence[str],
     endpoint: str,
     max_lines: int,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> tuple[list[LineRef], list[JobError]]:
     """The line refs of every input file, and the problems found (empty when valid).
 
@@ -103,6 +106,7 @@ async def scan_inputs(
                 seen,
                 errors,
                 max_lines,
+                max_depth,
             )
         finally:
             blob.close()

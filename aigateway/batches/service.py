@@ -144,7 +144,13 @@ class BatchService:
         await self.store.put(job)
         max_lines = self.settings.batches.max_lines
         refs, errors = await scan_inputs(
-            self.files, tenant.id, job_id, input_files, spec.endpoint, max_lines
+            self.files,
+            tenant.id,
+            job_id,
+            input_files,
+            spec.endpoint,
+            max_lines,
+            self.settings.limits.max_json_depth,
         )
         if errors:
             job.status, job.failed_at, job.errors = "failed", int(time.time()), errors
