@@ -97,6 +97,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for c in settings.chat_models:
         print(f"chat entity {c.id}: provider={c.provider} base_url={c.base_url} models={c.models}")
     print(f"tenants: {len(settings.tenants)} (auth {'on' if settings.tenants else 'off'})")
+    if settings.files.enabled:
+        from .files import data_directory
+
+        f = settings.files
+        where = f"s3://{f.s3_bucket}/{f.s3_prefix}" if f.backend == "s3" else "local"
+        print(f"files: {where}, data directory {data_directory(settings)}")
+        print(f"batches: {'on' if settings.batches.enabled else 'off'}")
     del registry
     return 0
 
