@@ -192,6 +192,8 @@ async def test_redis_store_and_stream_claim_back_a_dead_consumers_lines(redis_ur
         await store.put(_job())
         done = await asyncio.gather(*(store.record("j1", i % 4, True, b"{}") for i in range(12)))
         assert sum(done) == 4 and (await store.counts("j1")).succeeded == 4
+        assert [await store.attempt("j1", 7) for _ in range(3)] == [1, 2, 3]
+        assert await RedisJobStore(r, "unit").attempt("j1", 7) == 4  # shared by replicas
         dead = RedisStreamQueue(r, "unit", claim_idle=0.3)
         alive = RedisStreamQueue(r, "unit", claim_idle=0.3)
         await dead.push([LineRef("j1", "t", "f", i * 10, 10, i) for i in range(5)])

@@ -29,6 +29,11 @@ __all__ = ("JobStore", "LocalJobStore")
 class JobStore(abc.ABC):
     """Job records, results and counts shared by this deployment's runners."""
 
+    _tries: dict[str, dict[int, int]]
+
+    def __init__(self) -> None:
+        self._tries = {}
+
     @abc.abstractmethod
     async def put(self, job: Job) -> None:
         """Create or replace the record of ``job``."""
@@ -63,6 +68,16 @@ class JobStore(abc.ABC):
     def results(self, job_id: str) -> AsyncIterator[tuple[int, bool, bytes]]:
         """Every stored result ``(index, ok, output line)``, in no set order."""
 
+    async def attempt(self, job_id: str, index: int) -> int:
+        """Count one more start of line ``index``; returns how many starts it has had.
+
+        A line whose runner keeps dying (a document that kills the process) is given up after
+        a few starts instead of taking every replica down in turn.
+        """
+        tries = self._tries.setdefault(job_id, {})
+        tries[index] = tries.get(index, 0) + 1
+        return tries[index]
+
     @abc.abstractmethod
     async def lock(self, job_id: str, owner: str, ttl: float) -> bool:
         """Take the job's finalization lock (one replica finalizes); True when taken."""
@@ -91,6 +106,7 @@ class LocalJobStore(JobStore):
     """
 
     def __init__(self, root: Path) -> None:
+        super().__init__()
         self.root = root
         self._jobs: dict[str, Job] | None = None
         self._done: dict[str, dict[int, bool]] = {}

@@ -7,7 +7,8 @@ Keys (``{p}`` is ``[state] prefix``)::
     {p}:batch:active          set of job ids not yet terminal
     {p}:batch:res:{id}        hash: line number -> "1"/"0" + output line (HSETNX: first wins)
     {p}:batch:cnt:{id}        hash: succeeded, failed (incremented with the HSETNX, in Lua)
-    {p}:batch:fin:{id}        finalization lock (SET NX EX)
+    {p}:batch:fin:{id}        finalization lock (SET NX PX)
+    {p}:batch:try:{id}        hash: line number -> times a runner started it
     {p}:batch:lines           the Stream of line refs, consumer group {p}-runners
 
 A runner reads with ``XREADGROUP`` and acknowledges (``XACK`` + ``XDEL``) only after the
@@ -60,6 +61,7 @@ class RedisJobStore(JobStore):
     """Jobs, results and counts in Redis (see the module docstring for the keys)."""
 
     def __init__(self, redis: Any, prefix: str) -> None:
+        super().__init__()
         self.r = redis
         self.p = f"{prefix}:batch"
         self._record = redis.register_script(_RECORD)
@@ -117,6 +119,14 @@ class RedisJobStore(JobStore):
 
     async def has_result(self, job_id: str, index: int) -> bool:
         return bool(await self.r.hexists(f"{self.p}:res:{job_id}", index))
+
+    async def attempt(self, job_id: str, index: int) -> int:
+        key = f"{self.p}:try:{job_id}"
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hincrby(key, index, 1)
+        pipe.expire(key, 7 * 86_400)
+        tries, _ = await pipe.execute()
+        return int(tries)
 
     async def counts(self, job_id: str) -> Counts:
         ok, failed = await self.r.hmget(f"{self.p}:cnt:{job_id}", "succeeded", "failed")

@@ -22,12 +22,14 @@ from .execute import LineExecutor, output_line
 from .finalize import Finalizer
 from .jobs import JobStore
 from .protocol import Job, JobError, Line, parse_line
-from .queue import Delivery, LineQueue, MemoryQueue
+from .queue import Delivery, LineQueue, LineRef, MemoryQueue
 from .scan import scan_inputs
 
 __all__ = ("BatchRunner",)
 
 RUNNABLE = frozenset({"validating", "in_progress"})
+MAX_STARTS = 5
+"""Starts of one line (runners dying while on it) before it is written off as an error."""
 SWEEP_EVERY = 3600.0
 
 
@@ -148,20 +150,8 @@ class BatchRunner:
                     await self.finalizer.maybe_finalize(job.id)
                 return
             if not await self.store.has_result(job.id, ref.index):
-                try:
-                    raw = await self.files.read_range(ref.tenant, ref.file, ref.offset, ref.length)
-                    depth = self.executor.services.limits.max_json_depth
-                    line = parse_line(raw, ref.index, job.endpoint, depth)
-                except (BadRequestError, FileNotFoundError) as exc:
-                    why = getattr(exc, "message", "the input file is gone")
-                    bad = Line(ref.index, str(ref.index), {})
-                    err = {"code": "invalid_line", "message": why}
-                    await self.store.record(
-                        job.id, ref.index, False, output_line(bad, None, None, err, "")
-                    )
-                else:
-                    result = await self.executor.run(job, line)
-                    await self.store.record(job.id, ref.index, result.ok, result.line)
+                ok, out = await self._run(job, ref)
+                await self.store.record(job.id, ref.index, ok, out)
             await self.queue.ack(d)
             counts = await self.store.counts(job.id)
             if job.total and counts.done >= job.total:
@@ -178,6 +168,25 @@ class BatchRunner:
         finally:
             self._inflight.pop(key, None)
             self._free.set()
+
+    async def _run(self, job: Job, ref: LineRef) -> tuple[bool, bytes]:
+        """Read, parse and run one line: ``(ok, output line)``."""
+        try:
+            raw = await self.files.read_range(ref.tenant, ref.file, ref.offset, ref.length)
+            depth = self.executor.services.limits.max_json_depth
+            line = parse_line(raw, ref.index, job.endpoint, depth)
+        except (BadRequestError, FileNotFoundError) as exc:
+            why = getattr(exc, "message", "the input file is gone")
+            bad = Line(ref.index, str(ref.index), {})
+            return False, output_line(bad, None, None, {"code": "invalid_line", "message": why}, "")
+        starts = await self.store.attempt(job.id, ref.index)
+        if starts > MAX_STARTS:
+            why = f"a runner stopped while on this line {starts - 1} times; it was given up"
+            return False, output_line(
+                line, None, None, {"code": "line_abandoned", "message": why}, ""
+            )
+        result = await self.executor.run(job, line)
+        return result.ok, result.line
 
     # --- background upkeep -------------------------------------------------------------------
 
