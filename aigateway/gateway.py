@@ -106,6 +106,7 @@ class Gateway:
             usage=self.usage,
             limits=settings.limits,
             documents=self.files.documents_for,
+            metrics=self.metrics,
         )
         if self.batches is not None:
             self.batches.rebind(services, lambda: self.registry.fetcher)

@@ -88,6 +88,10 @@ class Metrics:
         h["aigw_errors_total"] = ("counter", "Error responses by tenant, entity and code.")
         h["aigw_requests_in_flight"] = ("gauge", "Requests being served now.")
 
+    def declare(self, name: str, kind: str, text: str) -> None:
+        """Make a counter (``kind = "counter"``) or histogram known, so it is rendered."""
+        self._help.setdefault(name, (kind, text))
+
     def inc(self, name: str, labels: Labels, value: float = 1.0) -> None:
         """Add ``value`` to a counter."""
         self._counters[name][labels] += value

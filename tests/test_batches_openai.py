@@ -227,6 +227,11 @@ def test_embeddings_batch_through_the_mistral_api(gateway: GatewayProcess) -> No
         job = httpx.get(gateway.url + f"/v1/batch/jobs/{job['id']}?inline=true", headers=h).json()
     assert job["status"] == "SUCCESS", job
     assert job["succeeded_requests"] == 5
+    metrics = httpx.get(gateway.url + "/metrics").text
+    assert (
+        'aigw_batch_lines_total{tenant="acme",endpoint="/v1/embeddings",outcome="succeeded"} 5'
+        in metrics
+    ), metrics[-2000:]
     got: dict[str, Any] = {o["custom_id"]: o["response"]["body"] for o in job["outputs"]}
     assert sorted(got) == [f"e{i}" for i in range(5)]
     assert all(body["data"][0]["embedding"] for body in got.values())

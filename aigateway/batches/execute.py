@@ -74,7 +74,15 @@ class Services:
     limits: LimitsConfig
     documents: Callable[[str], DocumentStore]
     """``tenant id -> resolver`` of file ids and signed URLs."""
+    metrics: Any = None
+    """The gateway's :class:`~aigateway.metrics.Metrics` (batch lines and their pages)."""
     gates: list[LineGate] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.metrics is not None:
+            self.metrics.declare(
+                "aigw_batch_lines_total", "counter", "Batch lines run, by tenant/endpoint/outcome."
+            )
 
 
 @dataclass
@@ -138,6 +146,7 @@ class LineExecutor:
                 for gate in self.services.gates:
                     await gate(tenant, job, line)
                 status, body = await self._once(tenant, job, line, rid)
+                self._count(tenant, job, "succeeded")
                 return LineResult(True, output_line(line, status, body, None, rid))
             except WaitForLimit as wait:
                 attempt -= 1  # waiting on a limit is not a failed try
@@ -147,6 +156,7 @@ class LineExecutor:
                 if exc.status_code in RETRYABLE and transient and attempt < self.max_attempts:
                     await asyncio.sleep(self._backoff(attempt, exc))
                     continue
+                self._count(tenant, job, "failed")
                 return LineResult(
                     False, output_line(line, exc.status_code, error_body(exc), None, rid)
                 )
@@ -154,8 +164,15 @@ class LineExecutor:
                 self.logger.error(
                     "batch line failed", job=job.id, line=line.index, error=type(exc).__name__
                 )
+                self._count(tenant, job, "failed")
                 err = GatewayError(f"internal error running this line (request id {rid})")
                 return LineResult(False, output_line(line, 500, error_body(err), None, rid))
+
+    def _count(self, tenant: Tenant, job: Job, outcome: str) -> None:
+        metrics = self.services.metrics
+        if metrics is not None:
+            labels = (("tenant", tenant.id), ("endpoint", job.endpoint), ("outcome", outcome))
+            metrics.inc("aigw_batch_lines_total", labels)
 
     @staticmethod
     def _backoff(attempt: int, exc: GatewayError) -> float:
@@ -230,6 +247,9 @@ class LineExecutor:
             finally:
                 await admission.release()
         usage = outcome.response.usage_info
+        if svc.metrics is not None and usage.pages_processed:
+            labels = (("tenant", tenant.id), ("entity", outcome.entity))
+            svc.metrics.inc("aigw_pages_total", labels, float(usage.pages_processed))
         await svc.usage.record(
             tenant.id,
             outcome.entity,
