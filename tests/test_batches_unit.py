@@ -178,7 +178,9 @@ async def test_local_job_store_writes_each_line_once_and_survives_a_restart(tmp_
     again = LocalJobStore(tmp_path)
     counts = await again.counts("j1")
     assert counts.done == 3
-    assert sorted(i for i, _, _ in [r async for r in again.results("j1")]) == [0, 1, 2]
+    got = [r async for r in again.results("j1", 10)]
+    assert [(i, ok) for i, ok, _ in got] == [(0, True), (1, False), (2, True)]
+    assert [json.loads(line)["n"] for _, _, line in got] == [0, 1, 2]
     assert await again.record("j1", 5, True, b"{}")  # the cut line runs again
     assert (await again.get("j1")) == _job()
 
@@ -315,3 +317,13 @@ def test_a_line_nesting_past_max_json_depth_is_refused_before_decoding() -> None
         parse_line(deep, 0, "/v1/ocr", max_depth=64)
     assert info.value.param == "body"
     assert parse_line(deep, 0, "/v1/ocr", max_depth=128).custom_id == "d"
+
+
+def test_output_lines_stay_one_line_whatever_the_upstream_sent() -> None:
+    from aigateway.batches.execute import output_line
+    from aigateway.batches.protocol import Line
+
+    pretty = b'{\n  "choices": [\r\n    {"text": "a\\nb"}\n  ]\n}\n'
+    out = output_line(Line(0, "c0", {}), 200, pretty, None, "rid")
+    assert b"\n" not in out and b"\r" not in out
+    assert json.loads(out)["response"]["body"] == {"choices": [{"text": "a\nb"}]}

@@ -106,6 +106,9 @@ def output_line(
 ) -> bytes:
     """``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}``."""
     response = None
+    if body is not None and (b"\n" in body or b"\r" in body):
+        # An upstream's pretty-printed JSON: one JSONL line must stay one line.
+        body = msgspec.json.encode(msgspec.json.decode(body))
     if status is not None:
         response = {
             "status_code": status,

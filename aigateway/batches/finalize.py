@@ -136,17 +136,22 @@ class Finalizer:
         return True
 
     async def _write_files(self, job: Job) -> None:
-        results = [r async for r in self.store.results(job.id)]
-        results.sort(key=lambda r: r[0])
+        writers = {True: SpoolingWriter(), False: SpoolingWriter()}
+        lines = {True: 0, False: 0}
+        try:
+            async for _, ok, line in self.store.results(job.id, job.total):
+                writers[ok].write(line)
+                writers[ok].write(b"\n")
+                lines[ok] += 1
+        except BaseException:
+            for w in writers.values():
+                w.discard()
+            raise
         for ok, kind in ((True, "output"), (False, "error")):
-            lines = [line for _, good, line in results if good is ok]
-            if not lines:
+            if not lines[ok]:
+                writers[ok].discard()
                 continue
-            writer = SpoolingWriter()
-            for line in lines:
-                writer.write(line)
-                writer.write(b"\n")
-            blob = writer.finish()
+            blob = writers[ok].finish()
             try:
                 record = await self.files.create(
                     job.tenant,
@@ -156,7 +161,7 @@ class Finalizer:
                     mimetype="application/jsonl",
                     sample_type="batch_result" if ok else "batch_error",
                     source="mistral" if job.api == "mistral" else "upload",
-                    num_lines=len(lines),
+                    num_lines=lines[ok],
                     file_id=str(uuid.uuid5(_NS, f"{job.id}:{kind}")),
                 )
             finally:

@@ -65,8 +65,9 @@ class JobStore(abc.ABC):
         """Lines succeeded and failed so far."""
 
     @abc.abstractmethod
-    def results(self, job_id: str) -> AsyncIterator[tuple[int, bool, bytes]]:
-        """Every stored result ``(index, ok, output line)``, in no set order."""
+    def results(self, job_id: str, total: int) -> AsyncIterator[tuple[int, bool, bytes]]:
+        """Every stored result ``(index, ok, output line)`` of lines ``0 … total-1``, in line
+        order, a bounded number at a time (a job's outputs never sit in memory at once)."""
 
     async def attempt(self, job_id: str, index: int) -> int:
         """Count one more start of line ``index``; returns how many starts it has had.
@@ -212,18 +213,43 @@ class LocalJobStore(JobStore):
         ok = sum(1 for v in done.values() if v)
         return Counts(succeeded=ok, failed=len(done) - ok)
 
-    async def results(self, job_id: str) -> AsyncIterator[tuple[int, bool, bytes]]:
-        seen: set[int] = set()
-        path = self._results_path(job_id)
-        data = await anyio.to_thread.run_sync(lambda: path.read_bytes() if path.exists() else b"")
-        for raw in data.splitlines():
-            try:
-                index, ok, line = _result.decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                continue
-            if index not in seen:
-                seen.add(index)
-                yield index, ok, bytes(line)
+    def _locate(self, job_id: str) -> dict[int, tuple[bool, int, int]]:
+        """``index -> (ok, offset, length)`` of each line's first result in the results file."""
+        where: dict[int, tuple[bool, int, int]] = {}
+        offset = 0
+        with contextlib.suppress(FileNotFoundError), open(self._results_path(job_id), "rb") as f:
+            for raw in f:
+                try:
+                    index, ok, _ = _result.decode(raw)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    offset += len(raw)
+                    continue
+                if index not in where:
+                    # The entry is `[index,ok,<line>]\n`: the line sits between the prefix
+                    # and the closing bracket.
+                    start = len(b"[%d,%s," % (index, b"true" if ok else b"false"))
+                    where[index] = (ok, offset + start, len(raw.rstrip(b"\n")) - start - 1)
+                offset += len(raw)
+        return where
+
+    def _read(self, job_id: str, spans: list[tuple[int, int]]) -> list[bytes]:
+        out = []
+        with open(self._results_path(job_id), "rb") as f:
+            for offset, length in spans:
+                f.seek(offset)
+                out.append(f.read(length))
+        return out
+
+    async def results(self, job_id: str, total: int) -> AsyncIterator[tuple[int, bool, bytes]]:
+        where = await anyio.to_thread.run_sync(self._locate, job_id)
+        order = sorted(i for i in where if 0 <= i < total)
+        for start in range(0, len(order), 256):
+            chunk = order[start : start + 256]
+            lines = await anyio.to_thread.run_sync(
+                self._read, job_id, [where[i][1:] for i in chunk]
+            )
+            for index, line in zip(chunk, lines, strict=True):
+                yield index, where[index][0], line
 
     async def lock(self, job_id: str, owner: str, ttl: float) -> bool:
         if job_id in self._locks:

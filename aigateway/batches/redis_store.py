@@ -132,9 +132,13 @@ class RedisJobStore(JobStore):
         ok, failed = await self.r.hmget(f"{self.p}:cnt:{job_id}", "succeeded", "failed")
         return Counts(succeeded=int(ok or 0), failed=int(failed or 0))
 
-    async def results(self, job_id: str) -> AsyncIterator[tuple[int, bool, bytes]]:
-        async for field, value in self.r.hscan_iter(f"{self.p}:res:{job_id}", count=500):
-            yield int(field), value[:1] == b"1", bytes(value[1:])
+    async def results(self, job_id: str, total: int) -> AsyncIterator[tuple[int, bool, bytes]]:
+        key = f"{self.p}:res:{job_id}"
+        for start in range(0, total, 500):
+            fields = list(range(start, min(total, start + 500)))
+            for index, value in zip(fields, await self.r.hmget(key, fields), strict=True):
+                if value is not None:
+                    yield index, value[:1] == b"1", bytes(value[1:])
 
     async def lock(self, job_id: str, owner: str, ttl: float) -> bool:
         return bool(await self.r.set(f"{self.p}:fin:{job_id}", owner, nx=True, px=int(ttl * 1000)))
