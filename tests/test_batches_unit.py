@@ -327,3 +327,54 @@ def test_output_lines_stay_one_line_whatever_the_upstream_sent() -> None:
     out = output_line(Line(0, "c0", {}), 200, pretty, None, "rid")
     assert b"\n" not in out and b"\r" not in out
     assert json.loads(out)["response"]["body"] == {"choices": [{"text": "a\nb"}]}
+
+
+async def test_large_results_are_spilled_to_storage_and_read_back_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results over the spill size live in the files storage while the job runs: the output
+    file still has every answer in line order, and the scratch objects are gone after."""
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+    from aigateway.batches import runner
+
+    from .upstreams.openai_fake import OpenAIFake
+
+    monkeypatch.setattr(runner, "SPILL", 100)
+    fake = OpenAIFake().start()
+    try:
+        config = CHAT_CONFIG.format(url=fake.url, dir=tmp_path).replace(
+            "requests_per_minute = 3", "requests_per_minute = 1000"
+        )
+        app = create_app(parse_config(config))
+        h = {"Authorization": "Bearer sk-slowpoke-key"}
+        lines = [
+            {
+                "custom_id": f"c{i}",
+                "body": {"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}]},
+            }
+            for i in range(6)
+        ]
+        async with AsyncTestClient(app) as client:
+            job = (
+                await client.post(
+                    "/v1/batch/jobs",
+                    headers=h,
+                    json={"endpoint": "/v1/chat/completions", "requests": lines},
+                )
+            ).json()
+            for _ in range(200):
+                if job["status"] not in ("QUEUED", "RUNNING"):
+                    break
+                await asyncio.sleep(0.05)
+                job = (await client.get(f"/v1/batch/jobs/{job['id']}", headers=h)).json()
+            assert job["status"] == "SUCCESS", job
+            out = await client.get(f"/v1/files/{job['output_file']}/content", headers=h)
+        got = [json.loads(raw) for raw in out.text.splitlines()]
+        assert [g["custom_id"] for g in got] == [f"c{i}" for i in range(6)]
+        text = fake.text_for("gpt-test")
+        assert all(g["response"]["body"]["choices"][0]["message"]["content"] == text for g in got)
+        assert not list((tmp_path / "files" / "scratch").rglob("*"))
+    finally:
+        fake.stop()

@@ -26,9 +26,12 @@ from ..files.store import FileStore
 from .jobs import JobStore
 from .protocol import TERMINAL, Job, mistral_view, openai_view
 
-__all__ = ("Finalizer", "Webhook")
+__all__ = ("SPILLED", "Finalizer", "Webhook")
 
 LOCK_TTL = 120.0
+SPILLED = b'{"$spilled":'
+"""Start of a stored result that is a reference to a scratch object (the runner spills large
+output lines to the files storage)."""
 _NS = uuid.UUID("6f1b7c9e-2d4a-4c1e-9a0b-3e5f7d8c9b10")
 
 
@@ -140,6 +143,9 @@ class Finalizer:
         lines = {True: 0, False: 0}
         try:
             async for _, ok, line in self.store.results(job.id, job.total):
+                if line.startswith(SPILLED):
+                    key = msgspec.json.decode(line, type=dict[str, str])["$spilled"]
+                    line = await self.files.get_scratch(key) or b""
                 writers[ok].write(line)
                 writers[ok].write(b"\n")
                 lines[ok] += 1
@@ -170,6 +176,7 @@ class Finalizer:
                 job.output_file = record.id
             else:
                 job.error_file = record.id
+        await self.files.drop_scratch(job.tenant, job.id)
 
     async def aclose(self) -> None:
         """Wait briefly for webhooks in flight."""

@@ -16,10 +16,12 @@ import contextlib
 import time
 from typing import Any
 
+import msgspec
+
 from ..errors import BadRequestError
 from ..files.store import FileStore
 from .execute import LineExecutor, output_line
-from .finalize import Finalizer
+from .finalize import SPILLED, Finalizer
 from .jobs import JobStore
 from .protocol import Job, JobError, Line, parse_line
 from .queue import Delivery, LineQueue, LineRef, MemoryQueue
@@ -28,6 +30,9 @@ from .scan import scan_inputs
 __all__ = ("BatchRunner",)
 
 RUNNABLE = frozenset({"validating", "in_progress"})
+SPILL = 256 * 1024
+"""Output lines larger than this go to the files storage; the job store keeps a reference."""
+
 MAX_STARTS = 5
 """Starts of one line (runners dying while on it) before it is written off as an error."""
 SWEEP_EVERY = 3600.0
@@ -151,6 +156,10 @@ class BatchRunner:
                 return
             if not await self.store.has_result(job.id, ref.index):
                 ok, out = await self._run(job, ref)
+                if len(out) > SPILL:
+                    # Redis (or the results file) holds a reference, not megabytes of OCR.
+                    scratch = await self.files.put_scratch(job.tenant, job.id, str(ref.index), out)
+                    out = SPILLED + msgspec.json.encode(scratch) + b"}"
                 await self.store.record(job.id, ref.index, ok, out)
             await self.queue.ack(d)
             counts = await self.store.counts(job.id)

@@ -84,8 +84,14 @@ class LocalStorage(Storage):
 
     def _write(self, key: str, source: Blob | bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        for attempt in range(3):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+                break
+            except FileNotFoundError:  # a delete pruned the empty folder in between
+                if attempt == 2:
+                    raise
         try:
             with os.fdopen(fd, "wb") as out:
                 if isinstance(source, bytes):
@@ -141,8 +147,17 @@ class LocalStorage(Storage):
 
     async def delete(self, key: str) -> None:
         def unlink() -> None:
+            path = self._path(key)
             with contextlib.suppress(FileNotFoundError):
-                self._path(key).unlink()
+                path.unlink()
+            # Empty folders go too (a finished job's scratch, a tenant's last file).
+            for parent in path.parents:
+                if parent == self.root or self.root not in parent.parents:
+                    break
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
 
         await anyio.to_thread.run_sync(unlink)
 

@@ -181,6 +181,25 @@ class FileStore:
             raise
         return await self.get(ref.tenant, ref.file_id, param=param)
 
+    # --- scratch objects of batch jobs (large line results) ----------------------------------
+
+    async def put_scratch(self, tenant: str, job_id: str, name: str, data: bytes) -> str:
+        """Keep ``data`` for a job (not a file: never listed); returns its key."""
+        key = f"scratch/{_t(tenant)}/{job_id}/{name}"
+        await self.storage.put_bytes(key, data)
+        return key
+
+    async def get_scratch(self, key: str) -> bytes | None:
+        """A scratch object written by :meth:`put_scratch`."""
+        if not key.startswith("scratch/") or ".." in key:
+            return None
+        return await self.storage.get_bytes(key)
+
+    async def drop_scratch(self, tenant: str, job_id: str) -> None:
+        """Delete a job's scratch objects (once its files are written)."""
+        for key in await self.storage.keys(f"scratch/{_t(tenant)}/{job_id}/"):
+            await self.storage.delete(key)
+
     async def sweep(self) -> int:
         """Delete every expired file (retention); returns how many."""
         now = time.time()
