@@ -378,3 +378,38 @@ async def test_large_results_are_spilled_to_storage_and_read_back_in_order(
         assert not list((tmp_path / "files" / "scratch").rglob("*"))
     finally:
         fake.stop()
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3),
+    max_leaves=10,
+)
+_create_keys = st.sampled_from(
+    [
+        "endpoint",
+        "input_files",
+        "requests",
+        "model",
+        "metadata",
+        "agent_id",
+        "input_file_id",
+        "completion_window",
+        "custom_id",
+        "body",
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(
+    body=st.dictionaries(_create_keys, _json_values | st.just("/v1/ocr"), max_size=6) | _json_values
+)
+def test_create_bodies_only_ever_raise_the_gateways_400(body: Any) -> None:
+    for parse in (parse_create_mistral, parse_create_openai):
+        try:
+            spec = parse(body)
+        except BadRequestError as exc:
+            assert exc.status_code == 400
+        else:
+            assert spec.endpoint == "/v1/ocr" and spec.input_files is not None
