@@ -17,6 +17,7 @@ import msgspec
 
 from .config_features import BatchesConfig, FilesConfig, validate_features
 from .errors import ConfigError
+from .state_url import parse_state_url
 
 __all__ = (
     "BatchesConfig",
@@ -168,11 +169,24 @@ class TenantConfig(_Base, frozen=True):
 
 
 class StateConfig(_Base, frozen=True):
+    """``[state]``: where limits, leases and usage live (see README "Scaling out")."""
+
     backend: Literal["memory", "redis"] = "memory"
-    url: str = "redis://127.0.0.1:6379/0"
+    """``memory`` (one process) or ``redis`` (shared by every replica)."""
+    url: str | list[str] = "redis://127.0.0.1:6379/0"
+    """``redis://``, ``rediss://``, ``unix://``; ``redis+cluster://h1:p1,h2:p2`` or a list of
+    cluster nodes; ``redis+sentinel://s1:p1,s2:p2/service[/db]``."""
     fail_open: bool = True
     """With Redis unreachable: serve without limits (True) or answer 503 (False)."""
     prefix: str = "aigw"
+    """Key prefix, to share one Redis between deployments."""
+    lease_ttl: float = 30.0
+    """Seconds a concurrency slot outlives its last renewal (renewed every third of it while
+    the request is in flight): the longest a crashed replica's slots stay taken."""
+    timeout: float = 1.0
+    """Seconds to connect to Redis; one call (connect, command, one reconnect) may take twice
+    that. After a failure calls fail at once, and Redis is probed with backoff (at most 2 s
+    apart) until it answers."""
 
 
 class FetchConfig(_Base, frozen=True):
@@ -321,6 +335,7 @@ def _validate(settings: Settings) -> None:
             for ref in getattr(r, field):
                 if ref not in known:
                     raise ConfigError(f"{where}.{field}: {ref!r} is not an id in [[{table}]]")
+    _validate_state(settings.state, src)
     for i, t in enumerate(settings.tenants):
         if not t.api_keys:
             raise ConfigError(f"{src}: $.tenants[{i}].api_keys: expected at least one key")
@@ -329,6 +344,21 @@ def _validate(settings: Settings) -> None:
                 raise ConfigError(
                     f"{src}: $.tenants[{i}].allowed_refs: {ref!r} is not an entity id"
                 )
+
+
+def _validate_state(state: StateConfig, src: str) -> None:
+    if not 1.0 <= state.lease_ttl <= 3600:
+        raise ConfigError(f"{src}: $.state.lease_ttl: expected seconds between 1 and 3600")
+    if not 0 < state.timeout <= 60:
+        raise ConfigError(f"{src}: $.state.timeout: expected seconds above 0, at most 60")
+    if not state.prefix or any(ch in state.prefix for ch in "{}"):
+        # A brace in the prefix would become the Redis Cluster hash tag of every key.
+        raise ConfigError(f"{src}: $.state.prefix: expected a non-empty prefix without braces")
+    if state.backend == "redis":
+        try:
+            parse_state_url(state.url)
+        except ValueError as exc:
+            raise ConfigError(f"{src}: $.state.url: {exc}") from None
 
 
 def parse_config(

@@ -20,7 +20,7 @@ from .observability import make_logger
 from .ocr.service import OcrService
 from .quotas import Admission, Quotas
 from .registry import Registry
-from .state import StateBackend, StateUsage, make_backend
+from .state import StateBackend, StateUnavailableError, StateUsage, make_backend
 from .usage import MemoryUsage, UsageStore
 
 __all__ = ("Gateway", "RouteContext")
@@ -63,7 +63,7 @@ class Gateway:
             self.state, self.usage, self.metrics = previous.state, previous.usage, previous.metrics
             previous._owns_state = False
         else:
-            self.state, self.metrics = make_backend(settings.state), Metrics()
+            self.state, self.metrics = make_backend(settings.state, self.logger), Metrics()
             # With Redis, usage totals are shared by every replica like the limits are.
             self.usage = (
                 StateUsage(self.state, settings.state.prefix, self._usage_lost)
@@ -161,6 +161,8 @@ class Gateway:
             )
 
     def _usage_lost(self, exc: Exception) -> None:
+        if isinstance(exc, StateUnavailableError):
+            return  # an outage: logged once when it began (records lost are counted)
         self.logger.warning(
             "usage not recorded: state backend unreachable", error=type(exc).__name__
         )
@@ -181,6 +183,7 @@ class Gateway:
             if self.files is not None:
                 await self.files.aclose()
         await self.registry.aclose()
+        await self.quotas.aclose()
         if self._owns_state:
             await self.state.aclose()
         self._started = False

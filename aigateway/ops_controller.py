@@ -1,9 +1,12 @@
 """Operations endpoints: ``/healthz``, ``/readyz``, ``/metrics`` and ``/admin/usage``.
 
 ``/healthz`` says the process answers; ``/readyz`` that the config is loaded, the OCR engines
-are warm and the state backend is reachable (503 otherwise, with the reason). ``/admin/usage``
-needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys); it answers 503 when
-the state backend (Redis) cannot be read.
+are warm and limits can be served: 200 ``ready``; 200 ``degraded`` with ``reasons`` (serving:
+the state backend is unreachable and ``fail_open`` serves without limits); or 503 ``not ready``
+(the state backend is unreachable and ``fail_open = false`` refuses limited requests). Load
+balancers should probe ``/readyz``. ``/admin/usage`` needs the ``admin_key`` (a Bearer key,
+compared by digest like tenant keys); it answers 503 when the state backend (Redis) cannot be
+read.
 """
 
 from __future__ import annotations
@@ -50,14 +53,13 @@ def ops_handlers(gw: Gateway) -> list[HTTPRouteHandler]:
             engines[eid] = "ready" if state else "warming"
             ok = ok and state
         checks["ocr_models"] = engines
-        reachable = await gw.state.ping()
-        checks["state"] = {
-            "backend": gw.state.name,
-            "reachable": reachable,
-            "fail_open": gw.settings.state.fail_open,
-        }
-        ok = ok and reachable
-        body = {"status": "ready" if ok else "not ready", "checks": checks}
+        limits = await gw.quotas.readiness()
+        checks["state"] = limits.check
+        ok = ok and limits.serving
+        # 200 "degraded": serving, but without something (limits, with fail_open); 503: not.
+        reasons = [limits.reason] if limits.reason else []
+        status = "not ready" if not ok else "degraded" if reasons else "ready"
+        body = {"status": status, "reasons": reasons, "checks": checks}
         return Response(
             _encoder.encode(body), status_code=200 if ok else 503, media_type="application/json"
         )

@@ -3,28 +3,36 @@
 Checked in this order, each all-or-nothing through :meth:`StateBackend.consume`:
 
 * :meth:`Quotas.admit` — before the body is read: ``requests_per_minute`` and
-  ``max_concurrent`` (the slot is released by :meth:`Admission.release`);
+  ``max_concurrent``. The concurrency slot is a lease: renewed while the request is in flight
+  (long OCR jobs and streams keep it), given back by :meth:`Admission.release`, and lapsing
+  ``[state] lease_ttl`` seconds after its last renewal if nobody does (a crashed replica);
 * :meth:`Quotas.charge_pages` — once an OCR document's pages are counted and before it is sent
   anywhere: ``pages_per_minute`` and ``pages_per_day``; a rejection refunds the request;
 * :meth:`Quotas.check_tokens` / :meth:`Quotas.add_tokens` — ``tokens_per_minute`` is checked
   before a chat call (is the window already spent?) and charged with the upstream's usage.
 
 A hit limit is a 429 whose message names the limit, with ``Retry-After`` at the window's end.
-When the backend is unreachable the request is served (``fail_open``, logged) or refused 503.
+When the backend is unreachable the request is served (``fail_open``) or refused 503; the
+backend logs one line when it goes and one when it comes back. Bookkeeping after the answer is
+decided (release, refunds, charges after the fact) never fails a request.
 """
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import time
+import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .auth import Tenant
 from .config import StateConfig
 from .errors import RateLimitError, ServiceUnavailableError
-from .state import Counter, Decision, StateBackend
+from .state import Counter, Decision, Lease, StateBackend, StateUnavailableError
 
-__all__ = ("Admission", "Quotas")
+__all__ = ("Admission", "Quotas", "StateReadiness")
 
 T = TypeVar("T")
 
@@ -33,41 +41,96 @@ DAY = 86_400
 
 
 class Admission:
-    """An admitted request: holds its concurrency slot and its request-counter key."""
+    """An admitted request: holds its concurrency lease (renewed while it lives) and its
+    request-counter key. The caller must :meth:`release` it when the request is done."""
 
-    __slots__ = ("_quotas", "concurrency_key", "request_key", "tenant")
+    __slots__ = ("__weakref__", "_quotas", "_renewal", "lease", "request_key", "tenant")
 
     def __init__(
         self,
         quotas: Quotas | None,
         tenant: Tenant,
-        concurrency_key: str | None,
+        lease: Lease | None,
         request_key: str | None,
     ) -> None:
         self._quotas = quotas
         self.tenant = tenant
-        self.concurrency_key = concurrency_key
+        self.lease = lease
         self.request_key = request_key
+        self._renewal: asyncio.TimerHandle | asyncio.Task[None] | None = None
+        if lease is not None and quotas is not None:
+            # Most requests end long before their first renewal is due: a timer is cheaper
+            # than a task, and the task that renews starts only when the timer fires.
+            self._renewal = asyncio.get_running_loop().call_later(
+                lease.ttl / 3, _start_renewal, weakref.ref(self)
+            )
 
     async def release(self) -> None:
-        """Give the concurrency slot back (idempotent)."""
-        key, self.concurrency_key = self.concurrency_key, None
-        if key is not None and self._quotas is not None:
-            await self._quotas.guarded(
-                lambda: self._quotas.backend.add(key, -1, 3600),  # type: ignore[union-attr]
-                None,
-                bookkeeping=True,
-            )
+        """Give the concurrency slot back (idempotent; never raises)."""
+        lease, self.lease = self.lease, None
+        renewal, self._renewal = self._renewal, None
+        if renewal is not None:
+            renewal.cancel()
+        if lease is not None and self._quotas is not None:
+            backend = self._quotas.backend
+            await self._quotas.guarded(lambda: backend.release(lease), None, bookkeeping=True)
 
     async def refund_request(self) -> None:
         """Un-count the request (a later limit rejected it: nothing is charged)."""
         key, self.request_key = self.request_key, None
         if key is not None and self._quotas is not None:
+            backend = self._quotas.backend
             await self._quotas.guarded(
-                lambda: self._quotas.backend.add(key, -1, MINUTE + 5),  # type: ignore[union-attr]
-                None,
-                bookkeeping=True,
+                lambda: backend.add(key, -1, MINUTE + 5), None, bookkeeping=True
             )
+
+
+def _start_renewal(ref: weakref.ReferenceType[Admission]) -> None:
+    admission = ref()
+    if admission is None or admission.lease is None or admission._quotas is None:
+        return
+    quotas, lease = admission._quotas, admission.lease
+    if quotas.closed:
+        return
+    task = asyncio.get_running_loop().create_task(_renew_while_held(quotas, lease, ref))
+    admission._renewal = task
+    quotas._renewals.add(task)
+    task.add_done_callback(quotas._renewals.discard)
+
+
+async def _renew_while_held(
+    quotas: Quotas, lease: Lease, ref: weakref.ReferenceType[Admission]
+) -> None:
+    """Renew ``lease`` every third of its TTL until its admission is released (or dropped).
+
+    A renewal that fails (backend unreachable: logged once by the breaker) is retried at the
+    next turn; a lease that lapsed meanwhile is added back, since its request is still in flight.
+    Only a weak reference to the admission is kept, so a forgotten admission cannot renew forever.
+    """
+
+    def held() -> bool:
+        admission = ref()
+        return admission is not None and admission.lease is lease
+
+    while held():
+        try:
+            if not await quotas.backend.renew(lease) and held():
+                await quotas.backend.renew(lease, reinstate=True)
+                quotas.reinstated += 1
+        except Exception:  # unreachable now (the breaker logged it): the next turn tries again
+            pass
+        await asyncio.sleep(lease.ttl / 3)
+
+
+@dataclass(frozen=True)
+class StateReadiness:
+    """The state backend's part of ``/readyz``."""
+
+    serving: bool
+    """False when requests with limits would be refused (Redis down with ``fail_open`` off)."""
+    reason: str | None
+    """Why the gateway is degraded or not serving; None when all is well."""
+    check: dict[str, Any] = field(default_factory=dict)
 
 
 class Quotas:
@@ -77,13 +140,20 @@ class Quotas:
         self.backend = backend
         self.config = config
         self.logger = logger
-        self.healthy = True
+        self.reinstated = 0
+        """Leases added back after they lapsed during an outage (their requests lived on)."""
+        self.closed = False
+        self._renewals: set[asyncio.Task[None]] = set()
 
     def _key(self, tenant: Tenant, name: str, window: int | None) -> str:
-        # {tenant} is a Redis Cluster hash tag: all of a tenant's counters share a slot, so one
+        # {tenant} is a Redis Cluster hash tag: all of a tenant's keys share a slot, so one
         # script may touch them together.
         suffix = f":{window}" if window is not None else ""
         return f"{self.config.prefix}:{{{tenant.id}}}:{name}{suffix}"
+
+    def lease_key(self, tenant: Tenant) -> str:
+        """The key of ``tenant``'s lease set (one lease per request in flight)."""
+        return self._key(tenant, "leases", None)
 
     def _windowed(
         self, tenant: Tenant, name: str, seconds: int, amount: int, limit: int
@@ -99,6 +169,18 @@ class Quotas:
             reset_at=(n + 1) * seconds,
         )
 
+    def _unavailable(self, exc: Exception) -> None:
+        """Apply the fail-open/closed policy to a backend failure (raise 503 when closed)."""
+        if not isinstance(exc, StateUnavailableError):  # not an outage (the breaker logs those)
+            self.logger.error(
+                "state backend error", backend=self.backend.name, error=type(exc).__name__
+            )
+        if not self.config.fail_open:
+            raise ServiceUnavailableError(
+                "the gateway cannot reach its shared state backend; retry shortly",
+                retry_after=2.0,
+            ) from None
+
     async def guarded(
         self, op: Callable[[], Awaitable[T]], fallback: T, *, bookkeeping: bool = False
     ) -> T:
@@ -108,26 +190,41 @@ class Quotas:
         never fail a request, whatever the policy: the answer is already decided.
         """
         try:
-            result = await op()
+            return await op()
         except Exception as exc:  # redis errors, timeouts, connection refused …
-            if self.healthy:
-                self.logger.error(
-                    "state backend unreachable",
-                    backend=self.backend.name,
-                    error=type(exc).__name__,
-                    fail_open=self.config.fail_open,
-                )
-            self.healthy = False
-            if self.config.fail_open or bookkeeping:
+            if bookkeeping:
+                if not isinstance(exc, StateUnavailableError):
+                    self.logger.error(
+                        "state backend error", backend=self.backend.name, error=type(exc).__name__
+                    )
                 return fallback
-            raise ServiceUnavailableError(
-                "the gateway cannot reach its shared state backend; retry shortly",
-                retry_after=2.0,
-            ) from None
-        if not self.healthy:
-            self.logger.info("state backend reachable again", backend=self.backend.name)
-        self.healthy = True
-        return result
+            self._unavailable(exc)
+            return fallback
+
+    async def readiness(self) -> StateReadiness:
+        """Whether limits are enforced, served without (degraded) or refused (not serving)."""
+        reachable = await self.backend.ping()
+        fail_open = self.config.fail_open
+        check: dict[str, Any] = {
+            "backend": self.backend.name,
+            "target": self.backend.target,
+            "reachable": reachable,
+            "fail_open": fail_open,
+            "limits": "enforced" if reachable else "off" if fail_open else "refusing",
+        }
+        if reachable:
+            return StateReadiness(True, None, check)
+        if fail_open:
+            reason = "state backend unreachable: serving without tenant limits (fail_open = true)"
+            return StateReadiness(True, reason, check)
+        reason = "state backend unreachable: limited requests get 503 (fail_open = false)"
+        return StateReadiness(False, reason, check)
+
+    async def aclose(self) -> None:
+        """Stop renewing leases (the gateway is closing; its leases lapse by themselves)."""
+        self.closed = True
+        for task in list(self._renewals):
+            task.cancel()
 
     def _reject(self, decision: Decision, tenant: Tenant) -> RateLimitError:
         c = decision.failed
@@ -148,27 +245,37 @@ class Quotas:
         )
 
     async def admit(self, tenant: Tenant) -> Admission:
-        """Count the request and take a concurrency slot (429 when either is at its limit)."""
+        """Count the request and take a concurrency lease (429 when either is at its limit).
+
+        With the backend unreachable and ``fail_open``, the request is admitted uncounted; its
+        lease is still renewed, which adds it to the backend once it answers again, so requests
+        that outlive an outage count against ``max_concurrent`` as soon as it is over.
+        """
         lim = tenant.limits
         counters: list[Counter] = []
-        request_key = concurrency_key = None
+        request_key = None
+        lease = None
         if lim.requests_per_minute is not None:
             c = self._windowed(tenant, "requests_per_minute", MINUTE, 1, lim.requests_per_minute)
             counters.append(c)
             request_key = c.key
         if lim.max_concurrent is not None:
-            concurrency_key = self._key(tenant, "max_concurrent", None)
-            counters.append(
-                Counter(concurrency_key, 1, lim.max_concurrent, 3600, name="max_concurrent")
+            lease = Lease(
+                self.lease_key(tenant),
+                secrets.token_hex(8),
+                lim.max_concurrent,
+                self.config.lease_ttl,
             )
-        if not counters:
+        if not counters and lease is None:
             return Admission(None, tenant, None, None)
-        decision = await self.guarded(lambda: self.backend.consume(counters), Decision())
+        try:
+            decision = await self.backend.consume(counters, lease)
+        except Exception as exc:
+            self._unavailable(exc)  # 503 unless failing open
+            return Admission(self, tenant, lease, None)
         if not decision.allowed:
             raise self._reject(decision, tenant)
-        if not self.healthy:  # failed open: nothing was taken, nothing to give back
-            return Admission(None, tenant, None, None)
-        return Admission(self, tenant, concurrency_key, request_key)
+        return Admission(self, tenant, lease, request_key)
 
     async def charge_pages(self, admission: Admission, pages: int) -> None:
         """Count ``pages`` against the page limits (429 and a refunded request otherwise)."""

@@ -1,10 +1,19 @@
-"""Shared counters behind one interface: in-process memory, or Redis for N replicas.
+"""Shared limit state behind one interface: in-process memory, or Redis for N replicas.
 
-Limits are fixed windows: the counter of a window lives under ``{prefix}:{tenant}:{name}:{n}``
-(``n`` = window number) and expires with it. :meth:`StateBackend.consume` checks *all* the
-counters of a request and increments them only if every one has room — atomically (a Lua
-script in Redis; no ``await`` between check and write in memory), so concurrent requests on any
-number of replicas can never overshoot a limit and a rejected request is charged nothing.
+Two kinds of state:
+
+* **Window counters** (requests, pages, tokens per minute or day): the counter of a window lives
+  under ``{prefix}:{tenant}:{name}:{n}`` (``n`` = window number) and expires with it.
+* **Leases** (``max_concurrent``): each admitted request holds a lease with its own id and a
+  short expiry (``[state] lease_ttl``), renewed while the request is in flight and dropped on
+  release. A lease nobody renews (its replica crashed, or its release was lost while the
+  backend was unreachable) lapses by itself, so no fault can lock a tenant out for longer than
+  one lease TTL.
+
+:meth:`StateBackend.consume` checks *all* the counters of a request, and its lease, and takes
+them only if every one has room, atomically (one Lua script in Redis, which also drops expired
+leases first; no ``await`` between check and write in memory). Concurrent requests on any number
+of replicas never overshoot a limit, and a rejected request is charged nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +25,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import StateConfig
+from .state_breaker import StateUnavailableError
 
-__all__ = ("Counter", "Decision", "MemoryBackend", "RedisBackend", "StateBackend", "make_backend")
+__all__ = (
+    "Counter",
+    "Decision",
+    "Lease",
+    "MemoryBackend",
+    "StateBackend",
+    "StateUnavailableError",
+    "StateUsage",
+    "make_backend",
+)
 
 
 @dataclass(frozen=True)
@@ -36,30 +55,73 @@ class Counter:
 
 
 @dataclass(frozen=True)
+class Lease:
+    """One concurrency slot: member ``id`` of the lease set ``key``, alive for ``ttl`` seconds
+    after each admission or renewal."""
+
+    key: str
+    id: str
+    limit: int
+    ttl: float
+    name: str = "max_concurrent"
+
+    @property
+    def ttl_ms(self) -> int:
+        """The expiry in whole milliseconds (at least 1)."""
+        return max(1, int(self.ttl * 1000))
+
+
+@dataclass(frozen=True)
 class Decision:
-    """Outcome of :meth:`StateBackend.consume`: ``failed`` names the counter without room."""
+    """Outcome of :meth:`StateBackend.consume`: ``failed`` names the limit without room."""
 
     failed: Counter | None = None
 
     @property
     def allowed(self) -> bool:
-        """True when every counter had room (and was incremented)."""
+        """True when every counter and the lease had room (and were taken)."""
         return self.failed is None
 
 
+def lease_rejection(lease: Lease) -> Decision:
+    """The decision for a lease set that is full."""
+    return Decision(Counter(lease.key, 1, lease.limit, int(lease.ttl) + 1, name=lease.name))
+
+
 class StateBackend(abc.ABC):
-    """Atomic counters and usage hashes shared by the replicas of one deployment."""
+    """Atomic counters, leases and usage hashes shared by the replicas of one deployment.
+
+    Operations raise :class:`StateUnavailableError` when the backend cannot be reached.
+    """
 
     name = "abstract"
+    target = ""
+    """Where the backend lives, without credentials (logs, ``/readyz``)."""
 
     @abc.abstractmethod
-    async def consume(self, counters: Sequence[Counter]) -> Decision:
-        """Increment every counter if all have room; otherwise change nothing."""
+    async def consume(self, counters: Sequence[Counter], lease: Lease | None = None) -> Decision:
+        """Increment every counter and take ``lease`` if all have room; else change nothing."""
+
+    @abc.abstractmethod
+    async def renew(self, lease: Lease, *, reinstate: bool = False) -> bool:
+        """Push the lease's expiry ``lease.ttl`` into the future; False if it was not held.
+
+        With ``reinstate`` a lease that is gone (it lapsed while the backend was unreachable)
+        is added back, even over the limit: the request it stands for is still in flight.
+        """
+
+    @abc.abstractmethod
+    async def release(self, lease: Lease) -> None:
+        """Drop the lease (idempotent)."""
+
+    @abc.abstractmethod
+    async def leases(self, key: str) -> int:
+        """Live (unexpired) leases in the lease set ``key``."""
 
     @abc.abstractmethod
     async def add(self, key: str, amount: int, ttl: int) -> None:
-        """Add ``amount`` (may be negative) without a limit check (refunds, usage after the
-        fact, releasing a concurrency slot)."""
+        """Add ``amount`` (may be negative, never below 0) without a limit check: refunds,
+        charges after the fact."""
 
     @abc.abstractmethod
     async def get(self, key: str) -> int:
@@ -71,23 +133,31 @@ class StateBackend(abc.ABC):
 
     @abc.abstractmethod
     async def usage(self, prefix: str) -> dict[str, dict[str, int]]:
-        """Every usage hash whose key starts with ``prefix``."""
+        """Every usage hash whose key starts with ``prefix`` (on every node of a cluster)."""
 
     @abc.abstractmethod
     async def ping(self) -> bool:
-        """True when the backend is reachable."""
+        """True when the backend is reachable (never raises)."""
+
+    @property
+    def available(self) -> bool:
+        """False while the backend is known to be unreachable (no I/O)."""
+        return True
 
     async def aclose(self) -> None:  # noqa: B027 - optional
         """Release connections."""
 
 
 class MemoryBackend(StateBackend):
-    """Counters of one process (the default: one server process, or tests)."""
+    """State of one process (the default: one server process, or tests). Same rules as Redis,
+    on the monotonic clock."""
 
     name = "memory"
+    target = "process memory"
 
     def __init__(self) -> None:
         self._values: dict[str, tuple[int, float]] = {}
+        self._leases: dict[str, dict[str, float]] = {}
         self._usage: dict[str, dict[str, int]] = {}
 
     def _current(self, key: str, now: float) -> int:
@@ -99,21 +169,55 @@ class MemoryBackend(StateBackend):
             return 0
         return value[0]
 
-    async def consume(self, counters: Sequence[Counter]) -> Decision:
+    def _live(self, key: str, now: float) -> dict[str, float]:
+        held = self._leases.get(key)
+        if held is None:
+            return {}
+        for lease_id in [i for i, exp in held.items() if exp <= now]:
+            del held[lease_id]
+        if not held:
+            del self._leases[key]
+        return held
+
+    async def consume(self, counters: Sequence[Counter], lease: Lease | None = None) -> Decision:
         # No await between the checks and the writes: atomic on the event loop.
         now = time.monotonic()
         for c in counters:
             if self._current(c.key, now) + c.amount > c.limit:
                 return Decision(c)
+        if lease is not None and len(self._live(lease.key, now)) >= lease.limit:
+            return lease_rejection(lease)
         for c in counters:
             self._values[c.key] = (self._current(c.key, now) + c.amount, now + c.ttl)
-        if len(self._values) > 100_000:
+        if lease is not None:
+            self._leases.setdefault(lease.key, {})[lease.id] = now + lease.ttl
+        if len(self._values) + len(self._leases) > 100_000:
             self._sweep(now)
         return Decision()
 
     def _sweep(self, now: float) -> None:
         for key in [k for k, (_, exp) in self._values.items() if exp <= now]:
             del self._values[key]
+        for key in list(self._leases):
+            self._live(key, now)
+
+    async def renew(self, lease: Lease, *, reinstate: bool = False) -> bool:
+        now = time.monotonic()
+        held = self._live(lease.key, now)
+        if lease.id not in held and not reinstate:
+            return False
+        self._leases.setdefault(lease.key, held)[lease.id] = now + lease.ttl
+        return True
+
+    async def release(self, lease: Lease) -> None:
+        held = self._leases.get(lease.key)
+        if held is not None:
+            held.pop(lease.id, None)
+            if not held:
+                del self._leases[lease.key]
+
+    async def leases(self, key: str) -> int:
+        return len(self._live(key, time.monotonic()))
 
     async def add(self, key: str, amount: int, ttl: int) -> None:
         now = time.monotonic()
@@ -134,90 +238,12 @@ class MemoryBackend(StateBackend):
         return True
 
 
-_CONSUME = """
-for i = 1, #KEYS do
-  local cur = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if cur + tonumber(ARGV[i * 3 - 2]) > tonumber(ARGV[i * 3 - 1]) then
-    return i
-  end
-end
-for i = 1, #KEYS do
-  redis.call('INCRBY', KEYS[i], ARGV[i * 3 - 2])
-  redis.call('EXPIRE', KEYS[i], ARGV[i * 3])
-end
-return 0
-"""
-
-_ADD = """
-local v = redis.call('INCRBY', KEYS[1], ARGV[1])
-if v < 0 then redis.call('SET', KEYS[1], 0) end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return v
-"""
-
-
-class RedisBackend(StateBackend):
-    """Counters in Redis: one Lua script per request, so N replicas enforce one limit."""
-
-    name = "redis"
-
-    def __init__(self, config: StateConfig) -> None:
-        import redis.asyncio as aioredis
-
-        self._redis: Any = aioredis.from_url(
-            config.url,
-            socket_connect_timeout=1.0,
-            socket_timeout=1.0,
-            health_check_interval=10,
-            decode_responses=False,
-        )
-        self._consume = self._redis.register_script(_CONSUME)
-        self._add = self._redis.register_script(_ADD)
-
-    async def consume(self, counters: Sequence[Counter]) -> Decision:
-        if not counters:
-            return Decision()
-        args: list[int] = []
-        for c in counters:
-            args += [c.amount, c.limit, c.ttl]
-        failed = int(await self._consume(keys=[c.key for c in counters], args=args))
-        return Decision(counters[failed - 1]) if failed else Decision()
-
-    async def add(self, key: str, amount: int, ttl: int) -> None:
-        await self._add(keys=[key], args=[amount, ttl])
-
-    async def get(self, key: str) -> int:
-        value = await self._redis.get(key)
-        return int(value) if value is not None else 0
-
-    async def add_usage(self, key: str, fields: dict[str, int]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        for f, v in fields.items():
-            if v:
-                pipe.hincrby(key, f, v)
-        await pipe.execute()
-
-    async def usage(self, prefix: str) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        async for raw in self._redis.scan_iter(match=prefix.encode() + b"*", count=500):
-            values = await self._redis.hgetall(raw)
-            out[raw.decode()] = {k.decode(): int(v) for k, v in values.items()}
-        return out
-
-    async def ping(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except Exception:  # any connection failure means "not reachable"
-            return False
-
-    async def aclose(self) -> None:
-        await self._redis.aclose()
-
-
-def make_backend(config: StateConfig) -> StateBackend:
-    """The backend ``[state]`` asks for."""
+def make_backend(config: StateConfig, logger: Any) -> StateBackend:
+    """The backend ``[state]`` asks for (Redis needs the ``redis`` extra)."""
     if config.backend == "redis":
-        return RedisBackend(config)
+        from .state_redis import RedisBackend
+
+        return RedisBackend(config, logger)
     return MemoryBackend()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -185,10 +186,10 @@ async def test_local_job_store_writes_each_line_once_and_survives_a_restart(tmp_
     assert (await again.get("j1")) == _job()
 
 
-async def test_redis_store_and_stream_claim_back_a_dead_consumers_lines(redis_url: str) -> None:
+async def _store_and_stream(url: str | list[str]) -> None:
     from aigateway.batches.redis_store import RedisJobStore, RedisStreamQueue, redis_client
 
-    r = redis_client(redis_url)
+    r, _ = redis_client(url, 1.0)
     try:
         store = RedisJobStore(r, "unit")
         await store.put(_job())
@@ -196,6 +197,22 @@ async def test_redis_store_and_stream_claim_back_a_dead_consumers_lines(redis_ur
         assert sum(done) == 4 and (await store.counts("j1")).succeeded == 4
         assert [await store.attempt("j1", 7) for _ in range(3)] == [1, 2, 3]
         assert await RedisJobStore(r, "unit").attempt("j1", 7) == 4  # shared by replicas
+
+        def to(status: str) -> Callable[[Job], bool]:
+            def change(job: Job) -> bool:
+                if job.status == "completed":
+                    return False
+                job.status = status
+                return True
+
+            return change
+
+        moved = await asyncio.gather(
+            *(store.update("j1", to(s)) for s in ["in_progress", "completed"] * 3)
+        )
+        assert all(m is not None for m in moved)
+        assert (await store.get("j1")).status == "completed"  # type: ignore[union-attr]
+        assert await store.active() == []
         dead = RedisStreamQueue(r, "unit", claim_idle=0.3)
         alive = RedisStreamQueue(r, "unit", claim_idle=0.3)
         await dead.push([LineRef("j1", "t", "f", i * 10, 10, i) for i in range(5)])
@@ -209,8 +226,21 @@ async def test_redis_store_and_stream_claim_back_a_dead_consumers_lines(redis_ur
             await alive.ack(d)
         await asyncio.sleep(0.4)
         assert await dead.take(5, wait=0.1) == []  # acknowledged lines never come back
+        assert [i async for i, _, _ in store.results("j1", 10)] == [0, 1, 2, 3]
     finally:
         await r.aclose()
+
+
+async def test_redis_store_and_stream_claim_back_a_dead_consumers_lines(redis_url: str) -> None:
+    await _store_and_stream(redis_url)
+
+
+async def test_batch_state_works_on_a_redis_cluster() -> None:
+    """Every batch key shares one hash tag: scripts and pipelines stay single-slot."""
+    from .redis_server import redis_cluster
+
+    with redis_cluster() as nodes:
+        await _store_and_stream([f"redis://127.0.0.1:{n.port}" for n in nodes])
 
 
 CHAT_CONFIG = """

@@ -41,19 +41,35 @@ async def test_health_and_readiness() -> None:
         assert ready.json()["checks"]["state"]["reachable"] is True
 
 
-async def test_readyz_reports_redis_down(redis_session: Any, redis_url: str) -> None:
-    state = f'[state]\nbackend = "redis"\nurl = "{redis_url}"\n'
+@pytest.mark.parametrize("fail_open", [True, False])
+async def test_readyz_tells_degraded_from_not_serving(
+    redis_session: Any, redis_url: str, fail_open: bool
+) -> None:
+    state = (
+        f'[state]\nbackend = "redis"\nurl = "{redis_url}"\nfail_open = {str(fail_open).lower()}\n'
+    )
     async with AsyncTestClient(create_app(echo_settings(config(state), TOP))) as c:
-        assert (await c.get("/readyz")).status_code == 200
+        up = await c.get("/readyz")
+        assert up.status_code == 200
+        assert up.json()["status"] == "ready"
+        assert up.json()["reasons"] == []
+        assert up.json()["checks"]["state"]["limits"] == "enforced"
         redis_session.stop()
         try:
             down = await c.get("/readyz")
-            assert down.status_code == 503
-            assert down.json()["checks"]["state"] == {
-                "backend": "redis",
-                "reachable": False,
-                "fail_open": True,
-            }
+            check = down.json()["checks"]["state"]
+            assert check["reachable"] is False
+            assert check["target"] == redis_url  # where it looks, never a password
+            if fail_open:  # serving without limits: a load balancer must keep this replica
+                assert down.status_code == 200
+                assert down.json()["status"] == "degraded"
+                assert check["limits"] == "off"
+                assert "serving without tenant limits" in down.json()["reasons"][0]
+            else:
+                assert down.status_code == 503
+                assert down.json()["status"] == "not ready"
+                assert check["limits"] == "refusing"
+                assert "503" in down.json()["reasons"][0]
         finally:
             redis_session.start()
 

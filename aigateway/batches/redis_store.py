@@ -1,15 +1,16 @@
 """Batch state in Redis for several replicas: jobs, once-only results, and a Stream of lines.
 
-Keys (``{p}`` is ``[state] prefix``)::
+Keys (``{p}`` is ``[state] prefix``; every key carries the hash tag ``{p:batch}``, so on a
+Redis Cluster they share one slot and the scripts below stay single-slot)::
 
-    {p}:batch:job:{id}        the job record (JSON)
-    {p}:batch:jobs:{tenant}   sorted set of the tenant's job ids by creation time
-    {p}:batch:active          set of job ids not yet terminal
-    {p}:batch:res:{id}        hash: line number -> "1"/"0" + output line (HSETNX: first wins)
-    {p}:batch:cnt:{id}        hash: succeeded, failed (incremented with the HSETNX, in Lua)
-    {p}:batch:fin:{id}        finalization lock (SET NX PX)
-    {p}:batch:try:{id}        hash: line number -> times a runner started it
-    {p}:batch:lines           the Stream of line refs, consumer group {p}-runners
+    {p:batch}:job:{id}        the job record (JSON; changed by compare-and-set in Lua)
+    {p:batch}:jobs:{tenant}   sorted set of the tenant's job ids by creation time
+    {p:batch}:active          set of job ids not yet terminal
+    {p:batch}:res:{id}        hash: line number -> "1"/"0" + output line (HSETNX: first wins)
+    {p:batch}:cnt:{id}        hash: succeeded, failed (incremented with the HSETNX, in Lua)
+    {p:batch}:fin:{id}        finalization lock (SET NX PX)
+    {p:batch}:try:{id}        hash: line number -> times a runner started it
+    {p:batch}:lines           the Stream of line refs, consumer group {p}-runners
 
 A runner reads with ``XREADGROUP`` and acknowledges (``XACK`` + ``XDEL``) only after the
 line's result is stored; entries left pending by a replica that died are taken over with
@@ -42,19 +43,26 @@ end
 return 0
 """
 
+_CAS = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] == '1' then redis.call('SREM', KEYS[2], ARGV[4]) end
+return 1
+"""
+
 _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
 
 
-def redis_client(url: str) -> Any:
-    """A redis.asyncio client for batch state (its own pool; blocking reads need one)."""
-    import redis.asyncio as aioredis
+def redis_client(url: str | list[str], timeout: float) -> tuple[Any, Any]:
+    """A client for ``[state] url`` (single, Sentinel or Cluster) with its own pool, since
+    the runner's blocking stream reads hold a connection; and what to close with it."""
+    from ..state_redis import connect
+    from ..state_url import parse_state_url
 
-    return aioredis.from_url(
-        url, socket_connect_timeout=2.0, socket_timeout=10.0, decode_responses=False
-    )
+    return connect(parse_state_url(url), timeout)
 
 
 class RedisJobStore(JobStore):
@@ -63,12 +71,13 @@ class RedisJobStore(JobStore):
     def __init__(self, redis: Any, prefix: str) -> None:
         super().__init__()
         self.r = redis
-        self.p = f"{prefix}:batch"
+        self.p = f"{{{prefix}:batch}}"
         self._record = redis.register_script(_RECORD)
         self._unlock = redis.register_script(_UNLOCK)
+        self._cas = redis.register_script(_CAS)
 
     async def put(self, job: Job) -> None:
-        pipe = self.r.pipeline(transaction=True)
+        pipe = self.r.pipeline(transaction=False)
         pipe.set(f"{self.p}:job:{job.id}", msgspec.json.encode(job))
         pipe.zadd(f"{self.p}:jobs:{job.tenant}", {job.id: job.created_at})
         if job.status in TERMINAL:
@@ -82,28 +91,19 @@ class RedisJobStore(JobStore):
         return msgspec.json.decode(raw, type=Job) if raw is not None else None
 
     async def update(self, job_id: str, change: Callable[[Job], bool]) -> Job | None:
-        from redis.exceptions import WatchError
-
         key = f"{self.p}:job:{job_id}"
-        async with self.r.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
-                    if raw is None:
-                        return None
-                    job = msgspec.json.decode(raw, type=Job)
-                    if not change(job):
-                        await pipe.unwatch()
-                        return job
-                    pipe.multi()
-                    pipe.set(key, msgspec.json.encode(job))
-                    if job.status in TERMINAL:
-                        pipe.srem(f"{self.p}:active", job.id)
-                    await pipe.execute()
-                    return job
-                except WatchError:
-                    continue  # another replica changed it first: read again
+        while True:
+            raw = await self.r.get(key)
+            if raw is None:
+                return None
+            job = msgspec.json.decode(raw, type=Job)
+            if not change(job):
+                return job
+            terminal = "1" if job.status in TERMINAL else "0"
+            args = [raw, msgspec.json.encode(job), terminal, job.id]
+            if await self._cas(keys=[key, f"{self.p}:active"], args=args):
+                return job
+            # Another replica changed the record first: read it again and re-decide.
 
     async def for_tenant(self, tenant: str) -> list[Job]:
         ids = await self.r.zrevrange(f"{self.p}:jobs:{tenant}", 0, -1)
@@ -122,11 +122,10 @@ class RedisJobStore(JobStore):
 
     async def attempt(self, job_id: str, index: int) -> int:
         key = f"{self.p}:try:{job_id}"
-        pipe = self.r.pipeline(transaction=True)
-        pipe.hincrby(key, index, 1)
-        pipe.expire(key, 7 * 86_400)
-        tries, _ = await pipe.execute()
-        return int(tries)
+        tries = int(await self.r.hincrby(key, index, 1))
+        if tries == 1:
+            await self.r.expire(key, 7 * 86_400)
+        return tries
 
     async def counts(self, job_id: str) -> Counts:
         ok, failed = await self.r.hmget(f"{self.p}:cnt:{job_id}", "succeeded", "failed")
@@ -155,7 +154,7 @@ class RedisStreamQueue(LineQueue):
 
     def __init__(self, redis: Any, prefix: str, claim_idle: float) -> None:
         self.r = redis
-        self.stream = f"{prefix}:batch:lines"
+        self.stream = f"{{{prefix}:batch}}:lines"
         self.group = f"{prefix}-runners"
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.claim_idle_ms = int(claim_idle * 1000)

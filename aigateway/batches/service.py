@@ -214,10 +214,12 @@ def build_batch_service(
     if settings.state.backend == "redis":
         from .redis_store import RedisJobStore, RedisStreamQueue, redis_client
 
-        client = redis_client(settings.state.url)
+        client, sentinel = redis_client(settings.state.url, settings.state.timeout)
         store = RedisJobStore(client, settings.state.prefix)
         queue = RedisStreamQueue(client, settings.state.prefix, cfg.claim_idle)
         closers.append(client.aclose)
+        if sentinel is not None:
+            closers.append(sentinel.aclose)
     else:
         store = LocalJobStore(files.directory / "batches")
         queue = MemoryQueue()
