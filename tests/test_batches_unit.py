@@ -443,3 +443,70 @@ def test_create_bodies_only_ever_raise_the_gateways_400(body: Any) -> None:
             assert exc.status_code == 400
         else:
             assert spec.endpoint == "/v1/ocr" and spec.input_files is not None
+
+
+PAGES_CONFIG = """
+[ocr_pool]
+workers = 1
+
+[[ocr_models]]
+id = "local"
+provider = "local"
+
+[[routes]]
+ocr_model_refs = ["local"]
+
+[[tenants]]
+id = "pager"
+api_keys = ["sk-pager-key-01"]
+limits = {{ pages_per_minute = 2 }}
+
+[files]
+directory = "{dir}"
+"""
+
+
+async def test_lines_over_pages_per_minute_wait_and_a_too_big_document_fails_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pages_per_minute = 2 with 2-second windows (patched): five one-page lines all succeed
+    by waiting for later windows; a three-page document can never fit and fails, with 429."""
+    import base64
+
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+
+    from .docgen import text_pdf
+
+    monkeypatch.setattr(quotas, "MINUTE", 2)
+    app = create_app(parse_config(PAGES_CONFIG.format(dir=tmp_path)))
+    h = {"Authorization": "Bearer sk-pager-key-01"}
+
+    def line(cid: str, pages: list[str]) -> dict[str, Any]:
+        uri = "data:application/pdf;base64," + base64.b64encode(text_pdf(pages)).decode()
+        return {
+            "custom_id": cid,
+            "body": {"document": {"type": "document_url", "document_url": uri}},
+        }
+
+    lines = [line(f"p{i}", [f"Page of line {i}"]) for i in range(5)]
+    lines.append(line("big", ["one", "two", "three"]))
+    async with AsyncTestClient(app) as client:
+        job = (
+            await client.post(
+                "/v1/batch/jobs", headers=h, json={"endpoint": "/v1/ocr", "requests": lines}
+            )
+        ).json()
+        started = time.monotonic()
+        while job["status"] in ("QUEUED", "RUNNING") and time.monotonic() - started < 90:
+            await asyncio.sleep(0.25)
+            job = (await client.get(f"/v1/batch/jobs/{job['id']}?inline=true", headers=h)).json()
+        assert job["status"] == "SUCCESS", job
+        assert (job["succeeded_requests"], job["failed_requests"]) == (5, 1)
+        got = {o["custom_id"]: o["response"]["body"]["text"] for o in job["outputs"]}
+        assert got == {f"p{i}": f"Page of line {i}" for i in range(5)}
+        errors = (await client.get(f"/v1/files/{job['error_file']}/content", headers=h)).text
+        (bad,) = [json.loads(raw) for raw in errors.splitlines()]
+        assert bad["custom_id"] == "big" and bad["response"]["status_code"] == 429
+        assert "pages_per_minute" in bad["response"]["body"]["error"]["message"]
