@@ -510,3 +510,39 @@ async def test_lines_over_pages_per_minute_wait_and_a_too_big_document_fails_at_
         (bad,) = [json.loads(raw) for raw in errors.splitlines()]
         assert bad["custom_id"] == "big" and bad["response"]["status_code"] == 429
         assert "pages_per_minute" in bad["response"]["body"]["error"]["message"]
+
+
+async def test_an_unreachable_redis_makes_batch_calls_503_not_500(tmp_path: Path) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+
+    from .redis_server import free_port
+
+    config = f"""
+[[routes]]
+ocr_model_refs = []
+
+[state]
+backend = "redis"
+url = "redis://127.0.0.1:{free_port()}/0"
+timeout = 0.2
+
+[files]
+directory = "{tmp_path}"
+"""
+    app = create_app(parse_config(config))
+    async with AsyncTestClient(app) as client:
+        r = await client.post(
+            "/v1/batch/jobs",
+            json={
+                "endpoint": "/v1/embeddings",
+                "model": "m",
+                "requests": [{"body": {"input": "x"}}],
+            },
+        )
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == "2"
+        assert r.json()["error"]["code"] == "overloaded"
+        r = await client.get("/v1/batches")
+        assert r.status_code == 503, r.text

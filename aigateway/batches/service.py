@@ -9,18 +9,19 @@ the first batch or files request of an embedded app.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 import msgspec
 
 from ..auth import Tenant
 from ..blob import Blob
 from ..config import Settings
-from ..errors import NotFoundError
+from ..errors import GatewayError, NotFoundError, ServiceUnavailableError
 from ..fetch import Fetcher
 from ..files.store import FileStore
 from .execute import Lanes, LineExecutor, Services
@@ -34,6 +35,40 @@ from .scan import scan_inputs
 __all__ = ("BatchService", "build_batch_service")
 
 DAY = 86_400
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _backend_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError, TimeoutError]
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # the redis extra is not installed: the memory backend only
+        pass
+    else:
+        errors.append(RedisError)
+    return tuple(errors)
+
+
+_BACKEND_ERRORS = _backend_errors()
+
+
+def _guarded(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """A store or queue that cannot be reached is a 503 with ``Retry-After``, not a 500."""
+
+    @functools.wraps(fn)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except GatewayError:
+            raise
+        except _BACKEND_ERRORS as exc:
+            raise ServiceUnavailableError(
+                f"the batch job store is unreachable ({type(exc).__name__}); retry shortly",
+                retry_after=2.0,
+            ) from None
+
+    return call
 
 
 class BatchService:
@@ -82,15 +117,18 @@ class BatchService:
             raise NotFoundError(f"no batch job with id {job_id[:96]!r}", param="job_id")
         return job
 
+    @_guarded
     async def get(self, tenant: str, job_id: str) -> tuple[Job, Counts]:
         """The job and its counts (404 when absent or another tenant's)."""
         job = await self._mine(tenant, job_id)
         return job, await self.store.counts(job.id)
 
+    @_guarded
     async def list_jobs(self, tenant: str) -> list[tuple[Job, Counts]]:
         """The tenant's jobs, newest first."""
         return [(j, await self.store.counts(j.id)) for j in await self.store.for_tenant(tenant)]
 
+    @_guarded
     async def create(
         self,
         tenant: Tenant,
@@ -172,6 +210,7 @@ class BatchService:
         job = await self.store.update(job_id, started) or job
         return job, await self.store.counts(job.id)
 
+    @_guarded
     async def cancel(self, tenant: str, job_id: str) -> tuple[Job, Counts]:
         """Stop a job: lines not started are dropped, results so far go to its files."""
         job = await self._mine(tenant, job_id)
@@ -187,6 +226,7 @@ class BatchService:
         job = await self._mine(tenant, job_id)
         return job, await self.store.counts(job.id)
 
+    @_guarded
     async def outputs(self, job: Job) -> list[Any]:
         """The output file's lines, decoded (Mistral's ``inline=true``)."""
         if job.output_file is None:
