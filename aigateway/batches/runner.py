@@ -76,6 +76,7 @@ class BatchRunner:
         self._tasks: list[asyncio.Task[None]] = []
         self._lines: set[asyncio.Task[None]] = set()
         self._last_sweep = 0.0
+        self._queue_ok = True
         self.started = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -135,9 +136,14 @@ class BatchRunner:
             try:
                 deliveries = await self.queue.take(free, wait=1.0)
             except Exception as exc:  # Redis away: wait and retry, never die
-                self.logger.warning("batch queue unreachable", error=type(exc).__name__)
+                if self._queue_ok:  # one line per outage, not one per retry
+                    self.logger.warning("batch queue unreachable", error=type(exc).__name__)
+                self._queue_ok = False
                 await asyncio.sleep(2.0)
                 continue
+            if not self._queue_ok:
+                self.logger.info("batch queue reachable again")
+                self._queue_ok = True
             for d in deliveries:
                 key = id(d)
                 self._inflight[key] = d
