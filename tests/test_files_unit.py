@@ -121,3 +121,20 @@ async def test_s3_backend_against_a_moto_server(tmp_path: Path) -> None:
         with pytest.raises(NotFoundError):
             await store.get("acme", rec.id)
         await store.aclose()
+
+
+@pytest.mark.usefixtures("echo_provider")
+async def test_file_ids_without_a_files_store_are_a_400_naming_the_field() -> None:
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+
+    from .conftest import echo_settings
+
+    app = create_app(echo_settings("[files]\nenabled = false\n[batches]\nenabled = false\n"))
+    async with AsyncTestClient(app) as client:
+        r = await client.post("/v1/ocr", json={"document": {"type": "file", "file_id": "abc"}})
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["param"] == "document.file_id"
+        assert (await client.get("/v1/files")).status_code == 404
+        assert (await client.get("/v1/batches")).status_code == 404
