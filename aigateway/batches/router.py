@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.handlers import HTTPRouteHandler
 
 from ..auth import Tenant
 from ..bodies import read_json
-from ..files.router import Admit, int_param
+from ..files.params import Admit, int_param, json_response
 from ..limits import BodyLimits, json_body_limit
 from ..observability import log_fields
 from .protocol import (
@@ -32,12 +31,6 @@ from .protocol import (
 from .service import BatchService
 
 __all__ = ("batch_handlers",)
-
-_encoder = msgspec.json.Encoder()
-
-
-def _json(value: Any) -> Response[bytes]:
-    return Response(_encoder.encode(value), status_code=200, media_type="application/json")
 
 
 def batch_handlers(
@@ -82,7 +75,7 @@ def batch_handlers(
     # --- Mistral -------------------------------------------------------------------------------
 
     async def m_create(request: Request[Any, Any, Any]) -> Response[bytes]:
-        return _json(mistral_view(*await _create(request, parse_create_mistral)))
+        return json_response(mistral_view(*await _create(request, parse_create_mistral)))
 
     async def m_list(request: Request[Any, Any, Any]) -> Response[bytes]:
         tenant = await _tenant(request)
@@ -94,7 +87,7 @@ def batch_handlers(
         page = int_param(q.get("page"), "page", 0, 0, 1_000_000)
         size = int_param(q.get("page_size"), "page_size", 100, 1, 10_000)
         window = jobs[page * size : (page + 1) * size]
-        return _json(
+        return json_response(
             {"object": "list", "data": [mistral_view(j, c) for j, c in window], "total": len(jobs)}
         )
 
@@ -104,17 +97,17 @@ def batch_handlers(
         job, counts = await batches.get(tenant.id, job_id)
         inline = request.query_params.get("inline", "").lower() in ("true", "1")
         outputs = await batches.outputs(job) if inline else None
-        return _json(mistral_view(job, counts, outputs))
+        return json_response(mistral_view(job, counts, outputs))
 
     async def m_cancel(request: Request[Any, Any, Any]) -> Response[bytes]:
         job_id = str(request.path_params["job_id"])
         tenant = await _tenant(request)
-        return _json(mistral_view(*await batches.cancel(tenant.id, job_id)))
+        return json_response(mistral_view(*await batches.cancel(tenant.id, job_id)))
 
     # --- OpenAI --------------------------------------------------------------------------------
 
     async def o_create(request: Request[Any, Any, Any]) -> Response[bytes]:
-        return _json(openai_view(*await _create(request, parse_create_openai)))
+        return json_response(openai_view(*await _create(request, parse_create_openai)))
 
     async def o_list(request: Request[Any, Any, Any]) -> Response[bytes]:
         tenant = await _tenant(request)
@@ -127,7 +120,7 @@ def batch_handlers(
         limit = int_param(q.get("limit"), "limit", 20, 1, 100)
         window = jobs[:limit]
         data = [openai_view(j, c) for j, c in window]
-        return _json(
+        return json_response(
             {
                 "object": "list",
                 "data": data,
@@ -140,12 +133,12 @@ def batch_handlers(
     async def o_get(request: Request[Any, Any, Any]) -> Response[bytes]:
         batch_id = str(request.path_params["batch_id"])
         tenant = await _tenant(request)
-        return _json(openai_view(*await batches.get(tenant.id, batch_id)))
+        return json_response(openai_view(*await batches.get(tenant.id, batch_id)))
 
     async def o_cancel(request: Request[Any, Any, Any]) -> Response[bytes]:
         batch_id = str(request.path_params["batch_id"])
         tenant = await _tenant(request)
-        return _json(openai_view(*await batches.cancel(tenant.id, batch_id)))
+        return json_response(openai_view(*await batches.cancel(tenant.id, batch_id)))
 
     n = route_path
     return [

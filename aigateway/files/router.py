@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import mimetypes
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
-import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Stream
@@ -25,34 +24,13 @@ from ..bodies import content_type_of, read_multipart
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..limits import BodyLimits, multipart_body_limit
 from ..observability import log_fields
-from ..quotas import Admission
+from .params import Admit, int_param, json_response
 from .records import PURPOSES, FileList, FileRecord
 from .store import FileStore, count_lines
 
-__all__ = ("Admit", "file_handlers", "int_param")
+__all__ = ("file_handlers",)
 
-Admit = Callable[[Any, dict[str, Any]], Awaitable[tuple[Tenant, Admission]]]
-"""``admit(headers, log_fields) -> (tenant, admission)``: authentication and request limits."""
-
-_encoder = msgspec.json.Encoder()
 _GENERIC = frozenset({"application/octet-stream", "binary/octet-stream", "text/plain"})
-
-
-def _json(value: Any) -> Response[bytes]:
-    return Response(_encoder.encode(value), status_code=200, media_type="application/json")
-
-
-def int_param(raw: str | None, name: str, default: int, lo: int, hi: int) -> int:
-    """A query or form integer in ``[lo, hi]`` (``default`` when absent); 400 naming it."""
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequestError(f"{name} must be an integer, not {raw[:40]!r}", param=name) from None
-    if not lo <= value <= hi:
-        raise BadRequestError(f"{name} must be between {lo} and {hi}", param=name)
-    return value
 
 
 def _mimetype(declared: str | None, filename: str) -> str | None:
@@ -152,7 +130,7 @@ def file_handlers(
         finally:
             blob.close()
         log_fields(request)["bytes_in"] = record.bytes
-        return _json(record.wire())
+        return json_response(record.wire())
 
     async def list_files(request: Request[Any, Any, Any]) -> Response[bytes]:
         tenant = await _tenant(request)
@@ -181,18 +159,18 @@ def file_handlers(
             first_id=window[0].id if window else None,
             last_id=window[-1].id if window else None,
         )
-        return _json(body)
+        return json_response(body)
 
     async def retrieve(request: Request[Any, Any, Any]) -> Response[bytes]:
         file_id = str(request.path_params["file_id"])
         tenant = await _tenant(request)
-        return _json((await files.get(tenant.id, file_id)).wire())
+        return json_response((await files.get(tenant.id, file_id)).wire())
 
     async def remove(request: Request[Any, Any, Any]) -> Response[bytes]:
         file_id = str(request.path_params["file_id"])
         tenant = await _tenant(request)
         record = await files.delete(tenant.id, file_id)
-        return _json({"id": record.id, "object": "file", "deleted": True})
+        return json_response({"id": record.id, "object": "file", "deleted": True})
 
     def _download(record: FileRecord) -> Stream:
         return Stream(
@@ -219,7 +197,7 @@ def file_handlers(
         )
         record = await files.get(tenant.id, file_id)
         base = config.public_url or str(request.base_url).rstrip("/")
-        return _json({"url": files.signed_url(record, base + prefix, hours)})
+        return json_response({"url": files.signed_url(record, base + prefix, hours)})
 
     async def signed(request: Request[Any, Any, Any]) -> Stream:
         file_id = str(request.path_params["file_id"])
