@@ -37,6 +37,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # Each worker process imports the factory and reads the same file; SIGHUP to this
         # (parent) process makes uvicorn start fresh workers and retire the old ones only once
         # the new ones are ready, so a bad file keeps the old workers serving.
+        from ._factory import batches_off_reason
+
+        reason = batches_off_reason(settings, workers)
+        if reason:
+            print(f"aigateway: {reason}", file=sys.stderr)
         os.environ["AIGATEWAY_CONFIG"] = str(Path(args.config).resolve())
         os.environ["AIGATEWAY_SERVER_WORKERS"] = str(workers)
         uvicorn.run(

@@ -138,3 +138,17 @@ async def test_file_ids_without_a_files_store_are_a_400_naming_the_field() -> No
         assert r.json()["error"]["param"] == "document.file_id"
         assert (await client.get("/v1/files")).status_code == 404
         assert (await client.get("/v1/batches")).status_code == 404
+
+
+def test_batches_are_off_with_several_workers_on_the_memory_backend() -> None:
+    from aigateway._factory import batches_off_reason, per_worker_settings
+    from aigateway.config import parse_config
+
+    memory = parse_config("")
+    assert per_worker_settings(memory, 1).batches.enabled
+    several = per_worker_settings(memory, 3)
+    assert not several.batches.enabled and several.files.enabled
+    assert "redis" in (batches_off_reason(memory, 3) or "")
+    redis = parse_config('[state]\nbackend = "redis"\n')
+    assert per_worker_settings(redis, 3).batches.enabled
+    assert batches_off_reason(redis, 3) is None
