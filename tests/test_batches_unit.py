@@ -546,3 +546,66 @@ directory = "{tmp_path}"
         assert r.json()["error"]["code"] == "overloaded"
         r = await client.get("/v1/batches")
         assert r.status_code == 503, r.text
+
+
+async def test_a_job_past_its_window_ends_expired_with_what_is_done(tmp_path: Path) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+
+    from .upstreams.openai_fake import OpenAIFake
+
+    fake = OpenAIFake().start()
+    fake.slow_delay = 0.3
+    try:
+        config = (
+            CHAT_CONFIG.format(url=fake.url, dir=tmp_path)
+            .replace('["gpt-test"]', '["gpt-test", "slow"]')
+            .replace("requests_per_minute = 3", "requests_per_minute = 1000")
+        )
+        app = create_app(parse_config(config))
+        gw = app.state.gateway
+        h = {"Authorization": "Bearer sk-slowpoke-key"}
+        lines = [
+            {
+                "custom_id": f"c{i}",
+                "body": {"model": "slow", "messages": [{"role": "user", "content": "hi"}]},
+            }
+            for i in range(30)
+        ]
+        async with AsyncTestClient(app) as client:
+            r = await client.post(
+                "/v1/batch/jobs",
+                headers=h,
+                json={"endpoint": "/v1/chat/completions", "requests": lines, "timeout_hours": 1},
+            )
+            job = r.json()
+            assert job["status"] == "RUNNING"
+
+            def past(j: Job) -> bool:
+                j.expires_at = int(time.time()) - 1
+                return True
+
+            await gw.batches.store.update(job["id"], past)
+            await asyncio.sleep(0.5)  # a few lines finish first
+            await gw.batches.runner._upkeep()
+            mistral = (await client.get(f"/v1/batch/jobs/{job['id']}", headers=h)).json()
+            openai = (await client.get(f"/v1/batches/{job['id']}", headers=h)).json()
+            await asyncio.sleep(1.0)  # lines still in flight finish, and must not count
+            later = (await client.get(f"/v1/batches/{job['id']}", headers=h)).json()
+            out = await client.get(f"/v1/files/{openai['output_file_id']}/content", headers=h)
+        assert later["request_counts"] == openai["request_counts"]
+        assert len(out.text.splitlines()) == openai["request_counts"]["completed"]
+        assert mistral["status"] == "TIMEOUT_EXCEEDED", mistral
+        assert openai["status"] == "expired" and openai["expired_at"] is not None
+        done = openai["request_counts"]["completed"]
+        assert 0 < done < 30
+        assert mistral["output_file"] == openai["output_file_id"] is not None
+    finally:
+        fake.stop()
+
+
+def test_timeout_hours_is_checked() -> None:
+    with pytest.raises(BadRequestError) as info:
+        parse_create_mistral({"endpoint": "/v1/ocr", "input_files": ["a"], "timeout_hours": 0})
+    assert info.value.param == "timeout_hours"

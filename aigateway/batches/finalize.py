@@ -120,7 +120,9 @@ class Finalizer:
                 if j.status in TERMINAL:
                     return False
                 j.output_file, j.error_file = outputs
-                if j.status == "cancelling":
+                if j.status == "cancelling" and j.expiring:
+                    j.status, j.expired_at = "expired", int(time.time())
+                elif j.status == "cancelling":
                     j.status, j.cancelled_at = "cancelled", int(time.time())
                 else:
                     j.status, j.completed_at = "completed", int(time.time())

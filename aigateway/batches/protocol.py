@@ -81,6 +81,9 @@ class Job(msgspec.Struct, kw_only=True):
     cancelling_at: int | None = None
     cancelled_at: int | None = None
     expires_at: int | None = None
+    expired_at: int | None = None
+    expiring: bool = False
+    """Set with ``cancelling`` when the job ran out of time: it ends ``expired``."""
     completion_window: str = "24h"
     total: int = 0
     errors: list[JobError] = []
@@ -116,6 +119,7 @@ class CreateSpec:
     model: str | None
     metadata: dict[str, Any] | None
     completion_window: str = "24h"
+    timeout_hours: int = 24
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,11 @@ def parse_create_mistral(body: Any) -> CreateSpec:
                     f"requests[{i}] must be an object with a `body` object",
                     param=f"requests[{i}].body",
                 )
+    hours = body.get("timeout_hours", 24)
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 168:
+        raise BadRequestError(
+            "timeout_hours must be an integer from 1 to 168", param="timeout_hours"
+        )
     return CreateSpec(
         api="mistral",
         endpoint=endpoint,
@@ -198,6 +207,7 @@ def parse_create_mistral(body: Any) -> CreateSpec:
         requests=[dict(r) for r in requests] if requests is not None else None,
         model=_opt_str(body, "model"),
         metadata=_metadata(body),
+        timeout_hours=hours,
     )
 
 
@@ -292,7 +302,7 @@ def mistral_view(job: Job, counts: Counts, outputs: list[Any] | None = None) -> 
         "succeeded_requests": counts.succeeded,
         "failed_requests": counts.failed,
         "started_at": job.in_progress_at,
-        "completed_at": job.completed_at or job.failed_at or job.cancelled_at,
+        "completed_at": job.completed_at or job.failed_at or job.cancelled_at or job.expired_at,
     }
     if outputs is not None:
         view["outputs"] = outputs
@@ -327,7 +337,7 @@ def openai_view(job: Job, counts: Counts) -> dict[str, Any]:
         "finalizing_at": job.finalizing_at,
         "completed_at": job.completed_at,
         "failed_at": job.failed_at,
-        "expired_at": None,
+        "expired_at": job.expired_at,
         "cancelling_at": job.cancelling_at,
         "cancelled_at": job.cancelled_at,
         "request_counts": {

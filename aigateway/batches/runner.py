@@ -46,6 +46,14 @@ def _interrupted(job: Job) -> bool:
     return True
 
 
+def _expire(job: Job) -> bool:
+    # Past its completion window: stop like a cancel, end as `expired` with what is done.
+    if job.status not in RUNNABLE:
+        return False
+    job.status, job.cancelling_at, job.expiring = "cancelling", int(time.time()), True
+    return True
+
+
 class BatchRunner:
     """Pump, line tasks, heartbeat and janitor of one replica."""
 
@@ -162,6 +170,12 @@ class BatchRunner:
                 return
             if not await self.store.has_result(job.id, ref.index):
                 ok, out = await self._run(job, ref)
+                now = await self.store.get(job.id)
+                if now is None or now.status not in RUNNABLE:
+                    # Cancelled (or expired) while this line ran: its files are written or
+                    # being written without it, so its counts must not include it either.
+                    await self.queue.ack(d)
+                    return
                 if len(out) > SPILL:
                     # Redis (or the results file) holds a reference, not megabytes of OCR.
                     scratch = await self.files.put_scratch(job.tenant, job.id, str(ref.index), out)
@@ -230,6 +244,8 @@ class BatchRunner:
                 if now - job.created_at > max(600.0, 10 * self.claim_idle):
                     await self.store.update(job_id, _interrupted)
                 continue
+            if job.status in RUNNABLE and job.expires_at is not None and now > job.expires_at:
+                await self.store.update(job_id, _expire)
             await self.finalizer.maybe_finalize(job_id)
         if now - self._last_sweep > SWEEP_EVERY:
             self._last_sweep = now

@@ -34,7 +34,6 @@ from .scan import scan_inputs
 
 __all__ = ("BatchService", "build_batch_service")
 
-DAY = 86_400
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -173,7 +172,7 @@ class BatchService:
             input_files=input_files,
             metadata=spec.metadata,
             created_at=now,
-            expires_at=now + DAY,
+            expires_at=now + spec.timeout_hours * 3600,
             completion_window=spec.completion_window,
             ocr_refs=ocr_refs,
             chat_refs=chat_refs,
