@@ -587,10 +587,18 @@ async def test_a_job_past_its_window_ends_expired_with_what_is_done(tmp_path: Pa
                 return True
 
             await gw.batches.store.update(job["id"], past)
-            await asyncio.sleep(0.5)  # a few lines finish first
+            deadline = time.monotonic() + 30
+            while (await gw.batches.store.counts(job["id"])).done < 2:  # some lines finish first
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
             await gw.batches.runner._upkeep()
+            deadline = time.monotonic() + 30
+            while (openai := (await client.get(f"/v1/batches/{job['id']}", headers=h)).json())[
+                "status"
+            ] == "cancelling":  # a line's runner may be the one finalizing
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
             mistral = (await client.get(f"/v1/batch/jobs/{job['id']}", headers=h)).json()
-            openai = (await client.get(f"/v1/batches/{job['id']}", headers=h)).json()
             await asyncio.sleep(1.0)  # lines still in flight finish, and must not count
             later = (await client.get(f"/v1/batches/{job['id']}", headers=h)).json()
             out = await client.get(f"/v1/files/{openai['output_file_id']}/content", headers=h)

@@ -355,16 +355,15 @@ def test_files_and_jobs_survive_a_restart(tmp_path: Path) -> None:
             headers=_h(KEY_A),
             json={"input_file_id": fid, "endpoint": "/v1/ocr", "completion_window": "24h"},
         ).json()
+        url = gw.url + f"/v1/batches/{job['id']}"
         deadline = time.monotonic() + 60
-        while (
-            httpx.get(gw.url + f"/v1/batches/{job['id']}", headers=_h(KEY_A)).json()[
-                "request_counts"
-            ]["completed"]
-            < 5
-        ):
+        done = 0
+        while done < 5:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+            done = httpx.get(url, headers=_h(KEY_A)).json()["request_counts"]["completed"]
         gw.process.kill()
+        assert done < 40, "the job finished before the kill: nothing was left to resume"
         gw.process.wait(10)
     with gateway_server(config, tmp_path) as gw:
         assert httpx.get(gw.url + f"/v1/files/{fid}", headers=_h(KEY_A)).status_code == 200

@@ -113,13 +113,14 @@ class Finalizer:
                 return False
             if job.status == "finalizing" and counts.done < job.total:
                 return False
-            await self._write_files(job)
+            written = await self._write_files(job)
             outputs = (job.output_file, job.error_file)
 
             def end(j: Job) -> bool:
                 if j.status in TERMINAL:
                     return False
                 j.output_file, j.error_file = outputs
+                j.final = written
                 if j.status == "cancelling" and j.expiring:
                     j.status, j.expired_at = "expired", int(time.time())
                 elif j.status == "cancelling":
@@ -133,14 +134,15 @@ class Finalizer:
             await self.store.unlock(job_id, self.owner)
         self.logger.info("batch finished", job=job.id, status=job.status, lines=job.total)
         if self.webhook is not None:
-            final = await self.store.counts(job_id)
+            final = await self.store.counts_of(job)
             view = openai_view(job, final) if job.api == "openai" else mistral_view(job, final)
             task = asyncio.create_task(self.webhook.send(job, view))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return True
 
-    async def _write_files(self, job: Job) -> None:
+    async def _write_files(self, job: Job) -> tuple[int, int]:
+        """Write the output and error files; ``(succeeded, failed)`` lines written."""
         writers = {True: SpoolingWriter(), False: SpoolingWriter()}
         lines = {True: 0, False: 0}
         try:
@@ -179,6 +181,7 @@ class Finalizer:
             else:
                 job.error_file = record.id
         await self.files.drop_scratch(job.tenant, job.id)
+        return lines[True], lines[False]
 
     async def aclose(self) -> None:
         """Wait briefly for webhooks in flight."""

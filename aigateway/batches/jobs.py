@@ -64,6 +64,12 @@ class JobStore(abc.ABC):
     async def counts(self, job_id: str) -> Counts:
         """Lines succeeded and failed so far."""
 
+    async def counts_of(self, job: Job) -> Counts:
+        """What ``job`` reports: its final counts once it has ended, else the live ones."""
+        if job.final is not None and job.status in TERMINAL:
+            return Counts(succeeded=job.final[0], failed=job.final[1])
+        return await self.counts(job.id)
+
     @abc.abstractmethod
     def results(self, job_id: str, total: int) -> AsyncIterator[tuple[int, bool, bytes]]:
         """Every stored result ``(index, ok, output line)`` of lines ``0 … total-1``, in line

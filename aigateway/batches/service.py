@@ -120,12 +120,12 @@ class BatchService:
     async def get(self, tenant: str, job_id: str) -> tuple[Job, Counts]:
         """The job and its counts (404 when absent or another tenant's)."""
         job = await self._mine(tenant, job_id)
-        return job, await self.store.counts(job.id)
+        return job, await self.store.counts_of(job)
 
     @_guarded
     async def list_jobs(self, tenant: str) -> list[tuple[Job, Counts]]:
         """The tenant's jobs, newest first."""
-        return [(j, await self.store.counts(j.id)) for j in await self.store.for_tenant(tenant)]
+        return [(j, await self.store.counts_of(j)) for j in await self.store.for_tenant(tenant)]
 
     @_guarded
     async def create(
@@ -207,7 +207,7 @@ class BatchService:
             return True
 
         job = await self.store.update(job_id, started) or job
-        return job, await self.store.counts(job.id)
+        return job, await self.store.counts_of(job)
 
     @_guarded
     async def cancel(self, tenant: str, job_id: str) -> tuple[Job, Counts]:
@@ -223,7 +223,7 @@ class BatchService:
         if await self.store.update(job.id, cancelling) is not None:
             await self.runner.finalizer.maybe_finalize(job.id)
         job = await self._mine(tenant, job_id)
-        return job, await self.store.counts(job.id)
+        return job, await self.store.counts_of(job)
 
     @_guarded
     async def outputs(self, job: Job) -> list[Any]:
