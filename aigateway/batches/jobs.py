@@ -117,6 +117,8 @@ class LocalJobStore(JobStore):
         self.root = root
         self._jobs: dict[str, Job] | None = None
         self._done: dict[str, dict[int, bool]] = {}
+        self._ok: dict[str, int] = {}
+        """Succeeded lines per job (kept with ``_done``: counts are O(1) per line)."""
         self._files: dict[str, int] = {}
         self._locks: set[str] = set()
         self._load_lock = asyncio.Lock()
@@ -150,6 +152,7 @@ class LocalJobStore(JobStore):
                         continue  # a line cut short by a crash
                     done.setdefault(index, ok)
             self._done[job.id] = done
+            self._ok[job.id] = sum(done.values())
         return jobs
 
     def _results_path(self, job_id: str) -> Path:
@@ -200,6 +203,7 @@ class LocalJobStore(JobStore):
         if index in done:
             return False
         done[index] = ok  # claimed before the write: no await between check and claim
+        self._ok[job_id] = self._ok.get(job_id, 0) + int(ok)
         entry = msgspec.json.encode((index, ok, msgspec.Raw(line))) + b"\n"
         fd = self._files.get(job_id)
         if fd is None:
@@ -215,9 +219,8 @@ class LocalJobStore(JobStore):
 
     async def counts(self, job_id: str) -> Counts:
         await self._all()
-        done = self._done.get(job_id, {})
-        ok = sum(1 for v in done.values() if v)
-        return Counts(succeeded=ok, failed=len(done) - ok)
+        ok = self._ok.get(job_id, 0)
+        return Counts(succeeded=ok, failed=len(self._done.get(job_id, {})) - ok)
 
     def _locate(self, job_id: str) -> dict[int, tuple[bool, int, int]]:
         """``index -> (ok, offset, length)`` of each line's first result in the results file."""
