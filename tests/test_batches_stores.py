@@ -8,12 +8,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from aigateway.batches.jobs import LocalJobStore
-from aigateway.batches.protocol import (
-    Job,
-)
+from aigateway.batches.protocol import Counts, Job
 from aigateway.batches.queue import LineRef
 from aigateway.errors import BadRequestError
 
@@ -130,3 +129,45 @@ async def test_webhook_post_keeps_the_ssrf_guard() -> None:
         assert req.headers["x-aigateway-signature"] == "t=1,v1=00"
     finally:
         receiver.stop()
+
+
+async def test_finished_jobs_drop_their_results_and_are_forgotten_after_retention(
+    tmp_path: Path,
+) -> None:
+    store = LocalJobStore(tmp_path)
+    await store.put(_job())
+    await store.record("j1", 0, True, b"{}")
+    done = msgspec.structs.replace(_job(), status="completed", completed_at=100, final=(1, 0))
+    await store.put(done)
+    await store.purge_results("j1")
+    assert not (tmp_path / "j1.results").exists()
+    assert await store.counts_of(done) == Counts(1, 0)  # the record keeps the final counts
+    assert await store.forget(before=50) == 0
+    assert await store.forget(before=101) == 1
+    assert await store.get("j1") is None and not (tmp_path / "j1.json").exists()
+    assert await LocalJobStore(tmp_path).get("j1") is None
+
+
+async def test_redis_finished_job_records_expire_and_results_go(redis_url: str) -> None:
+    from aigateway.batches.redis_store import RedisJobStore, redis_client
+
+    r, _ = redis_client(redis_url, 1.0)
+    try:
+        store = RedisJobStore(r, "ret", keep_seconds=600)
+        await store.put(_job())
+        await store.record("j1", 0, True, b"{}")
+        await store.attempt("j1", 0)
+
+        def finish(job: Job) -> bool:
+            job.status, job.final = "completed", (1, 0)
+            return True
+
+        await store.update("j1", finish)
+        await store.purge_results("j1")
+        assert 0 < await r.ttl("{ret:batch}:job:j1") <= 600
+        assert await r.exists("{ret:batch}:res:j1", "{ret:batch}:cnt:j1", "{ret:batch}:try:j1") == 0
+        await r.delete("{ret:batch}:job:j1")  # as if it had expired
+        assert await store.for_tenant("t") == []
+        assert await r.zcard("{ret:batch}:jobs:t") == 0
+    finally:
+        await r.aclose()

@@ -130,6 +130,8 @@ class Finalizer:
                 return True
 
             job = await self.store.update(job_id, end) or job
+            if job.status in TERMINAL:
+                await self.store.purge_results(job_id)
         finally:
             await self.store.unlock(job_id, self.owner)
         self.logger.info("batch finished", job=job.id, status=job.status, lines=job.total)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -96,6 +97,18 @@ class JobStore(abc.ABC):
     @abc.abstractmethod
     async def active(self) -> list[str]:
         """Ids of jobs not yet in a terminal state."""
+
+    @abc.abstractmethod
+    async def purge_results(self, job_id: str) -> None:
+        """Drop a finished job's line results (its files hold them now; its record keeps the
+        final counts)."""
+
+    async def forget(self, before: float) -> int:
+        """Delete the records of jobs that ended before ``before`` (Unix time); how many.
+
+        Stores whose records expire by themselves (Redis) have nothing to do here.
+        """
+        return 0
 
     async def aclose(self) -> None:  # noqa: B027 - optional
         """Release connections and files."""
@@ -271,6 +284,30 @@ class LocalJobStore(JobStore):
 
     async def active(self) -> list[str]:
         return [j.id for j in (await self._all()).values() if j.status not in TERMINAL]
+
+    async def purge_results(self, job_id: str) -> None:
+        fd = self._files.pop(job_id, None)
+        if fd is not None:
+            os.close(fd)
+        self._done.pop(job_id, None)
+        self._ok.pop(job_id, None)
+        path = self._results_path(job_id)
+        await anyio.to_thread.run_sync(functools.partial(path.unlink, missing_ok=True))
+
+    async def forget(self, before: float) -> int:
+        jobs = await self._all()
+        old = [
+            j.id
+            for j in jobs.values()
+            if j.status in TERMINAL
+            and (j.completed_at or j.failed_at or j.cancelled_at or j.expired_at or 0) < before
+        ]
+        for job_id in old:
+            del jobs[job_id]
+            await self.purge_results(job_id)
+            path = self.root / f"{job_id}.json"
+            await anyio.to_thread.run_sync(functools.partial(path.unlink, missing_ok=True))
+        return len(old)
 
     async def aclose(self) -> None:
         for fd in self._files.values():

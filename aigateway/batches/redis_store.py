@@ -46,7 +46,10 @@ return 0
 _CAS = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
-if ARGV[3] == '1' then redis.call('SREM', KEYS[2], ARGV[4]) end
+if ARGV[3] == '1' then
+  redis.call('SREM', KEYS[2], ARGV[4])
+  if tonumber(ARGV[5]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
+end
 return 1
 """
 
@@ -68,8 +71,10 @@ def redis_client(url: str | list[str], timeout: float) -> tuple[Any, Any]:
 class RedisJobStore(JobStore):
     """Jobs, results and counts in Redis (see the module docstring for the keys)."""
 
-    def __init__(self, redis: Any, prefix: str) -> None:
+    def __init__(self, redis: Any, prefix: str, keep_seconds: int | None = None) -> None:
         super().__init__()
+        self.keep_seconds = keep_seconds
+        """How long a finished job's record stays (``[files] retention_days``; None: forever)."""
         self.r = redis
         self.p = f"{{{prefix}:batch}}"
         self._record = redis.register_script(_RECORD)
@@ -82,6 +87,8 @@ class RedisJobStore(JobStore):
         pipe.zadd(f"{self.p}:jobs:{job.tenant}", {job.id: job.created_at})
         if job.status in TERMINAL:
             pipe.srem(f"{self.p}:active", job.id)
+            if self.keep_seconds:
+                pipe.expire(f"{self.p}:job:{job.id}", self.keep_seconds)
         else:
             pipe.sadd(f"{self.p}:active", job.id)
         await pipe.execute()
@@ -100,7 +107,7 @@ class RedisJobStore(JobStore):
             if not change(job):
                 return job
             terminal = "1" if job.status in TERMINAL else "0"
-            args = [raw, msgspec.json.encode(job), terminal, job.id]
+            args = [raw, msgspec.json.encode(job), terminal, job.id, self.keep_seconds or 0]
             if await self._cas(keys=[key, f"{self.p}:active"], args=args):
                 return job
             # Another replica changed the record first: read it again and re-decide.
@@ -110,6 +117,9 @@ class RedisJobStore(JobStore):
         if not ids:
             return []
         raws = await self.r.mget([f"{self.p}:job:{i.decode()}" for i in ids])
+        gone = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
+        if gone:  # records past retention expired: drop them from the index too
+            await self.r.zrem(f"{self.p}:jobs:{tenant}", *gone)
         return [msgspec.json.decode(raw, type=Job) for raw in raws if raw is not None]
 
     async def record(self, job_id: str, index: int, ok: bool, line: bytes) -> bool:
@@ -147,6 +157,12 @@ class RedisJobStore(JobStore):
 
     async def active(self) -> list[str]:
         return [m.decode() for m in await self.r.smembers(f"{self.p}:active")]
+
+    async def purge_results(self, job_id: str) -> None:
+        # One hash tag: a multi-key DEL stays in one slot on a cluster.
+        await self.r.delete(
+            f"{self.p}:res:{job_id}", f"{self.p}:cnt:{job_id}", f"{self.p}:try:{job_id}"
+        )
 
 
 class RedisStreamQueue(LineQueue):

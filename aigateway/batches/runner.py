@@ -69,6 +69,7 @@ class BatchRunner:
         claim_idle: float,
         max_lines: int,
         logger: Any,
+        retention_days: float = 0.0,
     ) -> None:
         self.store = store
         self.queue = queue
@@ -79,6 +80,7 @@ class BatchRunner:
         self.claim_idle = claim_idle
         self.max_lines = max_lines
         self.logger = logger
+        self.retention_days = retention_days
         self._inflight: dict[int, Delivery] = {}
         self._free = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -252,3 +254,7 @@ class BatchRunner:
             removed = await self.files.sweep()
             if removed:
                 self.logger.info("files past retention removed", files=removed)
+            days = self.retention_days
+            forgotten = await self.store.forget(now - days * 86_400) if days > 0 else 0
+            if forgotten:
+                self.logger.info("batch jobs past retention removed", jobs=forgotten)

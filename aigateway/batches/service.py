@@ -254,7 +254,8 @@ def build_batch_service(
         from .redis_store import RedisJobStore, RedisStreamQueue, redis_client
 
         client, sentinel = redis_client(settings.state.url, settings.state.timeout)
-        store = RedisJobStore(client, settings.state.prefix)
+        keep = int(settings.files.retention_days * 86_400) or None
+        store = RedisJobStore(client, settings.state.prefix, keep)
         queue = RedisStreamQueue(client, settings.state.prefix, cfg.claim_idle)
         closers.append(client.aclose)
         if sentinel is not None:
@@ -280,5 +281,6 @@ def build_batch_service(
         claim_idle=cfg.claim_idle,
         max_lines=cfg.max_lines,
         logger=logger,
+        retention_days=settings.files.retention_days,
     )
     return BatchService(settings, files, store, queue, runner, closers)
