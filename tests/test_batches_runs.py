@@ -305,3 +305,44 @@ async def test_a_job_past_its_window_ends_expired_with_what_is_done(tmp_path: Pa
         assert mistral["output_file"] == openai["output_file_id"] is not None
     finally:
         fake.stop()
+
+
+async def test_only_a_finished_job_can_be_deleted(tmp_path: Path) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from aigateway import create_app
+
+    from .upstreams.openai_fake import OpenAIFake
+
+    fake = OpenAIFake().start()
+    fake.slow_delay = 0.5
+    try:
+        config = (
+            CHAT_CONFIG.format(url=fake.url, dir=tmp_path)
+            .replace('["gpt-test"]', '["gpt-test", "slow"]')
+            .replace("requests_per_minute = 3", "requests_per_minute = 1000")
+        )
+        app = create_app(parse_config(config))
+        h = {"Authorization": "Bearer sk-slowpoke-key"}
+        body = {"model": "slow", "messages": [{"role": "user", "content": "hi"}]}
+        async with AsyncTestClient(app) as client:
+            job = (
+                await client.post(
+                    "/v1/batch/jobs",
+                    headers=h,
+                    json={"endpoint": "/v1/chat/completions", "requests": [{"body": body}]},
+                )
+            ).json()
+            r = await client.delete(f"/v1/batch/jobs/{job['id']}", headers=h)
+            assert (r.status_code, r.json()["error"]["code"]) == (400, "job_not_finished")
+            while job["status"] in ("QUEUED", "RUNNING"):
+                await asyncio.sleep(0.1)
+                job = (await client.get(f"/v1/batch/jobs/{job['id']}", headers=h)).json()
+            r = await client.delete(f"/v1/batch/jobs/{job['id']}", headers=h)
+            assert r.json() == {"id": job["id"], "object": "batch", "deleted": True}
+            assert (await client.get(f"/v1/batch/jobs/{job['id']}", headers=h)).status_code == 404
+            # The output file outlives the job record.
+            out = await client.get(f"/v1/files/{job['output_file']}", headers=h)
+            assert out.status_code == 200
+    finally:
+        fake.stop()

@@ -150,6 +150,7 @@ def test_mistralai_sdk_files_signed_url_ocr_and_batch(
     assert report["job"]["metadata"] == {"run": "sdk"}
     assert report["outputs"] == expected
     assert report["jobs_listed"][0] is not None
+    assert report.get("job_deleted", True) is True
     # A cancel that lands while the job is finalizing lets it finish (RUNNING, then SUCCESS).
     assert report["cancel"] in ("CANCELLATION_REQUESTED", "CANCELLED", "RUNNING", "SUCCESS")
     assert report["deleted"] is True

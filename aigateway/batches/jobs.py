@@ -103,6 +103,10 @@ class JobStore(abc.ABC):
         """Drop a finished job's line results (its files hold them now; its record keeps the
         final counts)."""
 
+    @abc.abstractmethod
+    async def delete(self, job: Job) -> None:
+        """Remove a finished job's record and results."""
+
     async def forget(self, before: float) -> int:
         """Delete the records of jobs that ended before ``before`` (Unix time); how many.
 
@@ -292,6 +296,12 @@ class LocalJobStore(JobStore):
         self._done.pop(job_id, None)
         self._ok.pop(job_id, None)
         path = self._results_path(job_id)
+        await anyio.to_thread.run_sync(functools.partial(path.unlink, missing_ok=True))
+
+    async def delete(self, job: Job) -> None:
+        (await self._all()).pop(job.id, None)
+        await self.purge_results(job.id)
+        path = self.root / f"{job.id}.json"
         await anyio.to_thread.run_sync(functools.partial(path.unlink, missing_ok=True))
 
     async def forget(self, before: float) -> int:

@@ -158,6 +158,14 @@ class RedisJobStore(JobStore):
     async def active(self) -> list[str]:
         return [m.decode() for m in await self.r.smembers(f"{self.p}:active")]
 
+    async def delete(self, job: Job) -> None:
+        await self.purge_results(job.id)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.delete(f"{self.p}:job:{job.id}")
+        pipe.zrem(f"{self.p}:jobs:{job.tenant}", job.id)
+        pipe.srem(f"{self.p}:active", job.id)
+        await pipe.execute()
+
     async def purge_results(self, job_id: str) -> None:
         # One hash tag: a multi-key DEL stays in one slot on a cluster.
         await self.r.delete(

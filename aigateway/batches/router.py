@@ -1,7 +1,8 @@
 """Batch transport: Mistral's ``/v1/batch/jobs`` and OpenAI's ``/v1/batches``.
 
 Mistral: ``POST /v1/batch/jobs``, ``GET /v1/batch/jobs``, ``GET /v1/batch/jobs/{id}``
-(``?inline=true`` adds ``outputs``), ``POST /v1/batch/jobs/{id}/cancel``. OpenAI: ``POST
+(``?inline=true`` adds ``outputs``), ``POST /v1/batch/jobs/{id}/cancel``, ``DELETE
+/v1/batch/jobs/{id}`` (a finished job). OpenAI: ``POST
 /v1/batches``, ``GET /v1/batches``, ``GET /v1/batches/{id}``, ``POST
 /v1/batches/{id}/cancel``. Both read the same jobs; each renders its own shape. Transport only:
 :class:`~aigateway.batches.service.BatchService` does the work.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, delete, get, post
 from litestar.handlers import HTTPRouteHandler
 
 from ..auth import Tenant
@@ -99,6 +100,12 @@ def batch_handlers(
         outputs = await batches.outputs(job) if inline else None
         return json_response(mistral_view(job, counts, outputs))
 
+    async def m_delete(request: Request[Any, Any, Any]) -> Response[bytes]:
+        job_id = str(request.path_params["job_id"])
+        tenant = await _tenant(request)
+        job = await batches.delete(tenant.id, job_id)
+        return json_response({"id": job.id, "object": "batch", "deleted": True})
+
     async def m_cancel(request: Request[Any, Any, Any]) -> Response[bytes]:
         job_id = str(request.path_params["job_id"])
         tenant = await _tenant(request)
@@ -148,6 +155,7 @@ def batch_handlers(
         post("/v1/batch/jobs/{job_id:str}/cancel", status_code=200, name=f"mbatch-cancel:{n}")(
             m_cancel
         ),
+        delete("/v1/batch/jobs/{job_id:str}", status_code=200, name=f"mbatch-delete:{n}")(m_delete),
         post("/v1/batches", status_code=200, name=f"batch-create:{n}")(o_create),
         get("/v1/batches", name=f"batch-list:{n}")(o_list),
         get("/v1/batches/{batch_id:str}", name=f"batch-get:{n}")(o_get),

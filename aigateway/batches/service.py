@@ -21,7 +21,7 @@ import msgspec
 from ..auth import Tenant
 from ..blob import Blob
 from ..config import Settings
-from ..errors import GatewayError, NotFoundError, ServiceUnavailableError
+from ..errors import BadRequestError, GatewayError, NotFoundError, ServiceUnavailableError
 from ..fetch import Fetcher
 from ..files.store import FileStore
 from .execute import Lanes, LineExecutor, Services
@@ -224,6 +224,23 @@ class BatchService:
             await self.runner.finalizer.maybe_finalize(job.id)
         job = await self._mine(tenant, job_id)
         return job, await self.store.counts_of(job)
+
+    @_guarded
+    async def delete(self, tenant: str, job_id: str) -> Job:
+        """Forget a finished job (its output files stay until deleted or expired).
+
+        Raises:
+            BadRequestError: the job has not ended (cancel it first).
+        """
+        job = await self._mine(tenant, job_id)
+        if job.status not in TERMINAL:
+            raise BadRequestError(
+                f"batch job {job_id!r} is {job.status}; cancel it and wait for it to end first",
+                param="job_id",
+                code="job_not_finished",
+            )
+        await self.store.delete(job)
+        return job
 
     @_guarded
     async def outputs(self, job: Job) -> list[Any]:

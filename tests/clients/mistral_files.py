@@ -75,6 +75,8 @@ def main() -> None:
         input_files=[batch_file.id], endpoint="/v1/ocr", model="local"
     )
     report["cancel"] = client.batch.jobs.cancel(job_id=second.id).status
+    if hasattr(client.batch.jobs, "delete"):  # 3.x; 1.x has no delete
+        report["job_deleted"] = client.batch.jobs.delete(job_id=job.id).deleted
     report["files_listed"] = len(client.files.list().data)
     deleted = client.files.delete(file_id=up.id)
     report["deleted"] = deleted.deleted
