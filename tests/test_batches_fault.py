@@ -151,4 +151,5 @@ def test_a_replica_killed_mid_batch_loses_no_line_and_duplicates_none(
     assert any(job["output_file_id"] in k for k in s3.object_keys())
     # A's lines in flight were run again by B: the upstream saw some twice, the output once.
     assert len(upstream.requests) >= 200
+    assert "batch lines taken over from a silent replica" in b.log()  # XAUTOCLAIM ran
     assert "testing-secret" not in b.log()

@@ -83,6 +83,7 @@ async def _store_and_stream(url: str | list[str]) -> None:
         await asyncio.sleep(0.4)
         claimed = await alive.take(5, wait=0.1)
         assert sorted(d.ref.index for d in claimed) == [0, 1, 2, 3, 4]
+        assert all(d.claimed for d in claimed) and not any(d.claimed for d in taken)
         for d in claimed:
             await alive.ack(d)
         await asyncio.sleep(0.4)

@@ -38,6 +38,8 @@ class Delivery:
 
     ref: LineRef
     token: str | None = None
+    claimed: bool = False
+    """Taken over from another runner that went silent (``XAUTOCLAIM``)."""
 
 
 class LineQueue(abc.ABC):

@@ -200,13 +200,13 @@ class RedisStreamQueue(LineQueue):
             await pipe.execute()
 
     @staticmethod
-    def _deliveries(entries: Any) -> list[Delivery]:
+    def _deliveries(entries: Any, claimed: bool = False) -> list[Delivery]:
         out = []
         for entry_id, fields in entries or []:
             if not fields:  # deleted while pending
                 continue
             ref = msgspec.msgpack.decode(fields[b"r"], type=LineRef)
-            out.append(Delivery(ref, entry_id.decode()))
+            out.append(Delivery(ref, entry_id.decode(), claimed))
         return out
 
     async def take(self, n: int, wait: float) -> list[Delivery]:
@@ -221,7 +221,7 @@ class RedisStreamQueue(LineQueue):
             count=n,
         )
         self._claim_cursor = claimed[0].decode() if claimed[0] else "0-0"
-        out = self._deliveries(claimed[1])
+        out = self._deliveries(claimed[1], claimed=True)
         if out:
             return out
         got = await self.r.xreadgroup(

@@ -154,6 +154,9 @@ class BatchRunner:
             if not self._queue_ok:
                 self.logger.info("batch queue reachable again")
                 self._queue_ok = True
+            taken_over = sum(1 for d in deliveries if d.claimed)
+            if taken_over:
+                self.logger.info("batch lines taken over from a silent replica", lines=taken_over)
             for d in deliveries:
                 key = id(d)
                 self._inflight[key] = d
