@@ -148,7 +148,8 @@ class Finalizer:
         writers = {True: SpoolingWriter(), False: SpoolingWriter()}
         lines = {True: 0, False: 0}
         try:
-            async for _, ok, line in self.store.results(job.id, job.total):
+            # A job cancelled while validating has no total yet, but lines may have run.
+            async for _, ok, line in self.store.results(job.id, job.total or job.planned):
                 if line.startswith(SPILLED):
                     key = msgspec.json.decode(line, type=dict[str, str])["$spilled"]
                     line = await self.files.get_scratch(key) or b""

@@ -86,6 +86,8 @@ class Job(msgspec.Struct, kw_only=True):
     """Set with ``cancelling`` when the job ran out of time: it ends ``expired``."""
     completion_window: str = "24h"
     total: int = 0
+    planned: int = 0
+    """Lines queued (known before ``total`` is committed with ``in_progress``)."""
     final: tuple[int, int] | None = None
     """``(succeeded, failed)`` as written to the files when the job ended: a terminal job
     reports these, whatever lines finished after its files were written."""

@@ -193,20 +193,25 @@ class BatchService:
             job.status, job.failed_at, job.errors = "failed", int(time.time()), errors
             await self.store.put(job)
             return job, Counts()
-        # The total is stored before the lines are queued, so a runner that finishes the last
-        # line can finalize even if this replica dies before writing in_progress; and
-        # in_progress is written only over validating (the job may be finished already).
-        job.total = len(refs)
+        # Lines are queued first and run while the job is still validating; the total and
+        # in_progress are written together afterwards (only over validating: a cancel may
+        # have come first). A replica that dies in between leaves a job the janitor fails
+        # as interrupted, never one stuck waiting for a total.
+        job.planned = len(refs)
         await self.store.put(job)
         await self.queue.push(refs)
 
         def started(j: Job) -> bool:
             if j.status != "validating":
                 return False
+            j.total = len(refs)
             j.status, j.in_progress_at = "in_progress", int(time.time())
             return True
 
         job = await self.store.update(job_id, started) or job
+        # Every line may have finished before the total was known: finalize now if so.
+        await self.runner.finalizer.maybe_finalize(job_id)
+        job = await self.store.get(job_id) or job
         return job, await self.store.counts_of(job)
 
     @_guarded
