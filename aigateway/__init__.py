@@ -6,9 +6,9 @@ or run ``aigateway serve``.
 
 from __future__ import annotations
 
-from .app import create_app
 from .config import Settings, load_config, parse_config
 from .errors import ConfigError, GatewayError
+from .server.app import create_app
 
 __all__ = (
     "ConfigError",

@@ -20,23 +20,25 @@ the OpenAI ``type`` and only overrides class attributes::
 :func:`error_body` renders ``{"error": {"message", "type", "param", "code"}}``; nothing else in the
 package builds that shape. Values an upstream chose (its ``code`` and ``param``) pass through
 :func:`bounded_code` / :func:`bounded_param` first: short identifiers or nothing, never a
-5,000-character string echoed to callers and turned into metric labels.
-:func:`exception_handlers` adapts Litestar's own exceptions (routing
-404/405, body too large, validation) into the same envelope.
+5,000-character string echoed to callers and turned into metric labels. :func:`from_status`
+gives framework errors (routing 404/405, body too large, validation) their place in the tree;
+the app's exception handlers (:mod:`aigateway.server.app`) render them in the same envelope.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, ClassVar
 
 import msgspec
 
 __all__ = (
+    "GATEWAY_CODES",
     "AuthenticationError",
     "BadRequestError",
     "ConfigError",
+    "ErrorDetail",
+    "ErrorEnvelope",
     "GatewayError",
     "GoneError",
     "NotFoundError",
@@ -51,9 +53,9 @@ __all__ = (
     "bounded_code",
     "bounded_param",
     "error_body",
+    "error_payload",
+    "from_status",
 )
-
-_log = logging.getLogger("aigateway.errors")
 
 
 class ConfigError(Exception):
@@ -256,15 +258,19 @@ def bounded_param(value: object) -> str | None:
     return value if isinstance(value, str) and _PARAM.fullmatch(value) else None
 
 
-class _ErrorDetail(msgspec.Struct):
+class ErrorDetail(msgspec.Struct):
+    """The inside of the envelope: what went wrong, and which request field (``param``)."""
+
     message: str
     type: str
     param: str | None
     code: str | None
 
 
-class _ErrorEnvelope(msgspec.Struct):
-    error: _ErrorDetail
+class ErrorEnvelope(msgspec.Struct):
+    """The OpenAI error envelope every error response has (also the OpenAPI schema of errors)."""
+
+    error: ErrorDetail
 
 
 _encoder = msgspec.json.Encoder()
@@ -272,7 +278,7 @@ _encoder = msgspec.json.Encoder()
 
 def error_body(exc: GatewayError) -> bytes:
     """Encode ``exc`` as the OpenAI error envelope."""
-    return _encoder.encode(_ErrorEnvelope(_ErrorDetail(exc.message, exc.type, exc.param, exc.code)))
+    return _encoder.encode(ErrorEnvelope(ErrorDetail(exc.message, exc.type, exc.param, exc.code)))
 
 
 def error_payload(exc: GatewayError) -> dict[str, Any]:

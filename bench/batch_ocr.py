@@ -36,7 +36,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PYTHON, free_port, padded_pdf, start_server
-from tests.docgen import scanned_pdf
+from tests.support.docgen import scanned_pdf
 
 CONFIG = """
 [limits]

@@ -45,10 +45,10 @@ sys.path.insert(0, str(REPO))
 from aigateway.blob import Blob  # noqa: E402
 from aigateway.config import parse_config  # noqa: E402
 from aigateway.ocr.engine import textlayer  # noqa: E402
+from aigateway.ocr.protocol import Document, OcrOptions, OcrResult  # noqa: E402
 from aigateway.ocr.providers.base import OcrJob  # noqa: E402
-from aigateway.ocr.schemas import Document, OcrOptions, OcrResult  # noqa: E402
-from aigateway.registry import Registry  # noqa: E402
-from tests.docgen import find_font, render_text, scanned_pdf  # noqa: E402
+from aigateway.ocr.registry import OcrRegistry  # noqa: E402
+from tests.support.docgen import find_font, render_text, scanned_pdf  # noqa: E402
 
 PROSE = [
     "The committee met on Tuesday, 14 March 2023, to review the budget for the coming year. "
@@ -263,9 +263,9 @@ def text_layer(data: bytes, index: int) -> str:
 # --- running ----------------------------------------------------------------------------------
 
 
-def registry(engine: str, workers: int, dpi: int = 300) -> Registry:
+def registry(engine: str, workers: int, dpi: int = 300) -> OcrRegistry:
     opts: dict[str, Any] = {"engine": engine, "dpi": dpi}
-    return Registry(
+    return OcrRegistry(
         parse_config(
             {
                 "ocr_pool": {"workers": workers, "max_queue": 10_000},
@@ -275,13 +275,13 @@ def registry(engine: str, workers: int, dpi: int = 300) -> Registry:
     )
 
 
-async def run(reg: Registry, data: bytes, media_type: str, **options: Any) -> OcrResult:
+async def run(reg: OcrRegistry, data: bytes, media_type: str, **options: Any) -> OcrResult:
     doc = Document(Blob.from_bytes(data), media_type)
-    job = OcrJob(doc, None, None, OcrOptions(**options), 10**9)
-    return await reg.ocr["local"].process(job)
+    job = OcrJob(doc, None, None, OcrOptions(**options))
+    return await reg.providers["local"].process(job)
 
 
-async def warm(reg: Registry) -> None:
+async def warm(reg: OcrRegistry) -> None:
     await reg.start()
     pool = reg.ocr_pool()
     while pool.alive < pool.size:  # noqa: ASYNC110 - a counter, not an event

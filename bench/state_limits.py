@@ -40,8 +40,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))  # the healing part drives the test suite's fakes and helpers
 
-from aigateway.auth import hash_key  # noqa: E402
-from tests.redis_server import RedisServer, redis_cluster  # noqa: E402
+from aigateway.tenancy.auth import hash_key  # noqa: E402
+from tests.support.redis_server import RedisServer, redis_cluster  # noqa: E402
 
 KEY = "sk-bench-tenant-0001"
 CANNOT_RUN = 3
@@ -136,8 +136,8 @@ def cost(
 
 @contextmanager
 def _gateways(n: int, redis: RedisServer, fake: Any, workdir: Path) -> Iterator[list[Any]]:
-    from tests.server import gateway_server
-    from tests.state_support import gateway_config as served_config
+    from tests.support.server import gateway_server
+    from tests.support.state_support import gateway_config as served_config
 
     state = f'backend = "redis"\nurl = "{redis.url}"\nlease_ttl = {TTL}\ntimeout = 0.5\n'
     with ExitStack() as stack:
@@ -149,8 +149,8 @@ def _gateways(n: int, redis: RedisServer, fake: Any, workdir: Path) -> Iterator[
 
 def healing(workdir: Path) -> dict[str, float]:
     """Seconds to full concurrency after a Redis hang and after a replica's kill -9."""
-    from tests.state_support import full_capacity, held_streams, wait_for
-    from tests.upstreams.openai_fake import OpenAIFake
+    from tests.support.state_support import full_capacity, held_streams, wait_for
+    from tests.support.upstreams.openai_fake import OpenAIFake
 
     out: dict[str, float] = {}
     fake = OpenAIFake("primary").start()

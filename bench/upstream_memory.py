@@ -1,6 +1,6 @@
 """Gateway memory and CPU while a hostile upstream sends 100 MB bodies (and one hostile client).
 
-A loopback upstream (``tests/upstreams/hostile.py``, run in this process) generates its bodies
+A loopback upstream (``tests/support/upstreams/hostile.py``, run in this process) generates its bodies
 as it sends them: a 100 MB chat completion (chunked, and with ``Content-Length``), a 100 MB
 Mistral OCR page, a 100 MB SSE event that never ends. The gateway (``aigateway serve`` as
 shipped, pinned to core 0) runs twice in the same run:
@@ -34,7 +34,7 @@ from typing import Any
 from common import PYTHON, REPO, cpu_seconds, free_port, reset_peak, rss, start_server
 
 sys.path.insert(0, str(REPO))
-from tests.upstreams.hostile import HostileUpstream
+from tests.support.upstreams.hostile import HostileUpstream
 
 MB = 1_000_000
 MiB = 1 << 20

@@ -1,4 +1,9 @@
-"""Shared fixtures: configs, in-process apps and the echo provider."""
+"""Shared fixtures: a real redis-server, served gateways and the echo provider's state.
+
+Tests live in ``unit/`` (in process: no servers, no child processes), ``integration/``
+(anything starting a process or a server: gateways, redis-server, loopback upstreams, the OCR
+worker pool) and share helpers from ``support/`` (fake upstreams, documents, clients).
+"""
 
 from __future__ import annotations
 
@@ -7,41 +12,13 @@ from typing import Any
 
 import pytest
 
-from aigateway import registry
-from aigateway.config import Settings, parse_config
-
-ECHO_CONFIG = """
-[limits]
-max_size_upload = 65536
-
-[[ocr_models]]
-id = "echo"
-provider = "alphaedge"
-
-[[ocr_models]]
-id = "echo2"
-provider = "alphaedge"
-model = "second-model"
-
-[[routes]]
-path = "/"
-plugin = "openai_compat"
-ocr_model_refs = ["echo", "echo2"]
-
-[[routes]]
-path = "/scan"
-plugin = "ocr"
-refs = ["echo2"]
-max_size_upload = 1024
-"""
-
 
 @pytest.fixture
-def echo_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every `alphaedge` entity is served by the echo provider for the test."""
-    from .echo_provider import EchoOcrProvider
+def echo_provider() -> Iterator[None]:
+    """The echo provider's record of calls starts empty and without delay (``echo_app`` apps
+    serve their ``provider = "echo"`` entities with it)."""
+    from .support.echo import EchoOcrProvider
 
-    monkeypatch.setitem(registry.OCR_PROVIDERS, "alphaedge", "tests.echo_provider:EchoOcrProvider")
     EchoOcrProvider.calls.clear()
     EchoOcrProvider.delay = 0.0
     yield
@@ -49,15 +26,10 @@ def echo_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     EchoOcrProvider.delay = 0.0
 
 
-def echo_settings(extra: str = "", top: str = "", **env: Any) -> Settings:
-    """The echo config plus ``extra`` TOML tables (``top``: top-level keys, before tables)."""
-    return parse_config(top + ECHO_CONFIG + extra, env={k: str(v) for k, v in env.items()})
-
-
 @pytest.fixture(scope="session")
 def redis_session() -> Iterator[Any]:
     """One real redis-server for the test session."""
-    from .redis_server import redis_server
+    from .support.redis_server import redis_server
 
     with redis_server() as server:
         yield server
@@ -72,4 +44,4 @@ def redis_url(redis_session: Any) -> str:
     return str(redis_session.url)
 
 
-from .server import gateway_server_factory  # noqa: E402,F401  (a fixture, shared by every module)
+from .support.server import gateway_server_factory  # noqa: E402,F401  (a fixture, shared by every module)

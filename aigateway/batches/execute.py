@@ -26,22 +26,31 @@ from typing import Any, Protocol
 
 import msgspec
 
-from ..auth import ANONYMOUS, KeyStore, Tenant
-from ..chat.schemas import parse_body
+from ..chat.protocol import parse_body
 from ..chat.service import CallContext, ChatService
 from ..config import LimitsConfig
 from ..errors import GatewayError, RateLimitError, error_body
+from ..http.limits import DocumentLimits
+from ..ocr.documents import DocumentStore
 from ..ocr.normalize import normalize_json
-from ..ocr.providers.base import OcrProvider
-from ..ocr.schemas import Document
-from ..ocr.service import DocumentStore, OcrService, count_document_pages, select_entity
-from ..quotas import Admission, Quotas
-from ..usage import UsageStore
+from ..ocr.service import OcrService, select_entity
+from ..tenancy.auth import ANONYMOUS, KeyStore, Tenant
+from ..tenancy.quotas import Admission, Quotas
+from ..tenancy.usage import UsageStore
 from .protocol import Job, Line
 
 __all__ = ("Lanes", "LineExecutor", "LineGate", "LineResult", "Services", "WaitForLimit")
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
+_WAITABLE = frozenset(
+    {
+        "requests_per_minute_exceeded",
+        "pages_per_minute_exceeded",
+        "pages_per_day_exceeded",
+        "tokens_per_minute_exceeded",
+    }
+)
+"""Codes of the tenant limits a line waits out (their windows end)."""
 MAX_WAIT = 60.0
 """Longest single wait on a limit before checking again."""
 
@@ -209,57 +218,33 @@ class LineExecutor:
         svc = self.services
         request = normalize_json(body, max_bytes=job.max_bytes)
         refs = tenant.narrow(job.ocr_refs)
-        eid, _ = select_entity(request, refs, set(svc.ocr.registry.ocr))
-        local = svc.ocr.registry.ocr[eid].entity.provider == "local"
-        lim = tenant.limits
-        page_limited = lim.pages_per_minute is not None or lim.pages_per_day is not None
+        eid, _ = select_entity(request, refs, set(svc.ocr.registry.providers))
+        local = svc.ocr.registry.providers[eid].entity.provider == "local"
+        limits = DocumentLimits.of(svc.limits, job.max_bytes)
         async with self.lanes.local_ocr if local else self.lanes.upstream:
             admission = await self._admit(tenant)
             try:
-
-                async def before_call(document: Document | None, provider: OcrProvider) -> None:
-                    if not page_limited or document is None:
-                        return
-                    opts = request.options
-                    pages = await count_document_pages(
-                        document,
-                        opts.pages,
-                        opts.pdf_password,
-                        svc.limits.max_pages,
-                        svc.limits.max_pixels_per_page,
-                    )
-                    try:
-                        await svc.quotas.charge_pages(admission, pages)
-                    except RateLimitError as exc:
-                        if pages > (lim.pages_per_minute or pages) or pages > (
-                            lim.pages_per_day or pages
-                        ):
-                            # This document alone is over the limit: waiting cannot help.
-                            exc.headers["x-should-retry"] = "false"
-                            raise
-                        raise WaitForLimit(exc.retry_after) from None
-
                 outcome = await svc.ocr.process(
                     request,
                     refs=refs,
-                    max_bytes=job.max_bytes,
+                    limits=limits,
                     allowed=tenant.allowed_refs,
-                    before_call=before_call,
+                    admission=admission,
                     documents=svc.documents(tenant.id),
                 )
+            except RateLimitError as exc:
+                if exc.code not in _WAITABLE or "alone" in exc.message:
+                    # An upstream's 429 (retried), or a document over the limit by itself.
+                    if "alone" in exc.message:
+                        exc.headers["x-should-retry"] = "false"
+                    raise
+                raise WaitForLimit(exc.retry_after) from None
             finally:
                 await admission.release()
-        usage = outcome.response.usage_info
-        if svc.metrics is not None and usage.pages_processed:
+        await svc.ocr.record(tenant.id, outcome)
+        if svc.metrics is not None and outcome.pages:
             labels = (("tenant", tenant.id), ("entity", outcome.entity))
-            svc.metrics.inc("aigw_pages_total", labels, float(usage.pages_processed))
-        await svc.usage.record(
-            tenant.id,
-            outcome.entity,
-            requests=1,
-            pages=usage.pages_processed,
-            bytes_in=usage.doc_size_bytes or 0,
-        )
+            svc.metrics.inc("aigw_pages_total", labels, float(outcome.pages))
         return 200, msgspec.json.encode(outcome.response)
 
     async def _chat(
@@ -275,19 +260,17 @@ class LineExecutor:
             admission = await self._admit(tenant)
             try:
                 try:
-                    await svc.quotas.check_tokens(tenant)
+                    await admission.check_tokens()
                 except RateLimitError as exc:
                     raise WaitForLimit(exc.retry_after) from None
-                ctx = CallContext(tenant=tenant.id, request_id=rid, log={})
-                _, raw = await svc.chat.complete(
+                ctx = CallContext(tenant=tenant.id, request_id=rid, log={}, admission=admission)
+                outcome = await svc.chat.complete(
                     path,
                     payload,
                     refs=tenant.narrow(job.chat_refs),
                     allowed=tenant.allowed_refs,
                     ctx=ctx,
                 )
-                tokens = int(ctx.log.get("tokens_in") or 0) + int(ctx.log.get("tokens_out") or 0)
-                await svc.quotas.add_tokens(tenant, tokens)
             finally:
                 await admission.release()
-        return 200, raw
+        return 200, outcome.body

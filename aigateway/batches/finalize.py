@@ -21,8 +21,8 @@ import msgspec
 
 from ..blob import SpoolingWriter
 from ..errors import GatewayError
-from ..fetch import Fetcher
 from ..files.store import FileStore
+from ..upstream.fetch import Fetcher
 from .jobs import JobStore
 from .protocol import TERMINAL, Job, mistral_view, openai_view
 

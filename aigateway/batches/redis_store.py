@@ -62,8 +62,8 @@ return 0
 def redis_client(url: str | list[str], timeout: float) -> tuple[Any, Any]:
     """A client for ``[state] url`` (single, Sentinel or Cluster) with its own pool, since
     the runner's blocking stream reads hold a connection; and what to close with it."""
-    from ..state_redis import connect
-    from ..state_url import parse_state_url
+    from ..tenancy.state.redis import connect
+    from ..tenancy.state.url import parse_state_url
 
     return connect(parse_state_url(url), timeout)
 

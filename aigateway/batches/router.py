@@ -16,11 +16,11 @@ from typing import Any
 from litestar import Request, Response, delete, get, post
 from litestar.handlers import HTTPRouteHandler
 
-from ..auth import Tenant
-from ..bodies import read_json
 from ..files.params import Admit, int_param, json_response
-from ..limits import BodyLimits, json_body_limit
-from ..observability import log_fields
+from ..http.bodies import read_json
+from ..http.limits import BodyLimits, json_body_limit
+from ..http.middleware import log_fields
+from ..tenancy.auth import Tenant
 from .protocol import (
     Counts,
     Job,

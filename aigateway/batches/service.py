@@ -18,12 +18,12 @@ from typing import Any, ParamSpec, TypeVar
 
 import msgspec
 
-from ..auth import Tenant
 from ..blob import Blob
 from ..config import Settings
 from ..errors import BadRequestError, GatewayError, NotFoundError, ServiceUnavailableError
-from ..fetch import Fetcher
 from ..files.store import FileStore
+from ..tenancy.auth import Tenant
+from ..upstream.fetch import Fetcher
 from .execute import Lanes, LineExecutor, Services
 from .finalize import Finalizer, Webhook
 from .jobs import JobStore, LocalJobStore

@@ -1,9 +1,11 @@
 """Chat completions and embeddings: model routing, load balancing, fallbacks, SSE relay.
 
-No Litestar here. The controller hands in a :class:`~aigateway.chat.schemas.PassThroughBody`
-and the refs the caller may use; it gets back the upstream's bytes (non-streaming, read under
-the entity's ``max_response_size``) or an :class:`~aigateway.chat.sse.SseRelay` whose
-``stream()`` yields the upstream's SSE bytes as they arrive.
+No Litestar here. The router hands in a :class:`~aigateway.chat.protocol.PassThroughBody`,
+the refs the caller may use and a :class:`CallContext` (who calls, with their admission); it
+gets back a :class:`ChatOutcome` (the upstream's bytes, read under the entity's
+``max_response_size``, and the token usage it reported) or an
+:class:`~aigateway.chat.sse.SseRelay` whose ``stream()`` yields the upstream's SSE bytes as they
+arrive. Usage is recorded, and tokens charged through the admission, once they are known.
 
 Routing of a public model name, in order:
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,17 +31,16 @@ import httpx
 import msgspec
 
 from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError
-from ..upstream_body import read_capped
-from ..usage import UsageStore
-from .providers.openai import OpenAIChatProvider
-from .schemas import PassThroughBody, Usage, completion_to_sse, read_usage
+from ..tenancy.quotas import Admission
+from ..tenancy.usage import UsageStore
+from ..upstream import retry
+from ..upstream.body import read_capped
+from .protocol import PassThroughBody, Usage, completion_to_sse, read_usage
+from .providers.base import ChatProvider
+from .registry import ChatRegistry
 from .sse import SseRelay
 
-__all__ = ("RETRYABLE", "ChatService", "SseRelay", "Target")
-
-RETRYABLE = frozenset({429, 500, 502, 503, 504})
-"""Gateway statuses after which the next entity (or a retry of the same one) is tried."""
-MAX_BACKOFF = 4.0
+__all__ = ("CallContext", "ChatOutcome", "ChatService", "SseRelay", "Target")
 
 
 @dataclass(frozen=True)
@@ -53,18 +53,34 @@ class Target:
 
 @dataclass
 class CallContext:
-    """Who is calling and where log fields go (the controller's access-log dict)."""
+    """Who is calling, their admission (tokens are charged through it) and where log fields go
+    (the router's access-log dict: written for the log and metrics, never read back)."""
 
     tenant: str
     request_id: str
     log: dict[str, Any] = field(default_factory=dict)
+    admission: Admission | None = None
+
+
+@dataclass(frozen=True)
+class ChatOutcome:
+    """A non-streamed answer: the entity that answered, its bytes and the usage it reported."""
+
+    entity: str
+    body: bytes
+    usage: Usage | None
+
+    @property
+    def tokens(self) -> int:
+        """Prompt plus completion tokens (0 when the upstream reported none)."""
+        return self.usage.prompt_tokens + self.usage.completion_tokens if self.usage else 0
 
 
 class ChatService:
     """Routes chat/embeddings requests to the registry's chat entities."""
 
-    def __init__(self, registry: Any, usage: UsageStore) -> None:
-        self.providers: dict[str, OpenAIChatProvider] = registry.chat
+    def __init__(self, registry: ChatRegistry, usage: UsageStore) -> None:
+        self.providers: dict[str, ChatProvider] = registry.providers
         self.usage = usage
         self._in_flight: Counter[str] = Counter()
         self._turn = itertools.count()
@@ -112,16 +128,6 @@ class ChatService:
         # Stable sort: among equally busy entities the rotation decides (round-robin).
         return sorted(rotated, key=lambda t: self._in_flight[t.entity])
 
-    def public_models(self, refs: list[str]) -> list[tuple[str, str]]:
-        """``(public name, entity id)`` of every model name and alias on ``refs``."""
-        out: dict[str, str] = {}
-        for eid in refs:
-            provider = self.providers.get(eid)
-            if provider is not None:
-                for name in [*provider.entity.models, *provider.entity.aliases]:
-                    out.setdefault(name, eid)
-        return list(out.items())
-
     # --- calls -----------------------------------------------------------------------------------
 
     async def _open(
@@ -145,25 +151,16 @@ class ChatService:
                         ctx.tenant, target.entity, requests=1, errors=1, bytes_in=len(payload)
                     )
                     last = exc
-                    if exc.status_code not in RETRYABLE:
+                    if not retry.may_fall_back(exc):
                         raise
-                    if exc.code == "upstream_auth_failed":
-                        break  # the same key fails again: only another entity can help
-                    if attempt < retries:
-                        await asyncio.sleep(self._backoff(attempt, exc))
+                    if not retry.retry_again(exc, attempt, retries):
+                        break  # out of retries, or the same entity would fail the same way
+                    await asyncio.sleep(retry.backoff(attempt, exc))
                     continue
                 ctx.log["entity"] = target.entity
                 return target, response
         assert last is not None
         raise last
-
-    @staticmethod
-    def _backoff(attempt: int, exc: GatewayError) -> float:
-        delay = min(MAX_BACKOFF, 0.25 * 2.0**attempt) * (0.75 + random.random() / 4)
-        retry_after: object = getattr(exc, "retry_after", None)
-        if isinstance(retry_after, (int, float)):
-            delay = min(MAX_BACKOFF, max(delay, float(retry_after)))
-        return delay
 
     async def complete(
         self,
@@ -173,8 +170,8 @@ class ChatService:
         refs: list[str],
         allowed: frozenset[str] | None,
         ctx: CallContext,
-    ) -> tuple[str, bytes]:
-        """A non-streaming call: ``(entity id, upstream JSON bytes)``, with fallbacks.
+    ) -> ChatOutcome:
+        """A non-streaming call: the upstream's JSON bytes and usage, with fallbacks.
 
         A body that fails to arrive or is not a JSON object moves on to the next entity too:
         nothing has reached the caller yet.
@@ -198,7 +195,7 @@ class ChatService:
                 last = UpstreamError(f"{target.entity} returned a response that is not JSON: {exc}")
             else:
                 await self._account(ctx, target.entity, body.size, len(raw), usage)
-                return target.entity, raw
+                return ChatOutcome(target.entity, raw, usage)
             finally:
                 await response.aclose()
                 self._in_flight[target.entity] -= 1
@@ -274,6 +271,9 @@ class ChatService:
         if usage:
             ctx.log["tokens_in"] = tokens_in
             ctx.log["tokens_out"] = tokens_out
+        if ctx.admission is not None:
+            # tokens_per_minute is charged with what the upstream reported, once it is known.
+            await ctx.admission.charge_tokens(tokens_in + tokens_out)
         await self.usage.record(
             ctx.tenant,
             entity,

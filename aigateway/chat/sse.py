@@ -23,7 +23,7 @@ import httpx
 import msgspec
 
 from ..errors import GatewayError, UpstreamError, UpstreamTimeoutError, error_payload
-from .schemas import Usage, read_usage
+from .protocol import Usage, read_usage
 
 __all__ = ("DONE", "PING", "EventSplitter", "EventTooLarge", "SseRelay")
 

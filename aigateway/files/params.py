@@ -9,9 +9,9 @@ from typing import Any
 import msgspec
 from litestar import Response
 
-from ..auth import Tenant
 from ..errors import BadRequestError
-from ..quotas import Admission
+from ..tenancy.auth import Tenant
+from ..tenancy.quotas import Admission
 
 __all__ = ("Admit", "int_param", "json_response")
 

@@ -19,11 +19,11 @@ from litestar import Request, Response, delete, get, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Stream
 
-from ..auth import Tenant
-from ..bodies import content_type_of, read_multipart
 from ..errors import BadRequestError, UnsupportedMediaTypeError
-from ..limits import BodyLimits, multipart_body_limit
-from ..observability import log_fields
+from ..http.bodies import content_type_of, read_multipart
+from ..http.limits import BodyLimits, multipart_body_limit
+from ..http.middleware import log_fields
+from ..tenancy.auth import Tenant
 from .params import Admit, int_param, json_response
 from .records import PURPOSES, FileList, FileRecord
 from .store import FileStore, count_lines

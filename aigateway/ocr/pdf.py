@@ -8,6 +8,7 @@ password-protected document is a 422, a page or pixel count over the configured 
 from __future__ import annotations
 
 import io
+import math
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from PIL import Image
 from ..errors import BadRequestError, PayloadTooLargeError, UnprocessableDocumentError
 
 __all__ = (
+    "MAX_SIDE",
     "PDFIUM_LOCK",
     "check_image_size",
     "count_pages",
@@ -94,13 +96,28 @@ def select_pages(
     return list(pages)
 
 
+MAX_SIDE = 32767
+"""Pixels a page image may have on either side: Tesseract keeps coordinates in 16 bits, and
+larger images fail inside it ("Error reading image") rather than with a clear message."""
+
+
 def check_image_size(width: int, height: int, max_pixels: int) -> None:
-    """413 when an image's header announces more pixels than allowed (before decoding it)."""
+    """413 when an image's header announces more pixels than allowed (before decoding it), or a
+    side longer than :data:`MAX_SIDE`; 422 for an image with no pixels."""
     if width * height > max_pixels:
         raise PayloadTooLargeError(
             f"the image is {width}x{height} = {width * height} pixels; the limit is "
             f"{max_pixels} pixels per page",
             param="document",
+        )
+    if max(width, height) > MAX_SIDE:
+        raise PayloadTooLargeError(
+            f"the image is {width}x{height} pixels; the limit is {MAX_SIDE} pixels per side",
+            param="document",
+        )
+    if width < 1 or height < 1:
+        raise UnprocessableDocumentError(
+            f"the image is {width}x{height} pixels: it has no pixels to read", param="document"
         )
 
 
@@ -118,11 +135,30 @@ def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
 
 def page_scale(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> float:
     """Render scale for a page of ``width_pt`` x ``height_pt`` points at ``dpi``, capped so the
-    bitmap stays within ``max_pixels``."""
+    bitmap stays within ``max_pixels`` and :data:`MAX_SIDE` pixels per side.
+
+    Raises:
+        UnprocessableDocumentError: a page so thin (or so degenerate) that at the capped scale
+            one side would be under one pixel: there is nothing a renderer or OCR can read.
+    """
+    w, h = abs(width_pt), abs(height_pt)  # a flipped MediaBox still has a size
+    if not (math.isfinite(w) and math.isfinite(h)) or w <= 0 or h <= 0:
+        raise UnprocessableDocumentError(
+            f"a PDF page is {width_pt:g} x {height_pt:g} pt: it has no area to read",
+            param="document",
+        )
     scale = dpi / 72.0
-    pixels = width_pt * scale * height_pt * scale
+    pixels = w * scale * h * scale
     if pixels > max_pixels:
         scale *= (max_pixels / pixels) ** 0.5
+    scale = min(scale, MAX_SIDE / max(w, h))
+    if min(w, h) * scale < 1:
+        raise UnprocessableDocumentError(
+            f"a PDF page is {w:g} x {h:g} pt: rendered within the limits of {MAX_SIDE} pixels "
+            f"per side and {max_pixels} pixels per page, one side would be under one pixel "
+            f"(aspect ratio over {MAX_SIDE}:1)",
+            param="document",
+        )
     return scale
 
 

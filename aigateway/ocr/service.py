@@ -1,67 +1,51 @@
-"""The OCR service: entity selection, document resolution, retries, fallbacks, response.
+"""The OCR service: entity selection, document resolution, page limits, retries, fallbacks,
+the response and its usage.
 
-No Litestar here: the controller hands in a normalized :class:`OcrRequest` plus the refs the
-caller may use, and gets back the response Struct and the entity that answered.
+No Litestar here: the router hands in a normalized :class:`OcrRequest`, the refs the caller may
+use, the request's :class:`~aigateway.http.limits.DocumentLimits` and the tenant's
+:class:`~aigateway.tenancy.quotas.Admission`; it gets back an :class:`OcrOutcome` (the response
+Struct, the entity that answered, the pages and bytes it used). Page limits are charged through
+the admission before the document goes anywhere, and usage is recorded by :meth:`OcrService.record`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
-from ..blob import Blob
-from ..errors import (
-    BadRequestError,
-    GatewayError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-    UnsupportedMediaTypeError,
-)
-from ..registry import Registry
-from . import pdf
-from .normalize import resolve_media_type
+from ..errors import BadRequestError, GatewayError, NotFoundError, PermissionDeniedError
+from ..http.limits import DocumentLimits
+from ..http.metrics import Metrics
+from ..tenancy.quotas import Admission
+from ..tenancy.usage import UsageStore
+from ..upstream import retry
+from .documents import DocumentStore, check_type, resolve_document
+from .pages import count_document_pages
+from .protocol import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
 from .providers.base import OcrJob, OcrProvider
-from .schemas import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
+from .registry import OcrRegistry
 
-__all__ = (
-    "DocumentStore",
-    "OcrOutcome",
-    "OcrService",
-    "count_document_pages",
-    "select_entity",
-)
-
-RETRYABLE = frozenset({429, 500, 502, 503, 504})
-"""Upstream statuses worth a retry on the same entity, then the next fallback."""
-MAX_BACKOFF = 4.0
-
-
-class DocumentStore(Protocol):
-    """Documents the gateway holds itself (the files store): file ids and signed URLs."""
-
-    def claims(self, file_id: str | None, url: str | None) -> bool:
-        """True when the document is read from the store (never over the network)."""
-        ...
-
-    async def open(
-        self, file_id: str | None, url: str | None, field: str
-    ) -> tuple[Blob, str | None, str]:
-        """``(blob, declared media type, filename)``; 403/404/410 naming ``field``."""
-        ...
+__all__ = ("OcrOutcome", "OcrService", "select_entity")
 
 
 @dataclass
 class OcrOutcome:
-    """What the controller needs to answer: the body and who produced it."""
+    """What the router needs to answer, and what the request used: the body and who made it."""
 
     response: OcrResponse
     entity: str
     attempts: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """Pages processed (what page limits and usage count)."""
+        return self.response.usage_info.pages_processed
+
+    @property
+    def doc_bytes(self) -> int:
+        """Bytes of the document (0 when only the upstream saw it and did not say)."""
+        return self.response.usage_info.doc_size_bytes or 0
 
 
 def select_entity(
@@ -91,86 +75,49 @@ def select_entity(
     return refs[0], request.model
 
 
-def _count_sync(
-    document: Document,
-    pages: Sequence[int] | None,
-    password: str | None,
-    max_pages: int,
-    max_pixels: int,
-) -> int:
-    source: bytes | str = document.blob.read() if document.blob.in_memory else document.blob.path()
-    if document.media_type == "application/pdf":
-        total = pdf.count_pages(source, password)
-    elif document.media_type.startswith("image/"):
-        img = pdf.open_image(source, max_pixels)
-        # Frames are pages for TIFF only (as the local engine reads them); an animated GIF or
-        # WebP is one page.
-        frames = int(getattr(img, "n_frames", 1)) if document.media_type == "image/tiff" else 1
-        total = max(1, frames)
-        img.close()
-    else:
-        return len(pages) if pages is not None else 1
-    return len(pdf.select_pages(total, pages, max_pages))
-
-
-async def count_document_pages(
-    document: Document,
-    pages: Sequence[int] | None,
-    password: str | None,
-    max_pages: int,
-    max_pixels: int,
-) -> int:
-    """Pages a request will process, counted before any OCR (in a thread: PDFs are parsed).
-
-    Raises 400 for a ``pages`` index past the end, 413 over the page cap, 422 when unreadable.
-    """
-    import anyio.to_thread
-
-    return await anyio.to_thread.run_sync(
-        _count_sync, document, pages, password, max_pages, max_pixels
-    )
-
-
 class OcrService:
     """Runs OCR requests against the registry's entities."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(
+        self, registry: OcrRegistry, usage: UsageStore, metrics: Metrics | None = None
+    ) -> None:
         self.registry = registry
-        self._ids = set(registry.ocr)
-        self.metrics: Any = None
-        """Set by the gateway: upstream latency per entity goes there."""
+        self.usage = usage
+        self.metrics = metrics
+        """Upstream latency per entity goes there."""
+        self._ids = set(registry.providers)
 
     async def process(
         self,
         request: OcrRequest,
         *,
         refs: list[str],
-        max_bytes: int,
+        limits: DocumentLimits,
         allowed: frozenset[str] | None = None,
-        before_call: Callable[[Document | None, OcrProvider], Awaitable[None]] | None = None,
+        admission: Admission | None = None,
         documents: DocumentStore | None = None,
     ) -> OcrOutcome:
-        """Select, resolve, call (with retries and fallbacks) and build the response.
+        """Select, resolve, charge pages, call (with retries and fallbacks), build the response.
 
         ``allowed`` is the tenant's allow-list (``None``: everything); configured fallbacks
-        outside it are skipped. ``before_call`` runs once the document is known and before
-        any upstream or engine work (the limits layer counts pages there). ``documents``
-        serves file ids and signed URLs of the gateway's own files store: those are read
-        locally, and never passed through to an upstream.
+        outside it are skipped. With an ``admission`` whose tenant has page limits, the pages
+        are counted and charged once the document is known and before any upstream or engine
+        work; a URL passed through to the upstream cannot be counted first and is charged
+        with the pages the upstream reports. ``documents`` serves file ids and signed URLs of
+        the gateway's own files store: those are read locally, never passed upstream.
         """
         entity_id, model = select_entity(request, refs, self._ids)
-        fallbacks = self.registry.ocr[entity_id].entity.fallbacks
+        fallbacks = self.registry.providers[entity_id].entity.fallbacks
         chain = [entity_id] + [f for f in fallbacks if allowed is None or f in allowed]
+        page_limited = admission is not None and admission.pages_limited
         document: Document | None = None
         last: GatewayError | None = None
         attempts: list[str] = []
-        checked = False
+        checked = counted = False
         src = request.source
-        store = (
-            documents if documents is not None and documents.claims(src.file_id, src.url) else None
-        )
-        local = store is not None
-        if src.file_id is not None and not local:
+        claimed = documents is not None and documents.claims(src.file_id, src.url)
+        store = documents if claimed else None
+        if src.file_id is not None and store is None:
             raise BadRequestError(
                 "document.file_id: this route has no files store; send the document inline "
                 "(a data: URI in document_url, or document_base64) or as a multipart upload",
@@ -178,71 +125,68 @@ class OcrService:
             )
         try:
             for position, eid in enumerate(chain):
-                provider = self.registry.ocr[eid]
-                url = None if local else src.url
+                provider = self.registry.providers[eid]
+                url = None if store is not None else src.url
                 if document is None and (url is None or not provider.passes_urls):
-                    document = await self._resolve(request, max_bytes, store)
+                    document = await resolve_document(request, limits, self.registry.fetcher, store)
                 if document is not None:
-                    self._check_type(document, provider, eid)
-                if not checked and before_call is not None:
-                    await before_call(document, provider)
+                    check_type(document, provider)
+                if not checked:
                     checked = True
+                    if page_limited and document is not None:
+                        await self._charge_pages(request, document, limits, admission)
+                        counted = True
                 job = OcrJob(
                     document=document,
                     url=url if (document is None or provider.passes_urls) else None,
                     model=model if position == 0 else None,
                     options=request.options,
-                    max_size_upload=max_bytes,
                     source_field=request.source.field,
                 )
                 try:
                     result = await self._call(provider, job, attempts)
                 except GatewayError as exc:
-                    if exc.status_code not in RETRYABLE or position == len(chain) - 1:
+                    if not retry.may_fall_back(exc) or position == len(chain) - 1:
                         raise
                     last = exc
                     continue
-                return OcrOutcome(self._response(result, document), eid, attempts)
+                outcome = OcrOutcome(self._response(result, document), eid, attempts)
+                if page_limited and not counted:
+                    assert admission is not None
+                    await admission.charge_pages_after(outcome.pages)
+                return outcome
         finally:
             if document is not None:
                 document.blob.close()
         assert last is not None  # the loop either returned or raised
         raise last
 
-    async def _resolve(
-        self, request: OcrRequest, max_bytes: int, documents: DocumentStore | None = None
-    ) -> Document:
-        src = request.source
-        if documents is not None:
-            blob, declared, filename_ = await documents.open(src.file_id, src.url, src.field)
-            filename: str | None = filename_
-        elif src.blob is not None:
-            blob, declared = src.blob, src.declared_type
-            filename = src.filename
-        else:
-            assert src.url is not None
-            fetched = await self.registry.fetcher.fetch(
-                src.url, max_bytes=max_bytes, field=src.field
-            )
-            blob, declared, filename = fetched.blob, fetched.content_type, fetched.filename
-        if blob.size > max_bytes:
-            blob.close()
-            raise PayloadTooLargeError(
-                f"{src.field}: the document is {blob.size} bytes; the limit is {max_bytes} bytes",
-                param=src.field,
-            )
-        media_type = resolve_media_type(request.content_type, declared, blob.head(2048))
-        return Document(blob=blob, media_type=media_type, filename=filename)
-
     @staticmethod
-    def _check_type(document: Document, provider: OcrProvider, eid: str) -> None:
-        if document.media_type not in provider.accepted_types:
-            accepted = ", ".join(sorted(provider.accepted_types))
-            raise UnsupportedMediaTypeError(
-                f"document type {document.media_type} is not supported by OCR model {eid!r}; "
-                f"accepted types: {accepted}",
-                param="content_type",
-            )
+    async def _charge_pages(
+        request: OcrRequest,
+        document: Document,
+        limits: DocumentLimits,
+        admission: Admission | None,
+    ) -> None:
+        assert admission is not None
+        opts = request.options
+        pages = await count_document_pages(document, opts.pages, opts.pdf_password, limits)
+        await admission.charge_pages(pages)
+
+    async def record(self, tenant: str, outcome: OcrOutcome | None, bytes_out: int = 0) -> None:
+        """Usage of one OCR request of ``tenant``: the entity that answered with its pages and
+        bytes, or (``outcome`` is ``None``) a failed request, under entity ``-``."""
+        if outcome is None:
+            await self.usage.record(tenant, "-", requests=1, errors=1)
+            return
+        await self.usage.record(
+            tenant,
+            outcome.entity,
+            requests=1,
+            pages=outcome.pages,
+            bytes_in=outcome.doc_bytes,
+            bytes_out=bytes_out,
+        )
 
     async def _call(self, provider: OcrProvider, job: OcrJob, attempts: list[str]) -> OcrResult:
         retries = max(0, provider.entity.max_retries)
@@ -251,17 +195,9 @@ class OcrService:
             try:
                 return await self._timed(provider, job)
             except GatewayError as exc:
-                if (
-                    exc.status_code not in RETRYABLE
-                    or attempt == retries
-                    or exc.headers.get("x-should-retry") == "false"
-                ):
+                if not retry.retry_again(exc, attempt, retries):
                     raise
-                delay = min(MAX_BACKOFF, 0.25 * 2**attempt) * (0.75 + random.random() / 4)
-                retry_after = getattr(exc, "retry_after", None)
-                if isinstance(retry_after, (int, float)):
-                    delay = min(MAX_BACKOFF, max(delay, float(retry_after)))
-                await asyncio.sleep(delay)
+                await asyncio.sleep(retry.backoff(attempt, exc))
         raise AssertionError("unreachable")
 
     async def _timed(self, provider: OcrProvider, job: OcrJob) -> OcrResult:

@@ -1,7 +1,7 @@
 """Any OpenAI-compatible upstream (OpenAI, Mistral, vLLM, Ollama …): one ``[[chat_models]]`` entity.
 
 The adapter only opens the upstream request and maps failures; bodies pass through as bytes.
-Failures map like the OCR adapters (``ocr/providers/_upstream.py``), with one addition: a caller-
+Failures map like the OCR adapters' (:mod:`aigateway.upstream.errors`), with one addition: a caller-
 fault 4xx keeps the upstream's own ``code`` and ``param`` (``context_length_exceeded`` on
 ``messages`` is more useful to the caller than a generic code), when they are short identifiers
 (:func:`~aigateway.errors.bounded_code`): an upstream cannot make the gateway echo megabytes.
@@ -9,11 +9,12 @@ fault 4xx keeps the upstream's own ``code`` and ``param`` (``context_length_exce
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import msgspec
 
+from ...config import ChatModelConfig
 from ...errors import (
     GatewayError,
     UpstreamError,
@@ -22,14 +23,11 @@ from ...errors import (
     bounded_param,
 )
 from ...jsondepth import UPSTREAM_MAX_DEPTH, nesting_over
-from ...ocr.providers._upstream import error_for_status
-from ...upstream_body import read_prefix
+from ...upstream.body import read_prefix
+from ...upstream.errors import error_for_status
+from .base import ChatProviderContext
 
-if TYPE_CHECKING:
-    from ...config import ChatModelConfig
-    from ...registry import Registry
-
-__all__ = ("OpenAIChatProvider",)
+__all__ = ("PROVIDER", "OpenAIChatProvider")
 
 
 class _UpstreamDetail(msgspec.Struct):
@@ -44,14 +42,14 @@ class _UpstreamEnvelope(msgspec.Struct):
 class OpenAIChatProvider:
     """Opens requests to one OpenAI-compatible server with the entity's key and headers."""
 
-    def __init__(self, entity: ChatModelConfig, registry: Registry) -> None:
+    def __init__(self, entity: ChatModelConfig, clients: ChatProviderContext) -> None:
         self.entity = entity
         self.id = entity.id
         headers = dict(entity.headers)
         if entity.api_key:
             headers["Authorization"] = f"Bearer {entity.api_key}"
         # The base URL names the API root (".../v1"); request paths are relative to it.
-        self.client = registry.http_client(
+        self.client = clients.http_client(
             base_url=entity.base_url.rstrip("/") + "/",
             timeout=entity.timeout,
             headers=headers,
@@ -116,4 +114,8 @@ class OpenAIChatProvider:
         return exc
 
     async def aclose(self) -> None:
-        """Nothing of its own to close: the registry closes the client."""
+        """Nothing of its own to close: the app's clients owner closes the client."""
+
+
+PROVIDER = OpenAIChatProvider
+"""The adapter ``provider = "openai"`` names (found by the chat registry by convention)."""

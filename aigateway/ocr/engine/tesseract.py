@@ -126,7 +126,11 @@ def recognize(img: Image.Image, dpi: int, languages: Sequence[str]) -> tuple[str
         it = api.GetIterator()
         if it is not None:
             for line in iterate_level(it, RIL.TEXTLINE):
-                text = line.GetUTF8Text(RIL.TEXTLINE)
+                try:
+                    text = line.GetUTF8Text(RIL.TEXTLINE)
+                except RuntimeError:
+                    # tesserocr raises "No text returned" for an empty page or line: no text.
+                    continue
                 if text is None:
                     continue
                 if not paragraphs or line.IsAtBeginningOf(RIL.PARA):

@@ -1,29 +1,21 @@
-"""Code that runs inside an OCR worker process: the serve loop and the page tasks.
+"""The page tasks an OCR worker process runs (its main loop is :mod:`.serve`).
 
-The pool sends ``(function, args)`` pairs over a pipe; :func:`serve` calls them one at a time and
-answers ``("ok", value)``, ``("gateway", class name, message, param)`` for a
-:class:`~aigateway.errors.GatewayError` (rebuilt by the pool, since those do not pickle with
-their attributes) or ``("error", text)`` for anything else. Page tasks (:func:`probe`,
-:func:`read_page`) take a :class:`Source`: small documents travel as bytes, large ones as a path.
+Page tasks (:func:`probe`, :func:`read_page`) take a :class:`Source`: tiny documents travel as
+bytes inside the task, anything larger as a file path the worker opens itself.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import traceback
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps
 
-from ...errors import GatewayError, PayloadTooLargeError, UnprocessableDocumentError
+from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
+from ..pages import image_pages
 from . import textlayer
 
-__all__ = ("EngineOptions", "PageResult", "Source", "probe", "read_page", "serve")
+__all__ = ("EngineOptions", "PageResult", "Source", "probe", "read_page")
 
 IMAGE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/bmp"}
@@ -32,7 +24,7 @@ IMAGE_TYPES = frozenset(
 
 @dataclass(frozen=True)
 class Source:
-    """Where a worker finds the document: ``data`` (small) or ``path`` (large)."""
+    """Where a worker finds the document: ``data`` (tiny) or ``path`` (anything larger)."""
 
     media_type: str
     data: bytes | None = None
@@ -79,42 +71,6 @@ class PageResult:
     """Why a PDF page's text layer was not used, when it was OCR'd."""
 
 
-# --- the serve loop ---------------------------------------------------------------------------
-
-
-def serve(conn: Any, warmups: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]]) -> None:
-    """Worker process entry point: warm up, say ready, then run tasks until EOF or ``None``."""
-    # Ctrl-C in a terminal reaches the whole process group: let the parent decide shutdown.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # One page per process at a time: Tesseract's OpenMP threads would only oversubscribe cores.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    for fn, args in warmups:
-        # A failed warm-up resurfaces, with context, on the first real task.
-        with contextlib.suppress(Exception):
-            fn(*args)
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        fn, args = msg
-        try:
-            reply: tuple[Any, ...] = ("ok", fn(*args))
-        except GatewayError as exc:
-            reply = ("gateway", type(exc).__name__, exc.message, exc.param)
-        except Exception as exc:
-            tb = traceback.format_exc(limit=6)
-            reply = ("error", f"{type(exc).__name__}: {exc}\n{tb}")
-        try:
-            conn.send(reply)
-        except (EOFError, OSError):
-            return
-
-
 # --- page tasks -------------------------------------------------------------------------------
 
 
@@ -124,9 +80,7 @@ def probe(src: Source, max_pixels: int) -> int:
         return pdf.count_pages(src.input(), src.password)
     img = pdf.open_image(src.input(), max_pixels)
     try:
-        if src.media_type != "image/tiff":
-            return 1
-        frames = int(getattr(img, "n_frames", 1))
+        frames = image_pages(img, src.media_type)
         for i in range(1, frames):
             img.seek(i)
             pdf.check_image_size(img.width, img.height, max_pixels)

@@ -21,20 +21,14 @@ import msgspec
 
 from ...config import OcrModelConfig
 from ...errors import ConfigError
-from ..pdf import count_pages, open_pdf, select_pages
-from ..schemas import OcrPage, OcrResult
-from ._upstream import (
-    PDFIUM_LOCK,
-    Options,
-    check_response,
-    decode_json,
-    pdf_source,
-    request,
-    run_bounded,
-)
+from ...upstream.errors import check_response, decode_json, request
+from ..pdf import PDFIUM_LOCK, count_pages, open_pdf, select_pages
+from ..protocol import OcrPage, OcrResult
 from .base import OcrJob, OcrProvider, ProviderContext
+from .options import Options
+from .payload import pdf_source, run_bounded
 
-__all__ = ("AlphaEdgeOcrProvider",)
+__all__ = ("PROVIDER", "AlphaEdgeOcrProvider")
 
 _DEFAULT_BASE_URL = "https://api-endpoints.alphaedge-ai.com"
 
@@ -167,3 +161,7 @@ class AlphaEdgeOcrProvider(OcrProvider):
             doc_size_bytes=doc.size,
             pages_processed=len(indexes),
         )
+
+
+PROVIDER = AlphaEdgeOcrProvider
+"""The adapter ``provider = "alphaedge"`` names (found by the OCR registry by convention)."""

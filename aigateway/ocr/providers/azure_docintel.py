@@ -26,19 +26,13 @@ import msgspec
 
 from ...config import OcrModelConfig
 from ...errors import ConfigError, UnprocessableDocumentError, UpstreamError, UpstreamTimeoutError
-from ..schemas import Dimensions, OcrPage, OcrResult
-from ._upstream import (
-    Options,
-    UpstreamReply,
-    b64_json_body,
-    check_response,
-    decode_json,
-    request,
-    retry_after,
-)
+from ...upstream.errors import UpstreamReply, check_response, decode_json, request, retry_after
+from ..protocol import Dimensions, OcrPage, OcrResult
 from .base import OcrJob, OcrProvider, ProviderContext
+from .options import Options
+from .payload import b64_json_body
 
-__all__ = ("AzureDocIntelOcrProvider", "page_ranges")
+__all__ = ("PROVIDER", "AzureDocIntelOcrProvider", "page_ranges")
 
 _MARKUP = re.compile(r"<!--\s*PageBreak\s*-->")
 # Azure's codes for an analyze that failed because of the document itself.
@@ -221,3 +215,7 @@ class AzureDocIntelOcrProvider(OcrProvider):
             doc_size_bytes=size,
             pages_processed=len(pages),
         )
+
+
+PROVIDER = AzureDocIntelOcrProvider
+"""The adapter ``provider = "azure_docintel"`` names (found by the OCR registry by convention)."""

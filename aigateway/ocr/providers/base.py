@@ -1,9 +1,9 @@
 """The contract every OCR provider adapter fulfils.
 
-A provider is built once per ``[[ocr_models]]`` entity by the registry, with a
+A provider is built once per ``[[ocr_models]]`` entity by the OCR registry, with a
 :class:`ProviderContext` that hands out the shared resources (httpx clients, the local OCR pool,
 the safe fetcher); providers never create those themselves. ``process`` receives an
-:class:`OcrJob` and returns an :class:`~aigateway.ocr.schemas.OcrResult`, raising only
+:class:`OcrJob` and returns an :class:`~aigateway.ocr.protocol.OcrResult`, raising only
 :class:`~aigateway.errors.GatewayError` subclasses.
 """
 
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ...config import OcrModelConfig, Settings
-from ..schemas import Document, OcrOptions, OcrResult
+from ..protocol import Document, OcrOptions, OcrResult
 
 if TYPE_CHECKING:
     import httpx
 
-    from ...fetch import Fetcher
+    from ...upstream.fetch import Fetcher
 
 __all__ = ("PDF_AND_IMAGES", "OcrJob", "OcrProvider", "ProviderContext")
 
@@ -72,8 +72,6 @@ class OcrJob:
     model: str | None
     """Upstream model override from the request; ``None`` means the entity's configured model."""
     options: OcrOptions
-    max_size_upload: int
-    """Byte cap for anything the provider downloads on the caller's behalf."""
     source_field: str = "document"
     """The request field the document came from (``document.image_url``, ``document_url`` …)."""
 

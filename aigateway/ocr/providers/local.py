@@ -31,13 +31,15 @@ from ..engine import tesseract as _tesseract
 from ..engine import worker as _worker
 from ..engine.worker import EngineOptions, Source
 from ..pdf import select_pages
-from ..schemas import Dimensions, Document, OcrPage, OcrResult
+from ..protocol import Dimensions, Document, OcrPage, OcrResult
 from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
 
-__all__ = ("LocalOcrProvider",)
+__all__ = ("PROVIDER", "LocalOcrProvider")
 
-INLINE_MAX = 1_048_576
-"""Documents up to this size travel to workers as bytes; larger ones as a file path."""
+INLINE_MAX = 65_536
+"""Documents up to this size travel to workers inside each page task; larger ones as a file
+path the workers open. Every page task carries its document, and the event loop writes the
+task: so only tiny documents go inline (the pool's transport is correct for any size)."""
 
 _LANG = re.compile(r"^[A-Za-z0-9_]+$")
 _KNOWN = frozenset(
@@ -164,7 +166,8 @@ class LocalOcrProvider(OcrProvider):
         blob = doc.blob
         if blob.in_memory and blob.size <= INLINE_MAX:
             return Source(doc.media_type, data=blob.read(), password=password)
-        # Spooling an in-memory blob to disk is blocking file I/O: keep it off the loop.
+        # Spooling an in-memory blob to disk (or decoding base64) is blocking work: off the
+        # loop. The blob owns the file and deletes it when the request is done.
         path = blob.path() if not blob.in_memory else await asyncio.to_thread(blob.path)
         return Source(doc.media_type, path=path, password=password)
 
@@ -196,3 +199,7 @@ class LocalOcrProvider(OcrProvider):
             for i, r in zip(indexes, results, strict=True)
         ]
         return OcrResult(model=self.upstream_model(job.model), pages=pages, doc_size_bytes=doc.size)
+
+
+PROVIDER = LocalOcrProvider
+"""The adapter ``provider = "local"`` names (found by the OCR registry by convention)."""

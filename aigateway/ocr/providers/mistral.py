@@ -18,11 +18,12 @@ from msgspec import UNSET, UnsetType
 
 from ...config import OcrModelConfig
 from ...errors import ConfigError
-from ..schemas import Dimensions, OcrImage, OcrOptions, OcrPage, OcrResult
-from ._upstream import b64_json_body, check_response, decode_json, request
+from ...upstream.errors import check_response, decode_json, request
+from ..protocol import Dimensions, OcrImage, OcrOptions, OcrPage, OcrResult
 from .base import OcrJob, OcrProvider, ProviderContext
+from .payload import b64_json_body
 
-__all__ = ("MistralOcrProvider",)
+__all__ = ("PROVIDER", "MistralOcrProvider")
 
 _DEFAULT_BASE_URL = "https://api.mistral.ai"
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".avif")
@@ -224,3 +225,7 @@ class MistralOcrProvider(OcrProvider):
             pages_processed=usage.pages_processed,
             document_annotation=_as_json_string(data.document_annotation),
         )
+
+
+PROVIDER = MistralOcrProvider
+"""The adapter ``provider = "mistral"`` names (found by the OCR registry by convention)."""

@@ -26,20 +26,15 @@ from PIL import Image, ImageSequence
 
 from ...config import OcrModelConfig
 from ...errors import ConfigError, UpstreamError
-from ..pdf import count_pages, open_image, open_pdf, render_page, select_pages
-from ..schemas import Dimensions, OcrPage, OcrResult
-from ._upstream import (
-    PDFIUM_LOCK,
-    Options,
-    check_response,
-    decode_json,
-    pdf_source,
-    request,
-    run_bounded,
-)
+from ...upstream.errors import check_response, decode_json, request
+from ..pages import image_pages
+from ..pdf import PDFIUM_LOCK, count_pages, open_image, open_pdf, render_page, select_pages
+from ..protocol import Dimensions, OcrPage, OcrResult
 from .base import OcrJob, OcrProvider, ProviderContext
+from .options import Options
+from .payload import pdf_source, run_bounded
 
-__all__ = ("DEFAULT_PROMPT", "OpenAIVisionOcrProvider", "strip_fences")
+__all__ = ("DEFAULT_PROMPT", "PROVIDER", "OpenAIVisionOcrProvider", "strip_fences")
 
 DEFAULT_PROMPT = (
     "Transcribe this document page to Markdown. Return only the page's content, in reading "
@@ -108,8 +103,7 @@ def _image_pages(
 ) -> list[tuple[int, _PageImage]]:
     """An image document as page images (all frames of a TIFF, else one)."""
     img = open_image(data, max_px)
-    frames = getattr(img, "n_frames", 1) if media_type == "image/tiff" else 1
-    indexes = select_pages(frames, pages, max_pages)
+    indexes = select_pages(image_pages(img, media_type), pages, max_pages)
     if media_type in _SENT_AS_IS:
         dims = Dimensions(dpi=_image_dpi(img), height=img.height, width=img.width)
         return [(0, _PageImage(data, media_type, dims))]
@@ -259,3 +253,7 @@ class OpenAIVisionOcrProvider(OcrProvider):
         return _PageImage(
             data, "image/png", Dimensions(dpi=dpi, height=img.height, width=img.width)
         )
+
+
+PROVIDER = OpenAIVisionOcrProvider
+"""The adapter ``provider = "openai_vision"`` names (found by the OCR registry by convention)."""

@@ -1,0 +1,1 @@
+"""``/v1/models``: what a caller may use on a route (:mod:`.router`)."""

@@ -1,0 +1,222 @@
+"""A generated robustness set for the OCR engine: odd, empty, extreme and broken documents.
+
+Each case says what a correct gateway answers: 200 (with words that must be read, or that must
+be absent), or a documented 4xx with the parameter it names. Nothing here is a 5xx, ever.
+Documents are built at run time with Pillow and the docgen PDF writer.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw
+
+from .docgen import font, png_header, render_text, scanned_pdf, text_pdf, tiff_frames
+
+__all__ = ("Case", "cases")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One document and what the gateway must answer for it."""
+
+    name: str
+    data: bytes
+    media_type: str | None
+    """Declared ``content_type``; ``None`` lets the gateway sniff."""
+    status: int = 200
+    pages: list[str] | None = None
+    """With 200: each page's expected words (``""`` for an empty page); ``None``: not checked."""
+    message: str = ""
+    """With a 4xx: a fragment the error message must contain (the limit it names)."""
+    options: dict[str, object] = field(default_factory=dict)
+
+
+def _save(img: Image.Image, fmt: str, **kw: object) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _with_media_box(pdf: bytes, box: str) -> bytes:
+    """``pdf`` with every page's MediaBox set to ``box`` (four numbers, as written), via pypdf."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, FloatObject, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page in writer.pages:
+        page[NameObject("/MediaBox")] = ArrayObject(FloatObject(v) for v in box.split())
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _exif_rotated_jpeg(text: str) -> bytes:
+    # Stored turned 90 degrees counter-clockwise, with EXIF orientation 6 ("rotate 90 degrees
+    # clockwise to display"), as a phone held sideways writes it.
+    img = render_text(text, width=1400).rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return _save(img, "JPEG", quality=90, exif=exif.tobytes())
+
+
+def _sixteen_bit(text: str) -> bytes:
+    img = render_text(text, width=1200)
+    return _save(img.convert("I").point(lambda v: v * 257).convert("I;16"), "PNG")
+
+
+def _cmyk_jpeg(text: str) -> bytes:
+    return _save(render_text(text, width=1200).convert("CMYK"), "JPEG", quality=92)
+
+
+def _palette_alpha(text: str) -> bytes:
+    # Black text on transparent "paper" in a palette image: index 0 transparent.
+    base = render_text(text, width=1200)
+    img = base.point(lambda v: 0 if v > 128 else 1).convert("P")
+    img.putpalette([255, 255, 255, 0, 0, 0] + [0] * 762)
+    return _save(img, "PNG", transparency=0)
+
+
+def _sparse_page(text: str) -> bytes:
+    img = Image.new("L", (6000, 6000), 255)
+    ImageDraw.Draw(img).text((2400, 3000), text, font=font(48), fill=0)
+    return _save(img, "PNG", optimize=True)
+
+
+def _zero_page_pdf() -> bytes:
+    pdf = text_pdf(["gone"])
+    # The page tree says it has no kids: a valid, empty document.
+    start = pdf.index(b"<< /Type /Pages")
+    end = pdf.index(b">>", start) + 2
+    empty = b"<< /Type /Pages /Kids [] /Count 0 >>"
+    return pdf[:start] + empty.ljust(end - start) + pdf[end:]
+
+
+def _gif_1x1() -> bytes:
+    return _save(Image.new("P", (1, 1), 0), "GIF")
+
+
+def _bmp_1x1() -> bytes:
+    return _save(Image.new("RGB", (1, 1), (0, 0, 0)), "BMP")
+
+
+def _webp_1x1() -> bytes:
+    return _save(Image.new("RGB", (1, 1), (255, 255, 255)), "WEBP")
+
+
+def _bogus_bmp_header(width: int, height: int) -> bytes:
+    # A BMP whose header promises a huge image and carries no pixels.
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + len(info), 0, 0, 14 + len(info)) + info
+
+
+def cases() -> list[Case]:
+    """Every case; documents are made fresh on each call."""
+    words = "Robust reading survives odd pages"
+    blank = Image.new("L", (1700, 2200), 255)
+    noise = Image.frombytes("L", (1000, 1000), os.urandom(1_000_000))
+    return [
+        # Empty pages: 200 with empty markdown, never "No text returned".
+        Case("blank-png", _save(blank, "PNG"), "image/png", pages=[""]),
+        Case("blank-jpeg", _save(blank, "JPEG"), None, pages=[""]),
+        Case("pdf-second-page-blank", text_pdf([words, ""]), None, pages=[words, ""]),
+        Case(
+            "pdf-blank-forced",
+            text_pdf([words, ""]),
+            None,
+            pages=[words, ""],
+            options={"force_ocr": True},
+        ),
+        Case("scanned-blank-pdf", scanned_pdf([""]), None, pages=[""]),
+        Case(
+            "tiff-blank-frames",
+            tiff_frames([words, "", words, ""]),
+            "image/tiff",
+            pages=[words, "", words, ""],
+        ),
+        # pdfium refuses a page tree without pages: a 422, like any unreadable PDF.
+        Case("zero-page-pdf", _zero_page_pdf(), None, status=422, message="not a readable PDF"),
+        # Degenerate images.
+        Case("png-1x1-black", _save(Image.new("L", (1, 1), 0), "PNG"), None, pages=[""]),
+        Case("png-1x1-white", _save(Image.new("1", (1, 1), 1), "PNG"), None, pages=[""]),
+        Case("gif-1x1", _gif_1x1(), None, pages=[""]),
+        Case("bmp-1x1", _bmp_1x1(), None, pages=[""]),
+        Case("webp-1x1", _webp_1x1(), None, pages=[""]),
+        Case("png-20000x2", _save(Image.new("L", (20000, 2), 0), "PNG"), None, pages=[""]),
+        Case("noise", _save(noise, "PNG"), None),
+        Case("tiny-text", _save(render_text(words, size=6, width=300, margin=4), "PNG"), None),
+        Case("huge-sparse-page", _sparse_page(words), None, pages=[words]),
+        # Colour models and encodings.
+        Case("png-16-bit", _sixteen_bit(words), None, pages=[words]),
+        Case("jpeg-cmyk", _cmyk_jpeg(words), None, pages=[words]),
+        Case("png-palette-alpha", _palette_alpha(words), None, pages=[words]),
+        Case("jpeg-exif-rotated", _exif_rotated_jpeg(words), None, pages=[words]),
+        # Odd PDF page geometry.
+        Case("pdf-mediabox-1pt", _with_media_box(text_pdf(["x"]), "0 0 1 1"), None),
+        Case(
+            "pdf-mediabox-1pt-forced",
+            _with_media_box(text_pdf(["x"]), "0 0 1 1"),
+            None,
+            options={"force_ocr": True},
+        ),
+        Case("pdf-mediabox-zero", _with_media_box(text_pdf([words]), "0 0 0 0"), None),
+        Case("pdf-mediabox-negative", _with_media_box(text_pdf([words]), "0 0 -595 -842"), None),
+        Case("pdf-mediabox-flipped", _with_media_box(text_pdf([words]), "595 842 0 0"), None),
+        Case(
+            "pdf-mediabox-huge-square-forced",
+            _with_media_box(text_pdf([words]), "0 0 14400 14400"),
+            None,
+            options={"force_ocr": True},
+        ),
+        Case("pdf-rotated-90", text_pdf([words], rotate=90), None, pages=[words]),
+        # Over the documented limits: 413 / 422 naming them.
+        Case(
+            "pdf-mediabox-1e9-by-1-forced",
+            _with_media_box(text_pdf([words]), "0 0 1000000000 1"),
+            None,
+            status=422,
+            message="aspect ratio over 32767:1",
+            options={"force_ocr": True},
+        ),
+        Case(
+            "pdf-mediabox-1e9-by-1",
+            _with_media_box(text_pdf([words]), "0 0 1000000000 1"),
+            None,
+            status=422,
+            message="aspect ratio over 32767:1",
+        ),
+        Case(
+            "png-40000x10",
+            _save(Image.new("L", (40000, 10), 255), "PNG"),
+            None,
+            status=413,
+            message="32767 pixels per side",
+        ),
+        Case("png-header-40000x40000", png_header(40000, 40000), None, status=413, message="40000"),
+        Case(
+            "bmp-header-huge",
+            _bogus_bmp_header(30000, 30000),
+            None,
+            status=413,
+            message="pixels per page",
+        ),
+        # Broken bytes.
+        Case(
+            "png-truncated",
+            _save(blank, "PNG")[:200],
+            None,
+            status=422,
+            message="could not be decoded",
+        ),
+        Case(
+            "pdf-garbage",
+            b"%PDF-1.7\n" + os.urandom(4000),
+            "application/pdf",
+            status=422,
+            message="not a readable PDF",
+        ),
+        Case("random-bytes", os.urandom(5000), None, status=415, message="application/pdf"),
+    ]
