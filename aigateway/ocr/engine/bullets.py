@@ -25,12 +25,12 @@ _NOT_BULLETS = frozenset(".,:;'\"`-_|/\\")
 
 
 def _filled(img: Image.Image, w: Word) -> bool:
-    crop = img.crop((w.x0, w.y0, w.x1, w.y1))
-    lo, hi = crop.getextrema()
-    if hi - lo < 64:
-        return False  # no contrast: not a glyph on paper
-    mid = (int(lo) + int(hi)) // 2
+    crop = img.crop((w.x0, w.y0, w.x1, w.y1)).convert("L")
     hist = crop.histogram()
+    inked = [v for v, n in enumerate(hist) if n]
+    if not inked or inked[-1] - inked[0] < 64:
+        return False  # no contrast: not a glyph on paper
+    mid = (inked[0] + inked[-1]) // 2
     return sum(hist[: mid + 1]) >= _MIN_FILL * crop.width * crop.height
 
 
