@@ -267,6 +267,7 @@ def test_huge_png_header_probe_allocates_nothing() -> None:
         pytest.param({"dpi": 5000}, "dpi", id="dpi-range"),
         pytest.param({"engine": "magic"}, "engine", id="engine"),
         pytest.param({"detect_orientation": "yes"}, "detect_orientation", id="bool"),
+        pytest.param({"deskew": 1}, "deskew", id="deskew-bool"),
         pytest.param({"colour": True}, "colour", id="unknown-key"),
     ],
 )

@@ -335,3 +335,17 @@ def test_list_bullets_come_back_as_bullets_and_letters_stay_letters() -> None:
     page = read(png(render_text("\n\n".join(items), size=36), dpi=200))
     starts = [ln.split()[0] for ln in page.markdown.splitlines() if ln.strip()]
     assert starts == ["\u2022", "\u2022", "e", "o", "\u2022"]
+
+
+@pytest.mark.parametrize("angle", [-4.0, -2.5, 1.5, 3.0])
+def test_a_skewed_page_is_levelled_before_reading(angle: float) -> None:
+    from aigateway.ocr.engine import deskew
+
+    text = "Lines of ordinary prose run across the page, one under another, as usual. " * 20
+    page = render_text(text, size=30, min_height=2200)
+    skewed = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    assert deskew.skew_angle(skewed) == pytest.approx(-angle, abs=0.2)
+    assert deskew.straighten(page)[1] == 0.0
+    assert deskew.skew_angle(Image.new("L", (1700, 2200), 255)) == 0.0
+    read_back = words(read(png(skewed, dpi=200)).markdown)
+    assert read_back == words(text)

@@ -54,6 +54,9 @@ class EngineOptions:
     trust_invisible_text: bool = True
     layout: bool = True
     """Run the layout pass (tables as grids) on OCR'd pages; off gives Tesseract's own order."""
+    deskew: bool = True
+    """Level a page skewed by :data:`~.deskew.MIN_ANGLE` to :data:`~.deskew.MAX_ANGLE` degrees
+    before reading it (:mod:`.deskew`)."""
     max_pixels: int = 50_000_000
     threads: int = 1
 

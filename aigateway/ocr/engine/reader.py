@@ -1,7 +1,8 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
 * ``tesseract`` / ``auto``: Tesseract words with boxes, then the layout pass. A page whose
-  lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says. A grainy page
+  lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
+  skewed one levelled (:mod:`.deskew`). A grainy page
   (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
   confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD); a
   grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
@@ -19,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
-from . import bullets, orientation, preprocess
+from . import bullets, deskew, orientation, preprocess
 from . import layout as _layout
 from .layout import Item, Line, Paragraph
 from .options import EngineOptions
@@ -98,15 +99,18 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     """Read a grayscale page image at ``dpi`` (see the module docstring for the engines)."""
     if opts.engine == "rapidocr":
         return _rapid(img, dpi, opts)
+    turn = 0
     if opts.detect_orientation and orientation.sideways(img):
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
         # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
         grain = preprocess.grainy(img)
         turn = _rotation(preprocess.LADDER[0][1](img) if grain else img, dpi, opts)
         if turn:
-            r = _read(img.rotate(turn, expand=True), dpi, opts)
-            return replace(r, rotation=(r.rotation + turn) % 360)
-    return _read(img, dpi, opts)
+            img = img.rotate(turn, expand=True)
+    if opts.deskew:
+        img, _ = deskew.straighten(img)
+    r = _read(img, dpi, opts)
+    return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 
 def _read(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:

@@ -12,6 +12,7 @@ key                         default          meaning
                                              ``"rapidocr"`` (``pip install aigateway[rapidocr]``)
 ``layout``                  ``true``         layout pass on OCR'd pages (tables as grids)
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
+``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
 ``trust_invisible_text``    ``true``         use an earlier OCR's invisible text layer if sane
 ==========================  ===============  ==================================================
@@ -55,6 +56,7 @@ _KNOWN = frozenset(
         "orientation_confidence",
         "trust_invisible_text",
         "layout",
+        "deskew",
     }
 )
 
@@ -120,7 +122,7 @@ class LocalOcrProvider(OcrProvider):
             if why is not None:
                 raise ConfigError(f"{self._where}.engine: {why}")
         flags = {}
-        for key in ("detect_orientation", "trust_invisible_text", "layout"):
+        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew"):
             value = raw.get(key, True)
             if not isinstance(value, bool):
                 raise self._error(key, "true or false", value)
@@ -137,6 +139,7 @@ class LocalOcrProvider(OcrProvider):
             osd_min_confidence=float(conf),
             trust_invisible_text=flags["trust_invisible_text"],
             layout=flags["layout"],
+            deskew=flags["deskew"],
             max_pixels=limits.max_pixels_per_page,
         )
 
