@@ -275,11 +275,31 @@ def text_layer_section(items: list[Item]) -> None:
         gw.close()
 
 
+def sample(items: list[Item], per_category: int) -> list[Item]:
+    """Up to ``per_category`` pages of each category, taken from the sources in turn (so every
+    source is represented), in corpus order."""
+    by_cat: dict[str, dict[str, list[Item]]] = {}
+    for i in items:
+        by_cat.setdefault(i.category, {}).setdefault(i.source, []).append(i)
+    kept: set[int] = set()
+    for sources in by_cat.values():
+        queues = [list(q) for q in sources.values()]
+        taken = 0
+        while taken < per_category and any(queues):
+            for q in queues:
+                if q and taken < per_category:
+                    kept.add(id(q.pop(0)))
+                    taken += 1
+    return [i for i in items if id(i) in kept]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--split", default="report", choices=("report", "tune", "all"))
     parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--per-category", type=int, default=0, help="cap pages per category")
+    parser.add_argument(
+        "--per-category", type=int, default=0, help="cap pages per category (sources in turn)"
+    )
     parser.add_argument("--categories", default="", help="comma list (default: all)")
     parser.add_argument("--sections", default="quality,text")
     parser.add_argument("--cache", type=Path, default=default_cache())
@@ -302,13 +322,7 @@ def main() -> None:
         for split in splits:
             chosen = [i for i in items if i.split == split and (not cats or i.category in cats)]
             if args.per_category:
-                seen: dict[str, int] = {}
-                kept = []
-                for i in chosen:
-                    seen[i.category] = seen.get(i.category, 0) + 1
-                    if seen[i.category] <= args.per_category:
-                        kept.append(i)
-                chosen = kept
+                chosen = sample(chosen, args.per_category)
             print(f"\n== {split} split: {len(chosen)} pages ==")
             quality(chosen, args.engines.split(","), split)
     if "text" in sections:
