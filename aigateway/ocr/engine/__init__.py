@@ -12,6 +12,8 @@
 * :mod:`.layout` — recognised words to paragraphs and tables in reading order (pure).
 * :mod:`.compose` / :mod:`.tables` — a page's Markdown, table and image placeholders.
 * :mod:`.images` — embedded PDF images; :mod:`.preprocess` — clean-ups for noisy pages.
+* :mod:`.orientation` / :mod:`.deskew` — sideways and skewed pages, found before reading;
+  :mod:`.bullets` — list bullets Tesseract misreads as letters.
 * :mod:`.textlayer` — PDF text extraction and its plausibility checks.
 * :mod:`.tesseract` / :mod:`.rapid` — the two recognisers; :mod:`.markdown` — lines to Markdown.
 * :mod:`.options` — what page tasks are told and answer (pickled to and from workers).
