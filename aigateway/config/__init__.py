@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from .loader import load_config, parse_config
 from .settings import (
+    BudgetConfig,
+    CacheConfig,
     ChatModelConfig,
     FetchConfig,
     LimitsConfig,
     LoggingConfig,
+    ModelPrice,
     OcrModelConfig,
     OcrPoolConfig,
     RouteConfig,
@@ -25,10 +28,13 @@ from .settings import (
 )
 
 __all__ = (
+    "BudgetConfig",
+    "CacheConfig",
     "ChatModelConfig",
     "FetchConfig",
     "LimitsConfig",
     "LoggingConfig",
+    "ModelPrice",
     "OcrModelConfig",
     "OcrPoolConfig",
     "RouteConfig",

@@ -2,7 +2,8 @@
 
 Recorded from the access-log fields at the end of every request (see :mod:`.middleware`), so each
 endpoint only has to say who it served: latency histogram per route/entity/status, requests,
-pages, tokens and bytes counters per tenant/entity, upstream latency per entity, in-flight.
+pages, tokens, bytes and cost counters per tenant/entity, OCR cache results per entity, upstream
+latency per entity, in-flight.
 The local OCR pool adds worker restarts (by reason), task retries and live gauges (workers
 alive, tasks running and waiting) once :meth:`Metrics.watch_ocr_pool` wires it in.
 """
@@ -91,6 +92,14 @@ class Metrics:
         h["aigw_pages_total"] = ("counter", "OCR pages processed by tenant and entity.")
         h["aigw_tokens_total"] = ("counter", "Tokens reported by upstreams, by tenant/entity/kind.")
         h["aigw_bytes_total"] = ("counter", "Response bytes by tenant and entity.")
+        h["aigw_cost_total"] = (
+            "counter",
+            "Cost of requests by tenant and entity, in the currency of the configured prices.",
+        )
+        h["aigw_ocr_cache_requests_total"] = (
+            "counter",
+            "OCR requests to cached entities by entity and result (hit, coalesced, miss).",
+        )
         h["aigw_errors_total"] = ("counter", "Error responses by tenant, entity and code.")
         h["aigw_requests_in_flight"] = ("gauge", "Requests being served now.")
         h["aigw_ocr_worker_restarts_total"] = (
@@ -164,6 +173,13 @@ class Metrics:
                 self.inc("aigw_tokens_total", (*te, ("kind", kind)), float(fields[kind]))
         if fields.get("bytes_out"):
             self.inc("aigw_bytes_total", te, float(fields["bytes_out"]))
+        if fields.get("cost_nanos"):
+            self.inc("aigw_cost_total", te, fields["cost_nanos"] / 1e9)
+        if fields.get("cache"):
+            self.inc(
+                "aigw_ocr_cache_requests_total",
+                (("entity", entity), ("result", str(fields["cache"]))),
+            )
         if status >= 400:
             code = self._code_label(fields.get("error", status))
             self.inc("aigw_errors_total", (*te, ("code", code)))

@@ -15,8 +15,10 @@ from ..chat.providers.base import ChatProviderClass
 from ..chat.registry import ChatRegistry
 from ..chat.service import ChatService
 from ..config import Settings
+from ..errors import ConfigError
 from ..http.metrics import Metrics
 from ..http.routes import RouteSpec
+from ..ocr.cache import OcrCache, make_cache
 from ..ocr.engine.health import RESTART_REASONS
 from ..ocr.providers.base import OcrProvider
 from ..ocr.registry import OcrRegistry
@@ -78,12 +80,39 @@ class Runtime:
             self.metrics.watch_ocr_pool(self.ocr_registry, RESTART_REASONS)
         self.quotas = Quotas(self.state, settings.state, self.logger)
         self.gate = TenantGate(keys, self.quotas)
-        self.ocr = OcrService(self.ocr_registry, self.usage, self.metrics)
+        self.cache = self._cache(settings, previous)
+        self.ocr = OcrService(self.ocr_registry, self.usage, self.metrics, self.cache)
         self.chat = ChatService(self.chat_registry, self.usage)
         self.in_flight = 0
         """Requests this runtime is serving (a retired runtime closes when it reaches 0)."""
         self.routes = [RouteSpec.of(r, settings.limits) for r in settings.routes]
         self._started = False
+
+    def _cache(self, settings: Settings, previous: Runtime | None) -> OcrCache | None:
+        """The OCR result cache, when an entity has ``cache = true`` (a reload with the same
+        ``[cache]`` and ``[state]`` keeps the previous one, entries and all)."""
+        self._owns_cache = False
+        if not any(m.cache for m in settings.ocr_models):
+            return None
+        if (
+            previous is not None
+            and previous.cache is not None
+            and previous.settings.cache == settings.cache
+            and previous.settings.state == settings.state
+        ):
+            previous._owns_cache = False
+            self._owns_cache = True
+            return previous.cache
+        cfg = settings.cache
+        try:
+            cache = make_cache(
+                cfg, settings.state.url, settings.state.prefix, settings.state.timeout, self.logger
+            )
+        except ValueError as exc:
+            key = "cache.url" if cfg.url is not None else "state.url (the cache's Redis)"
+            raise ConfigError(f"{settings.source}: $.{key}: {exc}") from None
+        self._owns_cache = True
+        return cache
 
     def ops_deps(self) -> OpsDeps:
         """What the operations endpoints report on."""
@@ -95,6 +124,7 @@ class Runtime:
             metrics=self.metrics,
             usage=self.usage,
             logger=self.logger,
+            tenants=self.gate.keys.tenants,
         )
 
     # --- RequestHooks: called by the access-log middleware for every request ---------------
@@ -135,4 +165,6 @@ class Runtime:
         await self.quotas.aclose()
         if self._owns_state:
             await self.state.aclose()
+        if self.cache is not None and self._owns_cache:
+            await self.cache.aclose()
         self._started = False
