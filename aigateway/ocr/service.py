@@ -126,7 +126,8 @@ class OcrService:
                 key = await self.cache.key(
                     tenant_id=admission.tenant.id if admission is not None else "anonymous",
                     entity=primary.entity,
-                    model=model,
+                    # What goes upstream: no model and the entity's own model are one request.
+                    model=primary.upstream_model(model),
                     document=document,
                     options=request.options,
                 )

@@ -6,7 +6,7 @@ SHA-256 over a canonical JSON of:
 * the **entity** and a fingerprint of the parts of its config that shape the answer (provider,
   base URL, model, provider options; not its key, timeouts or prices), so editing the entity
   starts a fresh set of entries;
-* the **model** override of the request (``model`` naming an upstream model);
+* the **model** sent upstream (the request's ``model`` override, else the entity's model);
 * the **document**: SHA-256 of its bytes and its resolved media type (the same bytes sent as
   multipart, base64 or a data URI have one key);
 * every **option** that changes the output (``pages``, ``pdf_password`` as its digest,

@@ -21,7 +21,8 @@ no-done        a normal stream without the final ``data: [DONE]``
 ignore-stream  answers plain JSON even when asked to stream (as some servers do)
 =============  ===========================================================================
 
-Anything else answers normally with :meth:`text_for`. ``script`` replies (from the base class)
+Anything else answers normally with :meth:`text_for` (one token per word; `max_completion_tokens`
+/ `max_tokens` cut it). ``script`` replies (from the base class)
 are answered first, for tests that need a one-off status.
 """
 
@@ -169,6 +170,11 @@ class OpenAIFake(FakeUpstream):
         text = self.text_for(model)
         words = [w + " " for w in text.split(" ")]
         words[-1] = words[-1].rstrip()
+        # One word is one token here; a maximum cuts the answer, as real servers do.
+        cap = body.get("max_completion_tokens", body.get("max_tokens"))
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 0:
+            words = words[:cap]
+            text = "".join(words)
         prompt_tokens = sum(
             len(str(m.get("content", "")).split()) for m in body.get("messages", [])
         )
