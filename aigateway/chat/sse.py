@@ -45,7 +45,7 @@ _DONE_LINE = re.compile(rb"(?m)^data: ?\[DONE\]")
 
 class _Chunk(msgspec.Struct):
     choices: list[msgspec.Raw] | None = None
-    usage: msgspec.Raw | None = None
+    usage: dict[str, msgspec.Raw] | None = None
 
 
 _chunk_decoder = msgspec.json.Decoder(_Chunk)
@@ -56,7 +56,7 @@ def _usage_only(event: bytes) -> bool:
         if line.startswith(b"data:") and b'"usage"' in line:
             try:
                 chunk = _chunk_decoder.decode(line[5:])
-            except msgspec.DecodeError:
+            except msgspec.DecodeError:  # ValidationError too: a chunk of another shape stays
                 return False
             return chunk.choices == [] and chunk.usage is not None
     return False

@@ -65,6 +65,7 @@ base_url = "{mistral.url}"
 api_key = "sk-mistral-test"
 model = "mistral-ocr-latest"
 cache = true
+cost_per_page = 0.002
 {extra}
 [[routes]]
 path = "/"
@@ -123,6 +124,8 @@ def test_identical_requests_reach_the_upstream_once(
     assert again.headers["x-aigateway-cache"] == "hit"
     assert again.content == first.content
     assert len(fake.requests) == 1
+    # Hits are free unless [cache] charge_hit_cost says otherwise (tests/.../test_cost_server).
+    assert (first.headers["x-aigateway-cost"], again.headers["x-aigateway-cost"]) == ("0.002", "0")
     # The official SDK parses a cached answer like a fresh one.
     sdk = Mistral(api_key=KEYS["a"], server_url=gw.url)
     uri = b64_body(pdf, media)["document"]["document_url"]
