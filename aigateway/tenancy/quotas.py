@@ -269,6 +269,18 @@ class Quotas:
         spent = await self.backend.get(window.key)
         return self.budgets.status(tenant.id, tenant.budget, spent)
 
+    async def budget_wait(self, tenant: Tenant) -> float | None:
+        """Seconds until ``tenant``'s budget resets when nothing of it is left, else ``None``
+        (also when it has no budget, or the backend cannot say). For work that should wait
+        for its budget rather than fail, such as batch lines."""
+        if tenant.budget is None:
+            return None
+        window = self.budgets.window(tenant.id, tenant.budget)
+        spent = await self.guarded(lambda: self.backend.get(window.key), 0, bookkeeping=True)
+        if spent < window.limit:
+            return None
+        return max(1.0, window.reset_at - time.time())
+
     async def settle(self, hold: Hold, cost: int) -> None:
         """Move a reservation to what the request cost (never fails the request)."""
         delta = cost - hold.amount

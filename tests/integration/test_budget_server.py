@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -78,9 +79,10 @@ cost_per_page = 0.001
 id = "up"
 base_url = "{openai.url}/v1"
 api_key = "sk-upstream-secret-123"
-models = ["gpt-test"]
+models = ["gpt-test", "hang", "break"]
 input_cost_per_token = 0.000001
 output_cost_per_token = 0.00001
+timeout = 30
 
 [[chat_models]]
 id = "loose"
@@ -195,3 +197,53 @@ def test_budget_holds_across_replicas_under_40_concurrent_requests(
     assert spent == len(ok) * (1 * IN + words * OUT)
     assert spent <= 0.001 * NANOS + len(ok) * difference  # the documented bound
     assert len(ok) < 40  # the budget did stop the burst
+
+
+def test_hostile_maxima_and_broken_streams_leave_no_reservation_behind(
+    gateway_server_factory: Start, fakes: tuple[FakeMistral, OpenAIFake], redis: RedisServer
+) -> None:
+    mistral, openai = fakes
+    openai.reset()
+    gw = gateway_server_factory(config(mistral, openai, redis))
+    headers = {"authorization": f"Bearer {KEYS['chat']}"}
+
+    def chat(**extra: Any) -> httpx.Response:
+        body = {"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}], **extra}
+        return httpx.post(gw.url + "/v1/chat/completions", json=body, headers=headers, timeout=30)
+
+    # A maximum no budget can hold: refused at once, and waiting would not help.
+    for extra in ({"max_tokens": 10**15}, {"max_tokens": 4, "n": 10**12}):
+        r = chat(**extra)
+        assert r.status_code == 429, r.text
+        assert r.json()["error"]["code"] == "budget_exceeded"
+        assert "more than the whole budget" in r.json()["error"]["message"]
+        assert r.headers["x-should-retry"] == "false"
+    # Maxima the gateway cannot read are the upstream's to judge; the budget reserves the
+    # entity's default and settles to what the answer used.
+    for extra in ({"max_tokens": "many"}, {"max_tokens": -3}, {"max_completion_tokens": 1.5}):
+        r = chat(**extra)
+        assert r.status_code in (200, 400), r.text
+    assert len(openai.requests) == 3  # the refused ones never went upstream
+
+    # A stream that breaks mid-way and one whose client leaves: both reservations settle.
+    stream = {"model": "break", "messages": [{"role": "user", "content": "x"}], "stream": True}
+    r = httpx.post(gw.url + "/v1/chat/completions", json=stream, headers=headers, timeout=30)
+    assert r.status_code == 200 and '"error"' in r.text
+    assert ": x-aigateway-cost: " in r.text  # the cost comment comes before the error event
+    hang = {**stream, "model": "hang"}
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream("POST", gw.url + "/v1/chat/completions", json=hang, headers=headers) as held,
+    ):
+        assert held.status_code == 200
+        next(held.iter_raw())
+    assert openai.disconnected.wait(10)  # the gateway hung up on the upstream too
+
+    def settled() -> bool:
+        spent, status = _spend(gw.url, "chat")
+        return bool(status["spent_nanos"] == spent)
+
+    deadline = time.monotonic() + 10
+    while not settled() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert settled()  # the budget counter holds the costs recorded, no reservation left

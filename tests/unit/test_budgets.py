@@ -132,3 +132,14 @@ async def test_a_tenant_without_budget_reserves_nothing() -> None:
     admission = await quotas.admit(Tenant("free"))
     assert not admission.budgeted
     assert await admission.reserve(10**15) is None
+
+
+async def test_budget_wait_says_how_long_an_exhausted_budget_takes_to_reset() -> None:
+    quotas, _ = _quotas()
+    tenant = _tenant(0.01)
+    assert await quotas.budget_wait(tenant) is None
+    assert await quotas.budget_wait(Tenant("free")) is None
+    admission = await quotas.admit(tenant)
+    await admission.settle(await admission.reserve(10_000_000), 10_000_000)
+    wait = await quotas.budget_wait(tenant)
+    assert wait is not None and 1.0 <= wait <= 86_400

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aigateway.blob import Blob
+from aigateway.blob import Base64Blob, Blob
 from aigateway.config import OcrModelConfig
 from aigateway.errors import UpstreamError
 from aigateway.ocr.cache.backends import MemoryCache
@@ -116,13 +116,20 @@ def test_what_changes_the_answer_changes_the_key() -> None:
     )
 
 
-def test_a_spooled_document_hashes_like_its_bytes(tmp_path: Path) -> None:
-    data = os.urandom(3_000_000)
+def test_a_document_has_one_digest_however_it_is_held(tmp_path: Path) -> None:
+    data = os.urandom(3_000_001)
     path = tmp_path / "doc.bin"
     path.write_bytes(data)
-    assert document_digest(Blob(path=str(path), owned=False)) == document_digest(
-        Blob.from_bytes(data)
-    )
+    text = base64.b64encode(data).decode()
+    held = [
+        Blob.from_bytes(data),
+        Blob(path=str(path), owned=False),  # spooled upload, hashed in chunks
+        Base64Blob(text, len(data), "document"),  # base64 kept as it came
+    ]
+    assert len({document_digest(b) for b in held}) == 1
+    lazy = normalize_json({"document_base64": text}).source.blob
+    assert isinstance(lazy, Base64Blob) and document_digest(lazy) == document_digest(held[0])
+    assert lazy.base64_text() == text  # hashing did not decode it
 
 
 def _entry(body: bytes = b'{"pages":[]}', pages: int = 2) -> CacheEntry:

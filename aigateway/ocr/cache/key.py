@@ -7,8 +7,8 @@ SHA-256 over a canonical JSON of:
   base URL, model, provider options; not its key, timeouts or prices), so editing the entity
   starts a fresh set of entries;
 * the **model** sent upstream (the request's ``model`` override, else the entity's model);
-* the **document**: SHA-256 of its bytes and its resolved media type (the same bytes sent as
-  multipart, base64 or a data URI have one key);
+* the **document**: the SHA-256 of its bytes in canonical base64 (:func:`document_digest`) and
+  its resolved media type (the same bytes sent as multipart, base64 or a data URI have one key);
 * every **option** that changes the output (``pages``, ``pdf_password`` as its digest,
   ``include_image_base64``, ``image_limit``, ``image_min_size``, ``table_format``,
   ``extract_header``, ``extract_footer``, the annotation formats and prompt, ``force_ocr``).
@@ -21,6 +21,7 @@ Transport details (field names, multipart vs JSON, ``id``, unknown fields) are n
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import hashlib
 from typing import Any
@@ -40,15 +41,31 @@ _VERSION = 1
 _canonical = msgspec.json.Encoder(order="sorted")
 
 
+_CHUNK = 3 << 18
+"""Bytes encoded at a time when hashing bytes (a multiple of 3: the pieces join seamlessly)."""
+
+
 def document_digest(blob: Blob) -> bytes:
-    """SHA-256 of a document's bytes (base64 documents are decoded first; files read in
-    1 MiB chunks)."""
-    if blob.in_memory or isinstance(blob, Base64Blob):
-        return hashlib.sha256(blob.read()).digest()
+    """SHA-256 of the document's canonical base64 form (standard alphabet, padded, no line
+    breaks): one-to-one with its bytes, so one document has one digest whatever carried it.
+
+    Why base64 and not the bytes: most callers send base64 (the SDKs' data URIs), which the
+    gateway keeps as it came for upstreams that take base64; CPython decodes base64 at about
+    85 MB/s, so hashing the decoded bytes would cost a 1 MB document some 12 ms more on every
+    hit than hashing its text. Bytes (uploads) are encoded a chunk at a time on the way in.
+    """
     h = hashlib.sha256()
-    with blob.open() as f:
-        while chunk := f.read(1_048_576):
-            h.update(chunk)
+    text = blob.base64_text() if isinstance(blob, Base64Blob) else None
+    if text is not None:
+        h.update(text.encode("ascii"))
+    elif blob.in_memory:
+        data = blob.read()
+        for start in range(0, len(data), _CHUNK):
+            h.update(binascii.b2a_base64(data[start : start + _CHUNK], newline=False))
+    else:
+        with blob.open() as f:
+            while chunk := f.read(_CHUNK):
+                h.update(binascii.b2a_base64(chunk, newline=False))
     return h.digest()
 
 
