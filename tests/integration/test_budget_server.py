@@ -82,6 +82,7 @@ api_key = "sk-upstream-secret-123"
 models = ["gpt-test", "hang", "break"]
 input_cost_per_token = 0.000001
 output_cost_per_token = 0.00001
+reserve_output_tokens = 16
 timeout = 30
 
 [[chat_models]]
@@ -219,7 +220,7 @@ def test_hostile_maxima_and_broken_streams_leave_no_reservation_behind(
         assert "more than the whole budget" in r.json()["error"]["message"]
         assert r.headers["x-should-retry"] == "false"
     # Maxima the gateway cannot read are the upstream's to judge; the budget reserves the
-    # entity's default and settles to what the answer used.
+    # entity's reserve_output_tokens and settles to what the answer used.
     for extra in ({"max_tokens": "many"}, {"max_tokens": -3}, {"max_completion_tokens": 1.5}):
         r = chat(**extra)
         assert r.status_code in (200, 400), r.text
