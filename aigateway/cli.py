@@ -41,6 +41,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # Each worker process imports the factory and reads the same file; SIGHUP to this
         # (parent) process makes uvicorn start fresh workers and retire the old ones only once
         # the new ones are ready, so a bad file keeps the old workers serving.
+        from .server.factory import batches_off_reason
+
+        reason = batches_off_reason(settings, workers)
+        if reason:
+            print(f"aigateway: {reason}", file=sys.stderr)
         os.environ["AIGATEWAY_CONFIG"] = str(Path(args.config).resolve())
         os.environ["AIGATEWAY_SERVER_WORKERS"] = str(workers)
         uvicorn.run(
@@ -120,6 +125,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for c in settings.chat_models:
         print(f"chat entity {c.id}: provider={c.provider} base_url={c.base_url} models={c.models}")
     print(f"tenants: {len(settings.tenants)} (auth {'on' if settings.tenants else 'off'})")
+    if settings.files.enabled:
+        from .files import data_directory
+
+        f = settings.files
+        where = f"s3://{f.s3_bucket}/{f.s3_prefix}" if f.backend == "s3" else "local"
+        print(f"files: {where}, data directory {data_directory(settings)}")
+        print(f"batches: {'on' if settings.batches.enabled else 'off'}")
     return 0
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from .loader import load_config, parse_config
 from .settings import (
+    BatchesConfig,
     BudgetConfig,
     CacheConfig,
     ChatModelConfig,
     FetchConfig,
+    FilesConfig,
     LimitsConfig,
     LoggingConfig,
     ModelPrice,
@@ -28,10 +30,12 @@ from .settings import (
 )
 
 __all__ = (
+    "BatchesConfig",
     "BudgetConfig",
     "CacheConfig",
     "ChatModelConfig",
     "FetchConfig",
+    "FilesConfig",
     "LimitsConfig",
     "LoggingConfig",
     "ModelPrice",

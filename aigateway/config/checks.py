@@ -8,6 +8,7 @@ module imports nothing but the error tree: provider names by the OCR and chat re
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .features import validate_features
 from .settings import CacheConfig, Settings, StateConfig
 
 __all__ = ("MAX_AMOUNT", "MAX_PRICE", "validate")
@@ -136,6 +137,7 @@ def validate(settings: Settings) -> None:
                 raise ConfigError(
                     f"{src}: $.tenants[{i}].allowed_refs: {ref!r} is not an entity id"
                 )
+    validate_features(src, settings.files, settings.batches)
 
 
 def _validate_state(state: StateConfig, src: str) -> None:

@@ -11,12 +11,16 @@ from typing import Any, Literal
 
 import msgspec
 
+from .features import BatchesConfig, FilesConfig
+
 __all__ = (
+    "BatchesConfig",
     "BudgetConfig",
     "CacheConfig",
     "ChatModelConfig",
     "DocsConfig",
     "FetchConfig",
+    "FilesConfig",
     "LimitsConfig",
     "LoggingConfig",
     "ModelPrice",
@@ -321,6 +325,8 @@ class Settings(_Base, frozen=True):
     state: StateConfig = StateConfig()
     fetch: FetchConfig = FetchConfig()
     cache: CacheConfig = CacheConfig()
+    files: FilesConfig = FilesConfig()
+    batches: BatchesConfig = BatchesConfig()
     logging: LoggingConfig = LoggingConfig()
     docs: DocsConfig = DocsConfig()
     playground: PlaygroundConfig = PlaygroundConfig()

@@ -23,7 +23,7 @@ import anyio
 import msgspec
 
 from ..config import CacheConfig
-from ..errors import GatewayError, NotFoundError, PermissionDeniedError
+from ..errors import BadRequestError, GatewayError, NotFoundError, PermissionDeniedError
 from ..http.limits import DocumentLimits
 from ..http.metrics import Metrics
 from ..tenancy.admission import Admission
@@ -32,7 +32,7 @@ from ..tenancy.usage import UsageStore
 from ..upstream import retry
 from .billing import Charges, annotated_pages, hit_cost
 from .cache import CacheEntry, EntryMeta, Lookup, OcrCache
-from .documents import check_type, resolve_document
+from .documents import DocumentStore, check_type, resolve_document
 from .outcome import OcrOutcome
 from .protocol import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
 from .providers.base import OcrJob, OcrProvider
@@ -99,6 +99,7 @@ class OcrService:
         limits: DocumentLimits,
         allowed: frozenset[str] | None = None,
         admission: Admission | None = None,
+        documents: DocumentStore | None = None,
     ) -> OcrOutcome:
         """Select, resolve, ask the cache, charge, call (with retries and fallbacks), answer.
 
@@ -106,6 +107,8 @@ class OcrService:
         outside it are skipped. With an ``admission``, pages are counted and charged, and the
         budget reserved, once the document is known and before any upstream or engine work
         (see :mod:`.billing`); the reservation is settled to the cost of the answer.
+        ``documents`` serves file ids and signed URLs of the gateway's own files store: those
+        are read locally, never passed upstream (and are cached like inline documents).
         """
         entity_id, model = select_entity(request, refs, self._ids)
         primary = self.registry.providers[entity_id]
@@ -114,14 +117,23 @@ class OcrService:
         charges = Charges(
             admission, [self.registry.providers[e].entity for e in chain], request.options
         )
+        src = request.source
+        claimed = documents is not None and documents.claims(src.file_id, src.url)
+        store = documents if claimed else None
+        if src.file_id is not None and store is None:
+            raise BadRequestError(
+                "document.file_id: this route has no files store; send the document inline "
+                "(a data: URI in document_url, or document_base64) or as a multipart upload",
+                param=src.field,
+            )
         document: Document | None = None
         try:
             if (
                 self.cache is not None
                 and primary.entity.cache
-                and (request.source.url is None or not primary.passes_urls)
+                and (store is not None or src.url is None or not primary.passes_urls)
             ):
-                document = await resolve_document(request, limits, self.registry.fetcher)
+                document = await resolve_document(request, limits, self.registry.fetcher, store)
                 check_type(document, primary)
                 key = await self.cache.key(
                     tenant_id=admission.tenant.id if admission is not None else "anonymous",
@@ -134,8 +146,10 @@ class OcrService:
                 found = await self.cache.lookup(key)
                 if found.entry is not None:
                     return await self._cached(found, charges)
-                return await self._lead(found, request, chain, model, limits, document, charges)
-            return await self._run(request, chain, model, limits, document, charges)
+                return await self._lead(
+                    found, request, chain, model, limits, document, charges, store
+                )
+            return await self._run(request, chain, model, limits, document, charges, store)
         finally:
             if document is not None:
                 document.blob.close()
@@ -163,13 +177,14 @@ class OcrService:
         limits: DocumentLimits,
         document: Document,
         charges: Charges,
+        store: DocumentStore | None,
     ) -> OcrOutcome:
         """Run the request for its followers too, then keep the answer."""
         flight = found.flight
         assert flight is not None
         assert self.cache is not None
         try:
-            outcome = await self._run(request, chain, model, limits, document, charges)
+            outcome = await self._run(request, chain, model, limits, document, charges, store)
         except GatewayError as exc:
             if charges.refused:
                 flight.abandon()  # this tenant's limit: the followers may still go
@@ -203,6 +218,7 @@ class OcrService:
         limits: DocumentLimits,
         document: Document | None,
         charges: Charges,
+        store: DocumentStore | None,
     ) -> OcrOutcome:
         """Charge, then call the chain (retries and fallbacks) until an entity answers."""
         last: GatewayError | None = None
@@ -211,9 +227,9 @@ class OcrService:
         try:
             for position, eid in enumerate(chain):
                 provider = self.registry.providers[eid]
-                url = request.source.url
+                url = None if store is not None else request.source.url
                 if document is None and (url is None or not provider.passes_urls):
-                    document = await resolve_document(request, limits, self.registry.fetcher)
+                    document = await resolve_document(request, limits, self.registry.fetcher, store)
                 if document is not None:
                     check_type(document, provider)
                 if not checked:

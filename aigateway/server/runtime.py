@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..batches import BatchService, BudgetGate, Services, build_batch_service
 from ..chat.providers.base import ChatProviderClass
 from ..chat.registry import ChatRegistry
 from ..chat.service import ChatService
 from ..config import Settings
 from ..errors import ConfigError
+from ..files import FileStore, build_file_store
 from ..http.metrics import Metrics
 from ..http.routes import RouteSpec
 from ..ocr.cache import OcrCache, make_cache
@@ -83,6 +85,7 @@ class Runtime:
         self.cache = self._cache(settings, previous)
         self.ocr = OcrService(self.ocr_registry, self.usage, self.metrics, self.cache)
         self.chat = ChatService(self.chat_registry, self.usage)
+        self._wire_files_and_batches(previous)
         self.in_flight = 0
         """Requests this runtime is serving (a retired runtime closes when it reaches 0)."""
         self.routes = [RouteSpec.of(r, settings.limits) for r in settings.routes]
@@ -113,6 +116,43 @@ class Runtime:
             raise ConfigError(f"{settings.source}: $.{key}: {exc}") from None
         self._owns_cache = True
         return cache
+
+    def _wire_files_and_batches(self, previous: Runtime | None) -> None:
+        """The files store and the batch service; a reload with the same ``[files]`` and
+        ``[state]`` keeps the running ones and rebinds them to the new services, so jobs in
+        flight carry on and two runners never share one job directory (``[batches]`` changes
+        take effect at the next restart)."""
+        settings = self.settings
+        self.files: FileStore | None = None
+        self.batches: BatchService | None = None
+        self._owns_features = True
+        if not settings.files.enabled:
+            return
+        old = previous.settings if previous is not None else None
+        same = old is not None and (old.files, old.state) == (settings.files, settings.state)
+        if same and previous is not None and previous.files is not None:
+            self.files, self.batches = previous.files, previous.batches
+            previous._owns_features = False
+        else:
+            self.files = build_file_store(settings)
+        services = Services(
+            ocr=self.ocr,
+            chat=self.chat,
+            quotas=self.quotas,
+            keys=self.gate.keys,
+            usage=self.usage,
+            limits=settings.limits,
+            documents=self.files.documents_for,
+            metrics=self.metrics,
+            # A line over its tenant's budget waits for the budget to reset, it does not fail.
+            gates=[BudgetGate(self.quotas)],
+        )
+        if self.batches is not None:
+            self.batches.rebind(services, lambda: self.clients.fetcher)
+        elif settings.batches.enabled:
+            self.batches = build_batch_service(
+                settings, self.files, services, lambda: self.clients.fetcher, self.logger
+            )
 
     def ops_deps(self) -> OpsDeps:
         """What the operations endpoints report on."""
@@ -152,6 +192,8 @@ class Runtime:
         if not self._started:
             self._started = True
             await self.ocr_registry.start()
+            if self.batches is not None:
+                await self.batches.ensure_started()
 
     async def close_entities(self) -> None:
         """Close the providers, the local OCR pool and the HTTP clients (not the state)."""
@@ -161,6 +203,11 @@ class Runtime:
 
     async def aclose(self) -> None:
         """Close clients and pools (run by the app lifespan, or by an embedding host)."""
+        if self._owns_features:
+            if self.batches is not None:
+                await self.batches.aclose()
+            if self.files is not None:
+                await self.files.aclose()
         await self.close_entities()
         await self.quotas.aclose()
         if self._owns_state:

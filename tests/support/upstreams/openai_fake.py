@@ -76,6 +76,8 @@ class OpenAIFake(FakeUpstream):
         self.slow_delay = 3.0
         self.in_flight = 0
         self.max_in_flight = 0
+        self.times: list[float] = []
+        """Unix time each request arrived."""
 
     def text_for(self, model: str) -> str:
         """The deterministic answer text for ``model`` (streams split it into words)."""
@@ -84,6 +86,7 @@ class OpenAIFake(FakeUpstream):
     def reset(self) -> None:
         super().reset()
         self.calls.clear()
+        self.times.clear()
         self.gate.clear()
         self.stream_started.clear()
         self.disconnected.clear()
@@ -94,6 +97,7 @@ class OpenAIFake(FakeUpstream):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         req = await read_request(scope, receive)
         self.requests.append(req)
+        self.times.append(time.time())
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
