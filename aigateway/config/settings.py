@@ -274,7 +274,8 @@ class CacheConfig(_Base, frozen=True):
     ttl: float = 86_400.0
     """Seconds an entry is kept."""
     path: str = ".aigw-cache"
-    """Directory of the disk backend (created with mode 0700)."""
+    """Directory of the disk backend (created with mode 0700); a relative path is relative to
+    the config file's folder."""
     url: str | list[str] | None = None
     """Redis URL of the redis backend (same forms as ``[state] url``); absent: ``[state] url``."""
     scope: Literal["tenant", "global"] = "tenant"

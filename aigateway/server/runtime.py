@@ -9,7 +9,10 @@ when requests start and end, which feeds the metrics (services record usage them
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from ..batches import BatchService, BudgetGate, Services, build_batch_service
 from ..chat.providers.base import ChatProviderClass
@@ -107,6 +110,11 @@ class Runtime:
             self._owns_cache = True
             return previous.cache
         cfg = settings.cache
+        path = Path(cfg.path).expanduser()
+        if not path.is_absolute():  # like [files] directory: beside the config file
+            source = Path(settings.source)
+            base = source.parent if settings.source != "<memory>" and source.suffix else Path.cwd()
+            cfg = msgspec.structs.replace(cfg, path=str((base / path).resolve()))
         try:
             cache = make_cache(
                 cfg, settings.state.url, settings.state.prefix, settings.state.timeout, self.logger
