@@ -50,6 +50,14 @@ def _esc(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
+def _num(value: float) -> str:
+    """A sample value in full: ``%g`` keeps 6 digits, so a counter at 1,234,567 bytes or 12.3456
+    of cost would read ``1.23457e+06`` / ``12.3457``."""
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
 def _fmt(labels: Labels, extra: tuple[tuple[str, str], ...] = ()) -> str:
     items = labels + extra
     if not items:
@@ -211,7 +219,7 @@ class Metrics:
                     lines.append(f"{name} {read():g}")
             elif kind == "counter":
                 for labels, value in self._counters.get(name, {}).items():
-                    lines.append(f"{name}{_fmt(labels)} {value:g}")
+                    lines.append(f"{name}{_fmt(labels)} {_num(value)}")
             else:
                 lines.extend(self._render_hist(name, self._hist.get(name, {}).items()))
         return "\n".join(lines) + "\n"

@@ -130,3 +130,17 @@ def test_bad_prices_budgets_and_cache_keys_name_their_path(toml: str, where: str
     with pytest.raises(ConfigError) as err:
         parse_config(toml)
     assert where in str(err.value)
+
+
+def test_metrics_render_counters_in_full() -> None:
+    from aigateway.http.metrics import Metrics
+
+    m = Metrics()
+    m.record_request(
+        {"tenant": "t", "entity": "e", "cost_nanos": 12_345_678_901, "bytes_out": 1_234_567},
+        200,
+        0.01,
+    )
+    text = m.render()
+    assert 'aigw_cost_total{tenant="t",entity="e"} 12.345678901' in text
+    assert 'aigw_bytes_total{tenant="t",entity="e"} 1234567' in text  # not 1.23457e+06
