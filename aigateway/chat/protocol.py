@@ -16,7 +16,7 @@ from typing import Annotated
 import msgspec
 
 from ..errors import BadRequestError
-from ..jsondepth import DEFAULT_MAX_DEPTH, UPSTREAM_MAX_DEPTH, nesting_over
+from ..jsondepth import DEFAULT_MAX_DEPTH, UPSTREAM_MAX_DEPTH, check_request_json, nesting_over
 
 __all__ = ("PassThroughBody", "Usage", "completion_to_sse", "parse_body", "read_usage")
 
@@ -93,15 +93,7 @@ def parse_body(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> PassThroughBod
     ``max_depth`` levels); the upstream validates the rest and its 4xx reaches the caller with
     the upstream's own message and ``param``.
     """
-    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
-        raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
-    excess = nesting_over(raw, max_depth)
-    if excess is not None:
-        raise BadRequestError(
-            f"{excess.key or 'the request body'}: JSON nests deeper than {max_depth} levels",
-            param=excess.key,
-            code="json_too_deep",
-        )
+    check_request_json(raw, max_depth)
     try:
         fields = _fields_decoder.decode(raw)
     except msgspec.ValidationError:

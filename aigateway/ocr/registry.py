@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from ..config import Settings
-from ..errors import ConfigError
+from ..upstream.adapters import adapter_class
 from ..upstream.clients import UpstreamClients
 from ..upstream.fetch import Fetcher
 from .providers.base import OcrProvider
@@ -46,22 +46,6 @@ def builtin_provider(name: str) -> type[OcrProvider]:
     module = importlib.import_module(f"{__package__}.providers.{name}")
     cls: type[OcrProvider] = module.PROVIDER
     return cls
-
-
-def _provider_class(
-    name: str, extra: Mapping[str, type[OcrProvider]], where: str
-) -> type[OcrProvider]:
-    if name in extra:
-        return extra[name]
-    if name not in BUILTIN_PROVIDERS:
-        known = ", ".join(sorted({*BUILTIN_PROVIDERS, *extra}))
-        raise ConfigError(f"{where}.provider: unknown OCR provider {name!r} (known: {known})")
-    try:
-        return builtin_provider(name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"{where}.provider: the {name} provider cannot be imported: {exc}"
-        ) from exc
 
 
 class OcrRegistry:
@@ -95,7 +79,14 @@ class OcrRegistry:
         extra = dict(providers or {})
         for i, entity in enumerate(settings.ocr_models):
             where = f"{settings.source}: $.ocr_models[{i}]"
-            cls = _provider_class(entity.provider, extra, where)
+            cls = adapter_class(
+                entity.provider,
+                given=extra,
+                builtin=BUILTIN_PROVIDERS,
+                load=builtin_provider,
+                kind="OCR",
+                where=where,
+            )
             self.providers[entity.id] = cls(entity, self)
 
     # --- resources lent to providers ------------------------------------------------------------
