@@ -1,4 +1,4 @@
-"""Command line: ``aigateway serve | check | ocr | hash-key``."""
+"""The ``aigateway`` command: serve, check, reload, ocr, hash-key (``aigateway --help``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -25,11 +26,16 @@ def _load(path: str) -> Settings:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .config.checks import check_servable
+    from .server.banner import announce
+    from .server.reload_status import ReloadReport, report_path, write_report
     from .server.serving import server_options
 
     settings = _load(args.config)
+    check_servable(settings)  # no [[routes]]: it would answer 404 to everything
     # Header-read timeout and connection cap ([server]); they need a restart to change.
     guards = server_options(settings.server)
+    report = report_path(args.pidfile) if args.pidfile else None
     if args.pidfile:
         Path(args.pidfile).write_text(f"{os.getpid()}\n")
     host = args.host or settings.server.host
@@ -43,6 +49,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # the new ones are ready, so a bad file keeps the old workers serving.
         os.environ["AIGATEWAY_CONFIG"] = str(Path(args.config).resolve())
         os.environ["AIGATEWAY_SERVER_WORKERS"] = str(workers)
+        if report is not None:
+            write_report(report, ReloadReport(pid=os.getpid(), mode="workers", source=args.config))
+        from .server.logs import make_logger
+
+        # The supervisor binds the socket itself right after this line.
+        announce(make_logger(settings.logging), _url(host, port), settings, None, workers=workers)
         uvicorn.run(
             "aigateway.server.factory:app",
             factory=True,
@@ -59,8 +71,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .server.graceful import GracefulServer, pool_deadline
     from .server.reload import ReloadableApp
 
-    # SIGHUP reloads the config in place (see aigateway.server.reload).
-    app = ReloadableApp(args.config)
+    # SIGHUP reloads the config in place (see aigateway.server.reload); the outcome of each
+    # reload goes to the report file beside the pidfile, for `aigateway reload`.
+    app = ReloadableApp(args.config, report=report)
     config = uvicorn.Config(
         app,
         host=host,
@@ -71,7 +84,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=math.ceil(graceful),
         **guards,
     )
-    server = GracefulServer(config, on_drain=lambda: app.drain(pool_deadline(graceful)))
+    server = GracefulServer(
+        config,
+        on_drain=lambda: app.drain(pool_deadline(graceful)),
+        on_listening=lambda url: announce(app.runtime.logger, url, settings, app.app),
+    )
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         server.run()
     return 0 if server.started else 3
@@ -88,21 +105,54 @@ def _build(settings: Settings) -> None:
 
 
 def _cmd_reload(args: argparse.Namespace) -> int:
-    settings = _load(args.config)  # refuse to signal a server with a file that will not load
-    _build(settings)
+    from .server.reload_status import read_report, report_path, wait_for_report
+
+    # The server re-reads its own file with its own environment: nothing is validated here
+    # (a ${VAR} unset in this shell may well be set for the server), the server reports.
     try:
         pid = int(Path(args.pidfile).read_text().strip())
     except (OSError, ValueError):
         print(f"aigateway: cannot read a pid from {args.pidfile}", file=sys.stderr)
         return 1
-    os.kill(pid, signal.SIGHUP)
-    print(f"sent SIGHUP to {pid}: {settings.source} will be reloaded")
+    path = report_path(args.pidfile)
+    before = read_report(path)
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        print(
+            f"aigateway: no process {pid} (from {args.pidfile}): is the server running?",
+            file=sys.stderr,
+        )
+        return 1
+    if before is None or before.pid != pid or before.mode != "single":
+        how = "its workers are replaced once new ones start" if before else "see its log"
+        print(f"sent SIGHUP to {pid}: the server reloads its config ({how})")
+        return 0
+    after = wait_for_report(path, pid, before.attempts, args.timeout)
+    if after is None:
+        print(
+            f"aigateway: sent SIGHUP to {pid}, but it reported no outcome within "
+            f"{args.timeout:g} s: see its log",
+            file=sys.stderr,
+        )
+        return 1
+    if not after.ok:
+        print(
+            f"aigateway: {after.source}: reload refused, the running config keeps serving: "
+            f"{after.error}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{after.source}: reloaded by {pid} (reload {after.reloads})")
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from .config.checks import check_servable
+
     settings = _load(args.config)
     _build(settings)  # every provider (and its options), the keys, the state backend
+    check_servable(settings)  # valid, but served it would answer 404 to everything
     print(f"{settings.source}: OK")
     from .http.routes import RouteSpec
 
@@ -157,45 +207,153 @@ def _cmd_ocr(args: argparse.Namespace) -> int:
             await rt.aclose()
         return outcome.response.text
 
-    print(asyncio.run(run()))
+    try:
+        text = asyncio.run(run())
+    except GatewayError as exc:
+        # The service names request fields; here they are command-line options.
+        flag = _OCR_FLAGS.get(exc.param or "")
+        if flag is not None and exc.param:
+            name = re.escape(exc.param)
+            message = re.sub(rf"\bin {name}\b", f"with {flag}", exc.message)
+            exc.message = re.sub(rf"\b{name}\b", flag, message)
+        raise
+    print(text)
     return 0
+
+
+_OCR_FLAGS = {
+    "pdf_password": "--password",
+    "pages": "--pages",
+    "model": "--model",
+    "provider": "--provider",
+    "content_type": "--content-type",
+}
+"""OCR request fields and the ``aigateway ocr`` options that set them."""
 
 
 def _cmd_hash_key(args: argparse.Namespace) -> int:
     from .tenancy.auth import hash_key
 
-    key = args.key if args.key is not None else getpass.getpass("API key: ")
+    key = args.key
+    if key is None:
+        try:
+            if sys.stdin.isatty():
+                key = getpass.getpass("API key: ")
+            else:
+                # Piped: the first line, without its line break (echo adds one).
+                key = sys.stdin.readline().rstrip("\r\n")
+        except (EOFError, KeyboardInterrupt):
+            key = ""
+    if not key:
+        print(
+            "aigateway: hash-key: no key given: pass it as an argument (aigateway hash-key KEY) "
+            'or on standard input (printf %s "$KEY" | aigateway hash-key)',
+            file=sys.stderr,
+        )
+        return 2
     print(hash_key(key))
     return 0
 
 
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+_DESCRIPTION = """\
+aigateway: one base URL for AI endpoints. OCR (Mistral OCR compatible), chat completions,
+embeddings and models behind one OpenAI-compatible router, driven by one TOML file."""
+
+_EPILOG = """\
+examples:
+  aigateway serve --config config.toml --port 9000
+  aigateway check --config config.toml
+  aigateway ocr invoice.pdf --pages 0-2
+  printf %s "$KEY" | aigateway hash-key
+
+'aigateway COMMAND --help' describes a command's options."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="aigateway", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=fmt
+    )
+    parser.add_argument("--version", action="version", version=f"aigateway {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=summary, formatter_class=fmt)
+
+    def config(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--config", default="config.toml", metavar="FILE",
+            help="the TOML config file (default: config.toml)",
+        )  # fmt: skip
+
+    serve = command("serve", "run the gateway (uvicorn with uvloop and httptools)")
+    config(serve)
+    serve.add_argument("--host", help="interface to bind (default: [server] host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="TCP port to bind (default: [server] port, 8080)")
+    serve.add_argument(
+        "--workers", type=int, metavar="N",
+        help="server processes sharing the port (default: [server] workers, 1)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--pidfile", metavar="FILE",
+        help="write the server's pid here, and reload outcomes to FILE.reload.json, for "
+        "'aigateway reload' (default: none)",
+    )  # fmt: skip
+    reload = command(
+        "reload",
+        "make a running server re-read its config (it validates the file with its own "
+        "environment and reports the outcome)",
+    )
+    reload.add_argument(
+        "--pidfile", required=True, metavar="FILE", help="the pidfile the server was started with"
+    )
+    reload.add_argument(
+        "--timeout", type=float, default=120.0, metavar="SECONDS",
+        help="how long to wait for the server's outcome (default: 120)",
+    )  # fmt: skip
+    # Accepted for older scripts; the server reads the file it was started with.
+    reload.add_argument("--config", help=argparse.SUPPRESS)
+    check = command(
+        "check",
+        "validate a config file (building every part as serve would, connecting nowhere) and "
+        "print its routes and entities",
+    )
+    config(check)
+    ocr = command("ocr", "OCR a file in this process and print its markdown")
+    ocr.add_argument("file", metavar="FILE", help="a PDF or an image")
+    config(ocr)
+    ocr.add_argument("--pages", help="0-based pages, e.g. 0-2,5 (default: every page)")
+    ocr.add_argument("--password", help="the PDF's password, for an encrypted PDF")
+    ocr.add_argument("--model", help="upstream model (default: the entity's)")
+    ocr.add_argument(
+        "--provider", metavar="ENTITY",
+        help="the [[ocr_models]] id to use (default: the first route's first OCR entity)",
+    )  # fmt: skip
+    ocr.add_argument(
+        "--content-type", metavar="TYPE",
+        help="the file's media type (default: from its bytes)",
+    )  # fmt: skip
+    ocr.add_argument("--force-ocr", action="store_true", help="ignore PDF text layers")
+    hk = command(
+        "hash-key",
+        "print the sha256: digest of an API key, for [[tenants]] api_keys and admin_key",
+    )
+    hk.add_argument(
+        "key", nargs="?", metavar="KEY",
+        help="the key (default: read from standard input, or prompted for on a terminal)",
+    )  # fmt: skip
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``aigateway`` command."""
-    parser = argparse.ArgumentParser(prog="aigateway", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the gateway")
-    serve.add_argument("--config", default="config.toml")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int)
-    serve.add_argument("--pidfile", help="write the server's pid here (for `aigateway reload`)")
-    reload = sub.add_parser("reload", help="validate the config, then make a server reload it")
-    reload.add_argument("--config", default="config.toml")
-    reload.add_argument("--pidfile", required=True)
-    check = sub.add_parser("check", help="validate a config file")
-    check.add_argument("--config", default="config.toml")
-    ocr = sub.add_parser("ocr", help="OCR a file in-process and print markdown")
-    ocr.add_argument("file")
-    ocr.add_argument("--config", default="config.toml")
-    ocr.add_argument("--pages", help="0-based pages, e.g. 0-2,5")
-    ocr.add_argument("--password", help="PDF password")
-    ocr.add_argument("--model")
-    ocr.add_argument("--provider")
-    ocr.add_argument("--content-type")
-    ocr.add_argument("--force-ocr", action="store_true")
-    hk = sub.add_parser("hash-key", help="print the sha256: digest of an API key for config")
-    hk.add_argument("key", nargs="?")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     commands = {
         "serve": _cmd_serve,
         "check": _cmd_check,

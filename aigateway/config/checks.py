@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..errors import ConfigError
 from .settings import Settings, StateConfig
 
-__all__ = ("validate",)
+__all__ = ("check_servable", "validate")
 
 
 def _check_unique(ids: list[str], what: str, source: str) -> None:
@@ -107,6 +107,18 @@ def validate(settings: Settings) -> None:
                 raise ConfigError(
                     f"{src}: $.tenants[{i}].allowed_refs: {ref!r} is not an entity id"
                 )
+
+
+def check_servable(settings: Settings) -> None:
+    """Raise :class:`ConfigError` when ``settings`` has no ``[[routes]]``: served, it would
+    answer 404 to everything. (Such a config is still a valid :class:`Settings` for a library's
+    own use; serving or checking one is what is refused.)"""
+    src = settings.source
+    example = 'e.g. [[routes]] path = "/" ocr_model_refs = ["local"] (see config.toml)'
+    if not settings.routes:
+        raise ConfigError(
+            f"{src}: nothing to serve: the config has no [[routes]]; add one, {example}"
+        )
 
 
 def _validate_state(state: StateConfig, src: str) -> None:

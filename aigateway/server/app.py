@@ -46,6 +46,23 @@ def _error_response(exc: GatewayError) -> Response[bytes]:
     )
 
 
+def requested_path(scope: Any) -> str:
+    """The path the client asked for, whichever way the host mounted the gateway.
+
+    ``raw_path`` (when the server sends it) is the request target as received. Without it,
+    hosts differ: Starlette's ``Mount("/ai")`` passes the full path *and* ``root_path="/ai"``
+    (prefixing one with the other said ``/ai/ai/nope``), others strip the prefix from ``path``.
+    """
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes) and raw.startswith(b"/"):
+        return raw.decode("latin-1")
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "") or ""
+    if not root or path == root or path.startswith(root.rstrip("/") + "/"):
+        return path
+    return root.rstrip("/") + path
+
+
 def _exception_handlers(logger: Any) -> dict[Any, Any]:
     def gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Response[bytes]:
         fields = log_fields(request)
@@ -55,9 +72,10 @@ def _exception_handlers(logger: Any) -> dict[Any, Any]:
     def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
         status = exc.status_code
         if status == 404:
-            message = f"no such endpoint: {request.method} {request.url.path}"
+            message = f"no such endpoint: {request.method} {requested_path(request.scope)}"
         elif status == 405:
-            message = f"method {request.method} is not allowed on {request.url.path}"
+            path = requested_path(request.scope)
+            message = f"method {request.method} is not allowed on {path}"
         elif status == 413:
             message = f"the request body is too large: {exc.detail}"
         elif isinstance(exc, ValidationException) and exc.extra:

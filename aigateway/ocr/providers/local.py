@@ -135,8 +135,12 @@ class LocalOcrProvider(OcrProvider):
         )
 
     def upstream_model(self, requested: str | None) -> str:
-        """The request's model, else the entity's, else ``local-<engine>``."""
-        return requested or self.entity.model or f"local-{self.options.engine}"
+        """What answers: the entity's ``model`` label, else ``local-<engine>``.
+
+        A request's ``model`` cannot change the local engine, so it is not echoed back: a
+        response saying ``"model": "gpt-4o"`` would claim a model that never saw the page.
+        """
+        return self.entity.model or f"local-{self.options.engine}"
 
     # --- lifecycle ------------------------------------------------------------------------------
 
