@@ -33,9 +33,10 @@ import msgspec
 from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError
 from ..tenancy.quotas import Admission
 from ..tenancy.usage import UsageStore
+from ..tracing import CallSpan, Tracer
 from ..upstream import retry
 from ..upstream.body import read_capped
-from .protocol import PassThroughBody, Usage, completion_to_sse, read_usage
+from .protocol import PassThroughBody, Usage, completion_to_sse, read_answer
 from .providers.base import ChatProvider
 from .registry import ChatRegistry
 from .sse import SseRelay
@@ -79,9 +80,13 @@ class ChatOutcome:
 class ChatService:
     """Routes chat/embeddings requests to the registry's chat entities."""
 
-    def __init__(self, registry: ChatRegistry, usage: UsageStore) -> None:
+    def __init__(
+        self, registry: ChatRegistry, usage: UsageStore, tracer: Tracer | None = None
+    ) -> None:
         self.providers: dict[str, ChatProvider] = registry.providers
         self.usage = usage
+        self.tracer = tracer
+        """Spans of upstream calls (``None``: tracing is off)."""
         self._in_flight: Counter[str] = Counter()
         self._turn = itertools.count()
 
@@ -130,10 +135,23 @@ class ChatService:
 
     # --- calls -----------------------------------------------------------------------------------
 
+    def _span(self, path: str, target: Target) -> CallSpan | None:
+        if self.tracer is None:
+            return None
+        entity = self.providers[target.entity].entity
+        return self.tracer.provider_call(
+            operation="embeddings" if path.endswith("embeddings") else "chat",
+            adapter=entity.provider,
+            entity=target.entity,
+            request_model=target.model,
+            server_url=entity.base_url,
+        )
+
     async def _open(
         self, path: str, body: PassThroughBody, chain: list[Target], ctx: CallContext
-    ) -> tuple[Target, httpx.Response]:
-        """The first target whose upstream answers 2xx, with retries and fallbacks."""
+    ) -> tuple[Target, httpx.Response, CallSpan | None]:
+        """The first target whose upstream answers 2xx, with retries and fallbacks (and the
+        span of that call, still open, when tracing)."""
         last: GatewayError | None = None
         attempts: list[str] = ctx.log.setdefault("attempts", [])
         for target in chain:
@@ -143,9 +161,17 @@ class ChatService:
             for attempt in range(retries + 1):
                 attempts.append(target.entity)
                 self._in_flight[target.entity] += 1
+                span = self._span(path, target)
                 try:
-                    response = await provider.open(path, payload, request_id=ctx.request_id)
+                    if span is None:
+                        response = await provider.open(path, payload, request_id=ctx.request_id)
+                    else:
+                        with span.use():
+                            response = await provider.open(path, payload, request_id=ctx.request_id)
                 except GatewayError as exc:
+                    if span is not None:
+                        span.fail(exc)
+                        span.end()
                     self._in_flight[target.entity] -= 1
                     await self.usage.record(
                         ctx.tenant, target.entity, requests=1, errors=1, bytes_in=len(payload)
@@ -158,7 +184,7 @@ class ChatService:
                     await asyncio.sleep(retry.backoff(attempt, exc))
                     continue
                 ctx.log["entity"] = target.entity
-                return target, response
+                return target, response, span
         assert last is not None
         raise last
 
@@ -179,26 +205,40 @@ class ChatService:
         chain = self.resolve(body.model, refs, allowed)
         last: GatewayError | None = None
         while chain:
-            target, response = await self._open(path, body, chain, ctx)
+            target, response, span = await self._open(path, body, chain, ctx)
             chain = chain[chain.index(target) + 1 :]
             cap = self.providers[target.entity].entity.max_response_size
+            failure: GatewayError | None = None
             try:
                 raw = await read_capped(response, cap, f"chat entity {target.entity!r}")
-                usage = read_usage(raw)
+                answer = read_answer(raw)
+                usage = answer.usage
             except UpstreamError as exc:
-                last = exc
+                last = failure = exc
             except httpx.TimeoutException:
-                last = UpstreamTimeoutError(f"{target.entity} did not finish its answer in time")
+                last = failure = UpstreamTimeoutError(
+                    f"{target.entity} did not finish its answer in time"
+                )
             except httpx.HTTPError as exc:
-                last = UpstreamError(f"{target.entity} broke off its answer ({type(exc).__name__})")
+                last = failure = UpstreamError(
+                    f"{target.entity} broke off its answer ({type(exc).__name__})"
+                )
             except msgspec.DecodeError as exc:
-                last = UpstreamError(f"{target.entity} returned a response that is not JSON: {exc}")
+                last = failure = UpstreamError(
+                    f"{target.entity} returned a response that is not JSON: {exc}"
+                )
             else:
+                if span is not None:
+                    _answered(span, answer.model_name, usage, answer.answer_id)
                 await self._account(ctx, target.entity, body.size, len(raw), usage)
                 return ChatOutcome(target.entity, raw, usage)
             finally:
                 await response.aclose()
                 self._in_flight[target.entity] -= 1
+                if span is not None:
+                    if failure is not None:
+                        span.fail(failure)
+                    span.end()
             await self.usage.record(
                 ctx.tenant, target.entity, requests=1, errors=1, bytes_in=body.size
             )
@@ -221,7 +261,7 @@ class ChatService:
             GatewayError: every target failed before answering; nothing was sent to the caller.
         """
         chain = self.resolve(body.model, refs, allowed)
-        target, response = await self._open(path, body, chain, ctx)
+        target, response, span = await self._open(path, body, chain, ctx)
         entity = target.entity
         limits = self.providers[entity].entity
         if not response.headers.get("content-type", "").startswith("text/event-stream"):
@@ -233,6 +273,9 @@ class ChatService:
                 events = completion_to_sse(raw, body.include_usage)
             except (httpx.HTTPError, msgspec.DecodeError, UpstreamError) as exc:
                 self._in_flight[entity] -= 1
+                if span is not None:
+                    span.fail(exc)
+                    span.end()
                 await self.usage.record(ctx.tenant, entity, requests=1, errors=1)
                 if isinstance(exc, UpstreamError):
                     raise
@@ -246,15 +289,21 @@ class ChatService:
 
         async def finished(usage: Usage | None, bytes_out: int, failed: bool) -> None:
             self._in_flight[entity] -= 1
+            if span is not None:
+                _answered(span, relay.model, usage, None)
+                if failed:
+                    span.fail(UpstreamError("the stream ended with an error event"))
+                span.end()
             await self._account(ctx, entity, body.size, bytes_out, usage, failed=failed)
 
-        return SseRelay(
+        relay = SseRelay(
             response,
             entity=entity,
             ping_interval=ping_interval,
             on_close=finished,
             max_event_size=limits.max_event_size,
         )
+        return relay
 
     async def _account(
         self,
@@ -284,3 +333,15 @@ class ChatService:
             bytes_in=bytes_in,
             bytes_out=bytes_out,
         )
+
+
+def _answered(
+    span: CallSpan, model: str | None, usage: Usage | None, answer_id: str | None
+) -> None:
+    """Record on ``span`` what the upstream answered: its model name and token usage."""
+    span.response(
+        model=model,
+        response_id=answer_id,
+        input_tokens=usage.prompt_tokens if usage else None,
+        output_tokens=usage.completion_tokens if usage else None,
+    )

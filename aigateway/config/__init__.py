@@ -22,6 +22,7 @@ from .settings import (
     StateConfig,
     TenantConfig,
     TenantLimits,
+    TracingConfig,
 )
 
 __all__ = (
@@ -37,6 +38,7 @@ __all__ = (
     "StateConfig",
     "TenantConfig",
     "TenantLimits",
+    "TracingConfig",
     "load_config",
     "parse_config",
 )

@@ -8,7 +8,7 @@ module imports nothing but the error tree: provider names by the OCR and chat re
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .settings import Settings, StateConfig
+from .settings import Settings, StateConfig, TracingConfig
 
 __all__ = ("check_servable", "validate")
 
@@ -99,6 +99,7 @@ def validate(settings: Settings) -> None:
                 if ref not in known:
                     raise ConfigError(f"{where}.{field}: {ref!r} is not an id in [[{table}]]")
     _validate_state(settings.state, src)
+    _validate_tracing(settings.tracing, src)
     for i, t in enumerate(settings.tenants):
         if not t.api_keys:
             raise ConfigError(f"{src}: $.tenants[{i}].api_keys: expected at least one key")
@@ -119,6 +120,26 @@ def check_servable(settings: Settings) -> None:
         raise ConfigError(
             f"{src}: nothing to serve: the config has no [[routes]]; add one, {example}"
         )
+
+
+def _validate_tracing(tracing: TracingConfig, src: str) -> None:
+    if not 0.0 <= tracing.sample_ratio <= 1.0:
+        raise ConfigError(f"{src}: $.tracing.sample_ratio: expected a number from 0 to 1")
+    if not 0 < tracing.timeout <= 300:
+        raise ConfigError(f"{src}: $.tracing.timeout: expected seconds above 0, at most 300")
+    if not tracing.service_name:
+        raise ConfigError(f"{src}: $.tracing.service_name: expected a non-empty name")
+    scheme, sep, rest = tracing.endpoint.partition("://")
+    if scheme not in ("http", "https") or not sep or not rest or rest.startswith("/"):
+        raise ConfigError(
+            f"{src}: $.tracing.endpoint: expected an http(s) URL such as "
+            f"http://127.0.0.1:4318/v1/traces, got {tracing.endpoint!r}"
+        )
+    for name, value in tracing.headers.items():
+        if not name or any(c in name + value for c in "\r\n"):
+            raise ConfigError(
+                f"{src}: $.tracing.headers.{name}: expected a header without line breaks"
+            )
 
 
 def _validate_state(state: StateConfig, src: str) -> None:

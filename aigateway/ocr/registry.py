@@ -21,6 +21,7 @@ import httpx
 
 from ..config import Settings
 from ..errors import ConfigError
+from ..tracing import Tracer
 from ..upstream.clients import UpstreamClients
 from ..upstream.fetch import Fetcher
 from .providers.base import OcrProvider
@@ -117,6 +118,11 @@ class OcrRegistry:
     def fetcher(self) -> Fetcher:
         """The safe downloader for document URLs."""
         return self.clients.fetcher
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """The app's tracer (``None``: tracing is off), for spans timed elsewhere (pages)."""
+        return self.clients.tracer
 
     def ocr_pool(self) -> Any:
         """The local OCR worker pool, created on first use (workers start lazily)."""

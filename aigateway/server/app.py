@@ -126,12 +126,15 @@ def create_app(
     *,
     ocr_providers: Mapping[str, type[OcrProvider]] | None = None,
     chat_providers: Mapping[str, ChatProviderClass] | None = None,
+    span_exporter: Any = None,
 ) -> Litestar:
     """Build the gateway ASGI app from ``settings`` (a :class:`Settings` or a TOML path).
 
     ``None`` reads ``./config.toml``. ``ocr_providers`` and ``chat_providers`` register
     adapter classes by name for this app, beside the built-in ones (or in their place): an
-    entity with ``provider = "<name>"`` is then served by that class.
+    entity with ``provider = "<name>"`` is then served by that class. ``span_exporter`` (an
+    OpenTelemetry ``SpanExporter``) receives the spans instead of the OTLP endpoint when
+    ``[tracing] enabled = true``.
 
     Raises:
         ConfigError: the configuration is invalid (names file, key path and expectation).
@@ -140,7 +143,12 @@ def create_app(
         settings = load_config(Path("config.toml"))
     elif not isinstance(settings, Settings):
         settings = load_config(settings)
-    return build_app(settings, ocr_providers=ocr_providers, chat_providers=chat_providers)
+    return build_app(
+        settings,
+        ocr_providers=ocr_providers,
+        chat_providers=chat_providers,
+        span_exporter=span_exporter,
+    )
 
 
 def build_app(
@@ -149,10 +157,17 @@ def build_app(
     *,
     ocr_providers: Mapping[str, type[OcrProvider]] | None = None,
     chat_providers: Mapping[str, ChatProviderClass] | None = None,
+    span_exporter: Any = None,
 ) -> Litestar:
     """:func:`create_app` for a validated ``settings``; ``previous`` is the runtime a reload
     replaces (its counters, usage and metrics carry over)."""
-    rt = Runtime(settings, previous, ocr_providers=ocr_providers, chat_providers=chat_providers)
+    rt = Runtime(
+        settings,
+        previous,
+        ocr_providers=ocr_providers,
+        chat_providers=chat_providers,
+        span_exporter=span_exporter,
+    )
     docs = DocsSite(settings, rt.routes)
     app = Litestar(
         route_handlers=[
@@ -174,7 +189,10 @@ def build_app(
     )
     docs.bind(app)  # the OpenAPI document of what was just mounted, built once
     # Wrap the whole ASGI handler (routing 404s included), not only matched routes.
+    handler = app.asgi_handler
+    if rt.tracer is not None:  # tracing off: no wrapper at all, no work per request
+        handler = rt.tracer.asgi(handler, fields=log_fields)
     app.asgi_handler = RequestIdMiddleware(
-        app.asgi_handler, rt.logger, settings.logging, settings.server.trust_request_id, rt
+        handler, rt.logger, settings.logging, settings.server.trust_request_id, rt
     )
     return app

@@ -19,6 +19,7 @@ from ..protocol import Document, OcrOptions, OcrResult
 if TYPE_CHECKING:
     import httpx
 
+    from ...tracing import Tracer
     from ...upstream.fetch import Fetcher
 
 __all__ = ("PDF_AND_IMAGES", "OcrJob", "OcrProvider", "ProviderContext")
@@ -59,6 +60,11 @@ class ProviderContext(Protocol):
     @property
     def fetcher(self) -> Fetcher:
         """The safe downloader for document URLs."""
+        ...
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """The app's tracer, or ``None`` when tracing is off."""
         ...
 
 
