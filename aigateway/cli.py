@@ -170,6 +170,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for c in settings.chat_models:
         print(f"chat entity {c.id}: provider={c.provider} base_url={c.base_url} models={c.models}")
     print(f"tenants: {len(settings.tenants)} (auth {'on' if settings.tenants else 'off'})")
+    tracing = settings.tracing
+    print(
+        f"tracing: on, {tracing.sample_ratio:g} of new traces to {tracing.endpoint}"
+        if tracing.enabled
+        else "tracing: off"
+    )
     return 0
 
 
