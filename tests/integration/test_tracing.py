@@ -87,6 +87,7 @@ async def test_in_memory_traces_of_ocr_and_a_streamed_chat(upstream: OpenAIFake)
         ocr = await client.post(
             "/v1/ocr",
             files={"image": ("invoice.pdf", pdf, "application/pdf")},
+            data={"model": "gpt-4o"},  # the local engine cannot honour it: not echoed
             headers={"traceparent": f"00-{INCOMING_TRACE}-{INCOMING_PARENT}-01"},
         )
         chat = await client.post(
@@ -122,7 +123,7 @@ async def test_in_memory_traces_of_ocr_and_a_streamed_chat(upstream: OpenAIFake)
     assert chat_server.trace_id != INCOMING_TRACE  # a new trace: no traceparent came in
 
 
-async def test_unsampled_callers_are_not_recorded(upstream: OpenAIFake) -> None:
+async def test_incoming_traceparent_unsampled_or_hostile(upstream: OpenAIFake) -> None:
     upstream.reset()
     exporter = InMemorySpanExporter()
     settings = parse_config(CONFIG.format(url=upstream.url, key=UPSTREAM_KEY, extra=""))
@@ -135,11 +136,28 @@ async def test_unsampled_callers_are_not_recorded(upstream: OpenAIFake) -> None:
             headers={"traceparent": f"00-{INCOMING_TRACE}-{INCOMING_PARENT}-00"},
         )
         app.state.runtime.tracer.flush()
+        assert exporter.get_finished_spans() == ()
+        # The decision travels on: the upstream is told the trace is not sampled.
+        sent = upstream.requests[-1].headers["traceparent"]
+        assert sent.startswith(f"00-{INCOMING_TRACE}-") and sent.endswith("-00")
+        hostile = [
+            "00-" + "z" * 32 + "-" + "1" * 16 + "-01",  # not hex
+            f"00-{'0' * 32}-{INCOMING_PARENT}-01",  # the all-zero trace id is invalid
+            "ff-" + INCOMING_TRACE + "-" + INCOMING_PARENT + "-01",  # forbidden version
+            "00-" + INCOMING_TRACE * 300,  # long junk
+        ]
+        for value in hostile:
+            answer = await client.post(
+                "/v1/chat/completions", json=body, headers={"traceparent": value}
+            )
+            assert answer.status_code == 200
+        app.state.runtime.tracer.flush()
     assert unsampled.status_code == 200
-    assert exporter.get_finished_spans() == ()
-    # The decision travels on: the upstream is told the trace is not sampled.
-    assert upstream.requests[-1].headers["traceparent"].startswith(f"00-{INCOMING_TRACE}-")
-    assert upstream.requests[-1].headers["traceparent"].endswith("-00")
+    # Each hostile header started a new, valid trace of its own instead.
+    servers = [from_sdk(s) for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+    assert len(servers) == len(hostile)
+    assert all(s.parent_id == "" and s.trace_id != INCOMING_TRACE for s in servers)
+    assert len({s.trace_id for s in servers}) == len(hostile)
 
 
 @pytest.mark.parametrize("installed", [True, False], ids=["otel-installed", "otel-missing"])
