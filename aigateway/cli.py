@@ -9,7 +9,6 @@ import getpass
 import math
 import os
 import re
-import signal
 import sys
 from pathlib import Path
 
@@ -47,6 +46,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         # Each worker process imports the factory and reads the same file; SIGHUP to this
         # (parent) process makes uvicorn start fresh workers and retire the old ones only once
         # the new ones are ready, so a bad file keeps the old workers serving.
+        from .server.factory import batches_off_reason
+
+        reason = batches_off_reason(settings, workers)
+        if reason:
+            print(f"aigateway: {reason}", file=sys.stderr)
         os.environ["AIGATEWAY_CONFIG"] = str(Path(args.config).resolve())
         os.environ["AIGATEWAY_SERVER_WORKERS"] = str(workers)
         if report is not None:
@@ -105,46 +109,13 @@ def _build(settings: Settings) -> None:
 
 
 def _cmd_reload(args: argparse.Namespace) -> int:
-    from .server.reload_status import read_report, report_path, wait_for_report
+    from .server.reload_status import request_reload
 
     # The server re-reads its own file with its own environment: nothing is validated here
-    # (a ${VAR} unset in this shell may well be set for the server), the server reports.
-    try:
-        pid = int(Path(args.pidfile).read_text().strip())
-    except (OSError, ValueError):
-        print(f"aigateway: cannot read a pid from {args.pidfile}", file=sys.stderr)
-        return 1
-    path = report_path(args.pidfile)
-    before = read_report(path)
-    try:
-        os.kill(pid, signal.SIGHUP)
-    except ProcessLookupError:
-        print(
-            f"aigateway: no process {pid} (from {args.pidfile}): is the server running?",
-            file=sys.stderr,
-        )
-        return 1
-    if before is None or before.pid != pid or before.mode != "single":
-        how = "its workers are replaced once new ones start" if before else "see its log"
-        print(f"sent SIGHUP to {pid}: the server reloads its config ({how})")
-        return 0
-    after = wait_for_report(path, pid, before.attempts, args.timeout)
-    if after is None:
-        print(
-            f"aigateway: sent SIGHUP to {pid}, but it reported no outcome within "
-            f"{args.timeout:g} s: see its log",
-            file=sys.stderr,
-        )
-        return 1
-    if not after.ok:
-        print(
-            f"aigateway: {after.source}: reload refused, the running config keeps serving: "
-            f"{after.error}",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"{after.source}: reloaded by {pid} (reload {after.reloads})")
-    return 0
+    # (a ${VAR} unset in this shell may well be set for the server); the server reports.
+    ok, message = request_reload(args.pidfile, args.timeout)
+    print(message if ok else f"aigateway: {message}", file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -176,6 +147,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if tracing.enabled
         else "tracing: off"
     )
+    if settings.files.enabled:
+        from .files import data_directory
+
+        f = settings.files
+        where = f"s3://{f.s3_bucket}/{f.s3_prefix}" if f.backend == "s3" else "local"
+        print(f"files: {where}, data directory {data_directory(settings)}")
+        print(f"batches: {'on' if settings.batches.enabled else 'off'}")
     return 0
 
 

@@ -8,6 +8,7 @@ the OpenAI ``type`` and only overrides class attributes::
     ├── AuthenticationError            401 invalid_request_error   no or unknown API key
     ├── PermissionDeniedError          403 invalid_request_error   tenant may not use this
     ├── NotFoundError                  404 invalid_request_error   unknown model / provider / path
+    ├── GoneError                      410 invalid_request_error   expired (a signed URL)
     ├── PayloadTooLargeError           413 invalid_request_error   body or document over a limit
     ├── UnsupportedMediaTypeError      415 invalid_request_error   document type not accepted
     ├── UnprocessableDocumentError     422 invalid_request_error   corrupt PDF, wrong password …
@@ -39,6 +40,7 @@ __all__ = (
     "ErrorDetail",
     "ErrorEnvelope",
     "GatewayError",
+    "GoneError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -119,6 +121,14 @@ class NotFoundError(GatewayError):
     status = 404
     type = "invalid_request_error"
     default_code = "not_found"
+
+
+class GoneError(GatewayError):
+    """410: the resource existed but may no longer be used (an expired signed URL)."""
+
+    status = 410
+    type = "invalid_request_error"
+    default_code = "expired"
 
 
 class PayloadTooLargeError(GatewayError):
@@ -283,6 +293,7 @@ _STATUS_CLASSES: dict[int, type[GatewayError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    410: GoneError,
     413: PayloadTooLargeError,
     415: UnsupportedMediaTypeError,
     422: UnprocessableDocumentError,

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from .loader import load_config, parse_config
 from .settings import (
+    BatchesConfig,
     ChatModelConfig,
     FetchConfig,
+    FilesConfig,
     LimitsConfig,
     LoggingConfig,
     OcrModelConfig,
@@ -26,8 +28,10 @@ from .settings import (
 )
 
 __all__ = (
+    "BatchesConfig",
     "ChatModelConfig",
     "FetchConfig",
+    "FilesConfig",
     "LimitsConfig",
     "LoggingConfig",
     "OcrModelConfig",

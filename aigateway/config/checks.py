@@ -8,6 +8,7 @@ module imports nothing but the error tree: provider names by the OCR and chat re
 from __future__ import annotations
 
 from ..errors import ConfigError
+from .features import validate_features
 from .settings import Settings, StateConfig, TracingConfig
 
 __all__ = ("check_servable", "validate")
@@ -108,6 +109,7 @@ def validate(settings: Settings) -> None:
                 raise ConfigError(
                     f"{src}: $.tenants[{i}].allowed_refs: {ref!r} is not an entity id"
                 )
+    validate_features(src, settings.files, settings.batches)
 
 
 def check_servable(settings: Settings) -> None:

@@ -11,10 +11,14 @@ from typing import Any, Literal
 
 import msgspec
 
+from .features import BatchesConfig, FilesConfig
+
 __all__ = (
+    "BatchesConfig",
     "ChatModelConfig",
     "DocsConfig",
     "FetchConfig",
+    "FilesConfig",
     "LimitsConfig",
     "LoggingConfig",
     "OcrModelConfig",
@@ -263,6 +267,8 @@ class Settings(_Base, frozen=True):
     tenants: list[TenantConfig] = []
     state: StateConfig = StateConfig()
     fetch: FetchConfig = FetchConfig()
+    files: FilesConfig = FilesConfig()
+    batches: BatchesConfig = BatchesConfig()
     logging: LoggingConfig = LoggingConfig()
     docs: DocsConfig = DocsConfig()
     playground: PlaygroundConfig = PlaygroundConfig()

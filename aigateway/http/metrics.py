@@ -126,6 +126,10 @@ class Metrics:
         self.gauges["aigw_ocr_tasks_running"] = gauge("running")
         self.gauges["aigw_ocr_tasks_waiting"] = gauge("waiting")
 
+    def declare(self, name: str, kind: str, text: str) -> None:
+        """Make a counter (``kind = "counter"``) or histogram known, so it is rendered."""
+        self._help.setdefault(name, (kind, text))
+
     def inc(self, name: str, labels: Labels, value: float = 1.0) -> None:
         """Add ``value`` to a counter."""
         self._counters[name][labels] += value

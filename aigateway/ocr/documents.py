@@ -3,6 +3,9 @@ under the request's cap, and their media type; and whether a provider can read t
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from ..blob import Blob
 from ..errors import UnsupportedMediaTypeError
 from ..http.limits import DocumentLimits
 from ..upstream.fetch import Fetcher
@@ -10,11 +13,28 @@ from .normalize import resolve_media_type
 from .protocol import Document, OcrRequest
 from .providers.base import OcrProvider
 
-__all__ = ("check_type", "resolve_document")
+__all__ = ("DocumentStore", "check_type", "resolve_document")
+
+
+class DocumentStore(Protocol):
+    """Documents the gateway holds itself (the files store): file ids and signed URLs."""
+
+    def claims(self, file_id: str | None, url: str | None) -> bool:
+        """True when the document is read from the store (never over the network)."""
+        ...
+
+    async def open(
+        self, file_id: str | None, url: str | None, field: str
+    ) -> tuple[Blob, str | None, str]:
+        """``(blob, declared media type, filename)``; 403/404/410 naming ``field``."""
+        ...
 
 
 async def resolve_document(
-    request: OcrRequest, limits: DocumentLimits, fetcher: Fetcher
+    request: OcrRequest,
+    limits: DocumentLimits,
+    fetcher: Fetcher,
+    documents: DocumentStore | None = None,
 ) -> Document:
     """The document of ``request``: its inline bytes, or its URL downloaded by ``fetcher``.
 
@@ -23,7 +43,10 @@ async def resolve_document(
         GatewayError: the download failed (see :meth:`Fetcher.fetch`).
     """
     src = request.source
-    if src.blob is not None:
+    filename: str | None
+    if documents is not None:
+        blob, declared, filename = await documents.open(src.file_id, src.url, src.field)
+    elif src.blob is not None:
         blob, declared = src.blob, src.declared_type
         filename = src.filename
     else:

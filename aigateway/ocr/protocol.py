@@ -94,10 +94,12 @@ class OcrResult:
 
 @dataclass(frozen=True)
 class DocumentSource:
-    """Where the document is: inline bytes (``blob``) or a URL to fetch or pass through."""
+    """Where the document is: inline bytes (``blob``), a URL to fetch or pass through, or a
+    file of the files store (``file_id``)."""
 
     blob: Blob | None = None
     url: str | None = None
+    file_id: str | None = None
     declared_type: str | None = None
     """Media type from a data URI or the multipart part (not the ``content_type`` field)."""
     filename: str | None = None

@@ -8,6 +8,7 @@ status 200. Page limits and usage are the service's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -20,6 +21,7 @@ from ..http.limits import DocumentLimits
 from ..http.middleware import log_fields
 from ..http.routes import RouteSpec
 from ..tenancy.gate import TenantGate
+from .documents import DocumentStore
 from .normalize import FILE_FIELDS, decode_ocr_body, normalize_form, normalize_json
 from .protocol import OcrRequest
 from .service import OcrOutcome, OcrService
@@ -74,7 +76,11 @@ async def read_ocr_request(request: Request[Any, Any, Any], limits: DocumentLimi
 
 
 def ocr_handlers(
-    service: OcrService, gate: TenantGate, route: RouteSpec, paths: list[str]
+    service: OcrService,
+    gate: TenantGate,
+    route: RouteSpec,
+    paths: list[str],
+    documents: Callable[[str], DocumentStore] | None = None,
 ) -> list[HTTPRouteHandler]:
     """The OCR POST handler of ``route``, served at ``paths`` (relative to the route's path)."""
 
@@ -95,6 +101,7 @@ def ocr_handlers(
                     limits=limits,
                     allowed=tenant.allowed_refs,
                     admission=admission,
+                    documents=documents(tenant.id) if documents is not None else None,
                 )
             finally:
                 await admission.release()

@@ -14,14 +14,14 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from ..errors import GatewayError, NotFoundError, PermissionDeniedError
+from ..errors import BadRequestError, GatewayError, NotFoundError, PermissionDeniedError
 from ..http.limits import DocumentLimits
 from ..http.metrics import Metrics
 from ..tenancy.quotas import Admission
 from ..tenancy.usage import UsageStore
 from ..tracing import Tracer
 from ..upstream import retry
-from .documents import check_type, resolve_document
+from .documents import DocumentStore, check_type, resolve_document
 from .pages import count_document_pages
 from .protocol import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
 from .providers.base import OcrJob, OcrProvider
@@ -102,6 +102,7 @@ class OcrService:
         limits: DocumentLimits,
         allowed: frozenset[str] | None = None,
         admission: Admission | None = None,
+        documents: DocumentStore | None = None,
     ) -> OcrOutcome:
         """Select, resolve, charge pages, call (with retries and fallbacks), build the response.
 
@@ -109,7 +110,8 @@ class OcrService:
         outside it are skipped. With an ``admission`` whose tenant has page limits, the pages
         are counted and charged once the document is known and before any upstream or engine
         work; a URL passed through to the upstream cannot be counted first and is charged
-        with the pages the upstream reports.
+        with the pages the upstream reports. ``documents`` serves file ids and signed URLs of
+        the gateway's own files store: those are read locally, never passed upstream.
         """
         entity_id, model = select_entity(request, refs, self._ids)
         fallbacks = self.registry.providers[entity_id].entity.fallbacks
@@ -119,12 +121,21 @@ class OcrService:
         last: GatewayError | None = None
         attempts: list[str] = []
         checked = counted = False
+        src = request.source
+        claimed = documents is not None and documents.claims(src.file_id, src.url)
+        store = documents if claimed else None
+        if src.file_id is not None and store is None:
+            raise BadRequestError(
+                "document.file_id: this route has no files store; send the document inline "
+                "(a data: URI in document_url, or document_base64) or as a multipart upload",
+                param=src.field,
+            )
         try:
             for position, eid in enumerate(chain):
                 provider = self.registry.providers[eid]
-                url = request.source.url
+                url = None if store is not None else src.url
                 if document is None and (url is None or not provider.passes_urls):
-                    document = await resolve_document(request, limits, self.registry.fetcher)
+                    document = await resolve_document(request, limits, self.registry.fetcher, store)
                 if document is not None:
                     check_type(document, provider)
                 if not checked:

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import api, ops
 from .common import SAMPLE_PDF, OperationContext
+from .files_batches import FILES_BATCHES
 
 __all__ = ("OPERATIONS", "SAMPLE_PDF", "OperationContext")
 
@@ -21,5 +22,6 @@ OPERATIONS: dict[str, Callable[[OperationContext], dict[str, Any]]] = {
     "metrics": ops.metrics,
     "admin-usage": ops.admin_usage,
     "playground-preview": ops.preview,
+    **FILES_BATCHES,
 }
 """Handler kind → operation builder."""

@@ -32,6 +32,8 @@ from ..ocr.router import ocr_handlers
 from ..openapi import DocsSite
 from ..ops.router import ops_handlers
 from ..playground import playground_handlers
+from ..tenancy.auth import Tenant
+from ..tenancy.quotas import Admission
 from .runtime import Runtime
 
 __all__ = ("build_app", "create_app")
@@ -106,15 +108,54 @@ def _exception_handlers(logger: Any) -> dict[Any, Any]:
     return {GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error}
 
 
+def _feature_handlers(rt: Runtime, route: RouteSpec) -> list[HTTPRouteHandler]:
+    """``/v1/files`` and the batch endpoints, when ``[files]`` / ``[batches]`` are enabled."""
+    gate = rt.gate
+
+    async def admit(headers: Any, fields: dict[str, Any]) -> tuple[Tenant, Admission]:
+        tenant = gate.authenticate(headers, fields)
+        return tenant, await gate.admit(tenant)
+
+    def upload_limit(tenant: Tenant) -> int:
+        return route.document_limits(tenant.limits).max_bytes
+
+    handlers: list[HTTPRouteHandler] = []
+    if rt.files is not None:
+        from ..files.router import file_handlers
+
+        handlers += file_handlers(
+            rt.files,
+            admit,
+            upload_limit,
+            route_path=route.path,
+            max_field_bytes=rt.settings.limits.max_form_field_size,
+        )
+    if rt.batches is not None:
+        from ..batches.router import batch_handlers
+
+        handlers += batch_handlers(
+            rt.batches,
+            admit,
+            route_path=route.path,
+            ocr_refs=route.ocr_refs,
+            chat_refs=route.chat_refs,
+            upload_limit=upload_limit,
+            max_depth=rt.settings.limits.max_json_depth,
+        )
+    return handlers
+
+
 def _router(rt: Runtime, route: RouteSpec) -> Router:
     handlers: list[HTTPRouteHandler]
+    documents = rt.files.documents_for if rt.files is not None else None
     if route.config.plugin == "ocr":
-        handlers = ocr_handlers(rt.ocr, rt.gate, route, ["/", "/v1/ocr"])
+        handlers = ocr_handlers(rt.ocr, rt.gate, route, ["/", "/v1/ocr"], documents)
     else:
         handlers = [
-            *ocr_handlers(rt.ocr, rt.gate, route, ["/v1/ocr", "/ocr"]),
+            *ocr_handlers(rt.ocr, rt.gate, route, ["/v1/ocr", "/ocr"], documents),
             *model_handlers(rt.chat, rt.gate, route),
             *chat_handlers(rt.chat, rt.gate, route, rt.settings.server.sse_ping_interval),
+            *_feature_handlers(rt, route),
         ]
     # Litestar's own cap is a backstop; the handlers enforce the exact per-tenant limits.
     cap = route.limits.body_cap()

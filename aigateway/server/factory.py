@@ -19,12 +19,31 @@ __all__ = ("app", "per_worker_settings")
 
 
 def per_worker_settings(settings: Settings, server_workers: int) -> Settings:
-    """``settings`` with an automatic OCR pool size split across ``server_workers``."""
+    """``settings`` with an automatic OCR pool size split across ``server_workers``.
+
+    Batch jobs on the memory backend live in one process (its queue, its job directory), so
+    with several server workers they are off unless ``[state]`` is Redis (see
+    :func:`batches_off_reason`).
+    """
+    if server_workers > 1 and batches_off_reason(settings, server_workers):
+        off = msgspec.structs.replace(settings.batches, enabled=False)
+        settings = msgspec.structs.replace(settings, batches=off)
     if settings.ocr_pool.workers != 0 or server_workers <= 1:
         return settings
     share = max(1, (os.cpu_count() or 1) // server_workers)
     pool = msgspec.structs.replace(settings.ocr_pool, workers=share)
     return msgspec.structs.replace(settings, ocr_pool=pool)
+
+
+def batches_off_reason(settings: Settings, server_workers: int) -> str | None:
+    """Why batch jobs are off with ``server_workers`` processes, or ``None``."""
+    if server_workers > 1 and settings.batches.enabled and settings.state.backend == "memory":
+        return (
+            f"batch jobs are off with {server_workers} server workers and the memory state "
+            'backend (one process owns the job queue); set [state] backend = "redis" to run '
+            "them on every worker"
+        )
+    return None
 
 
 def app() -> Litestar:

@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 from pathlib import Path
 
 import msgspec
 
-__all__ = ("ReloadReport", "read_report", "report_path", "wait_for_report", "write_report")
+__all__ = (
+    "ReloadReport",
+    "read_report",
+    "report_path",
+    "request_reload",
+    "wait_for_report",
+    "write_report",
+)
 
 
 class ReloadReport(msgspec.Struct, kw_only=True):
@@ -85,3 +93,33 @@ def wait_for_report(path: Path, pid: int, after: int, timeout: float) -> ReloadR
             pass  # someone else's process that exists: keep waiting
         time.sleep(POLL_INTERVAL)
     return None
+
+
+def request_reload(pidfile: str | os.PathLike[str], timeout: float) -> tuple[bool, str]:
+    """Make the server whose pid is in ``pidfile`` reload, and wait for its outcome.
+
+    Returns whether the new config serves, and what to tell the user (the server's reason when
+    it refused). A server without a report (``--workers N``, or an older version) is only
+    signalled: its log has the outcome.
+    """
+    try:
+        pid = int(Path(pidfile).read_text().strip())
+    except (OSError, ValueError):
+        return False, f"cannot read a pid from {os.fspath(pidfile)}"
+    path = report_path(pidfile)
+    before = read_report(path)
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        return False, f"no process {pid} (from {os.fspath(pidfile)}): is the server running?"
+    if before is None or before.pid != pid or before.mode != "single":
+        how = "its workers are replaced once new ones start" if before else "see its log"
+        return True, f"sent SIGHUP to {pid}: the server reloads its config ({how})"
+    after = wait_for_report(path, pid, before.attempts, timeout)
+    if after is None:
+        return False, f"sent SIGHUP to {pid}, but it reported no outcome within {timeout:g} s"
+    if not after.ok:
+        return False, (
+            f"{after.source}: reload refused, the running config keeps serving: {after.error}"
+        )
+    return True, f"{after.source}: reloaded by {pid} (reload {after.reloads})"

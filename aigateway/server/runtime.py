@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..batches import BatchService, Services, build_batch_service
 from ..chat.providers.base import ChatProviderClass
 from ..chat.registry import ChatRegistry
 from ..chat.service import ChatService
 from ..config import Settings
+from ..files import FileStore, build_file_store
 from ..http.metrics import Metrics
 from ..http.routes import RouteSpec
 from ..ocr.engine.health import RESTART_REASONS
@@ -87,10 +89,46 @@ class Runtime:
         self.gate = TenantGate(keys, self.quotas)
         self.ocr = OcrService(self.ocr_registry, self.usage, self.metrics, self.tracer)
         self.chat = ChatService(self.chat_registry, self.usage, self.tracer)
+        self._wire_files_and_batches(previous)
         self.in_flight = 0
         """Requests this runtime is serving (a retired runtime closes when it reaches 0)."""
         self.routes = [RouteSpec.of(r, settings.limits) for r in settings.routes]
         self._started = False
+
+    def _wire_files_and_batches(self, previous: Runtime | None) -> None:
+        """The files store and the batch service; a reload with the same ``[files]`` and
+        ``[state]`` keeps the running ones and rebinds them to the new services, so jobs in
+        flight carry on and two runners never share one job directory (``[batches]`` changes
+        take effect at the next restart)."""
+        settings = self.settings
+        self.files: FileStore | None = None
+        self.batches: BatchService | None = None
+        self._owns_features = True
+        if not settings.files.enabled:
+            return
+        old = previous.settings if previous is not None else None
+        same = old is not None and (old.files, old.state) == (settings.files, settings.state)
+        if same and previous is not None and previous.files is not None:
+            self.files, self.batches = previous.files, previous.batches
+            previous._owns_features = False
+        else:
+            self.files = build_file_store(settings)
+        services = Services(
+            ocr=self.ocr,
+            chat=self.chat,
+            quotas=self.quotas,
+            keys=self.gate.keys,
+            usage=self.usage,
+            limits=settings.limits,
+            documents=self.files.documents_for,
+            metrics=self.metrics,
+        )
+        if self.batches is not None:
+            self.batches.rebind(services, lambda: self.clients.fetcher)
+        elif settings.batches.enabled:
+            self.batches = build_batch_service(
+                settings, self.files, services, lambda: self.clients.fetcher, self.logger
+            )
 
     def ops_deps(self) -> OpsDeps:
         """What the operations endpoints report on."""
@@ -129,6 +167,8 @@ class Runtime:
         if not self._started:
             self._started = True
             await self.ocr_registry.start()
+            if self.batches is not None:
+                await self.batches.ensure_started()
 
     async def close_entities(self) -> None:
         """Close the providers, the local OCR pool and the HTTP clients (not the state)."""
@@ -138,6 +178,11 @@ class Runtime:
 
     async def aclose(self) -> None:
         """Close clients and pools (run by the app lifespan, or by an embedding host)."""
+        if self._owns_features:
+            if self.batches is not None:
+                await self.batches.aclose()
+            if self.files is not None:
+                await self.files.aclose()
         await self.close_entities()
         await self.quotas.aclose()
         if self._owns_state:

@@ -168,7 +168,8 @@ def test_parse_pages_rejects_with_field_name(value: Any) -> None:
 @pytest.mark.parametrize(
     ("body", "param"),
     [
-        ({"document": {"type": "file", "file_id": "abc"}}, "document.file_id"),
+        ({"document": {"type": "file", "file_id": 5}}, "document.file_id"),
+        ({"document": {"type": "file"}}, "document.file_id"),
         ({"document": {"type": "video_url"}}, "document.type"),
         ({"document": 5}, "document"),
         ({"document_url": "ftp://example.com/x.pdf"}, "document_url"),

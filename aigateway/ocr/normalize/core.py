@@ -6,8 +6,9 @@ field, so arbitrary JSON can never become a 5xx.
 
 Document location order (first match wins): base64 fields (``document_base64``,
 ``image_base64``, top level or inside ``document``); the Mistral-style ``document`` object
-(``document_url`` / ``image_url`` / ``file``) or a top-level ``image_url`` object; flat
-``document_url`` / ``image_url`` strings. A ``data:`` URI works wherever a URL does.
+(``document_url`` / ``image_url`` / ``file`` with a ``file_id`` of the files store) or a
+top-level ``image_url`` object; flat ``document_url`` / ``image_url`` strings. A ``data:`` URI
+works wherever a URL does.
 """
 
 from __future__ import annotations
@@ -121,11 +122,13 @@ def _locate(body: Mapping[str, Any], max_bytes: int | None) -> DocumentSource:
         if kind is not None and not isinstance(kind, str):
             raise BadRequestError("document.type must be a string", param="document.type")
         if kind == "file" or (kind is None and "file_id" in doc):
-            raise BadRequestError(
-                "document.file_id: this gateway has no files store; send the document inline "
-                "(a data: URI in document_url, or document_base64) or as a multipart upload",
-                param="document.file_id",
-            )
+            file_id = doc.get("file_id")
+            if not isinstance(file_id, str) or not file_id.strip():
+                raise BadRequestError(
+                    "document.file_id must be the id of an uploaded file (POST /v1/files)",
+                    param="document.file_id",
+                )
+            return DocumentSource(file_id=file_id.strip(), field="document.file_id")
         if kind is not None and kind not in _DOC_TYPES:
             raise BadRequestError(
                 f"document.type must be 'document_url', 'image_url' or 'file', not {_q(kind)}",

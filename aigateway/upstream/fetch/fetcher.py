@@ -184,6 +184,52 @@ class Fetcher:
                 f"{field}: the download did not finish within {self.config.total_timeout:g} s"
             ) from None
 
+    async def post(
+        self, url: str, body: bytes, *, headers: dict[str, str], field: str = "webhook_url"
+    ) -> int:
+        """POST ``body`` to ``url`` through the same guard (webhooks); returns the status.
+
+        Redirects are not followed (a POST must not be replayed elsewhere): a 3xx is returned
+        as it is. At most 64 KiB of the answer is read, then the connection is closed.
+
+        Raises:
+            BadRequestError: invalid or refused URL (``param`` is ``field``).
+            UpstreamError: connection failure.
+            UpstreamTimeoutError: no answer within ``[fetch] total_timeout``.
+        """
+        target = self._parse(url, field)
+        shown = _display(target)
+        request = self._client.build_request(
+            "POST", target, content=body, headers={"Accept-Encoding": "identity", **headers}
+        )
+        try:
+            with anyio.fail_after(self.config.total_timeout):
+                try:
+                    response = await self._client.send(request, stream=True)
+                except Refused as exc:
+                    raise self._refusal(field, exc, via=None) from None
+                try:
+                    read = 0
+                    async for chunk in response.aiter_raw():
+                        read += len(chunk)
+                        if read > 65536:
+                            break
+                finally:
+                    await response.aclose()
+                return response.status_code
+        except TimeoutError:
+            raise UpstreamTimeoutError(f"{field}: {shown} did not answer in time") from None
+        except Unresolvable as exc:
+            raise BadRequestError(
+                f"{field}: the host {exc.host} does not resolve", param=field
+            ) from None
+        except httpx.TimeoutException:
+            raise UpstreamTimeoutError(f"{field}: {shown} did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"{field}: posting to {shown} failed ({type(exc).__name__})"
+            ) from None
+
     async def _follow(self, current: httpx.URL, max_bytes: int, field: str) -> Fetched:
         via: str | None = None
         try:
