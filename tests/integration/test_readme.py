@@ -7,7 +7,7 @@ gateway's address: ``http://127.0.0.1:8080`` becomes the test server's (nothing 
 here). A block preceded by ``<!-- readme-test: skip (why) -->`` (the internet, a server that
 runs until stopped, the whole test suite) is skipped with that reason. Every OCR answer a
 shell block prints must be a page list with the document's text, never an error; a Python
-block must exit 0 (and the SDK's prints the first page).
+block must exit 0 (the SDK's OCR prints the first page, its batch job succeeds).
 """
 
 from __future__ import annotations
@@ -138,8 +138,10 @@ def test_readme_block_runs(block: Block, workdir: Path, gateway: GatewayProcess)
             cwd=workdir, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert proc.returncode == 0, f"{proc.stderr}\n--- gateway ---\n{gateway.log()[-2000:]}"
-        if "Mistral(" in body:
+        if "print(resp.pages[0].markdown)" in body:
             assert proc.stdout.strip() == PDF_PAGES[0]
+        if "batch.jobs.create(" in body:
+            assert proc.stdout.strip() == "SUCCESS 3"  # one output line per page
         return
     script = body if block is DEFINITIONS else DEFINITIONS.body + "\n" + body
     script = script.replace(README_URL, gateway.url)
