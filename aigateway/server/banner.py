@@ -19,12 +19,15 @@ _HIDDEN_METHODS = frozenset({"OPTIONS", "HEAD"})
 
 
 def describe(settings: Settings, app: Litestar | None) -> dict[str, Any]:
-    """The routes (``"POST /v1/ocr"`` …) of ``app`` and the entities of ``settings``."""
+    """The routes (``"POST /v1/ocr"`` …) of ``app`` (without one, the ``[[routes]]``) and the
+    entities of ``settings``."""
     routes: list[str] = []
     if app is not None:
         for route in app.routes:
             methods = sorted(set(getattr(route, "methods", ())) - _HIDDEN_METHODS)
             routes.extend(f"{m} {route.path}" for m in methods)
+    else:  # not built in this process (--workers N): the configured routes
+        routes = [f"{r.plugin} at {r.path}" for r in settings.routes]
     ocr = [f"{m.id} ({m.provider})" for m in settings.ocr_models]
     chat = [
         f"{c.id} ({c.provider}: {', '.join(c.models) or 'prefix only'})"
