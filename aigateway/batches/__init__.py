@@ -6,7 +6,14 @@ serves both APIs over the one :class:`BatchService`.
 
 from __future__ import annotations
 
-from .execute import LineGate, Services, WaitForLimit
+from .execute import BudgetGate, LineGate, Services, WaitForLimit
 from .service import BatchService, build_batch_service
 
-__all__ = ("BatchService", "LineGate", "Services", "WaitForLimit", "build_batch_service")
+__all__ = (
+    "BatchService",
+    "BudgetGate",
+    "LineGate",
+    "Services",
+    "WaitForLimit",
+    "build_batch_service",
+)

@@ -10,8 +10,10 @@ request would, under the tenant's limits, with two differences:
 * a transient failure (upstream 429/5xx, local OCR pool saturated) is retried up to
   ``[batches] max_attempts`` times before it becomes an error line.
 
-Budgets are a later feature: :class:`LineGate` is the hook. A gate runs before every attempt
-and raises :class:`WaitForLimit` to hold the line back.
+A tenant's **budget** holds lines the same way: :class:`BudgetGate` (a :class:`LineGate`, run
+before every attempt) holds every line while the budget has nothing left, until it resets;
+a line whose reservation does not fit what is left (``budget_exceeded``) waits too. Only a line
+that would cost more than the whole budget fails (waiting cannot help it).
 """
 
 from __future__ import annotations
@@ -39,7 +41,15 @@ from ..tenancy.quotas import Admission, Quotas
 from ..tenancy.usage import UsageStore
 from .protocol import Job, Line
 
-__all__ = ("Lanes", "LineExecutor", "LineGate", "LineResult", "Services", "WaitForLimit")
+__all__ = (
+    "BudgetGate",
+    "Lanes",
+    "LineExecutor",
+    "LineGate",
+    "LineResult",
+    "Services",
+    "WaitForLimit",
+)
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _WAITABLE = frozenset(
@@ -48,11 +58,15 @@ _WAITABLE = frozenset(
         "pages_per_minute_exceeded",
         "pages_per_day_exceeded",
         "tokens_per_minute_exceeded",
+        "budget_exceeded",
     }
 )
-"""Codes of the tenant limits a line waits out (their windows end)."""
+"""Codes of the tenant limits a line waits out (their windows end, the budget resets)."""
 MAX_WAIT = 60.0
 """Longest single wait on a limit before checking again."""
+BUDGET_RECHECK = 5.0
+"""Longest wait on a spent budget before checking again: requests in flight settle below what
+they reserved, and a reload may raise the budget, long before the period ends."""
 
 
 class WaitForLimit(Exception):
@@ -69,6 +83,32 @@ class LineGate(Protocol):
     async def __call__(self, tenant: Tenant, job: Job, line: Line) -> None:
         """Return to let the line run; raise :class:`WaitForLimit` to hold it back."""
         ...
+
+
+class BudgetGate:
+    """Holds a tenant's lines while its budget has nothing left (until the period resets)."""
+
+    def __init__(self, quotas: Quotas) -> None:
+        self.quotas = quotas
+
+    async def __call__(self, tenant: Tenant, job: Job, line: Line) -> None:
+        """Raise :class:`WaitForLimit` while the budget is spent."""
+        wait = await self.quotas.budget_wait(tenant)
+        if wait is not None:
+            raise WaitForLimit(min(wait, BUDGET_RECHECK))
+
+
+def _wait_or_fail(exc: RateLimitError) -> WaitForLimit:
+    """The wait for a tenant limit or budget a line may wait out; ``exc`` itself otherwise (an
+    upstream's 429 is retried as a failure; a request over a limit or budget by itself fails)."""
+    alone = "alone" in exc.message or exc.headers.get("x-should-retry") == "false"
+    if exc.code not in _WAITABLE or alone:
+        if alone:
+            exc.headers["x-should-retry"] = "false"
+        raise exc
+    if exc.code == "budget_exceeded":
+        return WaitForLimit(min(exc.retry_after, BUDGET_RECHECK))
+    return WaitForLimit(exc.retry_after)
 
 
 @dataclass
@@ -233,12 +273,7 @@ class LineExecutor:
                     documents=svc.documents(tenant.id),
                 )
             except RateLimitError as exc:
-                if exc.code not in _WAITABLE or "alone" in exc.message:
-                    # An upstream's 429 (retried), or a document over the limit by itself.
-                    if "alone" in exc.message:
-                        exc.headers["x-should-retry"] = "false"
-                    raise
-                raise WaitForLimit(exc.retry_after) from None
+                raise _wait_or_fail(exc) from None
             finally:
                 await admission.release()
         await svc.ocr.record(tenant.id, outcome)
@@ -271,6 +306,10 @@ class LineExecutor:
                     allowed=tenant.allowed_refs,
                     ctx=ctx,
                 )
+            except RateLimitError as exc:
+                if exc.code != "budget_exceeded":
+                    raise  # an upstream's 429: retried as a transient failure
+                raise _wait_or_fail(exc) from None
             finally:
                 await admission.release()
         return 200, outcome.body

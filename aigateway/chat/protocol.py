@@ -1,7 +1,9 @@
 """Wire shapes of chat completions and embeddings, as far as the gateway needs to know them.
 
 The gateway is a pass-through: it reads only ``model``, ``stream`` and
-``stream_options.include_usage`` and rewrites only ``model``. Every other top-level value is kept
+``stream_options.include_usage`` (and, for budgets, the completion tokens a request allows:
+``max_completion_tokens``, ``max_tokens``, ``n``), and rewrites only ``model`` (and, to learn a
+priced stream's usage, ``stream_options.include_usage``). Every other top-level value is kept
 as the caller's exact bytes (:class:`msgspec.Raw`), so fields the gateway has never heard of
 pass through untouched: absent stays absent, ``null`` stays ``null``, numbers keep their spelling.
 """
@@ -43,12 +45,46 @@ class PassThroughBody:
     include_usage: bool
     size: int
     """Bytes of the body as the caller sent it."""
+    raw: bytes = b""
+    """The body as the caller sent it (the fields are views of it)."""
 
-    def with_model(self, upstream_model: str) -> bytes:
-        """The body with ``model`` replaced and every other field byte for byte as received."""
+    def with_model(self, upstream_model: str, *, ask_usage: bool = False) -> bytes:
+        """The body with ``model`` replaced and every other field byte for byte as received;
+        ``ask_usage`` also sets ``stream_options.include_usage`` (other stream options kept)."""
         fields = dict(self.fields)
         fields["model"] = msgspec.Raw(msgspec.json.encode(upstream_model))
+        if ask_usage:
+            options: dict[str, object] = {}
+            if "stream_options" in fields:
+                current = msgspec.json.decode(fields["stream_options"])
+                if isinstance(current, dict):
+                    options = current
+            options["include_usage"] = True
+            fields["stream_options"] = msgspec.Raw(msgspec.json.encode(options))
         return msgspec.json.encode(fields)
+
+    def output_allowance(self) -> int | None:
+        """Completion tokens the request allows in all (``max_completion_tokens``, else
+        ``max_tokens``, times ``n``); ``None`` when it sets no maximum. Values of the wrong
+        type are not ours to judge (the upstream answers them): they count as unset."""
+        limit = None
+        for name in ("max_completion_tokens", "max_tokens"):
+            if name in self.fields:
+                limit = _optional_count(self.fields[name])
+                if limit is not None:
+                    break
+        if limit is None:
+            return None
+        n = _optional_count(self.fields["n"]) if "n" in self.fields else None
+        return limit * max(1, n or 1)
+
+
+def _optional_count(raw: msgspec.Raw) -> int | None:
+    try:
+        value = msgspec.json.decode(raw, type=int | None)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    return value if value is not None and value >= 0 else None
 
 
 def _field(raw: msgspec.Raw, name: str, type_: type[object], expected: str) -> object:
@@ -104,7 +140,7 @@ def parse_body(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> PassThroughBod
             'an object such as {"include_usage": true}',
         )
         include_usage = bool(isinstance(opts, _StreamOptions) and opts.include_usage)
-    return PassThroughBody(fields, model, stream, include_usage, len(raw))
+    return PassThroughBody(fields, model, stream, include_usage, len(raw), raw)
 
 
 TokenCount = Annotated[int, msgspec.Meta(ge=0, le=10**12)]

@@ -3,8 +3,9 @@
 Transport only: authenticate and admit through the tenant gate (rate, concurrency and token
 limits), read the body under the route's caps, hand over to
 :class:`~aigateway.chat.service.ChatService` (which charges tokens through the admission), and
-answer with the upstream's bytes: JSON as one body, streams as a
-:class:`litestar.response.Stream` that relays events as they arrive.
+answer with the upstream's bytes: JSON as one body with its cost in ``x-aigateway-cost``,
+streams as a :class:`litestar.response.Stream` that relays events as they arrive and tells its
+cost in a final SSE comment (``: x-aigateway-cost: …``, see :mod:`.sse`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from ..http.bodies import content_type_of, read_bytes
 from ..http.limits import DocumentLimits
 from ..http.middleware import log_fields
 from ..http.routes import RouteSpec
+from ..tenancy.admission import Admission
 from ..tenancy.auth import Tenant
+from ..tenancy.cost import format_cost
 from ..tenancy.gate import TenantGate
-from ..tenancy.quotas import Admission
 from .protocol import PassThroughBody, parse_body
 from .service import CallContext, ChatService
 
@@ -106,7 +108,10 @@ def chat_handlers(
         return Response(
             outcome.body,
             media_type="application/json",
-            headers={"x-aigateway-provider": outcome.entity},
+            headers={
+                "x-aigateway-provider": outcome.entity,
+                "x-aigateway-cost": format_cost(outcome.cost_nanos),
+            },
         )
 
     async def chat_completions(request: Request[Any, Any, Any]) -> Response[Any]:

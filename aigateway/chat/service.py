@@ -17,6 +17,13 @@ Routing of a public model name, in order:
 The chain tried is those entities, then their ``fallbacks`` (the tenant's allow-list applies).
 An entity is left for the next on 429, 5xx, timeouts and connection failures *before the first
 byte reaches the caller*; a caller-fault 4xx is answered at once.
+
+Cost (:mod:`aigateway.tenancy.cost`): the answering entity's token prices times the usage the
+upstream reported. A tenant with a budget reserves the worst case before the call: the body's
+:func:`~aigateway.tenancy.cost.estimate_input_tokens` plus the completion tokens the request
+allows (``reserve_output_tokens`` of the entity when it sets no maximum), at the highest prices
+of the chain; the reservation is settled to the cost when the answer (or the stream) ends, or
+given back when the call fails. An answer without usage costs what was reserved for it.
 """
 
 from __future__ import annotations
@@ -31,11 +38,13 @@ import httpx
 import msgspec
 
 from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError
-from ..tenancy.quotas import Admission
+from ..tenancy.admission import Admission
+from ..tenancy.cost import TokenPrice, chat_price, format_cost
 from ..tenancy.usage import UsageStore
 from ..tracing import CallSpan, Tracer
 from ..upstream import retry
 from ..upstream.body import read_capped
+from .billing import Bill, reserve
 from .protocol import PassThroughBody, Usage, completion_to_sse, read_answer
 from .providers.base import ChatProvider
 from .registry import ChatRegistry
@@ -65,11 +74,13 @@ class CallContext:
 
 @dataclass(frozen=True)
 class ChatOutcome:
-    """A non-streamed answer: the entity that answered, its bytes and the usage it reported."""
+    """A non-streamed answer: the entity that answered, its bytes, the usage it reported and
+    what it cost (nanos)."""
 
     entity: str
     body: bytes
     usage: Usage | None
+    cost_nanos: int = 0
 
     @property
     def tokens(self) -> int:
@@ -89,6 +100,29 @@ class ChatService:
         """Spans of upstream calls (``None``: tracing is off)."""
         self._in_flight: Counter[str] = Counter()
         self._turn = itertools.count()
+
+    # --- cost ------------------------------------------------------------------------------------
+
+    def price(self, target: Target) -> TokenPrice:
+        """The token prices of ``target``."""
+        return chat_price(self.providers[target.entity].entity, target.model)
+
+    def _asks_usage(self, target: Target, body: PassThroughBody) -> bool:
+        """Whether the gateway asks ``target`` for a stream's usage the caller did not ask for."""
+        entity = self.providers[target.entity].entity
+        return body.stream and not body.include_usage and entity.priced and entity.stream_usage
+
+    async def _reserve(
+        self, ctx: CallContext, body: PassThroughBody, chain: list[Target], path: str
+    ) -> Bill:
+        entities = [self.providers[t.entity].entity for t in chain]
+        return await reserve(
+            ctx.admission,
+            body,
+            [self.price(t) for t in chain],
+            max(e.reserve_output_tokens for e in entities),
+            completions=path != "embeddings",
+        )
 
     # --- routing ---------------------------------------------------------------------------------
 
@@ -156,7 +190,7 @@ class ChatService:
         attempts: list[str] = ctx.log.setdefault("attempts", [])
         for target in chain:
             provider = self.providers[target.entity]
-            payload = body.with_model(target.model)
+            payload = body.with_model(target.model, ask_usage=self._asks_usage(target, body))
             retries = max(0, provider.entity.max_retries)
             for attempt in range(retries + 1):
                 attempts.append(target.entity)
@@ -197,12 +231,22 @@ class ChatService:
         allowed: frozenset[str] | None,
         ctx: CallContext,
     ) -> ChatOutcome:
-        """A non-streaming call: the upstream's JSON bytes and usage, with fallbacks.
+        """A non-streaming call: the upstream's JSON bytes, usage and cost, with fallbacks.
 
         A body that fails to arrive or is not a JSON object moves on to the next entity too:
         nothing has reached the caller yet.
         """
         chain = self.resolve(body.model, refs, allowed)
+        bill = await self._reserve(ctx, body, chain, path)
+        try:
+            return await self._complete(path, body, chain, ctx, bill)
+        finally:
+            if bill.hold is not None:  # failed: nothing was used
+                await bill.settle(ctx.admission, 0)
+
+    async def _complete(
+        self, path: str, body: PassThroughBody, chain: list[Target], ctx: CallContext, bill: Bill
+    ) -> ChatOutcome:
         last: GatewayError | None = None
         while chain:
             target, response, span = await self._open(path, body, chain, ctx)
@@ -230,8 +274,9 @@ class ChatService:
             else:
                 if span is not None:
                     _answered(span, answer.model_name, usage, answer.answer_id)
-                await self._account(ctx, target.entity, body.size, len(raw), usage)
-                return ChatOutcome(target.entity, raw, usage)
+                cost = bill.cost(self.price(target), usage)
+                await self._account(ctx, target.entity, body.size, len(raw), usage, cost, bill)
+                return ChatOutcome(target.entity, raw, usage, cost)
             finally:
                 await response.aclose()
                 self._in_flight[target.entity] -= 1
@@ -257,26 +302,39 @@ class ChatService:
     ) -> SseRelay:
         """Open a streaming call (fallbacks until an upstream answers 2xx) and return its relay.
 
+        The relay ends the stream with its cost as an SSE comment before ``[DONE]``, and
+        accounts (usage, tokens, the budget) when it closes.
+
         Raises:
             GatewayError: every target failed before answering; nothing was sent to the caller.
         """
         chain = self.resolve(body.model, refs, allowed)
-        target, response, span = await self._open(path, body, chain, ctx)
+        bill = await self._reserve(ctx, body, chain, path)
+        try:
+            target, response, span = await self._open(path, body, chain, ctx)
+        except BaseException:
+            if bill.hold is not None:
+                await bill.settle(ctx.admission, 0)
+            raise
         entity = target.entity
         limits = self.providers[entity].entity
+        price = self.price(target)
+        asked = self._asks_usage(target, body)
         if not response.headers.get("content-type", "").startswith("text/event-stream"):
             # The upstream ignored ``stream``: replay its JSON answer as events.
             try:
                 raw = await read_capped(
                     response, limits.max_response_size, f"chat entity {entity!r}"
                 )
-                events = completion_to_sse(raw, body.include_usage)
+                events = completion_to_sse(raw, body.include_usage or asked)
             except (httpx.HTTPError, msgspec.DecodeError, UpstreamError) as exc:
                 self._in_flight[entity] -= 1
                 if span is not None:
                     span.fail(exc)
                     span.end()
                 await self.usage.record(ctx.tenant, entity, requests=1, errors=1)
+                if bill.hold is not None:
+                    await bill.settle(ctx.admission, 0)
                 if isinstance(exc, UpstreamError):
                     raise
                 raise UpstreamError(
@@ -287,6 +345,9 @@ class ChatService:
                 await response.aclose()
             response = httpx.Response(200, stream=httpx.ByteStream(events))
 
+        def trailer(usage: Usage | None) -> bytes:
+            return b": x-aigateway-cost: %b\n\n" % format_cost(bill.cost(price, usage)).encode()
+
         async def finished(usage: Usage | None, bytes_out: int, failed: bool) -> None:
             self._in_flight[entity] -= 1
             if span is not None:
@@ -294,7 +355,8 @@ class ChatService:
                 if failed:
                     span.fail(UpstreamError("the stream ended with an error event"))
                 span.end()
-            await self._account(ctx, entity, body.size, bytes_out, usage, failed=failed)
+            cost = bill.cost(price, usage)
+            await self._account(ctx, entity, body.size, bytes_out, usage, cost, bill, failed=failed)
 
         relay = SseRelay(
             response,
@@ -302,6 +364,9 @@ class ChatService:
             ping_interval=ping_interval,
             on_close=finished,
             max_event_size=limits.max_event_size,
+            # Unpriced entities cost nothing: no trailer for naive clients to trip over.
+            trailer=trailer if limits.priced else None,
+            strip_usage=asked,
         )
         return relay
 
@@ -312,6 +377,8 @@ class ChatService:
         bytes_in: int,
         bytes_out: int,
         usage: Usage | None,
+        cost: int,
+        bill: Bill,
         *,
         failed: bool = False,
     ) -> None:
@@ -320,6 +387,8 @@ class ChatService:
         if usage:
             ctx.log["tokens_in"] = tokens_in
             ctx.log["tokens_out"] = tokens_out
+        ctx.log["cost_nanos"] = cost
+        await bill.settle(ctx.admission, cost)
         if ctx.admission is not None:
             # tokens_per_minute is charged with what the upstream reported, once it is known.
             await ctx.admission.charge_tokens(tokens_in + tokens_out)
@@ -332,6 +401,7 @@ class ChatService:
             tokens_out=tokens_out,
             bytes_in=bytes_in,
             bytes_out=bytes_out,
+            cost_nanos=cost,
         )
 
 

@@ -11,11 +11,19 @@ bytes examined, which tests compare with the bytes fed. An event still unfinishe
 between events and ``data: [DONE]`` when the upstream leaves it out, and turns any failure
 (read timeout, broken connection, oversized event) into one final ``data: {"error": …}`` event:
 after the headers have gone out nothing else can reach the caller.
+
+A stream's cost is known only at its end, long after the headers: for an entity with prices the
+relay sends it as an SSE comment, ``: x-aigateway-cost: 0.00042``, just before ``data: [DONE]``
+(or before the final error event). Comment lines are ignored by SSE clients and the SDKs; a
+client that wants the cost reads that line. When the gateway asked the upstream for the usage
+chunk the caller did not ask for (``stream_options.include_usage``), that chunk
+(``"choices": []`` with ``usage``) is read and dropped, not relayed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
@@ -25,12 +33,42 @@ import msgspec
 from ..errors import GatewayError, UpstreamError, UpstreamTimeoutError, error_payload
 from .protocol import Usage, read_answer
 
-__all__ = ("DONE", "PING", "EventSplitter", "EventTooLarge", "SseRelay")
+__all__ = ("DONE", "PING", "EventSplitter", "EventTooLarge", "SseRelay", "drop_usage_chunks")
 
 PING = b": ping\n\n"
 DONE = b"data: [DONE]\n\n"
 _SEPARATORS = (b"\r\n\r\n", b"\n\r\n", b"\r\n\n", b"\n\n", b"\r\r")
 _OVERLAP = max(len(s) for s in _SEPARATORS) - 1
+_EVENT = re.compile(rb".*?(?:\r\n\r\n|\n\r\n|\r\n\n|\n\n|\r\r)", re.S)
+_DONE_LINE = re.compile(rb"(?m)^data: ?\[DONE\]")
+
+
+class _Chunk(msgspec.Struct):
+    choices: list[msgspec.Raw] | None = None
+    usage: dict[str, msgspec.Raw] | None = None
+
+
+_chunk_decoder = msgspec.json.Decoder(_Chunk)
+
+
+def _usage_only(event: bytes) -> bool:
+    for line in event.splitlines():
+        if line.startswith(b"data:") and b'"usage"' in line:
+            try:
+                chunk = _chunk_decoder.decode(line[5:])
+            except msgspec.DecodeError:  # ValidationError too: a chunk of another shape stays
+                return False
+            return chunk.choices == [] and chunk.usage is not None
+    return False
+
+
+def drop_usage_chunks(events: bytes) -> bytes:
+    """``events`` (complete SSE events) without the usage-only chunks (``"choices": []`` with a
+    ``usage``) the gateway asked for on the caller's behalf."""
+    if b'"usage"' not in events:
+        return events
+    kept = [m.group() for m in _EVENT.finditer(events) if not _usage_only(m.group())]
+    return b"".join(kept)
 
 
 class EventTooLarge(Exception):
@@ -108,12 +146,19 @@ class SseRelay:
         ping_interval: float,
         on_close: Callable[[Usage | None, int, bool], Awaitable[None]],
         max_event_size: int = 8 * 1024 * 1024,
+        trailer: Callable[[Usage | None], bytes] | None = None,
+        strip_usage: bool = False,
     ) -> None:
+        """``trailer`` makes the bytes sent once before ``[DONE]`` (or before a final error
+        event) from the usage seen so far; ``strip_usage`` drops usage-only chunks (the caller
+        did not ask for them)."""
         self.response = response
         self.entity = entity
         self.ping_interval = ping_interval
         self.max_event_size = max_event_size
         self._on_close = on_close
+        self._trailer = trailer
+        self._strip_usage = strip_usage
         self._closed = False
         self.usage: Usage | None = None
         self.model: str | None = None
@@ -140,12 +185,25 @@ class SseRelay:
                         self.usage = answer.usage
                         self.model = answer.model_name or self.model
 
+    def _take_trailer(self) -> bytes:
+        trailer, self._trailer = self._trailer, None
+        return trailer(self.usage) if trailer is not None else b""
+
     def _error_event(self, exc: GatewayError) -> bytes:
         self.failed = True
-        return b"data: " + msgspec.json.encode(error_payload(exc)) + b"\n\n"
+        out = self._take_trailer() + b"data: " + msgspec.json.encode(error_payload(exc)) + b"\n\n"
+        self.bytes_out += len(out)
+        return out
 
     def _emit(self, events: bytes) -> bytes:
+        done = self._done
         self._inspect(events)
+        if self._strip_usage:
+            events = drop_usage_chunks(events)
+        if self._done and not done and self._trailer is not None:
+            at = _DONE_LINE.search(events)
+            if at is not None:
+                events = events[: at.start()] + self._take_trailer() + events[at.start() :]
         self.bytes_out += len(events)
         return events
 
@@ -201,8 +259,9 @@ class SseRelay:
                 # The last event lacks only its blank line: complete it.
                 yield self._emit(rest + (b"\r\n" if rest.endswith(b"\r\n") else b"\n"))
             if not self._done:
-                self.bytes_out += len(DONE)
-                yield DONE
+                tail = self._take_trailer() + DONE
+                self.bytes_out += len(tail)
+                yield tail
         finally:
             if pending is not None:
                 pending.cancel()

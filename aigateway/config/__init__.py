@@ -11,11 +11,14 @@ from __future__ import annotations
 from .loader import load_config, parse_config
 from .settings import (
     BatchesConfig,
+    BudgetConfig,
+    CacheConfig,
     ChatModelConfig,
     FetchConfig,
     FilesConfig,
     LimitsConfig,
     LoggingConfig,
+    ModelPrice,
     OcrModelConfig,
     OcrPoolConfig,
     RouteConfig,
@@ -29,11 +32,14 @@ from .settings import (
 
 __all__ = (
     "BatchesConfig",
+    "BudgetConfig",
+    "CacheConfig",
     "ChatModelConfig",
     "FetchConfig",
     "FilesConfig",
     "LimitsConfig",
     "LoggingConfig",
+    "ModelPrice",
     "OcrModelConfig",
     "OcrPoolConfig",
     "RouteConfig",

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from .features import validate_features
-from .settings import Settings, StateConfig, TracingConfig
+from .settings import CacheConfig, Settings, StateConfig, TracingConfig
 
-__all__ = ("check_servable", "validate")
+__all__ = ("MAX_AMOUNT", "MAX_PRICE", "check_servable", "validate")
+
+MAX_PRICE = 1_000_000.0
+"""Largest price of one page or token: costs are kept as integer billionths (Redis integers),
+which stay exact up to about 9.2e9 currency units in all."""
+MAX_AMOUNT = 1_000_000_000.0
+"""Largest budget amount per period."""
+
+
+def _check_price(value: float | None, where: str) -> None:
+    if value is not None and not 0 <= value <= MAX_PRICE:
+        raise ConfigError(f"{where}: expected a price from 0 to {MAX_PRICE:g}, got {value!r}")
 
 
 def _check_unique(ids: list[str], what: str, source: str) -> None:
@@ -53,6 +64,8 @@ def validate(settings: Settings) -> None:
             raise ConfigError(
                 f"{src}: $.ocr_models[{i}].max_response_size: expected a positive byte count"
             )
+        for price in ("cost_per_page", "cost_per_annotation_page"):
+            _check_price(getattr(m, price), f"{src}: $.ocr_models[{i}].{price}")
         for fb in m.fallbacks:
             if fb not in ocr_ids or fb == m.id:
                 raise ConfigError(
@@ -64,6 +77,17 @@ def validate(settings: Settings) -> None:
                 raise ConfigError(
                     f"{src}: $.chat_models[{i}].{cap}: expected a positive byte count"
                 )
+        for price in ("input_cost_per_token", "output_cost_per_token"):
+            _check_price(getattr(c, price), f"{src}: $.chat_models[{i}].{price}")
+        for name, model_price in c.prices.items():
+            for price in ("input_cost_per_token", "output_cost_per_token"):
+                _check_price(
+                    getattr(model_price, price), f"{src}: $.chat_models[{i}].prices.{name}.{price}"
+                )
+        if not 0 <= c.reserve_output_tokens <= 10_000_000:
+            raise ConfigError(
+                f"{src}: $.chat_models[{i}].reserve_output_tokens: expected 0 to 10000000 tokens"
+            )
         for fb in c.fallbacks:
             if fb not in chat_ids or fb == c.id:
                 raise ConfigError(
@@ -101,9 +125,14 @@ def validate(settings: Settings) -> None:
                     raise ConfigError(f"{where}.{field}: {ref!r} is not an id in [[{table}]]")
     _validate_state(settings.state, src)
     _validate_tracing(settings.tracing, src)
+    _validate_cache(settings.cache, src)
     for i, t in enumerate(settings.tenants):
         if not t.api_keys:
             raise ConfigError(f"{src}: $.tenants[{i}].api_keys: expected at least one key")
+        if t.budget is not None and not 0 <= t.budget.amount <= MAX_AMOUNT:
+            raise ConfigError(
+                f"{src}: $.tenants[{i}].budget.amount: expected an amount from 0 to {MAX_AMOUNT:g}"
+            )
         for ref in t.allowed_refs or []:
             if ref not in ocr_ids | chat_ids:
                 raise ConfigError(
@@ -152,3 +181,14 @@ def _validate_state(state: StateConfig, src: str) -> None:
     if not state.prefix or any(ch in state.prefix for ch in "{}"):
         # A brace in the prefix would become the Redis Cluster hash tag of every key.
         raise ConfigError(f"{src}: $.state.prefix: expected a non-empty prefix without braces")
+
+
+def _validate_cache(cache: CacheConfig, src: str) -> None:
+    if cache.max_bytes <= 0:
+        raise ConfigError(f"{src}: $.cache.max_bytes: expected a positive byte count")
+    if cache.max_entry_bytes <= 0:
+        raise ConfigError(f"{src}: $.cache.max_entry_bytes: expected a positive byte count")
+    if not 1 <= cache.ttl <= 31_536_000:
+        raise ConfigError(f"{src}: $.cache.ttl: expected seconds from 1 to 31536000 (a year)")
+    if cache.backend == "disk" and not cache.path:
+        raise ConfigError(f"{src}: $.cache.path: the disk backend needs a directory")

@@ -15,12 +15,15 @@ from .features import BatchesConfig, FilesConfig
 
 __all__ = (
     "BatchesConfig",
+    "BudgetConfig",
+    "CacheConfig",
     "ChatModelConfig",
     "DocsConfig",
     "FetchConfig",
     "FilesConfig",
     "LimitsConfig",
     "LoggingConfig",
+    "ModelPrice",
     "OcrModelConfig",
     "OcrPoolConfig",
     "PlaygroundConfig",
@@ -113,6 +116,25 @@ class OcrModelConfig(_Base, frozen=True):
     this key. Raise it for pages with many ``include_image_base64`` images."""
     options: dict[str, Any] = {}
     """Provider-specific options, validated by the provider when the registry builds it."""
+    cost_per_page: float | None = None
+    """Price of one page this entity processes, in your currency (``/admin/usage``,
+    ``x-aigateway-cost``, budgets); absent means pages cost nothing."""
+    cost_per_annotation_page: float | None = None
+    """Price of one page of a request with ``document_annotation_format`` or
+    ``bbox_annotation_format``, *instead of* ``cost_per_page`` (for a price list that adds an
+    annotation fee to the OCR price, write the sum); absent means ``cost_per_page``."""
+    cache: bool = False
+    """Keep this entity's answers in the OCR result cache (``[cache]``): an identical request
+    (same document bytes and output options) is answered from it without an upstream call."""
+
+
+class ModelPrice(_Base, frozen=True):
+    """Prices of one upstream model of a chat entity (``prices = { "gpt-4o" = {…} }``)."""
+
+    input_cost_per_token: float = 0.0
+    """Price of one prompt (input) token."""
+    output_cost_per_token: float = 0.0
+    """Price of one completion (output) token."""
 
 
 class ChatModelConfig(_Base, frozen=True):
@@ -139,6 +161,29 @@ class ChatModelConfig(_Base, frozen=True):
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     """Bytes one SSE event may reach while the gateway waits for its end; past it the stream
     ends with a ``data: {"error": …}`` event."""
+    input_cost_per_token: float | None = None
+    """Price of one prompt token (chat and embeddings), in your currency."""
+    output_cost_per_token: float | None = None
+    """Price of one completion token."""
+    prices: dict[str, ModelPrice] = {}
+    """Prices per upstream model name, for an entity serving several; a model not listed costs
+    ``input_cost_per_token`` / ``output_cost_per_token``."""
+    reserve_output_tokens: int = 4096
+    """Completion tokens a tenant's budget reserves for a chat request that sets neither
+    ``max_completion_tokens`` nor ``max_tokens`` (settled to the real count afterwards)."""
+    stream_usage: bool = True
+    """When this entity has prices, ask the upstream for a stream's usage
+    (``stream_options.include_usage``) if the caller did not, and drop that usage chunk before
+    it reaches the caller. Set false for servers that reject ``stream_options``."""
+
+    @property
+    def priced(self) -> bool:
+        """True when any token price is set."""
+        return (
+            self.input_cost_per_token is not None
+            or self.output_cost_per_token is not None
+            or bool(self.prices)
+        )
 
 
 class RouteConfig(_Base, frozen=True):
@@ -163,6 +208,15 @@ class TenantLimits(_Base, frozen=True):
     max_size_upload: int | None = None
 
 
+class BudgetConfig(_Base, frozen=True):
+    """A tenant's spending cap: ``budget = { amount = 50.0, period = "day" }``."""
+
+    amount: float
+    """What the tenant may spend per period, in the currency of the prices."""
+    period: Literal["day", "month"] = "month"
+    """Calendar day or month, in UTC; the budget resets at its end."""
+
+
 class TenantConfig(_Base, frozen=True):
     id: str
     api_keys: list[str]
@@ -170,6 +224,8 @@ class TenantConfig(_Base, frozen=True):
     allowed_refs: list[str] | None = None
     """Entity ids this tenant may use; absent means every entity of the route."""
     limits: TenantLimits = TenantLimits()
+    budget: BudgetConfig | None = None
+    """Spending cap across every replica (see README "Cost and budgets")."""
 
 
 class StateConfig(_Base, frozen=True):
@@ -203,6 +259,33 @@ class FetchConfig(_Base, frozen=True):
     total_timeout: float = 300.0
     """Seconds one download may take in all (redirects included); stops slow-drip bodies."""
     max_redirects: int = 5
+
+
+class CacheConfig(_Base, frozen=True):
+    """``[cache]``: the OCR result cache of the entities with ``cache = true``."""
+
+    backend: Literal["memory", "disk", "redis"] = "memory"
+    """``memory`` (this process, LRU), ``disk`` (a directory, shared by the processes of one
+    host) or ``redis`` (shared by every replica)."""
+    max_bytes: int = 268_435_456
+    """Bytes the memory and disk backends hold in all; the least recently used entries go
+    first. Redis is bounded by its own ``maxmemory`` (entries expire after ``ttl``)."""
+    max_entry_bytes: int = 16_777_216
+    """Bytes of one cached answer; a larger answer is served but not kept."""
+    ttl: float = 86_400.0
+    """Seconds an entry is kept."""
+    path: str = ".aigw-cache"
+    """Directory of the disk backend (created with mode 0700); a relative path is relative to
+    the config file's folder."""
+    url: str | list[str] | None = None
+    """Redis URL of the redis backend (same forms as ``[state] url``); absent: ``[state] url``."""
+    scope: Literal["tenant", "global"] = "tenant"
+    """``tenant``: a tenant's entries serve only that tenant. ``global``: one tenant's result
+    serves every tenant that sends the same document and options."""
+    charge_hit_pages: bool = False
+    """Count the pages of a cached answer against the tenant's page limits."""
+    charge_hit_cost: bool = False
+    """Charge the cost of a cached answer (its pages at the entity's price) to cost and budgets."""
 
 
 class LoggingConfig(_Base, frozen=True):
@@ -267,6 +350,7 @@ class Settings(_Base, frozen=True):
     tenants: list[TenantConfig] = []
     state: StateConfig = StateConfig()
     fetch: FetchConfig = FetchConfig()
+    cache: CacheConfig = CacheConfig()
     files: FilesConfig = FilesConfig()
     batches: BatchesConfig = BatchesConfig()
     logging: LoggingConfig = LoggingConfig()

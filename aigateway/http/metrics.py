@@ -2,7 +2,8 @@
 
 Recorded from the access-log fields at the end of every request (see :mod:`.middleware`), so each
 endpoint only has to say who it served: latency histogram per route/entity/status, requests,
-pages, tokens and bytes counters per tenant/entity, upstream latency per entity, in-flight.
+pages, tokens, bytes and cost counters per tenant/entity, OCR cache results per entity, upstream
+latency per entity, in-flight.
 The local OCR pool adds worker restarts (by reason), task retries and live gauges (workers
 alive, tasks running and waiting) once :meth:`Metrics.watch_ocr_pool` wires it in.
 """
@@ -49,6 +50,14 @@ def _esc(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
+def _num(value: float) -> str:
+    """A sample value in full: ``%g`` keeps 6 digits, so a counter at 1,234,567 bytes or 12.3456
+    of cost would read ``1.23457e+06`` / ``12.3457``."""
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
 def _fmt(labels: Labels, extra: tuple[tuple[str, str], ...] = ()) -> str:
     items = labels + extra
     if not items:
@@ -91,6 +100,14 @@ class Metrics:
         h["aigw_pages_total"] = ("counter", "OCR pages processed by tenant and entity.")
         h["aigw_tokens_total"] = ("counter", "Tokens reported by upstreams, by tenant/entity/kind.")
         h["aigw_bytes_total"] = ("counter", "Response bytes by tenant and entity.")
+        h["aigw_cost_total"] = (
+            "counter",
+            "Cost of requests by tenant and entity, in the currency of the configured prices.",
+        )
+        h["aigw_ocr_cache_requests_total"] = (
+            "counter",
+            "OCR requests to cached entities by entity and result (hit, coalesced, miss).",
+        )
         h["aigw_errors_total"] = ("counter", "Error responses by tenant, entity and code.")
         h["aigw_requests_in_flight"] = ("gauge", "Requests being served now.")
         h["aigw_ocr_worker_restarts_total"] = (
@@ -168,6 +185,13 @@ class Metrics:
                 self.inc("aigw_tokens_total", (*te, ("kind", kind)), float(fields[kind]))
         if fields.get("bytes_out"):
             self.inc("aigw_bytes_total", te, float(fields["bytes_out"]))
+        if fields.get("cost_nanos"):
+            self.inc("aigw_cost_total", te, fields["cost_nanos"] / 1e9)
+        if fields.get("cache"):
+            self.inc(
+                "aigw_ocr_cache_requests_total",
+                (("entity", entity), ("result", str(fields["cache"]))),
+            )
         if status >= 400:
             code = self._code_label(fields.get("error", status))
             self.inc("aigw_errors_total", (*te, ("code", code)))
@@ -195,7 +219,7 @@ class Metrics:
                     lines.append(f"{name} {read():g}")
             elif kind == "counter":
                 for labels, value in self._counters.get(name, {}).items():
-                    lines.append(f"{name}{_fmt(labels)} {value:g}")
+                    lines.append(f"{name}{_fmt(labels)} {_num(value)}")
             else:
                 lines.extend(self._render_hist(name, self._hist.get(name, {}).items()))
         return "\n".join(lines) + "\n"

@@ -64,6 +64,8 @@ class OcrPage(msgspec.Struct):
 class UsageInfo(msgspec.Struct):
     pages_processed: int
     doc_size_bytes: int | None = None
+    pages_processed_annotation: int | UnsetType = UNSET
+    """Pages the upstream annotated (Mistral reports it); omitted when it did not say."""
 
 
 class OcrResponse(msgspec.Struct):
@@ -87,6 +89,8 @@ class OcrResult:
     pages_processed: int | None = None
     """Defaults to ``len(pages)``."""
     document_annotation: str | None = None
+    pages_processed_annotation: int | None = None
+    """Pages the upstream annotated, when it says (cost: :mod:`aigateway.tenancy.cost`)."""
 
 
 # --- the normalized request ------------------------------------------------------------------
@@ -123,6 +127,13 @@ class OcrOptions:
     bbox_annotation_format: dict[str, Any] | None = None
     document_annotation_prompt: str | None = None
     force_ocr: bool | None = None
+
+    @property
+    def annotated(self) -> bool:
+        """True when the request asks for annotations (priced per annotated page)."""
+        return (
+            self.document_annotation_format is not None or self.bbox_annotation_format is not None
+        )
 
 
 @dataclass(frozen=True)

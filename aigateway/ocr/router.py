@@ -3,7 +3,9 @@
 Transport only: authenticate and admit through the tenant gate, cap and read the body (JSON,
 multipart, urlencoded) under the request's :class:`~aigateway.http.limits.DocumentLimits`,
 normalize, hand over to :class:`~aigateway.ocr.service.OcrService`, encode the answer with
-status 200. Page limits and usage are the service's.
+status 200, ``x-aigateway-cost`` (what the request cost, in the currency of the prices) and,
+for an entity with ``cache = true``, ``x-aigateway-cache: hit|miss``. Page limits, budgets,
+the cache and usage are the service's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 from litestar import Request, Response, post
 from litestar.handlers import HTTPRouteHandler
 
@@ -20,6 +21,7 @@ from ..http.bodies import content_type_of, read_buffer, read_multipart, read_url
 from ..http.limits import DocumentLimits
 from ..http.middleware import log_fields
 from ..http.routes import RouteSpec
+from ..tenancy.cost import format_cost
 from ..tenancy.gate import TenantGate
 from .documents import DocumentStore
 from .normalize import FILE_FIELDS, decode_ocr_body, normalize_form, normalize_json
@@ -27,8 +29,6 @@ from .protocol import OcrRequest
 from .service import OcrOutcome, OcrService
 
 __all__ = ("ocr_handlers", "read_ocr_request")
-
-_encoder = msgspec.json.Encoder()
 
 
 async def read_ocr_request(request: Request[Any, Any, Any], limits: DocumentLimits) -> OcrRequest:
@@ -105,18 +105,22 @@ def ocr_handlers(
                 )
             finally:
                 await admission.release()
-            body = _encoder.encode(outcome.response)
+            body = outcome.body
         finally:
             await service.record(tenant.id, outcome, len(body))
         fields["entity"] = outcome.entity
         fields["pages"] = outcome.pages
         fields["bytes_in"] = outcome.doc_bytes
-        return Response(
-            body,
-            status_code=200,
-            media_type="application/json",
-            headers={"x-aigateway-provider": outcome.entity},
-        )
+        fields["cost_nanos"] = outcome.cost_nanos
+        headers = {
+            "x-aigateway-provider": outcome.entity,
+            "x-aigateway-cost": format_cost(outcome.cost_nanos),
+        }
+        if outcome.cache is not None:
+            fields["cache"] = outcome.cache
+            # A coalesced answer did not reach the upstream either: to the caller it is a hit.
+            headers["x-aigateway-cache"] = "miss" if outcome.cache == "miss" else "hit"
+        return Response(body, status_code=200, media_type="application/json", headers=headers)
 
     return [
         post(

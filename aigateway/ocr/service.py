@@ -1,52 +1,45 @@
-"""The OCR service: entity selection, document resolution, page limits, retries, fallbacks,
-the response and its usage.
+"""The OCR service: entity selection, document resolution, the result cache, page limits and
+budgets, retries, fallbacks, the response, its cost and its usage.
 
 No Litestar here: the router hands in a normalized :class:`OcrRequest`, the refs the caller may
 use, the request's :class:`~aigateway.http.limits.DocumentLimits` and the tenant's
-:class:`~aigateway.tenancy.quotas.Admission`; it gets back an :class:`OcrOutcome` (the response
-Struct, the entity that answered, the pages and bytes it used). Page limits are charged through
-the admission before the document goes anywhere, and usage is recorded by :meth:`OcrService.record`.
+:class:`~aigateway.tenancy.admission.Admission`; it gets back an :class:`OcrOutcome` (the answer,
+the entity that made it, the pages and bytes it used, its cost, how the cache took part). Pages
+and the budget are charged through the admission before the document goes anywhere
+(:mod:`.billing`), and usage is recorded by :meth:`OcrService.record`.
+
+With ``cache = true`` on the selected entity (and a document the gateway has the bytes of), the
+cache is asked first (:mod:`.cache`): a hit or an identical request in flight answers without
+any upstream call, and is charged only as ``[cache] charge_hit_pages`` / ``charge_hit_cost``
+say. An answer is kept only when the selected entity made it (not a fallback).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
 
+import anyio
+import msgspec
+
+from ..config import CacheConfig
 from ..errors import BadRequestError, GatewayError, NotFoundError, PermissionDeniedError
 from ..http.limits import DocumentLimits
 from ..http.metrics import Metrics
-from ..tenancy.quotas import Admission
+from ..tenancy.admission import Admission
+from ..tenancy.cost import ocr_cost
 from ..tenancy.usage import UsageStore
 from ..tracing import Tracer
 from ..upstream import retry
+from .billing import Charges, annotated_pages, hit_cost
+from .cache import CacheEntry, EntryMeta, Lookup, OcrCache
 from .documents import DocumentStore, check_type, resolve_document
-from .pages import count_document_pages
+from .outcome import OcrOutcome
 from .protocol import Document, OcrRequest, OcrResponse, OcrResult, UsageInfo
 from .providers.base import OcrJob, OcrProvider
 from .registry import OcrRegistry
 
 __all__ = ("OcrOutcome", "OcrService", "select_entity")
-
-
-@dataclass
-class OcrOutcome:
-    """What the router needs to answer, and what the request used: the body and who made it."""
-
-    response: OcrResponse
-    entity: str
-    attempts: list[str] = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        """Pages processed (what page limits and usage count)."""
-        return self.response.usage_info.pages_processed
-
-    @property
-    def doc_bytes(self) -> int:
-        """Bytes of the document (0 when only the upstream saw it and did not say)."""
-        return self.response.usage_info.doc_size_bytes or 0
 
 
 def select_entity(
@@ -84,15 +77,23 @@ class OcrService:
         registry: OcrRegistry,
         usage: UsageStore,
         metrics: Metrics | None = None,
+        cache: OcrCache | None = None,
         tracer: Tracer | None = None,
     ) -> None:
         self.registry = registry
         self.usage = usage
         self.metrics = metrics
         """Upstream latency per entity goes there."""
+        self.cache = cache
+        """The result cache of the entities with ``cache = true`` (``None``: none has it)."""
         self.tracer = tracer
         """Spans of provider calls (``None``: tracing is off)."""
         self._ids = set(registry.providers)
+
+    @property
+    def _cache_config(self) -> CacheConfig:
+        assert self.cache is not None
+        return self.cache.config
 
     async def process(
         self,
@@ -104,23 +105,22 @@ class OcrService:
         admission: Admission | None = None,
         documents: DocumentStore | None = None,
     ) -> OcrOutcome:
-        """Select, resolve, charge pages, call (with retries and fallbacks), build the response.
+        """Select, resolve, ask the cache, charge, call (with retries and fallbacks), answer.
 
         ``allowed`` is the tenant's allow-list (``None``: everything); configured fallbacks
-        outside it are skipped. With an ``admission`` whose tenant has page limits, the pages
-        are counted and charged once the document is known and before any upstream or engine
-        work; a URL passed through to the upstream cannot be counted first and is charged
-        with the pages the upstream reports. ``documents`` serves file ids and signed URLs of
-        the gateway's own files store: those are read locally, never passed upstream.
+        outside it are skipped. With an ``admission``, pages are counted and charged, and the
+        budget reserved, once the document is known and before any upstream or engine work
+        (see :mod:`.billing`); the reservation is settled to the cost of the answer.
+        ``documents`` serves file ids and signed URLs of the gateway's own files store: those
+        are read locally, never passed upstream (and are cached like inline documents).
         """
         entity_id, model = select_entity(request, refs, self._ids)
-        fallbacks = self.registry.providers[entity_id].entity.fallbacks
+        primary = self.registry.providers[entity_id]
+        fallbacks = primary.entity.fallbacks
         chain = [entity_id] + [f for f in fallbacks if allowed is None or f in allowed]
-        page_limited = admission is not None and admission.pages_limited
-        document: Document | None = None
-        last: GatewayError | None = None
-        attempts: list[str] = []
-        checked = counted = False
+        charges = Charges(
+            admission, [self.registry.providers[e].entity for e in chain], request.options
+        )
         src = request.source
         claimed = documents is not None and documents.claims(src.file_id, src.url)
         store = documents if claimed else None
@@ -130,19 +130,115 @@ class OcrService:
                 "(a data: URI in document_url, or document_base64) or as a multipart upload",
                 param=src.field,
             )
+        document: Document | None = None
+        try:
+            if (
+                self.cache is not None
+                and primary.entity.cache
+                and (store is not None or src.url is None or not primary.passes_urls)
+            ):
+                document = await resolve_document(request, limits, self.registry.fetcher, store)
+                check_type(document, primary)
+                key = await self.cache.key(
+                    tenant_id=admission.tenant.id if admission is not None else "anonymous",
+                    entity=primary.entity,
+                    # What goes upstream: no model and the entity's own model are one request.
+                    model=primary.upstream_model(model),
+                    document=document,
+                    options=request.options,
+                )
+                found = await self.cache.lookup(key)
+                if found.entry is not None:
+                    return await self._cached(found, charges)
+                return await self._lead(
+                    found, request, chain, model, limits, document, charges, store
+                )
+            return await self._run(request, chain, model, limits, document, charges, store)
+        finally:
+            if document is not None:
+                document.blob.close()
+
+    async def _cached(self, found: Lookup, charges: Charges) -> OcrOutcome:
+        entry = found.entry
+        assert entry is not None
+        meta = entry.meta
+        provider = self.registry.providers.get(meta.entity)
+        cost = hit_cost(provider.entity, entry, self._cache_config) if provider else 0
+        await charges.for_hit(meta.pages, cost, self._cache_config.charge_hit_pages)
+        outcome = OcrOutcome(
+            meta.entity, 0, meta.doc_bytes, cost_nanos=cost, cache="hit", _body=entry.body
+        )
+        if found.how == "coalesced":
+            outcome.cache = "coalesced"
+        return outcome
+
+    async def _lead(
+        self,
+        found: Lookup,
+        request: OcrRequest,
+        chain: list[str],
+        model: str | None,
+        limits: DocumentLimits,
+        document: Document,
+        charges: Charges,
+        store: DocumentStore | None,
+    ) -> OcrOutcome:
+        """Run the request for its followers too, then keep the answer."""
+        flight = found.flight
+        assert flight is not None
+        assert self.cache is not None
+        try:
+            outcome = await self._run(request, chain, model, limits, document, charges, store)
+        except GatewayError as exc:
+            if charges.refused:
+                flight.abandon()  # this tenant's limit: the followers may still go
+            else:
+                flight.fail(exc)
+            raise
+        except BaseException:
+            flight.abandon()
+            raise
+        outcome.cache = "miss"
+        meta = EntryMeta(
+            entity=outcome.entity,
+            pages=outcome.pages,
+            annotated_pages=outcome.annotated_pages,
+            doc_bytes=outcome.doc_bytes,
+            created=time.time(),
+        )
+        entry = CacheEntry(meta, outcome.body)
+        if outcome.entity == chain[0]:
+            await self.cache.store(flight, entry)
+        else:  # a fallback's answer serves this moment, not later requests
+            flight.land(entry)
+            flight.close()
+        return outcome
+
+    async def _run(
+        self,
+        request: OcrRequest,
+        chain: list[str],
+        model: str | None,
+        limits: DocumentLimits,
+        document: Document | None,
+        charges: Charges,
+        store: DocumentStore | None,
+    ) -> OcrOutcome:
+        """Charge, then call the chain (retries and fallbacks) until an entity answers."""
+        last: GatewayError | None = None
+        attempts: list[str] = []
+        checked = False
         try:
             for position, eid in enumerate(chain):
                 provider = self.registry.providers[eid]
-                url = None if store is not None else src.url
+                url = None if store is not None else request.source.url
                 if document is None and (url is None or not provider.passes_urls):
                     document = await resolve_document(request, limits, self.registry.fetcher, store)
                 if document is not None:
                     check_type(document, provider)
                 if not checked:
                     checked = True
-                    if page_limited and document is not None:
-                        await self._charge_pages(request, document, limits, admission)
-                        counted = True
+                    await charges.before(document, limits)
                 job = OcrJob(
                     document=document,
                     url=url if (document is None or provider.passes_urls) else None,
@@ -157,32 +253,27 @@ class OcrService:
                         raise
                     last = exc
                     continue
-                outcome = OcrOutcome(self._response(result, document), eid, attempts)
-                if page_limited and not counted:
-                    assert admission is not None
-                    await admission.charge_pages_after(outcome.pages)
+                outcome = OcrOutcome.fresh(self._response(result, document), eid, attempts)
+                outcome.annotated_pages = annotated_pages(result, outcome.pages, request.options)
+                outcome.cost_nanos = ocr_cost(
+                    provider.entity, outcome.pages, outcome.annotated_pages
+                )
+                await charges.after(outcome.pages, outcome.cost_nanos)
                 return outcome
+        except BaseException:
+            # Shielded: a client that left cancels us, and the reservation must still go back.
+            with anyio.CancelScope(shield=True):
+                await charges.release()
+            raise
         finally:
             if document is not None:
-                document.blob.close()
+                document.blob.close()  # idempotent: the caller may close it too
         assert last is not None  # the loop either returned or raised
         raise last
 
-    @staticmethod
-    async def _charge_pages(
-        request: OcrRequest,
-        document: Document,
-        limits: DocumentLimits,
-        admission: Admission | None,
-    ) -> None:
-        assert admission is not None
-        opts = request.options
-        pages = await count_document_pages(document, opts.pages, opts.pdf_password, limits)
-        await admission.charge_pages(pages)
-
     async def record(self, tenant: str, outcome: OcrOutcome | None, bytes_out: int = 0) -> None:
-        """Usage of one OCR request of ``tenant``: the entity that answered with its pages and
-        bytes, or (``outcome`` is ``None``) a failed request, under entity ``-``."""
+        """Usage of one OCR request of ``tenant``: the entity that answered with its pages,
+        bytes and cost, or (``outcome`` is ``None``) a failed request, under entity ``-``."""
         if outcome is None:
             await self.usage.record(tenant, "-", requests=1, errors=1)
             return
@@ -193,6 +284,8 @@ class OcrService:
             pages=outcome.pages,
             bytes_in=outcome.doc_bytes,
             bytes_out=bytes_out,
+            cost_nanos=outcome.cost_nanos,
+            cache_hits=int(outcome.cache in ("hit", "coalesced")),
         )
 
     async def _call(self, provider: OcrProvider, job: OcrJob, attempts: list[str]) -> OcrResult:
@@ -262,6 +355,9 @@ class OcrService:
                 if result.pages_processed is not None
                 else len(pages),
                 doc_size_bytes=doc_size,
+                pages_processed_annotation=result.pages_processed_annotation
+                if result.pages_processed_annotation is not None
+                else msgspec.UNSET,
             ),
             document_annotation=result.document_annotation,
         )

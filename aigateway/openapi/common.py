@@ -55,8 +55,19 @@ def errors(ctx: OperationContext, *statuses: str) -> dict[str, Any]:
     return out
 
 
-def ok(description: str, content: dict[str, Any], *, provider: bool = False) -> dict[str, Any]:
+def ok(
+    description: str,
+    content: dict[str, Any],
+    *,
+    provider: bool = False,
+    cost: bool = False,
+    cache: bool = False,
+) -> dict[str, Any]:
     headers: dict[str, Any] = {"x-request-id": {"$ref": "#/components/headers/RequestId"}}
     if provider:
         headers["x-aigateway-provider"] = {"$ref": "#/components/headers/Provider"}
+    if cost:
+        headers["x-aigateway-cost"] = {"$ref": "#/components/headers/Cost"}
+    if cache:
+        headers["x-aigateway-cache"] = {"$ref": "#/components/headers/Cache"}
     return {"description": description, "headers": headers, "content": content}

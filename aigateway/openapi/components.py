@@ -57,7 +57,11 @@ ERROR_STATUSES: dict[str, tuple[str, str]] = {
     "413": ("PayloadTooLarge", "The body, document, pages or pixels exceed a limit (named)."),
     "415": ("UnsupportedMediaType", "The request or document type is not accepted."),
     "422": ("UnprocessableDocument", "The document cannot be read (corrupt, wrong password)."),
-    "429": ("RateLimited", "A rate limit or quota was hit; retry after `Retry-After` seconds."),
+    "429": (
+        "RateLimited",
+        "A rate limit or quota was hit, or the tenant's budget (`budget_exceeded`: the message "
+        "says what is left and when it resets); retry after `Retry-After` seconds.",
+    ),
     "4XX": ("UpstreamRejected", "The upstream rejected the request; its status is kept."),
     "502": ("BadGateway", "The upstream failed or answered something unreadable."),
     "503": ("Unavailable", "Saturated or not ready; retry after `Retry-After` seconds."),
@@ -180,6 +184,19 @@ HEADERS: dict[str, Any] = {
         "description": "The entity that answered (after fallbacks).",
         "required": True,
         "schema": {"type": "string"},
+    },
+    "Cost": {
+        "description": "What the request cost, in the currency of the configured prices, as a "
+        "plain decimal (`0` when unpriced). A stream sends it as its last comment instead, "
+        "`: x-aigateway-cost: 0.00042` before `data: [DONE]` (priced entities only).",
+        "required": False,
+        "schema": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
+    },
+    "Cache": {
+        "description": "For an OCR entity with `cache = true`: `hit` when the answer came from "
+        "the result cache (or an identical request in flight), `miss` when an upstream made it.",
+        "required": False,
+        "schema": {"type": "string", "enum": ["hit", "miss"]},
     },
 }
 

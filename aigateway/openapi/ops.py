@@ -69,9 +69,11 @@ def admin_usage(ctx: OperationContext) -> dict[str, Any]:
     """``GET /admin/usage``."""
     return {
         "tags": ["operations"],
-        "summary": "Usage per tenant and entity (admin key)",
+        "summary": "Usage, cost and budgets per tenant and entity (admin key)",
         "description": "Needs `Authorization: Bearer <admin_key>`; 404 when no `admin_key` is "
-        "configured.",
+        "configured. Counters are summed across replicas (Redis); `cost` is in the currency of "
+        "the prices, beside the exact integer `cost_nanos` (billionths) it comes from. "
+        "`budgets` shows each tenant's budget in its current period.",
         "security": [{"bearer": []}],
         "parameters": [
             {
@@ -80,10 +82,18 @@ def admin_usage(ctx: OperationContext) -> dict[str, Any]:
                 "required": False,
                 "description": "Only this tenant.",
                 "schema": {"type": "string"},
-            }
+            },
+            {
+                "name": "day",
+                "in": "query",
+                "required": False,
+                "description": "Only this UTC day (`YYYY-MM-DD`); all time without it.",
+                "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            },
         ],
         "responses": {
             "200": _ok("Usage.", {"application/json": {"schema": _schema("UsageReport")}}),
+            "400": {"$ref": "#/components/responses/BadRequest"},
             "401": {"$ref": "#/components/responses/Unauthorized"},
             "404": {"$ref": "#/components/responses/NotFound"},
         },

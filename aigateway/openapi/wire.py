@@ -330,7 +330,12 @@ class Readiness(msgspec.Struct):
 
 
 class UsageReport(msgspec.Struct):
-    """Usage per tenant and entity (``?tenant=`` narrows it to one tenant)."""
+    """Usage per tenant and entity (``?tenant=`` narrows it to one tenant, ``?day=`` to one UTC
+    day): ``{tenant: {entity: {requests, errors, tokens_in, tokens_out, pages, bytes_in,
+    bytes_out, cost_nanos, cache_hits, cost}}}``; ``budgets`` is ``{tenant: {amount, period,
+    spent, spent_nanos, left, resets_at}}`` for the tenants with a budget."""
 
     object: Literal["usage"]
     data: Any
+    budgets: dict[str, Any]
+    day: str | UnsetType = UNSET

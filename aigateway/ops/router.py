@@ -7,13 +7,18 @@ limits); or 503 ``not ready`` with ``reasons`` (the local OCR pool has no live w
 workers die at start, restart in a storm, or it is stopping; or the state backend is unreachable
 and ``fail_open = false`` refuses limited requests). Load balancers should probe ``/readyz``.
 ``/admin/usage`` needs the ``admin_key`` (a Bearer key, compared by digest like tenant keys); it
-answers 503 when the state backend (Redis) cannot be read.
+answers 503 when the state backend (Redis) cannot be read. It sums usage per tenant and entity
+(``?tenant=`` one tenant, ``?day=YYYY-MM-DD`` one UTC day) with each ``cost`` beside its exact
+``cost_nanos``, and where each tenant's budget stands.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,15 +26,24 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 
-from ..errors import AuthenticationError, GatewayError, NotFoundError, ServiceUnavailableError
+from ..errors import (
+    AuthenticationError,
+    BadRequestError,
+    GatewayError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from ..http.metrics import Metrics
 from ..ocr.registry import OcrRegistry
+from ..tenancy.auth import Tenant
+from ..tenancy.cost import NANOS
 from ..tenancy.quotas import Quotas
 from ..tenancy.usage import UsageStore
 
 __all__ = ("OpsDeps", "ops_handlers")
 
 _encoder = msgspec.json.Encoder()
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,8 @@ class OpsDeps:
     metrics: Metrics
     usage: UsageStore
     logger: Any
+    tenants: Mapping[str, Tenant] = dataclasses.field(default_factory=dict)
+    """The configured tenants (their budgets are reported)."""
 
 
 def _admin_digest(key: str | None) -> bytes | None:
@@ -107,8 +123,17 @@ def ops_handlers(deps: OpsDeps) -> list[HTTPRouteHandler]:
                 "the admin endpoints need the admin key", param="authorization"
             )
         tenant = request.query_params.get("tenant")
+        day = request.query_params.get("day")
+        if day is not None and not _DAY.fullmatch(day):
+            raise BadRequestError("`day` must be a UTC date written YYYY-MM-DD", param="day")
         try:
-            snapshot = await deps.usage.snapshot(tenant)
+            snapshot = await deps.usage.snapshot(tenant, day)
+            budgets = {}
+            for tid, t in deps.tenants.items():
+                if tenant is None or tid == tenant:
+                    status = await deps.quotas.budget_status(t)
+                    if status is not None:
+                        budgets[tid] = status
         except GatewayError:
             raise
         except Exception as exc:  # the backend's own errors (redis-py's are not ours to import)
@@ -119,9 +144,15 @@ def ops_handlers(deps: OpsDeps) -> list[HTTPRouteHandler]:
                 code="state_unavailable",
                 retry_after=5.0,
             ) from None
-        return Response(
-            _encoder.encode({"object": "usage", "data": snapshot}), media_type="application/json"
-        )
+        data: dict[str, dict[str, dict[str, Any]]] = snapshot
+        for entities in data.values():
+            for counters in entities.values():
+                # A number for dashboards; `cost_nanos` is the exact integer it comes from.
+                counters["cost"] = counters.get("cost_nanos", 0) / NANOS
+        report: dict[str, Any] = {"object": "usage", "data": data, "budgets": budgets}
+        if day is not None:
+            report["day"] = day
+        return Response(_encoder.encode(report), media_type="application/json")
 
     return [
         get("/healthz", name="healthz")(healthz),

@@ -9,16 +9,21 @@ when requests start and end, which feeds the metrics (services record usage them
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from ..batches import BatchService, Services, build_batch_service
+import msgspec
+
+from ..batches import BatchService, BudgetGate, Services, build_batch_service
 from ..chat.providers.base import ChatProviderClass
 from ..chat.registry import ChatRegistry
 from ..chat.service import ChatService
 from ..config import Settings
+from ..errors import ConfigError
 from ..files import FileStore, build_file_store
 from ..http.metrics import Metrics
 from ..http.routes import RouteSpec
+from ..ocr.cache import OcrCache, make_cache
 from ..ocr.engine.health import RESTART_REASONS
 from ..ocr.providers.base import OcrProvider
 from ..ocr.registry import OcrRegistry
@@ -87,13 +92,47 @@ class Runtime:
             self.metrics.watch_ocr_pool(self.ocr_registry, RESTART_REASONS)
         self.quotas = Quotas(self.state, settings.state, self.logger)
         self.gate = TenantGate(keys, self.quotas)
-        self.ocr = OcrService(self.ocr_registry, self.usage, self.metrics, self.tracer)
+        self.cache = self._cache(settings, previous)
+        self.ocr = OcrService(
+            self.ocr_registry, self.usage, self.metrics, self.cache, tracer=self.tracer
+        )
         self.chat = ChatService(self.chat_registry, self.usage, self.tracer)
         self._wire_files_and_batches(previous)
         self.in_flight = 0
         """Requests this runtime is serving (a retired runtime closes when it reaches 0)."""
         self.routes = [RouteSpec.of(r, settings.limits) for r in settings.routes]
         self._started = False
+
+    def _cache(self, settings: Settings, previous: Runtime | None) -> OcrCache | None:
+        """The OCR result cache, when an entity has ``cache = true`` (a reload with the same
+        ``[cache]`` and ``[state]`` keeps the previous one, entries and all)."""
+        self._owns_cache = False
+        if not any(m.cache for m in settings.ocr_models):
+            return None
+        if (
+            previous is not None
+            and previous.cache is not None
+            and previous.settings.cache == settings.cache
+            and previous.settings.state == settings.state
+        ):
+            previous._owns_cache = False
+            self._owns_cache = True
+            return previous.cache
+        cfg = settings.cache
+        path = Path(cfg.path).expanduser()
+        if not path.is_absolute():  # like [files] directory: beside the config file
+            source = Path(settings.source)
+            base = source.parent if settings.source != "<memory>" and source.suffix else Path.cwd()
+            cfg = msgspec.structs.replace(cfg, path=str((base / path).resolve()))
+        try:
+            cache = make_cache(
+                cfg, settings.state.url, settings.state.prefix, settings.state.timeout, self.logger
+            )
+        except ValueError as exc:
+            key = "cache.url" if cfg.url is not None else "state.url (the cache's Redis)"
+            raise ConfigError(f"{settings.source}: $.{key}: {exc}") from None
+        self._owns_cache = True
+        return cache
 
     def _wire_files_and_batches(self, previous: Runtime | None) -> None:
         """The files store and the batch service; a reload with the same ``[files]`` and
@@ -122,6 +161,8 @@ class Runtime:
             limits=settings.limits,
             documents=self.files.documents_for,
             metrics=self.metrics,
+            # A line over its tenant's budget waits for the budget to reset, it does not fail.
+            gates=[BudgetGate(self.quotas)],
         )
         if self.batches is not None:
             self.batches.rebind(services, lambda: self.clients.fetcher)
@@ -140,6 +181,7 @@ class Runtime:
             metrics=self.metrics,
             usage=self.usage,
             logger=self.logger,
+            tenants=self.gate.keys.tenants,
         )
 
     # --- RequestHooks: called by the access-log middleware for every request ---------------
@@ -187,6 +229,8 @@ class Runtime:
         await self.quotas.aclose()
         if self._owns_state:
             await self.state.aclose()
+        if self.cache is not None and self._owns_cache:
+            await self.cache.aclose()
         if self.tracer is not None:
             await self.tracer.aclose()  # exports the spans still in its batch
         self._started = False

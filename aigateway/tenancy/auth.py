@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from ..config import Settings, TenantConfig, TenantLimits
+from ..config import BudgetConfig, Settings, TenantConfig, TenantLimits
 from ..errors import AuthenticationError, ConfigError
 
 __all__ = ("ANONYMOUS", "KeyStore", "Tenant", "hash_key")
@@ -18,11 +18,12 @@ __all__ = ("ANONYMOUS", "KeyStore", "Tenant", "hash_key")
 
 @dataclass(frozen=True)
 class Tenant:
-    """Who is calling: an id, the entities it may use (``None``: all) and its limits."""
+    """Who is calling: an id, the entities it may use (``None``: all), its limits and budget."""
 
     id: str
     allowed_refs: frozenset[str] | None = None
     limits: TenantLimits = field(default_factory=TenantLimits)
+    budget: BudgetConfig | None = None
 
     def narrow(self, refs: list[str]) -> list[str]:
         """``refs`` restricted to this tenant's allow-list, order kept."""
@@ -56,7 +57,7 @@ def _digest(entry: str, where: str) -> bytes:
 
 def _tenant(cfg: TenantConfig) -> Tenant:
     allowed = frozenset(cfg.allowed_refs) if cfg.allowed_refs is not None else None
-    return Tenant(cfg.id, allowed, cfg.limits)
+    return Tenant(cfg.id, allowed, cfg.limits, cfg.budget)
 
 
 class KeyStore:

@@ -11,7 +11,10 @@ Checked in this order, each all-or-nothing through :meth:`StateBackend.consume`:
   (:meth:`Admission.charge_pages_after` for pages only the upstream could count);
 * :meth:`Admission.check_tokens` / :meth:`Admission.charge_tokens` — ``tokens_per_minute`` is
   checked before a chat call (is the window already spent?) and charged with the upstream's
-  usage.
+  usage;
+* :meth:`Admission.reserve` / :meth:`Admission.settle` — a tenant's ``budget``
+  (:mod:`.budgets`): the worst-case cost is reserved before the call (for OCR in the same
+  script as the page limits) and settled to the cost afterwards.
 
 Services charge through the :class:`Admission` they are handed: it knows its tenant and its
 quotas, so nothing above this layer needs to.
@@ -27,131 +30,22 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..config import StateConfig
 from ..errors import RateLimitError, ServiceUnavailableError
+from .admission import MINUTE, Admission
 from .auth import Tenant
+from .budgets import Budgets, Hold
 from .state import Counter, Decision, Lease, StateBackend, StateUnavailableError
 
 __all__ = ("Admission", "Quotas", "StateReadiness")
 
 T = TypeVar("T")
 
-MINUTE = 60
 DAY = 86_400
-
-
-class Admission:
-    """An admitted request: holds its concurrency lease (renewed while it lives) and its
-    request-counter key. The caller must :meth:`release` it when the request is done."""
-
-    __slots__ = ("__weakref__", "_quotas", "_renewal", "lease", "request_key", "tenant")
-
-    def __init__(
-        self,
-        quotas: Quotas | None,
-        tenant: Tenant,
-        lease: Lease | None,
-        request_key: str | None,
-    ) -> None:
-        self._quotas = quotas
-        self.tenant = tenant
-        self.lease = lease
-        self.request_key = request_key
-        self._renewal: asyncio.TimerHandle | asyncio.Task[None] | None = None
-        if lease is not None and quotas is not None:
-            # Most requests end long before their first renewal is due: a timer is cheaper
-            # than a task, and the task that renews starts only when the timer fires.
-            self._renewal = asyncio.get_running_loop().call_later(
-                lease.ttl / 3, _start_renewal, weakref.ref(self)
-            )
-
-    async def release(self) -> None:
-        """Give the concurrency slot back (idempotent; never raises)."""
-        lease, self.lease = self.lease, None
-        renewal, self._renewal = self._renewal, None
-        if renewal is not None:
-            renewal.cancel()
-        if lease is not None and self._quotas is not None:
-            backend = self._quotas.backend
-            await self._quotas.guarded(lambda: backend.release(lease), None, bookkeeping=True)
-
-    async def refund_request(self) -> None:
-        """Un-count the request (a later limit rejected it: nothing is charged)."""
-        key, self.request_key = self.request_key, None
-        if key is not None and self._quotas is not None:
-            backend = self._quotas.backend
-            await self._quotas.guarded(
-                lambda: backend.add(key, -1, MINUTE + 5), None, bookkeeping=True
-            )
-
-    @property
-    def pages_limited(self) -> bool:
-        """True when the tenant has a page limit (its documents must be counted)."""
-        lim = self.tenant.limits
-        return lim.pages_per_minute is not None or lim.pages_per_day is not None
-
-    async def charge_pages(self, pages: int) -> None:
-        """Count ``pages`` against the page limits before any OCR (429 and a refunded request
-        when over)."""
-        if self._quotas is not None:
-            await self._quotas.charge_pages(self, pages)
-
-    async def charge_pages_after(self, pages: int) -> None:
-        """Count pages that could not be counted first (a URL the upstream fetched itself)."""
-        if self._quotas is not None:
-            await self._quotas.charge_pages_after(self.tenant, pages)
-
-    async def check_tokens(self) -> None:
-        """429 when the tenant's ``tokens_per_minute`` window is already spent."""
-        if self._quotas is not None:
-            await self._quotas.check_tokens(self.tenant)
-
-    async def charge_tokens(self, tokens: int) -> None:
-        """Charge ``tokens`` the upstream reported to the current minute (never fails)."""
-        if self._quotas is not None:
-            await self._quotas.add_tokens(self.tenant, tokens)
-
-
-def _start_renewal(ref: weakref.ReferenceType[Admission]) -> None:
-    admission = ref()
-    if admission is None or admission.lease is None or admission._quotas is None:
-        return
-    quotas, lease = admission._quotas, admission.lease
-    if quotas.closed:
-        return
-    task = asyncio.get_running_loop().create_task(_renew_while_held(quotas, lease, ref))
-    admission._renewal = task
-    quotas._renewals.add(task)
-    task.add_done_callback(quotas._renewals.discard)
-
-
-async def _renew_while_held(
-    quotas: Quotas, lease: Lease, ref: weakref.ReferenceType[Admission]
-) -> None:
-    """Renew ``lease`` every third of its TTL until its admission is released (or dropped).
-
-    A renewal that fails (backend unreachable: logged once by the breaker) is retried at the
-    next turn; a lease that lapsed meanwhile is added back, since its request is still in flight.
-    Only a weak reference to the admission is kept, so a forgotten admission cannot renew forever.
-    """
-
-    def held() -> bool:
-        admission = ref()
-        return admission is not None and admission.lease is lease
-
-    while held():
-        try:
-            if not await quotas.backend.renew(lease) and held():
-                await quotas.backend.renew(lease, reinstate=True)
-                quotas.reinstated += 1
-        except Exception:  # unreachable now (the breaker logged it): the next turn tries again
-            pass
-        await asyncio.sleep(lease.ttl / 3)
 
 
 @dataclass(frozen=True)
@@ -176,6 +70,7 @@ class Quotas:
         """Leases added back after they lapsed during an outage (their requests lived on)."""
         self.closed = False
         self._renewals: set[asyncio.Task[None]] = set()
+        self.budgets = Budgets(config.prefix)
 
     def _key(self, tenant: Tenant, name: str, window: int | None) -> str:
         # {tenant} is a Redis Cluster hash tag: all of a tenant's keys share a slot, so one
@@ -309,26 +204,90 @@ class Quotas:
             raise self._reject(decision, tenant)
         return Admission(self, tenant, lease, request_key)
 
-    async def charge_pages(self, admission: Admission, pages: int) -> None:
-        """Count ``pages`` against the page limits (429 and a refunded request otherwise)."""
+    async def charge_pages(self, admission: Admission, pages: int, reserve: int = 0) -> Hold | None:
+        """Count ``pages`` against the page limits and reserve ``reserve`` nanos of the budget,
+        all or nothing (429 and a refunded request otherwise)."""
         tenant = admission.tenant
         lim = tenant.limits
         counters = []
-        if lim.pages_per_minute is not None:
+        if lim.pages_per_minute is not None and pages > 0:
             counters.append(
                 self._windowed(tenant, "pages_per_minute", MINUTE, pages, lim.pages_per_minute)
             )
-        if lim.pages_per_day is not None:
+        if lim.pages_per_day is not None and pages > 0:
             counters.append(self._windowed(tenant, "pages_per_day", DAY, pages, lim.pages_per_day))
+        hold = None
+        if tenant.budget is not None and reserve > 0:
+            counter, hold = self.budgets.reservation(tenant.id, tenant.budget, reserve)
+            counters.append(counter)
         if not counters:
-            return
-        decision = await self.guarded(lambda: self.backend.consume(counters), Decision())
+            return None
+        decision = await self.guarded(lambda: self.backend.consume(counters), None)
+        if decision is None:  # unreachable, failing open: nothing was taken
+            return None
         if not decision.allowed:
             await admission.refund_request()
+            failed = decision.failed
+            assert failed is not None
+            if failed.name == "budget":
+                raise await self._over_budget(tenant, failed)
             err = self._reject(decision, tenant)
-            if pages > decision.failed.limit:  # type: ignore[union-attr]
+            if pages > failed.limit:
                 err.message += f" (this document alone has {pages} pages)"
             raise err
+        return hold
+
+    async def reserve(self, admission: Admission, amount: int) -> Hold | None:
+        """Reserve ``amount`` nanos of the tenant's budget (429 ``budget_exceeded`` and a
+        refunded request when they do not fit)."""
+        tenant = admission.tenant
+        if tenant.budget is None or amount <= 0:
+            return None
+        counter, hold = self.budgets.reservation(tenant.id, tenant.budget, amount)
+        decision = await self.guarded(lambda: self.backend.consume([counter]), None)
+        if decision is None:
+            return None
+        if not decision.allowed:
+            await admission.refund_request()
+            raise await self._over_budget(tenant, counter)
+        return hold
+
+    async def _over_budget(self, tenant: Tenant, counter: Counter) -> RateLimitError:
+        assert tenant.budget is not None
+        spent = await self.guarded(lambda: self.backend.get(counter.key), 0, bookkeeping=True)
+        return self.budgets.rejection(tenant.id, tenant.budget, counter, spent)
+
+    async def budget_status(self, tenant: Tenant) -> dict[str, object] | None:
+        """Where ``tenant``'s budget stands this period (``None``: it has none).
+
+        Raises:
+            StateUnavailableError: the backend cannot be read.
+        """
+        if tenant.budget is None:
+            return None
+        window = self.budgets.window(tenant.id, tenant.budget)
+        spent = await self.backend.get(window.key)
+        return self.budgets.status(tenant.id, tenant.budget, spent)
+
+    async def budget_wait(self, tenant: Tenant) -> float | None:
+        """Seconds until ``tenant``'s budget resets when nothing of it is left, else ``None``
+        (also when it has no budget, or the backend cannot say). For work that should wait
+        for its budget rather than fail, such as batch lines."""
+        if tenant.budget is None:
+            return None
+        window = self.budgets.window(tenant.id, tenant.budget)
+        spent = await self.guarded(lambda: self.backend.get(window.key), 0, bookkeeping=True)
+        if spent < window.limit:
+            return None
+        return max(1.0, window.reset_at - time.time())
+
+    async def settle(self, hold: Hold, cost: int) -> None:
+        """Move a reservation to what the request cost (never fails the request)."""
+        delta = cost - hold.amount
+        if delta:
+            await self.guarded(
+                lambda: self.backend.add(hold.key, delta, hold.ttl), None, bookkeeping=True
+            )
 
     async def charge_pages_after(self, tenant: Tenant, pages: int) -> None:
         """Count pages that could not be counted first (a URL the upstream fetched itself)."""

@@ -186,6 +186,8 @@ async def test_falls_back_before_first_byte(
         "pages": 0,
         "bytes_in": usage["alice"]["b"]["bytes_in"],
         "bytes_out": usage["alice"]["b"]["bytes_out"],
+        "cost_nanos": 0,  # no prices configured
+        "cache_hits": 0,
     }
 
 

@@ -73,6 +73,7 @@ _Count = Annotated[int, msgspec.Meta(ge=0, le=10**9)]
 class _Usage(msgspec.Struct):
     pages_processed: _Count | None = None
     doc_size_bytes: _Count | None = None
+    pages_processed_annotation: _Count | None = None
 
 
 class _Response(msgspec.Struct):
@@ -224,6 +225,7 @@ class MistralOcrProvider(OcrProvider):
             doc_size_bytes=usage.doc_size_bytes if usage.doc_size_bytes is not None else doc_size,
             pages_processed=usage.pages_processed,
             document_annotation=_as_json_string(data.document_annotation),
+            pages_processed_annotation=usage.pages_processed_annotation,
         )
 
 

@@ -123,8 +123,11 @@ class StateBackend(abc.ABC):
         """Current value of a counter (0 when absent or expired)."""
 
     @abc.abstractmethod
-    async def add_usage(self, key: str, fields: dict[str, int]) -> None:
-        """Add to the usage hash ``key``."""
+    async def add_usage(
+        self, key: str, fields: dict[str, int], *, day_key: str | None = None, day_ttl: int = 0
+    ) -> None:
+        """Add ``fields`` to the usage hash ``key``, and to ``day_key`` (expiring ``day_ttl``
+        seconds after its last write) when given."""
 
     @abc.abstractmethod
     async def usage(self, prefix: str) -> dict[str, dict[str, int]]:

@@ -88,10 +88,14 @@ class MemoryBackend(StateBackend):
     async def get(self, key: str) -> int:
         return self._current(key, time.monotonic())
 
-    async def add_usage(self, key: str, fields: dict[str, int]) -> None:
-        bucket = self._usage.setdefault(key, {})
-        for f, v in fields.items():
-            bucket[f] = bucket.get(f, 0) + v
+    async def add_usage(
+        self, key: str, fields: dict[str, int], *, day_key: str | None = None, day_ttl: int = 0
+    ) -> None:
+        # Day hashes do not expire here: a process does not live for DAY_RETENTION.
+        for k in (key, day_key) if day_key is not None else (key,):
+            bucket = self._usage.setdefault(k, {})
+            for f, v in fields.items():
+                bucket[f] = bucket.get(f, 0) + v
 
     async def usage(self, prefix: str) -> dict[str, dict[str, int]]:
         return {k: dict(v) for k, v in self._usage.items() if k.startswith(prefix)}

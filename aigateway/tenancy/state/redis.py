@@ -21,7 +21,7 @@ from .base import Counter, Decision, Lease, StateBackend, lease_rejection
 from .breaker import Breaker
 from .url import RedisTarget, parse_state_url
 
-__all__ = ("RedisBackend", "connect")
+__all__ = ("RedisBackend", "connect", "unreachable_errors")
 
 T = TypeVar("T")
 
@@ -104,7 +104,8 @@ One admission is one short script, so 64 carry tens of thousands of requests a s
 _GLOB = re.compile(rb"([*?\[\]\\])")
 
 
-def _unreachable_errors() -> tuple[type[BaseException], ...]:
+def unreachable_errors() -> tuple[type[BaseException], ...]:
+    """The redis-py exceptions that mean "Redis cannot be reached" (not a bad command)."""
     from redis.exceptions import (
         ClusterError,
         ConnectionError,
@@ -188,7 +189,7 @@ class RedisBackend(StateBackend):
         self.target = target.describe()
         self.kind = target.kind
         self._redis, self._sentinel = connect(target, config.timeout)
-        self._errors = _unreachable_errors()
+        self._errors = unreachable_errors()
         self._initialized = target.kind != "cluster"
         self._init_lock = asyncio.Lock()
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
@@ -265,15 +266,24 @@ class RedisBackend(StateBackend):
         value = await self._run(lambda: self._redis.get(key))
         return int(value) if value is not None else 0
 
-    async def add_usage(self, key: str, fields: dict[str, int]) -> None:
+    async def add_usage(
+        self, key: str, fields: dict[str, int], *, day_key: str | None = None, day_ttl: int = 0
+    ) -> None:
         fields = {f: v for f, v in fields.items() if v}
         if not fields:
             return
 
         async def write() -> None:
+            # One round trip (a pipeline, not a transaction: on a cluster the two hashes may
+            # live on different nodes).
             pipe = self._redis.pipeline(transaction=False)
             for f, v in fields.items():
                 pipe.hincrby(key, f, v)
+            if day_key is not None:
+                for f, v in fields.items():
+                    pipe.hincrby(day_key, f, v)
+                if day_ttl > 0:
+                    pipe.expire(day_key, day_ttl)
             await pipe.execute()
 
         await self._run(write)

@@ -143,12 +143,18 @@ class FakeMistral(FakeUpstream):
         annotation = None
         if body.get("document_annotation_format"):
             annotation = json.dumps({"title": "Fake document", "pages": len(indexes)})
+        # Mistral bills annotated pages apart and reports how many there were.
+        annotated = body.get("document_annotation_format") or body.get("bbox_annotation_format")
         return Reply(
             200,
             {
                 "pages": result_pages,
                 "model": "mistral-ocr-2512" if model == "mistral-ocr-latest" else model,
-                "usage_info": {"pages_processed": len(indexes), "doc_size_bytes": size},
+                "usage_info": {
+                    "pages_processed": len(indexes),
+                    "doc_size_bytes": size,
+                    "pages_processed_annotation": len(indexes) if annotated else 0,
+                },
                 "document_annotation": annotation,
             },
         )

@@ -21,7 +21,8 @@ no-done        a normal stream without the final ``data: [DONE]``
 ignore-stream  answers plain JSON even when asked to stream (as some servers do)
 =============  ===========================================================================
 
-Anything else answers normally with :meth:`text_for`. ``script`` replies (from the base class)
+Anything else answers normally with :meth:`text_for` (one token per word; `max_completion_tokens`
+/ `max_tokens` cut it). ``script`` replies (from the base class)
 are answered first, for tests that need a one-off status.
 """
 
@@ -75,6 +76,8 @@ class OpenAIFake(FakeUpstream):
         self.slow_delay = 3.0
         self.in_flight = 0
         self.max_in_flight = 0
+        self.times: list[float] = []
+        """Unix time each request arrived."""
 
     def text_for(self, model: str) -> str:
         """The deterministic answer text for ``model`` (streams split it into words)."""
@@ -83,6 +86,7 @@ class OpenAIFake(FakeUpstream):
     def reset(self) -> None:
         super().reset()
         self.calls.clear()
+        self.times.clear()
         self.gate.clear()
         self.stream_started.clear()
         self.disconnected.clear()
@@ -93,6 +97,7 @@ class OpenAIFake(FakeUpstream):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         req = await read_request(scope, receive)
         self.requests.append(req)
+        self.times.append(time.time())
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -169,6 +174,11 @@ class OpenAIFake(FakeUpstream):
         text = self.text_for(model)
         words = [w + " " for w in text.split(" ")]
         words[-1] = words[-1].rstrip()
+        # One word is one token here; a maximum cuts the answer, as real servers do.
+        cap = body.get("max_completion_tokens", body.get("max_tokens"))
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 0:
+            words = words[:cap]
+            text = "".join(words)
         prompt_tokens = sum(
             len(str(m.get("content", "")).split()) for m in body.get("messages", [])
         )
