@@ -7,15 +7,7 @@ gets back a :class:`ChatOutcome` (the upstream's bytes, read under the entity's
 :class:`~aigateway.chat.sse.SseRelay` whose ``stream()`` yields the upstream's SSE bytes as they
 arrive. Usage is recorded, and tokens charged through the admission, once they are known.
 
-Routing of a public model name, in order:
-
-1. an entity in refs lists the name in ``models`` or ``aliases`` (several such entities share
-   the load: least in flight first, round-robin among equals);
-2. ``entity-id/upstream-model`` with ``entity-id`` in refs;
-3. otherwise 404 ``model_not_found`` on ``model``.
-
-The chain tried is those entities, then their ``fallbacks`` (the tenant's allow-list applies).
-An entity is left for the next on 429, 5xx, timeouts and connection failures *before the first
+A public model name resolves to a chain of entities (:mod:`.routing`). An entity is left for the next on 429, 5xx, timeouts and connection failures *before the first
 byte reaches the caller*; a caller-fault 4xx is answered at once.
 
 Cost (:mod:`aigateway.tenancy.cost`): the answering entity's token prices times the usage the
@@ -29,15 +21,13 @@ given back when the call fails. An answer without usage costs what was reserved 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import msgspec
 
-from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError
+from ..errors import GatewayError, UpstreamError, UpstreamTimeoutError
 from ..tenancy.admission import Admission
 from ..tenancy.cost import TokenPrice, chat_price, format_cost
 from ..tenancy.usage import UsageStore
@@ -48,17 +38,10 @@ from .billing import Bill, reserve
 from .protocol import PassThroughBody, Usage, completion_to_sse, read_answer
 from .providers.base import ChatProvider
 from .registry import ChatRegistry
+from .routing import ModelRouting, Target
 from .sse import SseRelay
 
 __all__ = ("CallContext", "ChatOutcome", "ChatService", "SseRelay", "Target")
-
-
-@dataclass(frozen=True)
-class Target:
-    """One entity and the upstream model name to send it."""
-
-    entity: str
-    model: str
 
 
 @dataclass
@@ -98,8 +81,8 @@ class ChatService:
         self.usage = usage
         self.tracer = tracer
         """Spans of upstream calls (``None``: tracing is off)."""
-        self._in_flight: Counter[str] = Counter()
-        self._turn = itertools.count()
+        self.routing = ModelRouting(self.providers)
+        self._in_flight = self.routing.in_flight
 
     # --- cost ------------------------------------------------------------------------------------
 
@@ -130,42 +113,7 @@ class ChatService:
         self, name: str, refs: list[str], allowed: frozenset[str] | None = None
     ) -> list[Target]:
         """The ordered chain of targets for public model ``name`` (404 if none)."""
-        primary = [
-            Target(eid, up)
-            for eid in refs
-            if eid in self.providers
-            and (up := self.providers[eid].upstream_model(name)) is not None
-        ]
-        if not primary:
-            prefix, slash, rest = name.partition("/")
-            if slash and rest and prefix in refs and prefix in self.providers:
-                primary = [Target(prefix, rest)]
-        if not primary:
-            raise NotFoundError(
-                f"the model {name!r} does not exist or is not available to this API key",
-                param="model",
-                code="model_not_found",
-            )
-        chain = self._balance(primary)
-        seen = {t.entity for t in chain}
-        for target in list(chain):
-            for fb in self.providers[target.entity].entity.fallbacks:
-                if fb in seen or fb not in self.providers:
-                    continue
-                if allowed is not None and fb not in allowed:
-                    continue
-                seen.add(fb)
-                # The fallback's own alias for the public name wins; else the same upstream name.
-                chain.append(Target(fb, self.providers[fb].upstream_model(name) or target.model))
-        return chain
-
-    def _balance(self, targets: list[Target]) -> list[Target]:
-        if len(targets) == 1:
-            return targets
-        turn = next(self._turn) % len(targets)
-        rotated = targets[turn:] + targets[:turn]
-        # Stable sort: among equally busy entities the rotation decides (round-robin).
-        return sorted(rotated, key=lambda t: self._in_flight[t.entity])
+        return self.routing.resolve(name, refs, allowed)
 
     # --- calls -----------------------------------------------------------------------------------
 
