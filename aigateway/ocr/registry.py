@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ..config import Settings
+from ..tracing import Tracer
 from ..upstream.adapters import adapter_class
 from ..upstream.clients import UpstreamClients
 from ..upstream.fetch import Fetcher
@@ -108,6 +109,11 @@ class OcrRegistry:
     def fetcher(self) -> Fetcher:
         """The safe downloader for document URLs."""
         return self.clients.fetcher
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """The app's tracer (``None``: tracing is off), for spans timed elsewhere (pages)."""
+        return self.clients.tracer
 
     def ocr_pool(self) -> Any:
         """The local OCR worker pool, created on first use (workers start lazily)."""

@@ -6,6 +6,8 @@ bytes inside the task, anything larger as a file path the worker opens itself.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass
 
 from PIL import Image, ImageFilter, ImageOps
@@ -69,6 +71,10 @@ class PageResult:
     """Counter-clockwise degrees the page was turned before recognition."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
+    started_ns: int = 0
+    ended_ns: int = 0
+    """When the worker began and finished the page (``time.time_ns()``): the server traces
+    pages with the worker's own timing, not with the time they waited in the queue."""
 
 
 # --- page tasks -------------------------------------------------------------------------------
@@ -91,10 +97,13 @@ def probe(src: Source, max_pixels: int) -> int:
 
 def read_page(src: Source, index: int, opts: EngineOptions, force_ocr: bool) -> PageResult:
     """Read page (or TIFF frame) ``index``: the text layer when sane, OCR otherwise."""
+    started = time.time_ns()
     if src.media_type == "application/pdf":
-        return _pdf_page(src, index, opts, force_ocr)
-    img, dpi = _load_image(src, index, opts.max_pixels)
-    return _ocr(img, dpi, opts, None)
+        result = _pdf_page(src, index, opts, force_ocr)
+    else:
+        img, dpi = _load_image(src, index, opts.max_pixels)
+        result = _ocr(img, dpi, opts, None)
+    return dataclasses.replace(result, started_ns=started, ended_ns=time.time_ns())
 
 
 def _pdf_page(src: Source, index: int, opts: EngineOptions, force_ocr: bool) -> PageResult:

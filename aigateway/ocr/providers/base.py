@@ -18,6 +18,7 @@ from ...upstream.adapters import ClientLender
 from ..protocol import Document, OcrOptions, OcrResult
 
 if TYPE_CHECKING:
+    from ...tracing import Tracer
     from ...upstream.fetch import Fetcher
 
 __all__ = ("PDF_AND_IMAGES", "OcrJob", "OcrProvider", "ProviderContext")
@@ -48,6 +49,11 @@ class ProviderContext(ClientLender, Protocol):
     @property
     def fetcher(self) -> Fetcher:
         """The safe downloader for document URLs."""
+        ...
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """The app's tracer, or ``None`` when tracing is off."""
         ...
 
 
