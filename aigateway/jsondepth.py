@@ -23,7 +23,15 @@ from itertools import accumulate, count
 
 import msgspec
 
-__all__ = ("DEFAULT_MAX_DEPTH", "UPSTREAM_MAX_DEPTH", "TooDeep", "nesting_over")
+from .errors import BadRequestError
+
+__all__ = (
+    "DEFAULT_MAX_DEPTH",
+    "UPSTREAM_MAX_DEPTH",
+    "TooDeep",
+    "check_request_json",
+    "nesting_over",
+)
 
 DEFAULT_MAX_DEPTH = 64
 """Levels of ``{``/``[`` a request body may nest (``[limits] max_json_depth``)."""
@@ -117,3 +125,21 @@ def _key(raw: bytes) -> str | None:
     except msgspec.DecodeError:
         return None
     return key[:_KEY_CHARS] if isinstance(key, str) else None
+
+
+def check_request_json(raw: bytes | bytearray, max_depth: int) -> None:
+    """Refuse a request body that is empty or nests deeper than ``max_depth`` (before decoding).
+
+    Raises:
+        BadRequestError: ``invalid_json`` for an empty or blank body; ``json_too_deep`` naming
+            the top-level key the nesting went too deep under.
+    """
+    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
+        raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
+    excess = nesting_over(raw, max_depth)
+    if excess is not None:
+        raise BadRequestError(
+            f"{excess.key or 'the request body'}: JSON nests deeper than {max_depth} levels",
+            param=excess.key,
+            code="json_too_deep",
+        )

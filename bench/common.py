@@ -155,15 +155,17 @@ def start_server(
     cpu: int | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 60.0,
+    cwd: Path | None = None,
 ) -> Server:
-    """Spawn ``cmd`` (pinned to ``cpu``) and wait for a 200 on ``ready_path``."""
+    """Spawn ``cmd`` (pinned to ``cpu``, in ``cwd``: the repository by default) and wait for a
+    200 on ``ready_path``."""
     url = f"http://127.0.0.1:{port}"
     full = pin(cpu) + cmd
     with log_path.open("wb") as log:
         t0 = time.perf_counter()
         proc = subprocess.Popen(
             full,
-            cwd=REPO,
+            cwd=cwd or REPO,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -39,17 +40,12 @@ R = TypeVar("R")
 
 
 def _backend_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [OSError, TimeoutError]
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:  # the redis extra is not installed: the memory backend only
-        pass
-    else:
-        errors.append(RedisError)
-    return tuple(errors)
-
-
-_BACKEND_ERRORS = _backend_errors()
+    """What an unreachable store raises. Looked up when an error is caught, not imported: a
+    RedisError can only come from a redis-py that is already imported, and importing it for
+    every app costs its import (redis-py 8 also loads the OpenTelemetry SDK when installed)."""
+    exceptions = sys.modules.get("redis.exceptions")
+    redis_error = getattr(exceptions, "RedisError", None)
+    return (OSError, TimeoutError) if redis_error is None else (OSError, TimeoutError, redis_error)
 
 
 def _guarded(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -61,7 +57,7 @@ def _guarded(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             return await fn(*args, **kwargs)
         except GatewayError:
             raise
-        except _BACKEND_ERRORS as exc:
+        except _backend_errors() as exc:
             raise ServiceUnavailableError(
                 f"the batch job store is unreachable ({type(exc).__name__}); retry shortly",
                 retry_after=2.0,

@@ -16,9 +16,17 @@ from typing import Annotated
 import msgspec
 
 from ..errors import BadRequestError
-from ..jsondepth import DEFAULT_MAX_DEPTH, UPSTREAM_MAX_DEPTH, nesting_over
+from ..jsondepth import DEFAULT_MAX_DEPTH, UPSTREAM_MAX_DEPTH, check_request_json, nesting_over
 
-__all__ = ("PassThroughBody", "Usage", "completion_to_sse", "parse_body", "read_usage")
+__all__ = (
+    "Answer",
+    "PassThroughBody",
+    "Usage",
+    "completion_to_sse",
+    "parse_body",
+    "read_answer",
+    "read_usage",
+)
 
 _fields_decoder = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
@@ -93,15 +101,7 @@ def parse_body(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> PassThroughBod
     ``max_depth`` levels); the upstream validates the rest and its 4xx reaches the caller with
     the upstream's own message and ``param``.
     """
-    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
-        raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
-    excess = nesting_over(raw, max_depth)
-    if excess is not None:
-        raise BadRequestError(
-            f"{excess.key or 'the request body'}: JSON nests deeper than {max_depth} levels",
-            param=excess.key,
-            code="json_too_deep",
-        )
+    check_request_json(raw, max_depth)
     try:
         fields = _fields_decoder.decode(raw)
     except msgspec.ValidationError:
@@ -148,15 +148,42 @@ class Usage(msgspec.Struct):
     total_tokens: TokenCount = 0
 
 
-class _WithUsage(msgspec.Struct):
+class Answer(msgspec.Struct):
+    """What the gateway reads of an upstream answer (or stream chunk): its usage, and the
+    ``model`` and ``id`` it names (kept raw, so an odd value never costs the usage)."""
+
     usage: Usage | None = None
+    model: msgspec.Raw = msgspec.Raw(b"")
+    id: msgspec.Raw = msgspec.Raw(b"")
+
+    @property
+    def model_name(self) -> str | None:
+        """``model`` when it is a string."""
+        return _string(self.model)
+
+    @property
+    def answer_id(self) -> str | None:
+        """``id`` when it is a string."""
+        return _string(self.id)
 
 
-_usage_decoder = msgspec.json.Decoder(_WithUsage)
+def _string(raw: msgspec.Raw) -> str | None:
+    view = memoryview(raw)
+    # A name, not a payload: an odd or huge value is not read.
+    if len(view) > 1024 or view[:1].tobytes() != b'"':
+        return None
+    try:
+        value = msgspec.json.decode(raw, type=str)
+    except msgspec.DecodeError:
+        return None
+    return value[:256]
 
 
-def read_usage(body: bytes | memoryview) -> Usage | None:
-    """The ``usage`` of a response or stream chunk (``None`` when absent or oddly shaped).
+_answer_decoder = msgspec.json.Decoder(Answer)
+
+
+def read_answer(body: bytes | memoryview) -> Answer:
+    """The :class:`Answer` of a response or stream chunk (no usage when absent or oddly shaped).
 
     Raises:
         msgspec.DecodeError: ``body`` is not a JSON object, or nests too deeply to decode (the
@@ -165,12 +192,21 @@ def read_usage(body: bytes | memoryview) -> Usage | None:
     if nesting_over(body, UPSTREAM_MAX_DEPTH) is not None:
         raise msgspec.DecodeError(f"JSON nested deeper than {UPSTREAM_MAX_DEPTH} levels")
     try:
-        return _usage_decoder.decode(body).usage
+        return _answer_decoder.decode(body)
     except msgspec.ValidationError:
         if not bytes(body[:64]).lstrip().startswith(b"{"):
             raise msgspec.DecodeError("not a JSON object") from None
         # A usage block we cannot read must not fail a good answer; it is just not counted.
-        return None
+        return Answer()
+
+
+def read_usage(body: bytes | memoryview) -> Usage | None:
+    """The ``usage`` of a response or stream chunk (``None`` when absent or oddly shaped).
+
+    Raises:
+        msgspec.DecodeError: as :func:`read_answer`.
+    """
+    return read_answer(body).usage
 
 
 def completion_to_sse(raw: bytes, include_usage: bool) -> bytes:

@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Mapping
 
 from ..config import Settings
-from ..errors import ConfigError
+from ..upstream.adapters import adapter_class
 from ..upstream.clients import UpstreamClients
 from .providers.base import ChatProvider, ChatProviderClass
 
@@ -27,22 +27,6 @@ def builtin_provider(name: str) -> ChatProviderClass:
     module = importlib.import_module(f"{__package__}.providers.{name}")
     cls: ChatProviderClass = module.PROVIDER
     return cls
-
-
-def _provider_class(
-    name: str, extra: Mapping[str, ChatProviderClass], where: str
-) -> ChatProviderClass:
-    if name in extra:
-        return extra[name]
-    if name not in BUILTIN_PROVIDERS:
-        known = ", ".join(sorted({*BUILTIN_PROVIDERS, *extra}))
-        raise ConfigError(f"{where}.provider: unknown chat provider {name!r} (known: {known})")
-    try:
-        return builtin_provider(name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"{where}.provider: the {name} provider cannot be imported: {exc}"
-        ) from exc
 
 
 class ChatRegistry:
@@ -67,7 +51,14 @@ class ChatRegistry:
         extra = dict(providers or {})
         for i, entity in enumerate(settings.chat_models):
             where = f"{settings.source}: $.chat_models[{i}]"
-            cls = _provider_class(entity.provider, extra, where)
+            cls = adapter_class(
+                entity.provider,
+                given=extra,
+                builtin=BUILTIN_PROVIDERS,
+                load=builtin_provider,
+                kind="chat",
+                where=where,
+            )
             self.providers[entity.id] = cls(entity, self.clients)
 
     async def aclose(self) -> None:

@@ -7,16 +7,9 @@ gets back a :class:`ChatOutcome` (the upstream's bytes, read under the entity's
 :class:`~aigateway.chat.sse.SseRelay` whose ``stream()`` yields the upstream's SSE bytes as they
 arrive. Usage is recorded, and tokens charged through the admission, once they are known.
 
-Routing of a public model name, in order:
-
-1. an entity in refs lists the name in ``models`` or ``aliases`` (several such entities share
-   the load: least in flight first, round-robin among equals);
-2. ``entity-id/upstream-model`` with ``entity-id`` in refs;
-3. otherwise 404 ``model_not_found`` on ``model``.
-
-The chain tried is those entities, then their ``fallbacks`` (the tenant's allow-list applies).
-An entity is left for the next on 429, 5xx, timeouts and connection failures *before the first
-byte reaches the caller*; a caller-fault 4xx is answered at once.
+A public model name resolves to a chain of entities (:mod:`.routing`). An entity is left for
+the next on 429, 5xx, timeouts and connection failures *before the first byte reaches the
+caller*; a caller-fault 4xx is answered at once.
 
 Cost (:mod:`aigateway.tenancy.cost`): the answering entity's token prices times the usage the
 upstream reported. A tenant with a budget reserves the worst case before the call: the body's
@@ -29,35 +22,27 @@ given back when the call fails. An answer without usage costs what was reserved 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import msgspec
 
-from ..errors import GatewayError, NotFoundError, UpstreamError, UpstreamTimeoutError
+from ..errors import GatewayError, UpstreamError, UpstreamTimeoutError
 from ..tenancy.admission import Admission
 from ..tenancy.cost import TokenPrice, chat_price, format_cost
 from ..tenancy.usage import UsageStore
+from ..tracing import CallSpan, Tracer
 from ..upstream import retry
 from ..upstream.body import read_capped
 from .billing import Bill, reserve
-from .protocol import PassThroughBody, Usage, completion_to_sse, read_usage
+from .protocol import PassThroughBody, Usage, completion_to_sse, read_answer
 from .providers.base import ChatProvider
 from .registry import ChatRegistry
+from .routing import ModelRouting, Target
 from .sse import SseRelay
 
 __all__ = ("CallContext", "ChatOutcome", "ChatService", "SseRelay", "Target")
-
-
-@dataclass(frozen=True)
-class Target:
-    """One entity and the upstream model name to send it."""
-
-    entity: str
-    model: str
 
 
 @dataclass
@@ -90,11 +75,15 @@ class ChatOutcome:
 class ChatService:
     """Routes chat/embeddings requests to the registry's chat entities."""
 
-    def __init__(self, registry: ChatRegistry, usage: UsageStore) -> None:
+    def __init__(
+        self, registry: ChatRegistry, usage: UsageStore, tracer: Tracer | None = None
+    ) -> None:
         self.providers: dict[str, ChatProvider] = registry.providers
         self.usage = usage
-        self._in_flight: Counter[str] = Counter()
-        self._turn = itertools.count()
+        self.tracer = tracer
+        """Spans of upstream calls (``None``: tracing is off)."""
+        self.routing = ModelRouting(self.providers)
+        self._in_flight = self.routing.in_flight
 
     # --- cost ------------------------------------------------------------------------------------
 
@@ -125,49 +114,27 @@ class ChatService:
         self, name: str, refs: list[str], allowed: frozenset[str] | None = None
     ) -> list[Target]:
         """The ordered chain of targets for public model ``name`` (404 if none)."""
-        primary = [
-            Target(eid, up)
-            for eid in refs
-            if eid in self.providers
-            and (up := self.providers[eid].upstream_model(name)) is not None
-        ]
-        if not primary:
-            prefix, slash, rest = name.partition("/")
-            if slash and rest and prefix in refs and prefix in self.providers:
-                primary = [Target(prefix, rest)]
-        if not primary:
-            raise NotFoundError(
-                f"the model {name!r} does not exist or is not available to this API key",
-                param="model",
-                code="model_not_found",
-            )
-        chain = self._balance(primary)
-        seen = {t.entity for t in chain}
-        for target in list(chain):
-            for fb in self.providers[target.entity].entity.fallbacks:
-                if fb in seen or fb not in self.providers:
-                    continue
-                if allowed is not None and fb not in allowed:
-                    continue
-                seen.add(fb)
-                # The fallback's own alias for the public name wins; else the same upstream name.
-                chain.append(Target(fb, self.providers[fb].upstream_model(name) or target.model))
-        return chain
-
-    def _balance(self, targets: list[Target]) -> list[Target]:
-        if len(targets) == 1:
-            return targets
-        turn = next(self._turn) % len(targets)
-        rotated = targets[turn:] + targets[:turn]
-        # Stable sort: among equally busy entities the rotation decides (round-robin).
-        return sorted(rotated, key=lambda t: self._in_flight[t.entity])
+        return self.routing.resolve(name, refs, allowed)
 
     # --- calls -----------------------------------------------------------------------------------
 
+    def _span(self, path: str, target: Target) -> CallSpan | None:
+        if self.tracer is None:
+            return None
+        entity = self.providers[target.entity].entity
+        return self.tracer.provider_call(
+            operation="embeddings" if path.endswith("embeddings") else "chat",
+            adapter=entity.provider,
+            entity=target.entity,
+            request_model=target.model,
+            server_url=entity.base_url,
+        )
+
     async def _open(
         self, path: str, body: PassThroughBody, chain: list[Target], ctx: CallContext
-    ) -> tuple[Target, httpx.Response]:
-        """The first target whose upstream answers 2xx, with retries and fallbacks."""
+    ) -> tuple[Target, httpx.Response, CallSpan | None]:
+        """The first target whose upstream answers 2xx, with retries and fallbacks (and the
+        span of that call, still open, when tracing)."""
         last: GatewayError | None = None
         attempts: list[str] = ctx.log.setdefault("attempts", [])
         for target in chain:
@@ -177,9 +144,17 @@ class ChatService:
             for attempt in range(retries + 1):
                 attempts.append(target.entity)
                 self._in_flight[target.entity] += 1
+                span = self._span(path, target)
                 try:
-                    response = await provider.open(path, payload, request_id=ctx.request_id)
+                    if span is None:
+                        response = await provider.open(path, payload, request_id=ctx.request_id)
+                    else:
+                        with span.use():
+                            response = await provider.open(path, payload, request_id=ctx.request_id)
                 except GatewayError as exc:
+                    if span is not None:
+                        span.fail(exc)
+                        span.end()
                     self._in_flight[target.entity] -= 1
                     await self.usage.record(
                         ctx.tenant, target.entity, requests=1, errors=1, bytes_in=len(payload)
@@ -192,7 +167,7 @@ class ChatService:
                     await asyncio.sleep(retry.backoff(attempt, exc))
                     continue
                 ctx.log["entity"] = target.entity
-                return target, response
+                return target, response, span
         assert last is not None
         raise last
 
@@ -223,27 +198,41 @@ class ChatService:
     ) -> ChatOutcome:
         last: GatewayError | None = None
         while chain:
-            target, response = await self._open(path, body, chain, ctx)
+            target, response, span = await self._open(path, body, chain, ctx)
             chain = chain[chain.index(target) + 1 :]
             cap = self.providers[target.entity].entity.max_response_size
+            failure: GatewayError | None = None
             try:
                 raw = await read_capped(response, cap, f"chat entity {target.entity!r}")
-                usage = read_usage(raw)
+                answer = read_answer(raw)
+                usage = answer.usage
             except UpstreamError as exc:
-                last = exc
+                last = failure = exc
             except httpx.TimeoutException:
-                last = UpstreamTimeoutError(f"{target.entity} did not finish its answer in time")
+                last = failure = UpstreamTimeoutError(
+                    f"{target.entity} did not finish its answer in time"
+                )
             except httpx.HTTPError as exc:
-                last = UpstreamError(f"{target.entity} broke off its answer ({type(exc).__name__})")
+                last = failure = UpstreamError(
+                    f"{target.entity} broke off its answer ({type(exc).__name__})"
+                )
             except msgspec.DecodeError as exc:
-                last = UpstreamError(f"{target.entity} returned a response that is not JSON: {exc}")
+                last = failure = UpstreamError(
+                    f"{target.entity} returned a response that is not JSON: {exc}"
+                )
             else:
+                if span is not None:
+                    _answered(span, answer.model_name, usage, answer.answer_id)
                 cost = bill.cost(self.price(target), usage)
                 await self._account(ctx, target.entity, body.size, len(raw), usage, cost, bill)
                 return ChatOutcome(target.entity, raw, usage, cost)
             finally:
                 await response.aclose()
                 self._in_flight[target.entity] -= 1
+                if span is not None:
+                    if failure is not None:
+                        span.fail(failure)
+                    span.end()
             await self.usage.record(
                 ctx.tenant, target.entity, requests=1, errors=1, bytes_in=body.size
             )
@@ -271,7 +260,7 @@ class ChatService:
         chain = self.resolve(body.model, refs, allowed)
         bill = await self._reserve(ctx, body, chain, path)
         try:
-            target, response = await self._open(path, body, chain, ctx)
+            target, response, span = await self._open(path, body, chain, ctx)
         except BaseException:
             if bill.hold is not None:
                 await bill.settle(ctx.admission, 0)
@@ -289,6 +278,9 @@ class ChatService:
                 events = completion_to_sse(raw, body.include_usage or asked)
             except (httpx.HTTPError, msgspec.DecodeError, UpstreamError) as exc:
                 self._in_flight[entity] -= 1
+                if span is not None:
+                    span.fail(exc)
+                    span.end()
                 await self.usage.record(ctx.tenant, entity, requests=1, errors=1)
                 if bill.hold is not None:
                     await bill.settle(ctx.admission, 0)
@@ -307,10 +299,15 @@ class ChatService:
 
         async def finished(usage: Usage | None, bytes_out: int, failed: bool) -> None:
             self._in_flight[entity] -= 1
+            if span is not None:
+                _answered(span, relay.model, usage, None)
+                if failed:
+                    span.fail(UpstreamError("the stream ended with an error event"))
+                span.end()
             cost = bill.cost(price, usage)
             await self._account(ctx, entity, body.size, bytes_out, usage, cost, bill, failed=failed)
 
-        return SseRelay(
+        relay = SseRelay(
             response,
             entity=entity,
             ping_interval=ping_interval,
@@ -320,6 +317,7 @@ class ChatService:
             trailer=trailer if limits.priced else None,
             strip_usage=asked,
         )
+        return relay
 
     async def _account(
         self,
@@ -354,3 +352,15 @@ class ChatService:
             bytes_out=bytes_out,
             cost_nanos=cost,
         )
+
+
+def _answered(
+    span: CallSpan, model: str | None, usage: Usage | None, answer_id: str | None
+) -> None:
+    """Record on ``span`` what the upstream answered: its model name and token usage."""
+    span.response(
+        model=model,
+        response_id=answer_id,
+        input_tokens=usage.prompt_tokens if usage else None,
+        output_tokens=usage.completion_tokens if usage else None,
+    )

@@ -31,7 +31,7 @@ import httpx
 import msgspec
 
 from ..errors import GatewayError, UpstreamError, UpstreamTimeoutError, error_payload
-from .protocol import Usage, read_usage
+from .protocol import Usage, read_answer
 
 __all__ = ("DONE", "PING", "EventSplitter", "EventTooLarge", "SseRelay", "drop_usage_chunks")
 
@@ -161,6 +161,8 @@ class SseRelay:
         self._strip_usage = strip_usage
         self._closed = False
         self.usage: Usage | None = None
+        self.model: str | None = None
+        """The ``model`` the upstream named in the chunk that carried the usage."""
         self.bytes_out = 0
         self.failed = False
         self._done = False
@@ -175,12 +177,13 @@ class SseRelay:
             for line in events.splitlines():
                 if line.startswith(b"data:") and b'"usage"' in line:
                     try:
-                        usage = read_usage(line[5:])
+                        answer = read_answer(line[5:])
                     except msgspec.DecodeError:
                         continue
-                    if usage is not None:
+                    if answer.usage is not None:
                         # Servers that report usage on every chunk report running totals.
-                        self.usage = usage
+                        self.usage = answer.usage
+                        self.model = answer.model_name or self.model
 
     def _take_trailer(self) -> bytes:
         trailer, self._trailer = self._trailer, None

@@ -27,6 +27,7 @@ from .settings import (
     StateConfig,
     TenantConfig,
     TenantLimits,
+    TracingConfig,
 )
 
 __all__ = (
@@ -47,6 +48,7 @@ __all__ = (
     "StateConfig",
     "TenantConfig",
     "TenantLimits",
+    "TracingConfig",
     "load_config",
     "parse_config",
 )

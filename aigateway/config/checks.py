@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 from .features import validate_features
-from .settings import CacheConfig, Settings, StateConfig
+from .settings import CacheConfig, Settings, StateConfig, TracingConfig
 
-__all__ = ("MAX_AMOUNT", "MAX_PRICE", "validate")
+__all__ = ("MAX_AMOUNT", "MAX_PRICE", "check_servable", "validate")
 
 MAX_PRICE = 1_000_000.0
 """Largest price of one page or token: costs are kept as integer billionths (Redis integers),
@@ -124,6 +124,7 @@ def validate(settings: Settings) -> None:
                 if ref not in known:
                     raise ConfigError(f"{where}.{field}: {ref!r} is not an id in [[{table}]]")
     _validate_state(settings.state, src)
+    _validate_tracing(settings.tracing, src)
     _validate_cache(settings.cache, src)
     for i, t in enumerate(settings.tenants):
         if not t.api_keys:
@@ -138,6 +139,38 @@ def validate(settings: Settings) -> None:
                     f"{src}: $.tenants[{i}].allowed_refs: {ref!r} is not an entity id"
                 )
     validate_features(src, settings.files, settings.batches)
+
+
+def check_servable(settings: Settings) -> None:
+    """Raise :class:`ConfigError` when ``settings`` has no ``[[routes]]``: served, it would
+    answer 404 to everything. (Such a config is still a valid :class:`Settings` for a library's
+    own use; serving or checking one is what is refused.)"""
+    src = settings.source
+    example = 'e.g. [[routes]] path = "/" ocr_model_refs = ["local"] (see config.toml)'
+    if not settings.routes:
+        raise ConfigError(
+            f"{src}: nothing to serve: the config has no [[routes]]; add one, {example}"
+        )
+
+
+def _validate_tracing(tracing: TracingConfig, src: str) -> None:
+    if not 0.0 <= tracing.sample_ratio <= 1.0:
+        raise ConfigError(f"{src}: $.tracing.sample_ratio: expected a number from 0 to 1")
+    if not 0 < tracing.timeout <= 300:
+        raise ConfigError(f"{src}: $.tracing.timeout: expected seconds above 0, at most 300")
+    if not tracing.service_name:
+        raise ConfigError(f"{src}: $.tracing.service_name: expected a non-empty name")
+    scheme, sep, rest = tracing.endpoint.partition("://")
+    if scheme not in ("http", "https") or not sep or not rest or rest.startswith("/"):
+        raise ConfigError(
+            f"{src}: $.tracing.endpoint: expected an http(s) URL such as "
+            f"http://127.0.0.1:4318/v1/traces, got {tracing.endpoint!r}"
+        )
+    for name, value in tracing.headers.items():
+        if not name or any(c in name + value for c in "\r\n"):
+            raise ConfigError(
+                f"{src}: $.tracing.headers.{name}: expected a header without line breaks"
+            )
 
 
 def _validate_state(state: StateConfig, src: str) -> None:

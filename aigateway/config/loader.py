@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,56 @@ def parse_config(
     try:
         settings = msgspec.convert(raw, Settings)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        raise ConfigError(f"{source}: {exc}{_enum_hint(str(exc))}") from None
     validate(settings)
     return settings
+
+
+_ENUM_ERROR = re.compile(r"^Invalid enum value .* - at `(\$[^`]*)`$")
+_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _enum_hint(message: str) -> str:
+    """msgspec names a bad enum value and its path but not the valid values: find them."""
+    match = _ENUM_ERROR.match(message)
+    if match is None:
+        return ""
+    values = _literal_values(_type_at(match.group(1)))
+    return f" (expected one of: {', '.join(repr(v) for v in values)})" if values else ""
+
+
+def _type_at(path: str) -> Any:
+    """The annotated type of the Settings field at a msgspec path like ``$.routes[0].plugin``."""
+    tp: Any = Settings
+    for name, index in _STEP.findall(path[1:]):
+        tp = _unwrap(tp, list if index else msgspec.Struct)
+        if tp is None:
+            return None
+        if index:
+            tp = typing.get_args(tp)[0] if typing.get_args(tp) else None
+        else:
+            tp = typing.get_type_hints(tp).get(name)
+    return tp
+
+
+def _unwrap(tp: Any, want: type) -> Any:
+    """``tp``, or the member of the union ``tp`` that is a ``want`` (a Struct, or a list)."""
+    for member in typing.get_args(tp) if _is_union(tp) else (tp,):
+        origin = typing.get_origin(member) or member
+        if isinstance(origin, type) and issubclass(origin, want):
+            return member
+    return None
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, type(int | None))
+
+
+def _literal_values(tp: Any) -> tuple[Any, ...]:
+    for member in typing.get_args(tp) if _is_union(tp) else (tp,):
+        if typing.get_origin(member) is typing.Literal:
+            return typing.get_args(member)
+    return ()
 
 
 def load_config(path: str | os.PathLike[str], *, env: dict[str, str] | None = None) -> Settings:

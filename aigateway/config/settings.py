@@ -33,6 +33,7 @@ __all__ = (
     "StateConfig",
     "TenantConfig",
     "TenantLimits",
+    "TracingConfig",
 )
 
 DEFAULT_MAX_SIZE_UPLOAD = 104_857_600
@@ -313,6 +314,30 @@ class PlaygroundConfig(_Base, frozen=True):
     """Pages one preview request renders at most (the rest show no image)."""
 
 
+class TracingConfig(_Base, frozen=True):
+    """``[tracing]``: OpenTelemetry spans exported over OTLP/HTTP (``aigateway[otel]``).
+
+    Off by default, and then free: nothing of OpenTelemetry is imported and requests do no
+    tracing work at all.
+    """
+
+    enabled: bool = False
+    """Record spans (one per request, per provider call, per local OCR page) and export them."""
+    endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    """The OTLP/HTTP (protobuf) traces URL of a collector; a URL without a path gets
+    ``/v1/traces``."""
+    service_name: str = "aigateway"
+    """``service.name`` of every span's resource."""
+    sample_ratio: float = 1.0
+    """Share of new traces recorded (0 to 1). A request that arrives with a W3C
+    ``traceparent`` follows its caller's sampling decision instead."""
+    headers: dict[str, str] = {}
+    """Headers sent with every export (e.g. ``{ authorization = "Bearer ${OTLP_TOKEN}" }``);
+    never logged."""
+    timeout: float = 10.0
+    """Seconds one export request may take."""
+
+
 class Settings(_Base, frozen=True):
     """The whole configuration file."""
 
@@ -331,6 +356,7 @@ class Settings(_Base, frozen=True):
     logging: LoggingConfig = LoggingConfig()
     docs: DocsConfig = DocsConfig()
     playground: PlaygroundConfig = PlaygroundConfig()
+    tracing: TracingConfig = TracingConfig()
     admin_key: str | None = None
     """Key for the admin endpoints (a ``sha256:`` digest or ``${ENV}``); absent disables them."""
     source: str = "<memory>"

@@ -23,7 +23,7 @@ from multipart import (
 
 from ..blob import Blob, SpoolingWriter
 from ..errors import BadRequestError, PayloadTooLargeError
-from ..jsondepth import DEFAULT_MAX_DEPTH, nesting_over
+from ..jsondepth import DEFAULT_MAX_DEPTH, check_request_json
 from .limits import BodyLimits
 
 __all__ = (
@@ -90,15 +90,7 @@ async def read_json(
     """Decode a JSON body (400 naming the position when it is not JSON, or naming the field
     when it nests deeper than ``max_depth``)."""
     raw = await read_buffer(stream, limits)
-    if not raw or raw.isspace():  # isspace stops at the first other byte: no copy
-        raise BadRequestError("the request body is empty; send a JSON object", code="invalid_json")
-    excess = nesting_over(raw, max_depth)
-    if excess is not None:
-        raise BadRequestError(
-            f"{excess.key or 'the request body'}: JSON nests deeper than {max_depth} levels",
-            param=excess.key,
-            code="json_too_deep",
-        )
+    check_request_json(raw, max_depth)
     try:
         return _json_decoder.decode(raw)
     except msgspec.DecodeError as exc:

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 
 from ..config import Settings
-from ..errors import ConfigError
+from ..tracing import Tracer
+from ..upstream.adapters import adapter_class
 from ..upstream.clients import UpstreamClients
 from ..upstream.fetch import Fetcher
 from .providers.base import OcrProvider
@@ -46,22 +47,6 @@ def builtin_provider(name: str) -> type[OcrProvider]:
     module = importlib.import_module(f"{__package__}.providers.{name}")
     cls: type[OcrProvider] = module.PROVIDER
     return cls
-
-
-def _provider_class(
-    name: str, extra: Mapping[str, type[OcrProvider]], where: str
-) -> type[OcrProvider]:
-    if name in extra:
-        return extra[name]
-    if name not in BUILTIN_PROVIDERS:
-        known = ", ".join(sorted({*BUILTIN_PROVIDERS, *extra}))
-        raise ConfigError(f"{where}.provider: unknown OCR provider {name!r} (known: {known})")
-    try:
-        return builtin_provider(name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"{where}.provider: the {name} provider cannot be imported: {exc}"
-        ) from exc
 
 
 class OcrRegistry:
@@ -95,7 +80,14 @@ class OcrRegistry:
         extra = dict(providers or {})
         for i, entity in enumerate(settings.ocr_models):
             where = f"{settings.source}: $.ocr_models[{i}]"
-            cls = _provider_class(entity.provider, extra, where)
+            cls = adapter_class(
+                entity.provider,
+                given=extra,
+                builtin=BUILTIN_PROVIDERS,
+                load=builtin_provider,
+                kind="OCR",
+                where=where,
+            )
             self.providers[entity.id] = cls(entity, self)
 
     # --- resources lent to providers ------------------------------------------------------------
@@ -117,6 +109,11 @@ class OcrRegistry:
     def fetcher(self) -> Fetcher:
         """The safe downloader for document URLs."""
         return self.clients.fetcher
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """The app's tracer (``None``: tracing is off), for spans timed elsewhere (pages)."""
+        return self.clients.tracer
 
     def ocr_pool(self) -> Any:
         """The local OCR worker pool, created on first use (workers start lazily)."""

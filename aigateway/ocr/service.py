@@ -29,6 +29,7 @@ from ..http.metrics import Metrics
 from ..tenancy.admission import Admission
 from ..tenancy.cost import ocr_cost
 from ..tenancy.usage import UsageStore
+from ..tracing import Tracer
 from ..upstream import retry
 from .billing import Charges, annotated_pages, hit_cost
 from .cache import CacheEntry, EntryMeta, Lookup, OcrCache
@@ -77,6 +78,7 @@ class OcrService:
         usage: UsageStore,
         metrics: Metrics | None = None,
         cache: OcrCache | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.registry = registry
         self.usage = usage
@@ -84,6 +86,8 @@ class OcrService:
         """Upstream latency per entity goes there."""
         self.cache = cache
         """The result cache of the entities with ``cache = true`` (``None``: none has it)."""
+        self.tracer = tracer
+        """Spans of provider calls (``None``: tracing is off)."""
         self._ids = set(registry.providers)
 
     @property
@@ -299,7 +303,9 @@ class OcrService:
     async def _timed(self, provider: OcrProvider, job: OcrJob) -> OcrResult:
         started = time.perf_counter()
         try:
-            return await provider.process(job)
+            if self.tracer is None:
+                return await provider.process(job)
+            return await self._traced(self.tracer, provider, job)
         finally:
             if self.metrics is not None:
                 self.metrics.observe(
@@ -307,6 +313,32 @@ class OcrService:
                     (("entity", provider.id),),
                     time.perf_counter() - started,
                 )
+
+    @staticmethod
+    async def _traced(tracer: Tracer, provider: OcrProvider, job: OcrJob) -> OcrResult:
+        """The provider call inside its span (the local engine's page spans become its
+        children, as do the HTTP spans of upstream calls)."""
+        span = tracer.provider_call(
+            operation="ocr",
+            adapter=provider.entity.provider,
+            entity=provider.id,
+            request_model=provider.upstream_model(job.model),
+            server_url=provider.entity.base_url,
+        )
+        try:
+            with span.use():
+                result = await provider.process(job)
+            pages = result.pages_processed
+            span.response(
+                model=result.model,
+                attributes={"aigateway.ocr.pages": len(result.pages) if pages is None else pages},
+            )
+            return result
+        except BaseException as exc:
+            span.fail(exc)
+            raise
+        finally:
+            span.end()
 
     @staticmethod
     def _response(result: OcrResult, document: Document | None) -> OcrResponse:

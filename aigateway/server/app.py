@@ -48,6 +48,23 @@ def _error_response(exc: GatewayError) -> Response[bytes]:
     )
 
 
+def requested_path(scope: Any) -> str:
+    """The path the client asked for, whichever way the host mounted the gateway.
+
+    ``raw_path`` (when the server sends it) is the request target as received. Without it,
+    hosts differ: Starlette's ``Mount("/ai")`` passes the full path *and* ``root_path="/ai"``
+    (prefixing one with the other said ``/ai/ai/nope``), others strip the prefix from ``path``.
+    """
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes) and raw.startswith(b"/"):
+        return raw.decode("latin-1")
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "") or ""
+    if not root or path == root or path.startswith(root.rstrip("/") + "/"):
+        return path
+    return root.rstrip("/") + path
+
+
 def _exception_handlers(logger: Any) -> dict[Any, Any]:
     def gateway_error(request: Request[Any, Any, Any], exc: GatewayError) -> Response[bytes]:
         fields = log_fields(request)
@@ -57,9 +74,10 @@ def _exception_handlers(logger: Any) -> dict[Any, Any]:
     def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
         status = exc.status_code
         if status == 404:
-            message = f"no such endpoint: {request.method} {request.url.path}"
+            message = f"no such endpoint: {request.method} {requested_path(request.scope)}"
         elif status == 405:
-            message = f"method {request.method} is not allowed on {request.url.path}"
+            path = requested_path(request.scope)
+            message = f"method {request.method} is not allowed on {path}"
         elif status == 413:
             message = f"the request body is too large: {exc.detail}"
         elif isinstance(exc, ValidationException) and exc.extra:
@@ -149,12 +167,15 @@ def create_app(
     *,
     ocr_providers: Mapping[str, type[OcrProvider]] | None = None,
     chat_providers: Mapping[str, ChatProviderClass] | None = None,
+    span_exporter: Any = None,
 ) -> Litestar:
     """Build the gateway ASGI app from ``settings`` (a :class:`Settings` or a TOML path).
 
     ``None`` reads ``./config.toml``. ``ocr_providers`` and ``chat_providers`` register
     adapter classes by name for this app, beside the built-in ones (or in their place): an
-    entity with ``provider = "<name>"`` is then served by that class.
+    entity with ``provider = "<name>"`` is then served by that class. ``span_exporter`` (an
+    OpenTelemetry ``SpanExporter``) receives the spans instead of the OTLP endpoint when
+    ``[tracing] enabled = true``.
 
     Raises:
         ConfigError: the configuration is invalid (names file, key path and expectation).
@@ -163,7 +184,12 @@ def create_app(
         settings = load_config(Path("config.toml"))
     elif not isinstance(settings, Settings):
         settings = load_config(settings)
-    return build_app(settings, ocr_providers=ocr_providers, chat_providers=chat_providers)
+    return build_app(
+        settings,
+        ocr_providers=ocr_providers,
+        chat_providers=chat_providers,
+        span_exporter=span_exporter,
+    )
 
 
 def build_app(
@@ -172,10 +198,17 @@ def build_app(
     *,
     ocr_providers: Mapping[str, type[OcrProvider]] | None = None,
     chat_providers: Mapping[str, ChatProviderClass] | None = None,
+    span_exporter: Any = None,
 ) -> Litestar:
     """:func:`create_app` for a validated ``settings``; ``previous`` is the runtime a reload
     replaces (its counters, usage and metrics carry over)."""
-    rt = Runtime(settings, previous, ocr_providers=ocr_providers, chat_providers=chat_providers)
+    rt = Runtime(
+        settings,
+        previous,
+        ocr_providers=ocr_providers,
+        chat_providers=chat_providers,
+        span_exporter=span_exporter,
+    )
     docs = DocsSite(settings, rt.routes)
     app = Litestar(
         route_handlers=[
@@ -197,7 +230,10 @@ def build_app(
     )
     docs.bind(app)  # the OpenAPI document of what was just mounted, built once
     # Wrap the whole ASGI handler (routing 404s included), not only matched routes.
+    handler = app.asgi_handler
+    if rt.tracer is not None:  # tracing off: no wrapper at all, no work per request
+        handler = rt.tracer.asgi(handler, fields=log_fields)
     app.asgi_handler = RequestIdMiddleware(
-        app.asgi_handler, rt.logger, settings.logging, settings.server.trust_request_id, rt
+        handler, rt.logger, settings.logging, settings.server.trust_request_id, rt
     )
     return app

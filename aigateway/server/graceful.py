@@ -32,9 +32,31 @@ def pool_deadline(graceful_timeout: float) -> float:
 class GracefulServer(uvicorn.Server):
     """A uvicorn server that calls ``on_drain()`` when its graceful shutdown begins."""
 
-    def __init__(self, config: uvicorn.Config, on_drain: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        on_drain: Callable[[], None],
+        on_listening: Callable[[str], None] | None = None,
+    ) -> None:
+        """``on_listening(url)`` runs once the sockets are bound (the startup line)."""
         super().__init__(config)
         self._on_drain = on_drain
+        self._on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's startup, then ``on_listening`` with the address actually bound (which
+        differs from the configured one for ``--port 0``)."""
+        await super().startup(sockets)
+        if self._on_listening is None or self.should_exit or not self.servers:
+            return
+        bound = self.servers[0].sockets
+        if bound:
+            host, port = bound[0].getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            try:
+                self._on_listening(f"http://{shown}:{port}")
+            except Exception:  # the startup line must never keep the server from serving
+                _log.exception("the startup hook failed")
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """Start the app's drain, then uvicorn's bounded shutdown."""

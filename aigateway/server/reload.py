@@ -20,8 +20,10 @@ from typing import Any
 from litestar import Litestar
 
 from ..config import load_config
+from ..config.checks import check_servable
 from ..errors import ConfigError
 from .app import build_app
+from .reload_status import ReloadReport, write_report
 from .runtime import Runtime
 
 __all__ = ("ReloadableApp",)
@@ -36,12 +38,30 @@ that cannot start by then (or whose workers die at start) refuses the reload."""
 class ReloadableApp:
     """An ASGI app serving the config at ``path``, reloadable in place."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], report: Path | None = None) -> None:
+        """Serve the config at ``path``; ``report`` is where each reload's outcome is written
+        (see :mod:`.reload_status`; ``aigateway reload`` reads it)."""
         self.path = Path(path)
         self.app: Litestar = build_app(load_config(self.path))
         self._tasks: set[asyncio.Task[Any]] = set()
         self._retiring: set[Runtime] = set()
         self.reloads = 0
+        self.attempts = 0
+        self._last_error: str | None = None
+        self._report = report
+        self._write_report(True, None)
+
+    def _write_report(self, ok: bool, error: str | None) -> None:
+        if self._report is not None:
+            report = ReloadReport(
+                pid=os.getpid(),
+                attempts=self.attempts,
+                reloads=self.reloads,
+                ok=ok,
+                error=error,
+                source=str(self.path),
+            )
+            write_report(self._report, report)
 
     @property
     def runtime(self) -> Runtime:
@@ -96,12 +116,28 @@ class ReloadableApp:
         task.add_done_callback(self._tasks.discard)
 
     async def reload(self) -> bool:
-        """Re-read the config file; swap apps on success. Returns whether it was applied."""
+        """Re-read the config file; swap apps on success. Returns whether it was applied.
+
+        The outcome is logged and, with a report file, written there for ``aigateway reload``.
+        """
+        self._last_error = None
+        try:
+            return await self._reload()
+        except BaseException as exc:
+            self._last_error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self.attempts += 1
+            self._write_report(self._last_error is None, self._last_error)
+
+    async def _reload(self) -> bool:
         old = self.runtime
         try:
             settings = load_config(self.path)
+            check_servable(settings)  # a file with no [[routes]] would answer 404 to all
             app = build_app(settings, previous=old)
         except ConfigError as exc:
+            self._last_error = str(exc)
             old.logger.error(
                 "config reload refused; the running config keeps serving", error=str(exc)
             )
@@ -110,15 +146,17 @@ class ReloadableApp:
             await app.state.runtime.start()
             await self._pool_ready(app.state.runtime)
         except ConfigError as exc:
+            self._last_error = str(exc)
             old.logger.error(
                 "config reload refused; the running config keeps serving", error=str(exc)
             )
             await self._abandon(app.state.runtime, old)
             return False
         except Exception as exc:  # a provider failing to start is a refused reload too
+            self._last_error = f"{type(exc).__name__}: {exc}"
             old.logger.error(
                 "config reload failed; the running config keeps serving",
-                error=f"{type(exc).__name__}: {exc}",
+                error=self._last_error,
             )
             await self._abandon(app.state.runtime, old)
             return False

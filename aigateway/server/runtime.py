@@ -34,6 +34,7 @@ from ..tenancy.gate import TenantGate
 from ..tenancy.quotas import Quotas
 from ..tenancy.state import StateBackend, StateUnavailableError, make_backend
 from ..tenancy.usage import MemoryUsage, StateUsage, UsageStore
+from ..tracing import Tracer, make_tracer
 from ..upstream.clients import UpstreamClients
 from .logs import make_logger
 
@@ -50,10 +51,12 @@ class Runtime:
         *,
         ocr_providers: Mapping[str, type[OcrProvider]] | None = None,
         chat_providers: Mapping[str, ChatProviderClass] | None = None,
+        span_exporter: Any = None,
     ) -> None:
         """Build from ``settings``; ``previous`` (a reload) hands over its counters, usage and
         metrics when ``[state]`` is unchanged. ``ocr_providers`` / ``chat_providers`` add or
-        replace adapter classes by name for this app.
+        replace adapter classes by name for this app; ``span_exporter`` replaces the OTLP
+        exporter when ``[tracing]`` is on.
 
         Raises:
             ConfigError: what only building can check (keys, providers and their options,
@@ -62,7 +65,11 @@ class Runtime:
         self.settings = settings
         keys = KeyStore(settings)
         self.logger: Any = make_logger(settings.logging)
-        self.clients = UpstreamClients(settings.fetch)
+        self.tracer: Tracer | None = make_tracer(
+            settings.tracing, settings.source, exporter=span_exporter
+        )
+        """Spans and their export (``None``: ``[tracing]`` is off, and nothing is traced)."""
+        self.clients = UpstreamClients(settings.fetch, self.tracer)
         self.ocr_registry = OcrRegistry(settings, self.clients, providers=ocr_providers)
         self.chat_registry = ChatRegistry(settings, self.clients, providers=chat_providers)
         self.state: StateBackend
@@ -86,8 +93,10 @@ class Runtime:
         self.quotas = Quotas(self.state, settings.state, self.logger)
         self.gate = TenantGate(keys, self.quotas)
         self.cache = self._cache(settings, previous)
-        self.ocr = OcrService(self.ocr_registry, self.usage, self.metrics, self.cache)
-        self.chat = ChatService(self.chat_registry, self.usage)
+        self.ocr = OcrService(
+            self.ocr_registry, self.usage, self.metrics, self.cache, tracer=self.tracer
+        )
+        self.chat = ChatService(self.chat_registry, self.usage, self.tracer)
         self._wire_files_and_batches(previous)
         self.in_flight = 0
         """Requests this runtime is serving (a retired runtime closes when it reaches 0)."""
@@ -222,4 +231,6 @@ class Runtime:
             await self.state.aclose()
         if self.cache is not None and self._owns_cache:
             await self.cache.aclose()
+        if self.tracer is not None:
+            await self.tracer.aclose()  # exports the spans still in its batch
         self._started = False

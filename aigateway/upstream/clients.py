@@ -12,6 +12,7 @@ from __future__ import annotations
 import httpx
 
 from ..config import FetchConfig
+from ..tracing import Tracer
 from .fetch import Fetcher
 from .transport import AiohttpTransport
 
@@ -21,8 +22,11 @@ __all__ = ("UpstreamClients",)
 class UpstreamClients:
     """HTTP clients and the fetcher of one app, closed together by :meth:`aclose`."""
 
-    def __init__(self, fetch: FetchConfig) -> None:
+    def __init__(self, fetch: FetchConfig, tracer: Tracer | None = None) -> None:
+        """``tracer`` (tracing on) wraps every upstream client's transport: a client span per
+        request, and the ``traceparent`` header the upstream receives."""
         self._fetch = fetch
+        self.tracer = tracer
         self._clients: list[httpx.AsyncClient] = []
         self._fetcher: Fetcher | None = None
 
@@ -44,10 +48,13 @@ class UpstreamClients:
             max_keepalive_connections=max_connections,
             keepalive_expiry=30.0,
         )
+        transport: httpx.AsyncBaseTransport = AiohttpTransport(limits)
+        if self.tracer is not None:
+            transport = self.tracer.transport(transport)
         client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            transport=AiohttpTransport(limits),
+            transport=transport,
             headers=headers,
             trust_env=False,
             follow_redirects=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator, Iterator
 
@@ -159,10 +160,26 @@ async def test_errors(fake: FakeOpenAI) -> None:
             await reg.aclose()
 
 
+async def _settled(fake: FakeOpenAI) -> None:
+    """Wait until the fake has seen no new request for 0.3 s (at most 5 s)."""
+    seen, quiet = -1, 0
+    for _ in range(100):
+        if len(fake.requests) == seen and fake.inflight == 0:
+            quiet += 1
+            if quiet == 6:
+                return
+        else:
+            seen, quiet = len(fake.requests), 0
+        await asyncio.sleep(0.05)
+
+
 async def test_one_page_failing_fails_the_request(registry: OcrRegistry, fake: FakeOpenAI) -> None:
     fake.script.append(Reply(500, {"error": {"message": "overloaded", "type": "server_error"}}))
     with pytest.raises(UpstreamError, match="HTTP 500: overloaded"):
         await registry.providers["vis"].process(_job(sized_pdf(SIZES[:3]), "application/pdf"))
+    # The other pages' calls were already on the wire when the 500 failed the request: let them
+    # land before scripting the next reply, or one of them takes it.
+    await _settled(fake)
     fake.script.append(Reply(200, {"choices": []}))
     with pytest.raises(UpstreamError, match="no choices"):
         await registry.providers["vis"].process(_job(sized_pdf(SIZES[:1]), "application/pdf"))

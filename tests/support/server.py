@@ -106,11 +106,13 @@ def gateway_server(
     env: dict[str, str] | None = None,
     startup_timeout: float = STARTUP_TIMEOUT,
     python: str = sys.executable,
+    args: list[str] | None = None,
 ) -> Iterator[GatewayProcess]:
     """Write ``config`` (TOML text) to ``workdir``, serve it, yield the process, stop it.
 
-    ``env`` adds to the inherited environment (for ``${VAR}`` in the config). A port taken by
-    someone else between probing and binding is retried with another port.
+    ``env`` adds to the inherited environment (for ``${VAR}`` in the config); ``args`` are more
+    ``aigateway serve`` options (``--pidfile``). A port taken by someone else between probing
+    and binding is retried with another port.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     n = len(list(workdir.glob("gateway-*.toml")))
@@ -122,7 +124,7 @@ def gateway_server(
         stderr_path = workdir / f"gateway-{n}-{attempt}.stderr"
         url = f"http://127.0.0.1:{port}"
         cmd = [python, "-m", "aigateway", "serve", "--config", str(config_path)]
-        cmd += ["--host", "127.0.0.1", "--port", str(port)]
+        cmd += ["--host", "127.0.0.1", "--port", str(port), *(args or [])]
         with stderr_path.open("wb") as err:
             proc = subprocess.Popen(
                 cmd,

@@ -13,23 +13,13 @@ from typing import Protocol
 import httpx
 
 from ...config import ChatModelConfig
+from ...upstream.adapters import ClientLender
 
 __all__ = ("ChatProvider", "ChatProviderClass", "ChatProviderContext")
 
 
-class ChatProviderContext(Protocol):
-    """What an adapter may borrow: pooled HTTP clients, closed by their owner."""
-
-    def http_client(
-        self,
-        *,
-        base_url: str,
-        timeout: float,
-        headers: dict[str, str] | None = None,
-        max_connections: int = 100,
-    ) -> httpx.AsyncClient:
-        """A pooled client for one upstream."""
-        ...
+ChatProviderContext = ClientLender
+"""What a chat adapter may borrow: pooled HTTP clients, closed by their owner."""
 
 
 class ChatProvider(Protocol):

@@ -116,3 +116,7 @@ class PageResult:
     """Why a PDF page's text layer was not used, when it was OCR'd."""
     tables: tuple[PageTable, ...] = ()
     images: tuple[PageImage, ...] = ()
+    started_ns: int = 0
+    ended_ns: int = 0
+    """When the worker began and finished the page (``time.time_ns()``): the server traces
+    pages with the worker's own timing, not with the time they waited in the queue."""

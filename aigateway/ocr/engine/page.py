@@ -9,6 +9,9 @@ ladder of :mod:`.preprocess`, and with ``engine = "auto"`` RapidOCR, when instal
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 from PIL import Image, ImageOps
 
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
@@ -50,7 +53,14 @@ def read_page(
     req: PageRequest | None = None,
 ) -> PageResult:
     """Read page (or TIFF frame) ``index``: the text layer when sane, OCR otherwise."""
-    req = req or PageRequest()
+    started = time.time_ns()
+    result = _read_page(src, index, opts, force_ocr, req or PageRequest())
+    return dataclasses.replace(result, started_ns=started, ended_ns=time.time_ns())
+
+
+def _read_page(
+    src: Source, index: int, opts: EngineOptions, force_ocr: bool, req: PageRequest
+) -> PageResult:
     if src.media_type == "application/pdf":
         return _pdf_page(src, index, opts, force_ocr, req)
     img, dpi = _load_image(src, index, opts.max_pixels)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ...config import OcrModelConfig, Settings
+from ...upstream.adapters import ClientLender
 from ..protocol import Document, OcrOptions, OcrResult
 
 if TYPE_CHECKING:
-    import httpx
-
+    from ...tracing import Tracer
     from ...upstream.fetch import Fetcher
 
 __all__ = ("PDF_AND_IMAGES", "OcrJob", "OcrProvider", "ProviderContext")
@@ -36,21 +36,11 @@ PDF_AND_IMAGES: frozenset[str] = frozenset(
 )
 
 
-class ProviderContext(Protocol):
-    """Shared resources the registry owns and lends to providers."""
+class ProviderContext(ClientLender, Protocol):
+    """Shared resources the registry owns and lends to providers: pooled HTTP clients (closed
+    by the registry on shutdown), the local pool and the fetcher."""
 
     settings: Settings
-
-    def http_client(
-        self,
-        *,
-        base_url: str,
-        timeout: float,
-        headers: dict[str, str] | None = None,
-        max_connections: int = 100,
-    ) -> httpx.AsyncClient:
-        """A pooled client for one upstream, closed by the registry on shutdown."""
-        ...
 
     def ocr_pool(self) -> Any:
         """The local OCR worker pool (created on first use)."""
@@ -59,6 +49,11 @@ class ProviderContext(Protocol):
     @property
     def fetcher(self) -> Fetcher:
         """The safe downloader for document URLs."""
+        ...
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """The app's tracer, or ``None`` when tracing is off."""
         ...
 
 

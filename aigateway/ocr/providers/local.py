@@ -144,8 +144,12 @@ class LocalOcrProvider(OcrProvider):
         )
 
     def upstream_model(self, requested: str | None) -> str:
-        """The request's model, else the entity's, else ``local-<engine>``."""
-        return requested or self.entity.model or f"local-{self.options.engine}"
+        """What answers: the entity's ``model`` label, else ``local-<engine>``.
+
+        A request's ``model`` cannot change the local engine, so it is not echoed back: a
+        response saying ``"model": "gpt-4o"`` would claim a model that never saw the page.
+        """
+        return self.entity.model or f"local-{self.options.engine}"
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -207,6 +211,20 @@ class LocalOcrProvider(OcrProvider):
             [(_page.read_page, (src, i, self.options, force, req)) for i in indexes]
         )
         pages = to_pages(indexes, results, req)
+        tracer = self.ctx.tracer
+        if tracer is not None:
+            for i, r in zip(indexes, results, strict=True):
+                attributes: dict[str, str | int] = {"aigateway.ocr.page.method": r.method}
+                if r.method == "ocr":
+                    attributes["aigateway.ocr.page.dpi"] = r.dpi
+                    attributes["aigateway.ocr.page.rotation"] = r.rotation
+                    if r.engine:
+                        attributes["aigateway.ocr.page.engine"] = r.engine
+                if r.reason:
+                    attributes["aigateway.ocr.page.ocr_reason"] = r.reason
+                tracer.page(
+                    index=i, started_ns=r.started_ns, ended_ns=r.ended_ns, attributes=attributes
+                )
         return OcrResult(model=self.upstream_model(job.model), pages=pages, doc_size_bytes=doc.size)
 
 

@@ -37,6 +37,13 @@ def make_backend(config: StateConfig, logger: Any, source: str = "<memory>") -> 
             parse_state_url(config.url)
         except ValueError as exc:
             raise ConfigError(f"{source}: $.state.url: {exc}") from None
+        try:
+            import redis  # noqa: F401  (an optional dependency: the `redis` extra)
+        except ImportError:
+            raise ConfigError(
+                f'{source}: $.state.backend: "redis" needs the redis package: '
+                "pip install 'aigateway[redis]'"
+            ) from None
         from .redis import RedisBackend
 
         return RedisBackend(config, logger)
