@@ -28,6 +28,7 @@ __all__ = (
     "OcrRequest",
     "OcrResponse",
     "OcrResult",
+    "PageReading",
     "UsageInfo",
 )
 
@@ -48,6 +49,27 @@ class OcrImage(msgspec.Struct):
     image_annotation: str | None | UnsetType = UNSET
 
 
+class PageReading(msgspec.Struct):
+    """How a page was read (``pages[].reading``, a gateway extension the SDKs ignore).
+
+    Set by the ``local`` engine; other providers leave it out.
+    """
+
+    method: str
+    """``"text_layer"``: the PDF's own text; ``"ocr"``: the page was rendered and recognised."""
+    engine: str | None = None
+    """For ``"ocr"``: ``"tesseract"`` or ``"rapidocr"``."""
+    dpi_source: str = "render"
+    """Where ``dimensions.dpi`` comes from: ``"render"`` (the PDF page was rendered at that
+    DPI), ``"metadata"`` (the image's own DPI tag), ``"estimated"`` (an image without one: from
+    its median text-line height, taken as 11 pt text) or ``"assumed"`` (no tag and no text:
+    96, the CSS pixel)."""
+    rotation: int = 0
+    """Counter-clockwise degrees the page was turned before recognition."""
+    reason: str | None = None
+    """Why a PDF page's text layer was not used, when it was OCR'd."""
+
+
 class OcrPage(msgspec.Struct):
     index: int
     markdown: str
@@ -59,6 +81,7 @@ class OcrPage(msgspec.Struct):
     footer: str | None | UnsetType = UNSET
     confidence_scores: Any | UnsetType = UNSET
     blocks: list[Any] | None | UnsetType = UNSET
+    reading: PageReading | UnsetType = UNSET
 
 
 class UsageInfo(msgspec.Struct):

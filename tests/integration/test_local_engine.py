@@ -25,8 +25,11 @@ from aigateway.errors import (
     PayloadTooLargeError,
     UnprocessableDocumentError,
 )
-from aigateway.ocr.engine import textlayer, worker
+from aigateway.ocr.engine import page as worker
+from aigateway.ocr.engine import textlayer
 from aigateway.ocr.engine.markdown import join_lines, paragraphs_to_markdown
+from aigateway.ocr.engine.options import EngineOptions
+from aigateway.ocr.engine.worker import Source
 from aigateway.ocr.protocol import Document, OcrOptions, OcrResult
 from aigateway.ocr.providers.base import OcrJob
 from aigateway.ocr.registry import OcrRegistry
@@ -96,7 +99,7 @@ async def test_text_layer_pdf_is_read_exactly(registry: OcrRegistry) -> None:
     own = [textlayer.normalize(doc[i].get_textpage().get_text_range()) for i in range(2)]
     assert [p.markdown for p in result.pages] == own
     assert words(result.pages[0].markdown) == words(TEXT)
-    assert result.model == "local-tesseract"
+    assert result.model == "local-auto"
     assert result.doc_size_bytes == len(data)
     dims = result.pages[0].dimensions
     assert dims is not None
@@ -156,8 +159,8 @@ async def test_rotated_image_is_read_upright(registry: OcrRegistry, angle: int) 
 @pytest.mark.parametrize("angle", [90, 180])
 def test_orientation_detection_turns_the_page(angle: int) -> None:
     # In-process (same code as the workers) to see the rotation the engine applied.
-    src = worker.Source("image/png", data=text_png(TEXT, rotate=angle))
-    page = worker.read_page(src, 0, worker.EngineOptions(), False)
+    src = Source("image/png", data=text_png(TEXT, rotate=angle))
+    page = worker.read_page(src, 0, EngineOptions(), False)
     assert page.rotation == (360 - angle) % 360
     assert words(page.markdown) == words(TEXT)
 
@@ -242,7 +245,7 @@ async def test_huge_png_header_is_refused_without_decoding(registry: OcrRegistry
 
 def test_huge_png_header_probe_allocates_nothing() -> None:
     # The worker's first step, in-process, under tracemalloc: 1.6 GB would show.
-    src = worker.Source("image/png", data=png_header(40000, 40000))
+    src = Source("image/png", data=png_header(40000, 40000))
     tracemalloc.start()
     try:
         with pytest.raises(PayloadTooLargeError):
@@ -264,6 +267,7 @@ def test_huge_png_header_probe_allocates_nothing() -> None:
         pytest.param({"dpi": 5000}, "dpi", id="dpi-range"),
         pytest.param({"engine": "magic"}, "engine", id="engine"),
         pytest.param({"detect_orientation": "yes"}, "detect_orientation", id="bool"),
+        pytest.param({"deskew": 1}, "deskew", id="deskew-bool"),
         pytest.param({"colour": True}, "colour", id="unknown-key"),
     ],
 )
@@ -327,6 +331,6 @@ def test_sixteen_bit_and_transparent_images_are_read() -> None:
     for picture in (deep, alpha):
         buf = io.BytesIO()
         picture.save(buf, format="PNG")
-        src = worker.Source("image/png", data=buf.getvalue())
-        page = worker.read_page(src, 0, worker.EngineOptions(), False)
+        src = Source("image/png", data=buf.getvalue())
+        page = worker.read_page(src, 0, EngineOptions(), False)
         assert words(page.markdown) == ["sixteen", "bit", "grayscale", "text"]

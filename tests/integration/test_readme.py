@@ -116,7 +116,7 @@ def _answers(stdout: str) -> list[dict[str, Any]]:
 
 def _check_ocr_answer(answer: dict[str, Any]) -> None:
     assert "error" not in answer, answer
-    assert answer["model"] == "local-tesseract"
+    assert answer["model"] == "local-auto"
     first = answer["pages"][0]["markdown"]
     if answer["usage_info"]["doc_size_bytes"] == PDF_SIZE:
         assert first == PDF_PAGES[0]

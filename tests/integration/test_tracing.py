@@ -101,7 +101,7 @@ async def test_in_memory_traces_of_ocr_and_a_streamed_chat(upstream: OpenAIFake)
         )
         assert app.state.runtime.tracer.flush()
     assert ocr.status_code == 200, ocr.text
-    assert ocr.json()["model"] == "local-tesseract"
+    assert ocr.json()["model"] == "local-auto"
     assert chat.status_code == 200 and "[DONE]" in chat.text
     spans = [from_sdk(s) for s in exporter.get_finished_spans()]
     assert {s.resource["service.name"] for s in spans} == {"gw-under-test"}
@@ -109,7 +109,7 @@ async def test_in_memory_traces_of_ocr_and_a_streamed_chat(upstream: OpenAIFake)
     server = one(spans, kind="SERVER", trace_id=INCOMING_TRACE)
     assert server.parent_id == INCOMING_PARENT
     assert server.name == "POST /v1/ocr"
-    check_ocr_trace(spans, server, pages=3, model="local-tesseract")
+    check_ocr_trace(spans, server, pages=3, model="local-auto")
     chat_server = one(spans, kind="SERVER", name="POST /v1/chat/completions")
     sent = upstream.requests[-1].headers["traceparent"]
     check_chat_trace(
@@ -252,7 +252,7 @@ def test_served_gateway_exports_over_otlp(upstream: OpenAIFake, tmp_path: Path) 
         assert len(servers) == 4
         assert len({s.trace_id for s in servers}) == 4
         for server in servers:
-            check_ocr_trace(spans, server, pages=3, model="local-tesseract")
+            check_ocr_trace(spans, server, pages=3, model="local-auto")
         assert {s.resource["service.name"] for s in spans} == {"gw-under-test"}
         chat_server = one(spans, kind="SERVER", name="POST /v1/chat/completions")
         check_chat_trace(
@@ -278,7 +278,7 @@ async def _ocr_concurrently(url: str, pdf: bytes, n: int) -> None:
             )
             assert r.status_code == 200, r.text
             body = r.json()
-            assert body["model"] == "local-tesseract"
+            assert body["model"] == "local-auto"
             assert [p["markdown"] for p in body["pages"]] == PAGES
 
         await asyncio.gather(*(one_request(i) for i in range(n)))

@@ -79,7 +79,10 @@ def check_ocr_trace(
     assert [s.attributes["aigateway.ocr.page.index"] for s in page_spans] == list(range(pages))
     for page in page_spans:
         assert page.kind == "INTERNAL"
-        assert page.attributes["aigateway.ocr.page.method"] in ("text", "ocr")
+        method = page.attributes["aigateway.ocr.page.method"]
+        assert method in ("text_layer", "ocr")
+        if method == "ocr":
+            assert page.attributes["aigateway.ocr.page.engine"] in ("tesseract", "rapidocr")
         assert page.end_ns > page.start_ns
         _within(page, call)
     assert len(trace) == 2 + pages, [s.name for s in trace]

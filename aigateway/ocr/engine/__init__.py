@@ -6,9 +6,17 @@
   rebuilt from workers).
 * :mod:`.wire` and :mod:`.channel` — framed messages between pool and workers, never blocking
   the event loop; :mod:`.serve` — a worker's main loop.
-* :mod:`.worker` — what runs in a worker: page probing, text-layer vs OCR decision, rendering.
+* :mod:`.worker` — the page tasks the pool sends (re-exported from :mod:`.page`).
+* :mod:`.page` — page tasks: probe a document, read a page (text layer or OCR), report its DPI.
+* :mod:`.reader` — which engine reads a page image, second chances for doubtful pages.
+* :mod:`.layout` — recognised words to paragraphs and tables in reading order (pure).
+* :mod:`.compose` / :mod:`.tables` — a page's Markdown, table and image placeholders.
+* :mod:`.images` — embedded PDF images; :mod:`.preprocess` — clean-ups for noisy pages.
+* :mod:`.orientation` / :mod:`.deskew` — sideways and skewed pages, found before reading;
+  :mod:`.bullets` — list bullets Tesseract misreads as letters.
 * :mod:`.textlayer` — PDF text extraction and its plausibility checks.
 * :mod:`.tesseract` / :mod:`.rapid` — the two recognisers; :mod:`.markdown` — lines to Markdown.
+* :mod:`.options` — what page tasks are told and answer (pickled to and from workers).
 
 The provider that uses all this is :class:`aigateway.ocr.providers.local.LocalOcrProvider`.
 """

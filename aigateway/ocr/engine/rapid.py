@@ -14,7 +14,7 @@ from PIL import Image
 
 from .markdown import paragraphs_to_markdown
 
-__all__ = ("available", "recognize", "warm")
+__all__ = ("available", "read_paragraphs", "recognize", "warm")
 
 _ENGINE: list[Any] = []
 
@@ -55,15 +55,22 @@ def warm(threads: int = 1) -> None:
     _engine(threads)
 
 
-def _paragraphs(boxes: Any, texts: Any) -> list[list[str]]:
-    """Group detected text lines into rows, rows into paragraphs (by vertical gaps)."""
+Para = tuple[list[str], int, int]
+"""A paragraph's lines, top and bottom in pixels."""
+
+
+def _paragraphs(boxes: Any, texts: Any) -> tuple[list[Para], float]:
+    """Group detected text lines into rows, rows into paragraphs (by vertical gaps).
+
+    Returns the paragraphs and the median row height (0 when nothing was detected).
+    """
     items = []
     for box, text in zip(boxes, texts, strict=False):
         xs = [float(p[0]) for p in box]
         ys = [float(p[1]) for p in box]
         items.append((min(ys), max(ys), min(xs), str(text)))
     if not items:
-        return []
+        return [], 0.0
     items.sort(key=lambda t: (t[0], t[2]))
     rows: list[list[tuple[float, float, float, str]]] = []
     for it in items:
@@ -77,27 +84,41 @@ def _paragraphs(boxes: Any, texts: Any) -> list[list[str]]:
         rows.append([it])
     heights = sorted(r[0][1] - r[0][0] for r in rows)
     line_h = max(heights[len(heights) // 2], 1.0)
-    paragraphs: list[list[str]] = []
+    paragraphs: list[Para] = []
     prev_bottom: float | None = None
     for row in rows:
         row.sort(key=lambda t: t[2])
         text = " ".join(t[3] for t in row)
         top = min(t[0] for t in row)
+        bottom = max(t[1] for t in row)
         if prev_bottom is None or top - prev_bottom > 0.8 * line_h:
-            paragraphs.append([])
-        paragraphs[-1].append(text)
-        prev_bottom = max(t[1] for t in row)
-    return paragraphs
+            paragraphs.append(([], round(top), round(bottom)))
+        lines, first, _ = paragraphs[-1]
+        lines.append(text)
+        paragraphs[-1] = (lines, first, round(bottom))
+        prev_bottom = bottom
+    return paragraphs, line_h
 
 
-def recognize(img: Image.Image, threads: int = 1) -> str:
-    """Markdown of the page read by RapidOCR."""
+def read_paragraphs(img: Image.Image, threads: int = 1) -> tuple[list[Para], float, float]:
+    """RapidOCR's paragraphs of the page, its mean line score (0-1) and median line height."""
     import numpy as np
 
+    if img.width < 4 or img.height < 4:
+        return [], 0.0, 0.0
     engine = _engine(threads)
     result = engine(np.asarray(img.convert("RGB")))
     boxes = getattr(result, "boxes", None)
     texts = getattr(result, "txts", None)
+    scores = getattr(result, "scores", None)
     if boxes is None or texts is None:
-        return ""
-    return paragraphs_to_markdown(_paragraphs(boxes, texts))
+        return [], 0.0, 0.0
+    paragraphs, line_h = _paragraphs(boxes, texts)
+    score = float(sum(scores) / len(scores)) if scores else 0.0
+    return paragraphs, score, line_h
+
+
+def recognize(img: Image.Image, threads: int = 1) -> str:
+    """Markdown of the page read by RapidOCR (the raw engine)."""
+    paragraphs, _, _ = read_paragraphs(img, threads)
+    return paragraphs_to_markdown([p for p, _, _ in paragraphs])

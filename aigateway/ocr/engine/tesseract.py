@@ -15,9 +15,10 @@ from typing import Any
 
 from PIL import Image
 
+from .layout import Line, Word
 from .markdown import paragraphs_to_markdown
 
-__all__ = ("detect_rotation", "find_tessdata", "recognize", "tessdata_dirs")
+__all__ = ("detect_rotation", "find_tessdata", "read_lines", "recognize", "tessdata_dirs", "warm")
 
 _APIS: dict[tuple[str, str], Any] = {}
 """(tessdata dir, "eng+deu") -> PyTessBaseAPI; per worker process, never shared across threads."""
@@ -94,11 +95,15 @@ def detect_rotation(img: Image.Image, dpi: int, min_confidence: float) -> int:
     0 when OSD is unavailable, finds too little text, or is less sure than ``min_confidence``.
     """
     api = _osd_api()
-    if api is None:
+    if api is None or img.width < 4 or img.height < 4:
         return 0
-    api.SetImage(img)
-    api.SetSourceResolution(dpi)
+    if dpi >= 250 and min(img.size) >= 1000:
+        # OSD needs far fewer pixels than recognition: half scale finds the same rotation at
+        # about half the cost (bench/ocr_quality.py, category "rotated").
+        img, dpi = img.reduce(2), dpi // 2
     try:
+        api.SetImage(img)
+        api.SetSourceResolution(dpi)
         result = api.DetectOrientationScript()
     except RuntimeError:
         return 0  # too few characters to decide
@@ -109,34 +114,60 @@ def detect_rotation(img: Image.Image, dpi: int, min_confidence: float) -> int:
     return int(result.get("orient_deg", 0)) % 360
 
 
-def recognize(img: Image.Image, dpi: int, languages: Sequence[str]) -> tuple[str, int]:
-    """Markdown of the page, and Tesseract's mean word confidence (0-100).
+def read_lines(img: Image.Image, dpi: int, languages: Sequence[str]) -> tuple[list[Line], float]:
+    """Recognise a page: its text lines (words with boxes and confidences) in Tesseract's
+    reading order, and the mean word confidence (0-100; 0 for a page without words).
 
-    Paragraphs follow Tesseract's layout analysis (blocks in reading order, column by column);
-    lines of a paragraph are joined and hyphenated breaks rejoined.
+    A blank page gives ``([], 0.0)``, never an error: tesserocr raises ``RuntimeError`` for
+    an empty word or line, and such words are skipped.
     """
     from tesserocr import RIL, iterate_level
 
+    if img.width < 4 or img.height < 4:
+        return [], 0.0  # too small for Tesseract's image reader; nothing to read anyway
     api = _api(find_tessdata(languages), "+".join(languages))
     api.SetImage(img)
     api.SetSourceResolution(dpi)
+    lines: list[Line] = []
     try:
         api.Recognize()
-        paragraphs: list[list[str]] = []
         it = api.GetIterator()
+        block = para = 0
         if it is not None:
-            for line in iterate_level(it, RIL.TEXTLINE):
+            for w in iterate_level(it, RIL.WORD):
+                if w.IsAtBeginningOf(RIL.BLOCK):
+                    block += 1
+                if w.IsAtBeginningOf(RIL.PARA):
+                    para += 1
+                new_line = w.IsAtBeginningOf(RIL.TEXTLINE)
                 try:
-                    text = line.GetUTF8Text(RIL.TEXTLINE)
+                    text = w.GetUTF8Text(RIL.WORD)
                 except RuntimeError:
-                    # tesserocr raises "No text returned" for an empty page or line: no text.
+                    text = None
+                box = w.BoundingBox(RIL.WORD)
+                if new_line or not lines:
+                    lines.append(Line([], block, para))
+                if not text or not text.strip() or box is None:
                     continue
-                if text is None:
-                    continue
-                if not paragraphs or line.IsAtBeginningOf(RIL.PARA):
-                    paragraphs.append([])
-                paragraphs[-1].append(text)
-        conf = int(api.MeanTextConf())
+                lines[-1].words.append(Word(text.strip(), float(w.Confidence(RIL.WORD)), *box))
+    except RuntimeError:
+        lines = []  # "Error reading image" and friends: a page Tesseract cannot read is blank
     finally:
         api.Clear()
-    return paragraphs_to_markdown(paragraphs), conf
+    lines = [ln for ln in lines if ln.words]
+    words = [w.conf for ln in lines for w in ln.words]
+    return lines, (sum(words) / len(words) if words else 0.0)
+
+
+def recognize(img: Image.Image, dpi: int, languages: Sequence[str]) -> tuple[str, int]:
+    """Markdown of the page (Tesseract's paragraphs, in its reading order), and Tesseract's
+    mean word confidence (0-100). The raw engine: no layout pass, no tables."""
+    lines, conf = read_lines(img, dpi, languages)
+    paragraphs: list[list[str]] = []
+    last = None
+    for ln in lines:
+        if last is None or (ln.block, ln.para) != last:
+            paragraphs.append([])
+            last = (ln.block, ln.para)
+        paragraphs[-1].append(ln.text)
+    return paragraphs_to_markdown(paragraphs), round(conf)

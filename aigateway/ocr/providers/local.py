@@ -7,8 +7,12 @@ key                         default          meaning
 ==========================  ===============  ==================================================
 ``languages``               ``["eng"]``      Tesseract languages (traineddata must be installed)
 ``dpi``                     ``300``          render resolution for OCR'd PDF pages (72-600)
-``engine``                  ``"tesseract"``  or ``"rapidocr"`` (``pip install aigateway[rapidocr]``)
+``engine``                  ``"auto"``       Tesseract + layout pass, RapidOCR for pages Tesseract
+                                             cannot read (if installed); or ``"tesseract"``,
+                                             ``"rapidocr"`` (``pip install aigateway[rapidocr]``)
+``layout``                  ``true``         layout pass on OCR'd pages (tables as grids)
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
+``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
 ``trust_invisible_text``    ``true``         use an earlier OCR's invisible text layer if sane
 ==========================  ===============  ==================================================
@@ -27,12 +31,13 @@ from typing import Any, ClassVar
 
 from ...config import OcrModelConfig
 from ...errors import ConfigError, UnsupportedMediaTypeError
+from ..engine import page as _page
 from ..engine import tesseract as _tesseract
-from ..engine import worker as _worker
-from ..engine.worker import EngineOptions, Source
+from ..engine.options import ENGINES, EngineOptions, PageRequest, PageResult, Source
 from ..pdf import select_pages
-from ..protocol import Dimensions, Document, OcrPage, OcrResult
+from ..protocol import Document, OcrResult
 from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
+from .local_pages import to_pages
 
 __all__ = ("PROVIDER", "LocalOcrProvider")
 
@@ -50,6 +55,8 @@ _KNOWN = frozenset(
         "detect_orientation",
         "orientation_confidence",
         "trust_invisible_text",
+        "layout",
+        "deskew",
     }
 )
 
@@ -105,9 +112,9 @@ class LocalOcrProvider(OcrProvider):
         dpi = raw.get("dpi", 300)
         if not isinstance(dpi, int) or isinstance(dpi, bool) or not 72 <= dpi <= 600:
             raise self._error("dpi", "an integer from 72 to 600", dpi)
-        engine = raw.get("engine", "tesseract")
-        if engine not in ("tesseract", "rapidocr"):
-            raise self._error("engine", '"tesseract" or "rapidocr"', engine)
+        engine = raw.get("engine", "auto")
+        if engine not in ENGINES:
+            raise self._error("engine", " or ".join(f'"{e}"' for e in ENGINES), engine)
         if engine == "rapidocr":
             from ..engine import rapid
 
@@ -115,7 +122,7 @@ class LocalOcrProvider(OcrProvider):
             if why is not None:
                 raise ConfigError(f"{self._where}.engine: {why}")
         flags = {}
-        for key in ("detect_orientation", "trust_invisible_text"):
+        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew"):
             value = raw.get(key, True)
             if not isinstance(value, bool):
                 raise self._error(key, "true or false", value)
@@ -131,6 +138,8 @@ class LocalOcrProvider(OcrProvider):
             detect_orientation=flags["detect_orientation"],
             osd_min_confidence=float(conf),
             trust_invisible_text=flags["trust_invisible_text"],
+            layout=flags["layout"],
+            deskew=flags["deskew"],
             max_pixels=limits.max_pixels_per_page,
         )
 
@@ -160,6 +169,7 @@ class LocalOcrProvider(OcrProvider):
         if opts.engine == "rapidocr":
             from ..engine import rapid
 
+            # "auto" loads RapidOCR only for the rare page that needs it: no warm-up cost.
             pool.add_warmup(rapid.warm, opts.threads)
         pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
         await pool.start()
@@ -187,21 +197,20 @@ class LocalOcrProvider(OcrProvider):
         pool = self._pool()
         limits = self.ctx.settings.limits
         src = await self._source(doc, job.options.pdf_password)
-        total = await pool.run(_worker.probe, src, limits.max_pixels_per_page)
+        total = await pool.run(_page.probe, src, limits.max_pixels_per_page)
         indexes = select_pages(total, job.options.pages, limits.max_pages)
         force = bool(job.options.force_ocr)
-        results: list[_worker.PageResult] = await pool.run_batch(
-            [(_worker.read_page, (src, i, self.options, force)) for i in indexes]
+        o = job.options
+        req = PageRequest(
+            table_format=o.table_format,
+            include_images=bool(o.include_image_base64),
+            image_limit=o.image_limit,
+            image_min_size=o.image_min_size,
         )
-        pages = [
-            OcrPage(
-                index=i,
-                markdown=r.markdown,
-                images=[],
-                dimensions=Dimensions(dpi=r.dpi, height=r.height, width=r.width),
-            )
-            for i, r in zip(indexes, results, strict=True)
-        ]
+        results: list[PageResult] = await pool.run_batch(
+            [(_page.read_page, (src, i, self.options, force, req)) for i in indexes]
+        )
+        pages = to_pages(indexes, results, req)
         tracer = self.ctx.tracer
         if tracer is not None:
             for i, r in zip(indexes, results, strict=True):
@@ -209,6 +218,8 @@ class LocalOcrProvider(OcrProvider):
                 if r.method == "ocr":
                     attributes["aigateway.ocr.page.dpi"] = r.dpi
                     attributes["aigateway.ocr.page.rotation"] = r.rotation
+                    if r.engine:
+                        attributes["aigateway.ocr.page.engine"] = r.engine
                 if r.reason:
                     attributes["aigateway.ocr.page.ocr_reason"] = r.reason
                 tracer.page(

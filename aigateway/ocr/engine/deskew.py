@@ -1,0 +1,62 @@
+"""Straighten a slightly skewed page before it is read.
+
+Tesseract copes with a degree or so of skew, but at 2-4 degrees it splits and merges lines and
+loses paragraphs' order (bench corpus, tune split, category "skewed": 318 edits on a page it
+reads with 41 when straight). The angle is found the classic way: on a thresholded copy at
+about 75 DPI, the rotation that makes the row profile sharpest (text lines and the gaps between
+them line up with pixel rows) wins: whole degrees over +-:data:`MAX_ANGLE`, then tenths.
+About 0.1 s a page, Pillow only.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from PIL import Image
+
+from .preprocess import otsu
+
+__all__ = ("MAX_ANGLE", "MIN_ANGLE", "skew_angle", "straighten")
+
+MAX_ANGLE = 6.0
+"""Largest skew looked for, in degrees (beyond it a page is rotated on purpose, or sideways)."""
+
+MIN_ANGLE = 0.4
+"""Smaller skews are left to Tesseract (a straightened copy costs a resampling and blurs)."""
+
+_SIDE = 800
+
+
+def _sharpness(bw: Image.Image, angle: float) -> float:
+    """Sum of squared differences between neighbouring row sums of ``bw`` turned by ``angle``."""
+    turned = bw.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255)
+    rows = turned.resize((1, turned.height), Image.Resampling.BOX).tobytes()
+    return float(sum((a - b) ** 2 for a, b in pairwise(rows)))
+
+
+def skew_angle(img: Image.Image) -> float:
+    """Counter-clockwise degrees that make the page's text lines horizontal (0.0 when there is
+    nothing to measure)."""
+    w, h = img.size
+    if min(w, h) < 64:
+        return 0.0
+    factor = max(1, max(w, h) // _SIDE)
+    small = img.convert("L").reduce(factor) if factor > 1 else img.convert("L")
+    level = otsu(small)
+    bw = small.point(lambda v: 0 if v < level else 255)
+    if bw.getextrema()[0] == 255:
+        return 0.0  # blank
+    best = max(
+        (_sharpness(bw, a / 2), a / 2) for a in range(-2 * int(MAX_ANGLE), 2 * int(MAX_ANGLE) + 1)
+    )
+    coarse = best[1]
+    fine = max((_sharpness(bw, coarse + d / 10), coarse + d / 10) for d in range(-5, 6))
+    return round(fine[1], 1)
+
+
+def straighten(img: Image.Image) -> tuple[Image.Image, float]:
+    """The page turned level when it is skewed by :data:`MIN_ANGLE` or more, and the angle."""
+    angle = skew_angle(img)
+    if abs(angle) < MIN_ANGLE:
+        return img, 0.0
+    return img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255), angle

@@ -1,0 +1,367 @@
+"""The layout pass: recognised words with boxes in, paragraphs and tables in reading order out.
+
+Pure functions (no OCR imports), so property tests can feed them any geometry. The recogniser's
+own grouping (blocks, paragraphs, lines, in its reading order) is kept for running text: it
+handles columns well. What it gets wrong is tables: it reads a table column by column, each
+column a block of its own, so a row's cells end up pages apart in the text. This pass finds
+those regions again from geometry alone and turns them into grids:
+
+1. lines are grouped into **rows**: lines from any block whose vertical extents overlap;
+2. a row is split into **segments** at horizontal gaps wider than about one text height;
+3. a run of at least :data:`MIN_ROWS` consecutive rows with two or more segments each, whose
+   segments fall into the same column intervals, is a **table** — unless every column reads
+   like prose (long, full-width lines: that is multi-column text, which the recogniser's block
+   order already reads correctly).
+
+Everything is relative to the median text height, so it works at any resolution.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = ("MIN_ROWS", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
+
+MIN_ROWS = 3
+"""A grid needs this many rows to count as a table (two aligned rows are too often chance)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word: its text, the recogniser's confidence (0-100) and pixel box."""
+
+    text: str
+    conf: float
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+@dataclass(slots=True)
+class Line:
+    """A physical text line as the recogniser grouped it, in its reading order."""
+
+    words: list[Word]
+    block: int
+    """Block number (changes when the recogniser starts a new block)."""
+    para: int
+    """Paragraph number, unique across the page."""
+
+    @property
+    def x0(self) -> int:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> int:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def y0(self) -> int:
+        return min(w.y0 for w in self.words)
+
+    @property
+    def y1(self) -> int:
+        return max(w.y1 for w in self.words)
+
+    @property
+    def height(self) -> int:
+        return max(1, self.y1 - self.y0)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """Running text: physical lines (joined into one line of Markdown later) and its box."""
+
+    lines: tuple[str, ...]
+    top: int
+    bottom: int
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A grid of cell texts, first row first; every row has the same number of cells."""
+
+    rows: tuple[tuple[str, ...], ...]
+    top: int
+    bottom: int
+
+
+Item = Paragraph | Table
+
+
+@dataclass(slots=True)
+class _Row:
+    lines: list[int] = field(default_factory=list)
+    """Indexes into the page's lines."""
+    top: int = 0
+    bottom: int = 0
+    segments: list[tuple[int, int, str]] = field(default_factory=list)
+    """(x0, x1, text) left to right."""
+
+
+def _rows(lines: Sequence[Line]) -> list[_Row]:
+    """Group lines whose vertical extents overlap (by half the smaller height) into rows."""
+    order = sorted(range(len(lines)), key=lambda i: (lines[i].y0 + lines[i].y1) / 2)
+    rows: list[_Row] = []
+    for i in order:
+        ln = lines[i]
+        row = rows[-1] if rows else None
+        if row is not None:
+            overlap = min(row.bottom, ln.y1) - max(row.top, ln.y0)
+            band = row.bottom - row.top
+            clash = any(min(lines[j].x1, ln.x1) - max(lines[j].x0, ln.x0) > 0 for j in row.lines)
+            if overlap >= 0.5 * min(band, ln.height) and not clash:
+                row.lines.append(i)
+                continue
+        rows.append(_Row([i], ln.y0, ln.y1))
+    return rows
+
+
+def _segment(row: _Row, lines: Sequence[Line], gap: float) -> None:
+    """Split a row's words into segments at gaps wider than ``gap`` pixels."""
+    words = sorted(((w, i) for i in row.lines for w in lines[i].words), key=lambda t: t[0].x0)
+    segs: list[list[Word]] = []
+    prev: tuple[Word, int] | None = None
+    for w, i in words:
+        if (
+            prev is None
+            or w.x0 - prev[0].x1 > gap
+            or (i != prev[1] and w.x0 - prev[0].x1 > 0.4 * gap)
+        ):
+            segs.append([])
+        segs[-1].append(w)
+        prev = (w, i)
+    row.segments = [(s[0].x0, max(w.x1 for w in s), " ".join(w.text for w in s)) for s in segs]
+
+
+def _columns(rows: Sequence[_Row]) -> list[tuple[int, int]]:
+    """Column intervals: the union of overlapping segment extents, left to right."""
+    spans = sorted((s[0], s[1]) for r in rows for s in r.segments)
+    cols: list[list[int]] = []
+    for x0, x1 in spans:
+        if cols and x0 <= cols[-1][1]:
+            cols[-1][1] = max(cols[-1][1], x1)
+        else:
+            cols.append([x0, x1])
+    return [(a, b) for a, b in cols]
+
+
+def _column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> int:
+    for k, (a, b) in enumerate(cols):
+        if seg[0] >= a and seg[1] <= b:
+            return k
+    return 0  # unreachable: every segment is inside the union of all segments
+
+
+def _prose(rows: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> bool:
+    """Every column is filled with long, full-width lines: multi-column text, not a table."""
+    for k, (a, b) in enumerate(cols):
+        cells = [s for r in rows for s in r.segments if _column_of(s, cols) == k]
+        if not cells:
+            return False
+        width = b - a
+        full = sum(1 for s in cells if s[1] - s[0] >= 0.8 * width)
+        words = statistics.mean(len(s[2].split()) for s in cells)
+        if full < 0.6 * len(cells) or words < 5:
+            return False
+    return True
+
+
+def _grid(rows: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> list[list[str]]:
+    # One visual row, one table row: a wrapped cell becomes a row of its own with the other
+    # cells empty. Merging it into the row above would guess wrong for grammars and listings,
+    # whose rows with an empty first cell are rows of their own.
+    grid: list[list[str]] = []
+    for r in rows:
+        cells = [""] * len(cols)
+        for s in r.segments:
+            k = _column_of(s, cols)
+            cells[k] = f"{cells[k]} {s[2]}".strip()
+        grid.append(cells)
+    return grid
+
+
+@dataclass(slots=True)
+class _Region:
+    """Rows whose lines the pass replaces, and what replaces them."""
+
+    rows: list[_Row]
+    items: list[Item]
+
+
+def _regions(rows: list[_Row], lines: Sequence[Line], height: float) -> list[_Region]:
+    """Maximal runs of multi-segment rows that form a grid (a table) or interleaved columns."""
+    found: list[_Region] = []
+    i = 0
+    while i < len(rows):
+        if len(rows[i].segments) < 2:
+            i += 1
+            continue
+        run = [rows[i]]
+        j = i + 1
+        while j < len(rows) and rows[j].top - run[-1].bottom < 2.0 * height:
+            multi = len(rows[j].segments) >= 2
+            sandwiched = (
+                j + 1 < len(rows)
+                and len(rows[j + 1].segments) >= 2
+                and rows[j + 1].top - rows[j].bottom < 2.0 * height
+            )
+            if not multi and not sandwiched:
+                break
+            run.append(rows[j])
+            j += 1
+        region = _validate(run, lines, height)
+        if region is not None:
+            found.append(region)
+            i = j
+        else:
+            i += 1
+    return found
+
+
+def _lone_columns(run: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> set[int]:
+    users: dict[int, int] = {}
+    for r in run:
+        for k in {_column_of(s, cols) for s in r.segments}:
+            users[k] = users.get(k, 0) + 1
+    return {k for k, n in users.items() if n == 1}
+
+
+def _validate(run: list[_Row], lines: Sequence[Line], height: float) -> _Region | None:
+    cols = _columns(run)
+    # Trim edge rows with a segment in a column no other row uses (a heading above a table,
+    # a caption below): they are not part of the grid.
+    while len(run) > MIN_ROWS:
+        lone = _lone_columns(run, cols)
+        if any(_column_of(s, cols) in lone for s in run[0].segments):
+            run = run[1:]
+        elif any(_column_of(s, cols) in lone for s in run[-1].segments):
+            run = run[:-1]
+        else:
+            break
+        cols = _columns(run)
+    multi = [r for r in run if len(r.segments) >= 2]
+    if len(multi) < MIN_ROWS:
+        return None
+    if len(cols) < 2:
+        return None
+    # A row with two segments in one column: columns merged by a spanning cell; tolerate few.
+    crowded = sum(
+        1 for r in multi if len({_column_of(s, cols) for s in r.segments}) < len(r.segments)
+    )
+    if crowded > 0.2 * len(multi):
+        return None
+    if _prose(run, cols):
+        if not _mixed(run, lines, cols):
+            return None  # the recogniser already keeps the columns apart, with its paragraphs
+        return _Region(run, _column_paragraphs(run, cols, height))
+    grid = _grid(run, cols)
+    top, bottom = min(r.top for r in run), max(r.bottom for r in run)
+    return _Region(run, [Table(tuple(tuple(r) for r in grid), top, bottom)])
+
+
+def _mixed(run: Sequence[_Row], lines: Sequence[Line], cols: Sequence[tuple[int, int]]) -> bool:
+    """Some recognised line holds words from two columns (a narrow gutter was not seen)."""
+    for r in run:
+        for i in r.lines:
+            found: set[int] = set()
+            for w in lines[i].words:
+                centre = (w.x0 + w.x1) / 2
+                found.update(k for k, (a, b) in enumerate(cols) if a <= centre <= b)
+            if len(found) > 1:
+                return True
+    return False
+
+
+def _column_paragraphs(
+    run: Sequence[_Row], cols: Sequence[tuple[int, int]], height: float
+) -> list[Item]:
+    """Columns one after the other; a vertical gap over one line height starts a paragraph."""
+    out: list[Item] = []
+    for k in range(len(cols)):
+        texts: list[str] = []
+        top = bottom = 0
+        for r in run:
+            cell = " ".join(s[2] for s in r.segments if _column_of(s, cols) == k)
+            if not cell:
+                continue
+            if texts and r.top - bottom > height:
+                out.append(Paragraph(tuple(texts), top, bottom))
+                texts = []
+            if not texts:
+                top = r.top
+            texts.append(cell)
+            bottom = r.bottom
+        if texts:
+            out.append(Paragraph(tuple(texts), top, bottom))
+    return out
+
+
+def vertical(lines: Sequence[Line]) -> bool:
+    """Whether most of the page's text lines (of two words or more) are taller than wide.
+
+    Tesseract reads a page turned 90 degrees as vertical lines when it can, with word boxes
+    in the page's own coordinates: this pass, which groups lines into rows by their vertical
+    extent, would shuffle them (bench corpus, report split: a sideways SISCone page went from
+    13 edits in Tesseract's order to 651 through the pass). Such pages keep the recogniser's
+    order.
+    """
+    lines = [ln for ln in lines if len(ln.words) >= 2]
+    tall = sum(1 for ln in lines if ln.y1 - ln.y0 > ln.x1 - ln.x0)
+    return bool(lines) and 2 * tall > len(lines)
+
+
+def build_page(lines: Sequence[Line]) -> list[Item]:
+    """Paragraphs and tables in reading order.
+
+    ``lines`` come in the recogniser's reading order; each keeps its block and paragraph
+    number. A table is placed where the recogniser met its first line.
+    """
+    lines = [ln for ln in lines if ln.words]
+    if not lines:
+        return []
+    height = max(1.0, statistics.median(ln.height for ln in lines))
+    rows = _rows(lines)
+    for row in rows:
+        _segment(row, lines, 0.9 * height)
+    owner: dict[int, int] = {}
+    regions = _regions(rows, lines, height)
+    for k, region in enumerate(regions):
+        for r in region.rows:
+            for i in r.lines:
+                owner[i] = k
+    items: list[Item] = []
+    emitted: set[int] = set()
+    current: list[Line] = []
+
+    def flush() -> None:
+        if current:
+            items.append(
+                Paragraph(
+                    tuple(ln.text for ln in current),
+                    min(ln.y0 for ln in current),
+                    max(ln.y1 for ln in current),
+                )
+            )
+            current.clear()
+
+    for i, ln in enumerate(lines):
+        t = owner.get(i)
+        if t is not None:
+            flush()
+            if t not in emitted:
+                emitted.add(t)
+                items.extend(regions[t].items)
+            continue
+        if current and (ln.para != current[-1].para or ln.block != current[-1].block):
+            flush()
+        current.append(ln)
+    flush()
+    return items

@@ -1,0 +1,185 @@
+"""Page tasks run in the OCR workers: probe a document, read one page.
+
+A PDF page is read from its text layer when :func:`~.textlayer.assess` trusts it, else
+rendered and recognised; an image (or TIFF frame) is recognised. Recognition is Tesseract
+words with boxes, then the layout pass (:mod:`.layout`: tables as grids), then
+:mod:`.compose`. Pages Tesseract doubts get second chances: a rotation check, the clean-up
+ladder of :mod:`.preprocess`, and with ``engine = "auto"`` RapidOCR, when installed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from PIL import Image, ImageOps
+
+from ...errors import PayloadTooLargeError, UnprocessableDocumentError
+from .. import pdf
+from ..pages import image_pages
+from . import compose, textlayer
+from .options import EngineOptions, PageImage, PageRequest, PageResult, Source
+from .reader import Reading, read_image
+
+__all__ = ("probe", "read_page")
+
+ASSUMED_DPI = 96
+"""Reported for an image with neither a DPI tag nor text to estimate one from (the CSS pixel)."""
+
+BODY_TEXT_PT = 11.0
+"""Size assumed for a page's median text line when estimating an untagged image's DPI."""
+
+
+def probe(src: Source, max_pixels: int) -> int:
+    """Pages of a PDF, or frames of an image (each frame's header checked against the cap)."""
+    if src.media_type == "application/pdf":
+        return pdf.count_pages(src.input(), src.password)
+    img = pdf.open_image(src.input(), max_pixels)
+    try:
+        frames = image_pages(img, src.media_type)
+        for i in range(1, frames):
+            img.seek(i)
+            pdf.check_image_size(img.width, img.height, max_pixels)
+        return frames
+    finally:
+        img.close()
+
+
+def read_page(
+    src: Source,
+    index: int,
+    opts: EngineOptions,
+    force_ocr: bool,
+    req: PageRequest | None = None,
+) -> PageResult:
+    """Read page (or TIFF frame) ``index``: the text layer when sane, OCR otherwise."""
+    started = time.time_ns()
+    result = _read_page(src, index, opts, force_ocr, req or PageRequest())
+    return dataclasses.replace(result, started_ns=started, ended_ns=time.time_ns())
+
+
+def _read_page(
+    src: Source, index: int, opts: EngineOptions, force_ocr: bool, req: PageRequest
+) -> PageResult:
+    if src.media_type == "application/pdf":
+        return _pdf_page(src, index, opts, force_ocr, req)
+    img, dpi = _load_image(src, index, opts.max_pixels)
+    reading = read_image(img, dpi or 300, opts)
+    if dpi:
+        source = "metadata"
+    else:
+        dpi, source = _estimate_dpi(reading)
+    return _result(reading, img.size, dpi, source, None, (), req)
+
+
+def _estimate_dpi(reading: Reading) -> tuple[int, str]:
+    if not reading.line_height:
+        return ASSUMED_DPI, "assumed"
+    dpi = reading.line_height * 72.0 / BODY_TEXT_PT
+    return int(min(1200, max(50, round(dpi / 10) * 10))), "estimated"
+
+
+def _result(
+    reading: Reading,
+    size: tuple[int, int],
+    dpi: int,
+    dpi_source: str,
+    reason: str | None,
+    images: tuple[PageImage, ...],
+    req: PageRequest,
+) -> PageResult:
+    markdown, tables = compose.compose(reading.items, images, req.table_format)
+    return PageResult(
+        markdown=markdown,
+        dpi=dpi,
+        width=size[0],
+        height=size[1],
+        method="ocr",
+        engine=reading.engine,
+        dpi_source=dpi_source,
+        rotation=reading.rotation,
+        reason=reason,
+        tables=tables,
+        images=images,
+    )
+
+
+def _pdf_page(
+    src: Source, index: int, opts: EngineOptions, force_ocr: bool, req: PageRequest
+) -> PageResult:
+    import pypdfium2 as pdfium
+
+    doc = pdf.open_pdf(src.input(), src.password)
+    try:
+        try:
+            page = doc[index]
+            try:
+                w_pt, h_pt = page.get_size()
+                scale = pdf.page_scale(w_pt, h_pt, opts.dpi, opts.max_pixels)
+                reason = "force_ocr" if force_ocr else None
+                if not force_ocr:
+                    layer = textlayer.extract(page)
+                    reason = textlayer.assess(layer, trust_invisible=opts.trust_invisible_text)
+                images: tuple[PageImage, ...] = ()
+                if req.include_images and req.image_limit != 0:
+                    from . import images as _images
+
+                    images = tuple(
+                        _images.extract(
+                            page,
+                            scale,
+                            limit=req.image_limit,
+                            min_size=req.image_min_size,
+                            skip_full_page=reason is not None,
+                        )
+                    )
+                if reason is None:
+                    return PageResult(
+                        markdown=compose.with_images([layer.text], None, images),
+                        dpi=round(scale * 72),
+                        width=round(w_pt * scale),
+                        height=round(h_pt * scale),
+                        method="text_layer",
+                        images=images,
+                    )
+            finally:
+                page.close()
+            img, dpi = pdf.render_page(doc, index, opts.dpi, opts.max_pixels)
+        except pdfium.PdfiumError as exc:
+            raise UnprocessableDocumentError(
+                f"page {index} of the PDF could not be read ({exc})", param="document"
+            ) from None
+    finally:
+        doc.close()
+    reading = read_image(img, dpi, opts)
+    return _result(reading, img.size, dpi, "render", reason, images, req)
+
+
+def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, int]:
+    img = pdf.open_image(src.input(), max_pixels)
+    try:
+        if index:
+            img.seek(index)
+        pdf.check_image_size(img.width, img.height, max_pixels)
+        img.load()
+        xdpi = img.info.get("dpi", (0, 0))[0]
+        dpi = round(float(xdpi)) if xdpi and 30 <= float(xdpi) <= 2400 else 0
+        out = ImageOps.exif_transpose(img) if src.media_type == "image/jpeg" else img
+        if out.mode in ("RGBA", "LA", "PA") or (out.mode == "P" and "transparency" in out.info):
+            # Transparent pixels are usually the paper: put them on white, not black.
+            rgba = out.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            out = Image.alpha_composite(white, rgba)
+        if out.mode.startswith("I;16") or out.mode == "I":
+            # convert("L") clips 16-bit samples at 255 (a white page): scale them down instead.
+            out = out.convert("I").point(lambda v: v / 256)
+        gray = out.convert("L")
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise UnprocessableDocumentError(
+            f"the image could not be decoded ({exc})", param="document"
+        ) from None
+    except Image.DecompressionBombError as exc:  # pragma: no cover - MAX_IMAGE_PIXELS is off
+        raise PayloadTooLargeError(str(exc), param="document") from None
+    finally:
+        img.close()
+    return gray, dpi

@@ -1,0 +1,187 @@
+"""Recognise one page image: which engine, which second chances, which reading to keep.
+
+* ``tesseract`` / ``auto``: Tesseract words with boxes, then the layout pass. A page whose
+  lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
+  skewed one levelled (:mod:`.deskew`). A grainy page
+  (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
+  confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD); a
+  grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
+  RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
+  copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
+  reading wins.
+* ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
+  paragraphs by vertical gaps; no layout pass.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, replace
+
+from PIL import Image
+
+from . import bullets, deskew, orientation, preprocess
+from . import layout as _layout
+from .layout import Item, Line, Paragraph
+from .options import EngineOptions
+
+__all__ = ("Reading", "read_image")
+
+RAPID_MIN_SCORE = 0.8
+"""``auto`` keeps RapidOCR's reading of a doubtful page only if its mean line score is this high."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A recognised page: its items in reading order and how they were obtained."""
+
+    items: list[Item]
+    engine: str
+    conf: float
+    """Mean word confidence, 0-100."""
+    rotation: int = 0
+    line_height: float = 0.0
+    """Median text line height in pixels (0 when no text): the basis of a DPI estimate."""
+    cleanup: str | None = None
+    """The :data:`~.preprocess.LADDER` step that produced this reading, if any."""
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.items)
+
+
+def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0) -> Reading:
+    from . import tesseract
+
+    lines, conf = tesseract.read_lines(img, dpi, opts.languages)
+    bullets.restore(lines, img)
+    layout = opts.layout and not _layout.vertical(lines)
+    items = _layout.build_page(lines) if layout else _flat(lines)
+    return Reading(items, "tesseract", conf, rotation, _line_height(lines))
+
+
+def _flat(lines: list[Line]) -> list[Item]:
+    """Tesseract's own paragraphs, no layout pass."""
+    items: list[Item] = []
+    group: list[Line] = []
+    for ln in [*lines, None]:
+        if ln is None or (group and (ln.block, ln.para) != (group[-1].block, group[-1].para)):
+            if group:
+                items.append(
+                    Paragraph(
+                        tuple(g.text for g in group),
+                        min(g.y0 for g in group),
+                        max(g.y1 for g in group),
+                    )
+                )
+            group = []
+        if ln is not None:
+            group.append(ln)
+    return items
+
+
+def _line_height(lines: list[Line]) -> float:
+    heights = [ln.height for ln in lines if len(ln.words) >= 2]
+    return float(statistics.median(heights)) if heights else 0.0
+
+
+def _rotation(img: Image.Image, dpi: int, opts: EngineOptions) -> int:
+    from . import tesseract
+
+    return tesseract.detect_rotation(img, dpi, opts.osd_min_confidence)
+
+
+def _rank(r: Reading) -> tuple[bool, float]:
+    return r.has_text, r.conf
+
+
+def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
+    """Read a grayscale page image at ``dpi`` (see the module docstring for the engines)."""
+    if opts.engine == "rapidocr":
+        return _rapid(img, dpi, opts)
+    turn = 0
+    if opts.detect_orientation and orientation.sideways(img):
+        # Vertical lines of text: ask OSD which way before reading, not after a wasted
+        # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
+        grain = preprocess.grainy(img)
+        turn = _rotation(preprocess.LADDER[0][1](img) if grain else img, dpi, opts)
+        if turn:
+            img = img.rotate(turn, expand=True)
+    if opts.deskew:
+        img, _ = deskew.straighten(img)
+    r = _read(img, dpi, opts)
+    return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
+
+
+def _read(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
+    """Tesseract with second chances (the module docstring), on a page as it is given."""
+
+    def doubtful(r: Reading) -> bool:
+        return not r.has_text or r.conf < opts.osd_below_confidence
+
+    ladder = list(preprocess.LADDER)
+    grain = preprocess.grainy(img)
+    base = img
+    if grain:
+        # A textured background: Tesseract reads grain for seconds and finds nothing, so the
+        # first clean-up replaces the raw reading (bench/ocr_quality.py, category "noisy").
+        name, clean = ladder.pop(0)
+        base = clean(img)
+        r = _tesseract(base, dpi, opts)
+        best = Reading(r.items, r.engine, r.conf, 0, r.line_height, name)
+    else:
+        best = _tesseract(img, dpi, opts)
+    if not doubtful(best):
+        return best
+    page, rot = img, 0
+    # OSD on a page where Tesseract found no text at all guesses (grain reads as glyphs in
+    # any orientation): such pages are cleaned first and checked for rotation afterwards.
+    if best.has_text and opts.detect_orientation:
+        rot = _rotation(base, dpi, opts)
+        if rot:
+            page = img.rotate(rot, expand=True)
+            turned = _tesseract(base.rotate(rot, expand=True), dpi, opts, rot)
+            best = max(best, turned, key=_rank)
+    # Clean-ups only where they can help: grain, or a page read as empty. A clean page that is
+    # merely hard (skewed, small print) reads no better cleaned, and each step is a full read.
+    if not grain and best.has_text:
+        ladder = []
+    for name, clean in ladder:
+        if not doubtful(best):
+            break
+        cleaned = clean(page)
+        r = _tesseract(cleaned, dpi, opts, rot)
+        if r.has_text and doubtful(r) and not rot and opts.detect_orientation:
+            turn = _rotation(cleaned, dpi, opts)
+            if turn:
+                turned = _tesseract(cleaned.rotate(turn, expand=True), dpi, opts, turn)
+                if _rank(turned) > _rank(r):
+                    r, rot, page = turned, turn, page.rotate(turn, expand=True)
+        if _rank(r) > _rank(best):
+            best = Reading(r.items, r.engine, r.conf, r.rotation, r.line_height, name)
+    if not best.has_text and not rot and opts.detect_orientation:
+        # Nothing read even cleaned: a sideways page Tesseract found no lines on, perhaps.
+        turn = _rotation(img, dpi, opts)
+        if turn:
+            page, rot = img.rotate(turn, expand=True), turn
+            best = max(best, _tesseract(page, dpi, opts, rot), key=_rank)
+    if opts.engine == "auto" and not best.has_text:
+        from . import rapid
+
+        if rapid.available() is None:
+            r = _rapid(page, dpi, opts, rotate=False)
+            if r.has_text and r.conf >= 100 * RAPID_MIN_SCORE:
+                best = Reading(r.items, r.engine, r.conf, rot, r.line_height)
+    return best
+
+
+def _rapid(img: Image.Image, dpi: int, opts: EngineOptions, rotate: bool = True) -> Reading:
+    from . import rapid, tesseract
+
+    rotation = 0
+    if rotate and opts.detect_orientation:
+        rotation = tesseract.detect_rotation(img, dpi, opts.osd_min_confidence)
+    page = img.rotate(rotation, expand=True) if rotation else img
+    paragraphs, score, line_height = rapid.read_paragraphs(page, opts.threads)
+    items: list[Item] = [Paragraph(tuple(p), top, bottom) for p, top, bottom in paragraphs]
+    return Reading(items, "rapidocr", 100 * score, rotation, line_height)

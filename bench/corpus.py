@@ -1,0 +1,290 @@
+"""Build the OCR quality corpus from PDF manuals that Debian packages ship.
+
+Usage::
+
+    .venv/bin/python bench/corpus.py [--cache DIR] [--list]
+
+Every page is a born-digital PDF page: rendered with pdfium, its own text layer (extracted by
+pdfium) is exact ground truth for what the rendering shows. Pages whose text layer fails the
+engine's own plausibility checks, or that hold under 300 characters, are skipped. From each
+rendered page the variants below are made with a seeded random generator (same corpus on every
+machine with the same packages):
+
+==============  =================================================================================
+category        what the page is
+==============  =================================================================================
+born-digital    rendered at 300 DPI, grayscale, PNG with its DPI tag
+scan            a simulated office scan: 300 DPI, 0.3-1.2 degree skew, slight blur, paper grain,
+                uneven illumination, JPEG quality 60-75 (no DPI tag: the gateway must cope)
+noisy           light grey grain over the whole page (text untouched, background textured)
+skewed          rotated 2-4 degrees
+low-dpi         rendered at 150 DPI
+jpeg            200 DPI, JPEG quality 15-25
+rotated         turned 90, 180 or 270 degrees
+==============  =================================================================================
+
+Sources are split up front into a **tune** set (what the engine was developed against) and a
+**report** set (never looked at while tuning); ``bench/ocr_quality.py`` prints both and the
+README quotes the report set. Debian packages: see ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import json
+import os
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageChops, ImageFilter
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from aigateway.ocr.engine import textlayer  # noqa: E402
+
+__all__ = ("SOURCES", "Item", "Source", "build")
+
+CORPUS_VERSION = 2
+"""Bump when variants change: the cache key includes it."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A PDF manual from a Debian package, and which pages of it the corpus samples."""
+
+    name: str
+    package: str
+    path: str
+    split: str
+    """``"tune"`` or ``"report"``."""
+    first: int
+    """First page sampled (skips covers and tables of contents)."""
+
+
+SOURCES = (
+    Source("camlidl", "camlidl-doc", "/usr/share/doc/camlidl/camlidl-1.04.doc.pdf", "tune", 1),
+    Source(
+        "docbook-xsl",
+        "docbook-xsl-doc-pdf",
+        "/usr/share/doc/docbook-xsl-doc-pdf/doc/reference.pdf.gz",
+        "tune",
+        10,
+    ),
+    Source("why3", "why3-doc-pdf", "/usr/share/doc/why3-doc-pdf/manual.pdf", "report", 8),
+    Source(
+        "siscone",
+        "siscone-doc-pdf",
+        "/usr/share/doc/siscone-doc-pdf/pdf/refman.pdf.gz",
+        "report",
+        4,
+    ),
+    Source("gri", "gri-pdf-doc", "/usr/share/doc/gri/gri.pdf.gz", "report", 12),
+    Source(
+        "amc",
+        "auto-multiple-choice-doc-pdf",
+        "/usr/share/doc/auto-multiple-choice/auto-multiple-choice.en.pdf",
+        "report",
+        6,
+    ),
+)
+
+PAGES = {
+    "born-digital": 6,
+    "scan": 4,
+    "noisy": 2,
+    "skewed": 2,
+    "low-dpi": 2,
+    "jpeg": 2,
+    "rotated": 2,
+}
+"""Pages per source and category (the first N usable pages of a source, every third page)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One corpus page on disk."""
+
+    source: str
+    split: str
+    category: str
+    page: int
+    image: Path
+    media_type: str
+    reference: str
+
+
+def _pdf_bytes(path: str) -> bytes:
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if path.endswith(".gz") else data
+
+
+def _usable_pages(data: bytes, first: int, want: int) -> list[tuple[int, str]]:
+    """(index, text layer) of pages the text layer can be trusted on, every third page."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    out: list[tuple[int, str]] = []
+    try:
+        for i in range(first, len(doc), 3):
+            page = doc[i]
+            try:
+                layer = textlayer.extract(page)
+            finally:
+                page.close()
+            text = layer.text
+            if len(text.replace(" ", "")) < 300 or textlayer.assess(layer) is not None:
+                continue
+            out.append((i, text))
+            if len(out) >= want:
+                break
+    finally:
+        doc.close()
+    return out
+
+
+def _render(data: bytes, index: int, dpi: int) -> Image.Image:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        page = doc[index]
+        try:
+            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            img: Image.Image = bitmap.to_pil().copy()
+            bitmap.close()
+        finally:
+            page.close()
+    finally:
+        doc.close()
+    return img
+
+
+def _encode(img: Image.Image, fmt: str, **kw: Any) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _grain(size: tuple[int, int], sigma: float, mean: int) -> Image.Image:
+    noise = Image.effect_noise(size, sigma)  # centred on 128
+    return noise.point(lambda v: max(0, min(255, v - 128 + mean)))
+
+
+def _variant(category: str, data: bytes, index: int, rng: random.Random) -> tuple[bytes, str]:
+    """The page's image bytes and media type for ``category``."""
+    if category == "born-digital":
+        return _encode(_render(data, index, 300), "PNG", dpi=(300, 300)), "image/png"
+    if category == "low-dpi":
+        return _encode(_render(data, index, 150), "PNG", dpi=(150, 150)), "image/png"
+    if category == "jpeg":
+        img = _render(data, index, 200)
+        return _encode(img, "JPEG", quality=rng.randint(15, 25), dpi=(200, 200)), "image/jpeg"
+    img = _render(data, index, 300)
+    if category == "rotated":
+        turned = img.rotate(rng.choice((90, 180, 270)), expand=True, fillcolor=255)
+        return _encode(turned, "PNG", dpi=(300, 300)), "image/png"
+    if category == "skewed":
+        angle = rng.uniform(2.0, 4.0) * rng.choice((-1, 1))
+        skewed = img.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+        return _encode(skewed, "PNG", dpi=(300, 300)), "image/png"
+    if category == "noisy":
+        grain = _grain(img.size, rng.uniform(40, 55), rng.randint(195, 210))
+        return _encode(ImageChops.darker(img, grain), "PNG", dpi=(300, 300)), "image/png"
+    if category == "scan":
+        angle = rng.uniform(0.3, 1.2) * rng.choice((-1, 1))
+        img = img.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 0.9)))
+        # Illumination falling off towards one side, as under a scanner lid or a camera.
+        w, h = img.size
+        ramp = Image.linear_gradient("L").resize((w, h)).point(lambda v: 255 - v // 6)
+        if rng.random() < 0.5:
+            ramp = ramp.rotate(90, expand=True).resize((w, h))
+        img = ImageChops.multiply(img, ramp)
+        img = ImageChops.darker(img, _grain(img.size, rng.uniform(10, 18), 235))
+        return _encode(img, "JPEG", quality=rng.randint(60, 75)), "image/jpeg"
+    raise ValueError(category)
+
+
+def default_cache() -> Path:
+    """``$AIGW_BENCH_CACHE`` or ``~/.cache/aigateway-bench``."""
+    env = os.environ.get("AIGW_BENCH_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "aigateway-bench"
+
+
+def build(cache: Path, log: Any = print) -> list[Item]:
+    """Build (or reuse) the corpus under ``cache``; sources whose package is missing are
+    skipped with a note."""
+    items: list[Item] = []
+    want = max(PAGES.values()) + sum(PAGES.values())
+    for src in SOURCES:
+        if not os.path.exists(src.path):
+            log(f"  corpus: {src.name} skipped (apt-get install {src.package})")
+            continue
+        raw = Path(src.path).read_bytes()
+        key = hashlib.sha256(raw + f"v{CORPUS_VERSION}".encode()).hexdigest()[:16]
+        folder = cache / f"{src.name}-{key}"
+        manifest = folder / "manifest.json"
+        if manifest.exists():
+            entries = json.loads(manifest.read_text())
+        else:
+            data = _pdf_bytes(src.path)
+            pages = _usable_pages(data, src.first, want)
+            folder.mkdir(parents=True, exist_ok=True)
+            entries = []
+            k = 0
+            for category, n in PAGES.items():
+                # Categories take distinct pages where the source has enough of them.
+                chosen = pages[k : k + n] if len(pages) >= k + n else pages[:n]
+                k += n
+                for index, text in chosen:
+                    rng = random.Random(f"{src.name}/{category}/{index}")
+                    blob, media = _variant(category, data, index, rng)
+                    ext = "png" if media == "image/png" else "jpg"
+                    name = f"{category}-p{index}.{ext}"
+                    (folder / name).write_bytes(blob)
+                    (folder / f"{category}-p{index}.txt").write_text(text, encoding="utf-8")
+                    entries.append({"category": category, "page": index, "file": name})
+            manifest.write_text(json.dumps(entries, indent=1))
+        for e in entries:
+            ref = (folder / e["file"].rsplit(".", 1)[0]).with_suffix(".txt")
+            media = "image/png" if e["file"].endswith(".png") else "image/jpeg"
+            items.append(
+                Item(
+                    src.name,
+                    src.split,
+                    e["category"],
+                    e["page"],
+                    folder / e["file"],
+                    media,
+                    ref.read_text(encoding="utf-8"),
+                )
+            )
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Build the OCR quality corpus.")
+    parser.add_argument("--cache", type=Path, default=default_cache())
+    parser.add_argument("--list", action="store_true", help="print every item")
+    args = parser.parse_args()
+    items = build(args.cache)
+    for split in ("tune", "report"):
+        part = [i for i in items if i.split == split]
+        cats: dict[str, int] = {}
+        for i in part:
+            cats[i.category] = cats.get(i.category, 0) + 1
+        print(f"{split}: {len(part)} pages  " + ", ".join(f"{c} {n}" for c, n in cats.items()))
+    if args.list:
+        for i in items:
+            print(f"  {i.split:<6} {i.source:<12} {i.category:<13} p{i.page:<4} {i.image}")
+
+
+if __name__ == "__main__":
+    main()

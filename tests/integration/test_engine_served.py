@@ -1,0 +1,190 @@
+"""Tables, images and per-page reading reports through ``aigateway serve`` as shipped.
+
+One real server process (uvloop + httptools, a pool of two workers); the official mistralai SDK
+parses the response; concurrent requests outnumber the workers; hostile option values get 400s
+naming the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from ..support.docgen_layout import table_and_figure_pdf
+from ..support.server import REPO, GatewayProcess
+
+pytestmark = pytest.mark.slow
+
+CONFIG = """
+[limits]
+max_size_upload = 8000000
+
+[ocr_pool]
+workers = 2
+
+[[ocr_models]]
+id = "local"
+provider = "local"
+options = { dpi = 200 }
+
+[[routes]]
+path = "/"
+plugin = "openai_compat"
+ocr_model_refs = ["local"]
+"""
+
+ROWS = [
+    ["Name", "Type", "Default"],
+    ["timeout", "seconds", "180"],
+    ["retries", "integer", "2"],
+    ["endpoint", "url", "none"],
+]
+TEXT = "The figure below shows the measured throughput of the gateway."
+
+
+def _picture() -> Image.Image:
+    img = Image.effect_noise((400, 240), 60)
+    img.paste(30, (40, 40, 360, 200))
+    return img
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    data = table_and_figure_pdf(ROWS, TEXT, _picture())
+    assert 1_000_000 <= len(data) <= 5_000_000  # a real-size scan, not a toy
+    return data
+
+
+@pytest.fixture
+def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return gateway_server_factory(CONFIG)
+
+
+def _post(gw: GatewayProcess, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=180)
+
+
+def _doc(pdf: bytes) -> dict[str, str]:
+    uri = "data:application/pdf;base64," + base64.b64encode(pdf).decode()
+    return {"type": "document_url", "document_url": uri}
+
+
+def test_sdk_parses_tables_images_and_reading_reports(
+    gateway: GatewayProcess, pdf: bytes, tmp_path: Path
+) -> None:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tests" / "support" / "clients" / "mistral_layout.py"),
+            gateway.url,
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert "error" not in report, report
+    scan, figure = report["pages"]
+    # Page 0 is a scan of a table: OCR'd, the table moved into tables[] as HTML.
+    assert "[tbl-0.html](tbl-0.html)" in scan["markdown"]
+    (table,) = scan["tables"]
+    assert (table["id"], table["format"]) == ("tbl-0.html", "html")
+    assert table["content"].startswith("<table><tr><th>Name</th><th>Type</th><th>Default</th>")
+    assert "<td>retries</td><td>integer</td><td>2</td>" in table["content"]
+    assert scan["images"] == []  # the scan itself is the page, not a figure
+    # Page 1 has a text layer and one embedded picture: placeholder, integer box, data URI.
+    assert figure["markdown"] == TEXT + "\n\n![img-0.jpeg](img-0.jpeg)"
+    (img,) = figure["images"]
+    assert img["id"] == "img-0.jpeg"
+    scale = 200 / 72
+    assert img["box"] == [
+        round(100 * scale),
+        round((842 - 520) * scale),
+        round(300 * scale),
+        round((842 - 400) * scale),
+    ]
+    assert img["data"] == "data:image/jpeg;base64,"
+    assert img["length"] > 1000
+
+    # The raw JSON says how each page was read.
+    body = _post(gateway, {"model": "local", "document": _doc(pdf)}).json()
+    readings = [p["reading"] for p in body["pages"]]
+    assert readings[0]["method"] == "ocr"
+    assert readings[0]["engine"] == "tesseract"
+    assert readings[0]["dpi_source"] == "render"
+    assert readings[0]["reason"] == "too little text"
+    assert readings[1] == {
+        "method": "text_layer",
+        "engine": None,
+        "dpi_source": "render",
+        "rotation": 0,
+        "reason": None,
+    }
+    assert body["pages"][0]["dimensions"]["dpi"] == 200
+    # Without table_format the table stays inline, as Markdown.
+    assert "| retries | integer | 2 |" in body["pages"][0]["markdown"]
+    assert "tables" not in body["pages"][0]
+
+
+def test_concurrent_requests_above_the_pool_size_and_hostile_options(
+    gateway: GatewayProcess, pdf: bytes
+) -> None:
+    body = {"model": "local", "document": _doc(pdf), "table_format": "markdown"}
+    with ThreadPoolExecutor(6) as ex:
+        answers = list(ex.map(lambda _: _post(gateway, body), range(6)))
+    assert [r.status_code for r in answers] == [200] * 6
+    pages = [r.json()["pages"] for r in answers]
+    assert all(p == pages[0] for p in pages)
+    assert pages[0][0]["tables"][0]["id"] == "tbl-0.md"
+    assert pages[0][0]["tables"][0]["content"].startswith("| Name | Type | Default |")
+
+    hostile: list[tuple[dict[str, Any], str]] = [
+        ({"table_format": "xml"}, "table_format"),
+        ({"table_format": ["html"]}, "table_format"),
+        ({"image_limit": -1}, "image_limit"),
+        ({"image_min_size": "big"}, "image_min_size"),
+        ({"include_image_base64": "maybe"}, "include_image_base64"),
+    ]
+    for extra, param in hostile:
+        r = _post(gateway, {"model": "local", "document": _doc(pdf), **extra})
+        assert r.status_code == 400, (extra, r.text)
+        assert r.json()["error"]["param"] == param
+    # image_limit 0: no images, no placeholders.
+    r = _post(
+        gateway,
+        {"model": "local", "document": _doc(pdf), "include_image_base64": True, "image_limit": 0},
+    )
+    assert r.status_code == 200
+    assert r.json()["pages"][1]["images"] == []
+    assert "img-0" not in r.json()["pages"][1]["markdown"]
+    # A corrupt PDF asking for images is a 422, not a crash; no document bytes in the log.
+    broken = base64.b64encode(b"%PDF-1.7\n" + b"garbage" * 100).decode()
+    r = _post(
+        gateway,
+        {
+            "model": "local",
+            "document": {
+                "type": "document_url",
+                "document_url": f"data:application/pdf;base64,{broken}",
+            },
+            "include_image_base64": True,
+        },
+    )
+    assert r.status_code == 422
+    log = gateway.log()
+    assert base64.b64encode(pdf).decode()[:200] not in log
+    assert "Traceback" not in log

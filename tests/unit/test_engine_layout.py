@@ -1,0 +1,351 @@
+"""The layout pass, tables, image extraction, DPI reporting and second chances of the local engine.
+
+Pure parts (``layout.build_page``, ``tables``, ``local_pages.to_pages``) get geometry and
+property tests; page reading runs in-process (the same code the workers run) on rendered pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from aigateway.ocr.engine import layout, tables
+from aigateway.ocr.engine.layout import Line, Paragraph, Table, Word
+from aigateway.ocr.engine.options import EngineOptions, PageImage, PageRequest, PageResult
+from aigateway.ocr.engine.page import ASSUMED_DPI, read_page
+from aigateway.ocr.engine.worker import Source
+from aigateway.ocr.providers.local_pages import to_pages
+
+from ..support.docgen import render_text
+from ..support.docgen_layout import figure_pdf, noisy_png, png, table_image, two_column_image
+
+ROWS = [
+    ["Name", "Type", "Default"],
+    ["timeout", "seconds", "180"],
+    ["retries", "integer", "2"],
+    ["endpoint", "url", "none"],
+    ["verbose", "boolean", "false"],
+]
+LEFT = (
+    "Columns of running text are read one after the other, the left column first, "
+    "because readers finish a column before they start the next one on the page."
+)
+RIGHT = (
+    "The right column continues the article with different words about gardens, "
+    "rivers and mountains so that an interleaved reading would be easy to detect."
+)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def read(data: bytes, media_type: str = "image/png", **req: Any) -> PageResult:
+    return read_page(Source(media_type, data=data), 0, EngineOptions(), False, PageRequest(**req))
+
+
+# --- the layout pass on geometry --------------------------------------------------------------
+
+
+def _line(texts: list[str], x: int, y: int, block: int, para: int, h: int = 30) -> Line:
+    out = []
+    for t in texts:
+        w = 18 * len(t)
+        out.append(Word(t, 95.0, x, y, x + w, y + h))
+        x += w + 12
+    return Line(out, block, para)
+
+
+def test_a_table_read_column_by_column_comes_back_row_by_row() -> None:
+    # What Tesseract does to a table: each column is a block, blocks in column order.
+    lines = [_line(["Intro", "sentence", "here"], 100, 40, 1, 1)]
+    for c in range(3):
+        for r, row in enumerate(ROWS):
+            lines.append(_line([row[c]], 100 + 400 * c, 120 + 60 * r, 2 + c, 2 + c * 10 + r))
+    items = layout.build_page(lines)
+    assert isinstance(items[0], Paragraph)
+    table = items[1]
+    assert isinstance(table, Table)
+    assert [list(r) for r in table.rows] == ROWS
+    assert len(items) == 2
+
+
+def test_two_columns_of_prose_stay_paragraphs_in_column_order() -> None:
+    lines = []
+    for r in range(12):
+        lines.append(_line(["alpha"] * 8, 100, 100 + 45 * r, 1, 1))
+    for r in range(12):
+        lines.append(_line(["omega"] * 8, 1000, 100 + 45 * r, 2, 2))
+    items = layout.build_page(lines)
+    assert all(isinstance(i, Paragraph) for i in items)
+    assert [i.lines[0].split()[0] for i in items if isinstance(i, Paragraph)] == ["alpha", "omega"]
+
+
+def test_a_heading_above_a_table_is_not_a_row() -> None:
+    # "Attributes" sits between the columns below it, as a section title does.
+    lines = [_line(["2.3"], 100, 40, 1, 1), _line(["Attributes"], 260, 40, 1, 1)]
+    for r, row in enumerate(ROWS):
+        lines.append(_line(row, 100, 100 + 50 * r, 2, 2 + r))
+        # Wide gaps between cells: re-place the words on a grid.
+        lines[-1].words[:] = [
+            Word(t, 95.0, 100 + 350 * c, 100 + 50 * r, 100 + 350 * c + 18 * len(t), 130 + 50 * r)
+            for c, t in enumerate(row)
+        ]
+    items = layout.build_page(lines)
+    tbl = [i for i in items if isinstance(i, Table)]
+    assert len(tbl) == 1
+    assert [list(r) for r in tbl[0].rows] == ROWS
+
+
+_word = st.builds(
+    lambda t, x, y, w, h: (t, x, y, w, h),
+    st.text(alphabet="abcxyz019|", min_size=1, max_size=6),
+    st.integers(0, 3000),
+    st.integers(0, 3000),
+    st.integers(1, 400),
+    st.integers(1, 80),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_word, min_size=1, max_size=6), max_size=25), st.integers(1, 4))
+def test_layout_keeps_every_word_exactly_once(raw: list[list[Any]], blocks: int) -> None:
+    lines = [
+        Line([Word(t, 90.0, x, y, x + w, y + h) for t, x, y, w, h in ws], i % blocks, i)
+        for i, ws in enumerate(raw)
+    ]
+    got: Counter[str] = Counter()
+    for item in layout.build_page(lines):
+        if isinstance(item, Table):
+            assert len({len(r) for r in item.rows}) == 1  # rectangular
+            got.update(w for r in item.rows for c in r for w in c.split())
+        else:
+            got.update(w for ln in item.lines for w in ln.split())
+    assert got == Counter(w.text for ln in lines for w in ln.words)
+
+
+def test_table_rendering_escapes_and_formats() -> None:
+    rows = [["a|b", "c"], ["<x>", "d & e"]]
+    assert tables.to_markdown(rows) == "| a\\|b | c |\n|---|---|\n| <x> | d & e |"
+    assert tables.to_html(rows) == (
+        "<table><tr><th>a|b</th><th>c</th></tr><tr><td>&lt;x&gt;</td><td>d &amp; e</td></tr>"
+        "</table>"
+    )
+    assert tables.table_id(3, "html") == "tbl-3.html"
+    assert tables.placeholder("tbl-0.md") == "[tbl-0.md](tbl-0.md)"
+
+
+# --- pages read in-process --------------------------------------------------------------------
+
+
+def _table_rows(markdown: str) -> list[list[str]]:
+    rows = []
+    for line in markdown.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "aligned"])
+def test_a_rendered_table_comes_out_as_a_markdown_table(ruled: bool) -> None:
+    page = read(png(table_image(ROWS, ruled=ruled), dpi=200))
+    assert _table_rows(page.markdown) == ROWS
+    assert page.markdown.index("Table of results") < page.markdown.index("| Name")
+    assert page.markdown.rstrip().endswith("The end of the page.")
+    assert page.tables == ()
+
+
+def test_table_format_html_moves_the_table_out() -> None:
+    page = read(png(table_image(ROWS), dpi=200), table_format="html")
+    assert "[tbl-0.html](tbl-0.html)" in page.markdown
+    assert "|" not in page.markdown
+    (t,) = page.tables
+    assert t.format == "html"
+    assert t.content.startswith("<table><tr><th>Name</th><th>Type</th><th>Default</th></tr>")
+    assert t.content.count("<tr>") == len(ROWS)
+
+
+def test_two_column_page_is_read_column_by_column() -> None:
+    page = read(png(two_column_image(LEFT, RIGHT), dpi=200))
+    assert "|" not in page.markdown
+    got = words(page.markdown)
+    assert got == words(LEFT) + words(RIGHT)
+
+
+def test_text_on_a_noisy_grey_background_is_read() -> None:
+    text = "Clean text on a noisy grey background must still be read by the engine."
+    page = read(noisy_png(text))
+    assert words(page.markdown) == words(text)
+    assert page.method == "ocr"
+    assert page.engine in ("tesseract", "rapidocr")
+
+
+def test_grain_is_told_from_clean_and_compressed_pages() -> None:
+    from aigateway.ocr.engine import preprocess
+
+    text = "A page of ordinary text, enough of it to fill the middle of the sample. " * 12
+    clean = render_text(text, size=36)
+    assert not preprocess.grainy(clean)
+    assert not preprocess.grainy(Image.open(io.BytesIO(_jpeg(clean, 15))))
+    assert preprocess.grainy(Image.open(io.BytesIO(noisy_png(text, size=36))).convert("L"))
+    assert not preprocess.grainy(Image.new("L", (3, 3), 255))
+
+
+def _jpeg(img: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 900), (1700, 2200)], ids=["1x1", "sliver", "a4"])
+def test_blank_images_are_empty_pages_not_errors(size: tuple[int, int]) -> None:
+    page = read(png(Image.new("L", size, 255)))
+    assert page.markdown == ""
+    assert (page.dpi, page.dpi_source) == (ASSUMED_DPI, "assumed")
+
+
+def test_dpi_is_the_tag_or_an_estimate_never_a_made_up_300() -> None:
+    img = table_image(ROWS, size=36)
+    tagged = read(png(img, dpi=150))
+    assert (tagged.dpi, tagged.dpi_source) == (150, "metadata")
+    untagged = read(png(img))
+    assert untagged.dpi_source == "estimated"
+    # 36 px type whose line boxes are ~30-45 px tall, taken as 11 pt: about 200-300 DPI.
+    assert 150 <= untagged.dpi <= 320
+    assert untagged.dpi % 10 == 0
+
+
+# --- images in PDFs ---------------------------------------------------------------------------
+
+
+def _picture() -> Image.Image:
+    img = Image.new("L", (320, 200), 200)
+    img.paste(0, (40, 40, 280, 160))
+    return img
+
+
+def test_embedded_picture_is_extracted_with_integer_box_and_placeholder() -> None:
+    data = figure_pdf("A figure follows this sentence.", _picture(), box=(100, 300, 160, 100))
+    src = Source("application/pdf", data=data)
+    page = read_page(src, 0, EngineOptions(dpi=200), False, PageRequest(include_images=True))
+    assert page.method == "text_layer"
+    (im,) = page.images
+    # 160 x 100 pt at 200 DPI; PDF y=300..400 from the bottom of an 842 pt page.
+    scale = 200 / 72
+    assert (im.x0, im.x1) == (round(100 * scale), round(260 * scale))
+    assert (im.y0, im.y1) == (round((842 - 400) * scale), round((842 - 300) * scale))
+    assert im.jpeg is not None
+    assert Image.open(io.BytesIO(im.jpeg)).size == (320, 200)
+    assert page.markdown == "A figure follows this sentence.\n\n![img-0.jpeg](img-0.jpeg)"
+    plain = read_page(src, 0, EngineOptions(dpi=200), False, PageRequest())
+    assert plain.images == ()
+    assert plain.markdown == "A figure follows this sentence."
+    small = PageRequest(include_images=True, image_min_size=1000)
+    assert read_page(src, 0, EngineOptions(dpi=200), False, small).images == ()
+
+
+def test_images_and_tables_are_numbered_across_the_document() -> None:
+    def result(n_images: int, tables_: int) -> PageResult:
+        from aigateway.ocr.engine.options import PageTable
+
+        parts = [f"![img-{i}.jpeg](img-{i}.jpeg)" for i in range(n_images)]
+        md = "\n\n".join(parts + [f"[tbl-{i}.md](tbl-{i}.md)" for i in range(tables_)])
+        return PageResult(
+            markdown=md,
+            dpi=200,
+            width=10,
+            height=10,
+            method="ocr",
+            engine="tesseract",
+            images=tuple(PageImage(i, 0, 0, 5, 5, b"\xff\xd8") for i in range(n_images)),
+            tables=tuple(PageTable(i, "| a |", "markdown") for i in range(tables_)),
+        )
+
+    req = PageRequest(table_format="markdown", include_images=True, image_limit=3)
+    pages = to_pages([4, 7], [result(2, 1), result(2, 1)], req)
+    assert [i.id for i in pages[0].images] == ["img-0.jpeg", "img-1.jpeg"]
+    assert [i.id for i in pages[1].images] == ["img-2.jpeg"]  # image_limit=3 overall
+    assert pages[1].markdown == "![img-2.jpeg](img-2.jpeg)\n\n[tbl-1.md](tbl-1.md)"
+    assert pages[1].tables == [{"id": "tbl-1.md", "content": "| a |", "format": "markdown"}]
+    data = pages[0].images[0].image_base64
+    assert isinstance(data, str)
+    assert base64.b64decode(data.split(",", 1)[1]) == b"\xff\xd8"
+    assert pages[0].reading is not None
+
+
+def test_sideways_pages_are_told_from_upright_skewed_and_grainy_ones() -> None:
+    from aigateway.ocr.engine.orientation import sideways
+
+    text = "Lines of ordinary prose run across the page, one under another, as usual. " * 30
+    page = render_text(text, size=30, min_height=2200)
+    for turn in (90, 270):
+        assert sideways(page.rotate(turn, expand=True))
+    for upright in (
+        page,
+        page.rotate(180),
+        page.rotate(4, expand=True, fillcolor=255),
+        page.rotate(-4, expand=True, fillcolor=255),
+        Image.open(io.BytesIO(noisy_png(text, size=30))).convert("L"),
+    ):
+        assert not sideways(upright)
+    assert not sideways(Image.new("L", (1700, 2200), 255))
+    assert not sideways(Image.new("L", (3, 3), 0))
+
+
+def test_vertical_lines_are_recognised_as_such() -> None:
+    across = [_line(["one", "row", "of", "words"], 100, 100 + 40 * i, 1, i) for i in range(4)]
+    assert not layout.vertical(across)
+    # Word boxes of a page Tesseract read turned 90 degrees (bench corpus, SISCone p82).
+    down = [
+        Line(
+            [Word("4.13", 91.0, 3302, 296, 3330, 366), Word("Class", 91.0, 3295, 379, 3331, 957)],
+            1,
+            1,
+        ),
+        Line([Word("65", 91.0, 3302, 2145, 3330, 2184)], 2, 2),
+        Line(
+            [Word("4.13.3.7", 91.0, 3171, 296, 3199, 429), Word("op", 91.0, 3164, 468, 3199, 665)],
+            4,
+            4,
+        ),
+        Line(
+            [Word("const", 91.0, 3038, 298, 3058, 391), Word("v", 91.0, 3033, 417, 3059, 632)], 5, 5
+        ),
+    ]
+    assert layout.vertical(down)
+    assert not layout.vertical([])
+
+
+def test_list_bullets_come_back_as_bullets_and_letters_stay_letters() -> None:
+    items = [
+        "\u2022 The first item of the list is here.",
+        "\u2022 The second item follows it.",
+        "e mail is how the third line starts.",
+        "o the fourth line starts with a letter too.",
+        "\u2022 The last item ends the list.",
+    ]
+    page = read(png(render_text("\n\n".join(items), size=36), dpi=200))
+    starts = [ln.split()[0] for ln in page.markdown.splitlines() if ln.strip()]
+    assert starts == ["\u2022", "\u2022", "e", "o", "\u2022"]
+
+
+@pytest.mark.parametrize("angle", [-4.0, -2.5, 1.5, 3.0])
+def test_a_skewed_page_is_levelled_before_reading(angle: float) -> None:
+    from aigateway.ocr.engine import deskew
+
+    text = "Lines of ordinary prose run across the page, one under another, as usual. " * 20
+    page = render_text(text, size=30, min_height=2200)
+    skewed = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    assert deskew.skew_angle(skewed) == pytest.approx(-angle, abs=0.2)
+    assert deskew.straighten(page)[1] == 0.0
+    assert deskew.skew_angle(Image.new("L", (1700, 2200), 255)) == 0.0
+    read_back = words(read(png(skewed, dpi=200)).markdown)
+    assert read_back == words(text)
