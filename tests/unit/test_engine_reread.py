@@ -97,3 +97,18 @@ def test_the_budget_keeps_the_least_confident_crops() -> None:
     kept = reread._within_budget(jobs, [line])
     assert len(kept) == int(reread.BUDGET // 3)
     assert [j[1][0] for j in kept] == list(range(len(kept)))
+
+
+def test_two_doubtful_runs_on_a_line_both_merge_in_place(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Words 1 and 6 doubtful, the right one least sure (first in the budget's order); the
+    # recogniser answers one token per crop, so each run of three words becomes one word.
+    line = Line([Word(f"w{i}", 95.0, 100 * i, 10, 100 * i + 90, 40) for i in range(8)], 1, 1)
+    line.words[1] = Word("w1", 20.0, 100, 10, 190, 40)
+    line.words[6] = Word("w6", 10.0, 600, 10, 690, 40)
+    monkeypatch.setattr(
+        rapid, "recognize_crops", lambda crops, threads=1: [("abcdefgh", 0.99)] * len(crops)
+    )
+    assert reread.reread(page, [line], 60.0) == 2
+    assert line.text == "abcdefgh w3 w4 abcdefgh"

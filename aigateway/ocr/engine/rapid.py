@@ -14,7 +14,14 @@ from PIL import Image
 
 from .markdown import paragraphs_to_markdown
 
-__all__ = ("available", "read_paragraphs", "recognize", "recognize_crops", "warm")
+__all__ = (
+    "available",
+    "read_paragraphs",
+    "recognize",
+    "recognize_crops",
+    "warm",
+    "warm_recognizer",
+)
 
 _ENGINE: list[Any] = []
 
@@ -53,6 +60,12 @@ def _engine(threads: int) -> Any:
 def warm(threads: int = 1) -> None:
     """Load the models now rather than on the first page."""
     _engine(threads)
+
+
+def warm_recognizer(threads: int = 1) -> None:
+    """Load the text recogniser now (for :mod:`.reread`), if rapidocr is installed."""
+    if available() is None:
+        _engine(threads)._load_rec_model()
 
 
 Para = tuple[list[str], int, int]

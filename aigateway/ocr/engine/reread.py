@@ -23,7 +23,7 @@ __all__ = ("MIN_SCORE", "reread")
 MIN_SCORE = 0.9
 """RapidOCR's line score (0-1) above which its text replaces Tesseract's."""
 
-BUDGET = 60.0
+BUDGET = 40.0
 """Crop widths a page may spend, in text heights (all crops together; least confident first)."""
 
 GAP = 1.0
@@ -118,8 +118,9 @@ def reread(img: Image.Image, lines: list[Line], below: float, threads: int = 1) 
 
     texts = rapid.recognize_crops([img.crop(_margin(box, img)) for _, _, box in jobs], threads)
     replaced = 0
-    # Right to left within a line, so earlier runs' indices stay valid.
-    for (ln, run, box), (text, score) in reversed(list(zip(jobs, texts, strict=True))):
+    # Right to left within a line, so the indices of runs left of a merged one stay valid.
+    done = sorted(zip(jobs, texts, strict=True), key=lambda jt: -jt[0][1][0])
+    for (ln, run, box), (text, score) in done:
         old = " ".join(ln.words[i].text for i in run)
         # NFKC: the Chinese-and-Latin model sometimes answers full-width brackets and digits.
         text = " ".join(unicodedata.normalize("NFKC", text).split())

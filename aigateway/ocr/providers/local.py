@@ -180,8 +180,13 @@ class LocalOcrProvider(OcrProvider):
         if opts.engine == "rapidocr":
             from ..engine import rapid
 
-            # "auto" loads RapidOCR only for the rare page that needs it: no warm-up cost.
             pool.add_warmup(rapid.warm, opts.threads)
+        elif opts.engine == "auto" and opts.reread_below > 0:
+            from ..engine import rapid
+
+            # Doubtful words on most pages go to RapidOCR's recogniser: load it before the first
+            # page (a no-op without rapidocr; its detector still loads only for a page needing it).
+            pool.add_warmup(rapid.warm_recognizer, opts.threads)
         pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
         await pool.start()
 
