@@ -20,7 +20,6 @@ __all__ = (
     "recognize",
     "recognize_crops",
     "warm",
-    "warm_recognizer",
 )
 
 _ENGINE: list[Any] = []
@@ -60,12 +59,6 @@ def _engine(threads: int) -> Any:
 def warm(threads: int = 1) -> None:
     """Load the models now rather than on the first page."""
     _engine(threads)
-
-
-def warm_recognizer(threads: int = 1) -> None:
-    """Load the text recogniser now (for :mod:`.reread`), if rapidocr is installed."""
-    if available() is None:
-        _engine(threads)._load_rec_model()
 
 
 Para = tuple[list[str], int, int]

@@ -180,13 +180,9 @@ class LocalOcrProvider(OcrProvider):
         if opts.engine == "rapidocr":
             from ..engine import rapid
 
+            # "auto" loads RapidOCR on a worker's first page that needs it (its recogniser, for
+            # doubtful words, on most pages): a worker restarted in a storm stays quick to start.
             pool.add_warmup(rapid.warm, opts.threads)
-        elif opts.engine == "auto" and opts.reread_below > 0:
-            from ..engine import rapid
-
-            # Doubtful words on most pages go to RapidOCR's recogniser: load it before the first
-            # page (a no-op without rapidocr; its detector still loads only for a page needing it).
-            pool.add_warmup(rapid.warm_recognizer, opts.threads)
         pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
         await pool.start()
 
