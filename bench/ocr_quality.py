@@ -100,12 +100,15 @@ def raw_rapidocr() -> Callable[[Item], str] | None:
 class Gateway:
     """The ``local`` provider with default options and a one-worker pool."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        model: dict[str, Any] = {"id": "local", "provider": "local"}
+        if options:
+            model["options"] = options
         self.reg = OcrRegistry(
             parse_config(
                 {
                     "ocr_pool": {"workers": 1, "max_queue": 1000, "task_timeout": 600},
-                    "ocr_models": [{"id": "local", "provider": "local"}],
+                    "ocr_models": [model],
                 }
             )
         )
@@ -165,7 +168,7 @@ class Tally:
 
 def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict[str, Tally]]:
     readers: dict[str, Callable[[Item], str]] = {}
-    gateway: Gateway | None = None
+    gateways: list[Gateway] = []
     for name in engines:
         if name == "raw-tesseract":
             readers[name] = raw_tesseract()
@@ -174,8 +177,12 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
             if r is not None:
                 readers[name] = r
         elif name == "gateway":
-            gateway = Gateway()
-            readers[name] = gateway
+            gateways.append(Gateway())
+            readers[name] = gateways[-1]
+        elif name == "gateway-noreread":
+            # The same engine without the RapidOCR re-reading of doubtful words: its baseline.
+            gateways.append(Gateway({"reread_below": 0}))
+            readers[name] = gateways[-1]
     tallies: dict[str, dict[str, Tally]] = {n: {} for n in readers}
     try:
         for k, item in enumerate(items, 1):
@@ -188,7 +195,7 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
                 line.append(f"{name} {distance(item.reference, hyp)[0]}e {dt:.1f}s")
             print(" ".join(line), flush=True)
     finally:
-        if gateway is not None:
+        for gateway in gateways:
             gateway.close()
     report(tallies, split)
     return tallies
@@ -215,8 +222,8 @@ def report(tallies: dict[str, dict[str, Tally]], split: str) -> None:
     print(f"| all | {n_all} | " + " | ".join(t.cell() for t in total.values()) + " |")
     speeds = {n: len(total[n].cers) / max(1e-9, total[n].seconds) for n in names}
     print("\npages/s per core: " + ", ".join(f"{n} {s:.3f}" for n, s in speeds.items()))
-    if "gateway" in speeds and "raw-tesseract" in speeds:
-        print(f"gateway / raw-tesseract speed: x{speeds['gateway'] / speeds['raw-tesseract']:.2f}")
+    for g in (n for n in speeds if n.startswith("gateway") and "raw-tesseract" in speeds):
+        print(f"{g} / raw-tesseract speed: x{speeds[g] / speeds['raw-tesseract']:.2f}")
     raws = [n for n in names if n.startswith("raw-")]
     if "gateway" in names and raws:
         worse = [

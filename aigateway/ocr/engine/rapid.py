@@ -14,7 +14,13 @@ from PIL import Image
 
 from .markdown import paragraphs_to_markdown
 
-__all__ = ("available", "read_paragraphs", "recognize", "warm")
+__all__ = (
+    "available",
+    "read_paragraphs",
+    "recognize",
+    "recognize_crops",
+    "warm",
+)
 
 _ENGINE: list[Any] = []
 
@@ -122,3 +128,16 @@ def recognize(img: Image.Image, threads: int = 1) -> str:
     """Markdown of the page read by RapidOCR (the raw engine)."""
     paragraphs, _, _ = read_paragraphs(img, threads)
     return paragraphs_to_markdown([p for p, _, _ in paragraphs])
+
+
+def recognize_crops(crops: list[Image.Image], threads: int = 1) -> list[tuple[str, float]]:
+    """RapidOCR's recogniser alone (no detector) on text-line crops: text and score (0-1) each."""
+    import numpy as np
+    from rapidocr.ch_ppocr_rec import TextRecInput
+
+    if not crops:
+        return []
+    rec = _engine(threads)._load_rec_model()
+    out = rec(TextRecInput(img=[np.asarray(c.convert("RGB")) for c in crops]))
+    txts = out.txts or ()
+    return [(str(t), float(s)) for t, s in zip(txts, out.scores, strict=False)]

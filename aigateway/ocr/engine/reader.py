@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
@@ -44,6 +44,8 @@ class Reading:
     """Median text line height in pixels (0 when no text): the basis of a DPI estimate."""
     cleanup: str | None = None
     """The :data:`~.preprocess.LADDER` step that produced this reading, if any."""
+    source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
+    """Tesseract's page image and lines behind :attr:`items` (empty for RapidOCR's reading)."""
 
     @property
     def has_text(self) -> bool:
@@ -55,9 +57,29 @@ def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 
 
     lines, conf = tesseract.read_lines(img, dpi, opts.languages)
     bullets.restore(lines, img)
+    items = _items(lines, opts)
+    return Reading(items, "tesseract", conf, rotation, _line_height(lines), source=[(img, lines)])
+
+
+def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:
     layout = opts.layout and not _layout.vertical(lines)
-    items = _layout.build_page(lines) if layout else _flat(lines)
-    return Reading(items, "tesseract", conf, rotation, _line_height(lines))
+    return _layout.build_page(lines) if layout else _flat(lines)
+
+
+def _reread(r: Reading, opts: EngineOptions) -> Reading:
+    """The kept Tesseract reading with its doubtful words read again (:mod:`.reread`): only
+    the winner, not every second chance's reading, pays for it. Its confidence stays
+    Tesseract's."""
+    if opts.engine != "auto" or opts.reread_below <= 0 or not r.source:
+        return r
+    from . import rapid, reread
+
+    img, lines = r.source[0]
+    if rapid.available() is not None or not reread.reread(
+        img, lines, opts.reread_below, opts.threads
+    ):
+        return r
+    return replace(r, items=_items(lines, opts), source=[])
 
 
 def _flat(lines: list[Line]) -> list[Item]:
@@ -109,7 +131,7 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
             img = img.rotate(turn, expand=True)
     if opts.deskew:
         img, _ = deskew.straighten(img)
-    r = _read(img, dpi, opts)
+    r = _reread(_read(img, dpi, opts), opts)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 
@@ -128,7 +150,7 @@ def _read(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         name, clean = ladder.pop(0)
         base = clean(img)
         r = _tesseract(base, dpi, opts)
-        best = Reading(r.items, r.engine, r.conf, 0, r.line_height, name)
+        best = Reading(r.items, r.engine, r.conf, 0, r.line_height, name, r.source)
     else:
         best = _tesseract(img, dpi, opts)
     if not doubtful(best):
@@ -158,7 +180,7 @@ def _read(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
                 if _rank(turned) > _rank(r):
                     r, rot, page = turned, turn, page.rotate(turn, expand=True)
         if _rank(r) > _rank(best):
-            best = Reading(r.items, r.engine, r.conf, r.rotation, r.line_height, name)
+            best = Reading(r.items, r.engine, r.conf, r.rotation, r.line_height, name, r.source)
     if not best.has_text and not rot and opts.detect_orientation:
         # Nothing read even cleaned: a sideways page Tesseract found no lines on, perhaps.
         turn = _rotation(img, dpi, opts)

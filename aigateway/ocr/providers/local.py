@@ -14,6 +14,9 @@ key                         default          meaning
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
 ``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
+``reread_below``            ``60``           ``auto`` with RapidOCR installed: Tesseract words under
+                                             this confidence (0-100) are read again by RapidOCR's
+                                             recogniser; ``0`` turns it off
 ``trust_invisible_text``    ``true``         use an earlier OCR's invisible text layer if sane
 ==========================  ===============  ==================================================
 
@@ -46,6 +49,9 @@ INLINE_MAX = 65_536
 path the workers open. Every page task carries its document, and the event loop writes the
 task: so only tiny documents go inline (the pool's transport is correct for any size)."""
 
+REREAD_BELOW = 60.0
+"""Default ``reread_below``: the Tesseract word confidence under which ``auto`` asks RapidOCR."""
+
 _LANG = re.compile(r"^[A-Za-z0-9_]+$")
 _KNOWN = frozenset(
     {
@@ -57,6 +63,7 @@ _KNOWN = frozenset(
         "trust_invisible_text",
         "layout",
         "deskew",
+        "reread_below",
     }
 )
 
@@ -130,6 +137,9 @@ class LocalOcrProvider(OcrProvider):
         conf = raw.get("orientation_confidence", 3.0)
         if not isinstance(conf, int | float) or isinstance(conf, bool) or conf < 0:
             raise self._error("orientation_confidence", "a number >= 0", conf)
+        below = raw.get("reread_below", REREAD_BELOW)
+        if not isinstance(below, int | float) or isinstance(below, bool) or not 0 <= below <= 100:
+            raise self._error("reread_below", "a number from 0 to 100", below)
         limits = self.ctx.settings.limits
         return EngineOptions(
             engine=engine,
@@ -140,6 +150,7 @@ class LocalOcrProvider(OcrProvider):
             trust_invisible_text=flags["trust_invisible_text"],
             layout=flags["layout"],
             deskew=flags["deskew"],
+            reread_below=float(below),
             max_pixels=limits.max_pixels_per_page,
         )
 
@@ -169,7 +180,8 @@ class LocalOcrProvider(OcrProvider):
         if opts.engine == "rapidocr":
             from ..engine import rapid
 
-            # "auto" loads RapidOCR only for the rare page that needs it: no warm-up cost.
+            # "auto" loads RapidOCR on a worker's first page that needs it (its recogniser, for
+            # doubtful words, on most pages): a worker restarted in a storm stays quick to start.
             pool.add_warmup(rapid.warm, opts.threads)
         pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
         await pool.start()

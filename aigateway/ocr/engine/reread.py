@@ -1,0 +1,140 @@
+"""Second reading of Tesseract's doubtful words by RapidOCR's recogniser (``engine = "auto"``).
+
+Tesseract keeps the page's layout (lines, reading order, tables); only the text of its
+low-confidence stretches is re-recognised. A stretch is a run of words on one line with no gap
+wider than about one text height (the layout pass never splits inside one), holding a word under
+:attr:`~.options.EngineOptions.reread_below`. Each stretch is cropped with a margin and read by
+RapidOCR's text recogniser alone (no detector, so a crop costs milliseconds, not a page's
+detection). Its text replaces Tesseract's when the recogniser is sure of it
+(:data:`MIN_SCORE`) and its length is plausible for the box (a crop that caught a neighbour's
+ink reads as something much longer or shorter).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from PIL import Image
+
+from .layout import Line, Word
+
+__all__ = ("MIN_SCORE", "reread")
+
+MIN_SCORE = 0.9
+"""RapidOCR's line score (0-1) above which its text replaces Tesseract's."""
+
+BUDGET = 40.0
+"""Crop widths a page may spend, in text heights (all crops together; least confident first)."""
+
+GAP = 1.0
+"""A gap wider than this many text heights ends a stretch (as the layout pass splits rows)."""
+
+
+def _stretches(line: Line) -> list[list[int]]:
+    """Indices of the line's words, grouped into runs without a wide gap."""
+    height = line.height
+    runs: list[list[int]] = [[0]]
+    for i in range(1, len(line.words)):
+        if line.words[i].x0 - line.words[i - 1].x1 > GAP * height:
+            runs.append([])
+        runs[-1].append(i)
+    return runs
+
+
+def _doubtful(line: Line, run: list[int], below: float) -> list[list[int]]:
+    """Runs of consecutive doubtful words in ``run``, each with one sure neighbour either
+    side (the recogniser reads a word better in context), overlapping runs merged."""
+    parts: list[list[int]] = []
+    for k, i in enumerate(run):
+        if line.words[i].conf >= below:
+            continue
+        lo, hi = max(0, k - 1), min(len(run) - 1, k + 1)
+        if parts and parts[-1][-1] >= run[lo]:
+            parts[-1].extend(j for j in run[lo : hi + 1] if j > parts[-1][-1])
+        else:
+            parts.append(run[lo : hi + 1])
+    return parts
+
+
+def _within_budget(
+    jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]], lines: list[Line]
+) -> list[tuple[Line, list[int], tuple[int, int, int, int]]]:
+    """The least confident crops first, up to :data:`BUDGET` text heights of width in all.
+
+    The recogniser's cost grows with a crop's width over its height (it is resized to a fixed
+    height); the budget bounds the page's extra time whatever the number of doubtful words.
+    """
+
+    def doubt(job: tuple[Line, list[int], tuple[int, int, int, int]]) -> float:
+        ln, part, _ = job
+        return min(ln.words[i].conf for i in part)
+
+    kept, spent = [], 0.0
+    for job in sorted(jobs, key=doubt):
+        x0, y0, x1, y1 = job[2]
+        cost = (x1 - x0) / max(1, y1 - y0)
+        if spent + cost > BUDGET:
+            continue
+        spent += cost
+        kept.append(job)
+    return kept
+
+
+def _plausible(old: str, new: str) -> bool:
+    a, b = len(old.replace(" ", "")), len(new.replace(" ", ""))
+    return b > 0 and 0.6 * a <= b <= 1.6 * a + 2
+
+
+def _margin(box: tuple[int, int, int, int], img: Image.Image) -> tuple[int, int, int, int]:
+    # Tesseract's boxes are tight to the ink; the recogniser was trained on detector boxes,
+    # which are dilated by about half a text height.
+    x0, y0, x1, y1 = box
+    pad = max(2, (y1 - y0) // 4)
+    return max(0, x0 - pad), max(0, y0 - pad), min(img.width, x1 + pad), min(img.height, y1 + pad)
+
+
+def reread(img: Image.Image, lines: list[Line], below: float, threads: int = 1) -> int:
+    """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``.
+
+    Returns how many stretches were replaced. ``below <= 0`` or no doubtful word: nothing runs.
+    """
+    if below <= 0:
+        return 0
+    jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]] = []
+    for ln in lines:
+        if not ln.words or min(w.conf for w in ln.words) >= below:
+            continue
+        for run in _stretches(ln):
+            for part in _doubtful(ln, run, below):
+                words = [ln.words[i] for i in part]
+                x0, y0 = min(w.x0 for w in words), min(w.y0 for w in words)
+                x1, y1 = max(w.x1 for w in words), max(w.y1 for w in words)
+                if x1 - x0 >= 4 and y1 - y0 >= 4:
+                    jobs.append((ln, part, (x0, y0, x1, y1)))
+    if not jobs:
+        return 0
+    jobs = _within_budget(jobs, lines)
+    from . import rapid
+
+    texts = rapid.recognize_crops([img.crop(_margin(box, img)) for _, _, box in jobs], threads)
+    replaced = 0
+    # Right to left within a line, so the indices of runs left of a merged one stay valid.
+    done = sorted(zip(jobs, texts, strict=True), key=lambda jt: -jt[0][1][0])
+    for (ln, run, box), (text, score) in done:
+        old = " ".join(ln.words[i].text for i in run)
+        # NFKC: the Chinese-and-Latin model sometimes answers full-width brackets and digits.
+        text = " ".join(unicodedata.normalize("NFKC", text).split())
+        if score < MIN_SCORE or not _plausible(old, text) or text == old:
+            continue
+        tokens = text.split(" ")
+        if len(tokens) == len(run):
+            # Word for word: only the doubtful words change (the context words were sure).
+            for i, tok in zip(run, tokens, strict=True):
+                w = ln.words[i]
+                if w.conf < below:
+                    ln.words[i] = Word(tok, 100 * score, w.x0, w.y0, w.x1, w.y1)
+        else:
+            merged = Word(text, 100 * score, box[0], box[1], box[2], box[3])
+            ln.words[run[0] : run[-1] + 1] = [merged]
+        replaced += 1
+    return replaced

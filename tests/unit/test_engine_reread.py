@@ -1,0 +1,114 @@
+"""Tesseract's doubtful words read again by RapidOCR's recogniser (``engine = "auto"``).
+
+A rendered page is read by the real Tesseract; one of its words is then made a doubtful
+misreading (wrong text, low confidence), as Tesseract's fast model produces on harder pages.
+The re-reading must restore it from the pixels, leave sure words alone, and stay off for the
+``tesseract`` engine and ``reread_below = 0``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from aigateway.ocr.engine import rapid, reread, tesseract
+from aigateway.ocr.engine.layout import Line, Word
+from aigateway.ocr.engine.options import EngineOptions
+from aigateway.ocr.engine.reader import read_image
+
+from ..support.docgen import render_text
+
+TEXT = "The quarterly report lists seventeen warehouses across the northern province."
+TARGET = "warehouses"
+
+pytestmark = pytest.mark.skipif(rapid.available() is not None, reason=str(rapid.available()))
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+@pytest.fixture(scope="module")
+def page() -> Image.Image:
+    return render_text(TEXT, size=40)
+
+
+def _read(img: Image.Image) -> list[Line]:
+    lines, _ = tesseract.read_lines(img, 200, ["eng"])
+    assert words(" ".join(ln.text for ln in lines)) == words(TEXT)
+    return lines
+
+
+def _corrupt(lines: list[Line], conf: float = 20.0) -> None:
+    """Turn :data:`TARGET` into a doubtful misreading (as Tesseract gives one)."""
+    for ln in lines:
+        for i, w in enumerate(ln.words):
+            if w.text == TARGET:
+                ln.words[i] = Word("wavehcuses", conf, w.x0, w.y0, w.x1, w.y1)
+                return
+    raise AssertionError(f"{TARGET!r} not read")
+
+
+def test_a_doubtful_word_is_read_again_from_the_page(page: Image.Image) -> None:
+    lines = _read(page)
+    sure = [(w.text, w.conf) for ln in lines for w in ln.words if w.text != TARGET]
+    _corrupt(lines)
+    assert reread.reread(page, lines, 60.0) == 1
+    assert words(" ".join(ln.text for ln in lines)) == words(TEXT)
+    # The sure context words around it were read again too, but kept as Tesseract read them.
+    assert [(w.text, w.conf) for ln in lines for w in ln.words if w.text != TARGET] == sure
+
+
+def test_a_sure_word_is_not_read_again(page: Image.Image) -> None:
+    lines = _read(page)
+    _corrupt(lines, conf=95.0)
+    assert reread.reread(page, lines, 60.0) == 0
+    assert "wavehcuses" in " ".join(ln.text for ln in lines)
+    assert reread.reread(page, lines, 0.0) == 0
+
+
+def test_auto_engine_rereads_and_tesseract_engine_does_not(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tesseract.read_lines
+
+    def misread(*args: Any) -> tuple[list[Line], float]:
+        lines, conf = real(*args)
+        _corrupt(lines)
+        return lines, conf
+
+    monkeypatch.setattr(tesseract, "read_lines", misread)
+
+    def text(**opts: Any) -> str:
+        reading = read_image(page, 200, EngineOptions(**opts))
+        return " ".join(str(item) for item in reading.items)
+
+    assert TARGET in text(engine="auto", reread_below=60.0)
+    assert "wavehcuses" in text(engine="auto", reread_below=0.0)
+    assert "wavehcuses" in text(engine="tesseract", reread_below=60.0)
+
+
+def test_the_budget_keeps_the_least_confident_crops() -> None:
+    line = Line([Word(f"w{i}", 10.0 + i, 100 * i, 0, 100 * i + 90, 30) for i in range(40)], 1, 1)
+    jobs = [(line, [i], (100 * i, 0, 100 * i + 90, 30)) for i in range(40)]
+    kept = reread._within_budget(jobs, [line])
+    assert len(kept) == int(reread.BUDGET // 3)
+    assert [j[1][0] for j in kept] == list(range(len(kept)))
+
+
+def test_two_doubtful_runs_on_a_line_both_merge_in_place(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Words 1 and 6 doubtful, the right one least sure (first in the budget's order); the
+    # recogniser answers one token per crop, so each run of three words becomes one word.
+    line = Line([Word(f"w{i}", 95.0, 100 * i, 10, 100 * i + 90, 40) for i in range(8)], 1, 1)
+    line.words[1] = Word("w1", 20.0, 100, 10, 190, 40)
+    line.words[6] = Word("w6", 10.0, 600, 10, 690, 40)
+    monkeypatch.setattr(
+        rapid, "recognize_crops", lambda crops, threads=1: [("abcdefgh", 0.99)] * len(crops)
+    )
+    assert reread.reread(page, [line], 60.0) == 2
+    assert line.text == "abcdefgh w3 w4 abcdefgh"
