@@ -135,7 +135,10 @@ class LocalJobStore(JobStore):
         self._jobs: dict[str, Job] | None = None
         self._done: dict[str, dict[int, bool]] = {}
         self._ok: dict[str, int] = {}
-        """Succeeded lines per job (kept with ``_done``: counts are O(1) per line)."""
+        self._failed: dict[str, int] = {}
+        """Succeeded and failed lines per job whose result is written (counts are O(1) per line;
+        a line claimed in ``_done`` is counted only once its result can be read back, so a
+        finalizer that sees every line counted finds every result in the file)."""
         self._files: dict[str, int] = {}
         self._locks: set[str] = set()
         self._load_lock = asyncio.Lock()
@@ -170,6 +173,7 @@ class LocalJobStore(JobStore):
                     done.setdefault(index, ok)
             self._done[job.id] = done
             self._ok[job.id] = sum(done.values())
+            self._failed[job.id] = len(done) - self._ok[job.id]
         return jobs
 
     def _results_path(self, job_id: str) -> Path:
@@ -220,14 +224,21 @@ class LocalJobStore(JobStore):
         if index in done:
             return False
         done[index] = ok  # claimed before the write: no await between check and claim
-        self._ok[job_id] = self._ok.get(job_id, 0) + int(ok)
         entry = msgspec.json.encode((index, ok, msgspec.Raw(line))) + b"\n"
-        fd = self._files.get(job_id)
-        if fd is None:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._results_path(job_id), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            self._files[job_id] = fd
-        await anyio.to_thread.run_sync(os.write, fd, entry)
+        try:
+            fd = self._files.get(job_id)
+            if fd is None:
+                self.root.mkdir(parents=True, exist_ok=True)
+                path = self._results_path(job_id)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                self._files[job_id] = fd
+            await anyio.to_thread.run_sync(os.write, fd, entry)
+        except BaseException:
+            done.pop(index, None)  # not written: the line may run again
+            raise
+        # Counted only now: counts reaching the total mean every result is in the file.
+        counter = self._ok if ok else self._failed
+        counter[job_id] = counter.get(job_id, 0) + 1
         return True
 
     async def has_result(self, job_id: str, index: int) -> bool:
@@ -236,8 +247,7 @@ class LocalJobStore(JobStore):
 
     async def counts(self, job_id: str) -> Counts:
         await self._all()
-        ok = self._ok.get(job_id, 0)
-        return Counts(succeeded=ok, failed=len(self._done.get(job_id, {})) - ok)
+        return Counts(succeeded=self._ok.get(job_id, 0), failed=self._failed.get(job_id, 0))
 
     def _locate(self, job_id: str) -> dict[int, tuple[bool, int, int]]:
         """``index -> (ok, offset, length)`` of each line's first result in the results file."""
@@ -295,6 +305,7 @@ class LocalJobStore(JobStore):
             os.close(fd)
         self._done.pop(job_id, None)
         self._ok.pop(job_id, None)
+        self._failed.pop(job_id, None)
         path = self._results_path(job_id)
         await anyio.to_thread.run_sync(functools.partial(path.unlink, missing_ok=True))
 

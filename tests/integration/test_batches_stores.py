@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +47,38 @@ async def test_local_job_store_writes_each_line_once_and_survives_a_restart(tmp_
     assert [json.loads(line)["n"] for _, _, line in got] == [0, 1, 2]
     assert await again.record("j1", 5, True, b"{}")  # the cut line runs again
     assert (await again.get("j1")) == _job()
+
+
+async def test_local_counts_never_run_ahead_of_the_results_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finalizer that sees every line counted must find every result: a line is counted only
+    once its write is done (it once was counted while the write was still in a thread)."""
+    import aigateway.batches.jobs as jobs_module
+
+    store = LocalJobStore(tmp_path)
+    await store.put(_job())
+    real_write = os.write
+    writing = threading.Event()
+    release = threading.Event()
+
+    def slow_write(fd: int, data: bytes) -> int:
+        writing.set()
+        release.wait(5)
+        return real_write(fd, data)
+
+    monkeypatch.setattr(jobs_module.os, "write", slow_write)
+    task = asyncio.create_task(store.record("j1", 0, True, b'{"n":0}'))
+    await asyncio.to_thread(writing.wait, 5)
+    # The result is claimed (a second record is refused) but not readable yet: not counted.
+    assert not await store.record("j1", 0, False, b"{}")
+    assert (await store.counts("j1")).done == 0
+    assert [r async for r in store.results("j1", 1)] == []
+    release.set()
+    assert await task
+    assert await store.counts("j1") == Counts(succeeded=1, failed=0)
+    assert [i async for i, _, _ in store.results("j1", 1)] == [0]
+    await store.aclose()
 
 
 async def _store_and_stream(url: str | list[str]) -> None:
