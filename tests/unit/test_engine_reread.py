@@ -62,6 +62,22 @@ def test_a_doubtful_word_is_read_again_from_the_page(page: Image.Image) -> None:
     assert [(w.text, w.conf) for ln in lines for w in ln.words if w.text != TARGET] == sure
 
 
+@pytest.mark.parametrize("failure", [AttributeError("moved"), ImportError("gone")])
+def test_a_recogniser_that_cannot_be_reached_leaves_tesseracts_reading(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    lines = _read(page)
+    _corrupt(lines)
+    before = [ln.text for ln in lines]
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise failure
+
+    monkeypatch.setattr(rapid, "recognize_crops", broken)
+    assert reread.reread(page, lines, 60.0) == 0
+    assert [ln.text for ln in lines] == before
+
+
 def test_a_sure_word_is_not_read_again(page: Image.Image) -> None:
     lines = _read(page)
     _corrupt(lines, conf=95.0)

@@ -116,7 +116,14 @@ def reread(img: Image.Image, lines: list[Line], below: float, threads: int = 1) 
     jobs = _within_budget(jobs, lines)
     from . import rapid
 
-    texts = rapid.recognize_crops([img.crop(_margin(box, img)) for _, _, box in jobs], threads)
+    try:
+        texts = rapid.recognize_crops([img.crop(_margin(box, img)) for _, _, box in jobs], threads)
+    except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
+        # The recogniser is reached below rapidocr's public API (no detector): if an installed
+        # version moved it, the page keeps Tesseract's reading rather than failing.
+        return 0
+    if len(texts) != len(jobs):
+        return 0
     replaced = 0
     # Right to left within a line, so the indices of runs left of a merged one stay valid.
     done = sorted(zip(jobs, texts, strict=True), key=lambda jt: -jt[0][1][0])
