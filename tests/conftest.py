@@ -44,4 +44,32 @@ def redis_url(redis_session: Any) -> str:
     return str(redis_session.url)
 
 
+@pytest.fixture
+def redis() -> Iterator[Any]:
+    """A redis-server of the test's own (started; closed after it), for tests that stop,
+    freeze or kill it."""
+    from .support.redis_server import RedisServer
+
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def mistral_openai() -> Iterator[tuple[Any, Any]]:
+    """A loopback Mistral OCR upstream and an OpenAI-compatible one (model ``up``), per module."""
+    from .support.upstreams.mistral import FakeMistral
+    from .support.upstreams.openai_fake import OpenAIFake
+
+    mistral, openai = FakeMistral().start(), OpenAIFake("up").start()
+    try:
+        yield mistral, openai
+    finally:
+        mistral.stop()
+        openai.stop()
+
+
 from .support.server import gateway_server_factory  # noqa: E402,F401  (a fixture, shared by every module)

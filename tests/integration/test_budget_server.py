@@ -20,7 +20,6 @@ import base64
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -43,26 +42,6 @@ ADMIN = "admin-key-budget-0001"
 NANOS = 10**9
 PAGE = 1_000_000  # cost_per_page = 0.001
 IN, OUT = 1_000, 10_000  # nanos per token: 1e-6 and 1e-5
-
-
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[tuple[FakeMistral, OpenAIFake]]:
-    mistral, openai = FakeMistral().start(), OpenAIFake("up").start()
-    try:
-        yield mistral, openai
-    finally:
-        mistral.stop()
-        openai.stop()
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def config(mistral: FakeMistral, openai: OpenAIFake, redis: RedisServer) -> str:
@@ -137,9 +116,11 @@ def _spend(url: str, tenant: str) -> tuple[int, dict[str, Any]]:
 
 
 def test_budget_holds_across_replicas_under_40_concurrent_requests(
-    gateway_server_factory: Start, fakes: tuple[FakeMistral, OpenAIFake], redis: RedisServer
+    gateway_server_factory: Start,
+    mistral_openai: tuple[FakeMistral, OpenAIFake],
+    redis: RedisServer,
 ) -> None:
-    mistral, openai = fakes
+    mistral, openai = mistral_openai
     mistral.reset()
     urls = [gateway_server_factory(config(mistral, openai, redis)).url for _ in range(2)]
 
@@ -201,9 +182,11 @@ def test_budget_holds_across_replicas_under_40_concurrent_requests(
 
 
 def test_hostile_maxima_and_broken_streams_leave_no_reservation_behind(
-    gateway_server_factory: Start, fakes: tuple[FakeMistral, OpenAIFake], redis: RedisServer
+    gateway_server_factory: Start,
+    mistral_openai: tuple[FakeMistral, OpenAIFake],
+    redis: RedisServer,
 ) -> None:
-    mistral, openai = fakes
+    mistral, openai = mistral_openai
     openai.reset()
     gw = gateway_server_factory(config(mistral, openai, redis))
     headers = {"authorization": f"Bearer {KEYS['chat']}"}

@@ -1,5 +1,5 @@
 """Cost accounting, served: two ``aigateway serve`` replicas sharing one redis-server, the
-loopback Mistral and OpenAI fakes, the official ``openai`` and ``mistralai`` SDKs as clients.
+loopback Mistral and OpenAI mistral_openai, the official ``openai`` and ``mistralai`` SDKs as clients.
 
 Every request's cost (``x-aigateway-cost``, or the ``: x-aigateway-cost:`` comment ending a
 stream) adds up, to the last nano, to ``cost_nanos`` in ``/admin/usage`` (either replica), to
@@ -14,7 +14,6 @@ import base64
 import json
 import re
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -40,26 +39,6 @@ NANOS = Decimal(10**9)
 IN, OUT = Decimal("0.0000025"), Decimal("0.00001")
 BIG_IN, BIG_OUT = Decimal("0.000005"), Decimal("0.00002")
 EMBED_IN = Decimal("0.0000001")
-
-
-@pytest.fixture(scope="module")
-def fakes() -> Iterator[tuple[FakeMistral, OpenAIFake]]:
-    mistral, openai = FakeMistral().start(), OpenAIFake("up").start()
-    try:
-        yield mistral, openai
-    finally:
-        mistral.stop()
-        openai.stop()
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def config(mistral: FakeMistral, openai: OpenAIFake, redis: RedisServer) -> str:
@@ -126,9 +105,11 @@ def metric_total(gw: GatewayProcess) -> Decimal:
 
 
 def test_costs_add_up_to_usage_across_replicas(
-    gateway_server_factory: Start, fakes: tuple[FakeMistral, OpenAIFake], redis: RedisServer
+    gateway_server_factory: Start,
+    mistral_openai: tuple[FakeMistral, OpenAIFake],
+    redis: RedisServer,
 ) -> None:
-    mistral, openai = fakes
+    mistral, openai = mistral_openai
     mistral.reset()
     openai.reset()
     one = gateway_server_factory(config(mistral, openai, redis))

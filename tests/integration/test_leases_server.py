@@ -56,16 +56,6 @@ def fake(openai: OpenAIFake) -> Iterator[OpenAIFake]:
     openai.gate.set()  # streams held by a failed test end instead of waiting 20 s
 
 
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 def leases(redis: RedisServer) -> int:
     return int(redis.command("ZCOUNT", LEASES, f"{int(time.time() * 1000)}", "+inf")[1:])
 
