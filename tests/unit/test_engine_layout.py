@@ -78,6 +78,25 @@ def test_a_table_read_column_by_column_comes_back_row_by_row() -> None:
     assert len(items) == 2
 
 
+def test_a_table_met_first_is_still_placed_below_the_text_above_it() -> None:
+    # Tesseract's block order can start with the table (block numbering shifts with small
+    # changes in the image): the table still belongs under the heading and before the text
+    # below it, where the page shows it.
+    lines = []
+    for c in range(3):
+        for r, row in enumerate(ROWS):
+            lines.append(_line([row[c]], 100 + 400 * c, 220 + 60 * r, 1 + c, 1 + c * 10 + r))
+    lines.append(_line(["Page", "heading"], 100, 40, 5, 50))
+    lines.append(_line(["Intro", "sentence", "here"], 100, 120, 6, 51))
+    lines.append(_line(["Closing", "words", "below"], 100, 600, 7, 52))
+    items = layout.build_page(lines)
+    kinds = [type(i).__name__ for i in items]
+    assert kinds == ["Paragraph", "Paragraph", "Table", "Paragraph"]
+    assert [list(r) for r in items[2].rows] == ROWS  # type: ignore[union-attr]
+    assert items[0].lines == ("Page heading",)  # type: ignore[union-attr]
+    assert items[3].lines == ("Closing words below",)  # type: ignore[union-attr]
+
+
 def test_two_columns_of_prose_stay_paragraphs_in_column_order() -> None:
     lines = []
     for r in range(12):

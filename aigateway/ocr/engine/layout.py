@@ -322,7 +322,9 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     """Paragraphs and tables in reading order.
 
     ``lines`` come in the recogniser's reading order; each keeps its block and paragraph
-    number. A table is placed where the recogniser met its first line.
+    number. A table is placed after the nearest line above it that shares some of its width
+    (:func:`_anchors`): where the recogniser met its first line depends on how it cut the page
+    into blocks, which shifts with small changes in the image.
     """
     lines = [ln for ln in lines if ln.words]
     if not lines:
@@ -337,6 +339,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
         for r in region.rows:
             for i in r.lines:
                 owner[i] = k
+    after = _anchors(lines, regions, owner)
     items: list[Item] = []
     emitted: set[int] = set()
     current: list[Line] = []
@@ -352,16 +355,52 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
             )
             current.clear()
 
+    def emit(t: int) -> None:
+        if t not in emitted:
+            emitted.add(t)
+            items.extend(regions[t].items)
+            for u in after.get(("region", t), ()):
+                emit(u)
+
+    for t in after.get(("start", 0), ()):
+        emit(t)
     for i, ln in enumerate(lines):
-        t = owner.get(i)
-        if t is not None:
-            flush()
-            if t not in emitted:
-                emitted.add(t)
-                items.extend(regions[t].items)
+        if i in owner:
             continue
         if current and (ln.para != current[-1].para or ln.block != current[-1].block):
             flush()
         current.append(ln)
+        if ("line", i) in after:
+            flush()
+            for t in after[("line", i)]:
+                emit(t)
     flush()
+    for t in range(len(regions)):
+        emit(t)  # unreachable in practice: every region has an anchor or the start
     return items
+
+
+def _anchors(
+    lines: Sequence[Line], regions: Sequence[_Region], owner: dict[int, int]
+) -> dict[tuple[str, int], list[int]]:
+    """Where each region goes: after the lowest line (or region) above its top that overlaps
+    it horizontally, else at the start of the page. Keys are ``("line", i)``,
+    ``("region", t)`` or ``("start", 0)``; values region numbers, top to bottom."""
+    after: dict[tuple[str, int], list[int]] = {}
+    order = sorted(range(len(regions)), key=lambda t: min(r.top for r in regions[t].rows))
+    for t in order:
+        rows = regions[t].rows
+        top = min(r.top for r in rows)
+        x0 = min(lines[i].x0 for r in rows for i in r.lines)
+        x1 = max(lines[i].x1 for r in rows for i in r.lines)
+        best: tuple[int, tuple[str, int]] | None = None
+        for i, ln in enumerate(lines):
+            if ln.y1 > top or min(ln.x1, x1) <= max(ln.x0, x0):
+                continue
+            key = ("line", i) if i not in owner else ("region", owner[i])
+            if key == ("region", t):
+                continue
+            if best is None or ln.y1 > best[0]:
+                best = (ln.y1, key)
+        after.setdefault(best[1] if best else ("start", 0), []).append(t)
+    return after

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from . import bullets, deskew, orientation, preprocess
+from . import bullets, deskew, orientation, preprocess, textsize
 from . import layout as _layout
-from .layout import Item, Line, Paragraph
+from .layout import Item, Line, Paragraph, Word
 from .options import EngineOptions
 
 __all__ = ("Reading", "read_image")
@@ -55,10 +55,27 @@ class Reading:
 def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0) -> Reading:
     from . import tesseract
 
-    lines, conf = tesseract.read_lines(img, dpi, opts.languages)
+    scale = textsize.read_scale(img) if opts.shrink else 1.0
+    if scale < 1.0:
+        # Read a shrunk copy; its boxes are mapped back, so everything after (layout, bullets,
+        # re-reading crops, line height) works on the page as given.
+        size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+        small = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        lines, conf = tesseract.read_lines(small, max(1, round(dpi * scale)), opts.languages)
+        lines = [_unscale(ln, img.width / size[0], img.height / size[1]) for ln in lines]
+    else:
+        lines, conf = tesseract.read_lines(img, dpi, opts.languages)
     bullets.restore(lines, img)
     items = _items(lines, opts)
     return Reading(items, "tesseract", conf, rotation, _line_height(lines), source=[(img, lines)])
+
+
+def _unscale(ln: Line, fx: float, fy: float) -> Line:
+    words = [
+        Word(w.text, w.conf, round(w.x0 * fx), round(w.y0 * fy), round(w.x1 * fx), round(w.y1 * fy))
+        for w in ln.words
+    ]
+    return Line(words, ln.block, ln.para)
 
 
 def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:

@@ -1,0 +1,100 @@
+"""Text height measured from pixels, and pages with large text read shrunk (``shrink``).
+
+Pages are rendered with a real font at known sizes; the estimate must follow the font size
+whatever the page's layout (one column, two columns whose lines do not align), refuse pages
+with nothing to measure, and a shrunk reading must give the same words, with boxes in the
+coordinates of the page as given.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PIL import Image, ImageDraw
+
+from aigateway.ocr.engine import textsize
+from aigateway.ocr.engine.options import EngineOptions
+from aigateway.ocr.engine.reader import read_image
+
+from ..support.docgen import font, render_text
+
+PROSE = (
+    "Every request the gateway accepts is checked against the limits of its tenant before "
+    "any upstream sees it, and the answer carries the same envelope whichever provider "
+    "produced it. Pages that arrive as scans are read by the local engine, which keeps the "
+    "layout of columns and tables while it recognises the words on each line of the page."
+)
+
+
+def ink_height(size: int) -> int:
+    """Ascender-to-descender height of a line of :data:`PROSE` at font ``size``."""
+    box = font(size).getbbox("Thg, Every request")
+    return int(box[3] - box[1])
+
+
+@pytest.mark.parametrize("size", [16, 28, 44, 72])
+def test_height_follows_the_font_size(size: int) -> None:
+    img = render_text("\n\n".join([PROSE] * 3), size=size, width=2400)
+    height = textsize.text_height(img)
+    assert height is not None
+    assert 0.75 * ink_height(size) <= height <= 1.25 * ink_height(size)
+
+
+def test_columns_whose_lines_do_not_align_are_measured_apart() -> None:
+    left = render_text(PROSE, size=40, width=1200, line_spacing=1.5)
+    right = render_text(PROSE, size=40, width=1200, line_spacing=1.9)
+    page = Image.new("L", (2400, max(left.height, right.height)), 255)
+    page.paste(left, (0, 0))
+    page.paste(right, (1200, 37))
+    height = textsize.text_height(page)
+    assert height is not None
+    assert 0.75 * ink_height(40) <= height <= 1.25 * ink_height(40)
+
+
+@pytest.mark.parametrize(
+    "img",
+    [
+        Image.new("L", (2000, 2800), 255),
+        Image.new("L", (40, 40), 0),
+        Image.new("L", (2000, 2800), 0),
+    ],
+    ids=["blank", "tiny", "black"],
+)
+def test_nothing_to_measure_gives_none(img: Image.Image) -> None:
+    assert textsize.text_height(img) is None
+    assert textsize.read_scale(img) == 1.0
+
+
+def test_a_few_words_are_not_enough() -> None:
+    img = Image.new("L", (2000, 2800), 255)
+    ImageDraw.Draw(img).text((100, 100), "Hello there", fill=0, font=font(60))
+    assert textsize.text_height(img) is None
+
+
+def test_scale_shrinks_large_text_only() -> None:
+    small = render_text(PROSE, size=18, width=1400)
+    large = render_text("\n\n".join([PROSE] * 2), size=36, width=3000)
+    huge = render_text("\n\n".join([PROSE] * 3), size=120, width=5000)
+    assert textsize.read_scale(small) == 1.0
+    assert textsize.MIN_SCALE < textsize.read_scale(large) < 0.8
+    assert textsize.read_scale(huge) == textsize.MIN_SCALE
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def test_shrunk_reading_has_the_same_words_and_page_coordinates() -> None:
+    img = render_text("\n\n".join([PROSE] * 2), size=52, width=2600)
+    assert textsize.read_scale(img) < 0.8
+    shrunk = read_image(img, 300, EngineOptions(shrink=True))
+    full = read_image(img, 300, EngineOptions(shrink=False))
+    text = " ".join(line for p in shrunk.items for line in getattr(p, "lines", ()))
+    assert words(text) == words(" ".join([PROSE] * 2))
+    # Boxes and line heights are the page's own, not the shrunk copy's.
+    assert shrunk.line_height == pytest.approx(full.line_height, rel=0.1)
+    tops = [p.top for p in shrunk.items]
+    full_tops = [p.top for p in full.items]
+    assert len(tops) == len(full_tops)
+    assert all(abs(a - b) <= 6 for a, b in zip(tops, full_tops, strict=True))
