@@ -97,6 +97,39 @@ def test_a_table_met_first_is_still_placed_below_the_text_above_it() -> None:
     assert items[3].lines == ("Closing words below",)  # type: ignore[union-attr]
 
 
+def _pieces(texts: list[str], y: int, blocks: list[int]) -> list[Line]:
+    """One visual row cut by the recogniser into one line per block, narrow gaps between."""
+    out, x = [], 100
+    for t, b in zip(texts, blocks, strict=True):
+        out.append(_line(t.split(), x, y, b, b))
+        x = out[-1].x1 + 14
+    return out
+
+
+def test_a_list_cut_into_blocks_side_by_side_reads_row_by_row() -> None:
+    # "struct nettle_hash nettle_md5 [Constant Struct]": Tesseract makes a block of each
+    # column and reads each block down before the next; the rows have no wide gaps, so they
+    # are no grid, and the page must still read as the rows it shows.
+    names = ["nettle_md2", "nettle_md4", "nettle_md5", "nettle_ripemd160"]
+    rows = [["struct", "nettle_hash", n, "[Constant Struct]"] for n in names]
+    by_row = [_pieces(r, 200 + 45 * k, [1, 2, 3, 4]) for k, r in enumerate(rows)]
+    lines = [_line(["Hash", "functions"], 100, 100, 0, 0)]
+    lines += [by_row[k][c] for c in range(4) for k in range(len(rows))]  # column-major
+    items = layout.build_page(lines)
+    assert all(isinstance(i, Paragraph) for i in items)
+    got = [ln for i in items for ln in i.lines]  # type: ignore[union-attr]
+    assert got == ["Hash functions", *[" ".join(r) for r in rows]]
+
+
+def test_prose_columns_with_a_narrow_gutter_keep_column_order() -> None:
+    # Long lines in two blocks side by side are columns of text, not a list cut into blocks.
+    left = [_line(["alpha"] * 7, 100, 100 + 45 * r, 1, 1) for r in range(8)]
+    right = [_line(["omega"] * 7, left[r].x1 + 14, 100 + 45 * r, 2, 2) for r in range(8)]
+    items = layout.build_page(left + right)
+    first = [i.lines[0].split()[0] for i in items if isinstance(i, Paragraph)]
+    assert first == ["alpha", "omega"]
+
+
 def test_two_columns_of_prose_stay_paragraphs_in_column_order() -> None:
     lines = []
     for r in range(12):

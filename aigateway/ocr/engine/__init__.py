@@ -9,10 +9,12 @@
 * :mod:`.worker` — the page tasks the pool sends (re-exported from :mod:`.page`).
 * :mod:`.page` — page tasks: probe a document, read a page (text layer or OCR), report its DPI.
 * :mod:`.reader` — which engine reads a page image, second chances for doubtful pages.
-* :mod:`.layout` — recognised words to paragraphs and tables in reading order (pure).
+* :mod:`.layout` — recognised words to paragraphs and tables in reading order (pure), on
+  :mod:`.geometry`'s types; :mod:`.rowsplit` — lists cut into blocks, read row by row.
 * :mod:`.compose` / :mod:`.tables` — a page's Markdown, table and image placeholders.
 * :mod:`.images` — embedded PDF images; :mod:`.preprocess` — clean-ups for noisy pages.
 * :mod:`.orientation` / :mod:`.deskew` — sideways and skewed pages, found before reading;
+  :mod:`.textsize` — text height from pixels, large text shrunk before Tesseract;
   :mod:`.bullets` — list bullets Tesseract misreads as letters.
 * :mod:`.textlayer` — PDF text extraction and its plausibility checks.
 * :mod:`.tesseract` / :mod:`.rapid` — the two recognisers; :mod:`.markdown` — lines to Markdown.

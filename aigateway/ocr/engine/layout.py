@@ -13,6 +13,9 @@ those regions again from geometry alone and turns them into grids:
    like prose (long, full-width lines: that is multi-column text, which the recogniser's block
    order already reads correctly).
 
+Rows the recogniser cut into side-by-side blocks that make no grid are read row by row
+(:mod:`.rowsplit`); a table or such a run is placed under the nearest line above it.
+
 Everything is relative to the median text height, so it works at any resolution.
 """
 
@@ -20,96 +23,17 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-__all__ = ("MIN_ROWS", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
+from . import rowsplit
+from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, Table, Word
 
-MIN_ROWS = 3
-"""A grid needs this many rows to count as a table (two aligned rows are too often chance)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    """One recognised word: its text, the recogniser's confidence (0-100) and pixel box."""
-
-    text: str
-    conf: float
-    x0: int
-    y0: int
-    x1: int
-    y1: int
+__all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
 
-@dataclass(slots=True)
-class Line:
-    """A physical text line as the recogniser grouped it, in its reading order."""
-
-    words: list[Word]
-    block: int
-    """Block number (changes when the recogniser starts a new block)."""
-    para: int
-    """Paragraph number, unique across the page."""
-
-    @property
-    def x0(self) -> int:
-        return min(w.x0 for w in self.words)
-
-    @property
-    def x1(self) -> int:
-        return max(w.x1 for w in self.words)
-
-    @property
-    def y0(self) -> int:
-        return min(w.y0 for w in self.words)
-
-    @property
-    def y1(self) -> int:
-        return max(w.y1 for w in self.words)
-
-    @property
-    def height(self) -> int:
-        return max(1, self.y1 - self.y0)
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-
-@dataclass(frozen=True, slots=True)
-class Paragraph:
-    """Running text: physical lines (joined into one line of Markdown later) and its box."""
-
-    lines: tuple[str, ...]
-    top: int
-    bottom: int
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A grid of cell texts, first row first; every row has the same number of cells."""
-
-    rows: tuple[tuple[str, ...], ...]
-    top: int
-    bottom: int
-
-
-Item = Paragraph | Table
-
-
-@dataclass(slots=True)
-class _Row:
-    lines: list[int] = field(default_factory=list)
-    """Indexes into the page's lines."""
-    top: int = 0
-    bottom: int = 0
-    segments: list[tuple[int, int, str]] = field(default_factory=list)
-    """(x0, x1, text) left to right."""
-
-
-def _rows(lines: Sequence[Line]) -> list[_Row]:
+def _rows(lines: Sequence[Line]) -> list[Row]:
     """Group lines whose vertical extents overlap (by half the smaller height) into rows."""
     order = sorted(range(len(lines)), key=lambda i: (lines[i].y0 + lines[i].y1) / 2)
-    rows: list[_Row] = []
+    rows: list[Row] = []
     for i in order:
         ln = lines[i]
         row = rows[-1] if rows else None
@@ -120,11 +44,11 @@ def _rows(lines: Sequence[Line]) -> list[_Row]:
             if overlap >= 0.5 * min(band, ln.height) and not clash:
                 row.lines.append(i)
                 continue
-        rows.append(_Row([i], ln.y0, ln.y1))
+        rows.append(Row([i], ln.y0, ln.y1))
     return rows
 
 
-def _segment(row: _Row, lines: Sequence[Line], gap: float) -> None:
+def _segment(row: Row, lines: Sequence[Line], gap: float) -> None:
     """Split a row's words into segments at gaps wider than ``gap`` pixels."""
     words = sorted(((w, i) for i in row.lines for w in lines[i].words), key=lambda t: t[0].x0)
     segs: list[list[Word]] = []
@@ -141,7 +65,7 @@ def _segment(row: _Row, lines: Sequence[Line], gap: float) -> None:
     row.segments = [(s[0].x0, max(w.x1 for w in s), " ".join(w.text for w in s)) for s in segs]
 
 
-def _columns(rows: Sequence[_Row]) -> list[tuple[int, int]]:
+def _columns(rows: Sequence[Row]) -> list[tuple[int, int]]:
     """Column intervals: the union of overlapping segment extents, left to right."""
     spans = sorted((s[0], s[1]) for r in rows for s in r.segments)
     cols: list[list[int]] = []
@@ -160,7 +84,7 @@ def _column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> in
     return 0  # unreachable: every segment is inside the union of all segments
 
 
-def _prose(rows: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> bool:
+def _prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
     """Every column is filled with long, full-width lines: multi-column text, not a table."""
     for k, (a, b) in enumerate(cols):
         cells = [s for r in rows for s in r.segments if _column_of(s, cols) == k]
@@ -174,7 +98,7 @@ def _prose(rows: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> bool:
     return True
 
 
-def _grid(rows: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> list[list[str]]:
+def _grid(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> list[list[str]]:
     # One visual row, one table row: a wrapped cell becomes a row of its own with the other
     # cells empty. Merging it into the row above would guess wrong for grammars and listings,
     # whose rows with an empty first cell are rows of their own.
@@ -188,17 +112,9 @@ def _grid(rows: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> list[list[st
     return grid
 
 
-@dataclass(slots=True)
-class _Region:
-    """Rows whose lines the pass replaces, and what replaces them."""
-
-    rows: list[_Row]
-    items: list[Item]
-
-
-def _regions(rows: list[_Row], lines: Sequence[Line], height: float) -> list[_Region]:
+def _regions(rows: list[Row], lines: Sequence[Line], height: float) -> list[Region]:
     """Maximal runs of multi-segment rows that form a grid (a table) or interleaved columns."""
-    found: list[_Region] = []
+    found: list[Region] = []
     i = 0
     while i < len(rows):
         if len(rows[i].segments) < 2:
@@ -226,7 +142,7 @@ def _regions(rows: list[_Row], lines: Sequence[Line], height: float) -> list[_Re
     return found
 
 
-def _lone_columns(run: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> set[int]:
+def _lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[int]:
     users: dict[int, int] = {}
     for r in run:
         for k in {_column_of(s, cols) for s in r.segments}:
@@ -234,7 +150,7 @@ def _lone_columns(run: Sequence[_Row], cols: Sequence[tuple[int, int]]) -> set[i
     return {k for k, n in users.items() if n == 1}
 
 
-def _validate(run: list[_Row], lines: Sequence[Line], height: float) -> _Region | None:
+def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | None:
     cols = _columns(run)
     # Trim edge rows with a segment in a column no other row uses (a heading above a table,
     # a caption below): they are not part of the grid.
@@ -251,23 +167,23 @@ def _validate(run: list[_Row], lines: Sequence[Line], height: float) -> _Region 
     if len(multi) < MIN_ROWS:
         return None
     if len(cols) < 2:
-        return None
+        return rowsplit.row_order(run, lines, height)
     # A row with two segments in one column: columns merged by a spanning cell; tolerate few.
     crowded = sum(
         1 for r in multi if len({_column_of(s, cols) for s in r.segments}) < len(r.segments)
     )
     if crowded > 0.2 * len(multi):
-        return None
+        return rowsplit.row_order(run, lines, height)
     if _prose(run, cols):
         if not _mixed(run, lines, cols):
             return None  # the recogniser already keeps the columns apart, with its paragraphs
-        return _Region(run, _column_paragraphs(run, cols, height))
+        return Region(run, _column_paragraphs(run, cols, height))
     grid = _grid(run, cols)
     top, bottom = min(r.top for r in run), max(r.bottom for r in run)
-    return _Region(run, [Table(tuple(tuple(r) for r in grid), top, bottom)])
+    return Region(run, [Table(tuple(tuple(r) for r in grid), top, bottom)])
 
 
-def _mixed(run: Sequence[_Row], lines: Sequence[Line], cols: Sequence[tuple[int, int]]) -> bool:
+def _mixed(run: Sequence[Row], lines: Sequence[Line], cols: Sequence[tuple[int, int]]) -> bool:
     """Some recognised line holds words from two columns (a narrow gutter was not seen)."""
     for r in run:
         for i in r.lines:
@@ -281,7 +197,7 @@ def _mixed(run: Sequence[_Row], lines: Sequence[Line], cols: Sequence[tuple[int,
 
 
 def _column_paragraphs(
-    run: Sequence[_Row], cols: Sequence[tuple[int, int]], height: float
+    run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float
 ) -> list[Item]:
     """Columns one after the other; a vertical gap over one line height starts a paragraph."""
     out: list[Item] = []
@@ -335,6 +251,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
         _segment(row, lines, 0.9 * height)
     owner: dict[int, int] = {}
     regions = _regions(rows, lines, height)
+    regions += rowsplit.split_runs(rows, lines, height, regions)
     for k, region in enumerate(regions):
         for r in region.rows:
             for i in r.lines:
@@ -381,7 +298,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
 
 
 def _anchors(
-    lines: Sequence[Line], regions: Sequence[_Region], owner: dict[int, int]
+    lines: Sequence[Line], regions: Sequence[Region], owner: dict[int, int]
 ) -> dict[tuple[str, int], list[int]]:
     """Where each region goes: after the lowest line (or region) above its top that overlaps
     it horizontally, else at the start of the page. Keys are ``("line", i)``,

@@ -1,6 +1,8 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
-* ``tesseract`` / ``auto``: Tesseract words with boxes, then the layout pass. A page whose
+* ``tesseract`` / ``auto``: Tesseract words with boxes (read from a copy shrunk towards
+  :data:`~.textsize.TARGET` text height when the text is taller, boxes mapped back), then the
+  layout pass. A page whose
   lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
   skewed one levelled (:mod:`.deskew`). A grainy page
   (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean

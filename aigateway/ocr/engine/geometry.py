@@ -1,0 +1,97 @@
+"""The geometry the layout pass works on: recognised words and lines in, paragraphs and tables
+out, and the rows and regions in between (pure data, no OCR imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Region", "Row", "Table", "Word")
+
+MIN_ROWS = 3
+"""A grid needs this many rows to count as a table (two aligned rows are too often chance)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word: its text, the recogniser's confidence (0-100) and pixel box."""
+
+    text: str
+    conf: float
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+@dataclass(slots=True)
+class Line:
+    """A physical text line as the recogniser grouped it, in its reading order."""
+
+    words: list[Word]
+    block: int
+    """Block number (changes when the recogniser starts a new block)."""
+    para: int
+    """Paragraph number, unique across the page."""
+
+    @property
+    def x0(self) -> int:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> int:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def y0(self) -> int:
+        return min(w.y0 for w in self.words)
+
+    @property
+    def y1(self) -> int:
+        return max(w.y1 for w in self.words)
+
+    @property
+    def height(self) -> int:
+        return max(1, self.y1 - self.y0)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """Running text: physical lines (joined into one line of Markdown later) and its box."""
+
+    lines: tuple[str, ...]
+    top: int
+    bottom: int
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A grid of cell texts, first row first; every row has the same number of cells."""
+
+    rows: tuple[tuple[str, ...], ...]
+    top: int
+    bottom: int
+
+
+Item = Paragraph | Table
+
+
+@dataclass(slots=True)
+class Row:
+    lines: list[int] = field(default_factory=list)
+    """Indexes into the page's lines."""
+    top: int = 0
+    bottom: int = 0
+    segments: list[tuple[int, int, str]] = field(default_factory=list)
+    """(x0, x1, text) left to right."""
+
+
+@dataclass(slots=True)
+class Region:
+    """Rows whose lines the pass replaces, and what replaces them."""
+
+    rows: list[Row]
+    items: list[Item]

@@ -1,0 +1,88 @@
+"""Rows the recogniser cut into blocks side by side, read row by row (part of the layout pass).
+
+Tesseract makes a block of each visual column it sees and reads each block down before the
+next. For columns of prose that is right; for a list of short items with labels or notes
+beside them ("struct nettle_hash nettle_md5 ... [Constant Struct]", texinfo's "[Function]"
+definitions) it scatters every row over the page. Where such rows are not a grid (their
+segments do not fall into steady columns, so :mod:`.layout` makes no table of them), they are
+read row by row instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row
+
+__all__ = ("SHORT_LINE", "row_order", "split_runs")
+
+SHORT_LINE = 4.0
+"""Mean words per recognised line under which rows split across blocks read row by row."""
+
+
+def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | None:
+    """Rows that are not a grid (their segments do not fall into steady columns) but that the
+    recogniser cut into blocks side by side, reading one block down before the next: a list
+    of short items with labels or notes beside them ("struct nettle_hash nettle_md5 ...
+    [Constant Struct]"). Read row by row, each row one line, left to right.
+
+    ``None`` (the recogniser's order stands) unless :data:`MIN_ROWS` rows are each split
+    across blocks and the lines are short: columns of prose (long lines) keep their order
+    even where a heading spanning them hides the gutter.
+    """
+    split = [r for r in run if len({lines[i].block for i in r.lines}) >= 2]
+    if len(split) < MIN_ROWS:
+        return None
+    count = [len(lines[i].words) for r in run for i in r.lines]
+    if sum(count) / len(count) >= SHORT_LINE:
+        return None
+    out: list[Item] = []
+    texts: list[str] = []
+    top = bottom = 0
+    for r in run:
+        words = sorted((w for i in r.lines for w in lines[i].words), key=lambda w: w.x0)
+        if texts and r.top - bottom > height:
+            out.append(Paragraph(tuple(texts), top, bottom))
+            texts = []
+        if not texts:
+            top = r.top
+        texts.append(" ".join(w.text for w in words))
+        bottom = r.bottom
+    if texts:
+        out.append(Paragraph(tuple(texts), top, bottom))
+    return Region(run, out)
+
+
+def split_runs(
+    rows: list[Row], lines: Sequence[Line], height: float, taken: Sequence[Region]
+) -> list[Region]:
+    """:func:`row_order` regions among the rows no grid took: runs of rows cut across blocks
+    (a row between two such rows may be whole: a wrapped item), without a gap of two text
+    heights. These rows need not have wide gaps, so :func:`.layout._regions` never saw them."""
+    used = {id(r) for region in taken for r in region.rows}
+
+    def split(r: Row) -> bool:
+        return id(r) not in used and len({lines[i].block for i in r.lines}) >= 2
+
+    found: list[Region] = []
+    i = 0
+    while i < len(rows):
+        if not split(rows[i]):
+            i += 1
+            continue
+        run = [rows[i]]
+        j = i + 1
+        while j < len(rows) and id(rows[j]) not in used:
+            if rows[j].top - run[-1].bottom >= 2.0 * height:
+                break
+            if not split(rows[j]):
+                nxt = j + 1 < len(rows) and split(rows[j + 1])
+                if not nxt or rows[j + 1].top - rows[j].bottom >= 2.0 * height:
+                    break
+            run.append(rows[j])
+            j += 1
+        region = row_order(run, lines, height)
+        if region is not None:
+            found.append(region)
+        i = j
+    return found
