@@ -179,9 +179,9 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
         elif name == "gateway":
             gateways.append(Gateway())
             readers[name] = gateways[-1]
-        elif name == "gateway-noshrink":
-            # The same engine reading every page at its own size: the baseline of shrinking.
-            gateways.append(Gateway({"shrink": False}))
+        elif name == "gateway-norescale":
+            # The same engine reading every page at its own size: the baseline of rescaling.
+            gateways.append(Gateway({"rescale": False}))
             readers[name] = gateways[-1]
         elif name == "gateway-noreread":
             # The same engine without the RapidOCR re-reading of doubtful words: its baseline.

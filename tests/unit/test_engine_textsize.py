@@ -1,8 +1,8 @@
-"""Text height measured from pixels, and pages with large text read shrunk (``shrink``).
+"""Text height measured from pixels, and pages read resized towards it (``rescale``).
 
 Pages are rendered with a real font at known sizes; the estimate must follow the font size
 whatever the page's layout (one column, two columns whose lines do not align), refuse pages
-with nothing to measure, and a shrunk reading must give the same words, with boxes in the
+with nothing to measure, and a resized reading (shrunk or enlarged) must give the same words, with boxes in the
 coordinates of the page as given.
 """
 
@@ -72,29 +72,44 @@ def test_a_few_words_are_not_enough() -> None:
     assert textsize.text_height(img) is None
 
 
-def test_scale_shrinks_large_text_only() -> None:
-    small = render_text(PROSE, size=18, width=1400)
+def test_scale_moves_text_towards_the_target_height() -> None:
+    near = render_text("\n\n".join([PROSE] * 2), size=24, width=1800)
+    small = render_text("\n\n".join([PROSE] * 2), size=15, width=1400)
+    tiny = render_text("\n\n".join([PROSE] * 3), size=8, width=900)
     large = render_text("\n\n".join([PROSE] * 2), size=36, width=3000)
     huge = render_text("\n\n".join([PROSE] * 3), size=120, width=5000)
-    assert textsize.read_scale(small) == 1.0
+    assert textsize.read_scale(near) == 1.0
+    assert 1.2 < textsize.read_scale(small) < textsize.MAX_SCALE
+    assert textsize.read_scale(tiny) == textsize.MAX_SCALE
     assert textsize.MIN_SCALE < textsize.read_scale(large) < 0.8
     assert textsize.read_scale(huge) == textsize.MIN_SCALE
+
+
+def test_an_enlarged_copy_stays_within_tesseract_limits() -> None:
+    # Small text on a page that is already huge: enlarged only as far as the caps allow.
+    strip = render_text("\n\n".join([PROSE] * 3), size=8, width=900)
+    page = Image.new("L", (6000, 5000), 255)
+    page.paste(strip, (0, 0))
+    scale = textsize.read_scale(page)
+    assert 1.0 <= scale < textsize.MAX_SCALE
+    assert page.width * page.height * scale * scale <= textsize.MAX_PIXELS * 1.001
 
 
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def test_shrunk_reading_has_the_same_words_and_page_coordinates() -> None:
-    img = render_text("\n\n".join([PROSE] * 2), size=52, width=2600)
-    assert textsize.read_scale(img) < 0.8
-    shrunk = read_image(img, 300, EngineOptions(shrink=True))
-    full = read_image(img, 300, EngineOptions(shrink=False))
-    text = " ".join(line for p in shrunk.items for line in getattr(p, "lines", ()))
+@pytest.mark.parametrize("size", [52, 15], ids=["shrunk", "enlarged"])
+def test_a_resized_reading_has_the_same_words_and_page_coordinates(size: int) -> None:
+    img = render_text("\n\n".join([PROSE] * 2), size=size, width=50 * size)
+    assert textsize.read_scale(img) != 1.0
+    resized = read_image(img, 300, EngineOptions(rescale=True))
+    full = read_image(img, 300, EngineOptions(rescale=False))
+    text = " ".join(line for p in resized.items for line in getattr(p, "lines", ()))
     assert words(text) == words(" ".join([PROSE] * 2))
-    # Boxes and line heights are the page's own, not the shrunk copy's.
-    assert shrunk.line_height == pytest.approx(full.line_height, rel=0.1)
-    tops = [p.top for p in shrunk.items]
+    # Boxes and line heights are the page's own, not the resized copy's.
+    assert resized.line_height == pytest.approx(full.line_height, rel=0.15)
+    tops = [p.top for p in resized.items]
     full_tops = [p.top for p in full.items]
     assert len(tops) == len(full_tops)
     assert all(abs(a - b) <= 6 for a, b in zip(tops, full_tops, strict=True))

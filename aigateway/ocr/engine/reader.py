@@ -1,7 +1,7 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
-* ``tesseract`` / ``auto``: Tesseract words with boxes (read from a copy shrunk towards
-  :data:`~.textsize.TARGET` text height when the text is taller, boxes mapped back), then the
+* ``tesseract`` / ``auto``: Tesseract words with boxes (read from a copy resized so
+  its text lines are about :data:`~.textsize.TARGET` px tall, boxes mapped back), then the
   layout pass. A page whose
   lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
   skewed one levelled (:mod:`.deskew`). A grainy page
@@ -57,9 +57,9 @@ class Reading:
 def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0) -> Reading:
     from . import tesseract
 
-    scale = textsize.read_scale(img) if opts.shrink else 1.0
-    if scale < 1.0:
-        # Read a shrunk copy; its boxes are mapped back, so everything after (layout, bullets,
+    scale = textsize.read_scale(img) if opts.rescale else 1.0
+    if scale != 1.0:
+        # Read a resized copy; its boxes are mapped back, so everything after (layout, bullets,
         # re-reading crops, line height) works on the page as given.
         size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
         small = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)

@@ -13,8 +13,9 @@ key                         default          meaning
 ``layout``                  ``true``         layout pass on OCR'd pages (tables as grids)
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
 ``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
-``shrink``                  ``true``         shrink pages with large text before Tesseract reads
-                                             them (faster; no worse on the bench corpus)
+``rescale``                 ``true``         resize pages towards 26 px text lines before
+                                             Tesseract reads them (large text shrunk, small
+                                             text enlarged)
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
 ``reread_below``            ``60``           ``auto`` with RapidOCR installed: Tesseract words under
                                              this confidence (0-100) are read again by RapidOCR's
@@ -65,7 +66,7 @@ _KNOWN = frozenset(
         "trust_invisible_text",
         "layout",
         "deskew",
-        "shrink",
+        "rescale",
         "reread_below",
     }
 )
@@ -132,7 +133,7 @@ class LocalOcrProvider(OcrProvider):
             if why is not None:
                 raise ConfigError(f"{self._where}.engine: {why}")
         flags = {}
-        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew", "shrink"):
+        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew", "rescale"):
             value = raw.get(key, True)
             if not isinstance(value, bool):
                 raise self._error(key, "true or false", value)
@@ -153,7 +154,7 @@ class LocalOcrProvider(OcrProvider):
             trust_invisible_text=flags["trust_invisible_text"],
             layout=flags["layout"],
             deskew=flags["deskew"],
-            shrink=flags["shrink"],
+            rescale=flags["rescale"],
             reread_below=float(below),
             max_pixels=limits.max_pixels_per_page,
         )
