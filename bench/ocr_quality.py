@@ -181,7 +181,11 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
             readers[name] = gateways[-1]
         elif name == "gateway-norescale":
             # The same engine reading every page at its own size: the baseline of rescaling.
-            gateways.append(Gateway({"rescale": False}))
+            gateways.append(Gateway({"rescale": "off"}))
+            readers[name] = gateways[-1]
+        elif name == "gateway-shrink":
+            # Large text also shrunk before reading (rescale = "both").
+            gateways.append(Gateway({"rescale": "both"}))
             readers[name] = gateways[-1]
         elif name == "gateway-noreread":
             # The same engine without the RapidOCR re-reading of doubtful words: its baseline.

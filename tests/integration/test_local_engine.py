@@ -270,6 +270,8 @@ def test_huge_png_header_probe_allocates_nothing() -> None:
         pytest.param({"deskew": 1}, "deskew", id="deskew-bool"),
         pytest.param({"reread_below": 101}, "reread_below", id="reread-range"),
         pytest.param({"reread_below": True}, "reread_below", id="reread-bool"),
+        pytest.param({"rescale": True}, "rescale", id="rescale-bool"),
+        pytest.param({"rescale": "shrink"}, "rescale", id="rescale-value"),
         pytest.param({"colour": True}, "colour", id="unknown-key"),
     ],
 )

@@ -57,9 +57,10 @@ class EngineOptions:
     deskew: bool = True
     """Level a page skewed by :data:`~.deskew.MIN_ANGLE` to :data:`~.deskew.MAX_ANGLE` degrees
     before reading it (:mod:`.deskew`)."""
-    rescale: bool = True
+    rescale: str = "enlarge"
     """Resize a page whose text is far from the height Tesseract reads best before it reads it
-    (:mod:`.textsize`): large text shrunk (faster), small text enlarged (fewer edits)."""
+    (:mod:`.textsize`): ``"enlarge"`` small text only (fewer edits), ``"both"`` also shrink
+    large text (faster; worse on degraded scans), ``"off"``."""
     reread_below: float = 0.0
     """With ``engine = "auto"`` and RapidOCR installed: Tesseract words under this confidence
     (0-100) are read again by RapidOCR's recogniser (:mod:`.reread`); 0 turns it off."""

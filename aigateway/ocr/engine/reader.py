@@ -57,7 +57,9 @@ class Reading:
 def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0) -> Reading:
     from . import tesseract
 
-    scale = textsize.read_scale(img) if opts.rescale else 1.0
+    scale = 1.0 if opts.rescale == "off" else textsize.read_scale(img)
+    if scale < 1.0 and opts.rescale != "both":
+        scale = 1.0
     if scale != 1.0:
         # Read a resized copy; its boxes are mapped back, so everything after (layout, bullets,
         # re-reading crops, line height) works on the page as given.

@@ -13,9 +13,10 @@ key                         default          meaning
 ``layout``                  ``true``         layout pass on OCR'd pages (tables as grids)
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
 ``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
-``rescale``                 ``true``         resize pages towards 26 px text lines before
-                                             Tesseract reads them (large text shrunk, small
-                                             text enlarged)
+``rescale``                 ``"enlarge"``    resize pages towards 26 px text lines before
+                                             Tesseract reads them: ``"enlarge"`` small text,
+                                             ``"both"`` also shrink large text (faster, worse
+                                             on degraded scans), ``"off"``
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
 ``reread_below``            ``60``           ``auto`` with RapidOCR installed: Tesseract words under
                                              this confidence (0-100) are read again by RapidOCR's
@@ -56,6 +57,9 @@ REREAD_BELOW = 60.0
 """Default ``reread_below``: the Tesseract word confidence under which ``auto`` asks RapidOCR."""
 
 _LANG = re.compile(r"^[A-Za-z0-9_]+$")
+RESCALE = ("enlarge", "both", "off")
+"""``rescale`` values (:mod:`aigateway.ocr.engine.textsize`)."""
+
 _KNOWN = frozenset(
     {
         "languages",
@@ -133,11 +137,14 @@ class LocalOcrProvider(OcrProvider):
             if why is not None:
                 raise ConfigError(f"{self._where}.engine: {why}")
         flags = {}
-        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew", "rescale"):
+        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew"):
             value = raw.get(key, True)
             if not isinstance(value, bool):
                 raise self._error(key, "true or false", value)
             flags[key] = value
+        rescale = raw.get("rescale", "enlarge")
+        if rescale not in RESCALE:
+            raise self._error("rescale", " or ".join(f'"{r}"' for r in RESCALE), rescale)
         conf = raw.get("orientation_confidence", 3.0)
         if not isinstance(conf, int | float) or isinstance(conf, bool) or conf < 0:
             raise self._error("orientation_confidence", "a number >= 0", conf)
@@ -154,7 +161,7 @@ class LocalOcrProvider(OcrProvider):
             trust_invisible_text=flags["trust_invisible_text"],
             layout=flags["layout"],
             deskew=flags["deskew"],
-            rescale=flags["rescale"],
+            rescale=rescale,
             reread_below=float(below),
             max_pixels=limits.max_pixels_per_page,
         )
