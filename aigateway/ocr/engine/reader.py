@@ -1,7 +1,7 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
-* ``tesseract`` / ``auto``: Tesseract words with boxes (read from a copy resized so
-  its text lines are about :data:`~.textsize.TARGET` px tall, boxes mapped back), then the
+* ``tesseract`` / ``auto``: Tesseract words with boxes (small text read from a copy
+  enlarged so its lines are about :data:`~.textsize.TARGET` px tall, boxes mapped back), then the
   layout pass. A page whose
   lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
   skewed one levelled (:mod:`.deskew`). A grainy page
