@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Region", "Row", "Table", "Word")
+__all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Region", "Row", "Table", "Word", "paragraphs")
 
 MIN_ROWS = 3
 """A grid needs this many rows to count as a table (two aligned rows are too often chance)."""
@@ -95,3 +95,22 @@ class Region:
 
     rows: list[Row]
     items: list[Item]
+
+
+def paragraphs(rows: list[tuple[str, int, int]], height: float) -> list[Item]:
+    """Rows of text (text, top, bottom), top to bottom, as paragraphs: a vertical gap over
+    ``height`` (one text line) starts a new one."""
+    out: list[Item] = []
+    texts: list[str] = []
+    top = bottom = 0
+    for text, row_top, row_bottom in rows:
+        if texts and row_top - bottom > height:
+            out.append(Paragraph(tuple(texts), top, bottom))
+            texts = []
+        if not texts:
+            top = row_top
+        texts.append(text)
+        bottom = row_bottom
+    if texts:
+        out.append(Paragraph(tuple(texts), top, bottom))
+    return out

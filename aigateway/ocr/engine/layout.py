@@ -25,7 +25,7 @@ import statistics
 from collections.abc import Sequence
 
 from . import rowsplit
-from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, Table, Word
+from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, Table, Word, paragraphs
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -202,21 +202,8 @@ def _column_paragraphs(
     """Columns one after the other; a vertical gap over one line height starts a paragraph."""
     out: list[Item] = []
     for k in range(len(cols)):
-        texts: list[str] = []
-        top = bottom = 0
-        for r in run:
-            cell = " ".join(s[2] for s in r.segments if _column_of(s, cols) == k)
-            if not cell:
-                continue
-            if texts and r.top - bottom > height:
-                out.append(Paragraph(tuple(texts), top, bottom))
-                texts = []
-            if not texts:
-                top = r.top
-            texts.append(cell)
-            bottom = r.bottom
-        if texts:
-            out.append(Paragraph(tuple(texts), top, bottom))
+        cells = [(" ".join(s[2] for s in r.segments if _column_of(s, cols) == k), r) for r in run]
+        out += paragraphs([(text, r.top, r.bottom) for text, r in cells if text], height)
     return out
 
 

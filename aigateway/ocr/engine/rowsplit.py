@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row
+from .geometry import MIN_ROWS, Line, Region, Row, paragraphs
 
 __all__ = ("SHORT_LINE", "row_order", "split_runs")
 
@@ -36,21 +36,11 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     count = [len(lines[i].words) for r in run for i in r.lines]
     if sum(count) / len(count) >= SHORT_LINE:
         return None
-    out: list[Item] = []
-    texts: list[str] = []
-    top = bottom = 0
+    texts = []
     for r in run:
         words = sorted((w for i in r.lines for w in lines[i].words), key=lambda w: w.x0)
-        if texts and r.top - bottom > height:
-            out.append(Paragraph(tuple(texts), top, bottom))
-            texts = []
-        if not texts:
-            top = r.top
-        texts.append(" ".join(w.text for w in words))
-        bottom = r.bottom
-    if texts:
-        out.append(Paragraph(tuple(texts), top, bottom))
-    return Region(run, out)
+        texts.append((" ".join(w.text for w in words), r.top, r.bottom))
+    return Region(run, paragraphs(texts, height))
 
 
 def split_runs(
