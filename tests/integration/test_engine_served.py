@@ -188,3 +188,40 @@ def test_concurrent_requests_above_the_pool_size_and_hostile_options(
     log = gateway.log()
     assert base64.b64encode(pdf).decode()[:200] not in log
     assert "Traceback" not in log
+
+
+def test_small_print_is_read_enlarged_and_reported_at_its_own_size(
+    gateway: GatewayProcess,
+) -> None:
+    # A page scanned at 150 DPI with 9 pt text (lines about 17 px): the engine reads it from an
+    # enlarged copy (rescale = "enlarge"), but the response describes the page as sent.
+    import io
+    import re
+    from collections import Counter
+
+    from ..support.docgen import render_text
+
+    prose = " ".join([TEXT, "Small print on a low resolution scan is read line by line."] * 24)
+    img = render_text(prose, size=15, width=1275, margin=75, min_height=1650)
+    img = Image.composite(img, Image.effect_noise(img.size, 12).point(lambda v: v + 110), img)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=92, dpi=(150, 150))
+    data = buf.getvalue()
+    assert 100_000 <= len(data) <= 5_000_000
+    body = {
+        "model": "local",
+        "document": {
+            "type": "image_url",
+            "image_url": "data:image/jpeg;base64," + base64.b64encode(data).decode(),
+        },
+    }
+    with ThreadPoolExecutor(4) as ex:  # more requests than the pool's two workers
+        answers = list(ex.map(lambda _: _post(gateway, body), range(4)))
+    want = Counter(re.findall(r"[a-z]+", prose.lower()))
+    for r in answers:
+        assert r.status_code == 200, r.text
+        page = r.json()["pages"][0]
+        assert page["dimensions"] == {"dpi": 150, "width": 1275, "height": img.height}
+        assert page["reading"]["dpi_source"] == "metadata"
+        got = Counter(re.findall(r"[a-z]+", page["markdown"].lower()))
+        assert sum((got & want).values()) >= 0.8 * sum(want.values())
