@@ -48,14 +48,10 @@ def redis_url(redis_session: Any) -> str:
 def redis() -> Iterator[Any]:
     """A redis-server of the test's own (started; closed after it), for tests that stop,
     freeze or kill it."""
-    from .support.redis_server import RedisServer
+    from .support.redis_server import redis_server
 
-    server = RedisServer()
-    server.start()
-    try:
+    with redis_server() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="module")
