@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from PIL import Image
 
-from .layout import Line, Word
+from .geometry import Line, Word
 
-__all__ = ("BULLET", "restore")
+__all__ = ("BULLET", "filled_disc", "restore")
 
 BULLET = "\u2022"
 
@@ -24,14 +24,23 @@ _NOT_BULLETS = frozenset(".,:;'\"`-_|/\\")
 """Single characters kept as read: punctuation a line may really start with."""
 
 
-def _filled(img: Image.Image, w: Word) -> bool:
-    crop = img.crop((w.x0, w.y0, w.x1, w.y1)).convert("L")
+def _filled(img: Image.Image, box: tuple[int, int, int, int]) -> bool:
+    crop = img.crop(box).convert("L")
     hist = crop.histogram()
     inked = [v for v, n in enumerate(hist) if n]
     if not inked or inked[-1] - inked[0] < 64:
         return False  # no contrast: not a glyph on paper
     mid = (inked[0] + inked[-1]) // 2
     return sum(hist[: mid + 1]) >= _MIN_FILL * crop.width * crop.height
+
+
+def filled_disc(img: Image.Image, box: tuple[int, int, int, int], text_height: float) -> bool:
+    """Whether ``box`` on the page holds a bullet: about as wide as tall, mostly ink, and
+    shorter than the text beside it (``text_height``: a letter or digit is as tall)."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    if w < 3 or h < 3 or not 0.6 <= w / h <= 1.6 or h > 0.8 * text_height:
+        return False
+    return _filled(img, box)
 
 
 def restore(lines: list[Line], img: Image.Image) -> None:
@@ -42,10 +51,5 @@ def restore(lines: list[Line], img: Image.Image) -> None:
         first, nxt = ln.words[0], ln.words[1]
         if len(first.text) != 1 or first.text in _NOT_BULLETS or first.text == BULLET:
             continue
-        w, h = first.x1 - first.x0, first.y1 - first.y0
-        if w < 3 or h < 3 or not 0.6 <= w / h <= 1.6:
-            continue
-        if h > 0.8 * (nxt.y1 - nxt.y0):
-            continue  # as tall as the text beside it: a letter or digit, not a bullet
-        if _filled(img, first):
+        if filled_disc(img, (first.x0, first.y0, first.x1, first.y1), nxt.y1 - nxt.y0):
             ln.words[0] = Word(BULLET, first.conf, first.x0, first.y0, first.x1, first.y1)

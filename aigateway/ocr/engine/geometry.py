@@ -5,10 +5,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Region", "Row", "Table", "Word", "paragraphs")
+__all__ = (
+    "MIN_ROWS",
+    "TOUCH",
+    "Item",
+    "Line",
+    "Paragraph",
+    "Region",
+    "Row",
+    "Table",
+    "Word",
+    "join_words",
+    "paragraphs",
+)
 
 MIN_ROWS = 3
 """A grid needs this many rows to count as a table (two aligned rows are too often chance)."""
+
+TOUCH = 0.12
+"""Words from two recognised lines closer than this many text heights are one word: no space.
+
+Tesseract sometimes cuts a glyph off into a block of its own ("[" of "[Constant Struct]" in a
+column beside a list): put back in its row, it touches the word it belongs to, while a space
+between words is about a quarter of the text height or more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +114,20 @@ class Region:
 
     rows: list[Row]
     items: list[Item]
+
+
+def join_words(words: list[tuple[Word, int]], height: float) -> str:
+    """The text of words from one row, sorted left to right; each comes with the index of its
+    recognised line. Within a line the recogniser's own word breaks stand; between words of two
+    lines, a gap under :data:`TOUCH` text heights joins them without a space."""
+    out: list[str] = []
+    prev: tuple[Word, int] | None = None
+    for w, i in words:
+        if prev is not None and (i == prev[1] or w.x0 - prev[0].x1 >= TOUCH * height):
+            out.append(" ")
+        out.append(w.text)
+        prev = (w, i)
+    return "".join(out)
 
 
 def paragraphs(rows: list[tuple[str, int, int]], height: float) -> list[Item]:

@@ -25,7 +25,18 @@ import statistics
 from collections.abc import Sequence
 
 from . import rowsplit
-from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, Table, Word, paragraphs
+from .geometry import (
+    MIN_ROWS,
+    Item,
+    Line,
+    Paragraph,
+    Region,
+    Row,
+    Table,
+    Word,
+    join_words,
+    paragraphs,
+)
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -40,7 +51,9 @@ def _rows(lines: Sequence[Line]) -> list[Row]:
         if row is not None:
             overlap = min(row.bottom, ln.y1) - max(row.top, ln.y0)
             band = row.bottom - row.top
-            clash = any(min(lines[j].x1, ln.x1) - max(lines[j].x0, ln.x0) > 0 for j in row.lines)
+            # Word by word, not line extents: a glyph the recogniser cut off into a block of
+            # its own ("[" before "Constant Struct") sits inside its row's line extent.
+            clash = any(_overlap(lines[j], ln) for j in row.lines)
             if overlap >= 0.5 * min(band, ln.height) and not clash:
                 row.lines.append(i)
                 continue
@@ -48,10 +61,17 @@ def _rows(lines: Sequence[Line]) -> list[Row]:
     return rows
 
 
+def _overlap(a: Line, b: Line) -> bool:
+    """Some word of ``a`` shares some width with some word of ``b``."""
+    if min(a.x1, b.x1) <= max(a.x0, b.x0):
+        return False
+    return any(min(u.x1, v.x1) > max(u.x0, v.x0) for u in a.words for v in b.words)
+
+
 def _segment(row: Row, lines: Sequence[Line], gap: float) -> None:
     """Split a row's words into segments at gaps wider than ``gap`` pixels."""
     words = sorted(((w, i) for i in row.lines for w in lines[i].words), key=lambda t: t[0].x0)
-    segs: list[list[Word]] = []
+    segs: list[list[tuple[Word, int]]] = []
     prev: tuple[Word, int] | None = None
     for w, i in words:
         if (
@@ -60,9 +80,9 @@ def _segment(row: Row, lines: Sequence[Line], gap: float) -> None:
             or (i != prev[1] and w.x0 - prev[0].x1 > 0.4 * gap)
         ):
             segs.append([])
-        segs[-1].append(w)
+        segs[-1].append((w, i))
         prev = (w, i)
-    row.segments = [(s[0].x0, max(w.x1 for w in s), " ".join(w.text for w in s)) for s in segs]
+    row.segments = [(s[0][0].x0, max(w.x1 for w, _ in s), join_words(s, gap)) for s in segs]
 
 
 def _columns(rows: Sequence[Row]) -> list[tuple[int, int]]:

@@ -88,19 +88,21 @@ def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:
 
 
 def _reread(r: Reading, opts: EngineOptions) -> Reading:
-    """The kept Tesseract reading with its doubtful words read again (:mod:`.reread`): only
-    the winner, not every second chance's reading, pays for it. Its confidence stays
+    """The kept Tesseract reading with its lost bullets put back (:mod:`.strays`) and, with
+    ``auto``, its doubtful words and other lost glyphs read again (:mod:`.reread`): only the
+    winner, not every second chance's reading, pays for it. Its confidence stays
     Tesseract's."""
-    if opts.engine != "auto" or opts.reread_below <= 0 or not r.source:
+    if not r.source:
         return r
-    from . import rapid, reread
+    from . import rapid, reread, strays
 
     img, lines = r.source[0]
-    if rapid.available() is not None or not reread.reread(
-        img, lines, opts.reread_below, opts.threads
-    ):
-        return r
-    return replace(r, items=_items(lines, opts), source=[])
+    found = strays.find(img, lines)
+    rest = strays.restore_bullets(img, lines, found)
+    changed = len(rest) < len(found)
+    if opts.engine == "auto" and opts.reread_below > 0 and rapid.available() is None:
+        changed = reread.reread(img, lines, opts.reread_below, opts.threads, rest) > 0 or changed
+    return replace(r, items=_items(lines, opts), source=[]) if changed else r
 
 
 def _flat(lines: list[Line]) -> list[Item]:

@@ -12,11 +12,15 @@ ink reads as something much longer or shorter).
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from PIL import Image
 
-from .layout import Line, Word
+from .geometry import Line, Word
+from .strays import Stray
 
 __all__ = ("MIN_SCORE", "reread")
 
@@ -93,13 +97,73 @@ def _margin(box: tuple[int, int, int, int], img: Image.Image) -> tuple[int, int,
     return max(0, x0 - pad), max(0, y0 - pad), min(img.width, x1 + pad), min(img.height, y1 + pad)
 
 
-def reread(img: Image.Image, lines: list[Line], below: float, threads: int = 1) -> int:
-    """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``.
+def _extends(old: str, new: str, extra: int) -> bool:
+    """``new`` is ``old`` with up to ``extra`` more characters (a lost glyph put back), not a
+    different word: most of ``old`` is found in it, in order."""
+    a, b = old.replace(" ", ""), new.replace(" ", "")
+    if not len(a) < len(b) <= len(a) + extra:
+        return False
+    kept = sum(m.size for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return kept >= 0.75 * len(a)
 
-    Returns how many stretches were replaced. ``below <= 0`` or no doubtful word: nothing runs.
+
+def _extend(img: Image.Image, lines: list[Line], strays: Sequence[Stray], threads: int) -> int:
+    """Read each stray again together with the word beside it; keep the reading when it is
+    that word plus a few characters. Returns how many words grew."""
+    jobs: list[tuple[Line, Word, tuple[int, int, int, int], int]] = []
+    for s in strays:
+        ln = lines[s.line]
+        w = ln.words[0] if s.side == "left" else ln.words[-1]
+        box = (min(w.x0, s.x0), min(w.y0, s.y0), max(w.x1, s.x1), max(w.y1, s.y1))
+        extra = math.ceil((s.x1 - s.x0) / (0.3 * ln.height)) + 1
+        jobs.append((ln, w, box, extra))
+    texts = _recognize(img, [box for _, _, box, _ in jobs], threads)
+    grown = 0
+    for (ln, w, box, extra), (text, score) in zip(jobs, texts, strict=False):
+        text = " ".join(unicodedata.normalize("NFKC", text).split())
+        if score < MIN_SCORE or not _extends(w.text, text, extra) or w not in ln.words:
+            continue  # not sure, not the word plus a glyph, or the word was re-read already
+        ln.words[ln.words.index(w)] = Word(text, 100 * score, *box)
+        grown += 1
+    return grown
+
+
+def _recognize(
+    img: Image.Image, boxes: list[tuple[int, int, int, int]], threads: int
+) -> list[tuple[str, float]]:
+    """The recogniser's (text, score) for each box (with a margin); empty if it cannot run."""
+    if not boxes:
+        return []
+    from . import rapid
+
+    try:
+        texts = rapid.recognize_crops([img.crop(_margin(box, img)) for box in boxes], threads)
+    except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
+        # The recogniser is reached below rapidocr's public API (no detector): if an installed
+        # version moved it, the page keeps Tesseract's reading rather than failing.
+        return []
+    return texts if len(texts) == len(boxes) else []
+
+
+def reread(
+    img: Image.Image,
+    lines: list[Line],
+    below: float,
+    threads: int = 1,
+    strays: Sequence[Stray] = (),
+) -> int:
+    """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``, and
+    read each of ``strays`` (:mod:`.strays`) again with the word it belongs to.
+
+    Returns how many stretches and words were replaced. ``below <= 0``: nothing runs.
     """
     if below <= 0:
         return 0
+    replaced = _doubtful_stretches(img, lines, below, threads)
+    return replaced + _extend(img, lines, strays, threads)
+
+
+def _doubtful_stretches(img: Image.Image, lines: list[Line], below: float, threads: int) -> int:
     jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]] = []
     for ln in lines:
         if not ln.words or min(w.conf for w in ln.words) >= below:
@@ -114,15 +178,8 @@ def reread(img: Image.Image, lines: list[Line], below: float, threads: int = 1) 
     if not jobs:
         return 0
     jobs = _within_budget(jobs, lines)
-    from . import rapid
-
-    try:
-        texts = rapid.recognize_crops([img.crop(_margin(box, img)) for _, _, box in jobs], threads)
-    except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
-        # The recogniser is reached below rapidocr's public API (no detector): if an installed
-        # version moved it, the page keeps Tesseract's reading rather than failing.
-        return 0
-    if len(texts) != len(jobs):
+    texts = _recognize(img, [box for _, _, box in jobs], threads)
+    if not texts:
         return 0
     replaced = 0
     # Right to left within a line, so the indices of runs left of a merged one stay valid.

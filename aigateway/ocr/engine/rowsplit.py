@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .geometry import MIN_ROWS, Line, Region, Row, paragraphs
+from .geometry import MIN_ROWS, Line, Region, Row, join_words, paragraphs
 
 __all__ = ("SHORT_LINE", "row_order", "split_runs")
 
@@ -38,8 +38,8 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
         return None
     texts = []
     for r in run:
-        words = sorted((w for i in r.lines for w in lines[i].words), key=lambda w: w.x0)
-        texts.append((" ".join(w.text for w in words), r.top, r.bottom))
+        words = sorted(((w, i) for i in r.lines for w in lines[i].words), key=lambda t: t[0].x0)
+        texts.append((join_words(words, height), r.top, r.bottom))
     return Region(run, paragraphs(texts, height))
 
 

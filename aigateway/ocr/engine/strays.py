@@ -1,0 +1,150 @@
+"""Ink at a line's ends that no recognised word covers (part of the ``auto`` second reading).
+
+Tesseract now and then leaves a glyph at the start or end of a line out of every word: the
+closing bracket of "[Constant Struct]", the "==" that opens each line of a valgrind log, a list
+bullet (bench corpus, tune split). Its words are right; the glyph is simply missing. This
+module finds such ink: the page is thresholded, every word box is blanked, and what ink is left
+just beside a line's first or last word, about as tall as a glyph and not part of a rule running
+on above and below, is a stray. A stray that is a filled disc is a bullet (:mod:`.bullets`);
+any other is read again with its word by RapidOCR's recogniser (:mod:`.reread`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from . import bullets
+from .geometry import Line, Word
+from .preprocess import otsu
+
+__all__ = ("MAX_STRAYS", "Stray", "find", "restore_bullets")
+
+MAX_STRAYS = 30
+"""A page with more strays than this has none: so much loose ink is dirt, not lost glyphs,
+and each stray costs a recogniser call."""
+
+_REACH = {"left": 1.5, "right": 0.7}
+"""How far from the word, in text heights, ink counts as the line's own: a bullet sits about
+one text height before its item; a dropped closing glyph touches its word."""
+
+_GAP = 0.3
+"""A run of blank columns this many text heights wide ends a stray."""
+
+_SPAN = 2.5
+"""A stray is at most this many text heights wide (more is a missed word or a drawing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stray:
+    """Uncovered ink beside the first (``"left"``) or last (``"right"``) word of a line."""
+
+    line: int
+    """Index of the line in the page's lines."""
+    side: str
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+def _mask(img: Image.Image, lines: list[Line]) -> Image.Image:
+    """Ink white on black, every word box (with a margin for anti-aliased edges) blanked."""
+    level = otsu(img)
+    mask = img.point([255 if v < level else 0 for v in range(256)])
+    draw = ImageDraw.Draw(mask)
+    for ln in lines:
+        pad = max(1, round(0.08 * ln.height))
+        for w in ln.words:
+            draw.rectangle((w.x0 - pad, w.y0 - pad, w.x1 + pad, w.y1 + pad), fill=0)
+    return mask
+
+
+def _columns(mask: Image.Image, x0: int, x1: int, y0: int, y1: int) -> list[bool]:
+    """Which columns of the band ``x0..x1`` (rows ``y0..y1``) hold ink."""
+    if x1 <= x0 or y1 <= y0:
+        return []
+    band = mask.crop((x0, y0, x1, y1)).resize((x1 - x0, 1), Image.Resampling.BOX)
+    return [v > 0 for v in band.tobytes()]
+
+
+def _run(cols: list[bool], start_near: int, gap: int) -> tuple[int, int] | None:
+    """The run of inked columns nearest to index ``start_near`` (0 or the last index),
+    ending at ``gap`` blank columns: (first, last + 1), or ``None`` without ink."""
+    order = range(len(cols)) if start_near == 0 else range(len(cols) - 1, -1, -1)
+    first = last = None
+    blank = 0
+    for k in order:
+        if cols[k]:
+            if first is None:
+                first = k
+            last, blank = k, 0
+        elif first is not None:
+            blank += 1
+            if blank >= gap:
+                break
+    if first is None or last is None:
+        return None
+    return (min(first, last), max(first, last) + 1)
+
+
+def _rule(mask: Image.Image, x0: int, x1: int, ln: Line) -> bool:
+    """Ink in the stray's columns on nearly every row from a text height above the line to one
+    below: a table rule, not a glyph (a column of brackets, one per line, leaves gaps)."""
+    y0, y1 = max(0, ln.y0 - ln.height), min(mask.height, ln.y1 + ln.height)
+    rows = mask.crop((x0, y0, x1, y1)).resize((1, y1 - y0), Image.Resampling.BOX)
+    inked = sum(1 for v in rows.tobytes() if v > 0)
+    return inked >= 0.9 * (y1 - y0)
+
+
+def _probe(mask: Image.Image, k: int, ln: Line, side: str) -> Stray | None:
+    h = ln.height
+    w = ln.words[0] if side == "left" else ln.words[-1]
+    reach, span, gap = round(_REACH[side] * h), round(_SPAN * h), max(2, round(_GAP * h))
+    if side == "right":
+        lo, hi = w.x1 + 1, min(mask.width, w.x1 + 1 + span)
+    else:
+        lo, hi = max(0, w.x0 - span), w.x0 - 1
+    cols = _columns(mask, lo, hi, ln.y0, ln.y1)
+    run = _run(cols, 0 if side == "right" else len(cols) - 1, gap)
+    if run is None:
+        return None
+    x0, x1 = lo + run[0], lo + run[1]
+    near = x0 - w.x1 if side == "right" else w.x0 - x1
+    if near > reach or (run[1] == len(cols) if side == "right" else run[0] == 0):
+        return None  # too far from the word, or running on past the span: not a lost glyph
+    box = mask.crop((x0, ln.y0, x1, ln.y1)).getbbox()
+    if box is None or box[3] - box[1] < 0.3 * h or _rule(mask, x0, x1, ln):
+        return None  # a speck, a dot or an underline's end, or a rule
+    return Stray(k, side, x0, ln.y0 + box[1], x1, ln.y0 + box[3])
+
+
+def find(img: Image.Image, lines: list[Line]) -> list[Stray]:
+    """Strays beside the lines' end words (none on a page with over :data:`MAX_STRAYS`)."""
+    if not lines or img.width < 4 or img.height < 4:
+        return []
+    mask = _mask(img, lines)
+    found = [
+        s
+        for k, ln in enumerate(lines)
+        if ln.words
+        for side in ("left", "right")
+        if (s := _probe(mask, k, ln, side)) is not None
+    ]
+    if len(found) > MAX_STRAYS:
+        return []  # loose ink everywhere: a dirty page, where re-reading guesses
+    return found
+
+
+def restore_bullets(img: Image.Image, lines: list[Line], strays: list[Stray]) -> list[Stray]:
+    """Put back, in place, strays before a line that are list bullets (a filled disc smaller
+    than the text) as "•" words; the other strays are returned."""
+    rest: list[Stray] = []
+    for s in strays:
+        ln = lines[s.line]
+        if s.side == "left" and bullets.filled_disc(img, (s.x0, s.y0, s.x1, s.y1), ln.height):
+            ln.words.insert(0, Word(bullets.BULLET, 90.0, s.x0, s.y0, s.x1, s.y1))
+        else:
+            rest.append(s)
+    return rest

@@ -1,0 +1,110 @@
+"""Glyphs Tesseract leaves out of every word, found from the page's ink and put back.
+
+Each page is drawn here with known glyph boxes, and its lines are built from those boxes as
+Tesseract returns them when it drops a glyph (bench corpus, tune split): the closing bracket of
+"[Constant Struct]" missing from "Struct", a list bullet missing before its item. The module
+must find exactly that ink, and must leave alone what is not a lost glyph: a table rule, ink
+out of reach of the line, a page covered in specks.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from PIL import Image, ImageDraw
+
+from aigateway.ocr.engine import rapid, reread, strays
+from aigateway.ocr.engine.bullets import BULLET
+from aigateway.ocr.engine.geometry import Line, Word
+
+from ..support.docgen import font
+
+SIZE = 40
+
+
+def _draw(parts: list[tuple[str, int]], y: int = 100) -> tuple[Image.Image, list[Word]]:
+    """A page with each ``(text, x)`` drawn at ``x``; the words' ink boxes, as a recogniser
+    would report them."""
+    img = Image.new("L", (1400, 300), 255)
+    d = ImageDraw.Draw(img)
+    fnt = font(SIZE)
+    words = []
+    for text, x in parts:
+        d.text((x, y), text, font=fnt, fill=0)
+        x0, y0, x1, y1 = (round(v) for v in d.textbbox((x, y), text, font=fnt))
+        words.append(Word(text, 95.0, x0, y0, x1, y1))
+    return img, words
+
+
+def _without_last_glyph(img: Image.Image, w: Word) -> Word:
+    """``w`` as read with its last glyph dropped: text and box end before it."""
+    d = ImageDraw.Draw(img)
+    x1 = w.x0 + round(d.textlength(w.text[:-1], font=font(SIZE)))
+    return Word(w.text[:-1], w.conf, w.x0, w.y0, x1, w.y1)
+
+
+def test_a_closing_bracket_left_out_of_its_word_is_found() -> None:
+    img, words = _draw([("[Constant", 100), ("Struct]", 330)])
+    lost = _without_last_glyph(img, words[1])
+    lines = [Line([words[0], lost], 1, 1)]
+    found = strays.find(img, lines)
+    assert [(s.line, s.side) for s in found] == [(0, "right")]
+    assert lost.x1 < found[0].x0 <= words[1].x1 and found[0].x1 <= words[1].x1 + 2
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason=str(rapid.available()))
+def test_a_found_glyph_is_read_back_into_its_word() -> None:
+    img, words = _draw([("[Constant", 100), ("Struct]", 330)])
+    lines = [Line([words[0], _without_last_glyph(img, words[1])], 1, 1)]
+    found = strays.find(img, lines)
+    assert reread.reread(img, lines, 60.0, strays=found) == 1
+    assert lines[0].text == "[Constant Struct]"
+
+
+def test_a_lost_bullet_is_put_back_and_nothing_else_changes() -> None:
+    img, words = _draw([("Fields", 200), ("of", 340), ("the", 400), ("struct", 480)])
+    ImageDraw.Draw(img).ellipse((140, 122, 156, 138), fill=0)  # a bullet, x-height high
+    lines = [Line(list(words), 1, 1)]
+    rest = strays.restore_bullets(img, lines, strays.find(img, lines))
+    assert rest == []
+    assert lines[0].text == f"{BULLET} Fields of the struct"
+    assert lines[0].words[1:] == words
+
+
+def test_a_ring_before_a_line_is_not_a_bullet() -> None:
+    img, words = _draw([("Fields", 200), ("of", 340)])
+    ImageDraw.Draw(img).ellipse((136, 118, 160, 142), outline=0, width=2)
+    lines = [Line(list(words), 1, 1)]
+    found = strays.find(img, lines)
+    assert [s.side for s in found] == ["left"]  # found, but not a filled disc
+    assert strays.restore_bullets(img, lines, found) == found
+    assert lines[0].words == words
+
+
+def test_a_table_rule_beside_a_word_is_not_a_stray() -> None:
+    img, words = _draw([("cell", 100), ("text", 200)])
+    ImageDraw.Draw(img).line((300, 20, 300, 280), fill=0, width=3)
+    assert strays.find(img, [Line(list(words), 1, 1)]) == []
+
+
+def test_ink_out_of_reach_of_the_line_is_not_a_stray() -> None:
+    # A word three text heights to the right is another column's, not this line's lost glyph.
+    img, words = _draw([("alpha", 100), ("beta", 220), ("gamma", 420)])
+    assert strays.find(img, [Line(words[:2], 1, 1)]) == []
+
+
+def test_a_page_of_specks_has_no_strays() -> None:
+    rng = random.Random(7)
+    img = Image.new("L", (1400, 3000), 255)
+    d = ImageDraw.Draw(img)
+    fnt = font(SIZE)
+    lines = []
+    for k in range(40):
+        y = 60 + 70 * k
+        d.text((200, y), "lorem ipsum", font=fnt, fill=0)
+        x0, y0, x1, y1 = (round(v) for v in d.textbbox((200, y), "lorem ipsum", font=fnt))
+        lines.append(Line([Word("lorem ipsum", 90.0, x0, y0, x1, y1)], 1, k))
+        for x in (x0 - rng.randint(8, 30), x1 + rng.randint(8, 20)):
+            d.rectangle((x, y0 + 10, x + 4, y0 + 30), fill=0)
+    assert strays.find(img, lines) == []
