@@ -183,6 +183,10 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
             # The same engine reading every page at its own size: the baseline of rescaling.
             gateways.append(Gateway({"rescale": "off"}))
             readers[name] = gateways[-1]
+        elif name == "gateway-enlarge":
+            # Small text enlarged, large text never shrunk (rescale = "enlarge").
+            gateways.append(Gateway({"rescale": "enlarge"}))
+            readers[name] = gateways[-1]
         elif name == "gateway-shrink":
             # Large text also shrunk before reading (rescale = "both").
             gateways.append(Gateway({"rescale": "both"}))

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from aigateway.ocr.engine import textsize
 from aigateway.ocr.engine.options import EngineOptions
@@ -116,9 +116,32 @@ def test_a_resized_reading_has_the_same_words_and_page_coordinates(size: int) ->
     assert all(abs(a - b) <= 6 for a, b in zip(tops, full_tops, strict=True))
 
 
-def test_by_default_only_small_text_is_resized(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Shrinking large text read faster and better on the tune split's clean renders but worse
-    # on the report split's degraded scans: it is "both", not the default "enlarge".
+def _blurred(img: Image.Image) -> Image.Image:
+    return img.filter(ImageFilter.GaussianBlur(1.2))
+
+
+def _bilevel(img: Image.Image) -> Image.Image:
+    return img.point(lambda v: 0 if v < 128 else 255)
+
+
+def _skewed(img: Image.Image) -> Image.Image:
+    return img.rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+
+def test_only_rendered_glyphs_are_crisp() -> None:
+    page = render_text("\n\n".join([PROSE] * 2), size=52, width=2600)
+    assert textsize.crisp(page)
+    assert not textsize.crisp(_blurred(page))  # a scan's soft edges
+    assert not textsize.crisp(_bilevel(page))  # no anti-aliasing to judge by: ragged edges
+    assert not textsize.crisp(Image.new("L", (400, 400), 255))  # nothing to judge
+
+
+def test_by_default_small_text_is_enlarged_and_only_crisp_large_text_shrunk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Shrinking large text read faster and better on clean renders (both splits) but worse on
+    # the report split's degraded scans, grainy and levelled pages: "auto" shrinks only crisp
+    # pages that were not levelled; "both" shrinks any.
     from aigateway.ocr.engine import tesseract
 
     seen: list[tuple[int, int]] = []
@@ -131,18 +154,25 @@ def test_by_default_only_small_text_is_resized(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(tesseract, "read_lines", spy)
     large = render_text("\n\n".join([PROSE] * 2), size=52, width=2600)
     small = render_text("\n\n".join([PROSE] * 2), size=15, width=750)
-    for img, mode, bigger in [
-        (large, "enlarge", False),
-        (large, "both", False),
-        (small, "enlarge", True),
-        (small, "off", False),
+    for img, mode, expect in [
+        (large, "auto", "smaller"),
+        (_blurred(large), "auto", "same"),
+        (_bilevel(large), "auto", "same"),
+        (_skewed(large), "auto", "levelled"),
+        (_blurred(large), "both", "smaller"),
+        (large, "enlarge", "same"),
+        (small, "auto", "bigger"),
+        (small, "enlarge", "bigger"),
+        (small, "off", "same"),
     ]:
         seen.clear()
         read_image(img, 300, EngineOptions(rescale=mode, detect_orientation=False))
         first = seen[0]
-        if bigger:
-            assert first[0] > img.width
-        elif mode == "both":
-            assert first[0] < img.width
+        if expect == "bigger":
+            assert first[0] > img.width, mode
+        elif expect == "smaller":
+            assert first[0] < 0.9 * img.width, mode
+        elif expect == "levelled":
+            assert first[0] >= 0.9 * img.width, mode  # levelled, but not shrunk
         else:
-            assert first == img.size
+            assert first == img.size, mode

@@ -57,10 +57,11 @@ class EngineOptions:
     deskew: bool = True
     """Level a page skewed by :data:`~.deskew.MIN_ANGLE` to :data:`~.deskew.MAX_ANGLE` degrees
     before reading it (:mod:`.deskew`)."""
-    rescale: str = "enlarge"
+    rescale: str = "auto"
     """Resize a page whose text is far from the height Tesseract reads best before it reads it
-    (:mod:`.textsize`): ``"enlarge"`` small text only (fewer edits), ``"both"`` also shrink
-    large text (faster; worse on degraded scans), ``"off"``."""
+    (:mod:`.textsize`): ``"auto"`` enlarges small text and shrinks large text whose glyphs are
+    crisp (:func:`~.textsize.crisp`), ``"enlarge"`` small text only, ``"both"`` also shrink
+    any large text (worse on degraded scans), ``"off"``."""
     reread_below: float = 0.0
     """With ``engine = "auto"`` and RapidOCR installed: Tesseract words under this confidence
     (0-100) are read again by RapidOCR's recogniser (:mod:`.reread`); 0 turns it off."""

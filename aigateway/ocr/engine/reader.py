@@ -152,8 +152,15 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         turn = _rotation(preprocess.LADDER[0][1](img) if grain else img, dpi, opts)
         if turn:
             img = img.rotate(turn, expand=True)
+    angle = 0.0
     if opts.deskew:
-        img, _ = deskew.straighten(img)
+        img, angle = deskew.straighten(img)
+    if opts.rescale == "auto":
+        # Shrink large text only where its glyphs are crisp and were never resampled here:
+        # a levelled page has been through one interpolation already, and a blurred or
+        # grainy one needs every pixel it has (bench/ocr_quality.py, report split).
+        shrink = not angle and textsize.crisp(img)
+        opts = replace(opts, rescale="both" if shrink else "enlarge")
     r = _reread(_read(img, dpi, opts), opts)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 

@@ -13,10 +13,11 @@ key                         default          meaning
 ``layout``                  ``true``         layout pass on OCR'd pages (tables as grids)
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
 ``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
-``rescale``                 ``"enlarge"``    resize pages towards 26 px text lines before
-                                             Tesseract reads them: ``"enlarge"`` small text,
-                                             ``"both"`` also shrink large text (faster, worse
-                                             on degraded scans), ``"off"``
+``rescale``                 ``"auto"``       resize pages towards 26 px text lines before
+                                             Tesseract reads them: ``"auto"`` enlarges small
+                                             text and shrinks large text with crisp glyphs,
+                                             ``"enlarge"`` small text only, ``"both"`` shrinks
+                                             any large text (worse on degraded scans), ``"off"``
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
 ``reread_below``            ``60``           ``auto`` with RapidOCR installed: Tesseract words under
                                              this confidence (0-100) are read again by RapidOCR's
@@ -57,7 +58,7 @@ REREAD_BELOW = 60.0
 """Default ``reread_below``: the Tesseract word confidence under which ``auto`` asks RapidOCR."""
 
 _LANG = re.compile(r"^[A-Za-z0-9_]+$")
-RESCALE = ("enlarge", "both", "off")
+RESCALE = ("auto", "enlarge", "both", "off")
 """``rescale`` values (:mod:`aigateway.ocr.engine.textsize`)."""
 
 _KNOWN = frozenset(
@@ -142,7 +143,7 @@ class LocalOcrProvider(OcrProvider):
             if not isinstance(value, bool):
                 raise self._error(key, "true or false", value)
             flags[key] = value
-        rescale = raw.get("rescale", "enlarge")
+        rescale = raw.get("rescale", "auto")
         if rescale not in RESCALE:
             raise self._error("rescale", " or ".join(f'"{r}"' for r in RESCALE), rescale)
         conf = raw.get("orientation_confidence", 3.0)
