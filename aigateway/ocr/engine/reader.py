@@ -1,7 +1,8 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
 * ``tesseract`` / ``auto``: Tesseract words with boxes (small text read from a copy
-  enlarged so its lines are about :data:`~.textsize.TARGET` px tall, boxes mapped back), then the
+  enlarged so its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one
+  shrunk towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the
   layout pass. A page whose
   lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
   skewed one levelled (:mod:`.deskew`). A grainy page
@@ -10,7 +11,8 @@
   grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
   RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
   copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
-  reading wins.
+  reading wins; with ``auto``, its doubtful words and glyphs lost at its lines' ends are read
+  again by RapidOCR's recogniser (:mod:`.reread`).
 * ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
   paragraphs by vertical gaps; no layout pass.
 """
