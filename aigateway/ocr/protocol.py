@@ -66,6 +66,10 @@ class PageReading(msgspec.Struct):
     96, the CSS pixel)."""
     rotation: int = 0
     """Counter-clockwise degrees the page was turned before recognition."""
+    scale: float = 1.0
+    """The factor the page was resized by before recognition: above 1 small print read from an
+    enlarged copy, below 1 large crisp print from a shrunk one (``rescale``). Boxes, line
+    heights and ``dimensions`` are always the page's own."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
 

@@ -132,6 +132,7 @@ def test_sdk_parses_tables_images_and_reading_reports(
         "engine": None,
         "dpi_source": "render",
         "rotation": 0,
+        "scale": 1.0,
         "reason": None,
     }
     assert body["pages"][0]["dimensions"]["dpi"] == 200
@@ -223,5 +224,72 @@ def test_small_print_is_read_enlarged_and_reported_at_its_own_size(
         page = r.json()["pages"][0]
         assert page["dimensions"] == {"dpi": 150, "width": 1275, "height": img.height}
         assert page["reading"]["dpi_source"] == "metadata"
+        assert page["reading"]["scale"] > 1.2  # read from an enlarged copy
         got = Counter(re.findall(r"[a-z]+", page["markdown"].lower()))
         assert sum((got & want).values()) >= 0.8 * sum(want.values())
+
+
+ITEMS = [
+    "Requests above the pool size wait in a bounded queue.",
+    "Each worker reads one page at a time from its task.",
+    "A page that times out is answered with a clear error.",
+    "Uploads are spooled to disk beyond the memory limit.",
+]
+
+
+def _large_print_page() -> Image.Image:
+    """A 300 DPI letter page of 12 pt print (50 px text): a heading, a bulleted list, prose."""
+    from PIL import ImageDraw
+
+    from ..support.docgen import font
+
+    img = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(img)
+    fnt = font(50)
+    d.text((150, 150), "The pool keeps four promises to its callers:", font=fnt, fill=0)
+    for k, item in enumerate(ITEMS):
+        y = 280 + 110 * k
+        d.ellipse((190, y + 22, 212, y + 44), fill=0)
+        d.text((250, y), item, font=fnt, fill=0)
+    for k in range(18):
+        d.text((150, 800 + 110 * k), f"{TEXT} Line {k + 1} of the notes.", font=fnt, fill=0)
+    return img
+
+
+def test_large_print_is_read_shrunk_only_where_crisp(gateway: GatewayProcess) -> None:
+    # The same page rendered crisp (a PNG) and as a blurred JPEG scan, two requests each, four
+    # at once on two workers: the crisp page is read from a shrunk copy, the scan at its own
+    # size; both come back whole, bullets as "•", and described as the page that was sent.
+    import io
+    import re
+    from collections import Counter
+
+    from PIL import ImageFilter
+
+    page = _large_print_page()
+    crisp, scan = io.BytesIO(), io.BytesIO()
+    page.save(crisp, format="PNG", dpi=(300, 300))
+    page.filter(ImageFilter.GaussianBlur(1.0)).save(scan, format="JPEG", quality=70)
+    docs = [("image/png", crisp.getvalue()), ("image/jpeg", scan.getvalue())] * 2
+    assert all(100_000 <= len(data) <= 5_000_000 for _, data in docs)
+
+    def post(doc: tuple[str, bytes]) -> httpx.Response:
+        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
+        return _post(
+            gateway, {"model": "local", "document": {"type": "image_url", "image_url": url}}
+        )
+
+    with ThreadPoolExecutor(4) as ex:
+        answers = list(ex.map(post, docs))
+    want = Counter(re.findall(r"[a-z]+", " ".join(ITEMS + [TEXT] * 18).lower()))
+    for (media, _), r in zip(docs, answers, strict=True):
+        assert r.status_code == 200, r.text
+        got_page = r.json()["pages"][0]
+        assert got_page["dimensions"]["width"] == 2550
+        assert got_page["dimensions"]["height"] == 3300
+        scale = got_page["reading"]["scale"]
+        assert scale < 0.8 if media == "image/png" else scale == 1.0, (media, scale)
+        markdown = got_page["markdown"]
+        got = Counter(re.findall(r"[a-z]+", markdown.lower()))
+        assert sum((got & want).values()) >= 0.95 * sum(want.values()), markdown
+        assert markdown.count("\u2022") == len(ITEMS), markdown

@@ -120,6 +120,8 @@ class PageResult:
     tag) or ``"estimated"`` (an image without one: estimated from its text height)."""
     rotation: int = 0
     """Counter-clockwise degrees the page was turned before recognition."""
+    scale: float = 1.0
+    """The factor the page was resized by before recognition (:mod:`.textsize`)."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
     tables: tuple[PageTable, ...] = ()

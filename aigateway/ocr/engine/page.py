@@ -98,6 +98,7 @@ def _result(
         engine=reading.engine,
         dpi_source=dpi_source,
         rotation=reading.rotation,
+        scale=reading.scale,
         reason=reason,
         tables=tables,
         images=images,

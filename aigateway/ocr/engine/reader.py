@@ -48,6 +48,9 @@ class Reading:
     """Median text line height in pixels (0 when no text): the basis of a DPI estimate."""
     cleanup: str | None = None
     """The :data:`~.preprocess.LADDER` step that produced this reading, if any."""
+    scale: float = 1.0
+    """The factor the page was resized by before it was read (:mod:`.textsize`); boxes and
+    :attr:`line_height` are the page's own whatever it is."""
     source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
     """Tesseract's page image and lines behind :attr:`items` (empty for RapidOCR's reading)."""
 
@@ -62,6 +65,7 @@ def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 
     scale = 1.0 if opts.rescale == "off" else textsize.read_scale(img)
     if scale < 1.0 and opts.rescale != "both":
         scale = 1.0
+    size = img.size
     if scale != 1.0:
         # Read a resized copy; its boxes are mapped back, so everything after (layout, bullets,
         # re-reading crops, line height) works on the page as given.
@@ -73,7 +77,15 @@ def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 
         lines, conf = tesseract.read_lines(img, dpi, opts.languages)
     bullets.restore(lines, img)
     items = _items(lines, opts)
-    return Reading(items, "tesseract", conf, rotation, _line_height(lines), source=[(img, lines)])
+    return Reading(
+        items,
+        "tesseract",
+        conf,
+        rotation,
+        _line_height(lines),
+        scale=round(size[0] / img.width, 3),
+        source=[(img, lines)],
+    )
 
 
 def _unscale(ln: Line, fx: float, fy: float) -> Line:
@@ -182,7 +194,7 @@ def _read(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         name, clean = ladder.pop(0)
         base = clean(img)
         r = _tesseract(base, dpi, opts)
-        best = Reading(r.items, r.engine, r.conf, 0, r.line_height, name, r.source)
+        best = replace(r, rotation=0, cleanup=name)
     else:
         best = _tesseract(img, dpi, opts)
     if not doubtful(best):
@@ -212,7 +224,7 @@ def _read(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
                 if _rank(turned) > _rank(r):
                     r, rot, page = turned, turn, page.rotate(turn, expand=True)
         if _rank(r) > _rank(best):
-            best = Reading(r.items, r.engine, r.conf, r.rotation, r.line_height, name, r.source)
+            best = replace(r, cleanup=name)
     if not best.has_text and not rot and opts.detect_orientation:
         # Nothing read even cleaned: a sideways page Tesseract found no lines on, perhaps.
         turn = _rotation(img, dpi, opts)

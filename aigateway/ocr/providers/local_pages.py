@@ -86,6 +86,7 @@ def to_pages(
                 engine=r.engine,
                 dpi_source=r.dpi_source,
                 rotation=r.rotation,
+                scale=r.scale,
                 reason=r.reason,
             ),
         )
