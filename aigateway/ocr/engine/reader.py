@@ -70,8 +70,13 @@ def _tesseract(img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 
         # Read a resized copy; its boxes are mapped back, so everything after (layout, bullets,
         # re-reading crops, line height) works on the page as given.
         size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
-        small = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-        lines, conf = tesseract.read_lines(small, max(1, round(dpi * scale)), opts.languages)
+        if scale > 1.0:
+            # Bicubic keeps enlarged strokes sharper than bilinear: tune split, 150 DPI pages,
+            # 218 edits to 197 (Lanczos 208).
+            copy = img.resize(size, Image.Resampling.BICUBIC)
+        else:
+            copy = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+        lines, conf = tesseract.read_lines(copy, max(1, round(dpi * scale)), opts.languages)
         lines = [_unscale(ln, img.width / size[0], img.height / size[1]) for ln in lines]
     else:
         lines, conf = tesseract.read_lines(img, dpi, opts.languages)
