@@ -51,8 +51,9 @@ class Stray:
 
 def _mask(img: Image.Image, lines: list[Line]) -> Image.Image:
     """Ink white on black, every word box (with a margin for anti-aliased edges) blanked."""
-    level = otsu(img)
-    mask = img.point([255 if v < level else 0 for v in range(256)])
+    gray = img if img.mode == "L" else img.convert("L")
+    level = otsu(gray)
+    mask = gray.point([255 if v < level else 0 for v in range(256)])
     draw = ImageDraw.Draw(mask)
     for ln in lines:
         pad = max(1, round(0.08 * ln.height))
