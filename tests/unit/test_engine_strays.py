@@ -10,8 +10,11 @@ out of reach of the line, a page covered in specks.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import rapid, reread, strays
@@ -108,3 +111,23 @@ def test_a_page_of_specks_has_no_strays() -> None:
         for x in (x0 - rng.randint(8, 30), x1 + rng.randint(8, 20)):
             d.rectangle((x, y0 + 10, x + 4, y0 + 30), fill=0)
     assert strays.find(img, lines) == []
+
+
+_box = st.tuples(
+    st.integers(-50, 450), st.integers(-50, 350), st.integers(1, 300), st.integers(1, 90)
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_box, min_size=1, max_size=5), max_size=12), st.integers(0, 2**32 - 1))
+def test_any_geometry_gives_strays_inside_the_page(raw: list[list[Any]], seed: int) -> None:
+    # Boxes may stick out of the page (rounding after a resized reading) or overlap; the page
+    # is noise. Whatever comes back lies on the page, beside the line it names.
+    img = Image.effect_noise((400, 300), 80 + seed % 60)
+    lines = [
+        Line([Word("w", 50.0, x, y, x + w, y + h) for x, y, w, h in ws], 1, k)
+        for k, ws in enumerate(raw)
+    ]
+    for s in strays.find(img, lines):
+        assert 0 <= s.x0 < s.x1 <= img.width and 0 <= s.y0 < s.y1 <= img.height
+        assert s.side in ("left", "right") and 0 <= s.line < len(lines)
