@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = (
     "page_scale",
     "render_page",
     "select_pages",
+    "unreadable_image",
 )
 
 PDFIUM_LOCK = threading.RLock()
@@ -121,14 +123,21 @@ def check_image_size(width: int, height: int, max_pixels: int) -> None:
         )
 
 
+def unreadable_image(exc: Exception) -> UnprocessableDocumentError:
+    """The 422 for a document Pillow cannot read, with Pillow's reason but not the Python
+    object reprs it puts in some ("cannot identify image file <_io.BytesIO object at 0x...>")."""
+    reason = re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", str(exc)).strip() or type(exc).__name__
+    return UnprocessableDocumentError(
+        f"the document is not a readable image ({reason})", param="document"
+    )
+
+
 def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
     """Open an image lazily, refusing oversized headers; 422 when it is not a readable image."""
     try:
         img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (OSError, SyntaxError, ValueError) as exc:
-        raise UnprocessableDocumentError(
-            f"the document is not a readable image ({exc})", param="document"
-        ) from None
+        raise unreadable_image(exc) from None
     check_image_size(img.width, img.height, max_pixels)
     return img
 

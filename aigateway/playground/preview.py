@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageSequence
 
-from ..errors import UnprocessableDocumentError, UnsupportedMediaTypeError
+from ..errors import UnsupportedMediaTypeError
 from ..ocr import pdf
 from .schemas import PreviewPage, PreviewResponse
 
@@ -132,9 +132,7 @@ def render_preview(
                 if not shown or i >= shown[-1]:
                     break
         except (OSError, SyntaxError, ValueError) as exc:
-            raise UnprocessableDocumentError(
-                f"the document is not a readable image ({exc})", param="document"
-            ) from None
+            raise pdf.unreadable_image(exc) from None
         finally:
             img.close()
     return PreviewResponse(page_count=total, pages=images, truncated=truncated)

@@ -46,6 +46,8 @@ def check(case: Case, resp: httpx.Response) -> str | None:
             return f"{case.name}: message {err.get('message')!r} lacks {case.message!r}"
         if err.get("param") not in ("document", "content_type"):
             return f"{case.name}: param {err.get('param')!r}"
+        if re.search(r" at 0x[0-9a-fA-F]+>", err.get("message", "")):
+            return f"{case.name}: a Python object's repr in the message: {err['message']!r}"
         return None
     if case.pages is not None:
         got = [words(p["markdown"]) for p in body["pages"]]

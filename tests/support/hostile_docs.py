@@ -219,4 +219,12 @@ def cases() -> list[Case]:
             message="not a readable PDF",
         ),
         Case("random-bytes", os.urandom(5000), None, status=415, message="application/pdf"),
+        # Declared an image, holds none: Pillow's reason, without its Python object reprs.
+        Case(
+            "png-declared-not-an-image",
+            os.urandom(5000),
+            "image/png",
+            status=422,
+            message="not a readable image (cannot identify image file)",
+        ),
     ]
