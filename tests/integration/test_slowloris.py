@@ -114,8 +114,12 @@ def test_slow_header_connections_are_closed_and_extra_ones_refused(gw: GatewayPr
         # A byte still in flight when the server closed draws a reset that can discard its
         # answer: such a connection was closed all the same, but it cannot show its status.
         reset = sum(s == b"" for s in statuses)
-        # Past the cap (slow ones plus these) connections were refused at once.
-        assert refused >= SLOW + EXTRA - CAP
+        # Past the cap (slow ones plus these) connections were refused at once. The server
+        # closes a refused socket with the request's first bytes unread, which the kernel may
+        # turn into a reset that discards the 503 (CI saw 19 of the 20 refusals): such a one
+        # counts among the resets, which are bounded below.
+        assert refused >= 1
+        assert refused + reset >= SLOW + EXTRA - CAP
         assert refused + timed_out + reset == len(everything), statuses
         assert reset <= len(everything) // 4, f"{reset} of {len(everything)} answers lost"
         body_503 = next(a for a in answers.values() if a.startswith(b"HTTP/1.1 503"))
