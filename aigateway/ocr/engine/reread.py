@@ -97,6 +97,11 @@ def _margin(box: tuple[int, int, int, int], img: Image.Image) -> tuple[int, int,
     return max(0, x0 - pad), max(0, y0 - pad), min(img.width, x1 + pad), min(img.height, y1 + pad)
 
 
+def _clean(text: str) -> str:
+    # NFKC: the Chinese-and-Latin model sometimes answers full-width brackets and digits.
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
 def _extends(old: str, new: str, extra: int) -> bool:
     """``new`` is ``old`` with up to ``extra`` more characters (a lost glyph put back), not a
     different word: most of ``old`` is found in it, in order."""
@@ -120,7 +125,7 @@ def _extend(img: Image.Image, lines: list[Line], strays: Sequence[Stray], thread
     texts = _recognize(img, [box for _, _, box, _ in jobs], threads)
     grown = 0
     for (ln, w, box, extra), (text, score) in zip(jobs, texts, strict=False):
-        text = " ".join(unicodedata.normalize("NFKC", text).split())
+        text = _clean(text)
         if score < MIN_SCORE or not _extends(w.text, text, extra) or w not in ln.words:
             continue  # not sure, not the word plus a glyph, or the word was re-read already
         ln.words[ln.words.index(w)] = Word(text, 100 * score, *box)
@@ -186,8 +191,7 @@ def _doubtful_stretches(img: Image.Image, lines: list[Line], below: float, threa
     done = sorted(zip(jobs, texts, strict=True), key=lambda jt: -jt[0][1][0])
     for (ln, run, box), (text, score) in done:
         old = " ".join(ln.words[i].text for i in run)
-        # NFKC: the Chinese-and-Latin model sometimes answers full-width brackets and digits.
-        text = " ".join(unicodedata.normalize("NFKC", text).split())
+        text = _clean(text)
         if score < MIN_SCORE or not _plausible(old, text) or text == old:
             continue
         tokens = text.split(" ")
