@@ -82,6 +82,10 @@ SOURCES = (
     Source("nettle", "nettle-dev", "/usr/share/doc/nettle-dev/nettle.pdf.gz", "tune", 6),
     Source("valgrind", "valgrind", "/usr/share/doc/valgrind/valgrind_manual.pdf.gz", "tune", 12),
     Source("bzip2", "bzip2-doc", "/usr/share/doc/bzip2/manual.pdf.gz", "tune", 4),
+    # Added in the seventh round, tune only: R's reference manual (Rd pages: argument lists
+    # set as two columns, usage blocks) and its texinfo extensions manual.
+    Source("rref", "r-doc-pdf", "/usr/share/doc/r-doc-pdf/manual/refman.pdf", "tune", 40),
+    Source("rexts", "r-doc-pdf", "/usr/share/doc/r-doc-pdf/manual/R-exts.pdf", "tune", 12),
     Source("why3", "why3-doc-pdf", "/usr/share/doc/why3-doc-pdf/manual.pdf", "report", 8),
     Source(
         "siscone",

@@ -293,3 +293,76 @@ def test_large_print_is_read_shrunk_only_where_crisp(gateway: GatewayProcess) ->
         got = Counter(re.findall(r"[a-z]+", markdown.lower()))
         assert sum((got & want).values()) >= 0.95 * sum(want.values()), markdown
         assert markdown.count("\u2022") == len(ITEMS), markdown
+
+
+ARGUMENTS = [
+    (
+        "timeout",
+        "Seconds a request may wait for the upstream before the gateway answers with a "
+        "clear error; the default suits most providers and may be raised for long documents.",
+    ),
+    (
+        "retries",
+        "How many times a failed request is sent again to the same upstream, with a "
+        "growing pause between attempts and a limit on the total time spent.",
+    ),
+    ("endpoint", "The base address of the upstream service."),
+    (
+        "max.size",
+        "The largest upload accepted, in bytes; bigger bodies are refused before they "
+        "are read to the end, and the answer names the limit that was exceeded.",
+    ),
+    (
+        "workers",
+        "Processes in the recognition pool; each reads one page at a time and is "
+        "replaced when it dies or runs out of time.",
+    ),
+    (
+        "queue",
+        "Pages that may wait for a worker before new requests are refused with a 503 "
+        "and a hint to retry later.",
+    ),
+    ("languages", "Tesseract languages to read with, in order of preference."),
+    (
+        "dpi",
+        "Resolution PDF pages are rendered at before they are read, when the page has no "
+        "text layer of its own that could be used instead.",
+    ),
+]
+
+
+def test_argument_lists_read_entry_by_entry(gateway: GatewayProcess) -> None:
+    # A reference manual's argument list (terms in a column, descriptions wrapping beside
+    # them) as a crisp PNG and as a blurred JPEG scan, four requests on two workers: every
+    # term comes back at the head of its own description, not in a column of terms.
+    import io
+    import re
+
+    from PIL import ImageFilter
+
+    from ..support.docgen_layout import term_list_image
+
+    page = term_list_image("Arguments", ARGUMENTS, " ".join([TEXT] * 4), size=44)
+    crisp, scan = io.BytesIO(), io.BytesIO()
+    page.save(crisp, format="PNG", dpi=(300, 300))
+    page.filter(ImageFilter.GaussianBlur(0.8)).save(scan, format="JPEG", quality=75)
+    docs = [("image/png", crisp.getvalue()), ("image/jpeg", scan.getvalue())] * 2
+    assert all(100_000 <= len(data) <= 5_000_000 for _, data in docs)
+
+    def post(doc: tuple[str, bytes]) -> httpx.Response:
+        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
+        return _post(
+            gateway, {"model": "local", "document": {"type": "image_url", "image_url": url}}
+        )
+
+    with ThreadPoolExecutor(4) as ex:
+        answers = list(ex.map(post, docs))
+    for (media, _), r in zip(docs, answers, strict=True):
+        assert r.status_code == 200, r.text
+        paras = [p for p in r.json()["pages"][0]["markdown"].split("\n\n") if p.strip()]
+        assert paras[0] == "Arguments", (media, paras)
+        for (term, text), para in zip(ARGUMENTS, paras[1:], strict=False):
+            first = re.findall(r"[a-z]+", text.lower())[:2]
+            assert para.startswith(f"{term} "), (media, para)
+            assert re.findall(r"[a-z]+", para.lower())[1 + term.count(".") :][:2] == first, para
+        assert len(paras) == 1 + len(ARGUMENTS) + 1, (media, paras)

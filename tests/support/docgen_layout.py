@@ -16,6 +16,7 @@ __all__ = (
     "png",
     "table_and_figure_pdf",
     "table_image",
+    "term_list_image",
     "two_column_image",
 )
 
@@ -110,3 +111,35 @@ def table_and_figure_pdf(rows: Sequence[Sequence[str]], text: str, picture: Imag
             (text_ops, [("Im0", _jpeg(picture), picture.width, picture.height)], 0),
         ]
     )
+
+
+def term_list_image(
+    heading: str, entries: Sequence[tuple[str, str]], closing: str, *, size: int = 40
+) -> Image.Image:
+    """A 300 DPI letter page holding an argument list as reference manuals set it: each term
+    at the left margin, its description beside it and wrapped under itself (R's Rd pages,
+    Doxygen parameter lists), between a heading and a closing paragraph."""
+    img = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(img)
+    fnt = font(size)
+    step, left, edge, right = int(size * 1.5), 150, 650, 2400
+    y = 150
+    d.text((left, y), heading, font=fnt, fill=0)
+    y += 2 * step
+    for term, text in entries:
+        d.text((left, y), term, font=fnt, fill=0)
+        line = ""
+        for word in text.split():
+            if line and d.textlength(f"{line} {word}", font=fnt) > right - edge:
+                d.text((edge, y), line, font=fnt, fill=0)
+                y += step
+                line = word
+            else:
+                line = f"{line} {word}".strip()
+        d.text((edge, y), line, font=fnt, fill=0)
+        y += int(step * 1.3)
+    y += step
+    for line in _wrap(closing, 80):
+        d.text((left, y), line, font=fnt, fill=0)
+        y += step
+    return img

@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from . import rowsplit
+from . import rowsplit, terms
 from .geometry import (
     MIN_ROWS,
     Item,
@@ -132,17 +132,25 @@ def _grid(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> list[list[str
     return grid
 
 
-def _regions(rows: list[Row], lines: Sequence[Line], height: float) -> list[Region]:
-    """Maximal runs of multi-segment rows that form a grid (a table) or interleaved columns."""
+def _regions(
+    rows: list[Row], lines: Sequence[Line], height: float, taken: Sequence[Region]
+) -> list[Region]:
+    """Maximal runs of multi-segment rows that form a grid (a table) or interleaved columns,
+    among the rows no region in ``taken`` holds."""
+    used = {id(r) for region in taken for r in region.rows}
     found: list[Region] = []
     i = 0
     while i < len(rows):
-        if len(rows[i].segments) < 2:
+        if len(rows[i].segments) < 2 or id(rows[i]) in used:
             i += 1
             continue
         run = [rows[i]]
         j = i + 1
-        while j < len(rows) and rows[j].top - run[-1].bottom < 2.0 * height:
+        while (
+            j < len(rows)
+            and id(rows[j]) not in used
+            and rows[j].top - run[-1].bottom < 2.0 * height
+        ):
             multi = len(rows[j].segments) >= 2
             sandwiched = (
                 j + 1 < len(rows)
@@ -156,6 +164,11 @@ def _regions(rows: list[Row], lines: Sequence[Line], height: float) -> list[Regi
         region = _validate(run, lines, height)
         if region is not None:
             found.append(region)
+            i = j
+        elif _prose(run, _columns(run)):
+            # Columns of prose, read right by the recogniser: a run starting further down
+            # them (at a paragraph's short last line, a heading) is the same prose, though
+            # its few short lines can make it look like a table.
             i = j
         else:
             i += 1
@@ -257,7 +270,10 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     for row in rows:
         _segment(row, lines, 0.9 * height)
     owner: dict[int, int] = {}
-    regions = _regions(rows, lines, height)
+    # Term lists first: a list whose descriptions wrap at most a line each also passes for
+    # a two-column table with a row for every wrapped line under an empty term cell.
+    regions = terms.term_lists(rows, lines, height)
+    regions += _regions(rows, lines, height, regions)
     regions += rowsplit.split_runs(rows, lines, height, regions)
     for k, region in enumerate(regions):
         for r in region.rows:
