@@ -324,6 +324,11 @@ def test_markdown_joins_lines_and_rejoins_hyphens() -> None:
     assert join_lines(["A well-", "Known name"]) == "A well- Known name"
     assert join_lines(["Count 1990-", "2000"]) == "Count 1990- 2000"
     assert paragraphs_to_markdown([["one", "two"], [], ["three"]]) == "one two\n\nthree"
+    # A URL's scheme read apart from its slashes (typewriter fonts) is put back together.
+    assert join_lines(["see (https: //example.org/a) and", "FTP: //host"]) == (
+        "see (https://example.org/a) and FTP://host"
+    )
+    assert join_lines(["ratio: // not a scheme", "note: see"]) == "ratio: // not a scheme note: see"
 
 
 def test_sixteen_bit_and_transparent_images_are_read() -> None:

@@ -16,6 +16,9 @@ __all__ = ("join_lines", "paragraphs_to_markdown")
 # next line starts with a lowercase letter: a word broken by the typesetter, not a dash.
 _BROKEN = re.compile(r"(?<=[^\W\d_])[-\u00ad\u2010]$")
 _SPACES = re.compile(r"[ \t]+")
+# "https: //example.org": in typewriter fonts the colon sits in a cell as wide as any other,
+# so the gap after it looks like a word space to the recogniser. No URL has that space.
+_SCHEME = re.compile(r"\b(https?|ftp|file): (?=//)", re.IGNORECASE)
 
 
 def join_lines(lines: Iterable[str]) -> str:
@@ -31,7 +34,7 @@ def join_lines(lines: Iterable[str]) -> str:
             out = out[:-1] + line
         else:
             out = f"{out} {line}"
-    return out
+    return _SCHEME.sub(r"\1:", out)
 
 
 def paragraphs_to_markdown(paragraphs: Sequence[Sequence[str]]) -> str:
