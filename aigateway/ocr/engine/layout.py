@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from . import rowsplit, terms
+from . import rowsplit, stacks, terms
 from .geometry import (
     MIN_ROWS,
     Item,
@@ -267,6 +267,10 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
         return []
     height = max(1.0, statistics.median(ln.height for ln in lines))
     rows = _rows(lines)
+    order = stacks.reading_order(lines, rows, height)
+    if order != sorted(order):
+        lines = [lines[i] for i in order]
+        rows = _rows(lines)
     for row in rows:
         _segment(row, lines, 0.9 * height)
     owner: dict[int, int] = {}
