@@ -366,3 +366,34 @@ def test_argument_lists_read_entry_by_entry(gateway: GatewayProcess) -> None:
             assert para.startswith(f"{term} "), (media, para)
             assert re.findall(r"[a-z]+", para.lower())[1 + term.count(".") :][:2] == first, para
         assert len(paras) == 1 + len(ARGUMENTS) + 1, (media, paras)
+
+
+def test_contents_and_index_pages_are_read_from_their_text_layer(gateway: GatewayProcess) -> None:
+    # A manual's table of contents (dot leaders) and an index of camelCase identifiers: their
+    # text layers are exact, and are used (they were once judged "mostly symbols" and
+    # "implausible words" and rendered for OCR instead). Two such documents at once.
+    from ..support.docgen import text_pdf
+
+    names = ["callNextMethod", "canCoerce", "getTextRange", "isOpen", "PyTessBaseAPI", "setDPI"]
+    contents = [
+        "\n\n".join(f"{k}.{n} Section title {n} " + ". " * 30 + str(7 * n) for n in range(1, 40))
+        for k in range(1, 41)
+    ]
+    index = [
+        "\n\n".join(f"{names[n % 6]}{k} " + ". " * 30 + str(n + k) for n in range(40))
+        for k in range(1, 41)
+    ]
+    pdf = text_pdf(contents + index, size=9)
+    assert 100_000 <= len(pdf) <= 5_000_000
+    body = {"model": "local", "document": _doc(pdf)}
+    with ThreadPoolExecutor(2) as ex:
+        answers = list(ex.map(lambda _: _post(gateway, body), range(2)))
+    for r in answers:
+        assert r.status_code == 200, r.text
+        pages = r.json()["pages"]
+        assert len(pages) == 80
+        assert {p["reading"]["method"] for p in pages} == {"text_layer"}, [
+            p["reading"] for p in pages if p["reading"]["method"] != "text_layer"
+        ][:2]
+        assert "1.1 Section title 1 . . ." in pages[0]["markdown"]
+        assert "callNextMethod1 . . ." in pages[40]["markdown"]

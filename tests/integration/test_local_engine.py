@@ -317,6 +317,19 @@ def test_text_layer_assessment() -> None:
     )
     assert textlayer.assess(layer("\ufffd\ufffd\x01\x02 " * 10)) == "unmapped glyphs"
     assert textlayer.assess(layer("!#$%&'()*+ ,-./:;<=>? " * 5)) == "mostly symbols"
+    # A table of contents: mostly dot leaders, all of them typography.
+    toc = "".join(
+        f"{k} Section title {k} . . . . . . . . . . . . . . . . {k * 7}\n" for k in range(9)
+    )
+    assert textlayer.assess(layer(toc)) is None
+    assert textlayer.assess(layer(toc.replace(" . ", "..."))) is None
+    # An index of identifiers in camelCase is text, not garbage.
+    names = "callNextMethod canCoerce occupationalStatus PyTessBaseAPI getTextRange isOpen "
+    assert textlayer.assess(layer(f"{names}. . . . . . 12\n" * 4)) is None
+    mixed = "xQzK bRtMa wPlVe qWzXv kLmNo tRwXy pQrSt vWxZa hJkLm"  # not camelCase
+    assert textlayer.assess(layer(f"{mixed} " * 3)) == "implausible words"
+    soup = "!#$%&'()*+ ,-./:;<=>? . . . . . . 12\n"  # symbol soup keeps failing beside leaders
+    assert textlayer.assess(layer(soup * 5)) == "mostly symbols"
 
 
 def test_markdown_joins_lines_and_rejoins_hyphens() -> None:
