@@ -8,6 +8,7 @@ naming the field.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import subprocess
 import sys
@@ -72,6 +73,30 @@ def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayPro
 
 def _post(gw: GatewayProcess, body: dict[str, Any]) -> httpx.Response:
     return httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=180)
+
+
+def _post_images(gw: GatewayProcess, docs: list[tuple[str, bytes]]) -> list[httpx.Response]:
+    """POST each (media type, bytes) image as a data URL, all at once."""
+
+    def post(doc: tuple[str, bytes]) -> httpx.Response:
+        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
+        return _post(gw, {"model": "local", "document": {"type": "image_url", "image_url": url}})
+
+    with ThreadPoolExecutor(len(docs)) as ex:
+        return list(ex.map(post, docs))
+
+
+def _crisp_and_scanned(page: Image.Image, *, blur: float, quality: int) -> list[tuple[str, bytes]]:
+    """The page as a crisp 300 DPI PNG and as a blurred JPEG scan (no DPI tag), each at a real
+    size (100 KB to 5 MB)."""
+    from PIL import ImageFilter
+
+    crisp, scan = io.BytesIO(), io.BytesIO()
+    page.save(crisp, format="PNG", dpi=(300, 300))
+    page.filter(ImageFilter.GaussianBlur(blur)).save(scan, format="JPEG", quality=quality)
+    docs = [("image/png", crisp.getvalue()), ("image/jpeg", scan.getvalue())]
+    assert all(100_000 <= len(data) <= 5_000_000 for _, data in docs)
+    return docs
 
 
 def _doc(pdf: bytes) -> dict[str, str]:
@@ -260,27 +285,12 @@ def test_large_print_is_read_shrunk_only_where_crisp(gateway: GatewayProcess) ->
     # The same page rendered crisp (a PNG) and as a blurred JPEG scan, two requests each, four
     # at once on two workers: the crisp page is read from a shrunk copy, the scan at its own
     # size; both come back whole, bullets as "•", and described as the page that was sent.
-    import io
     import re
     from collections import Counter
 
-    from PIL import ImageFilter
-
     page = _large_print_page()
-    crisp, scan = io.BytesIO(), io.BytesIO()
-    page.save(crisp, format="PNG", dpi=(300, 300))
-    page.filter(ImageFilter.GaussianBlur(1.0)).save(scan, format="JPEG", quality=70)
-    docs = [("image/png", crisp.getvalue()), ("image/jpeg", scan.getvalue())] * 2
-    assert all(100_000 <= len(data) <= 5_000_000 for _, data in docs)
-
-    def post(doc: tuple[str, bytes]) -> httpx.Response:
-        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
-        return _post(
-            gateway, {"model": "local", "document": {"type": "image_url", "image_url": url}}
-        )
-
-    with ThreadPoolExecutor(4) as ex:
-        answers = list(ex.map(post, docs))
+    docs = _crisp_and_scanned(page, blur=1.0, quality=70) * 2
+    answers = _post_images(gateway, docs)
     want = Counter(re.findall(r"[a-z]+", " ".join(ITEMS + [TEXT] * 18).lower()))
     for (media, _), r in zip(docs, answers, strict=True):
         assert r.status_code == 200, r.text
@@ -335,28 +345,13 @@ def test_argument_lists_read_entry_by_entry(gateway: GatewayProcess) -> None:
     # A reference manual's argument list (terms in a column, descriptions wrapping beside
     # them) as a crisp PNG and as a blurred JPEG scan, four requests on two workers: every
     # term comes back at the head of its own description, not in a column of terms.
-    import io
     import re
-
-    from PIL import ImageFilter
 
     from ..support.docgen_layout import term_list_image
 
     page = term_list_image("Arguments", ARGUMENTS, " ".join([TEXT] * 4), size=44)
-    crisp, scan = io.BytesIO(), io.BytesIO()
-    page.save(crisp, format="PNG", dpi=(300, 300))
-    page.filter(ImageFilter.GaussianBlur(0.8)).save(scan, format="JPEG", quality=75)
-    docs = [("image/png", crisp.getvalue()), ("image/jpeg", scan.getvalue())] * 2
-    assert all(100_000 <= len(data) <= 5_000_000 for _, data in docs)
-
-    def post(doc: tuple[str, bytes]) -> httpx.Response:
-        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
-        return _post(
-            gateway, {"model": "local", "document": {"type": "image_url", "image_url": url}}
-        )
-
-    with ThreadPoolExecutor(4) as ex:
-        answers = list(ex.map(post, docs))
+    docs = _crisp_and_scanned(page, blur=0.8, quality=75) * 2
+    answers = _post_images(gateway, docs)
     for (media, _), r in zip(docs, answers, strict=True):
         assert r.status_code == 200, r.text
         paras = [p for p in r.json()["pages"][0]["markdown"].split("\n\n") if p.strip()]

@@ -26,6 +26,7 @@ from aigateway.ocr.providers.local_pages import to_pages
 
 from ..support.docgen import render_text
 from ..support.docgen_layout import figure_pdf, noisy_png, png, table_image, two_column_image
+from ..support.geometry import line as _line
 
 ROWS = [
     ["Name", "Type", "Default"],
@@ -53,15 +54,6 @@ def read(data: bytes, media_type: str = "image/png", **req: Any) -> PageResult:
 
 
 # --- the layout pass on geometry --------------------------------------------------------------
-
-
-def _line(texts: list[str], x: int, y: int, block: int, para: int, h: int = 30) -> Line:
-    out = []
-    for t in texts:
-        w = 18 * len(t)
-        out.append(Word(t, 95.0, x, y, x + w, y + h))
-        x += w + 12
-    return Line(out, block, para)
 
 
 def test_a_table_read_column_by_column_comes_back_row_by_row() -> None:

@@ -8,17 +8,10 @@ from hypothesis import strategies as st
 from aigateway.ocr.engine import layout, stacks
 from aigateway.ocr.engine.layout import Line, Paragraph, Word
 
+from ..support.geometry import line as _line
+
 H = 30
 STEP = 45
-
-
-def _line(words: list[str], x: int, y: int, block: int, para: int) -> Line:
-    out = []
-    for t in words:
-        w = 18 * len(t)
-        out.append(Word(t, 95.0, x, y, x + w, y + H))
-        x += w + 12
-    return Line(out, block, para)
 
 
 def _texinfo_table() -> tuple[list[Line], list[str]]:

@@ -5,24 +5,16 @@ from __future__ import annotations
 import re
 
 from aigateway.ocr.engine import layout
-from aigateway.ocr.engine.layout import Line, Paragraph, Table, Word
+from aigateway.ocr.engine.layout import Line, Paragraph, Table
 from aigateway.ocr.engine.options import EngineOptions, PageRequest
 from aigateway.ocr.engine.page import read_page
 from aigateway.ocr.engine.worker import Source
 
 from ..support.docgen_layout import png, term_list_image
+from ..support.geometry import line as _line
 
 H = 30  # text height in pixels
 STEP = 45
-
-
-def _line(words: list[str], x: int, y: int, block: int, para: int) -> Line:
-    out = []
-    for t in words:
-        w = 18 * len(t)
-        out.append(Word(t, 95.0, x, y, x + w, y + H))
-        x += w + 12
-    return Line(out, block, para)
 
 
 def _desc(k: int, n: int) -> list[list[str]]:
