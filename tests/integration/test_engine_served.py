@@ -221,7 +221,6 @@ def test_small_print_is_read_enlarged_and_reported_at_its_own_size(
 ) -> None:
     # A page scanned at 150 DPI with 9 pt text (lines about 17 px): the engine reads it from an
     # enlarged copy (rescale = "enlarge"), but the response describes the page as sent.
-    import io
     import re
     from collections import Counter
 
