@@ -3,6 +3,7 @@ out, and the rows and regions in between (pure data, no OCR imports)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 __all__ = (
@@ -17,6 +18,7 @@ __all__ = (
     "Word",
     "join_words",
     "paragraphs",
+    "row_text",
 )
 
 MIN_ROWS = 3
@@ -128,6 +130,13 @@ def join_words(words: list[tuple[Word, int]], height: float) -> str:
         out.append(w.text)
         prev = (w, i)
     return "".join(out)
+
+
+def row_text(row: Row, lines: Sequence[Line], height: float) -> str:
+    """The text of a row's words, left to right, whichever recognised line holds them
+    (:func:`join_words`)."""
+    words = sorted(((w, i) for i in row.lines for w in lines[i].words), key=lambda t: t[0].x0)
+    return join_words(words, height)
 
 
 def paragraphs(rows: list[tuple[str, int, int]], height: float) -> list[Item]:

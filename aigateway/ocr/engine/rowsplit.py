@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .geometry import MIN_ROWS, Line, Region, Row, join_words, paragraphs
+from .geometry import MIN_ROWS, Line, Region, Row, paragraphs, row_text
 
 __all__ = ("SHORT_LINE", "row_order", "split_runs")
 
@@ -38,8 +38,7 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
         return None
     texts = []
     for r in run:
-        words = sorted(((w, i) for i in r.lines for w in lines[i].words), key=lambda t: t[0].x0)
-        texts.append((join_words(words, height), r.top, r.bottom))
+        texts.append((row_text(r, lines, height), r.top, r.bottom))
     return Region(run, paragraphs(texts, height))
 
 

@@ -13,7 +13,7 @@ away from what it names (bench corpus, tune split, source "rref": 134 edits on a
 RapidOCR, which reads row by row, reads with 10). Such runs are read entry by entry: the term,
 then its description.
 
-A run is found from geometry alone, among the rows no other region took:
+A run is found from geometry alone:
 
 - an **entry row** has two segments or more, the first of at most :data:`MAX_TERM_WORDS` words
   (justified descriptions often hold gaps as wide as the one after the term);
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .geometry import Item, Line, Region, Row, join_words, paragraphs
+from .geometry import Item, Line, Region, Row, paragraphs, row_text
 
 __all__ = ("ALIGN", "MAX_TERM_WORDS", "term_lists")
 
@@ -62,11 +62,6 @@ def _prose_beside(row: Row, left: int, edge: int, height: float) -> bool:
     return False
 
 
-def _text(row: Row, lines: Sequence[Line], height: float) -> str:
-    words = sorted(((w, i) for i in row.lines for w in lines[i].words), key=lambda t: t[0].x0)
-    return join_words(words, height)
-
-
 def _entries(run: list[Row], lines: Sequence[Line], height: float) -> list[Item]:
     out: list[Item] = []
     entry: list[tuple[str, int, int]] = []
@@ -74,7 +69,7 @@ def _entries(run: list[Row], lines: Sequence[Line], height: float) -> list[Item]
         if _entry(r) and entry:
             out += paragraphs(entry, height)
             entry = []
-        entry.append((_text(r, lines, height), r.top, r.bottom))
+        entry.append((row_text(r, lines, height), r.top, r.bottom))
     return out + paragraphs(entry, height)
 
 
@@ -116,15 +111,12 @@ def term_lists(rows: list[Row], lines: Sequence[Line], height: float) -> list[Re
                 break  # something in the term column that is not a term: the list ended
             run.append(r)
             j += 1
-        # A description ends where the next row is no continuation; trailing rows after the
-        # last entry that belong to it stay in the run (they start at the description edge).
-        near = [
-            rows[k]
-            for k in (i - 1, j)
-            if 0 <= k < len(rows)
-            and (rows[k].top - run[-1].bottom < 2.0 * height if k == j else True)
-            and (first.top - rows[k].bottom < 2.0 * height if k == i - 1 else True)
-        ]
+        # The rows just above and below the run, where close enough to belong with it.
+        near = []
+        if i > 0 and first.top - rows[i - 1].bottom < 2.0 * height:
+            near.append(rows[i - 1])
+        if j < len(rows) and rows[j].top - run[-1].bottom < 2.0 * height:
+            near.append(rows[j])
         wrapped = len(run) > terms
         prose = any(_prose_beside(r, left, edge, height) for r in near)
         if terms >= 2 and wrapped and not prose and not _grid(run, height):
