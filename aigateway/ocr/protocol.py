@@ -70,6 +70,9 @@ class PageReading(msgspec.Struct):
     """The factor the page was resized by before recognition: above 1 small print read from an
     enlarged copy, below 1 large crisp print from a shrunk one (``rescale``). Boxes, line
     heights and ``dimensions`` are always the page's own."""
+    sharpened: bool = False
+    """The recogniser read a sharpened copy of the page: its glyph edges were soft (a scan, a
+    JPEG, a low-resolution or levelled page; option ``sharpen``)."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
 

@@ -158,6 +158,7 @@ def test_sdk_parses_tables_images_and_reading_reports(
         "dpi_source": "render",
         "rotation": 0,
         "scale": 1.0,
+        "sharpened": False,
         "reason": None,
     }
     assert body["pages"][0]["dimensions"]["dpi"] == 200
@@ -249,6 +250,7 @@ def test_small_print_is_read_enlarged_and_reported_at_its_own_size(
         assert page["dimensions"] == {"dpi": 150, "width": 1275, "height": img.height}
         assert page["reading"]["dpi_source"] == "metadata"
         assert page["reading"]["scale"] > 1.2  # read from an enlarged copy
+        assert page["reading"]["sharpened"] is True  # soft edges: read from a sharpened one
         got = Counter(re.findall(r"[a-z]+", page["markdown"].lower()))
         assert sum((got & want).values()) >= 0.8 * sum(want.values())
 
@@ -298,6 +300,8 @@ def test_large_print_is_read_shrunk_only_where_crisp(gateway: GatewayProcess) ->
         assert got_page["dimensions"]["height"] == 3300
         scale = got_page["reading"]["scale"]
         assert scale < 0.8 if media == "image/png" else scale == 1.0, (media, scale)
+        # Only the blurred scan's edges are soft enough to be sharpened first.
+        assert got_page["reading"]["sharpened"] is (media == "image/jpeg"), media
         markdown = got_page["markdown"]
         got = Counter(re.findall(r"[a-z]+", markdown.lower()))
         assert sum((got & want).values()) >= 0.95 * sum(want.values()), markdown

@@ -268,6 +268,7 @@ def test_huge_png_header_probe_allocates_nothing() -> None:
         pytest.param({"engine": "magic"}, "engine", id="engine"),
         pytest.param({"detect_orientation": "yes"}, "detect_orientation", id="bool"),
         pytest.param({"deskew": 1}, "deskew", id="deskew-bool"),
+        pytest.param({"sharpen": "on"}, "sharpen", id="sharpen-bool"),
         pytest.param({"reread_below": 101}, "reread_below", id="reread-range"),
         pytest.param({"reread_below": True}, "reread_below", id="reread-bool"),
         pytest.param({"rescale": True}, "rescale", id="rescale-bool"),

@@ -57,6 +57,9 @@ class EngineOptions:
     deskew: bool = True
     """Level a page skewed by :data:`~.deskew.MIN_ANGLE` to :data:`~.deskew.MAX_ANGLE` degrees
     before reading it (:mod:`.deskew`)."""
+    sharpen: bool = True
+    """Sharpen a page whose glyph edges are soft (:func:`~.textsize.crisp` fails: a scan, a
+    JPEG, a low-DPI page) before Tesseract reads it (:func:`~.preprocess.sharpen`)."""
     rescale: str = "auto"
     """Resize a page whose text is far from the height Tesseract reads best before it reads it
     (:mod:`.textsize`): ``"auto"`` enlarges small text and shrinks large text whose glyphs are
@@ -122,6 +125,8 @@ class PageResult:
     """Counter-clockwise degrees the page was turned before recognition."""
     scale: float = 1.0
     """The factor the page was resized by before recognition (:mod:`.textsize`)."""
+    sharpened: bool = False
+    """Tesseract read a sharpened copy of the page (soft glyph edges, ``sharpen``)."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
     tables: tuple[PageTable, ...] = ()

@@ -99,6 +99,7 @@ def _result(
         dpi_source=dpi_source,
         rotation=reading.rotation,
         scale=reading.scale,
+        sharpened=reading.sharpened,
         reason=reason,
         tables=tables,
         images=images,

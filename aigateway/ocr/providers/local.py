@@ -13,6 +13,8 @@ key                         default          meaning
 ``layout``                  ``true``         layout pass on OCR'd pages (tables as grids)
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
 ``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
+``sharpen``                 ``true``         Tesseract reads a sharpened copy of pages with soft
+                                             glyph edges (scans, JPEG, low DPI)
 ``rescale``                 ``"auto"``       resize pages towards 26 px text lines before
                                              Tesseract reads them: ``"auto"`` enlarges small
                                              text and shrinks large text with crisp glyphs,
@@ -71,6 +73,7 @@ _KNOWN = frozenset(
         "trust_invisible_text",
         "layout",
         "deskew",
+        "sharpen",
         "rescale",
         "reread_below",
     }
@@ -138,7 +141,7 @@ class LocalOcrProvider(OcrProvider):
             if why is not None:
                 raise ConfigError(f"{self._where}.engine: {why}")
         flags = {}
-        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew"):
+        for key in ("detect_orientation", "trust_invisible_text", "layout", "deskew", "sharpen"):
             value = raw.get(key, True)
             if not isinstance(value, bool):
                 raise self._error(key, "true or false", value)
@@ -162,6 +165,7 @@ class LocalOcrProvider(OcrProvider):
             trust_invisible_text=flags["trust_invisible_text"],
             layout=flags["layout"],
             deskew=flags["deskew"],
+            sharpen=flags["sharpen"],
             rescale=rescale,
             reread_below=float(below),
             max_pixels=limits.max_pixels_per_page,

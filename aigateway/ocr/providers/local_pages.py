@@ -87,6 +87,7 @@ def to_pages(
                 dpi_source=r.dpi_source,
                 rotation=r.rotation,
                 scale=r.scale,
+                sharpened=r.sharpened,
                 reason=r.reason,
             ),
         )
