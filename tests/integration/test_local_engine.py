@@ -343,6 +343,10 @@ def test_markdown_joins_lines_and_rejoins_hyphens() -> None:
         "see (https://example.org/a) and FTP://host"
     )
     assert join_lines(["ratio: // not a scheme", "note: see"]) == "ratio: // not a scheme note: see"
+    # A hex literal's zero read as "O" is put back; words that start "Ox" are left alone.
+    assert join_lines(["at Oxbea0d0cc (Ox1F)", "Oxford Oxide Oxbed"]) == (
+        "at 0xbea0d0cc (0x1F) Oxford Oxide Oxbed"
+    )
 
 
 def test_sixteen_bit_and_transparent_images_are_read() -> None:

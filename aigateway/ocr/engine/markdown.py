@@ -20,6 +20,11 @@ _SPACES = re.compile(r"[ \t]+")
 # so the gap after it looks like a word space to the recogniser. No URL has that space.
 _SCHEME = re.compile(r"\b(https?|ftp|file): (?=//)", re.IGNORECASE)
 
+# "Oxbea0d0cc": a hex literal's zero read as the letter O (the two are one shape in most
+# typewriter fonts). Only where hex digits follow, at least one of them a digit, so words
+# such as "Oxford" or "Oxide" are never touched.
+_HEX = re.compile(r"\bOx(?=[0-9a-fA-F]*[0-9])([0-9a-fA-F]+)\b")
+
 
 def join_lines(lines: Iterable[str]) -> str:
     """Join the physical lines of one paragraph into one line of text."""
@@ -34,7 +39,7 @@ def join_lines(lines: Iterable[str]) -> str:
             out = out[:-1] + line
         else:
             out = f"{out} {line}"
-    return _SCHEME.sub(r"\1:", out)
+    return _HEX.sub(r"0x\1", _SCHEME.sub(r"\1:", out))
 
 
 def paragraphs_to_markdown(paragraphs: Sequence[Sequence[str]]) -> str:

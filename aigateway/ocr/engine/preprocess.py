@@ -12,7 +12,16 @@ from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
-__all__ = ("GRAIN_LEVEL", "LADDER", "flatten", "grainy", "otsu", "smooth_threshold", "threshold")
+__all__ = (
+    "GRAIN_LEVEL",
+    "LADDER",
+    "flatten",
+    "grainy",
+    "otsu",
+    "sharpen",
+    "smooth_threshold",
+    "threshold",
+)
 
 GRAIN_LEVEL = 20.0
 """Mean grey-level change a 3x3 median filter makes to a page sample above which the page is
