@@ -210,6 +210,11 @@ def _read(img: Image.Image, dpi: int, opts: EngineOptions, soft: bool = False) -
         best = replace(r, rotation=0, cleanup=name)
     else:
         best = _tesseract(img, dpi, opts, sharpen=soft)
+        if soft and doubtful(best):
+            # Sharpening also amplifies grain in the ink (grey, noisy print), where it reads
+            # worse and less surely: a doubtful sharpened reading is checked against the page
+            # as it is, and the surer one kept.
+            best = max(best, _tesseract(img, dpi, opts), key=_rank)
     if not doubtful(best):
         return best
     page, rot = img, 0
