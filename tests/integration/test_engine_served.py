@@ -250,7 +250,8 @@ def test_small_print_is_read_enlarged_and_reported_at_its_own_size(
         assert page["dimensions"] == {"dpi": 150, "width": 1275, "height": img.height}
         assert page["reading"]["dpi_source"] == "metadata"
         assert page["reading"]["scale"] > 1.2  # read from an enlarged copy
-        assert page["reading"]["sharpened"] is True  # soft edges: read from a sharpened one
+        # Soft, but grain in grey ink: the sharpened reading was less sure than the plain one.
+        assert page["reading"]["sharpened"] is False
         got = Counter(re.findall(r"[a-z]+", page["markdown"].lower()))
         assert sum((got & want).values()) >= 0.8 * sum(want.values())
 

@@ -12,7 +12,8 @@
 * :mod:`.layout` — recognised words to paragraphs and tables in reading order (pure), on
   :mod:`.geometry`'s types; :mod:`.rowsplit` — lists cut into blocks, read row by row.
 * :mod:`.compose` / :mod:`.tables` — a page's Markdown, table and image placeholders.
-* :mod:`.images` — embedded PDF images; :mod:`.preprocess` — clean-ups for noisy pages.
+* :mod:`.images` — embedded PDF images; :mod:`.preprocess` — clean-ups for noisy pages, sharpening
+  for soft ones.
 * :mod:`.orientation` / :mod:`.deskew` — sideways and skewed pages, found before reading;
   :mod:`.textsize` — text height from pixels, large text shrunk before Tesseract;
   :mod:`.bullets` — list bullets Tesseract misreads as letters.

@@ -5,7 +5,9 @@
   shrunk towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the
   layout pass. A page whose
   lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
-  skewed one levelled (:mod:`.deskew`). A grainy page
+  skewed one levelled (:mod:`.deskew`). A page whose glyph edges are soft
+  (:func:`~.textsize.crisp` fails) is read from a sharpened copy (``sharpen``), or as it is
+  when that reading is doubtful and the plain one surer. A grainy page
   (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
   confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD); a
   grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
