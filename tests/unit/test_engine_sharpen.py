@@ -8,8 +8,10 @@ read with ``sharpen = false``, are read as they are.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections import Counter
+from collections.abc import Callable
 from itertools import pairwise
 
 from PIL import Image, ImageFilter
@@ -20,6 +22,7 @@ from aigateway.ocr.engine.options import EngineOptions
 from aigateway.ocr.engine.reader import read_image
 
 from ..support.docgen import render_text
+from ..support.server import REPO
 
 PROSE = " ".join(
     [
@@ -31,17 +34,21 @@ PROSE = " ".join(
 )
 
 
+def _levenshtein() -> Callable[[str, str], int]:
+    """The bench's edit distance (``bench/scoring.py``, not a package: loaded from its file)."""
+    spec = importlib.util.spec_from_file_location("bench_scoring", REPO / "bench" / "scoring.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.levenshtein  # type: ignore[no-any-return]
+
+
 def _errors(text: str) -> int:
     """Character edit distance from :data:`PROSE` to ``text``, whitespace runs as one space
     and Markdown's escapes dropped (difflib's longest-match-first alignment goes astray on
     repeated text, so plain Levenshtein)."""
     ref, hyp = " ".join(PROSE.split()), " ".join(text.replace("\\", "").split())
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1]
+    return _levenshtein()(ref, hyp)
 
 
 def _soft_page() -> Image.Image:
