@@ -21,7 +21,7 @@ key                         default          meaning
                                              ``"enlarge"`` small text only, ``"both"`` shrinks
                                              any large text (worse on degraded scans), ``"off"``
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
-``reread_below``            ``60``           ``auto`` with RapidOCR installed: Tesseract words under
+``reread_below``            ``80``           ``auto`` with RapidOCR installed: Tesseract words under
                                              this confidence (0-100) are read again by RapidOCR's
                                              recogniser; ``0`` turns it off
 ``trust_invisible_text``    ``true``         use an earlier OCR's invisible text layer if sane
@@ -56,7 +56,7 @@ INLINE_MAX = 65_536
 path the workers open. Every page task carries its document, and the event loop writes the
 task: so only tiny documents go inline (the pool's transport is correct for any size)."""
 
-REREAD_BELOW = 60.0
+REREAD_BELOW = 80.0
 """Default ``reread_below``: the Tesseract word confidence under which ``auto`` asks RapidOCR."""
 
 _LANG = re.compile(r"^[A-Za-z0-9_]+$")

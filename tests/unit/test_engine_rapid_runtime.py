@@ -1,0 +1,86 @@
+"""RapidOCR's runtime: OpenVINO when installed, batches padded to shapes that repeat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from aigateway.ocr.engine import rapid
+
+from ..support.docgen import render_text
+
+pytestmark = pytest.mark.skipif(rapid.available() is not None, reason=str(rapid.available()))
+
+
+class _Session:
+    """A recogniser session that answers 8 px of input width per time step, as PP-OCR's does,
+    each step's class the column's value (so padding shows up as class 0, the CTC blank)."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def __call__(self, batch: Any) -> Any:
+        self.widths.append(batch.shape[-1])
+        steps = batch.shape[-1] // 8
+        out = np.zeros((batch.shape[0], steps, 4), dtype=np.float32)
+        for t in range(steps):
+            out[:, t, int(batch[0, 0, 0, 8 * t])] = 1.0
+        return out
+
+    def have_key(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("width", [320, 328, 384, 1000])
+def test_a_batch_is_padded_to_a_step_and_the_padding_cut_off(width: int) -> None:
+    inner = _Session()
+    bucketed = rapid._Bucketed(inner)
+    batch = np.full((2, 3, 48, width), 3.0, dtype=np.float32)
+    out = bucketed(batch)
+    assert inner.widths[0] % rapid._Bucketed.STEP == 0 and inner.widths[0] >= width
+    assert inner.widths[0] - width < rapid._Bucketed.STEP
+    # The output is as long as the unpadded batch's, and none of it comes from the padding.
+    assert out.shape[1] == -(-width // 8)
+    assert (out.argmax(axis=2) == 3).all()
+    assert bucketed.have_key()  # everything else is the session's own
+
+
+def test_the_runtime_is_openvino_when_it_is_installed() -> None:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        assert rapid.runtime() == "onnxruntime"
+    else:
+        assert rapid.runtime() == "openvino"
+    models = rapid._models()
+    assert set(models) == {"det", "rec"}
+    assert all(path.endswith(".onnx") for path in models.values())
+
+
+def test_crops_of_every_width_read_the_same_padded_or_not() -> None:
+    if rapid.runtime() != "openvino":
+        pytest.skip("the recogniser is padded on OpenVINO only")
+    words = "Invoice 4471 paid in full on 12 March by the northern warehouse".split()
+    crops = [render_text(" ".join(words[:n]), size=32).convert("L") for n in range(1, 12)]
+    crops = [c.crop(_ink(c)) for c in crops]
+    padded = rapid.recognize_crops(crops)
+    rec = rapid._engine(1)._load_rec_model()
+    plain, rec.session = rec.session, rec.session._session
+    try:
+        unpadded = rapid.recognize_crops(crops)
+    finally:
+        rec.session = plain
+    assert [t for t, _ in padded] == [t for t, _ in unpadded]
+    assert [t for t, _ in padded][-1].split() == words[:11]
+
+
+def _ink(img: Any) -> tuple[int, int, int, int]:
+    """The box around the dark pixels, with a margin."""
+    from PIL import ImageOps
+
+    box = ImageOps.invert(img).getbbox()
+    assert box is not None
+    x0, y0, x1, y1 = box
+    return max(0, x0 - 8), max(0, y0 - 8), min(img.width, x1 + 8), min(img.height, y1 + 8)
