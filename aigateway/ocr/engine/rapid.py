@@ -1,4 +1,4 @@
-"""RapidOCR (PP-OCR models on onnxruntime), the optional second engine.
+"""RapidOCR (PP-OCR models on onnxruntime, or OpenVINO for re-reading), the optional second engine.
 
 Installed with ``pip install aigateway[rapidocr]``. Only the models the wheel ships are used
 (``use_cls=False``: the page is already turned upright by Tesseract OSD, and the line classifier
@@ -23,7 +23,7 @@ __all__ = (
     "warm",
 )
 
-_ENGINE: list[Any] = []
+_ENGINES: dict[str, Any] = {}
 
 
 def available() -> str | None:
@@ -53,18 +53,31 @@ def _models() -> dict[str, str]:
 
 @functools.cache
 def runtime() -> str:
-    """The runtime RapidOCR's models run on: ``openvino`` when it is installed (and the wheel's
-    models are found), else ``onnxruntime``."""
+    """The runtime the re-reading's recogniser (:func:`recognize_crops`) runs on.
+
+    ``openvino`` where it is installed and the CPU computes in bfloat16 (AVX-512 BF16 or AMX):
+    there the recogniser costs a third of the CPU time, and reads as well (bench/ocr_quality.py,
+    tune split). Everywhere else ``onnxruntime``: OpenVINO in float32 is no faster. Whole pages
+    (:func:`read_paragraphs`) are always read on onnxruntime in float32: the detector in
+    bfloat16 finds lines less well on scans.
+    """
     try:
-        import openvino  # noqa: F401
+        import openvino
         import rapidocr  # noqa: F401
     except ImportError:
         return "onnxruntime"
-    return "openvino" if len(_models()) == 2 else "onnxruntime"
+    try:
+        precision = str(openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT"))
+    except RuntimeError:
+        return "onnxruntime"
+    return "openvino" if "bf16" in precision and "rec" in _models() else "onnxruntime"
 
 
-def _engine(threads: int) -> Any:
-    if not _ENGINE:
+def _engine(threads: int, crops: bool = False) -> Any:
+    """RapidOCR as shipped (onnxruntime), or with ``crops`` the one whose recogniser
+    :func:`recognize_crops` uses (on :func:`runtime`; its detector is never loaded)."""
+    key = "crops" if crops and runtime() == "openvino" else "pages"
+    if key not in _ENGINES:
         # Must be set before onnxruntime is first imported in this process.
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         from rapidocr import RapidOCR
@@ -75,29 +88,25 @@ def _engine(threads: int) -> Any:
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
-        if runtime() == "openvino":
-            # The same ONNX models on OpenVINO's CPU plugin: 3.5x less CPU per page on one
-            # thread (bench/ocr_quality.py), the same texts but for rounding. It reads the
-            # files it is given and downloads nothing.
+        if key == "crops":
+            # The same ONNX model on OpenVINO's CPU plugin, which reads the file it is given
+            # and downloads nothing.
             from rapidocr import EngineType
 
-            models = _models()
             params.update(
                 {
-                    "Det.engine_type": EngineType.OPENVINO,
                     "Rec.engine_type": EngineType.OPENVINO,
-                    "Det.model_path": models["det"],
-                    "Rec.model_path": models["rec"],
+                    "Rec.model_path": _models()["rec"],
                     "EngineConfig.openvino.inference_num_threads": threads,
                     "EngineConfig.openvino.performance_hint": "LATENCY",
                 }
             )
         engine: Any = RapidOCR(params=params)
-        if runtime() == "openvino":
+        if key == "crops":
             rec = engine._load_rec_model()
             rec.session = _Bucketed(rec.session)
-        _ENGINE.append(engine)
-    return _ENGINE[0]
+        _ENGINES[key] = engine
+    return _ENGINES[key]
 
 
 class _Bucketed:
@@ -212,7 +221,7 @@ def recognize_crops(crops: list[Image.Image], threads: int = 1) -> list[tuple[st
 
     if not crops:
         return []
-    rec = _engine(threads)._load_rec_model()
+    rec = _engine(threads, crops=True)._load_rec_model()
     out = rec(TextRecInput(img=[np.asarray(c.convert("RGB")) for c in crops]))
     txts = out.txts or ()
     return [(str(t), float(s)) for t, s in zip(txts, out.scores, strict=False)]
