@@ -56,8 +56,10 @@ def test_the_runtime_is_openvino_where_it_computes_in_bfloat16() -> None:
     except ImportError:
         assert rapid.runtime() == "onnxruntime"
     else:
-        hint = str(openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT"))
-        assert rapid.runtime() == ("openvino" if "bf16" in hint else "onnxruntime")
+        hint = openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT")
+        bf16 = hint == openvino.Type.bf16
+        assert rapid.runtime() == ("openvino" if bf16 else "onnxruntime")
+        assert bf16 == ("bf16" in hint.get_type_name()), hint
     models = rapid._models()
     assert set(models) == {"det", "rec"}
     assert all(path.endswith(".onnx") for path in models.values())

@@ -67,10 +67,11 @@ def runtime() -> str:
     except ImportError:
         return "onnxruntime"
     try:
-        precision = str(openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT"))
-    except RuntimeError:
+        # The CPU plugin's default precision: bfloat16 only where the CPU computes in it.
+        bf16 = openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT") == openvino.Type.bf16
+    except (RuntimeError, AttributeError):
         return "onnxruntime"
-    return "openvino" if "bf16" in precision and "rec" in _models() else "onnxruntime"
+    return "openvino" if bf16 and "rec" in _models() else "onnxruntime"
 
 
 def _engine(threads: int, crops: bool = False) -> Any:
