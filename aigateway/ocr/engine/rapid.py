@@ -56,7 +56,7 @@ def runtime() -> str:
     """The runtime the re-reading's recogniser (:func:`recognize_crops`) runs on.
 
     ``openvino`` where it is installed and the CPU computes in bfloat16 (AVX-512 BF16 or AMX):
-    there the recogniser costs a third of the CPU time, and reads as well (bench/ocr_quality.py,
+    there the recogniser costs about half the CPU time, and reads as well (bench/ocr_quality.py,
     tune split). Everywhere else ``onnxruntime``: OpenVINO in float32 is no faster. Whole pages
     (:func:`read_paragraphs`) are always read on onnxruntime in float32: the detector in
     bfloat16 finds lines less well on scans.
