@@ -1,8 +1,9 @@
-"""RapidOCR (PP-OCR models on onnxruntime, or OpenVINO for re-reading), the optional second engine.
+"""RapidOCR (PP-OCR models on onnxruntime; OpenVINO for re-reading), the optional second engine.
 
 Installed with ``pip install aigateway[rapidocr]``. Only the models the wheel ships are used
 (``use_cls=False``: the page is already turned upright by Tesseract OSD, and the line classifier
-would only handle 180 degrees); nothing is downloaded. One engine per worker process.
+would only handle 180 degrees); nothing is downloaded. One engine per worker process, and a
+second for the re-reading's recogniser where it runs on OpenVINO (:func:`runtime`).
 """
 
 from __future__ import annotations

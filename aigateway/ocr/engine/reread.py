@@ -30,10 +30,11 @@ MIN_SCORE = 0.9
 BUDGET = {"openvino": 150.0, "onnxruntime": 40.0}
 """Crop widths a page may spend, in text heights (all crops together; least confident first),
 by the runtime the recogniser runs on (:func:`~.rapid.runtime`): OpenVINO in bfloat16 reads a
-crop in about half of onnxruntime's CPU time, and the budget is spent on more doubtful words. Tune split, against ``reread_below`` 60 and 40 text
-heights: born-digital 1356 -> 1277 edits, scans 1654 -> 1612, 150 DPI 296 -> 268, JPEG
-409 -> 375. A budget of 400 read 1-7 % better again, but slowed the gateway from x0.83 to
-x0.76 of raw Tesseract's speed (report split)."""
+crop in about half of onnxruntime's CPU time, so more doubtful words are read for little more
+time. Tune split, against ``reread_below`` 60 and 40 text heights: born-digital 1356 -> 1277
+edits, scans 1654 -> 1612, 150 DPI 296 -> 268, JPEG 409 -> 375. A budget of 400 read 1-7 %
+better again, but slowed the gateway from x0.83 to x0.76 of raw Tesseract's speed (report
+split)."""
 
 GAP = 1.0
 """A gap wider than this many text heights ends a stretch (as the layout pass splits rows)."""
