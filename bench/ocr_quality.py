@@ -148,8 +148,8 @@ class Tally:
         self.seconds = 0.0
         self.empty = 0
 
-    def add(self, ref: str, hyp: str, seconds: float) -> None:
-        d, n = distance(ref, hyp)
+    def add(self, ref: str, hyp: str, seconds: float, markdown: bool = True) -> None:
+        d, n = distance(ref, hyp, markdown)
         self.edits += d
         self.chars += n
         self.cers.append(d / max(1, n))
@@ -203,8 +203,10 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
                 t = time.perf_counter()
                 hyp = read(item)
                 dt = time.perf_counter() - t
-                tallies[name].setdefault(item.category, Tally()).add(item.reference, hyp, dt)
-                line.append(f"{name} {distance(item.reference, hyp)[0]}e {dt:.1f}s")
+                # Raw engines answer plain text, the gateway Markdown (scoring.py).
+                md = not name.startswith("raw-")
+                tallies[name].setdefault(item.category, Tally()).add(item.reference, hyp, dt, md)
+                line.append(f"{name} {distance(item.reference, hyp, md)[0]}e {dt:.1f}s")
             print(" ".join(line), flush=True)
     finally:
         for gateway in gateways:

@@ -1,9 +1,10 @@
 """How the OCR quality bench scores a reading against its ground truth (no OCR imports).
 
-* :func:`plain` turns the engine's Markdown back into plain text: table rows become their
+* :func:`plain` turns the gateway's Markdown back into plain text: table rows become their
   cells separated by spaces (the reference text layers have no markup), separator rows,
-  ``#`` heading marks, image placeholders and HTML tags go. The same function is applied to
-  every engine, so raw engines (which emit no markup) are not disadvantaged.
+  ``#`` heading marks, image placeholders and HTML tags go, an escaped ``\\#`` at a line's
+  start is a ``#``. Raw engines emit plain text, which is scored as it is
+  (``markdown=False``): read as Markdown, a line such as ``## note`` would lose its ``##``.
 * :func:`normalize` makes what CER compares: NFKC, typographic quotes folded, words
   hyphenated across lines rejoined, whitespace collapsed.
 * :func:`cer` is Levenshtein distance / reference length; "micro" CER over a category is the
@@ -39,6 +40,7 @@ def plain(markdown: str) -> str:
             out.append(" ".join(c for c in cells if c))
             continue
         s = re.sub(r"^#{1,6}\s+", "", s)
+        s = re.sub(r"^\\#", "#", s)  # "\## note": text that starts with "#", escaped
         s = _IMAGE.sub("", s)
         s = _TABLE_LINK.sub("", s)
         s = _HTML_TABLE.sub(lambda m: html.unescape(_TAG.sub(" ", m.group(0))), s)
@@ -97,15 +99,16 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def distance(ref: str, hyp: str) -> tuple[int, int]:
-    """(edit distance, reference length) after :func:`plain` and :func:`normalize`."""
-    r, h = normalize(ref), normalize(plain(hyp))
+def distance(ref: str, hyp: str, markdown: bool = True) -> tuple[int, int]:
+    """(edit distance, reference length) after :func:`normalize` (and :func:`plain` when
+    ``hyp`` is Markdown)."""
+    r, h = normalize(ref), normalize(plain(hyp) if markdown else hyp)
     return levenshtein(r, h), len(r)
 
 
-def cer(ref: str, hyp: str) -> float:
+def cer(ref: str, hyp: str, markdown: bool = True) -> float:
     """Character error rate of one page."""
-    d, n = distance(ref, hyp)
+    d, n = distance(ref, hyp, markdown)
     return d / max(1, n)
 
 

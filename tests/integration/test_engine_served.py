@@ -396,3 +396,44 @@ def test_contents_and_index_pages_are_read_from_their_text_layer(gateway: Gatewa
         ][:2]
         assert "1.1 Section title 1 . . ." in pages[0]["markdown"]
         assert "callNextMethod1 . . ." in pages[40]["markdown"]
+
+
+LISTING = [
+    "## Fit a model to each group and keep the residuals",
+    "fits <- lapply(groups, function(g) lm(y ~ x, data = g))",
+    "res <- unlist(lapply(fits, residuals))",
+    "## Flag the groups whose spread is too wide",
+    "wide <- sapply(fits, function(f) sd(residuals(f)) > limit)",
+    "if (any(wide)) warning(sum(wide), ' groups are too wide')",
+    "## Keep the rest",
+    "kept <- groups[!wide & n >= 10]",
+]
+
+
+def test_code_listing_comes_back_as_text_not_headings(gateway: GatewayProcess) -> None:
+    # An R listing in a typewriter font, crisp and scanned, four requests on two workers:
+    # "## comment" lines are escaped (Markdown would render them as headings) and the code's
+    # tokens come back as printed. (Spaces put back in typewriter text: test_engine_spaces.)
+    import re
+    from collections import Counter
+
+    from PIL import ImageDraw
+
+    from ..support.docgen import font
+
+    page = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(page)
+    d.text((150, 150), "Example", font=font(50), fill=0)
+    mono = font(40, "DejaVuSansMono.ttf")
+    for k, line in enumerate(LISTING * 3):
+        d.text((150, 300 + 75 * k), line, font=mono, fill=0)
+    docs = _crisp_and_scanned(page, blur=0.7, quality=75) * 2
+    answers = _post_images(gateway, docs)
+    want = Counter(" ".join(LISTING * 3).split())
+    for (media, _), r in zip(docs, answers, strict=True):
+        assert r.status_code == 200, r.text
+        markdown = r.json()["pages"][0]["markdown"]
+        assert re.search(r"^ {0,3}#{1,6}(\s|$)", markdown, re.MULTILINE) is None, markdown
+        assert markdown.count("\\## ") >= 1, markdown
+        got = Counter(markdown.replace("\\#", "#").split())
+        assert sum((got & want).values()) >= 0.9 * sum(want.values()), (media, markdown)

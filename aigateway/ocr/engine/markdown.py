@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-__all__ = ("join_lines", "paragraphs_to_markdown")
+__all__ = ("escape_headings", "join_lines", "paragraphs_to_markdown")
 
 # A line ending in a letter followed by a hyphen (ASCII hyphen, soft hyphen or U+2010), where the
 # next line starts with a lowercase letter: a word broken by the typesetter, not a dash.
@@ -24,6 +24,16 @@ _SCHEME = re.compile(r"\b(https?|ftp|file): (?=//)", re.IGNORECASE)
 # typewriter fonts). Only where hex digits follow, at least one of them a digit, so words
 # such as "Oxford" or "Oxide" are never touched.
 _HEX = re.compile(r"\bOx(?=[0-9a-fA-F]*[0-9])([0-9a-fA-F]+)\b")
+
+# A line of text that starts like an ATX heading ("## a comment" in an R or shell listing):
+# Markdown would render it as a heading. The engine never writes headings of its own.
+_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)", re.MULTILINE)
+
+
+def escape_headings(text: str) -> str:
+    """Backslash-escape a ``#`` run that starts a line, so recognised text such as
+    ``## note`` stays text when the Markdown is rendered (``\\## note`` shows ``## note``)."""
+    return _HEADING.sub(r"\1\\\2", text)
 
 
 def join_lines(lines: Iterable[str]) -> str:
@@ -39,7 +49,7 @@ def join_lines(lines: Iterable[str]) -> str:
             out = out[:-1] + line
         else:
             out = f"{out} {line}"
-    return _HEX.sub(r"0x\1", _SCHEME.sub(r"\1:", out))
+    return escape_headings(_HEX.sub(r"0x\1", _SCHEME.sub(r"\1:", out)))
 
 
 def paragraphs_to_markdown(paragraphs: Sequence[Sequence[str]]) -> str:

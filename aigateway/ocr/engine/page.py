@@ -18,6 +18,7 @@ from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
 from ..pages import image_pages
 from . import compose, textlayer
+from .markdown import escape_headings
 from .options import EngineOptions, PageImage, PageRequest, PageResult, Source
 from .reader import Reading, read_image
 
@@ -137,7 +138,7 @@ def _pdf_page(
                     )
                 if reason is None:
                     return PageResult(
-                        markdown=compose.with_images([layer.text], None, images),
+                        markdown=compose.with_images([escape_headings(layer.text)], None, images),
                         dpi=round(scale * 72),
                         width=round(w_pt * scale),
                         height=round(h_pt * scale),

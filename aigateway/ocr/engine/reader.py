@@ -122,7 +122,7 @@ def _reread(r: Reading, opts: EngineOptions) -> Reading:
     Tesseract's."""
     if not r.source:
         return r
-    from . import rapid, reread, strays
+    from . import rapid, reread, spaces, strays
 
     img, lines = r.source[0]
     found = strays.find(img, lines)
@@ -130,6 +130,7 @@ def _reread(r: Reading, opts: EngineOptions) -> Reading:
     changed = len(rest) < len(found)
     if opts.engine == "auto" and opts.reread_below > 0 and rapid.available() is None:
         changed = reread.reread(img, lines, opts.reread_below, opts.threads, rest) > 0 or changed
+    changed = spaces.restore(img, lines) > 0 or changed
     return replace(r, items=_items(lines, opts), source=[]) if changed else r
 
 

@@ -1,0 +1,110 @@
+"""Spaces Tesseract dropped inside words of monospace text are put back (``spaces.restore``).
+
+Each test draws real glyphs (DejaVu Sans Mono and DejaVu Sans) and hands ``restore`` the word
+boxes a recogniser would: the words' text with a space missing, boxes tight to the ink.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from aigateway.ocr.engine import spaces
+from aigateway.ocr.engine.geometry import Line, Word
+
+from ..support.docgen import find_font, font
+
+MONO = "DejaVuSansMono.ttf"
+SANS = "DejaVuSans.ttf"
+
+pytestmark = pytest.mark.skipif(
+    find_font(MONO) is None or find_font(SANS) is None, reason="fonts-dejavu-core not installed"
+)
+
+
+def _page(rows: list[str], face: str, glue: dict[str, str]) -> tuple[Image.Image, list[Line]]:
+    """Draw ``rows``; return the page and its lines, where each token listed in ``glue`` is
+    reported as one word with that text (its space dropped) over the tokens' joint box."""
+    size = 40
+    f = font(size, face)
+    img = Image.new("L", (1800, 90 * len(rows) + 60), 255)
+    draw = ImageDraw.Draw(img)
+    lines: list[Line] = []
+    for r, row in enumerate(rows):
+        y = 40 + 90 * r
+        draw.text((40, y), row, font=f, fill=0)
+    for r, row in enumerate(rows):
+        y = 40 + 90 * r
+        words: list[Word] = []
+        pos = 0
+        for token in row.split(" "):
+            start = row.index(token, pos)
+            pos = start + len(token)
+            x0 = 40 + draw.textlength(row[:start], font=f)
+            x1 = x0 + draw.textlength(token, font=f)
+            # Tight to the ink, as a recogniser's boxes are (not the glyphs' advances).
+            box = (round(x0), y - 10, round(x1), y + size + 10)
+            ink = ImageOps.invert(img.crop(box)).getbbox()
+            assert ink is not None
+            words.append(
+                Word(
+                    token, 95.0, box[0] + ink[0], box[1] + ink[1], box[0] + ink[2], box[1] + ink[3]
+                )
+            )
+        merged: list[Word] = []
+        for w in words:
+            if merged and f"{merged[-1].text} {w.text}" in glue:
+                a = merged.pop()
+                text = glue[f"{a.text} {w.text}"]
+                merged.append(Word(text, 95.0, a.x0, min(a.y0, w.y0), w.x1, max(a.y1, w.y1)))
+            else:
+                merged.append(w)
+        lines.append(Line(merged, 1, r))
+    return img, lines
+
+
+CODE = [
+    "result == value && count != limit",
+    "values <- c(first, second, third)",
+    "if (number > 0) return number;",
+    "static int compute(int width);",
+]
+
+
+def test_missing_spaces_in_a_code_block_are_put_back() -> None:
+    img, lines = _page(
+        CODE,
+        MONO,
+        {
+            "result ==": "result==",
+            "<- c(first,": "<-c(first,",
+            "compute(int width);": "compute(intwidth);",
+        },
+    )
+    assert spaces.monospace_pitch(lines) is not None
+    assert spaces.restore(img, lines) == 3
+    assert [ln.text for ln in lines] == CODE
+
+
+def test_words_read_right_are_left_alone() -> None:
+    img, lines = _page(CODE, MONO, {})
+    assert spaces.restore(img, lines) == 0
+    assert [ln.text for ln in lines] == CODE
+
+
+def test_proportional_text_is_not_monospace() -> None:
+    prose = [
+        "The quick brown fox jumps over the lazy dog",
+        "while minimal illicit willows mimic wombats",
+        "Illinois swimming will fill a small millpond",
+    ]
+    img, lines = _page(prose, SANS, {"lazy dog": "lazydog"})
+    assert spaces.monospace_pitch(lines) is None
+    assert spaces.restore(img, lines) == 0
+    assert lines[0].words[-1].text == "lazydog"
+
+
+def test_too_few_words_to_judge() -> None:
+    img, lines = _page(["x == 1"], MONO, {"x ==": "x=="})
+    assert spaces.monospace_pitch(lines) is None
+    assert spaces.restore(img, lines) == 0
