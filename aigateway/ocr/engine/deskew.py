@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from PIL import Image
 
+from . import fastops
 from .preprocess import otsu
 
 __all__ = ("MAX_ANGLE", "MIN_ANGLE", "skew_angle", "straighten")
@@ -63,4 +64,4 @@ def straighten(img: Image.Image) -> tuple[Image.Image, float]:
     angle = skew_angle(img)
     if abs(angle) < MIN_ANGLE:
         return img, 0.0
-    return img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255), angle
+    return fastops.rotate(img, angle), angle

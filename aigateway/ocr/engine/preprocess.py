@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
+from . import fastops
+
 __all__ = (
     "GRAIN_LEVEL",
     "LADDER",
@@ -64,7 +66,7 @@ def grainy(img: Image.Image) -> bool:
 
 def sharpen(img: Image.Image) -> Image.Image:
     """An unsharp mask (radius 2 px, 80 %): blurred glyph edges steepened for Tesseract."""
-    return img.filter(ImageFilter.UnsharpMask(2, 80, 0))
+    return fastops.unsharp(img, 2, 80)
 
 
 def threshold(img: Image.Image) -> Image.Image:
