@@ -437,3 +437,44 @@ def test_code_listing_comes_back_as_text_not_headings(gateway: GatewayProcess) -
         assert markdown.count("\\## ") >= 1, markdown
         got = Counter(markdown.replace("\\#", "#").split())
         assert sum((got & want).values()) >= 0.9 * sum(want.values()), (media, markdown)
+
+
+SMALL_CODE = [
+    "if (x == y) z <- x + 1",
+    "for (i in 1:n) s <- s + v[i]",
+    "while (k != 0) k <- k %/% 2",
+    "a <- c(1, 2, 3); b <- a * 2",
+    "stopifnot(n >= 1, m <= 10)",
+]
+
+
+def test_small_typewriter_code_keeps_its_spaces(gateway: GatewayProcess) -> None:
+    # Code set small in a typewriter font (20 and 22 px lines, as 7-8 pt code at 300 DPI):
+    # Tesseract reads "z <-" as "z<-" and "x + 1" as "x+1" here. With the spaces put back
+    # (spaces.py) 518 of the listing's 602 tokens come back as printed; without, 452 (each
+    # lost space glues two tokens into one that matches neither). Four requests at once.
+    from collections import Counter
+
+    from PIL import ImageDraw
+
+    from ..support.docgen import font
+
+    page = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(page)
+    y = 150
+    for size in (20, 22):
+        mono = font(size, "DejaVuSansMono.ttf")
+        for line in SMALL_CODE * 7:
+            d.text((150, y), line, font=mono, fill=0)
+            y += int(size * 1.8)
+        y += 60
+    buf = io.BytesIO()
+    page.save(buf, format="PNG", dpi=(300, 300))
+    assert 100_000 <= len(buf.getvalue()) <= 5_000_000
+    answers = _post_images(gateway, [("image/png", buf.getvalue())] * 4)
+    want = Counter(" ".join(SMALL_CODE * 14).split())
+    for r in answers:
+        assert r.status_code == 200, r.text
+        markdown = r.json()["pages"][0]["markdown"]
+        got = Counter(markdown.split())
+        assert sum((got & want).values()) >= 0.82 * sum(want.values()), markdown
