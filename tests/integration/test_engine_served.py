@@ -410,33 +410,52 @@ LISTING = [
 ]
 
 
-def test_code_listing_comes_back_as_text_not_headings(gateway: GatewayProcess) -> None:
-    # An R listing in a typewriter font, crisp and scanned, four requests on two workers:
-    # "## comment" lines are escaped (Markdown would render them as headings) and the code's
-    # tokens come back as printed. (Spaces put back in typewriter text: test_engine_spaces.)
-    import re
-    from collections import Counter
-
+def _typewriter_page(blocks: list[tuple[int, list[str]]], heading: str = "") -> Image.Image:
+    """A 300 DPI letter page: ``heading`` in a sans, then each block's lines in DejaVu Sans
+    Mono at its size (px), 1.8 line heights apart."""
     from PIL import ImageDraw
 
     from ..support.docgen import font
 
     page = Image.new("L", (2550, 3300), 255)
     d = ImageDraw.Draw(page)
-    d.text((150, 150), "Example", font=font(50), fill=0)
-    mono = font(40, "DejaVuSansMono.ttf")
-    for k, line in enumerate(LISTING * 3):
-        d.text((150, 300 + 75 * k), line, font=mono, fill=0)
+    y = 150
+    if heading:
+        d.text((150, y), heading, font=font(50), fill=0)
+        y += 150
+    for size, lines in blocks:
+        mono = font(size, "DejaVuSansMono.ttf")
+        for line in lines:
+            d.text((150, y), line, font=mono, fill=0)
+            y += int(size * 1.8)
+        y += 60
+    return page
+
+
+def _tokens_kept(markdown: str, lines: list[str]) -> float:
+    """Share of the printed lines' space-separated tokens found in ``markdown``."""
+    from collections import Counter
+
+    want = Counter(" ".join(lines).split())
+    got = Counter(markdown.replace("\\#", "#").split())
+    return sum((got & want).values()) / sum(want.values())
+
+
+def test_code_listing_comes_back_as_text_not_headings(gateway: GatewayProcess) -> None:
+    # An R listing in a typewriter font, crisp and scanned, four requests on two workers:
+    # "## comment" lines are escaped (Markdown would render them as headings) and the code's
+    # tokens come back as printed.
+    import re
+
+    page = _typewriter_page([(40, LISTING * 3)], heading="Example")
     docs = _crisp_and_scanned(page, blur=0.7, quality=75) * 2
     answers = _post_images(gateway, docs)
-    want = Counter(" ".join(LISTING * 3).split())
     for (media, _), r in zip(docs, answers, strict=True):
         assert r.status_code == 200, r.text
         markdown = r.json()["pages"][0]["markdown"]
         assert re.search(r"^ {0,3}#{1,6}(\s|$)", markdown, re.MULTILINE) is None, markdown
         assert markdown.count("\\## ") >= 1, markdown
-        got = Counter(markdown.replace("\\#", "#").split())
-        assert sum((got & want).values()) >= 0.9 * sum(want.values()), (media, markdown)
+        assert _tokens_kept(markdown, LISTING * 3) >= 0.9, (media, markdown)
 
 
 SMALL_CODE = [
@@ -453,28 +472,12 @@ def test_small_typewriter_code_keeps_its_spaces(gateway: GatewayProcess) -> None
     # Tesseract reads "z <-" as "z<-" and "x + 1" as "x+1" here. With the spaces put back
     # (spaces.py) 518 of the listing's 602 tokens come back as printed; without, 452 (each
     # lost space glues two tokens into one that matches neither). Four requests at once.
-    from collections import Counter
-
-    from PIL import ImageDraw
-
-    from ..support.docgen import font
-
-    page = Image.new("L", (2550, 3300), 255)
-    d = ImageDraw.Draw(page)
-    y = 150
-    for size in (20, 22):
-        mono = font(size, "DejaVuSansMono.ttf")
-        for line in SMALL_CODE * 7:
-            d.text((150, y), line, font=mono, fill=0)
-            y += int(size * 1.8)
-        y += 60
+    page = _typewriter_page([(20, SMALL_CODE * 7), (22, SMALL_CODE * 7)])
     buf = io.BytesIO()
     page.save(buf, format="PNG", dpi=(300, 300))
     assert 100_000 <= len(buf.getvalue()) <= 5_000_000
     answers = _post_images(gateway, [("image/png", buf.getvalue())] * 4)
-    want = Counter(" ".join(SMALL_CODE * 14).split())
     for r in answers:
         assert r.status_code == 200, r.text
         markdown = r.json()["pages"][0]["markdown"]
-        got = Counter(markdown.split())
-        assert sum((got & want).values()) >= 0.82 * sum(want.values()), markdown
+        assert _tokens_kept(markdown, SMALL_CODE * 14) >= 0.82, markdown
