@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from corpus import Item, build, default_cache  # noqa: E402
-from scoring import bow_error, distance, levenshtein, slow_levenshtein  # noqa: E402
+from scoring import bow_error, distance, levenshtein, slow_levenshtein, unescape  # noqa: E402
 
 from aigateway.blob import Blob  # noqa: E402
 from aigateway.config import parse_config  # noqa: E402
@@ -287,7 +287,7 @@ def text_layer_section(items: list[Item]) -> None:
             res = gw.result(data, "application/pdf", pages=tuple(range(n)))
             dt = time.perf_counter() - t
             layer = sum(1 for p in res.pages if p.reading and p.reading.method == "text_layer")
-            exact = sum(p.markdown == refs[p.index] for p in res.pages)
+            exact = sum(unescape(p.markdown) == refs[p.index] for p in res.pages)
             print(
                 f"  {src.name:<12} pages {n:>3}  text layer {layer}/{n}  exact {exact}/{n}  "
                 f"{n / dt:7.1f} pages/s"

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 
-__all__ = ("bow_error", "cer", "distance", "levenshtein", "normalize", "plain")
+__all__ = ("bow_error", "cer", "distance", "levenshtein", "normalize", "plain", "unescape")
 
 _SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
@@ -26,6 +26,15 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _TABLE_LINK = re.compile(r"\[tbl-\d+\.(?:md|html)\]\(tbl-\d+\.(?:md|html)\)")
 _HTML_TABLE = re.compile(r"<table>.*?</table>", re.S)
 _TAG = re.compile(r"</?(?:table|tr|th|td|thead|tbody)>")
+
+
+_ESCAPED_HASH = re.compile(r"^( {0,3})\\#", re.MULTILINE)
+
+
+def unescape(markdown: str) -> str:
+    """The text behind the gateway's escaped ``#`` at a line's start (``\\## note`` is a line
+    of text, ``## note``, not a heading)."""
+    return _ESCAPED_HASH.sub(r"\1#", markdown)
 
 
 def plain(markdown: str) -> str:
@@ -40,7 +49,7 @@ def plain(markdown: str) -> str:
             out.append(" ".join(c for c in cells if c))
             continue
         s = re.sub(r"^#{1,6}\s+", "", s)
-        s = re.sub(r"^\\#", "#", s)  # "\## note": text that starts with "#", escaped
+        s = unescape(s)
         s = _IMAGE.sub("", s)
         s = _TABLE_LINK.sub("", s)
         s = _HTML_TABLE.sub(lambda m: html.unescape(_TAG.sub(" ", m.group(0))), s)

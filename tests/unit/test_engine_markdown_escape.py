@@ -19,7 +19,7 @@ from aigateway.ocr.engine.layout import Paragraph
 from aigateway.ocr.engine.markdown import escape_headings, join_lines, paragraphs_to_markdown
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from scoring import distance, plain
+from scoring import distance, plain, unescape
 
 # CommonMark's ATX heading opener: up to three spaces, one to six "#", then a space or the end.
 ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)", re.MULTILINE)
@@ -56,4 +56,4 @@ def test_scorer_reads_the_escape_back_and_raw_text_as_it_is() -> None:
 def test_escaped_text_has_no_heading_and_unescapes_to_itself(text: str) -> None:
     escaped = escape_headings(text)
     assert ATX.search(escaped) is None
-    assert re.sub(r"^( {0,3})\\#", r"\1#", escaped, flags=re.MULTILINE) == text
+    assert unescape(escaped) == text  # the bench's scorer reads it back
