@@ -101,7 +101,7 @@ def _engine(threads: int, crops: bool = False) -> Any:
                     "Rec.model_path": _models()["rec"],
                     # One crop a batch: a batch is as wide as its widest crop, and the
                     # narrower ones' padding is computed too. Tune split, 21 pages: the
-                    # re-reading's CPU time 0.105 of Tesseract's with batches of 6, 0.084
+                    # re-reading's CPU time 0.105 of Tesseract's with batches of 6, 0.085
                     # with 1 (16: 0.143).
                     "Rec.rec_batch_num": 1,
                     "EngineConfig.openvino.inference_num_threads": threads,

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from PIL import Image
 
 from .geometry import Line, Word
-from .preprocess import otsu
+from .preprocess import inked_columns, otsu
 
 __all__ = ("MIN_WORDS", "monospace_pitch", "restore")
 
@@ -111,10 +111,8 @@ def _split(word: Word, page: Image.Image, pitch: float) -> Word | None:
     if missing < 1 or " " in text or len(text) < 2:
         return None
     crop = page.crop((word.x0, word.y0, word.x1, word.y1))
-    w, h = crop.size
     level = otsu(crop)
-    data = crop.tobytes()
-    ink = [any(data[y * w + x] < level for y in range(h)) for x in range(w)]
+    ink = inked_columns(crop.point([255 if v < level else 0 for v in range(256)]))
     wide = [g for g in _blank_runs(ink) if g[1] - g[0] >= GAP * pitch]
     gaps = sorted(wide, key=lambda g: g[0] - g[1])  # widest first
     cuts = set()

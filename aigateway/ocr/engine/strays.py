@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from . import bullets
 from .geometry import Line, Word
-from .preprocess import otsu
+from .preprocess import inked_columns, otsu
 
 __all__ = ("MAX_STRAYS", "Stray", "find", "restore_bullets")
 
@@ -66,8 +66,7 @@ def _columns(mask: Image.Image, x0: int, x1: int, y0: int, y1: int) -> list[bool
     """Which columns of the band ``x0..x1`` (rows ``y0..y1``) hold ink."""
     if x1 <= x0 or y1 <= y0:
         return []
-    band = mask.crop((x0, y0, x1, y1)).resize((x1 - x0, 1), Image.Resampling.BOX)
-    return [v > 0 for v in band.tobytes()]
+    return inked_columns(mask.crop((x0, y0, x1, y1)))
 
 
 def _run(cols: list[bool], start_near: int, gap: int) -> tuple[int, int] | None:
