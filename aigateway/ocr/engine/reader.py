@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
-from . import bullets, deskew, orientation, preprocess, textsize
+from . import bullets, deskew, orientation, preprocess, streaks, textsize
 from . import layout as _layout
 from .layout import Item, Line, Paragraph, Word
 from .options import EngineOptions
@@ -173,6 +173,9 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     """Read a grayscale page image at ``dpi`` (see the module docstring for the engines)."""
     if opts.engine == "rapidocr":
         return _rapid(img, dpi, opts)
+    # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
+    # the page's skew, and would read as a column rule or a sideways line of text.
+    img = streaks.erase(img)
     turn = 0
     if opts.detect_orientation and orientation.sideways(img):
         # Vertical lines of text: ask OSD which way before reading, not after a wasted

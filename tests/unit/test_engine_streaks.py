@@ -1,0 +1,84 @@
+"""Scanner streaks through text are found and filled in; rules beside text are left alone.
+
+Each page is drawn with real glyphs (DejaVu Sans, 40 px at 300 DPI) and a line of the kind a
+dusty scanner glass draws: thin, dark or grey, down the whole page and through the text.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+
+from aigateway.ocr.engine import streaks
+
+from ..support.docgen import find_font, font
+
+pytestmark = pytest.mark.skipif(find_font("DejaVuSans.ttf") is None, reason="fonts-dejavu-core")
+
+PROSE = "The gateway reads every page it is given, and loses nothing of it."
+
+
+def _page(width: int = 1800, rows: int = 30) -> Image.Image:
+    img = Image.new("L", (width, 80 * rows + 100), 255)
+    d = ImageDraw.Draw(img)
+    for r in range(rows):
+        # Each line starts elsewhere, as a page's lines break differently.
+        d.text((60 + (r * 37) % 200, 50 + 80 * r), PROSE, font=font(40), fill=0)
+    return img
+
+
+def _streak(img: Image.Image, x: int, width: int = 3, grey: int = 120) -> Image.Image:
+    out = img.copy()
+    ImageDraw.Draw(out).rectangle((x, 0, x + width - 1, img.height), fill=grey)
+    return out
+
+
+@pytest.mark.parametrize(("width", "grey"), [(1, 100), (3, 120), (3, 170), (6, 60)])
+def test_a_streak_through_text_is_found(width: int, grey: int) -> None:
+    img = _streak(_page(), 700, width, grey)
+    boxes = streaks.find(img)
+    assert len(boxes) == 1, boxes
+    x0, y0, x1, y1 = boxes[0]
+    assert x0 <= 700 and 700 + width <= x1 <= 700 + width + 1
+    assert y0 <= 200 and y1 >= img.height - 200  # the whole page, give or take a window
+
+
+def test_erasing_joins_strokes_and_leaves_the_rest_alone() -> None:
+    page = _page()
+    # A horizontal bar crossing the streak (as an "e" or a "t" does) must stay joined.
+    ImageDraw.Draw(page).rectangle((600, 2460, 800, 2466), fill=0)
+    img = _streak(page, 700)
+    out = streaks.erase(img)
+    assert out is not img
+    # The streak is gone in the blank margin below the text...
+    assert min(out.crop((690, 2480, 712, img.height)).tobytes()) > 200
+    # ...the bar is still dark where the streak crossed it...
+    assert max(out.crop((699, 2461, 704, 2465)).tobytes()) < 60
+    # ...and nothing away from the streak changed.
+    assert (
+        out.crop((0, 0, 690, img.height)).tobytes() == img.crop((0, 0, 690, img.height)).tobytes()
+    )
+
+
+def test_clean_pages_and_rules_in_gaps_are_not_streaks() -> None:
+    page = _page()
+    assert streaks.find(page) == []
+    assert streaks.erase(page) is page
+    # A table's rules: long and thin, but in the blank gaps between cells, touching no glyph.
+    table = Image.new("L", (1800, 2400), 255)
+    d = ImageDraw.Draw(table)
+    for r in range(25):
+        for c, x in enumerate((60, 660, 1260)):
+            d.text((x, 50 + 90 * r), f"cell {r}.{c}", font=font(40), fill=0)
+    for x in (620, 1220):
+        d.rectangle((x, 20, x + 2, 2380), fill=0)
+    assert streaks.find(table) == []
+
+
+def test_short_lines_and_grainy_pages_are_not_judged() -> None:
+    short = _page()
+    ImageDraw.Draw(short).rectangle((700, 40, 702, 300), fill=0)  # a glyph-sized stroke
+    assert streaks.find(short) == []
+    grain = Image.effect_noise((1800, 2500), 90)
+    assert streaks.find(_streak(grain, 700)) == []
+    assert streaks.find(Image.new("L", (2, 2), 255)) == []
