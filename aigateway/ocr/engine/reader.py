@@ -1,6 +1,7 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
-* ``tesseract`` / ``auto``: Tesseract words with boxes (small text read from a copy
+* ``tesseract`` / ``auto``: a scanner streak through the text filled in first
+  (:mod:`.streaks`), then Tesseract words with boxes (small text read from a copy
   enlarged so its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one
   shrunk towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the
   layout pass. A page whose
