@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ from aigateway.ocr.engine import textlayer  # noqa: E402
 
 __all__ = ("SOURCES", "Item", "Source", "build")
 
-CORPUS_VERSION = 2
+CORPUS_VERSION = 3
 """Bump when variants change: the cache key includes it."""
 
 
@@ -193,9 +194,14 @@ def _encode(img: Image.Image, fmt: str, **kw: Any) -> bytes:
     return buf.getvalue()
 
 
-def _grain(size: tuple[int, int], sigma: float, mean: int) -> Image.Image:
-    noise = Image.effect_noise(size, sigma)  # centred on 128
-    return noise.point(lambda v: max(0, min(255, v - 128 + mean)))
+def _grain(size: tuple[int, int], sigma: float, mean: int, rng: random.Random) -> Image.Image:
+    """Gaussian paper grain around ``mean``, drawn from ``rng``.
+
+    Not ``Image.effect_noise``: that draws from C's unseeded ``rand()``, so the same corpus
+    version came out with different grain on different machines (and runs)."""
+    gen = np.random.default_rng(rng.getrandbits(64))
+    noise = gen.normal(mean, sigma, (size[1], size[0]))
+    return Image.fromarray(np.clip(np.rint(noise), 0, 255).astype(np.uint8), "L")
 
 
 def _variant(category: str, data: bytes, index: int, rng: random.Random) -> tuple[bytes, str]:
@@ -216,7 +222,7 @@ def _variant(category: str, data: bytes, index: int, rng: random.Random) -> tupl
         skewed = img.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
         return _encode(skewed, "PNG", dpi=(300, 300)), "image/png"
     if category == "noisy":
-        grain = _grain(img.size, rng.uniform(40, 55), rng.randint(195, 210))
+        grain = _grain(img.size, rng.uniform(40, 55), rng.randint(195, 210), rng)
         return _encode(ImageChops.darker(img, grain), "PNG", dpi=(300, 300)), "image/png"
     if category == "scan":
         angle = rng.uniform(0.3, 1.2) * rng.choice((-1, 1))
@@ -228,7 +234,7 @@ def _variant(category: str, data: bytes, index: int, rng: random.Random) -> tupl
         if rng.random() < 0.5:
             ramp = ramp.rotate(90, expand=True).resize((w, h))
         img = ImageChops.multiply(img, ramp)
-        img = ImageChops.darker(img, _grain(img.size, rng.uniform(10, 18), 235))
+        img = ImageChops.darker(img, _grain(img.size, rng.uniform(10, 18), 235, rng))
         return _encode(img, "JPEG", quality=rng.randint(60, 75)), "image/jpeg"
     raise ValueError(category)
 

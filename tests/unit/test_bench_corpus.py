@@ -1,0 +1,43 @@
+"""The quality corpus is the same on every machine: its grain comes from the seeded generator.
+
+Pillow's ``effect_noise`` draws from C's unseeded ``rand()``, so grainy pages built with it
+differed between machines and runs under one corpus version, and their scores with them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+from types import ModuleType
+
+from PIL import ImageStat
+
+from ..support.server import REPO
+
+
+def _corpus() -> ModuleType:
+    """``bench/corpus.py`` (not a package: loaded from its file)."""
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Its dataclasses look their module up by name while being defined.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_grain_is_the_seeds_own() -> None:
+    corpus = _corpus()
+    first = corpus._grain((300, 200), 45.0, 200, random.Random("src/noisy/7"))
+    again = corpus._grain((300, 200), 45.0, 200, random.Random("src/noisy/7"))
+    other = corpus._grain((300, 200), 45.0, 200, random.Random("src/noisy/8"))
+    assert first.tobytes() == again.tobytes()
+    assert first.tobytes() != other.tobytes()
+    assert first.size == (300, 200) and first.mode == "L"
+
+
+def test_grain_has_the_asked_level_and_spread() -> None:
+    stat = ImageStat.Stat(_corpus()._grain((400, 400), 12.0, 235, random.Random(1)))
+    assert abs(stat.mean[0] - 235) < 1.0
+    assert 10.0 < stat.stddev[0] < 13.0  # clipped at 255 a little above the mean
