@@ -1,0 +1,90 @@
+"""Lines the recogniser cut into pieces, joined again (part of the layout pass).
+
+Tesseract sometimes ends a block in the middle of a long line and reads the rest of the line as
+a block of its own, which it places after the column it thinks it belongs to: in Doxygen
+reference manuals ``template void raptor::hibf::create_ibfs_from_chopper_pack<
+seqan3::data_layout`` came out where it stood and ``::compressed > (`` a whole section further
+down. Pieces of one line touch: nothing wider than a word space lies between them, on one
+baseline. :mod:`.stacks` joins such pieces on pages of one column; this joins them on every
+page, since one running header or margin note makes a page "side by side" there.
+
+Only pieces closer than :data:`GAP` text heights are joined. Columns of text, and cells of a
+table the rest of the layout pass lays out, stand further apart than that.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from .geometry import Line
+
+__all__ = ("GAP", "join")
+
+GAP = 0.3
+"""Pieces at most this many text heights apart, ink to ink, are one line (words of a line are
+about a quarter of a text height apart). The same reach as :data:`.stacks.GAP`."""
+
+WIDEST = 0.6
+"""Or, up to this many text heights, no further apart than the line's own words are: a
+typewriter font's word space is a whole cell, and a colon or bracket sits in the middle of
+its cell, so a line cut between ``layout`` and ``::compressed`` leaves about 0.4 text heights
+between its pieces."""
+
+OVERLAP = 0.2
+"""A piece may start this many text heights left of where the other ends (italic overhang, a
+box drawn loosely) and still follow it."""
+
+
+def _reach(a: Line, height: float) -> float:
+    """How far right of ``a`` a piece of it may start: :data:`GAP`, or the median space
+    between ``a``'s words up to :data:`WIDEST`."""
+    words = sorted(a.words, key=lambda w: w.x0)
+    gaps = sorted(v.x0 - u.x1 for u, v in itertools.pairwise(words))
+    spacing = gaps[len(gaps) // 2] if gaps else 0
+    return max(GAP * height, min(WIDEST * height, spacing))
+
+
+def _follows(a: Line, b: Line, height: float) -> bool:
+    """``b`` continues ``a`` on its right: a baseline in common, nothing between them."""
+    if a.block == b.block and a.para == b.para:
+        return False  # the recogniser's own line order already holds them together
+    gap = b.x0 - a.x1
+    if not -OVERLAP * height <= gap <= _reach(a, height) or b.x1 <= a.x1:
+        return False
+    shared = min(a.y1, b.y1) - max(a.y0, b.y0)
+    low, high = sorted((a.height, b.height))
+    # Much the same size (not a heading's end beside body text), mostly the same height band.
+    return shared >= 0.5 * low and high <= 1.6 * low
+
+
+def join(lines: Sequence[Line], height: float) -> list[Line]:
+    """``lines`` with each line's touching pieces to its right appended to it.
+
+    A joined line keeps the place, block and paragraph of its leftmost piece in the
+    recogniser's order; the pieces' own places are dropped.
+    """
+    out = list(lines)
+    order = sorted(range(len(out)), key=lambda i: out[i].y0)
+    gone: set[int] = set()
+    joined = False
+    for k, i in enumerate(order):
+        if i in gone:
+            continue
+        while True:
+            a = out[i]
+            nxt = None
+            for j in order[max(0, k - 40) : k + 40]:
+                b = out[j]
+                if j == i or j in gone or b.y0 >= a.y1 or b.y1 <= a.y0:
+                    continue
+                if _follows(a, b, height) and (nxt is None or b.x0 < out[nxt].x0):
+                    nxt = j
+            if nxt is None:
+                break
+            out[i] = Line([*a.words, *out[nxt].words], a.block, a.para)
+            gone.add(nxt)
+            joined = True
+    if not joined:
+        return list(lines)
+    return [ln for i, ln in enumerate(out) if i not in gone]

@@ -1,0 +1,93 @@
+"""Pieces of one line that the recogniser put in different blocks are joined (``pieces.py``)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aigateway.ocr.engine import layout, pieces
+from aigateway.ocr.engine.layout import Line, Paragraph, Word
+
+from ..support.geometry import line as _line
+
+H = 30
+
+
+def _texts(lines: list[Line]) -> list[str]:
+    items = layout.build_page(lines)
+    assert all(isinstance(i, Paragraph) for i in items)
+    return [" ".join(i.lines) for i in items]  # type: ignore[union-attr]
+
+
+def _doxygen_page(gap: int) -> tuple[list[Line], str]:
+    """A running header (page number left, title right: a page with lines side by side), then
+    two sections whose long declaration line the recogniser cut ``gap`` px before its end,
+    the end read as a block after the second section."""
+    header = [_line(["28"], 100, 40, 1, 1), _line(["Namespace", "Documentation"], 1500, 40, 1, 1)]
+    lines, tails, want = list(header), [], ["28 Namespace Documentation"]
+    y = 200
+    for k in range(2):
+        lines.append(
+            _line([f"7.3.2.{k}", "create_pack<", "layout::mode", ">()"], 100, y, 10 + k, 10 + k)
+        )
+        decl = _line(
+            ["template", "void", f"create{k}_pack<", "seqan3::data_layout"],
+            100,
+            y + 120,
+            20 + k,
+            20 + k,
+        )
+        lines.append(decl)
+        tails.append(_line(["::compressed", ">", "("], decl.x1 + gap, y + 120, 40 + k, 40 + k))
+        arg = _line(["build_data<", "layout", ">", "&", ","], 300, y + 165, 20 + k, 20 + k)
+        lines.append(arg)
+        want += [lines[-3].text, f"{decl.text} {tails[-1].text}", arg.text]
+        y += 400
+    return [*lines, *tails], " ".join(want)
+
+
+def test_a_line_cut_in_two_is_read_whole_where_it_stands() -> None:
+    lines, want = _doxygen_page(gap=12)  # 0.4 text heights: a colon in its typewriter cell
+    assert " ".join(_texts(lines)) == want
+
+
+def test_pieces_a_column_gap_apart_stay_apart() -> None:
+    lines, _ = _doxygen_page(gap=H)  # a whole text height: not a piece of the line
+    assert pieces.join(lines, H) == lines
+
+
+def test_two_columns_with_a_narrow_gutter_are_not_joined() -> None:
+    left = [_line(["left", "column", "words", "here"], 100, 100 + 45 * i, 1, 1) for i in range(4)]
+    right = [
+        _line(["right", "column", "words"], left[0].x1 + 20, 100 + 45 * i, 2, 2) for i in range(4)
+    ]
+    assert pieces.join([*left, *right], H) == [*left, *right]
+
+
+def test_a_heading_beside_small_print_is_not_joined() -> None:
+    big = _line(["Heading"], 100, 100, 1, 1, h=60)
+    small = _line(["note"], big.x1 + 6, 120, 2, 2, h=24)
+    assert pieces.join([big, small], H) == [big, small]
+
+
+def test_a_lines_own_next_line_is_left_to_the_recogniser() -> None:
+    a = _line(["one", "two"], 100, 100, 1, 1)
+    b = Line([Word("three", 95.0, a.x1 + 6, 100, a.x1 + 96, 130)], 1, 1)
+    assert pieces.join([a, b], H) == [a, b]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2000), st.integers(0, 2000), st.integers(1, 6), st.integers(0, 5)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_joining_keeps_every_word_once(boxes: list[tuple[int, int, int, int]]) -> None:
+    lines = [_line(["w"] * n, x, y, b, b) for x, y, n, b in boxes]
+    joined = pieces.join(lines, H)
+    before = sorted((w.x0, w.y0) for ln in lines for w in ln.words)
+    after = sorted((w.x0, w.y0) for ln in joined for w in ln.words)
+    assert before == after
+    assert len(joined) <= len(lines)
