@@ -123,13 +123,16 @@ def _reread(r: Reading, opts: EngineOptions) -> Reading:
     Tesseract's."""
     if not r.source:
         return r
-    from . import rapid, reread, spaces, strays
+    from . import glyphcolumns, rapid, reread, spaces, strays
 
     img, lines = r.source[0]
+    auto = opts.engine == "auto" and rapid.available() is None
+    # Before the re-reading: a column read sideways is not worth re-reading as it stands.
+    changed = glyphcolumns.split(img, lines, auto, opts.threads) > 0
     found = strays.find(img, lines)
     rest = strays.restore_bullets(img, lines, found)
-    changed = len(rest) < len(found)
-    if opts.engine == "auto" and opts.reread_below > 0 and rapid.available() is None:
+    changed = len(rest) < len(found) or changed
+    if auto and opts.reread_below > 0:
         changed = reread.reread(img, lines, opts.reread_below, opts.threads, rest) > 0 or changed
     changed = spaces.restore(img, lines) > 0 or changed
     return replace(r, items=_items(lines, opts), source=[]) if changed else r

@@ -22,7 +22,7 @@ from PIL import Image
 from .geometry import Line, Word
 from .strays import Stray
 
-__all__ = ("MIN_SCORE", "reread")
+__all__ = ("MIN_SCORE", "recognize", "reread")
 
 MIN_SCORE = 0.9
 """RapidOCR's line score (0-1) above which its text replaces Tesseract's."""
@@ -131,7 +131,7 @@ def _extend(img: Image.Image, lines: list[Line], strays: Sequence[Stray], thread
         box = (min(w.x0, s.x0), min(w.y0, s.y0), max(w.x1, s.x1), max(w.y1, s.y1))
         extra = math.ceil((s.x1 - s.x0) / (0.3 * ln.height)) + 1
         jobs.append((ln, w, box, extra))
-    texts = _recognize(img, [box for _, _, box, _ in jobs], threads)
+    texts = recognize(img, [box for _, _, box, _ in jobs], threads)
     grown = 0
     for (ln, w, box, extra), (text, score) in zip(jobs, texts, strict=False):
         text = _clean(text)
@@ -142,7 +142,7 @@ def _extend(img: Image.Image, lines: list[Line], strays: Sequence[Stray], thread
     return grown
 
 
-def _recognize(
+def recognize(
     img: Image.Image, boxes: list[tuple[int, int, int, int]], threads: int
 ) -> list[tuple[str, float]]:
     """The recogniser's (text, score) for each box (with a margin); empty if it cannot run."""
@@ -192,7 +192,7 @@ def _doubtful_stretches(img: Image.Image, lines: list[Line], below: float, threa
     if not jobs:
         return 0
     jobs = _within_budget(jobs, lines)
-    texts = _recognize(img, [box for _, _, box in jobs], threads)
+    texts = recognize(img, [box for _, _, box in jobs], threads)
     if not texts:
         return 0
     replaced = 0

@@ -1,0 +1,150 @@
+"""Columns of short items beside text lines (line numbers of a listing) read row by row.
+
+A listing numbered in its margin has a narrow column of one or two small digits a line, one
+under the other. Tesseract's layout analysis takes such a column for a line of vertical text
+and reads it sideways: a framed, numbered listing in the FreeFEM manual (tune split, scan)
+came out as ``cs wo Lo} H`` before the section heading, and its numbers were lost. Real
+vertical text (a sideways axis label, a rotated table heading) is left alone: what sets a
+column of items apart is that each of its items sits on the row of a text line beside it.
+
+Each such column is cut into its items where blank rows of pixels part them, each item is read
+by RapidOCR's recogniser (``engine = "auto"``) and put beside the
+line on its row, as a word of that line; without the recogniser (or when it is unsure) the
+sideways reading is dropped, since it is never right.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from PIL import Image
+
+from .geometry import Line, Word
+from .layout import vertical
+from .preprocess import inked_columns, otsu
+
+__all__ = ("TALL", "split")
+
+TALL = 2.5
+"""A line at least this many times taller than wide, and than the page's median line, is a
+column of glyphs rather than a line of text on a page of horizontal lines."""
+
+ROWS = 0.75
+"""Share of a column's items that must each sit on the row of a text line beside it."""
+
+MIN_SCORE = 0.6
+"""The recogniser's score (0-1) an item's reading needs; line numbers are one or two glyphs
+and short readings score lower than words."""
+
+
+@dataclass(frozen=True)
+class _Item:
+    box: tuple[int, int, int, int]
+    row: int | None
+    """Index of the text line on the item's row (``None``: no line there)."""
+
+
+def _runs(
+    img: Image.Image, box: tuple[int, int, int, int], min_height: int
+) -> list[tuple[int, int, int, int]]:
+    """Boxes of the runs of inked pixel rows inside ``box`` (each as wide as its own ink), in
+    page coordinates.
+
+    Columns inked over most of the height are a rule (a listing's frame), not items, and are
+    left out: they would join every row into one run, and be read as a bar beside a number."""
+    crop = img.crop(box)
+    level = otsu(crop)
+    mask = crop.point([255 if v < level else 0 for v in range(256)])
+    cover = mask.resize((crop.width, 1), Image.Resampling.BOX).tobytes()
+    for x, v in enumerate(cover):
+        if v > 0.6 * 255:
+            mask.paste(0, (x, 0, x + 1, crop.height))
+    inked = [v > 0 for v in mask.resize((1, crop.height), Image.Resampling.BOX).tobytes()]
+    runs: list[tuple[int, int, int, int]] = []
+    start = None
+    for y, dark in enumerate([*inked, False]):
+        if dark and start is None:
+            start = y
+        elif not dark and start is not None:
+            cols = inked_columns(mask.crop((0, start, crop.width, y)))
+            xs = [x for x, c in enumerate(cols) if c]
+            if y - start >= min_height and xs:
+                runs.append((box[0] + xs[0], box[1] + start, box[0] + xs[-1] + 1, box[1] + y))
+            start = None
+    return runs
+
+
+def _row_of(top: int, bottom: int, col: Line, lines: list[Line], height: float) -> int | None:
+    """The text line beside ``col`` (within a few text heights) whose row holds the item."""
+    best = None
+    for k, ln in enumerate(lines):
+        if ln is col or _is_column(ln, height):
+            continue
+        shared = min(bottom, ln.y1) - max(top, ln.y0)
+        near = min(abs(ln.x0 - col.x1), abs(col.x0 - ln.x1)) <= 4 * height
+        closer = best is None or abs(ln.x0 - col.x1) < abs(lines[best].x0 - col.x1)
+        if near and shared >= 0.5 * min(bottom - top, ln.height) and closer:
+            best = k
+    return best
+
+
+def _is_column(ln: Line, height: float) -> bool:
+    w, h = ln.x1 - ln.x0, ln.y1 - ln.y0
+    return h >= TALL * max(1, w) and h >= TALL * height
+
+
+def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> list[_Item] | None:
+    """The column's items, or ``None`` when it is not a column of items on text rows."""
+    pad = max(2, round(0.15 * height))
+    box = (
+        max(0, col.x0 - pad),
+        max(0, col.y0 - pad),
+        min(img.width, col.x1 + pad),
+        min(img.height, col.y1 + pad),
+    )
+    runs = _runs(img, box, max(2, round(0.2 * height)))
+    if len(runs) < 2:
+        return None
+    items = [
+        _Item((x0, y0, x1, y1), _row_of(y0, y1, col, lines, height)) for x0, y0, x1, y1 in runs
+    ]
+    on_rows = sum(1 for it in items if it.row is not None)
+    return items if on_rows >= ROWS * len(items) else None
+
+
+def _read(img: Image.Image, items: list[_Item], threads: int) -> list[tuple[str, float]]:
+    from . import rapid, reread
+
+    if rapid.available() is not None:
+        return []
+    return reread.recognize(img, [it.box for it in items], threads)
+
+
+def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1) -> int:
+    """Replace, in place, sideways readings of columns of items beside text lines (see the
+    module docstring). Returns how many columns were replaced."""
+    if len(lines) < 3 or vertical(lines):
+        return 0  # a page turned sideways reads as vertical lines: they are its text
+    height = statistics.median(ln.height for ln in lines)
+    if sum(1 for ln in lines if _is_column(ln, height)) == 0:
+        return 0
+    done = 0
+    for col in [ln for ln in lines if _is_column(ln, height)]:
+        items = _items(img, col, lines, height)
+        if items is None:
+            continue
+        texts = _read(img, items, threads) if use_rapid else []
+        rows = [lines[it.row] if it.row is not None else None for it in items]
+        lines.remove(col)
+        done += 1
+        for it, row, (text, score) in zip(items, rows, texts, strict=False):
+            text = " ".join(text.split())
+            if not text or score < MIN_SCORE or row is None:
+                continue
+            # A word of the line on its row, where it stands: before a listing's line, or after
+            # it for numbers in the right margin.
+            word = Word(text, 100 * score, *it.box)
+            at = sum(1 for w in row.words if w.x0 < word.x0)
+            row.words.insert(at, word)
+    return done

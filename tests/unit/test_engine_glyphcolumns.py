@@ -1,0 +1,77 @@
+"""A column of line numbers read sideways is read again row by row (``glyphcolumns.py``).
+
+Tesseract's layout analysis can take the narrow column of small digits beside a numbered
+listing for one line of vertical text and read it as garbage. The pass cuts such a column into
+its items, reads each one, and puts it in front of the line on its row.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+
+from aigateway.ocr.engine import glyphcolumns, rapid
+from aigateway.ocr.engine.geometry import Line, Word
+
+from ..support.docgen import find_font, font
+
+pytestmark = pytest.mark.skipif(find_font("DejaVuSansMono.ttf") is None, reason="fonts-dejavu")
+
+CODE = ["border(1,0,2,20) { x:= t; y:= 0 };", "border(1,0,1,10) { x:= 1; y:= t };"] * 3
+STEP = 60
+TOP = 200
+
+
+def _listing(numbers: bool = True) -> tuple[Image.Image, list[Line]]:
+    """A numbered listing as an image, and Tesseract's reading of it with its numbers taken
+    for one sideways line (``"cs wo Lo} H"``)."""
+    img = Image.new("L", (1600, 700), 255)
+    d = ImageDraw.Draw(img)
+    lines = []
+    for k, code in enumerate(CODE):
+        y = TOP + STEP * k
+        if numbers:
+            d.text((100, y + 8), str(k + 1), font=font(24), fill=0)
+        d.text((160, y), code, font=font(40, "DejaVuSansMono.ttf"), fill=0)
+        x, words = 160, []
+        for w in code.split():
+            words.append(Word(w, 90.0, x, y + 4, x + 24 * len(w), y + 44))
+            x += 24 * (len(w) + 1)
+        lines.append(Line(words, 2, 2 + k))
+    column = Line([Word("cs", 40.0, 98, TOP, 120, TOP + 5 * STEP + 40)], 1, 1)
+    return img, [column, *lines]
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_line_numbers_read_sideways_come_back_in_front_of_their_lines() -> None:
+    img, lines = _listing()
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 1
+    assert len(lines) == len(CODE)
+    assert [ln.words[0].text for ln in lines] == [str(k + 1) for k in range(len(CODE))]
+    assert [" ".join(w.text for w in ln.words[1:]) for ln in lines] == CODE
+
+
+def test_without_the_recogniser_the_sideways_reading_is_dropped() -> None:
+    img, lines = _listing()
+    assert glyphcolumns.split(img, lines, use_rapid=False) == 1
+    assert [ln.text for ln in lines] == CODE
+
+
+def test_a_tall_line_whose_ink_does_not_sit_on_the_rows_is_left_alone() -> None:
+    # A sideways label beside the listing: one long run of ink, no items on the rows.
+    img, lines = _listing(numbers=False)
+    d = ImageDraw.Draw(img)
+    d.rectangle((104, TOP + 30, 112, TOP + 5 * STEP), fill=0)
+    before = [ln.text for ln in lines]
+    assert glyphcolumns.split(img, lines, use_rapid=False) == 0
+    assert [ln.text for ln in lines] == before
+
+
+def test_a_page_turned_sideways_is_left_alone() -> None:
+    # Tesseract reads a page turned 90 degrees as vertical lines: they are its text.
+    img = Image.new("L", (700, 1600), 255)
+    lines = [
+        Line([Word("text", 90.0, 100 + 60 * k, 100, 140 + 60 * k, 1400)], 1, k) for k in range(6)
+    ]
+    assert glyphcolumns.split(img, lines, use_rapid=False) == 0
+    assert len(lines) == 6
