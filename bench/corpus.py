@@ -88,6 +88,29 @@ SOURCES = (
     # set as two columns, usage blocks) and its texinfo extensions manual.
     Source("rref", "r-doc-pdf", "/usr/share/doc/r-doc-pdf/manual/refman.pdf", "tune", 40),
     Source("rexts", "r-doc-pdf", "/usr/share/doc/r-doc-pdf/manual/R-exts.pdf", "tune", 12),
+    # Added in the twelfth round, tune only: code-heavy manuals in other typesettings (a
+    # Doxygen reference manual, ReportLab's own PDF, framed and numbered listings, an Erlang
+    # manual, a C++ book), so that what the report split's code and reference pages need can be
+    # found without looking at them.
+    Source("raptor", "seqan-raptor-doc", "/usr/share/doc/seqan-raptor/refman.pdf.gz", "tune", 6),
+    Source(
+        "reportlab",
+        "python-reportlab-doc",
+        "/usr/share/doc/python-reportlab-doc/reportlab-userguide.pdf",
+        "tune",
+        6,
+    ),
+    Source("freefem", "freefem-doc", "/usr/share/doc/freefem-doc/freefem.pdf", "tune", 6),
+    Source(
+        "cpp", "c++-annotations-pdf", "/usr/share/doc/c++-annotations/cplusplus.pdf", "tune", 30
+    ),
+    Source(
+        "erts",
+        "erlang-doc",
+        "/usr/share/doc/erlang-doc/erts-13.1.5/doc/pdf/erts-13.1.5.pdf",
+        "tune",
+        10,
+    ),
     Source("why3", "why3-doc-pdf", "/usr/share/doc/why3-doc-pdf/manual.pdf", "report", 8),
     Source(
         "siscone",

@@ -34,7 +34,11 @@ low-DPI pages 0.4-13 (text edges change little, isolated noise pixels a lot)."""
 
 def otsu(img: Image.Image) -> int:
     """Otsu's threshold of a grayscale image: the level that best splits ink from paper."""
-    hist = img.histogram()[:256]
+    return otsu_level(img.histogram()[:256])
+
+
+def otsu_level(hist: list[int]) -> int:
+    """:func:`otsu` from a grayscale histogram already taken (256 counts)."""
     total = sum(hist)
     weighted = sum(i * c for i, c in enumerate(hist))
     below = below_sum = 0

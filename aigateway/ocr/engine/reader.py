@@ -123,7 +123,7 @@ def _reread(r: Reading, opts: EngineOptions) -> Reading:
     Tesseract's."""
     if not r.source:
         return r
-    from . import glyphcolumns, rapid, reread, spaces, strays
+    from . import glyphcolumns, orphans, rapid, reread, spaces, strays
 
     img, lines = r.source[0]
     auto = opts.engine == "auto" and rapid.available() is None
@@ -134,6 +134,8 @@ def _reread(r: Reading, opts: EngineOptions) -> Reading:
     changed = len(rest) < len(found) or changed
     if auto and opts.reread_below > 0:
         changed = reread.reread(img, lines, opts.reread_below, opts.threads, rest) > 0 or changed
+    if auto:
+        changed = orphans.recover(img, lines, opts.threads) > 0 or changed
     changed = spaces.restore(img, lines) > 0 or changed
     return replace(r, items=_items(lines, opts), source=[]) if changed else r
 

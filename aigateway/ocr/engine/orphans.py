@@ -1,0 +1,267 @@
+"""Text Tesseract dropped, found as ink no word covers, read by RapidOCR's recogniser.
+
+Tesseract's layout analysis drops short lines it takes for noise: in a code listing the lines
+holding only ``}``, ``else`` or ``{`` (the FreeFEM manual, tune split: a ten-line listing came
+back as its two ``statement;`` lines), with or without the frame drawn around it. RapidOCR's
+detector reads them. Here the page's ink is masked where Tesseract's words are; what is left
+and has the height of a text line (not a dot leader, a rule or a picture) is cut into
+line-shaped pieces and read by the recogniser alone, a few milliseconds a piece. A piece the
+recogniser is sure of (:data:`MIN_SCORE`) joins the paragraph of the line above it.
+
+Only with ``engine = "auto"`` and RapidOCR installed, like the re-reading (:mod:`.reread`).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from .geometry import Line, Word
+from .preprocess import otsu, otsu_level
+
+__all__ = ("BUDGET", "MAX_PIECES", "MIN_SCORE", "recover")
+
+MIN_SCORE = 0.9
+"""The recogniser's score (0-1) a piece needs to be kept."""
+
+CLOSERS = frozenset("{}()[];,")
+CLOSER_SCORE = 0.7
+"""The score enough for a piece read as brackets and semicolons alone (``}``, ``};``): with
+no letters around them the recogniser is rarely surer than 0.75-0.9 of a lone brace that it
+reads right (a drawn listing: ``}`` 0.87, ``};`` 0.75)."""
+
+MAX_PIECES = 16
+"""Pieces read on one page at most (the narrowest first): a page of leftover ink (a picture,
+a map) costs a bounded time."""
+
+BUDGET = 24.0
+"""Width of all pieces read on one page together, in text heights (the recogniser's cost
+grows with it, see :data:`.reread.BUDGET`)."""
+
+SHADE = 30
+"""A piece's background this many grey levels darker than the paper is a figure's."""
+
+CELL = 6
+"""Ink is looked at in cells of a sixth of a text height (a glyph's stroke is about that)."""
+
+
+def _grid(
+    img: Image.Image, lines: list[Line], height: float, level: int
+) -> tuple[Any, Image.Image, int]:
+    """Cells of ``img`` holding ink outside every word's box (padded), that ink (a mask, ink
+    255), and the cell size. Pillow's C loops do the pixel work."""
+    import numpy as np
+
+    cell = max(2, round(height / CELL))
+    mask = img.point([255 if v < level else 0 for v in range(256)])
+    draw = ImageDraw.Draw(mask)
+    pad = round(0.3 * height)
+    for ln in lines:
+        for w in ln.words:
+            draw.rectangle((w.x0 - pad, w.y0 - pad, w.x1 + pad, w.y1 + pad), fill=0)
+    # Any ink in a cell: the cell's mean above zero (integer reductions first, then one box
+    # resize for the rest).
+    small = mask.reduce(cell)
+    grid = np.asarray(small) > 0
+    return grid, mask, cell
+
+
+def _long_runs(grid: Any, n: int) -> Any:
+    """Cells in vertical runs of ``n`` cells or more (rules, frames, pictures' edges)."""
+    import numpy as np
+
+    out = np.zeros_like(grid)
+    for x in np.nonzero(grid.any(axis=0))[0]:
+        d = np.diff(np.concatenate(([0], grid[:, x].astype(np.int8), [0])))
+        for s, e in zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0], strict=True):
+            if e - s >= n:
+                out[s:e, x] = True
+    return out
+
+
+def _components(grid: Any) -> Iterator[tuple[int, int, int, int]]:
+    """Bounding boxes (cells, end exclusive) of 8-connected inked cells."""
+    seen = set()
+    h, w = grid.shape
+    ys, xs = grid.nonzero()
+    for start in zip(ys.tolist(), xs.tolist(), strict=True):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack = [start]
+        y0, x0, y1, x1 = start[0], start[1], start[0], start[1]
+        while stack:
+            y, x = stack.pop()
+            y0, x0, y1, x1 = min(y0, y), min(x0, x), max(y1, y), max(x1, x)
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    p = (y + dy, x + dx)
+                    if 0 <= p[0] < h and 0 <= p[1] < w and p not in seen and grid[p]:
+                        seen.add(p)
+                        stack.append(p)
+        yield x0, y0, x1 + 1, y1 + 1
+
+
+def _solid(mask: Image.Image, box: tuple[int, int, int, int]) -> bool:
+    """The ink in ``box`` fills its own bounding box: a bar (a rule's stub), not a glyph."""
+    part = mask.crop(box)
+    tight = part.getbbox()
+    if tight is None:
+        return True
+    part = part.crop(tight)
+    return bool(sum(part.histogram()[128:]) > 0.8 * part.width * part.height)
+
+
+def _shaded(img: Image.Image, box: tuple[int, int, int, int], paper: int) -> bool:
+    """The box's background is clearly darker than the page's paper: a picture or a shaded
+    figure, whose labels are the figure's, not the text's (and are left to it)."""
+    part = img.crop(box)
+    level = otsu(part)
+    hist = part.histogram()[level:256]
+    total = sum(hist)
+    if not total:
+        return False
+    seen = 0
+    for v, n in enumerate(hist, level):
+        seen += n
+        if 2 * seen >= total:
+            return paper - v > SHADE
+    return False
+
+
+def _near_word(box: tuple[int, int, int, int], lines: list[Line], height: float) -> bool:
+    """A word stands on the box's row right beside it: the box is a glyph that word lost
+    (:mod:`.strays` and the re-reading deal with those), not a line of its own."""
+    for ln in lines:
+        for w in ln.words:
+            shared = min(w.y1, box[3]) - max(w.y0, box[1])
+            gap = max(w.x0 - box[2], box[0] - w.x1)
+            if shared > 0.5 * min(w.y1 - w.y0, box[3] - box[1]) and gap < 0.6 * height:
+                return True
+    return False
+
+
+def _in_text(boxes: list[tuple[int, int, int, int]], lines: list[Line], height: float) -> list[int]:
+    """Indexes of the boxes that belong to the page's text: within one and a half text heights
+    of a line above or below, or of such a box (a run of dropped lines in a listing). Labels
+    in a figure stand apart from the text and are left to it."""
+
+    def near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+        vgap = max(a[1] - b[3], b[1] - a[3])
+        return vgap <= 1.5 * height and min(a[2], b[2]) + 4 * height > max(a[0], b[0])
+
+    anchors = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in lines]
+    kept: list[int] = []
+    grew = True
+    while grew:
+        grew = False
+        for k, box in enumerate(boxes):
+            if k not in kept and any(near(box, a) for a in anchors):
+                kept.append(k)
+                anchors.append(box)
+                grew = True
+    return sorted(kept)
+
+
+def _pieces(img: Image.Image, lines: list[Line], height: float) -> list[tuple[int, int, int, int]]:
+    """Line-shaped boxes (pixels) of ink that no word covers, in the page's text."""
+    # A quarter-size copy's histogram: levels as good, a sixteenth of the pixels to count.
+    hist = img.reduce(4).histogram()[:256]
+    paper = max(range(256), key=lambda v: hist[v])
+    grid, mask, cell = _grid(img, lines, height, otsu_level(hist))
+    if not grid.any():
+        return []
+    tall = max(3, round(2 * height / cell))
+    grid &= ~_long_runs(grid, tall)
+    grid &= ~_long_runs(grid.T, round(8 * height / cell)).T  # horizontal rules
+    # Glyphs of a word are apart by less than half a text height: joined, a piece is a word
+    # or a run of words.
+    reach = max(1, round(0.5 * height / cell))
+    joined = grid.copy()
+    for k in range(1, reach + 1):
+        joined[:, k:] |= grid[:, :-k]
+    found = []
+    for x0, y0, x1, y1 in _components(joined):
+        box = (x0 * cell, y0 * cell, (x1 - reach) * cell, y1 * cell)
+        bh, bw = box[3] - box[1], box[2] - box[0]
+        if not (0.5 * height <= bh <= 1.6 * height and bw >= 0.2 * height):
+            continue
+        if _solid(mask, box) or _near_word(box, lines, height) or _shaded(img, box, paper):
+            continue
+        found.append(box)
+    found = [found[k] for k in _in_text(found, lines, height)]
+    # Narrowest first, within the budget: a dropped brace or line number is narrow, and a
+    # page of wide leftovers (a picture's labels) is bounded in time.
+    kept: list[tuple[int, int, int, int]] = []
+    spent = 0.0
+    for box in sorted(found, key=lambda b: b[2] - b[0]):
+        cost = (box[2] - box[0]) / height
+        if len(kept) == MAX_PIECES or spent + cost > BUDGET:
+            break
+        kept.append(box)
+        spent += cost
+    return kept
+
+
+def _place(lines: list[Line], word: Word, height: float) -> None:
+    """Put ``word`` into the line on its row, or else as a line of its own after the line it
+    follows in its column: the lowest one above it (in that line's paragraph); before the
+    first line if none."""
+    centre = (word.y0 + word.y1) / 2
+
+    def key(ln: Line) -> tuple[float, int] | None:
+        c = (ln.y0 + ln.y1) / 2
+        same_row = abs(c - centre) <= 0.5 * height
+        if not (c < centre - 0.5 * height or (same_row and ln.x1 <= word.x0 + 0.2 * height)):
+            return None
+        if not same_row and (ln.x0 > word.x1 + 4 * height or ln.x1 < word.x0 - 2 * height):
+            return None  # another column (a code line indented a few cells is this one's)
+        return (centre if same_row else c), ln.x1
+
+    # A piece on the row of a line, and near it, is a word of that line (a listing's line
+    # number, a closing brace Tesseract cut off).
+    for ln in lines:
+        gap = max(ln.x0 - word.x1, word.x0 - ln.x1)
+        if abs((ln.y0 + ln.y1) / 2 - centre) <= 0.5 * height and gap <= 4 * height:
+            ln.words.insert(sum(1 for w in ln.words if w.x0 < word.x0), word)
+            return
+    best, best_key = None, None
+    for k, ln in enumerate(lines):
+        kk = key(ln)
+        if kk is not None and (best_key is None or kk > best_key):
+            best, best_key = k, kk
+    if best is None:
+        first = lines[0]
+        lines.insert(0, Line([word], first.block, first.para))
+    else:
+        above = lines[best]
+        lines.insert(best + 1, Line([word], above.block, above.para))
+
+
+def recover(img: Image.Image, lines: list[Line], threads: int = 1) -> int:
+    """Put back, in place, text lines Tesseract dropped (the module docstring). Returns how
+    many were put back."""
+    from .reread import recognize
+
+    lines_with_words = [ln for ln in lines if ln.words]
+    if len(lines_with_words) < 3:
+        return 0  # a page Tesseract barely read has other problems than dropped lines
+    height = float(statistics.median(ln.height for ln in lines_with_words))
+    boxes = _pieces(img, lines_with_words, height)
+    if not boxes:
+        return 0
+    texts = recognize(img, boxes, threads)
+    words = []
+    for box, (text, score) in zip(boxes, texts, strict=False):
+        text = " ".join(text.split())
+        need = CLOSER_SCORE if text and set(text) <= CLOSERS else MIN_SCORE
+        if score < need or not text or len(text) > 2 + (box[2] - box[0]) / (0.25 * height):
+            continue
+        words.append(Word(text, 100 * score, *box))
+    # Top to bottom, left to right: each piece then follows the one before it on the page.
+    for word in sorted(words, key=lambda w: (round((w.y0 + w.y1) / height), w.x0)):
+        _place(lines, word, height)
+    return len(words)

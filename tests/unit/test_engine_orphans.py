@@ -1,0 +1,82 @@
+"""Lines Tesseract dropped are found as ink no word covers and read again (``orphans.py``).
+
+Geometry is built by hand (what Tesseract returned), the page is drawn: the pass must find the
+ink of the dropped lines, read it with RapidOCR's recogniser, and put each line after the one
+above it; ink that is not a dropped line (a rule, a glyph a word lost, a shaded figure's
+labels, text far from the page's text) is left alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+
+from aigateway.ocr.engine import orphans, rapid
+from aigateway.ocr.engine.geometry import Line, Word
+
+from ..support.docgen import find_font, font
+
+pytestmark = [
+    pytest.mark.skipif(find_font("DejaVuSansMono.ttf") is None, reason="fonts-dejavu"),
+    pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed"),
+]
+
+LISTING = ["if (ready) then", "{", "    start();", "}", "else", "{", "    wait();", "};"]
+DROPPED = {1, 3, 4, 5, 7}
+"""Lines Tesseract lost: the short ones."""
+STEP = 56
+X = 200
+
+
+def _page() -> tuple[Image.Image, list[Line], Image.Image]:
+    """A listing drawn on a page, and Tesseract's lines with the short ones missing; also a
+    draw handle's image for extra ink."""
+    img = Image.new("L", (1400, 900), 255)
+    d = ImageDraw.Draw(img)
+    mono = font(40, "DejaVuSansMono.ttf")
+    lines = []
+    for k, text in enumerate(LISTING):
+        y = 100 + STEP * k
+        d.text((X, y), text, font=mono, fill=0)
+        if k in DROPPED:
+            continue
+        x, words = X + 24 * (len(text) - len(text.lstrip())), []
+        for w in text.split():
+            words.append(Word(w, 92.0, x, y + 6, x + 24 * len(w), y + 42))
+            x += 24 * (len(w) + 1)
+        lines.append(Line(words, 1, 1))
+    return img, lines, img
+
+
+def test_dropped_short_lines_of_a_listing_are_put_back_in_order() -> None:
+    img, lines, _ = _page()
+    assert orphans.recover(img, lines) == len(DROPPED)
+    assert [ln.text for ln in lines] == [t.strip() for t in LISTING]
+    assert all(ln.block == 1 and ln.para == 1 for ln in lines)
+
+
+def test_a_page_read_whole_is_left_alone() -> None:
+    img, lines, _ = _page()
+    d = ImageDraw.Draw(img)
+    for k in DROPPED:  # nothing was dropped: those lines are blank
+        d.rectangle((X - 10, 100 + STEP * k, 1300, 100 + STEP * k + 50), fill=255)
+    before = [ln.text for ln in lines]
+    assert orphans.recover(img, lines) == 0
+    assert [ln.text for ln in lines] == before
+
+
+def test_rules_and_shaded_figures_and_far_labels_are_not_text() -> None:
+    img, lines, _ = _page()
+    d = ImageDraw.Draw(img)
+    for k in DROPPED:
+        d.rectangle((X - 10, 100 + STEP * k, 1300, 100 + STEP * k + 50), fill=255)
+    d.rectangle((X - 40, 90, X - 36, 560), fill=0)  # a listing's frame
+    d.rectangle((X, 570, 1200, 573), fill=0)  # a rule under it
+    d.rectangle((X - 30, 150, X - 22, 180), fill=0)  # a stub of a rule, line-high
+    fig = font(36)
+    d.rectangle((700, 600, 1300, 680), fill=200)  # a shaded figure's label
+    d.text((720, 615), "Monthly salary", font=fig, fill=0)
+    d.text((300, 820), "far below", font=fig, fill=0)  # a picture's caption, far off
+    before = [ln.text for ln in lines]
+    assert orphans.recover(img, lines) == 0
+    assert [ln.text for ln in lines] == before
