@@ -14,8 +14,10 @@
   grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
   RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
   copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
-  reading wins; with ``auto``, its doubtful words and glyphs lost at its lines' ends are read
-  again by RapidOCR's recogniser (:mod:`.reread`).
+  reading wins; a column of line numbers it read sideways is read row by row
+  (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and glyphs lost at its lines' ends
+  are read again by RapidOCR's recogniser (:mod:`.reread`), and lines it dropped are found as
+  ink no word covers and read too (:mod:`.orphans`).
 * ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
   paragraphs by vertical gaps; no layout pass.
 """
