@@ -80,3 +80,18 @@ def test_rules_and_shaded_figures_and_far_labels_are_not_text() -> None:
     before = [ln.text for ln in lines]
     assert orphans.recover(img, lines) == 0
     assert [ln.text for ln in lines] == before
+
+
+def test_a_page_of_leftovers_is_a_picture_and_is_left_as_read() -> None:
+    # More line-shaped leftovers than MAX_CANDIDATES (a map's labels, a dirty scan): no
+    # dropped lines to find, and no time spent reading them.
+    img, lines, _ = _page()
+    d = ImageDraw.Draw(img)
+    for k in DROPPED:
+        d.rectangle((X - 10, 100 + STEP * k, 1300, 100 + STEP * k + 50), fill=255)
+    label = font(30)
+    for k in range(orphans.MAX_CANDIDATES + 6):
+        d.text((700 + 90 * (k % 7), 40 + 80 * (k // 7)), "ab", font=label, fill=0)
+    before = [ln.text for ln in lines]
+    assert orphans.recover(img, lines) == 0
+    assert [ln.text for ln in lines] == before

@@ -37,6 +37,10 @@ MAX_PIECES = 16
 """Pieces read on one page at most (the narrowest first): a page of leftover ink (a picture,
 a map) costs a bounded time."""
 
+MAX_CANDIDATES = 64
+"""More line-shaped leftovers than this: a picture, a map or a dirty scan, not dropped lines;
+the page is left as read (and the pass's time stays bounded)."""
+
 BUDGET = 24.0
 """Width of all pieces read on one page together, in text heights (the recogniser's cost
 grows with it, see :data:`.reread.BUDGET`)."""
@@ -192,6 +196,8 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> list[tuple[in
         if _solid(mask, box) or _near_word(box, lines, height) or _shaded(img, box, paper):
             continue
         found.append(box)
+        if len(found) > MAX_CANDIDATES:
+            return []
     found = [found[k] for k in _in_text(found, lines, height)]
     # Narrowest first, within the budget: a dropped brace or line number is narrow, and a
     # page of wide leftovers (a picture's labels) is bounded in time.
