@@ -91,3 +91,13 @@ def test_joining_keeps_every_word_once(boxes: list[tuple[int, int, int, int]]) -
     after = sorted((w.x0, w.y0) for ln in joined for w in ln.words)
     assert before == after
     assert len(joined) <= len(lines)
+
+
+def test_a_bracket_cut_off_its_word_joins_it_without_a_space() -> None:
+    # Tesseract cut "[" off "[Constant Struct]" into a block of its own; joined back, it is
+    # one word again, as the layout pass joins touching words of two lines.
+    word = _line(["Constant", "Struct]"], 130, 100, 2, 2)
+    bracket = Line([Word("[", 90.0, 114, 100, 128, 130)], 1, 1)
+    above = _line(["some", "text", "above"], 100, 30, 3, 3)
+    joined = pieces.join([bracket, above, word], H)
+    assert [ln.text for ln in joined] == ["[Constant Struct]", "some text above"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from .geometry import Line
+from .geometry import TOUCH, Line, Word
 
 __all__ = ("GAP", "join")
 
@@ -58,6 +58,18 @@ def _follows(a: Line, b: Line, height: float) -> bool:
     return shared >= 0.5 * low and high <= 1.6 * low
 
 
+def _concat(left: list[Word], right: list[Word], height: float) -> list[Word]:
+    """The words of two pieces, left then right; the two words where they meet become one
+    when they touch (closer than :data:`.geometry.TOUCH`: a bracket cut off its word), as the
+    layout pass joins touching words of two lines (:func:`.geometry.join_words`)."""
+    a = max(left, key=lambda w: w.x1)
+    b = min(right, key=lambda w: w.x0)
+    if b.x0 - a.x1 >= TOUCH * height:
+        return [*left, *right]
+    one = Word(a.text + b.text, min(a.conf, b.conf), a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1))
+    return [*(w for w in left if w is not a), one, *(w for w in right if w is not b)]
+
+
 def join(lines: Sequence[Line], height: float) -> list[Line]:
     """``lines`` with each line's touching pieces to its right appended to it.
 
@@ -82,7 +94,7 @@ def join(lines: Sequence[Line], height: float) -> list[Line]:
                     nxt = j
             if nxt is None:
                 break
-            out[i] = Line([*a.words, *out[nxt].words], a.block, a.para)
+            out[i] = Line(_concat(a.words, out[nxt].words, height), a.block, a.para)
             gone.add(nxt)
             joined = True
     if not joined:
