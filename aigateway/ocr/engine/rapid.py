@@ -229,6 +229,15 @@ def recognize_crops(crops: list[Image.Image], threads: int = 1) -> list[tuple[st
     if not crops:
         return []
     rec = _engine(threads, crops=True)._load_rec_model()
-    out = rec(TextRecInput(img=[np.asarray(c.convert("RGB")) for c in crops]))
-    txts = out.txts or ()
-    return [(str(t), float(s)) for t, s in zip(txts, out.scores, strict=False)]
+    arrays = [np.asarray(c.convert("RGB")) for c in crops]
+    # OpenVINO's engine reads one crop a batch already (``Rec.rec_batch_num``); on onnxruntime,
+    # one crop a call as well: a batch is as wide as its widest crop and the narrower ones'
+    # padding is computed too (860 tune crops: 17.0 s of CPU one at a time, 19.0 s in the
+    # shipped batches of 6).
+    batches = [arrays] if runtime() == "openvino" else [[a] for a in arrays]
+    found: list[tuple[str, float]] = []
+    for batch in batches:
+        out = rec(TextRecInput(img=batch))
+        txts = out.txts or ()
+        found += [(str(t), float(s)) for t, s in zip(txts, out.scores, strict=False)]
+    return found
