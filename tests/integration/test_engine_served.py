@@ -584,13 +584,17 @@ def _numbered_listings(blocks: int) -> Image.Image:
 
 
 def test_lines_tesseract_drops_in_a_listing_come_back(gateway: GatewayProcess) -> None:
-    # Tesseract's layout analysis drops some lone "{" lines of these listings (on this page:
+    # Tesseract's layout analysis drops some lone "{" lines of these listings (on the PNG:
     # 4 of 8 "{" without orphans.py, 7 with it); the ink no word covers is read by RapidOCR's
-    # recogniser and put back after the line above. Four requests at once.
+    # recogniser and put back after the line above. The page as a PNG and as a JPEG (180 KB),
+    # two requests each at once.
     page = _numbered_listings(4)
-    buf = io.BytesIO()
-    page.save(buf, format="PNG", dpi=(300, 300))
-    answers = _post_images(gateway, [("image/png", buf.getvalue())] * 4)
+    png, jpeg = io.BytesIO(), io.BytesIO()
+    page.save(png, format="PNG", dpi=(300, 300))
+    page.save(jpeg, format="JPEG", quality=70)
+    assert len(jpeg.getvalue()) >= 100_000
+    docs = [("image/png", png.getvalue()), ("image/jpeg", jpeg.getvalue())] * 2
+    answers = _post_images(gateway, docs)
     for r in answers:
         assert r.status_code == 200, r.text
         markdown = r.json()["pages"][0]["markdown"]

@@ -28,48 +28,48 @@ STEP = 56
 X = 200
 
 
-def _page() -> tuple[Image.Image, list[Line], Image.Image]:
-    """A listing drawn on a page, and Tesseract's lines with the short ones missing; also a
-    draw handle's image for extra ink."""
+def _page(dropped: bool = True) -> tuple[Image.Image, list[Line]]:
+    """A listing drawn on a page, and Tesseract's lines with the short ones missing; with
+    ``dropped`` false those lines are not drawn either (nothing was dropped)."""
     img = Image.new("L", (1400, 900), 255)
     d = ImageDraw.Draw(img)
     mono = font(40, "DejaVuSansMono.ttf")
     lines = []
     for k, text in enumerate(LISTING):
         y = 100 + STEP * k
-        d.text((X, y), text, font=mono, fill=0)
         if k in DROPPED:
+            if dropped:
+                d.text((X, y), text, font=mono, fill=0)
             continue
+        d.text((X, y), text, font=mono, fill=0)
         x, words = X + 24 * (len(text) - len(text.lstrip())), []
         for w in text.split():
             words.append(Word(w, 92.0, x, y + 6, x + 24 * len(w), y + 42))
             x += 24 * (len(w) + 1)
         lines.append(Line(words, 1, 1))
-    return img, lines, img
+    return img, lines
+
+
+def _assert_left_as_read(img: Image.Image, lines: list[Line]) -> None:
+    before = [ln.text for ln in lines]
+    assert orphans.recover(img, lines) == 0
+    assert [ln.text for ln in lines] == before
 
 
 def test_dropped_short_lines_of_a_listing_are_put_back_in_order() -> None:
-    img, lines, _ = _page()
+    img, lines = _page()
     assert orphans.recover(img, lines) == len(DROPPED)
     assert [ln.text for ln in lines] == [t.strip() for t in LISTING]
     assert all(ln.block == 1 and ln.para == 1 for ln in lines)
 
 
 def test_a_page_read_whole_is_left_alone() -> None:
-    img, lines, _ = _page()
-    d = ImageDraw.Draw(img)
-    for k in DROPPED:  # nothing was dropped: those lines are blank
-        d.rectangle((X - 10, 100 + STEP * k, 1300, 100 + STEP * k + 50), fill=255)
-    before = [ln.text for ln in lines]
-    assert orphans.recover(img, lines) == 0
-    assert [ln.text for ln in lines] == before
+    _assert_left_as_read(*_page(dropped=False))
 
 
 def test_rules_and_shaded_figures_and_far_labels_are_not_text() -> None:
-    img, lines, _ = _page()
+    img, lines = _page(dropped=False)
     d = ImageDraw.Draw(img)
-    for k in DROPPED:
-        d.rectangle((X - 10, 100 + STEP * k, 1300, 100 + STEP * k + 50), fill=255)
     d.rectangle((X - 40, 90, X - 36, 560), fill=0)  # a listing's frame
     d.rectangle((X, 570, 1200, 573), fill=0)  # a rule under it
     d.rectangle((X - 30, 150, X - 22, 180), fill=0)  # a stub of a rule, line-high
@@ -77,21 +77,15 @@ def test_rules_and_shaded_figures_and_far_labels_are_not_text() -> None:
     d.rectangle((700, 600, 1300, 680), fill=200)  # a shaded figure's label
     d.text((720, 615), "Monthly salary", font=fig, fill=0)
     d.text((300, 820), "far below", font=fig, fill=0)  # a picture's caption, far off
-    before = [ln.text for ln in lines]
-    assert orphans.recover(img, lines) == 0
-    assert [ln.text for ln in lines] == before
+    _assert_left_as_read(img, lines)
 
 
 def test_a_page_of_leftovers_is_a_picture_and_is_left_as_read() -> None:
     # More line-shaped leftovers than MAX_CANDIDATES (a map's labels, a dirty scan): no
     # dropped lines to find, and no time spent reading them.
-    img, lines, _ = _page()
+    img, lines = _page(dropped=False)
     d = ImageDraw.Draw(img)
-    for k in DROPPED:
-        d.rectangle((X - 10, 100 + STEP * k, 1300, 100 + STEP * k + 50), fill=255)
     label = font(30)
     for k in range(orphans.MAX_CANDIDATES + 6):
         d.text((700 + 90 * (k % 7), 40 + 80 * (k // 7)), "ab", font=label, fill=0)
-    before = [ln.text for ln in lines]
-    assert orphans.recover(img, lines) == 0
-    assert [ln.text for ln in lines] == before
+    _assert_left_as_read(img, lines)
