@@ -114,10 +114,8 @@ def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> lis
 
 
 def _read(img: Image.Image, items: list[_Item], threads: int) -> list[tuple[str, float]]:
-    from . import rapid, reread
+    from . import reread  # the caller checked that RapidOCR is installed
 
-    if rapid.available() is not None:
-        return []
     return reread.recognize(img, [it.box for it in items], threads)
 
 

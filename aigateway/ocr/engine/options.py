@@ -67,7 +67,9 @@ class EngineOptions:
     any large text (worse on degraded scans), ``"off"``."""
     reread_below: float = 0.0
     """With ``engine = "auto"`` and RapidOCR installed: Tesseract words under this confidence
-    (0-100) are read again by RapidOCR's recogniser (:mod:`.reread`); 0 turns it off."""
+    (0-100) are read again by RapidOCR's recogniser (:mod:`.reread`); 0 turns it off. The other
+    passes ``auto`` runs with the recogniser (:mod:`.glyphcolumns`, :mod:`.orphans`) do not
+    depend on it."""
     max_pixels: int = 50_000_000
     threads: int = 1
 

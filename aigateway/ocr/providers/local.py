@@ -23,7 +23,9 @@ key                         default          meaning
 ``orientation_confidence``  ``3.0``          minimum OSD confidence to act on
 ``reread_below``            ``80``           ``auto`` with RapidOCR installed: Tesseract words under
                                              this confidence (0-100) are read again by RapidOCR's
-                                             recogniser; ``0`` turns it off
+                                             recogniser; ``0`` turns it off (``auto``
+                                             still reads number columns and
+                                             dropped lines with it)
 ``trust_invisible_text``    ``true``         use an earlier OCR's invisible text layer if sane
 ==========================  ===============  ==================================================
 
