@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from . import pieces, rowsplit, stacks, terms
+from . import labels, pieces, rowsplit, stacks, terms
 from .geometry import (
     MIN_ROWS,
     Item,
@@ -267,6 +267,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
         return []
     height = max(1.0, statistics.median(ln.height for ln in lines))
     lines = pieces.join(lines, height)
+    lines = labels.join(lines, height)
     rows = _rows(lines)
     order = stacks.reading_order(lines, rows, height)
     if order != sorted(order):
