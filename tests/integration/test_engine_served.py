@@ -600,3 +600,45 @@ def test_lines_tesseract_drops_in_a_listing_come_back(gateway: GatewayProcess) -
         markdown = r.json()["pages"][0]["markdown"]
         assert markdown.count("{") >= 7, markdown
         assert markdown.count("else") == 8, markdown
+
+
+def _numbered_equations(count: int) -> Image.Image:
+    """A 300 DPI letter page of prose with a numbered equation after each paragraph, its number
+    in the right margin (as a paper sets it). Tesseract reads the numbers as a block of their
+    own, after the whole page."""
+    from PIL import ImageDraw
+
+    from ..support.docgen import font
+
+    page = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(page)
+    serif, y = font(42, "DejaVuSerif.ttf"), 250
+    for k in range(1, count + 1):
+        for half in (PROSE_EQ[:60], PROSE_EQ[60:]):
+            d.text((250, y), half, font=serif, fill=0)
+            y += 60
+        y += 30
+        d.text((700, y), f"u{k}(x) = a{k} * x + b{k} / (c{k} - x)", font=serif, fill=0)
+        d.text((2200, y), f"({k})", font=serif, fill=0)
+        y += 110
+    return page
+
+
+PROSE_EQ = (
+    "The quick analysis of the flow gives the relation between the pressure and the "
+    "velocity of the fluid in every part of the pipe."
+)
+
+
+def test_equation_numbers_stay_on_their_equations(gateway: GatewayProcess) -> None:
+    # Raw Tesseract reads "(1)" to "(8)" after the last paragraph (labels.py puts each back at
+    # the end of its equation's line). A crisp PNG and a blurred JPEG scan, twice each at once
+    # (four requests on two workers).
+    docs = _crisp_and_scanned(_numbered_equations(8), blur=1.2, quality=80) * 2
+    for r in _post_images(gateway, docs):
+        assert r.status_code == 200, r.text
+        lines = [ln.strip() for ln in r.json()["pages"][0]["markdown"].split("\n")]
+        for k in range(1, 9):
+            # The number ends a line of its equation, and no line is the number alone.
+            assert [ln for ln in lines if ln.endswith(f"({k})") and "=" in ln], lines
+            assert f"({k})" not in lines, lines
