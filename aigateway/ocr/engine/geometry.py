@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 __all__ = (
     "MIN_ROWS",
     "TOUCH",
+    "Code",
     "Item",
     "Line",
     "Paragraph",
@@ -97,7 +98,16 @@ class Table:
     bottom: int
 
 
-Item = Paragraph | Table
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A listing: its physical lines as they stand, one per row (a fenced block)."""
+
+    lines: tuple[str, ...]
+    top: int
+    bottom: int
+
+
+Item = Paragraph | Table | Code
 
 
 @dataclass(slots=True)
