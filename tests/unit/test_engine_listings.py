@@ -83,17 +83,3 @@ def test_a_numbered_table_in_a_proportional_font_is_not_a_listing() -> None:
 def test_two_numbered_rows_are_not_a_listing() -> None:
     lines = _listing(["1", "2"], CODE[:2])
     assert listings.find(layout._rows(lines), lines, H) == []
-
-
-def test_a_listing_beside_another_column_is_left_to_the_layout_pass() -> None:
-    # A two-column page: the listing in the left column, prose in the right one running above
-    # and below it. A row spans the page, so a code block would take in the prose beside.
-    listing = _listing([str(k) for k in range(1, 7)], CODE, y=245)
-    prose = [
-        _line(["right", "column", "prose", "goes", "on", "here"], 1400, 200 + 45 * k, 9, 9)
-        for k in range(9)
-    ]
-    items = layout.build_page([*listing, *prose])
-    assert not any(isinstance(i, Code) for i in items)
-    text = " ".join(" ".join(i.lines) for i in items if isinstance(i, Paragraph))
-    assert "int main(void) { right" not in text

@@ -15,13 +15,12 @@ per row, its number first, as the document prints it.
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Sequence
 
 from .geometry import Code, Line, Region, Row, row_text
 from .spaces import monospace_pitch
 
-__all__ = ("ALIGN", "BESIDE", "CODE_ROWS", "GAP", "MIN_ROWS", "MISREAD", "SKIP", "find")
+__all__ = ("ALIGN", "CODE_ROWS", "GAP", "MIN_ROWS", "MISREAD", "SKIP", "find")
 
 MIN_ROWS = 3
 """Numbered rows a listing needs."""
@@ -32,10 +31,6 @@ recogniser dropped)."""
 
 ALIGN = 1.0
 """Numbers of one listing start or end within this many text heights of each other."""
-
-BESIDE = 8.0
-"""A line starting this many text heights right of where a listing's code starts may be a
-column beside it (code is seldom indented that deep)."""
 
 GAP = 2.0
 """A vertical gap of this many text heights ends a listing."""
@@ -71,32 +66,6 @@ def _code(run: list[Row], lines: Sequence[Line]) -> bool:
     return marked >= CODE_ROWS * len(code)
 
 
-def _beside(run: list[Row], rows: Sequence[Row], lines: Sequence[Line], height: float) -> bool:
-    """Another column stands beside the listing: a line on its rows, far right of where the
-    code starts, starts where a line just above or below the listing starts (rows span the
-    page, so a listing's rows would also hold a neighbouring column's lines)."""
-    top, bottom = run[0].top, run[-1].bottom
-    starts = []
-    for r in run:
-        words = sorted((w for i in r.lines for w in lines[i].words), key=lambda w: w.x0)
-        starts.append(words[1].x0)
-    far = statistics.median(starts) + BESIDE * height
-    near = [
-        lines[i]
-        for r in rows
-        if 0 < top - r.bottom < GAP * height or 0 < r.top - bottom < GAP * height
-        for i in r.lines
-        if lines[i].x0 >= far
-    ]
-    return any(
-        abs(m.x0 - lines[i].x0) <= ALIGN * height
-        for r in run
-        for i in r.lines
-        if lines[i].x0 >= far
-        for m in near
-    )
-
-
 def find(rows: Sequence[Row], lines: Sequence[Line], height: float) -> list[Region]:
     """Regions for the numbered listings among the page's rows (top to bottom), each holding
     one :class:`~.geometry.Code` item."""
@@ -130,7 +99,7 @@ def find(rows: Sequence[Row], lines: Sequence[Line], height: float) -> list[Regi
             last, pending = (int(nxt[0]), nxt[1], nxt[2]), []
             j += 1
         j -= len(pending)
-        if len(run) >= MIN_ROWS and _code(run, lines) and not _beside(run, rows, lines, height):
+        if len(run) >= MIN_ROWS and _code(run, lines):
             texts = tuple(row_text(r, lines, height) for r in run)
             found.append(Region(run, [Code(texts, run[0].top, run[-1].bottom)]))
             i = j
