@@ -2,7 +2,7 @@
 
 * :func:`plain` turns the gateway's Markdown back into plain text: table rows become their
   cells separated by spaces (the reference text layers have no markup), separator rows,
-  ``#`` heading marks, code fences, image placeholders and HTML tags go, an escaped ``\\#`` at a line's
+  ``#`` heading marks, image placeholders and HTML tags go, an escaped ``\\#`` at a line's
   start is a ``#``. Raw engines emit plain text, which is scored as it is
   (``markdown=False``): read as Markdown, a line such as ``## note`` would lose its ``##``.
 * :func:`normalize` makes what CER compares: NFKC, typographic quotes folded, words
@@ -28,9 +28,6 @@ _HTML_TABLE = re.compile(r"<table>.*?</table>", re.S)
 _TAG = re.compile(r"</?(?:table|tr|th|td|thead|tbody)>")
 
 
-_FENCE = re.compile(r"^```\w*$")
-"""A code fence's own line (the listing's lines between are text)."""
-
 _ESCAPED_HASH = re.compile(r"^( {0,3})\\#", re.MULTILINE)
 
 
@@ -50,8 +47,6 @@ def plain(markdown: str) -> str:
                 continue
             cells = [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(s[1:-1])]
             out.append(" ".join(c for c in cells if c))
-            continue
-        if _FENCE.match(s):
             continue
         s = re.sub(r"^#{1,6}\s+", "", s)
         s = unescape(s)

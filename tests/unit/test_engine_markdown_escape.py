@@ -57,9 +57,3 @@ def test_escaped_text_has_no_heading_and_unescapes_to_itself(text: str) -> None:
     escaped = escape_headings(text)
     assert ATX.search(escaped) is None
     assert unescape(escaped) == text  # the bench's scorer reads it back
-
-
-def test_code_fences_are_markup_not_text() -> None:
-    assert plain("Before\n\n```\n1 a = 1;\n2 b = a;\n```\n\nAfter") == (
-        "Before\n\n1 a = 1;\n2 b = a;\n\nAfter"
-    )

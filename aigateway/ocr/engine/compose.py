@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from . import tables as _tables
-from .layout import Code, Item, Paragraph, Table
+from .layout import Item, Paragraph, Table
 from .markdown import join_lines
 from .options import PageImage, PageTable
 
@@ -47,10 +47,6 @@ def compose(
                 taken.append(PageTable(n, _tables.render(item.rows, table_format), table_format))
                 text = _tables.placeholder(_tables.table_id(n, table_format))
             blocks.append((item.top, text))
-        elif isinstance(item, Code):
-            # A fence of its own: a listing's lines must not be joined into a paragraph.
-            body = "\n".join(ln.replace("```", "` ``") for ln in item.lines)
-            blocks.append((item.top, f"```\n{body}\n```"))
         elif isinstance(item, Paragraph):
             text = join_lines(item.lines)
             if text:

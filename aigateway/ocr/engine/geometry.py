@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 __all__ = (
     "MIN_ROWS",
     "TOUCH",
-    "Code",
     "Item",
     "Line",
     "Paragraph",
@@ -98,16 +97,7 @@ class Table:
     bottom: int
 
 
-@dataclass(frozen=True, slots=True)
-class Code:
-    """A listing: its physical lines as they stand, one per row (a fenced block)."""
-
-    lines: tuple[str, ...]
-    top: int
-    bottom: int
-
-
-Item = Paragraph | Table | Code
+Item = Paragraph | Table
 
 
 @dataclass(slots=True)

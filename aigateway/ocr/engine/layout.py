@@ -24,10 +24,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from . import labels, listings, pieces, rowsplit, stacks, terms
+from . import labels, pieces, rowsplit, stacks, terms
 from .geometry import (
     MIN_ROWS,
-    Code,
     Item,
     Line,
     Paragraph,
@@ -39,17 +38,7 @@ from .geometry import (
     paragraphs,
 )
 
-__all__ = (
-    "MIN_ROWS",
-    "Code",
-    "Item",
-    "Line",
-    "Paragraph",
-    "Table",
-    "Word",
-    "build_page",
-    "vertical",
-)
+__all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
 
 def _rows(lines: Sequence[Line]) -> list[Row]:
@@ -289,11 +278,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     owner: dict[int, int] = {}
     # Term lists first: a list whose descriptions wrap at most a line each also passes for
     # a two-column table with a row for every wrapped line under an empty term cell.
-    # Numbered listings before anything else: a listing's numbers and its code also pass for
-    # a two-column table.
-    regions = listings.find(rows, lines, height)
-    held = {id(r) for region in regions for r in region.rows}
-    regions += terms.term_lists([r for r in rows if id(r) not in held], lines, height)
+    regions = terms.term_lists(rows, lines, height)
     regions += _regions(rows, lines, height, regions)
     regions += rowsplit.split_runs(rows, lines, height, regions)
     for k, region in enumerate(regions):
