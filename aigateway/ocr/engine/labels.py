@@ -92,12 +92,12 @@ def join(lines: Sequence[Line], height: float) -> list[Line]:
         return list(lines)
     out = list(lines)
     gone: set[int] = set()
+    labels = set(numbers)  # no number is another number's line
     for col in _columns(lines, list(numbers), height):
         seq = [numbers[i] for i in col]
         ups = sum(1 for a, b in itertools.pairwise(seq) if b > a)
         if ups < COUNTING * (len(seq) - 1):
             continue  # not counting up: figures in a table column, not line numbers
-        labels = set(numbers)
         for right in (True, False):
             targets = [_neighbour(lines[i], lines, labels, right) for i in col]
             if sum(t is not None for t in targets) < ON_ROWS * len(col):
