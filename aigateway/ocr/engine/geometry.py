@@ -19,6 +19,7 @@ __all__ = (
     "join_words",
     "paragraphs",
     "row_text",
+    "same_row",
 )
 
 MIN_ROWS = 3
@@ -116,6 +117,12 @@ class Region:
 
     rows: list[Row]
     items: list[Item]
+
+
+def same_row(a: Line, b: Line) -> bool:
+    """``a`` and ``b`` share at least half the smaller one's height: one row of text."""
+    shared = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return shared >= 0.5 * min(a.height, b.height)
 
 
 def join_words(words: list[tuple[Word, int]], height: float) -> str:

@@ -21,7 +21,7 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from .geometry import Line
+from .geometry import Line, same_row
 
 __all__ = ("ALIGN", "COUNTING", "MIN_LABELS", "ON_ROWS", "join")
 
@@ -49,16 +49,11 @@ def _number(line: Line) -> tuple[int, ...] | None:
     return tuple(int(p) for p in m.group(1).split("."))
 
 
-def _same_row(a: Line, b: Line) -> bool:
-    shared = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return shared >= 0.5 * min(a.height, b.height)
-
-
 def _neighbour(label: Line, lines: Sequence[Line], labels: set[int], right: bool) -> int | None:
     """The nearest line on ``label``'s row on the given side that is not a number itself."""
     best, gap = None, float("inf")
     for j, ln in enumerate(lines):
-        if j in labels or not _same_row(label, ln):
+        if j in labels or not same_row(label, ln):
             continue
         d = ln.x0 - label.x1 if right else label.x0 - ln.x1
         if 0 <= d < gap:

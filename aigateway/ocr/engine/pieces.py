@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from .geometry import TOUCH, Line, Word
+from .geometry import TOUCH, Line, Word, same_row
 
 __all__ = ("GAP", "join")
 
@@ -52,10 +52,9 @@ def _follows(a: Line, b: Line, height: float) -> bool:
     gap = b.x0 - a.x1
     if not -OVERLAP * height <= gap <= _reach(a, height) or b.x1 <= a.x1:
         return False
-    shared = min(a.y1, b.y1) - max(a.y0, b.y0)
     low, high = sorted((a.height, b.height))
     # Much the same size (not a heading's end beside body text), mostly the same height band.
-    return shared >= 0.5 * low and high <= 1.6 * low
+    return same_row(a, b) and high <= 1.6 * low
 
 
 def _concat(left: list[Word], right: list[Word], height: float) -> list[Word]:
