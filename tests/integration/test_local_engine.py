@@ -352,10 +352,12 @@ def test_markdown_joins_lines_and_rejoins_hyphens() -> None:
 def test_sixteen_bit_and_transparent_images_are_read() -> None:
     img = render_text("Sixteen bit grayscale text", width=900, size=40)
     deep = img.convert("I").point(lambda v: v * 257).convert("I;16")
+    # 12-bit scanner data in a 16-bit file (0-4095): scaled by its own range, not by 256.
+    twelve = img.convert("I").point(lambda v: v * 16).convert("I;16")
     # Black text on a fully transparent background: the paper must come out white.
     alpha = Image.new("RGBA", img.size, (0, 0, 0, 0))
     alpha.putalpha(img.point(lambda v: 255 - v))
-    for picture in (deep, alpha):
+    for picture in (deep, twelve, alpha):
         buf = io.BytesIO()
         picture.save(buf, format="PNG")
         src = Source("image/png", data=buf.getvalue())

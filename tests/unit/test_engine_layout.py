@@ -115,8 +115,10 @@ def test_a_list_cut_into_blocks_side_by_side_reads_row_by_row() -> None:
 
 def test_prose_columns_with_a_narrow_gutter_keep_column_order() -> None:
     # Long lines in two blocks side by side are columns of text, not a list cut into blocks.
+    # (A gutter of 0.6 text heights, narrower than any typeset one: within a word space and
+    # a tenth of a text height, the two blocks would be pieces of one line, pieces.py.)
     left = [_line(["alpha"] * 7, 100, 100 + 45 * r, 1, 1) for r in range(8)]
-    right = [_line(["omega"] * 7, left[r].x1 + 14, 100 + 45 * r, 2, 2) for r in range(8)]
+    right = [_line(["omega"] * 7, left[r].x1 + 18, 100 + 45 * r, 2, 2) for r in range(8)]
     items = layout.build_page(left + right)
     first = [i.lines[0].split()[0] for i in items if isinstance(i, Paragraph)]
     assert first == ["alpha", "omega"]

@@ -102,3 +102,43 @@ def test_a_bracket_cut_off_its_word_joins_it_without_a_space() -> None:
     above = _line(["some", "text", "above"], 100, 30, 3, 3)
     joined = pieces.join([bracket, above, word], H)
     assert [ln.text for ln in joined] == ["[Constant Struct]", "some text above"]
+
+
+def test_a_column_of_labels_read_apart_from_its_text_is_joined_row_by_row() -> None:
+    # Word boxes Tesseract gave for "Line 0: the quick brown fox ..." drawn in 34 px DejaVu
+    # Sans: it read the labels as a block of their own, 16 px left of the text, their own
+    # word space being 15 px (a pixel over the median space, still one line).
+    labels, texts = [], []
+    for k in range(6):
+        y = 156 + 70 * k
+        labels.append(
+            Line(
+                [Word("Line", 96.0, 153, y, 219, y + 26), Word(f"{k}:", 96.0, 234, y, 261, y + 26)],
+                1,
+                1,
+            )
+        )
+        texts.append(
+            Line(
+                [
+                    Word("the", 96.0, 277, y, 329, y + 26),
+                    Word("quick", 96.0, 344, y, 432, y + 33),
+                    Word("brown", 96.0, 447, y, 546, y + 26),
+                ],
+                2,
+                2,
+            )
+        )
+    joined = pieces.join([*labels, *texts], 29)
+    assert [ln.text for ln in joined] == [f"Line {k}: the quick brown" for k in range(6)]
+
+
+def test_a_column_a_word_space_and_more_away_stays_apart() -> None:
+    # The same labels with the text a gutter (1.5 word spaces, 0.8 text heights) away.
+    label = Line(
+        [Word("Line", 96.0, 153, 156, 219, 182), Word("0:", 96.0, 234, 156, 261, 182)], 1, 1
+    )
+    text = Line(
+        [Word("the", 96.0, 284, 156, 336, 182), Word("end", 96.0, 351, 156, 400, 182)], 2, 2
+    )
+    assert pieces.join([label, text], 29) == [label, text]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Any
 
 from PIL import Image, ImageOps
 
@@ -174,8 +175,13 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
             white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
             out = Image.alpha_composite(white, rgba)
         if out.mode.startswith("I;16") or out.mode == "I":
-            # convert("L") clips 16-bit samples at 255 (a white page): scale them down instead.
-            out = out.convert("I").point(lambda v: v / 256)
+            # convert("L") clips 16-bit samples at 255 (a white page): scale them down instead,
+            # by the image's own brightest sample, since 16-bit files also carry 12-bit scanner
+            # data (0-4095, which /256 leaves 16 grey levels of) or 8-bit data (0-255).
+            out = out.convert("I")
+            low_high: Any = out.getextrema()  # (min, max) for a one-band image
+            top = max(255, int(low_high[1]))
+            out = out.point(lambda v: v * 255 / top)
         gray = out.convert("L")
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise UnprocessableDocumentError(

@@ -31,6 +31,12 @@ typewriter font's word space is a whole cell, and a colon or bracket sits in the
 its cell, so a line cut between ``layout`` and ``::compressed`` leaves about 0.4 text heights
 between its pieces."""
 
+SLACK = 0.1
+"""Word spaces measured between boxes vary by a pixel or two with the glyphs beside them: a
+piece may lie this many text heights further off than the line's median space. (A column of
+labels, ``Line 0:`` ... ``Line 24:``, that Tesseract read apart from the text after each label
+stood 16 px from it, the labels' own space being 15 px, in 26-33 px text.)"""
+
 OVERLAP = 0.2
 """A piece may start this many text heights left of where the other ends (italic overhang, a
 box drawn loosely) and still follow it."""
@@ -38,10 +44,10 @@ box drawn loosely) and still follow it."""
 
 def _reach(a: Line, height: float) -> float:
     """How far right of ``a`` a piece of it may start: :data:`GAP`, or the median space
-    between ``a``'s words up to :data:`WIDEST`."""
+    between ``a``'s words, give or take :data:`SLACK`, up to :data:`WIDEST`."""
     words = sorted(a.words, key=lambda w: w.x0)
     gaps = sorted(v.x0 - u.x1 for u, v in itertools.pairwise(words))
-    spacing = gaps[len(gaps) // 2] if gaps else 0
+    spacing = gaps[len(gaps) // 2] + SLACK * height if gaps else 0
     return max(GAP * height, min(WIDEST * height, spacing))
 
 

@@ -9,6 +9,7 @@ second for the re-reading's recogniser where it runs on OpenVINO (:func:`runtime
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from typing import Any
 
@@ -197,6 +198,57 @@ def _paragraphs(boxes: Any, texts: Any) -> tuple[list[Para], float]:
     return paragraphs, line_h
 
 
+SIDE = 2000
+"""RapidOCR shrinks any image whose longer side exceeds this (``Global.max_side_len``)."""
+
+LONG = 2.5
+"""An image longer than :data:`SIDE` and than this many times its width (a till receipt, a
+long screenshot) is read in tiles: shrunk whole, its print would be too small to read, and a
+20,000 x 30 px strip shrinks to no height at all (RapidOCR raises ``ResizeImgError``)."""
+
+THIN = 4.0
+"""A tile longer than this many times its short side is padded with white to that shape: the
+detector scales every image up until its short side is 736 px, and a 2000 x 30 px strip would
+become 49,000 x 736."""
+
+
+def _cuts(ink: Any, length: int) -> list[int]:
+    """Where to cut an image whose ink per row (or column) along its long axis is ``ink``, into
+    pieces at most ``length`` long: at the emptiest row of each piece's last quarter, so no
+    line of text is cut through where a gap between lines can be found."""
+    cuts, start, end = [0], 0, len(ink)
+    while end - start > length:
+        window = ink[start + length * 3 // 4 : start + length]
+        start += length * 3 // 4 + int(window.argmin())
+        cuts.append(start)
+    return [*cuts, end]
+
+
+def _tiles(img: Image.Image) -> list[tuple[Image.Image, int, int]]:
+    """``img`` as tiles RapidOCR reads at full size, each with its offset (x, y) in ``img``."""
+    import numpy as np
+
+    w, h = img.size
+    tiles = [(img, 0, 0)]
+    if max(w, h) > SIDE and max(w, h) > LONG * min(w, h):
+        wide = w > h
+        dark = np.asarray(img.convert("L")) < 128
+        cuts = _cuts(dark.sum(axis=0 if wide else 1), SIDE)
+        tiles = [
+            (img.crop((a, 0, b, h) if wide else (0, a, w, b)), *((a, 0) if wide else (0, a)))
+            for a, b in itertools.pairwise(cuts)
+        ]
+    out = []
+    for tile, x, y in tiles:
+        tw, th = tile.size
+        if max(tw, th) > THIN * min(tw, th):
+            pad = Image.new(tile.mode, (max(tw, round(th / THIN)), max(th, round(tw / THIN))), 255)
+            pad.paste(tile, (0, 0))
+            tile = pad
+        out.append((tile, x, y))
+    return out
+
+
 def read_paragraphs(img: Image.Image, threads: int = 1) -> tuple[list[Para], float, float]:
     """RapidOCR's paragraphs of the page, its mean line score (0-1) and median line height."""
     import numpy as np
@@ -204,14 +256,24 @@ def read_paragraphs(img: Image.Image, threads: int = 1) -> tuple[list[Para], flo
     if img.width < 4 or img.height < 4:
         return [], 0.0, 0.0
     engine = _engine(threads)
-    result = engine(np.asarray(img.convert("RGB")))
-    boxes = getattr(result, "boxes", None)
-    texts = getattr(result, "txts", None)
-    scores = getattr(result, "scores", None)
-    if boxes is None or texts is None:
+    boxes: list[Any] = []
+    texts: list[str] = []
+    scores: list[float] = []
+    for tile, x, y in _tiles(img.convert("L")):
+        low_high: Any = tile.getextrema()  # (min, max) for a one-band image
+        if low_high[0] >= 128:
+            continue  # no ink: the detector would take seconds to find nothing
+        result = engine(np.asarray(tile.convert("RGB")))
+        found, txts = getattr(result, "boxes", None), getattr(result, "txts", None)
+        if found is None or txts is None:
+            continue
+        boxes += [[(float(p[0]) + x, float(p[1]) + y) for p in box] for box in found]
+        texts += [str(t) for t in txts]
+        scores += [float(v) for v in getattr(result, "scores", None) or ()]
+    if not boxes:
         return [], 0.0, 0.0
     paragraphs, line_h = _paragraphs(boxes, texts)
-    score = float(sum(scores) / len(scores)) if scores else 0.0
+    score = sum(scores) / len(scores) if scores else 0.0
     return paragraphs, score, line_h
 
 

@@ -179,6 +179,8 @@ def _rank(r: Reading) -> tuple[bool, float]:
 
 def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     """Read a grayscale page image at ``dpi`` (see the module docstring for the engines)."""
+    if preprocess.blank(img):
+        return Reading([], "rapidocr" if opts.engine == "rapidocr" else "tesseract", 0.0)
     if opts.engine == "rapidocr":
         return _rapid(img, dpi, opts)
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
