@@ -352,12 +352,14 @@ def test_markdown_joins_lines_and_rejoins_hyphens() -> None:
 def test_sixteen_bit_and_transparent_images_are_read() -> None:
     img = render_text("Sixteen bit grayscale text", width=900, size=40)
     deep = img.convert("I").point(lambda v: v * 257).convert("I;16")
-    # 12-bit scanner data in a 16-bit file (0-4095): scaled by its own range, not by 256.
+    # 12-bit scanner data in a 16-bit file (0-4095), and 8-bit data in one (0-255: divided by
+    # 256, a black page read as blank): each scaled by its own range.
     twelve = img.convert("I").point(lambda v: v * 16).convert("I;16")
+    eight = img.convert("I").convert("I;16")
     # Black text on a fully transparent background: the paper must come out white.
     alpha = Image.new("RGBA", img.size, (0, 0, 0, 0))
     alpha.putalpha(img.point(lambda v: 255 - v))
-    for picture in (deep, twelve, alpha):
+    for picture in (deep, twelve, eight, alpha):
         buf = io.BytesIO()
         picture.save(buf, format="PNG")
         src = Source("image/png", data=buf.getvalue())
