@@ -1,7 +1,7 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
 * ``tesseract`` / ``auto``: a scanner streak through the text filled in first
-  (:mod:`.streaks`), then Tesseract words with boxes (small text read from a copy
+  (:mod:`.streaks`) and an unevenly lit page flattened (:func:`~.preprocess.uneven`), then Tesseract words with boxes (small text read from a copy
   enlarged so its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one
   shrunk towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the
   layout pass. A page whose
@@ -186,6 +186,9 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
     # the page's skew, and would read as a column rule or a sideways line of text.
     img = streaks.erase(img)
+    if preprocess.uneven(img):
+        # Lit unevenly (a lamp, a shadow): one global threshold would black out the dark part.
+        img = preprocess.flatten(img)
     turn = 0
     if opts.detect_orientation and orientation.sideways(img):
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
