@@ -1,7 +1,7 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
 * ``tesseract`` / ``auto``: a scanner streak through the text filled in first
-  (:mod:`.streaks`) and an unevenly lit page flattened (:func:`~.preprocess.uneven`), then Tesseract words with boxes (small text read from a copy
+  (:mod:`.streaks`), then Tesseract words with boxes (small text read from a copy
   enlarged so its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one
   shrunk towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the
   layout pass. A page whose
@@ -17,7 +17,9 @@
   reading wins; a column of line numbers it read sideways is read row by row
   (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and glyphs lost at its lines' ends
   are read again by RapidOCR's recogniser (:mod:`.reread`), and lines it dropped are found as
-  ink no word covers and read too (:mod:`.orphans`).
+  ink no word covers and read too (:mod:`.orphans`). A page whose paper is lit unevenly
+  (:func:`~.preprocess.uneven`) is read a second time flattened, and the reading with more
+  confident text kept.
 * ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
   paragraphs by vertical gaps; no layout pass.
 """
@@ -38,6 +40,10 @@ __all__ = ("Reading", "read_image")
 
 RAPID_MIN_SCORE = 0.8
 """``auto`` keeps RapidOCR's reading of a doubtful page only if its mean line score is this high."""
+
+
+SURE = 50.0
+"""Word confidence (0-100) from which a word counts towards a reading's weight (:func:`_weight`)."""
 
 
 @dataclass(frozen=True)
@@ -186,9 +192,38 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
     # the page's skew, and would read as a column rule or a sideways line of text.
     img = streaks.erase(img)
+    r = _upright(img, dpi, opts)
     if preprocess.uneven(img):
-        # Lit unevenly (a lamp, a shadow): one global threshold would black out the dark part.
-        img = preprocess.flatten(img)
+        # Lit unevenly (a lamp, a shadow), where one global threshold blacks out the dark part
+        # while the rest reads with confidence; or a dark panel (a sidebar, a table's header
+        # row) the same test cannot tell from a shadow, and that flattening spoils. Both are
+        # read; the reading with more confident text is kept.
+        flat = _upright(preprocess.flatten(img), dpi, opts)
+        if _weight(flat) > _weight(r):
+            r = flat
+    return _reread(r, opts)
+
+
+def _weight(r: Reading) -> float:
+    """How much text a reading found: the characters of its words Tesseract is at least
+    :data:`SURE` of (of RapidOCR's reading, its characters times its mean confidence). A
+    spoiled region loses its words outright; a mean confidence would hide them. Taken before
+    the re-reading, so both readings are weighed alike."""
+    if r.source:
+        return sum(
+            len(w.text) for _, lines in r.source for ln in lines for w in ln.words if w.conf >= SURE
+        )
+    chars = sum(
+        len(text)
+        for item in r.items
+        for text in (item.lines if isinstance(item, Paragraph) else sum(item.rows, ()))
+    )
+    return chars * r.conf / 100
+
+
+def _upright(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
+    """:func:`read_image` from the page turned and levelled on: Tesseract's reading with its
+    second chances, before RapidOCR's re-reading (which only the kept reading pays for)."""
     turn = 0
     if opts.detect_orientation and orientation.sideways(img):
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
@@ -207,7 +242,7 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         # grainy one needs every pixel it has (bench/ocr_quality.py, report split).
         opts = replace(opts, rescale="both" if crisp and not angle else "enlarge")
     # Soft edges (a scan, a JPEG, 150 DPI, a levelled page): Tesseract reads a sharpened copy.
-    r = _reread(_read(img, dpi, opts, opts.sharpen and not crisp), opts)
+    r = _read(img, dpi, opts, opts.sharpen and not crisp)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 
