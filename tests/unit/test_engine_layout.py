@@ -397,3 +397,30 @@ def test_a_skewed_page_is_levelled_before_reading(angle: float) -> None:
     assert deskew.skew_angle(Image.new("L", (1700, 2200), 255)) == 0.0
     read_back = words(read(png(skewed, dpi=200)).markdown)
     assert read_back == words(text)
+
+
+def test_a_table_with_padded_cells_is_a_table() -> None:
+    # Word boxes as Tesseract gave them for a ruled table of 36 px figures set 100 px apart
+    # (2.6 text heights of blank between rows): read as one paragraph of numbers before.
+    rows = [["Region", "Q1", "Q2", "Q3", "Q4"]]
+    rows += [[f"R{i}", *(str(100 + 7 * i + 13 * j) for j in range(4))] for i in range(6)]
+    lines = []
+    for i, row in enumerate(rows):
+        words = [
+            Word(c, 95.0, 120 + 420 * j, 223 + 100 * i, 180 + 420 * j, 249 + 100 * i)
+            for j, c in enumerate(row)
+        ]
+        lines.append(Line(words, 1, 1))
+    items = layout.build_page(lines)
+    assert len(items) == 1 and isinstance(items[0], layout.Table), items
+    assert [list(r) for r in items[0].rows] == rows
+
+
+def test_paragraphs_a_padded_table_apart_stay_paragraphs() -> None:
+    # Two-word lines 3 text heights apart, whose words do not fall into columns.
+    lines = [
+        _line(["alpha", "beta"] if k % 2 else ["gamma"] * 3, 100 + 37 * k, 100 + 100 * k, k, k)
+        for k in range(6)
+    ]
+    items = layout.build_page(lines)
+    assert all(isinstance(i, Paragraph) for i in items)

@@ -149,7 +149,7 @@ def _regions(
         while (
             j < len(rows)
             and id(rows[j]) not in used
-            and rows[j].top - run[-1].bottom < 2.0 * height
+            and rows[j].top - run[-1].bottom < _reach(rows[j], run[-1], height)
         ):
             multi = len(rows[j].segments) >= 2
             sandwiched = (
@@ -173,6 +173,22 @@ def _regions(
         else:
             i += 1
     return found
+
+
+ROW_GAP = 2.0
+"""Text heights of blank space a run of rows crosses."""
+
+CELL_GAP = 3.5
+"""... and between two rows that are both split into cells: a table's cells are padded (a
+ruled table of 36 px figures set 100 px apart leaves 2.6 text heights between its rows, and
+was read as a paragraph of numbers). The run is a table only if its cells then fall into
+steady columns, so prose paragraphs are not joined by this."""
+
+
+def _reach(row: Row, above: Row, height: float) -> float:
+    """How much blank space may lie between ``above`` and ``row`` in one run."""
+    both = len(row.segments) >= 2 and len(above.segments) >= 2
+    return (CELL_GAP if both else ROW_GAP) * height
 
 
 def _lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[int]:
