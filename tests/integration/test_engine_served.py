@@ -861,3 +861,74 @@ def test_photographed_tables_with_padded_cells_come_back_as_tables(
         )
         assert same >= 0.9 * 5 * len(rows), content
         assert f"[{table['id']}]({table['id']})" in page_out["markdown"]
+
+
+ITEMS = [
+    ("Copy paper A4 80gsm, box of 5 reams", 4, 21.50),
+    ("Ballpoint pens, blue, pack of 50", 2, 12.99),
+    ("Stapler, heavy duty", 1, 34.00),
+    ("Archive boxes, set of 10", 3, 18.75),
+    ("Whiteboard markers, assorted", 5, 6.40),
+]
+DATES = [
+    ("Invoice number:", "INV-2026-0412"),
+    ("Invoice date:", "14 November 2026"),
+    ("Due date:", "14 December 2026"),
+    ("Customer ID:", "C-88213"),
+]
+
+
+def _invoice(items: bool) -> Image.Image:
+    """An A4 invoice scanned at 300 DPI: a letterhead with the invoice's number and dates
+    beside it, and with ``items`` a ruled table of items under them (else a letter's prose)."""
+    from PIL import ImageDraw, ImageFilter
+
+    from ..support.docgen import font
+
+    page = Image.new("L", (2480, 3508), 255)
+    d = ImageDraw.Draw(page)
+    d.text((150, 150), "ACME Supplies Ltd.", font=font(60), fill=0)
+    d.text((150, 240), "12 Harbour Road, Portsmouth PO1 2AB", font=font(32), fill=0)
+    for k, (label, value) in enumerate(DATES):
+        d.text((1500, 150 + 55 * k), label, font=font(32), fill=0)
+        d.text((1850, 150 + 55 * k), value, font=font(32), fill=0)
+    d.text(
+        (150, 500), "Bill to: Northwind Traders, 4 Mill Lane, Leeds LS1 4AP", font=font(32), fill=0
+    )
+    if not items:
+        for k in range(12):
+            text = f"Line {k} of the letter thanks the customer for the order placed last month."
+            d.text((150, 700 + 60 * k), text, font=font(32), fill=0)
+        return page.filter(ImageFilter.GaussianBlur(0.6))
+    xs = [150, 1300, 1600, 2000]
+    for x, head in zip(xs, ["Description", "Qty", "Unit price", "Amount"], strict=True):
+        d.text((x, 700), head, font=font(34, "DejaVuSans-Bold.ttf"), fill=0)
+    d.line((150, 750, 2330, 750), fill=0, width=2)
+    for i, (desc, qty, unit) in enumerate(ITEMS):
+        y = 780 + 70 * i
+        for x, cell in zip(xs, [desc, str(qty), f"{unit:.2f}", f"{qty * unit:.2f}"], strict=True):
+            d.text((x, y), cell, font=font(32), fill=0)
+    return page.filter(ImageFilter.GaussianBlur(0.6))
+
+
+def test_an_invoice_reads_letterhead_dates_and_items_in_order(gateway: GatewayProcess) -> None:
+    # Row by row across the page, a letterhead's lines were shuffled in among the invoice's
+    # dates beside it ("Invoice date: 14 November 2026 12 Harbour Road, ..."): stacks whose
+    # rows do not line up are now read one after the other (rowsplit.stacks). The items
+    # come back as a table. As JPEG and PNG, all four at once.
+    head = _crisp_and_scanned(_invoice(items=False), blur=0.4, quality=85)
+    full = _crisp_and_scanned(_invoice(items=True), blur=0.4, quality=85)
+    answers = _post_images(gateway, head + full)
+    for r in answers[:2]:
+        assert r.status_code == 200, r.text
+        markdown = r.json()["pages"][0]["markdown"]
+        flat = " ".join(markdown.split())
+        order = [flat.find(s) for s in ["ACME Supplies", "12 Harbour Road", "Invoice number"]]
+        assert -1 not in order and order == sorted(order), markdown
+        for label, value in DATES:
+            assert f"{label} {value}" in flat, markdown
+    for r in answers[2:]:
+        assert r.status_code == 200, r.text
+        markdown = r.json()["pages"][0]["markdown"]
+        for desc, qty, unit in ITEMS:
+            assert f"| {desc} | {qty} | {unit:.2f} | {qty * unit:.2f} |" in markdown, markdown

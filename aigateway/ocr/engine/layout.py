@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from . import labels, pieces, rowsplit, stacks, terms
+from . import labels, pieces, rowsplit, sides, stacks, terms
 from .geometry import (
     MIN_ROWS,
     Item,
@@ -200,6 +200,9 @@ def _lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[in
 
 
 def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | None:
+    apart = sides.stacks(run, lines, height)
+    if apart is not None:
+        return apart  # texts side by side whose rows only meet by chance: no table
     cols = _columns(run)
     # Trim edge rows with a segment in a column no other row uses (a heading above a table,
     # a caption below): they are not part of the grid.

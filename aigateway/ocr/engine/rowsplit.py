@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import sides
 from .geometry import MIN_ROWS, Line, Region, Row, paragraphs, row_text
 
 __all__ = ("SHORT_LINE", "row_order", "split_runs")
@@ -36,9 +37,10 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     count = [len(lines[i].words) for r in run for i in r.lines]
     if sum(count) / len(count) >= SHORT_LINE:
         return None
-    texts = []
-    for r in run:
-        texts.append((row_text(r, lines, height), r.top, r.bottom))
+    apart = sides.stacks(run, lines, height)
+    if apart is not None:
+        return apart
+    texts = [(row_text(r, lines, height), r.top, r.bottom) for r in run]
     return Region(run, paragraphs(texts, height))
 
 

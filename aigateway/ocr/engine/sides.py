@@ -1,0 +1,116 @@
+"""Texts side by side whose rows only meet by chance, read one after the other (layout pass).
+
+A letterhead's address beside an invoice's number and dates, a photo caption beside a
+sidebar: two stacks of lines with a gutter between them, each with its own line spacing.
+Their lines overlap in height here and there, so grouped into rows across the page they
+look like a table, or like a list cut into blocks (:mod:`.rowsplit`), and were read row by
+row: "Invoice date: 14 November 2026 12 Harbour Road, ... Due date: ...". What sets them
+apart from a table is that their rows are not level: a table's cells share a baseline, these
+lines sit a third of a line off each other. Such a run is read stack by stack, left first,
+each stack row by row.
+
+Tesseract often makes one line of two texts on a row (a page with prose or a table spanning
+under them): the run's lines are cut where :data:`APART` text heights of blank lie between
+two words before the gutter is looked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .geometry import Item, Line, Region, Row, paragraphs, row_text, same_row
+
+__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "stacks")
+
+APART = 3.0
+"""Blank inside a recognised line, in text heights, at which the line is cut in two."""
+
+ALIGNED = 0.75
+"""Share of the lines on either side of a gutter that must be level with a line of the other
+side for the run to stay one text. Either side: a table whose first column's cells wrap has
+left lines level with nothing on the right, but every right line level with one on the left."""
+
+STACK = 2
+"""Lines a side needs to be a text of its own (one line beside a text is a note on it)."""
+
+LEVEL = 0.3
+"""Two lines are level (cells of one row) when their centres are at most this many times the
+smaller one's height apart: a descender moves a line's centre by about an eighth of it."""
+
+
+def stacks(run: Sequence[Row], lines: Sequence[Line], height: float) -> Region | None:
+    """The run read stack by stack, when a gutter parts it into texts whose rows are not
+    level (:data:`ALIGNED`); ``None`` for any other run."""
+    parts = _cut([lines[i] for r in run for i in r.lines], height)
+    if _sides(parts, height) is None:
+        return None
+    return Region(list(run), _read(parts, height))
+
+
+def _cut(lines: Sequence[Line], height: float) -> list[Line]:
+    """Each line cut where :data:`APART` text heights of blank lie between two of its words."""
+    out: list[Line] = []
+    for ln in lines:
+        words = sorted(ln.words, key=lambda w: w.x0)
+        start = 0
+        for k in range(1, len(words)):
+            if words[k].x0 - words[k - 1].x1 >= APART * height:
+                out.append(Line(words[start:k], ln.block, ln.para))
+                start = k
+        out.append(ln if start == 0 else Line(words[start:], ln.block, ln.para))
+    return out
+
+
+def _read(parts: list[Line], height: float) -> list[Item]:
+    """Stack by stack (recursively: a stack may part again), each row by row."""
+    sides = _sides(parts, height)
+    if sides is not None:
+        return [item for side in sides for item in _read(side, height)]
+    rows = _regroup(parts)
+    return paragraphs([(row_text(r, parts, height), r.top, r.bottom) for r in rows], height)
+
+
+def _sides(parts: list[Line], height: float) -> tuple[list[Line], list[Line]] | None:
+    """The lines left and right of the first gutter (a text height or more that no line
+    crosses), if each side holds two lines or more and on each side too few are level with
+    one on the other. Only lines half a text height tall or more count: a comma, or a speck
+    read as text, is level with nothing and would make any two texts look apart."""
+    solid = [ln for ln in parts if ln.height >= 0.5 * height]
+    if not solid:
+        return None
+    spans = sorted((ln.x0, ln.x1) for ln in solid)
+    reach, cut = spans[0][1], None
+    for x0, x1 in spans[1:]:
+        if x0 - reach >= height:
+            cut = (reach + x0) / 2
+            break
+        reach = max(reach, x1)
+    if cut is None:
+        return None
+    left = [ln for ln in solid if ln.x1 <= cut]
+    right = [ln for ln in solid if ln.x1 > cut]
+    for side, other in ((left, right), (right, left)):
+        level = sum(1 for a in side if any(_level(a, b) for b in other))
+        if len(side) < STACK or level >= ALIGNED * len(side):
+            return None
+    return [ln for ln in parts if ln.x1 <= cut], [ln for ln in parts if ln.x1 > cut]
+
+
+def _level(a: Line, b: Line) -> bool:
+    """``a`` and ``b`` are set on one row (:data:`LEVEL`), not merely overlapping."""
+    off = abs((a.y0 + a.y1) - (b.y0 + b.y1)) / 2
+    return off <= LEVEL * min(a.height, b.height)
+
+
+def _regroup(parts: list[Line]) -> list[Row]:
+    """Row objects over ``parts`` (indexes into it), top to bottom: a line on the row of the
+    first line of the row before joins it."""
+    rows: list[Row] = []
+    for i in sorted(range(len(parts)), key=lambda i: parts[i].y0 + parts[i].y1):
+        ln = parts[i]
+        if rows and same_row(parts[rows[-1].lines[0]], ln):
+            rows[-1].lines.append(i)
+            rows[-1].bottom = max(rows[-1].bottom, ln.y1)
+        else:
+            rows.append(Row([i], ln.y0, ln.y1))
+    return rows

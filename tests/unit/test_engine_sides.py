@@ -1,0 +1,248 @@
+"""Texts side by side whose rows only meet by chance are read stack by stack (``sides.py``)."""
+
+from __future__ import annotations
+
+from aigateway.ocr.engine import layout
+from aigateway.ocr.engine.layout import Line, Paragraph, Word
+
+
+def _ln(text: str, x0: int, y0: int, x1: int, y1: int, block: int, para: int) -> Line:
+    """A recognised line whose words share its box evenly."""
+    words = text.split()
+    step = (x1 - x0) / len(words)
+    boxes = [(round(x0 + k * step), round(x0 + (k + 1) * step) - 12) for k in range(len(words))]
+    return Line(
+        [Word(w, 95.0, a, y0, b, y1) for w, (a, b) in zip(words, boxes, strict=True)], block, para
+    )
+
+
+def _words(boxes: list[tuple[str, int, int, int, int]], block: int, para: int) -> Line:
+    return Line([Word(t, 95.0, x0, y0, x1, y1) for t, x0, y0, x1, y1 in boxes], block, para)
+
+
+def _texts(lines: list[Line]) -> list[str]:
+    """The page's paragraphs' lines (and nothing else)."""
+    items = layout.build_page(lines)
+    assert all(isinstance(i, Paragraph) for i in items)
+    return [ln for i in items for ln in i.lines]  # type: ignore[union-attr]
+
+
+# Tesseract's lines for an invoice's head (blurred 300 DPI JPEG): a letterhead left, the
+# invoice's number and dates right, their labels and values in two blocks.
+INVOICE = [
+    _words(
+        [
+            ("ACME", 151, 161, 318, 207),
+            ("Supplies", 345, 160, 591, 218),
+            ("Ltd.", 620, 160, 722, 207),
+        ],
+        1,
+        1,
+    ),
+    _words(
+        [
+            ("12", 153, 247, 187, 270),
+            ("Harbour", 204, 246, 331, 270),
+            ("Road,", 344, 246, 429, 274),
+            ("Portsmouth", 445, 246, 624, 270),
+            ("PO1", 639, 247, 698, 270),
+            ("2AB", 713, 247, 773, 270),
+        ],
+        2,
+        2,
+    ),
+    _words(
+        [
+            ("Bill", 153, 506, 196, 530),
+            ("to:", 210, 507, 248, 530),
+            ("Northwind", 265, 506, 425, 530),
+            ("Traders,", 437, 506, 562, 534),
+            ("4", 576, 507, 594, 530),
+            ("Mill", 609, 506, 657, 530),
+            ("Lane,", 673, 507, 754, 534),
+            ("Leeds", 771, 506, 860, 530),
+            ("LS1", 875, 507, 928, 530),
+            ("4AP", 941, 507, 1000, 530),
+        ],
+        3,
+        3,
+    ),
+    _words([("Invoice", 1503, 156, 1613, 180), ("number:", 1628, 156, 1756, 180)], 4, 4),
+    _words([("Invoice", 1503, 211, 1613, 235), ("date:", 1627, 211, 1704, 235)], 5, 5),
+    _words([("Due", 1503, 267, 1563, 290), ("date:", 1577, 266, 1654, 290)], 5, 5),
+    _words([("Customer", 1502, 322, 1655, 345), ("ID:", 1669, 322, 1707, 345)], 5, 5),
+    _words([("INV-2026-0412", 1853, 157, 2086, 180)], 6, 6),
+    _words(
+        [
+            ("14", 1853, 212, 1889, 235),
+            ("November", 1904, 211, 2067, 235),
+            ("2026", 2080, 212, 2157, 235),
+        ],
+        6,
+        7,
+    ),
+    _words(
+        [
+            ("14", 1853, 267, 1889, 290),
+            ("December", 1904, 266, 2067, 290),
+            ("2026", 2079, 267, 2156, 290),
+        ],
+        6,
+        7,
+    ),
+    _words([("C-88213", 1852, 322, 1983, 345)], 6, 7),
+]
+
+
+def test_a_letterhead_beside_an_invoices_dates_is_read_stack_by_stack() -> None:
+    # Row by row across the page this read "ACME Supplies Ltd. Invoice number: INV-2026-0412",
+    # then "Invoice date: 14 November 2026", "12 Harbour Road, ...", "Due date: ...".
+    assert _texts(INVOICE) == [
+        "ACME Supplies Ltd.",
+        "12 Harbour Road, Portsmouth PO1 2AB",
+        "Invoice number: INV-2026-0412",
+        "Invoice date: 14 November 2026",
+        "Due date: 14 December 2026",
+        "Customer ID: C-88213",
+        "Bill to: Northwind Traders, 4 Mill Lane, Leeds LS1 4AP",
+    ]
+
+
+def test_rows_that_line_up_across_a_gutter_stay_rows() -> None:
+    # The same stack of labels and values with no letterhead: every row lines up across the
+    # gutter, so each label stays with its value (here as a two-column table).
+    names = ["Invoice number:", "Invoice date:", "Due date:", "Customer ID:"]
+    values = ["INV-2026-0412", "14 November 2026", "14 December 2026", "C-88213"]
+    lines = [_ln(n, 153, 156 + 55 * k, 500, 180 + 55 * k, 1, 1) for k, n in enumerate(names)]
+    lines += [_ln(v, 1853, 157 + 55 * k, 2150, 180 + 55 * k, 2, 2) for k, v in enumerate(values)]
+    rows: list[str] = []
+    for item in layout.build_page(lines):
+        if isinstance(item, Paragraph):
+            rows += item.lines
+        else:
+            rows += [" ".join(c for c in row if c) for row in item.rows]
+    assert rows[-4:] == [f"{n} {v}" for n, v in zip(names, values, strict=True)]
+
+
+# The same head with a letter's prose under it: Tesseract made one line of the letterhead and
+# the invoice's number ("ACME Supplies Ltd. Invoice number: INV-2026-0412"), and of the
+# address and the due date.
+MERGED = [
+    _words(
+        [
+            ("ACME", 151, 161, 318, 207),
+            ("Supplies", 345, 152, 591, 222),
+            ("Ltd.", 620, 160, 722, 207),
+            ("Invoice", 1503, 156, 1613, 180),
+            ("number:", 1628, 156, 1756, 180),
+            ("INV-2026-0412", 1853, 157, 2086, 180),
+        ],
+        1,
+        1,
+    ),
+    _words(
+        [
+            ("Invoice", 1503, 211, 1613, 235),
+            ("date:", 1627, 211, 1704, 235),
+            ("14", 1853, 212, 1889, 235),
+            ("November", 1904, 211, 2067, 235),
+            ("2026", 2080, 212, 2157, 235),
+        ],
+        2,
+        2,
+    ),
+    _words(
+        [
+            ("12", 153, 247, 187, 270),
+            ("Harbour", 204, 246, 331, 270),
+            ("Road,", 344, 246, 429, 274),
+            ("Portsmouth", 445, 246, 624, 270),
+            ("PO1", 639, 247, 698, 270),
+            ("2AB", 713, 247, 773, 270),
+            ("Due", 1503, 267, 1563, 290),
+            ("date:", 1577, 266, 1654, 290),
+            ("14", 1853, 267, 1889, 290),
+            ("December", 1904, 266, 2067, 290),
+            ("2026", 2079, 267, 2156, 290),
+        ],
+        2,
+        2,
+    ),
+    _words(
+        [
+            ("Customer", 1502, 322, 1655, 345),
+            ("ID:", 1669, 322, 1707, 345),
+            ("C-88213", 1852, 322, 1983, 345),
+        ],
+        2,
+        2,
+    ),
+    _words(
+        [
+            ("Bill", 153, 506, 196, 530),
+            ("to:", 210, 507, 248, 530),
+            ("Northwind", 265, 506, 425, 530),
+            ("Traders,", 437, 506, 562, 534),
+            ("4", 576, 507, 594, 530),
+            ("Mill", 609, 506, 657, 530),
+            ("Lane,", 673, 507, 754, 534),
+            ("Leeds", 771, 506, 860, 530),
+            ("LS1", 875, 507, 928, 530),
+            ("4AP", 941, 507, 1000, 530),
+        ],
+        3,
+        3,
+    ),
+    _words(
+        [
+            ("Line", 153, 706, 215, 730),
+            ("O", 229, 707, 245, 730),
+            ("of", 259, 706, 289, 730),
+            ("the", 299, 706, 349, 730),
+            ("letter", 364, 706, 447, 730),
+            ("thanks", 459, 706, 564, 730),
+            ("the", 577, 706, 627, 730),
+            ("customer", 641, 707, 789, 730),
+            ("for", 800, 706, 843, 730),
+            ("the", 855, 706, 904, 730),
+            ("order", 918, 706, 1001, 730),
+            ("placed", 1015, 706, 1116, 737),
+            ("last", 1131, 706, 1186, 730),
+            ("month.", 1199, 706, 1307, 730),
+        ],
+        4,
+        4,
+    ),
+    _words(
+        [
+            ("Line", 153, 766, 215, 790),
+            ("1", 230, 767, 245, 790),
+            ("of", 259, 766, 289, 790),
+            ("the", 299, 766, 349, 790),
+            ("letter", 364, 766, 447, 790),
+            ("thanks", 459, 766, 564, 790),
+            ("the", 577, 766, 627, 790),
+            ("customer", 641, 767, 789, 790),
+            ("for", 800, 766, 843, 790),
+            ("the", 855, 766, 904, 790),
+            ("order", 918, 766, 1001, 790),
+            ("placed", 1015, 766, 1116, 797),
+            ("last", 1131, 766, 1186, 790),
+            ("month.", 1199, 766, 1307, 790),
+        ],
+        4,
+        4,
+    ),
+]
+
+
+def test_lines_the_recogniser_made_across_the_gutter_are_cut_first() -> None:
+    assert _texts(MERGED)[:7] == [
+        "ACME Supplies Ltd.",
+        "12 Harbour Road, Portsmouth PO1 2AB",
+        "Invoice number: INV-2026-0412",
+        "Invoice date: 14 November 2026",
+        "Due date: 14 December 2026",
+        "Customer ID: C-88213",
+        "Bill to: Northwind Traders, 4 Mill Lane, Leeds LS1 4AP",
+    ]
