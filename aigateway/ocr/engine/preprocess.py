@@ -145,16 +145,33 @@ UNEVEN = 64
 above which it is flattened before it is read."""
 
 
+def _paper(img: Image.Image) -> Image.Image:
+    """The paper's brightness for :func:`uneven`, at 1/8 scale: the brightest pixel of each
+    5 x 5 neighbourhood (40 px on the page, wider than a glyph), taken by shifting copies
+    against each other (a separable max; Pillow's rank filter took 29 ms of the 38 a page
+    cost). The border loses 4 px, which no lighting changes within."""
+    out = img.reduce(8) if min(img.size) >= 80 else img
+    for axis in (0, 1):
+        for _ in range(2):
+            w, h = out.size
+            if (w, h)[axis] < 3:
+                return out
+            a = out.crop((1, 0, w, h) if axis == 0 else (0, 1, w, h))
+            b = out.crop((0, 0, w - 1, h) if axis == 0 else (0, 0, w, h - 1))
+            out = ImageChops.lighter(a, b)
+    return out
+
+
 def uneven(img: Image.Image) -> bool:
     """Whether the paper's brightness changes across the page by more than :data:`UNEVEN`
-    levels (the 10th to the 90th percentile of :func:`_background`): a page photographed
+    levels (the 10th to the 90th percentile of :func:`_paper`): a page photographed
     under a lamp, or in a shadow. Tesseract binarises with one global threshold, so the dark
     part of such a page turns black and is lost, while the rest reads with confidence and
     raises no doubt: a page lit from 110 at the top to 255 at the bottom lost its top 13 of
     32 lines."""
     if min(img.size) < 64:
         return False
-    hist = _background(img).histogram()[:256]
+    hist = _paper(img).histogram()[:256]
     total, seen = sum(hist), 0
     low = high = 0
     for level, count in enumerate(hist):
