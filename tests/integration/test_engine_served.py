@@ -863,14 +863,14 @@ def test_photographed_tables_with_padded_cells_come_back_as_tables(
         assert f"[{table['id']}]({table['id']})" in page_out["markdown"]
 
 
-ITEMS = [
+INVOICE_ITEMS = [
     ("Copy paper A4 80gsm, box of 5 reams", 4, 21.50),
     ("Ballpoint pens, blue, pack of 50", 2, 12.99),
     ("Stapler, heavy duty", 1, 34.00),
     ("Archive boxes, set of 10", 3, 18.75),
     ("Whiteboard markers, assorted", 5, 6.40),
 ]
-DATES = [
+INVOICE_DATES = [
     ("Invoice number:", "INV-2026-0412"),
     ("Invoice date:", "14 November 2026"),
     ("Due date:", "14 December 2026"),
@@ -889,7 +889,7 @@ def _invoice(items: bool) -> Image.Image:
     d = ImageDraw.Draw(page)
     d.text((150, 150), "ACME Supplies Ltd.", font=font(60), fill=0)
     d.text((150, 240), "12 Harbour Road, Portsmouth PO1 2AB", font=font(32), fill=0)
-    for k, (label, value) in enumerate(DATES):
+    for k, (label, value) in enumerate(INVOICE_DATES):
         d.text((1500, 150 + 55 * k), label, font=font(32), fill=0)
         d.text((1850, 150 + 55 * k), value, font=font(32), fill=0)
     d.text(
@@ -904,7 +904,7 @@ def _invoice(items: bool) -> Image.Image:
     for x, head in zip(xs, ["Description", "Qty", "Unit price", "Amount"], strict=True):
         d.text((x, 700), head, font=font(34, "DejaVuSans-Bold.ttf"), fill=0)
     d.line((150, 750, 2330, 750), fill=0, width=2)
-    for i, (desc, qty, unit) in enumerate(ITEMS):
+    for i, (desc, qty, unit) in enumerate(INVOICE_ITEMS):
         y = 780 + 70 * i
         for x, cell in zip(xs, [desc, str(qty), f"{unit:.2f}", f"{qty * unit:.2f}"], strict=True):
             d.text((x, y), cell, font=font(32), fill=0)
@@ -925,10 +925,10 @@ def test_an_invoice_reads_letterhead_dates_and_items_in_order(gateway: GatewayPr
         flat = " ".join(markdown.split())
         order = [flat.find(s) for s in ["ACME Supplies", "12 Harbour Road", "Invoice number"]]
         assert -1 not in order and order == sorted(order), markdown
-        for label, value in DATES:
+        for label, value in INVOICE_DATES:
             assert f"{label} {value}" in flat, markdown
     for r in answers[2:]:
         assert r.status_code == 200, r.text
         markdown = r.json()["pages"][0]["markdown"]
-        for desc, qty, unit in ITEMS:
+        for desc, qty, unit in INVOICE_ITEMS:
             assert f"| {desc} | {qty} | {unit:.2f} | {qty * unit:.2f} |" in markdown, markdown
