@@ -22,23 +22,29 @@ STEP = 60
 TOP = 200
 
 
-def _listing(numbers: bool = True) -> tuple[Image.Image, list[Line]]:
+def _listing(
+    numbers: bool = True, indent: int = 0, first: int = 1
+) -> tuple[Image.Image, list[Line]]:
     """A numbered listing as an image, and Tesseract's reading of it with its numbers taken
-    for one sideways line (``"cs wo Lo} H"``)."""
+    for one sideways line (``"cs wo Lo} H"``), boxed on the numbers' first digit. ``indent``:
+    the code stands that many cells further right (a block's body); ``first``: the number of
+    its first line."""
     img = Image.new("L", (1600, 700), 255)
     d = ImageDraw.Draw(img)
     lines = []
     for k, code in enumerate(CODE):
         y = TOP + STEP * k
         if numbers:
-            d.text((100, y + 8), str(k + 1), font=font(24), fill=0)
-        d.text((160, y), code, font=font(40, "DejaVuSansMono.ttf"), fill=0)
-        x, words = 160, []
+            d.text((100, y + 8), str(k + first), font=font(24), fill=0)
+        x = 160 + 24 * indent
+        d.text((x, y), code, font=font(40, "DejaVuSansMono.ttf"), fill=0)
+        words = []
         for w in code.split():
             words.append(Word(w, 90.0, x, y + 4, x + 24 * len(w), y + 44))
             x += 24 * (len(w) + 1)
         lines.append(Line(words, 2, 2 + k))
-    column = Line([Word("cs", 40.0, 98, TOP, 120, TOP + 5 * STEP + 40)], 1, 1)
+    right = 120 if first < 10 else 108  # the first digit only
+    column = Line([Word("cs", 40.0, 98, TOP, right, TOP + 5 * STEP + 40)], 1, 1)
     return img, [column, *lines]
 
 
@@ -49,6 +55,15 @@ def test_line_numbers_read_sideways_come_back_in_front_of_their_lines() -> None:
     assert len(lines) == len(CODE)
     assert [ln.words[0].text for ln in lines] == [str(k + 1) for k in range(len(CODE))]
     assert [" ".join(w.text for w in ln.words[1:]) for ln in lines] == CODE
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_two_digit_numbers_beside_indented_code_come_back_whole() -> None:
+    # Lines 10-15 of a class body, indented 8 cells (7 text heights off their numbers):
+    # Tesseract's sideways box covered the first digit of each number only.
+    img, lines = _listing(indent=8, first=10)
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 1
+    assert [ln.words[0].text for ln in lines] == [str(k + 10) for k in range(len(CODE))]
 
 
 def test_without_the_recogniser_the_sideways_reading_is_dropped() -> None:

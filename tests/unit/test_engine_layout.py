@@ -424,3 +424,57 @@ def test_paragraphs_a_padded_table_apart_stay_paragraphs() -> None:
     ]
     items = layout.build_page(lines)
     assert all(isinstance(i, Paragraph) for i in items)
+
+
+def _ragged_columns(columns: int, rows: int, wrap: bool) -> list[Line]:
+    """``columns`` columns of ragged-right lines on one baseline grid (rows level across the
+    page, as in a newspaper). ``wrap``: each line ended because the next line's first word
+    ("harbour", 7 characters) would not fit in the 546 px column; else the lines are short
+    cells with room to spare."""
+    lines = []
+    for c in range(columns):
+        for r in range(rows):
+            # 6 and 4 words in turn: 546 and 378 px, half the lines under 80 % of the width.
+            n = 6 if r % 2 else 4
+            texts = ["harbour", *(["plan"] * (n - 1))] if wrap else ["cell", "text", "here"]
+            ln = _line(texts, 100 + 700 * c, 100 + 45 * r, c + 1, c + 1)
+            lines.append(ln)
+    return lines
+
+
+def test_ragged_right_columns_level_row_for_row_are_prose_not_a_table() -> None:
+    # A newspaper's columns share a baseline grid, so they line up row for row like a table's
+    # cells; their lines end where the next line's first word would not have fitted.
+    lines = _ragged_columns(3, 12, wrap=True)
+    items = layout.build_page(lines)
+    assert all(isinstance(i, Paragraph) for i in items), items
+    assert [i.lines[0].split()[0] for i in items if isinstance(i, Paragraph)] == ["harbour"] * 3
+
+
+def test_columns_of_short_cells_with_room_to_spare_stay_a_table() -> None:
+    lines = _ragged_columns(3, 6, wrap=False)
+    items = layout.build_page(lines)
+    assert any(isinstance(i, Table) for i in items), items
+
+
+@pytest.mark.parametrize(
+    ("firsts", "columns", "table"),
+    [
+        (["8", "9", "10", "11", "12"], 2, False),  # a listing's line numbers
+        (["120", "45", "300", "7", "88"], 2, True),  # a column of figures
+        (["1", "2", "3", "4", "5"], 3, True),  # a table with a row number column
+    ],
+)
+def test_lines_numbered_in_the_margin_are_not_a_two_column_table(
+    firsts: list[str], columns: int, table: bool
+) -> None:
+    # Indented code stands a wide gap off its line numbers, so each row splits in two.
+    lines = []
+    for r, first in enumerate(firsts):
+        words = [_line([first], 100, 100 + 45 * r, 1, 1)]
+        words.append(_line(["self.items", "=", "[]"], 400, 100 + 45 * r, 1, 1))
+        if columns == 3:
+            words.append(_line(["3.50"], 1000, 100 + 45 * r, 1, 1))
+        lines.append(Line([w for ln in words for w in ln.words], 1, 1))
+    items = layout.build_page(lines)
+    assert any(isinstance(i, Table) for i in items) == table, items

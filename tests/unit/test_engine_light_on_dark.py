@@ -7,13 +7,14 @@ word below: it stays on, and these pages say why.
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from aigateway.ocr.engine.compose import compose
 from aigateway.ocr.engine.options import EngineOptions
 from aigateway.ocr.engine.reader import read_image
 
-from ..support.docgen import font, render_text
+from ..support.docgen import find_font, font, render_text
 
 PROSE = "Requests above the pool size wait in a bounded queue, and each worker reads one page."
 SIDEBAR = ["Contents", "Overview", "Installation", "Configuration", "Limits and quotas"]
@@ -49,3 +50,48 @@ def test_a_dark_sidebar_and_table_header_are_read() -> None:
     text = _read(page)
     for word in [*SIDEBAR, *HEADER, "timeout", "integer"]:
         assert word in text, (word, text)
+
+
+def test_dark_paper_is_told_from_a_dark_bar_or_sidebar() -> None:
+    from aigateway.ocr.engine.preprocess import dark_paper
+
+    page = render_text(PROSE, size=34, width=1700)
+    assert not dark_paper(page)
+    assert dark_paper(ImageOps.invert(page))
+    barred = page.copy()
+    ImageDraw.Draw(barred).rectangle((0, 0, page.width // 3, page.height), fill=30)
+    assert not dark_paper(barred)
+    assert dark_paper(Image.new("L", (3, 3), 0))  # tiny images too
+
+
+CODE = [
+    "def total(items):",
+    "    s = 0",
+    "    for it in items:",
+    "        s += it.price * it.qty",
+    "    return s",
+    "class Cart:",
+    "    def add(self, item):",
+    "        self.items.append(item)",
+    "        self.count += 1",
+    "        return self",
+    "    def clear(self):",
+    "        self.items = []",
+]
+
+
+@pytest.mark.skipif(find_font("DejaVuSansMono.ttf") is None, reason="fonts-dejavu")
+def test_a_dark_mode_editor_keeps_its_line_numbers_on_their_lines() -> None:
+    # Read as it is, every pass after Tesseract took the dark ground for ink: the column of
+    # grey line numbers came back as "OIRDRHTRWNPH" before the code. Read inverted, the
+    # numbers stand on their lines.
+    img = Image.new("L", (1600, 900), 30)
+    d = ImageDraw.Draw(img)
+    mono = font(20, "DejaVuSansMono.ttf")
+    for k, line in enumerate(CODE):
+        d.text((60, 40 + 34 * k), f"{k + 1:>3}", font=mono, fill=120)
+        d.text((130, 40 + 34 * k), line, font=mono, fill=212)
+    reading = read_image(img, 300, EngineOptions(engine="auto"))
+    text = compose(reading.items, (), None)[0].replace(" ", "")
+    numbered = [f"{k + 1}{line.replace(' ', '')}" for k, line in enumerate(CODE)]
+    assert sum(n in text for n in numbered) >= 9, text

@@ -142,3 +142,26 @@ def test_a_column_a_word_space_and_more_away_stays_apart() -> None:
         [Word("the", 96.0, 284, 156, 336, 182), Word("end", 96.0, 351, 156, 400, 182)], 2, 2
     )
     assert pieces.join([label, text], 29) == [label, text]
+
+
+def test_a_headline_cut_where_the_columns_below_part_is_joined() -> None:
+    # A 74 px headline across a page of two columns of 29 px text: Tesseract cut it above
+    # the gutter and read its end after the second column. Its pieces stand 44 px apart, its
+    # own word spaces 39-45 px: far more than the body's word space, about the headline's.
+    def words(texts: list[str], x: int, gap: int) -> list[Word]:
+        out = []
+        for t in texts:
+            out.append(Word(t, 95.0, x, 137, x + 45 * len(t), 211))
+            x += 45 * len(t) + gap
+        return out
+
+    head = Line(words(["City", "Council", "Approves", "New"], 155, 40), 1, 1)
+    tail = Line(words(["Harbour", "Plan"], head.x1 + 44, 40), 3, 3)
+    body = [
+        _line(["The", "council", "voted", "on", "Tuesday"], 150 + 1000 * c, 365 + 48 * r, 2 + c, 2)
+        for c in range(2)
+        for r in range(6)
+    ]
+    got = _texts([head, *body, tail])
+    assert got[0] == "City Council Approves New Harbour Plan", got
+    assert len(pieces.join([head, tail], 29)) == 1

@@ -33,6 +33,14 @@ column of glyphs rather than a line of text on a page of horizontal lines."""
 ROWS = 0.75
 """Share of a column's items that must each sit on the row of a text line beside it."""
 
+APART = 0.25
+"""A blank run this many text heights wide ends an item's ink (:func:`_widen`)."""
+
+NEAR = 12.0
+"""Text heights between a column and the text line on an item's row, at most: a listing's
+lines stand indented several cells right of their numbers (a class body's lines at 8 cells,
+about 6 text heights off)."""
+
 MIN_SCORE = 0.6
 """The recogniser's score (0-1) an item's reading needs; line numbers are one or two glyphs
 and short readings score lower than words."""
@@ -75,6 +83,37 @@ def _runs(
     return runs
 
 
+def _widen(
+    img: Image.Image, run: tuple[int, int, int, int], height: float
+) -> tuple[int, int, int, int]:
+    """``run`` widened to all of its item's ink: Tesseract's sideways box can be narrower than
+    the glyphs (a column of ``10``, ``11``, ``12`` boxed on its first digits). Ink further than
+    :data:`APART` text heights off is another word's."""
+    x0, y0, x1, y1 = run
+    reach = round(2 * height)
+    lo, hi = max(0, x0 - reach), min(img.width, x1 + reach)
+    band = img.crop((lo, y0, hi, y1))
+    level = otsu(band)
+    ink = inked_columns(band.point([255 if v < level else 0 for v in range(256)]))
+    gap = max(2, round(APART * height))
+    left, right = x0 - lo, x1 - lo
+    blank = 0
+    for x in range(left - 1, -1, -1):
+        blank = 0 if ink[x] else blank + 1
+        if blank >= gap:
+            break
+        if ink[x]:
+            left = x
+    blank = 0
+    for x in range(right, len(ink)):
+        blank = 0 if ink[x] else blank + 1
+        if blank >= gap:
+            break
+        if ink[x]:
+            right = x + 1
+    return lo + left, y0, lo + right, y1
+
+
 def _row_of(top: int, bottom: int, col: Line, lines: list[Line], height: float) -> int | None:
     """The text line beside ``col`` (within a few text heights) whose row holds the item."""
     best = None
@@ -82,7 +121,7 @@ def _row_of(top: int, bottom: int, col: Line, lines: list[Line], height: float) 
         if ln is col or _is_column(ln, height):
             continue
         shared = min(bottom, ln.y1) - max(top, ln.y0)
-        near = min(abs(ln.x0 - col.x1), abs(col.x0 - ln.x1)) <= 4 * height
+        near = min(abs(ln.x0 - col.x1), abs(col.x0 - ln.x1)) <= NEAR * height
         closer = best is None or abs(ln.x0 - col.x1) < abs(lines[best].x0 - col.x1)
         if near and shared >= 0.5 * min(bottom - top, ln.height) and closer:
             best = k
@@ -106,6 +145,7 @@ def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> lis
     runs = _runs(img, box, max(2, round(0.2 * height)))
     if len(runs) < 2:
         return None
+    runs = [_widen(img, run, height) for run in runs]
     items = [
         _Item((x0, y0, x1, y1), _row_of(y0, y1, col, lines, height)) for x0, y0, x1, y1 in runs
     ]

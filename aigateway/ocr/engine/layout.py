@@ -37,6 +37,7 @@ from .geometry import (
     join_words,
     paragraphs,
 )
+from .prose import column_of, numbered, prose
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -97,27 +98,6 @@ def _columns(rows: Sequence[Row]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in cols]
 
 
-def _column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> int:
-    for k, (a, b) in enumerate(cols):
-        if seg[0] >= a and seg[1] <= b:
-            return k
-    return 0  # unreachable: every segment is inside the union of all segments
-
-
-def _prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
-    """Every column is filled with long, full-width lines: multi-column text, not a table."""
-    for k, (a, b) in enumerate(cols):
-        cells = [s for r in rows for s in r.segments if _column_of(s, cols) == k]
-        if not cells:
-            return False
-        width = b - a
-        full = sum(1 for s in cells if s[1] - s[0] >= 0.8 * width)
-        words = statistics.mean(len(s[2].split()) for s in cells)
-        if full < 0.6 * len(cells) or words < 5:
-            return False
-    return True
-
-
 def _grid(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> list[list[str]]:
     # One visual row, one table row: a wrapped cell becomes a row of its own with the other
     # cells empty. Merging it into the row above would guess wrong for grammars and listings,
@@ -126,7 +106,7 @@ def _grid(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> list[list[str
     for r in rows:
         cells = [""] * len(cols)
         for s in r.segments:
-            k = _column_of(s, cols)
+            k = column_of(s, cols)
             cells[k] = f"{cells[k]} {s[2]}".strip()
         grid.append(cells)
     return grid
@@ -165,7 +145,7 @@ def _regions(
         if region is not None:
             found.append(region)
             i = j
-        elif _prose(run, _columns(run)):
+        elif prose(run, _columns(run)):
             # Columns of prose, read right by the recogniser: a run starting further down
             # them (at a paragraph's short last line, a heading) is the same prose, though
             # its few short lines can make it look like a table.
@@ -194,7 +174,7 @@ def _reach(row: Row, above: Row, height: float) -> float:
 def _lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[int]:
     users: dict[int, int] = {}
     for r in run:
-        for k in {_column_of(s, cols) for s in r.segments}:
+        for k in {column_of(s, cols) for s in r.segments}:
             users[k] = users.get(k, 0) + 1
     return {k for k, n in users.items() if n == 1}
 
@@ -208,9 +188,9 @@ def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     # a caption below): they are not part of the grid.
     while len(run) > MIN_ROWS:
         lone = _lone_columns(run, cols)
-        if any(_column_of(s, cols) in lone for s in run[0].segments):
+        if any(column_of(s, cols) in lone for s in run[0].segments):
             run = run[1:]
-        elif any(_column_of(s, cols) in lone for s in run[-1].segments):
+        elif any(column_of(s, cols) in lone for s in run[-1].segments):
             run = run[:-1]
         else:
             break
@@ -220,13 +200,16 @@ def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
         return None
     if len(cols) < 2:
         return rowsplit.row_order(run, lines, height)
+    if len(cols) == 2 and numbered(run, cols):
+        # Lines numbered in the margin (a listing, a numbered list): not a two-column table.
+        return rowsplit.row_order(run, lines, height)
     # A row with two segments in one column: columns merged by a spanning cell; tolerate few.
     crowded = sum(
-        1 for r in multi if len({_column_of(s, cols) for s in r.segments}) < len(r.segments)
+        1 for r in multi if len({column_of(s, cols) for s in r.segments}) < len(r.segments)
     )
     if crowded > 0.2 * len(multi):
         return rowsplit.row_order(run, lines, height)
-    if _prose(run, cols):
+    if prose(run, cols):
         if not _mixed(run, lines, cols):
             return None  # the recogniser already keeps the columns apart, with its paragraphs
         return Region(run, _column_paragraphs(run, cols, height))
@@ -254,7 +237,7 @@ def _column_paragraphs(
     """Columns one after the other; a vertical gap over one line height starts a paragraph."""
     out: list[Item] = []
     for k in range(len(cols)):
-        cells = [(" ".join(s[2] for s in r.segments if _column_of(s, cols) == k), r) for r in run]
+        cells = [(" ".join(s[2] for s in r.segments if column_of(s, cols) == k), r) for r in run]
         out += paragraphs([(text, r.top, r.bottom) for text, r in cells if text], height)
     return out
 

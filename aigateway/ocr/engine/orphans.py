@@ -14,13 +14,12 @@ Only with ``engine = "auto"`` and RapidOCR installed, like the re-reading (:mod:
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
-from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from .geometry import Line, Word
-from .preprocess import otsu, otsu_level
+from .ink import components, ink_grid, long_runs, shaded, solid
+from .preprocess import otsu_level
 
 __all__ = ("BUDGET", "MAX_PIECES", "MIN_SCORE", "recover")
 
@@ -44,96 +43,6 @@ the page is left as read (and the pass's time stays bounded)."""
 BUDGET = 24.0
 """Width of all pieces read on one page together, in text heights (the recogniser's cost
 grows with it, see :data:`.reread.BUDGET`)."""
-
-SHADE = 30
-"""A piece's background this many grey levels darker than the paper is a figure's."""
-
-CELL = 6
-"""Ink is looked at in cells of a sixth of a text height (a glyph's stroke is about that)."""
-
-
-def _grid(
-    img: Image.Image, lines: list[Line], height: float, level: int
-) -> tuple[Any, Image.Image, int]:
-    """Cells of ``img`` holding ink outside every word's box (padded), that ink (a mask, ink
-    255), and the cell size. Pillow's C loops do the pixel work."""
-    import numpy as np
-
-    cell = max(2, round(height / CELL))
-    mask = img.point([255 if v < level else 0 for v in range(256)])
-    draw = ImageDraw.Draw(mask)
-    pad = round(0.3 * height)
-    for ln in lines:
-        for w in ln.words:
-            draw.rectangle((w.x0 - pad, w.y0 - pad, w.x1 + pad, w.y1 + pad), fill=0)
-    # Any ink in a cell: the cell's mean above zero (integer reductions first, then one box
-    # resize for the rest).
-    small = mask.reduce(cell)
-    grid = np.asarray(small) > 0
-    return grid, mask, cell
-
-
-def _long_runs(grid: Any, n: int) -> Any:
-    """Cells in vertical runs of ``n`` cells or more (rules, frames, pictures' edges)."""
-    import numpy as np
-
-    out = np.zeros_like(grid)
-    for x in np.nonzero(grid.any(axis=0))[0]:
-        d = np.diff(np.concatenate(([0], grid[:, x].astype(np.int8), [0])))
-        for s, e in zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0], strict=True):
-            if e - s >= n:
-                out[s:e, x] = True
-    return out
-
-
-def _components(grid: Any) -> Iterator[tuple[int, int, int, int]]:
-    """Bounding boxes (cells, end exclusive) of 8-connected inked cells."""
-    seen = set()
-    h, w = grid.shape
-    ys, xs = grid.nonzero()
-    for start in zip(ys.tolist(), xs.tolist(), strict=True):
-        if start in seen:
-            continue
-        seen.add(start)
-        stack = [start]
-        y0, x0, y1, x1 = start[0], start[1], start[0], start[1]
-        while stack:
-            y, x = stack.pop()
-            y0, x0, y1, x1 = min(y0, y), min(x0, x), max(y1, y), max(x1, x)
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    p = (y + dy, x + dx)
-                    if 0 <= p[0] < h and 0 <= p[1] < w and p not in seen and grid[p]:
-                        seen.add(p)
-                        stack.append(p)
-        yield x0, y0, x1 + 1, y1 + 1
-
-
-def _solid(mask: Image.Image, box: tuple[int, int, int, int]) -> bool:
-    """The ink in ``box`` fills its own bounding box: a bar (a rule's stub), not a glyph."""
-    part = mask.crop(box)
-    tight = part.getbbox()
-    if tight is None:
-        return True
-    part = part.crop(tight)
-    return bool(sum(part.histogram()[128:]) > 0.8 * part.width * part.height)
-
-
-def _shaded(img: Image.Image, box: tuple[int, int, int, int], paper: int) -> bool:
-    """The box's background is clearly darker than the page's paper: a picture or a shaded
-    figure, whose labels are the figure's, not the text's (and are left to it)."""
-    part = img.crop(box)
-    level = otsu(part)
-    hist = part.histogram()[level:256]
-    total = sum(hist)
-    if not total:
-        return False
-    seen = 0
-    for v, n in enumerate(hist, level):
-        seen += n
-        if 2 * seen >= total:
-            return paper - v > SHADE
-    return False
 
 
 def _near_word(box: tuple[int, int, int, int], lines: list[Line], height: float) -> bool:
@@ -175,12 +84,12 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> list[tuple[in
     # A quarter-size copy's histogram: levels as good, a sixteenth of the pixels to count.
     hist = img.reduce(4).histogram()[:256]
     paper = max(range(256), key=lambda v: hist[v])
-    grid, mask, cell = _grid(img, lines, height, otsu_level(hist))
+    grid, mask, cell = ink_grid(img, lines, height, otsu_level(hist))
     if not grid.any():
         return []
     tall = max(3, round(2 * height / cell))
-    grid &= ~_long_runs(grid, tall)
-    grid &= ~_long_runs(grid.T, round(8 * height / cell)).T  # horizontal rules
+    grid &= ~long_runs(grid, tall)
+    grid &= ~long_runs(grid.T, round(8 * height / cell)).T  # horizontal rules
     # Glyphs of a word are apart by less than half a text height: joined, a piece is a word
     # or a run of words.
     reach = max(1, round(0.5 * height / cell))
@@ -188,12 +97,12 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> list[tuple[in
     for k in range(1, reach + 1):
         joined[:, k:] |= grid[:, :-k]
     found = []
-    for x0, y0, x1, y1 in _components(joined):
+    for x0, y0, x1, y1 in components(joined):
         box = (x0 * cell, y0 * cell, (x1 - reach) * cell, y1 * cell)
         bh, bw = box[3] - box[1], box[2] - box[0]
         if not (0.5 * height <= bh <= 1.6 * height and bw >= 0.2 * height):
             continue
-        if _solid(mask, box) or _near_word(box, lines, height) or _shaded(img, box, paper):
+        if solid(mask, box) or _near_word(box, lines, height) or shaded(img, box, paper):
             continue
         found.append(box)
         if len(found) > MAX_CANDIDATES:

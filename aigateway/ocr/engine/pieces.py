@@ -55,10 +55,14 @@ def _follows(a: Line, b: Line, height: float) -> bool:
     """``b`` continues ``a`` on its right: a baseline in common, nothing between them."""
     if a.block == b.block and a.para == b.para:
         return False  # the recogniser's own line order already holds them together
+    low, high = sorted((a.height, b.height))
+    # Spaces scale with the text's own size: a headline's words stand further apart than
+    # the body's (a headline Tesseract cut where the columns below it part, 44 px between
+    # its pieces in 74 px print, 29 px body text).
+    height = max(height, low)
     gap = b.x0 - a.x1
     if not -OVERLAP * height <= gap <= _reach(a, height) or b.x1 <= a.x1:
         return False
-    low, high = sorted((a.height, b.height))
     # Much the same size (not a heading's end beside body text), mostly the same height band.
     return same_row(a, b) and high <= 1.6 * low
 

@@ -87,6 +87,27 @@ def blank(img: Image.Image) -> bool:
     return ink < SPECKS
 
 
+DARK = 96
+"""A page whose median grey level is below this has dark paper (light print on it)."""
+
+
+def dark_paper(img: Image.Image) -> bool:
+    """Whether most of a grayscale page is dark: light text on a dark ground (a dark-mode
+    screenshot, a slide, a negative). Such a page is read inverted: every pass after the
+    recogniser (stray glyphs, dropped lines, columns of line numbers, spaces) takes ink to be
+    darker than the paper, and on a dark page found the paper itself instead (a dark-mode
+    editor's line numbers came back as ``OIRDRHTRWNPH``). A dark bar or panel on a light page
+    leaves the median light."""
+    small = img.reduce(4) if min(img.size) >= 64 else img
+    hist = small.histogram()[:256]
+    half, seen = sum(hist) / 2, 0
+    for level, count in enumerate(hist):
+        seen += count
+        if seen >= half:
+            return level < DARK
+    return False
+
+
 def grainy(img: Image.Image) -> bool:
     """Cheap check (a 512 px sample from the page's middle) for grain or texture that the first
     clean-up removes: then it is worth running before the first reading, not after it."""

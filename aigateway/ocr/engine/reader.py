@@ -29,7 +29,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field, replace
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from . import bullets, deskew, orientation, preprocess, streaks, textsize
 from . import layout as _layout
@@ -124,19 +124,21 @@ def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:
     return _layout.build_page(lines) if layout else _flat(lines)
 
 
-def _reread(r: Reading, opts: EngineOptions) -> Reading:
+def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     """The kept Tesseract reading with its lost bullets put back (:mod:`.strays`) and, with
     ``auto``, its doubtful words and other lost glyphs read again (:mod:`.reread`): only the
     winner, not every second chance's reading, pays for it. Its confidence stays
     Tesseract's."""
     if not r.source:
         return r
-    from . import glyphcolumns, orphans, rapid, reread, spaces, strays
+    from . import dropped, glyphcolumns, orphans, rapid, reread, spaces, strays
 
     img, lines = r.source[0]
     auto = opts.engine == "auto" and rapid.available() is None
+    # First: the regions put back are Tesseract's words like the rest, re-read if doubtful.
+    changed = dropped.recover(img, lines, dpi, opts.languages, r.scale, r.sharpened) > 0
     # Before the re-reading: a column read sideways is not worth re-reading as it stands.
-    changed = glyphcolumns.split(img, lines, auto, opts.threads) > 0
+    changed = glyphcolumns.split(img, lines, auto, opts.threads) > 0 or changed
     found = strays.find(img, lines)
     rest = strays.restore_bullets(img, lines, found)
     changed = len(rest) < len(found) or changed
@@ -191,6 +193,8 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         return _rapid(img, dpi, opts)
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
     # the page's skew, and would read as a column rule or a sideways line of text.
+    if preprocess.dark_paper(img):
+        img = ImageOps.invert(img)  # boxes are the same either way
     img = streaks.erase(img)
     r = _upright(img, dpi, opts)
     if preprocess.uneven(img):
@@ -201,7 +205,7 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         flat = _upright(preprocess.flatten(img), dpi, opts)
         if _weight(flat) > _weight(r):
             r = flat
-    return _reread(r, opts)
+    return _reread(r, opts, dpi)
 
 
 def _weight(r: Reading) -> float:

@@ -133,18 +133,23 @@ def _large_print(img: Image.Image) -> bool:
     return height is None or height >= OSD_HALF_HEIGHT
 
 
-def read_lines(img: Image.Image, dpi: int, languages: Sequence[str]) -> tuple[list[Line], float]:
+def read_lines(
+    img: Image.Image, dpi: int, languages: Sequence[str], single_block: bool = False
+) -> tuple[list[Line], float]:
     """Recognise a page: its text lines (words with boxes and confidences) in Tesseract's
     reading order, and the mean word confidence (0-100; 0 for a page without words).
+    ``single_block``: ``img`` is one block of text (no page layout analysis, :mod:`.dropped`).
 
     A blank page gives ``([], 0.0)``, never an error: tesserocr raises ``RuntimeError`` for
     an empty word or line, and such words are skipped.
     """
-    from tesserocr import RIL, iterate_level
+    from tesserocr import PSM, RIL, iterate_level
 
     if img.width < 4 or img.height < 4:
         return [], 0.0  # too small for Tesseract's image reader; nothing to read anyway
     api = _api(find_tessdata(languages), "+".join(languages))
+    if single_block:
+        api.SetPageSegMode(PSM.SINGLE_BLOCK)
     api.SetImage(img)
     api.SetSourceResolution(dpi)
     lines: list[Line] = []
@@ -173,9 +178,38 @@ def read_lines(img: Image.Image, dpi: int, languages: Sequence[str]) -> tuple[li
         lines = []  # "Error reading image" and friends: a page Tesseract cannot read is blank
     finally:
         api.Clear()
-    lines = [ln for ln in lines if ln.words]
+        if single_block:
+            api.SetPageSegMode(PSM.AUTO)
+    lines = [Line(_distinct(ln.words), ln.block, ln.para) for ln in lines if ln.words]
     words = [w.conf for ln in lines for w in ln.words]
     return lines, (sum(words) / len(words) if words else 0.0)
+
+
+DUPLICATE = 0.5
+"""Two words of a line sharing more than this share of the wider one's width (and one's text
+holding the other's) are one word read twice."""
+
+
+def _distinct(words: list[Word]) -> list[Word]:
+    """``words`` without the ones Tesseract read twice: white title text on a dark bar came
+    back as ``Quarterly Results 2026) Results 2026``, the second ``Results 2026`` boxed inside
+    the first (the bar's edge read as a second, inverted line). Of two overlapping words the
+    surer is kept."""
+    kept: list[Word] = []
+    for w in sorted(words, key=lambda w: -w.conf):
+        if not any(_twice(w, k) for k in kept):
+            kept.append(w)
+    return [w for w in words if any(w is k for k in kept)]
+
+
+def _twice(a: Word, b: Word) -> bool:
+    """``a`` and ``b`` are one word read twice: one's text holds the other's, and they share
+    most of the wider one's width. (Tesseract's boxes of two different words can overlap: a
+    long word's box over the bracket after it, ``|display`` over ``|``.)"""
+    shared = min(a.x1, b.x1) - max(a.x0, b.x0)
+    if shared <= DUPLICATE * max(a.x1 - a.x0, b.x1 - b.x0):
+        return False
+    return a.text in b.text or b.text in a.text
 
 
 def recognize(img: Image.Image, dpi: int, languages: Sequence[str]) -> tuple[str, int]:

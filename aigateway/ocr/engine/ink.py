@@ -1,0 +1,107 @@
+"""Ink no recognised word covers: the page's thresholded ink masked where words are, looked at
+in cells of a fraction of a text height (:mod:`.orphans`, :mod:`.dropped`).
+
+Pillow's C loops do the pixel work; numpy only holds the small grid of cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from .geometry import Line
+from .preprocess import otsu
+
+__all__ = ("CELL", "SHADE", "components", "ink_grid", "long_runs", "shaded", "solid")
+
+SHADE = 30
+"""A piece's background this many grey levels darker than the paper is a figure's."""
+
+CELL = 6
+"""Ink is looked at in cells of a sixth of a text height (a glyph's stroke is about that)."""
+
+
+def ink_grid(
+    img: Image.Image, lines: list[Line], height: float, level: int
+) -> tuple[Any, Image.Image, int]:
+    """Cells of ``img`` holding ink outside every word's box (padded), that ink (a mask, ink
+    255), and the cell size. Pillow's C loops do the pixel work."""
+    import numpy as np
+
+    cell = max(2, round(height / CELL))
+    mask = img.point([255 if v < level else 0 for v in range(256)])
+    draw = ImageDraw.Draw(mask)
+    pad = round(0.3 * height)
+    for ln in lines:
+        for w in ln.words:
+            draw.rectangle((w.x0 - pad, w.y0 - pad, w.x1 + pad, w.y1 + pad), fill=0)
+    # Any ink in a cell: the cell's mean above zero (integer reductions first, then one box
+    # resize for the rest).
+    small = mask.reduce(cell)
+    grid = np.asarray(small) > 0
+    return grid, mask, cell
+
+
+def long_runs(grid: Any, n: int) -> Any:
+    """Cells in vertical runs of ``n`` cells or more (rules, frames, pictures' edges)."""
+    import numpy as np
+
+    out = np.zeros_like(grid)
+    for x in np.nonzero(grid.any(axis=0))[0]:
+        d = np.diff(np.concatenate(([0], grid[:, x].astype(np.int8), [0])))
+        for s, e in zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0], strict=True):
+            if e - s >= n:
+                out[s:e, x] = True
+    return out
+
+
+def components(grid: Any) -> Iterator[tuple[int, int, int, int]]:
+    """Bounding boxes (cells, end exclusive) of 8-connected inked cells."""
+    seen = set()
+    h, w = grid.shape
+    ys, xs = grid.nonzero()
+    for start in zip(ys.tolist(), xs.tolist(), strict=True):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack = [start]
+        y0, x0, y1, x1 = start[0], start[1], start[0], start[1]
+        while stack:
+            y, x = stack.pop()
+            y0, x0, y1, x1 = min(y0, y), min(x0, x), max(y1, y), max(x1, x)
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    p = (y + dy, x + dx)
+                    if 0 <= p[0] < h and 0 <= p[1] < w and p not in seen and grid[p]:
+                        seen.add(p)
+                        stack.append(p)
+        yield x0, y0, x1 + 1, y1 + 1
+
+
+def solid(mask: Image.Image, box: tuple[int, int, int, int]) -> bool:
+    """The ink in ``box`` fills its own bounding box: a bar (a rule's stub), not a glyph."""
+    part = mask.crop(box)
+    tight = part.getbbox()
+    if tight is None:
+        return True
+    part = part.crop(tight)
+    return bool(sum(part.histogram()[128:]) > 0.8 * part.width * part.height)
+
+
+def shaded(img: Image.Image, box: tuple[int, int, int, int], paper: int) -> bool:
+    """The box's background is clearly darker than the page's paper: a picture or a shaded
+    figure, whose labels are the figure's, not the text's (and are left to it)."""
+    part = img.crop(box)
+    level = otsu(part)
+    hist = part.histogram()[level:256]
+    total = sum(hist)
+    if not total:
+        return False
+    seen = 0
+    for v, n in enumerate(hist, level):
+        seen += n
+        if 2 * seen >= total:
+            return paper - v > SHADE
+    return False

@@ -1,0 +1,81 @@
+"""Whether a run of rows split into the same columns is a table or text (part of the layout
+pass): columns of prose, and lines numbered in their margin, line up row for row as a table's
+cells do.
+
+Pure geometry over :class:`~.geometry.Row` segments, like :mod:`.layout`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Sequence
+
+from .geometry import MIN_ROWS, Row
+
+__all__ = ("PROSE_WORDS", "WRAPPED", "column_of", "numbered", "prose")
+
+
+def column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> int:
+    """Index of the column interval holding segment ``seg`` (x0, x1, text)."""
+    for k, (a, b) in enumerate(cols):
+        if seg[0] >= a and seg[1] <= b:
+            return k
+    return 0  # unreachable: every segment is inside the union of all segments
+
+
+def prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
+    """Every column reads like running text, not cells: multi-column text, not a table.
+
+    A column is prose when its lines are long (:data:`PROSE_WORDS` words on average) and
+    either justified (most fill the column's width) or wrapped: set ragged-right, a line
+    ends where the next line's first word would not have fitted after it (a newsletter's or
+    a paper's columns on one baseline grid, which line up row for row like a table's cells).
+    A table's cells leave room to spare: its next cell's first word would fit.
+    """
+    for k, (a, b) in enumerate(cols):
+        cells = [[s for s in r.segments if column_of(s, cols) == k] for r in rows]
+        flat = [c[0] for c in cells if len(c) == 1]
+        if not flat or statistics.mean(len(s[2].split()) for s in flat) < PROSE_WORDS:
+            return False
+        width = b - a
+        full = sum(1 for s in flat if s[1] - s[0] >= 0.8 * width)
+        if full >= 0.6 * len(flat):
+            continue
+        pairs = [(u[0], v[0]) for u, v in itertools.pairwise(cells) if len(u) == len(v) == 1]
+        wrapped = sum(1 for u, v in pairs if _wrapped(u, v, width))
+        if len(pairs) < MIN_ROWS or wrapped < WRAPPED * len(pairs):
+            return False
+    return True
+
+
+PROSE_WORDS = 5
+"""Words a column's lines hold on average, at least, to read as prose."""
+
+WRAPPED = 0.7
+"""Share of a ragged-right column's lines that must end where the next line's first word
+would not have fitted (a paragraph's last line does not)."""
+
+
+def _wrapped(line: tuple[int, int, str], nxt: tuple[int, int, str], width: int) -> bool:
+    """``line`` ended because ``nxt``'s first word would not fit after it in ``width``."""
+    chars = len(nxt[2].replace(" ", ""))
+    first = nxt[2].split()[0] if nxt[2].split() else ""
+    if not chars or not first:
+        return False
+    per_char = (nxt[1] - nxt[0]) / chars
+    # The first word plus a space (a character's width), as wide as the characters say.
+    return line[1] - line[0] + per_char * (len(first) + 1) > 0.95 * width
+
+
+def numbered(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
+    """Every row starts with a number, and the numbers count up by one: line numbers (a
+    listing's, whose indented lines stand a wide gap off their numbers), not a column of
+    figures."""
+    firsts = []
+    for r in run:
+        cells = [s for s in r.segments if column_of(s, cols) == 0]
+        if len(cells) != 1 or not cells[0][2].isdigit():
+            return False
+        firsts.append(int(cells[0][2]))
+    return all(b == a + 1 for a, b in itertools.pairwise(firsts))
