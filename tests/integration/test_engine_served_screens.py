@@ -43,7 +43,7 @@ ocr_model_refs = ["local"]
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
     return gateway_server_factory(CONFIG)
 
