@@ -15,6 +15,7 @@ import random
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from difflib import SequenceMatcher
 
 import httpx
 import pytest
@@ -269,3 +270,163 @@ def test_photos_slides_and_dark_editors(gateway: GatewayProcess) -> None:
     numbered = [f"{k + 1}{line.replace(' ', '')}" for k, line in enumerate(CODE) if line]
     assert sum(n in squeezed for n in numbered) >= 8, editor
     _in_order(squeezed, [n for n in numbered if n in squeezed], 8)
+
+
+ARTICLE = (
+    "The committee reviewed the annual accounts and found them in good order. The treasurer "
+    "reported that income from membership fees rose by twelve percent, while spending on the "
+    "new premises stayed within the agreed budget. "
+)
+RELATED = ["Related articles", "How batches work", "Caching OCR results", "Budgets per tenant"]
+
+
+def _web_page() -> tuple[Image.Image, list[str]]:
+    """A 1440 x 2000 screenshot of a web page: a menu bar, a heading, an article in 20 px
+    lines 32 px apart, and beside it a boxed list of related articles 50 px apart (level with
+    an article line now and then)."""
+    img = Image.new("RGB", (1440, 2000), "white")
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 0, 1440, 70), fill=(245, 245, 245))
+    for k, item in enumerate(["Home", "Products", "Pricing", "Docs", "Blog", "Sign in"]):
+        d.text((40 + 150 * k, 22), item, font=font(22), fill=(30, 30, 30))
+    d.text((40, 120), "Gateway pricing explained", font=font(48), fill=(10, 10, 10))
+    lines = _wrap((ARTICLE * 4).split(), 860, 20)
+    for k, text in enumerate(lines):
+        d.text((40, 210 + 32 * k), text, font=font(20), fill=(50, 50, 50))
+    d.rectangle((960, 200, 1400, 700), outline=(200, 200, 200), width=2)
+    for k, item in enumerate(RELATED):
+        d.text((980, 220 + 50 * k), item, font=font(24 if k == 0 else 20), fill=(13, 110, 253))
+    return _grain(img, 0.05, 4), lines
+
+
+def _fax(pages: int) -> bytes:
+    """A multi-page fax in standard mode: group 3 TIFF at 204 x 98 DPI (pixels twice as tall
+    as wide, so glyphs come out squashed to half height)."""
+    frames = []
+    for p in range(pages):
+        img = Image.new("L", (1728, 2200), 255)
+        d = ImageDraw.Draw(img)
+        lines = _wrap((f"Page {p + 1}. " + ARTICLE * 5).split(), 1500, 30)
+        for k, text in enumerate(lines):
+            d.text((100, 100 + 50 * k), text, font=font(30), fill=0)
+        frames.append(img.resize((1728, 1100)).point(lambda v: 0 if v < 140 else 255).convert("1"))
+    buf = io.BytesIO()
+    frames[0].save(
+        buf,
+        format="TIFF",
+        compression="group3",
+        dpi=(204, 98),
+        save_all=True,
+        append_images=frames[1:],
+    )
+    return buf.getvalue()
+
+
+def test_web_page_sidebars_and_faxes(gateway: GatewayProcess) -> None:
+    web, article = _web_page()
+    fax = _fax(5)
+    assert 100_000 <= len(fax) <= 5_000_000, len(fax)
+    (page,) = _read_all(gateway, [_encode(web, "PNG")])
+    text = _flat(page)
+    # The article whole, then the sidebar: Tesseract's blocks kept them apart, and reading the
+    # few rows where both stand side by side "stack by stack" put "How batches work" and
+    # "Caching OCR results" in the middle of the article's paragraph.
+    _in_order(text, ["Gateway pricing explained", *article, *RELATED], len(article) + 5)
+    url = "data:image/tiff;base64," + base64.b64encode(fax).decode()
+    body = {"model": "local", "document": {"type": "image_url", "image_url": url}}
+    r = httpx.post(f"{gateway.url}/v1/ocr", json=body, timeout=300)
+    assert r.status_code == 200, r.text
+    pages = r.json()["pages"]
+    assert len(pages) == 5
+    for k, p in enumerate(pages):
+        # Read at square pixels: 204 DPI both ways, the page 204/98 times as tall as sent.
+        want = (204, round(1100 * 204 / 98))
+        assert (p["dimensions"]["dpi"], p["dimensions"]["height"]) == want, p["dimensions"]
+        words = re.findall(r"[a-z]+", p["markdown"].lower())
+        want = re.findall(r"[a-z]+", (ARTICLE * 5).lower())
+        assert f"page {k + 1}" in p["markdown"].lower(), p["markdown"][:200]
+        same = SequenceMatcher(None, words, want, autojunk=False).get_matching_blocks()
+        assert sum(m.size for m in same) >= 0.97 * len(want), p["markdown"]
+
+
+PAPER = (
+    "We study the throughput of an OCR gateway under load. Pages arrive at random and are "
+    "served by a pool of workers, each of which reads one page at a time. "
+)
+SETTINGS = [
+    ("Setting", "Default", "Description"),
+    (
+        "timeout",
+        "30 s",
+        "How long the gateway waits for an upstream before it gives up and answers 504.",
+    ),
+    ("retries", "2", "How many times a failed upstream call is tried again, with backoff."),
+    (
+        "max_pages",
+        "1000",
+        "The largest number of pages a single document may have before the gateway refuses it "
+        "with an error.",
+    ),
+]
+
+
+def _justified(draw: ImageDraw.ImageDraw, x: int, y: int, text: str, width: int) -> None:
+    face = font(30)
+    words = text.split()
+    gap = (width - sum(face.getlength(w) for w in words)) / max(1, len(words) - 1)
+    for w in words:
+        draw.text((x, y), w, font=face, fill=0)
+        x += round(face.getlength(w) + gap)
+
+
+def _paper() -> tuple[Image.Image, list[str]]:
+    """A US-letter page at 300 DPI: a title, then two justified columns of 30 px text whose
+    lines often start with the word "a"; below them a ruled table whose description cells
+    wrap, the last row's too."""
+    img = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(img)
+    d.text((400, 150), "Measuring an OCR Gateway Under Load", font=font(64), fill=0)
+    lines = _wrap((PAPER * 9).split(), 1050, 30)[:40]
+    for c in range(2):
+        for k, text in enumerate(lines):
+            x, y = 150 + c * 1150, 350 + 44 * k
+            if k == len(lines) - 1:
+                d.text((x, y), text, font=font(30), fill=0)
+            else:
+                _justified(d, x, y, text, 1050)
+    y = 2250
+    for cells in SETTINGS:
+        wrapped = _wrap(cells[2].split(), 1300, 34)
+        for k, text in enumerate([cells[0], cells[1]]):
+            d.text((150 + 500 * k, y), text, font=font(34), fill=0)
+        for k, text in enumerate(wrapped):
+            d.text((1000, y + 50 * k), text, font=font(34), fill=0)
+        y += 50 * len(wrapped) + 40
+        d.line((140, y - 22, 2400, y - 22), fill=0, width=2)
+    return img, lines
+
+
+def test_a_justified_paper_and_a_table_whose_cells_wrap(gateway: GatewayProcess) -> None:
+    page, lines = _paper()
+    body = {
+        "model": "local",
+        "table_format": "markdown",
+        "document": {
+            "type": "image_url",
+            "image_url": "data:image/png;base64,"
+            + base64.b64encode(_encode(page, "PNG")[1]).decode(),
+        },
+    }
+    r = httpx.post(f"{gateway.url}/v1/ocr", json=body, timeout=300)
+    assert r.status_code == 200, r.text
+    out = r.json()["pages"][0]
+    text = _flat(out["markdown"])
+    # Lines starting with the word "a" keep it ("• time." before), both columns in order.
+    assert "•" not in text, text
+    _in_order(text, lines + lines, int(0.95 * 2 * len(lines)))
+    # The last row's wrapped description stays in its cell's column, inside the table.
+    (table,) = out["tables"]
+    assert "with an error." in table["content"], table
+    assert "with an error." not in text, text
+    # Below both columns, after the second.
+    assert text.endswith("[tbl-0.md](tbl-0.md)"), text[-300:]

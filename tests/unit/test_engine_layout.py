@@ -385,6 +385,30 @@ def test_list_bullets_come_back_as_bullets_and_letters_stay_letters() -> None:
     assert starts == ["\u2022", "\u2022", "e", "o", "\u2022"]
 
 
+def test_a_line_starting_with_the_word_a_keeps_it() -> None:
+    # In 30 px DejaVu Sans an "a" fills over 60 % of its box, as much as a bullet must: a
+    # justified paper's line starting "a time." came back as "• time.".
+    from PIL import ImageDraw
+
+    from aigateway.ocr.engine import bullets
+
+    from ..support.docgen import font
+
+    page = Image.new("L", (200, 80), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((20, 20), "a time.", font=font(30), fill=0)
+    x0, y0, x1, y1 = draw.textbbox((20, 20), "a", font=font(30))
+    ink = page.crop((x0, y0, x1, y1)).point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert ink is not None
+    box = (x0 + ink[0], y0 + ink[1], x0 + ink[2], y0 + ink[3])
+    assert bullets.filled_disc(page, box, 23)  # by its ink alone, a bullet
+    line = Line(
+        [Word("a", 95.0, *box), Word("time.", 95.0, box[2] + 20, box[1] - 7, 190, box[3])], 1, 1
+    )
+    bullets.restore([line], page)
+    assert line.words[0].text == "a"
+
+
 @pytest.mark.parametrize("angle", [-4.0, -2.5, 1.5, 3.0])
 def test_a_skewed_page_is_levelled_before_reading(angle: float) -> None:
     from aigateway.ocr.engine import deskew
@@ -478,3 +502,89 @@ def test_lines_numbered_in_the_margin_are_not_a_two_column_table(
         lines.append(Line([w for ln in words for w in ln.words], 1, 1))
     items = layout.build_page(lines)
     assert any(isinstance(i, Table) for i in items) == table, items
+
+
+FAX = (
+    "The committee reviewed the annual accounts and found them in good order. The treasurer "
+    "reported that income from membership fees rose by twelve percent this year."
+)
+
+
+@pytest.mark.parametrize("mode", ["standard", "fine"])
+def test_a_fax_with_oblong_pixels_is_read_at_square_pixels(mode: str) -> None:
+    # A fax in standard mode is 204 x 98 DPI: its glyphs come out half as tall as they are
+    # wide in pixels ("cormmittee", "frorm"). Read at square pixels, at the finer resolution.
+    # Fine mode (204 x 196) is square within 10 %, and read as it is.
+    page = render_text(" ".join([FAX] * 3), size=30, width=1728)
+    ydpi = 98 if mode == "standard" else 196
+    sent = page.resize((page.width, round(page.height * ydpi / 204))).convert("1")
+    buf = io.BytesIO()
+    sent.save(buf, format="TIFF", compression="group3", dpi=(204, ydpi))
+    got = read(buf.getvalue(), "image/tiff")
+    assert (got.dpi, got.dpi_source) == (204, "metadata")
+    want = page.height if mode == "standard" else sent.height
+    assert abs(got.height - want) <= 2, (got.height, want)
+    assert words(got.markdown).count("committee") == 3, got.markdown
+    assert sum(w in words(got.markdown) for w in words(FAX)) >= 0.95 * len(words(FAX))
+
+
+def _article_with_sidebar(pitch: int) -> list[Line]:
+    """A wrapped article (block 1, lines 45 px apart, each ending where the next line's first
+    word, "harbour", would not fit) and a sidebar of short items ``pitch`` px apart beside it,
+    each item a block of its own (as Tesseract read a web page)."""
+    lines = []
+    for r in range(10):
+        n = 8 if r % 2 else 6
+        lines.append(_line(["harbour", *(["plan"] * (n - 1))], 100, 100 + 45 * r, 1, 1))
+    for k in range(4):
+        lines.append(_line(["related", "item"], 1000, 100 + 45 * 2 + pitch * k, 2 + k, 2 + k))
+    return lines
+
+
+@pytest.mark.parametrize("pitch", [60, 100])
+def test_an_article_with_a_sidebar_is_read_article_first_not_as_a_table(pitch: int) -> None:
+    # Items 60 or 100 px apart beside lines 45 px apart stand level with a line now and then:
+    # the rows where both stand were read stack by stack (sides.py), the sidebar's first
+    # items in the middle of the article. Tesseract had kept them apart.
+    items = layout.build_page(_article_with_sidebar(pitch))
+    assert all(isinstance(i, Paragraph) for i in items), items
+    first = [i.lines[0] for i in items if isinstance(i, Paragraph)]
+    assert first[0].startswith("harbour") and len(items[0].lines) == 10, items  # type: ignore[union-attr]
+    assert all(f == "related item" for f in first[1:]), first
+
+
+@pytest.mark.parametrize("x", [700, 100])
+def test_the_wrapped_end_of_a_tables_last_cell_stays_in_the_table(x: int) -> None:
+    # Description cells wrap onto a second line under their own column; after the last row
+    # that line was read as a paragraph below the table. A paragraph starting at the left
+    # margin (x = 100) below the table is not part of it.
+    lines = []
+    rows = [["timeout", "30", "How", "long", "to", "wait"], ["retries", "2", "How", "often"]]
+    rows += [["max_pages", "1000", "The", "largest", "number", "of", "pages"]]
+    for r, cells in enumerate(rows):
+        y = 100 + 90 * r
+        lines.append(_line(cells[:1], 100, y, 1, 1))
+        lines.append(_line(cells[1:2], 450, y, 2, 2))
+        lines.append(_line(cells[2:], 700, y, 3, 3))
+        if r == 1:
+            lines.append(_line(["with", "backoff."], 700, y + 45, 3, 3))
+    lines.append(_line(["refused", "before", "reading."], x, 100 + 90 * 2 + 45, 4, 4))
+    items = layout.build_page(lines)
+    table = next(i for i in items if isinstance(i, Table))
+    assert ("", "", "with backoff.") in table.rows
+    assert (table.rows[-1] == ("", "", "refused before reading.")) == (x == 700), items
+
+
+def test_a_padded_table_whose_cells_wrap_is_one_table() -> None:
+    # Rows 150 px apart in 30 px text, a description wrapping onto a second line 45 px below
+    # its row: 2.5 text heights of blank from that line to the next row, which ended the run
+    # (rows split into cells may stand 3.5 apart; a wrapped cell's end counts as its row).
+    lines = []
+    for r in range(4):
+        y = 100 + 150 * r
+        lines.append(_line([f"setting{r}"], 100, y, 1, 1))
+        lines.append(_line([f"{r}0"], 450, y, 2, 2))
+        lines.append(_line(["How", "long", "to", "wait"], 700, y, 3, 3))
+        lines.append(_line(["before", "giving", "up."], 700, y + 45, 3, 3))
+    tables = [i for i in layout.build_page(lines) if isinstance(i, Table)]
+    assert len(tables) == 1 and len(tables[0].rows) == 8, tables

@@ -129,18 +129,30 @@ def _regions(
         while (
             j < len(rows)
             and id(rows[j]) not in used
-            and rows[j].top - run[-1].bottom < _reach(rows[j], run[-1], height)
+            and rows[j].top - run[-1].bottom
+            < _reach(rows[j], run[-1], height, run[-2] if len(run) > 1 else None)
         ):
             multi = len(rows[j].segments) >= 2
             sandwiched = (
                 j + 1 < len(rows)
                 and len(rows[j + 1].segments) >= 2
-                and rows[j + 1].top - rows[j].bottom < 2.0 * height
+                and rows[j + 1].top - rows[j].bottom < _reach(rows[j + 1], rows[j], height, run[-1])
             )
             if not multi and not sandwiched:
                 break
             run.append(rows[j])
             j += 1
+        if (
+            j < len(rows)
+            and id(rows[j]) not in used
+            and _wrapped_cell(rows[j], run[-1], height)
+            and not prose(run, _columns(run))  # a column's last line: the paragraph's end
+        ):
+            run.append(rows[j])
+            j += 1
+        if sides.kept_apart(run, lines, height):
+            i = j  # the recogniser's blocks already read these texts one after the other
+            continue
         region = _validate(run, lines, height)
         if region is not None:
             found.append(region)
@@ -155,6 +167,17 @@ def _regions(
     return found
 
 
+def _wrapped_cell(row: Row, last: Row, height: float) -> bool:
+    """``row`` is the wrapped end of a cell of ``last`` (a table's last row): one segment, a
+    line's spacing below, starting where a cell other than the row's first does. (Rows
+    between a run's rows join it anyway; its last row's wrapped description was read as a
+    paragraph after the table.)"""
+    if len(row.segments) != 1 or len(last.segments) < 2 or row.top - last.bottom > height:
+        return False
+    x0 = row.segments[0][0]
+    return any(abs(x0 - s[0]) <= 0.5 * height for s in last.segments[1:])
+
+
 ROW_GAP = 2.0
 """Text heights of blank space a run of rows crosses."""
 
@@ -165,10 +188,14 @@ was read as a paragraph of numbers). The run is a table only if its cells then f
 steady columns, so prose paragraphs are not joined by this."""
 
 
-def _reach(row: Row, above: Row, height: float) -> float:
-    """How much blank space may lie between ``above`` and ``row`` in one run."""
-    both = len(row.segments) >= 2 and len(above.segments) >= 2
-    return (CELL_GAP if both else ROW_GAP) * height
+def _reach(row: Row, above: Row, height: float, before: Row | None = None) -> float:
+    """How much blank space may lie between ``above`` and ``row`` in one run: more when
+    ``row`` is split into cells and ``above`` is too, or is the wrapped end of a cell of
+    ``before``, the row above it (a padded table whose cells wrap)."""
+    cells = len(above.segments) >= 2 or (
+        before is not None and _wrapped_cell(above, before, height)
+    )
+    return (CELL_GAP if len(row.segments) >= 2 and cells else ROW_GAP) * height
 
 
 def _lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[int]:
@@ -341,14 +368,21 @@ def _anchors(
         top = min(r.top for r in rows)
         x0 = min(lines[i].x0 for r in rows for i in r.lines)
         x1 = max(lines[i].x1 for r in rows for i in r.lines)
-        best: tuple[int, tuple[str, int]] | None = None
+        best: tuple[int, tuple[str, int], int] | None = None
         for i, ln in enumerate(lines):
             if ln.y1 > top or min(ln.x1, x1) <= max(ln.x0, x0):
                 continue
             key = ("line", i) if i not in owner else ("region", owner[i])
             if key == ("region", t):
                 continue
-            if best is None or ln.y1 > best[0]:
-                best = (ln.y1, key)
+            # The lowest line; of lines ending level (the last lines of columns side by
+            # side above a full-width table) the last in reading order, so the table follows
+            # every column rather than splitting them.
+            if (
+                best is None
+                or ln.y1 > best[0] + ln.height // 2
+                or (ln.y1 >= best[0] - ln.height // 2 and i > best[2])
+            ):
+                best = (ln.y1, key, i)
         after.setdefault(best[1] if best else ("start", 0), []).append(t)
     return after

@@ -159,6 +159,26 @@ def _pdf_page(
     return _result(reading, img.size, dpi, "render", reason, images, req)
 
 
+def _valid_dpi(value: Any) -> int:
+    try:
+        dpi = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return round(dpi) if 30 <= dpi <= 2400 else 0
+
+
+def _square(img: Image.Image, xdpi: int, ydpi: int, max_pixels: int) -> tuple[Image.Image, int]:
+    """``img`` resampled to square pixels at its finer resolution (its coarser one if that
+    would pass ``max_pixels``), and that DPI. A fax in standard mode is 204 x 98 DPI: its
+    glyphs, half as tall as they are wide in pixels, read as "cormmittee" and "frorm"."""
+    dpi = max(xdpi, ydpi)
+    size = (round(img.width * dpi / xdpi), round(img.height * dpi / ydpi))
+    if size[0] * size[1] > max_pixels:
+        dpi = min(xdpi, ydpi)
+        size = (round(img.width * dpi / xdpi), round(img.height * dpi / ydpi))
+    return img.resize((max(1, size[0]), max(1, size[1])), Image.Resampling.BICUBIC), dpi
+
+
 def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, int]:
     img = pdf.open_image(src.input(), max_pixels)
     try:
@@ -166,8 +186,9 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
             img.seek(index)
         pdf.check_image_size(img.width, img.height, max_pixels)
         img.load()
-        xdpi = img.info.get("dpi", (0, 0))[0]
-        dpi = round(float(xdpi)) if xdpi and 30 <= float(xdpi) <= 2400 else 0
+        tag = tuple(img.info.get("dpi") or ())
+        xdpi, ydpi = (_valid_dpi(v) for v in (*tag, 0, 0)[:2])
+        dpi = xdpi
         out = ImageOps.exif_transpose(img) if src.media_type == "image/jpeg" else img
         if out.mode in ("RGBA", "LA", "PA") or (out.mode == "P" and "transparency" in out.info):
             # Transparent pixels are usually the paper: put them on white, not black.
@@ -183,6 +204,8 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
             top = max(255, int(low_high[1]))
             out = out.point(lambda v: v * 255 / top)
         gray = out.convert("L")
+        if xdpi and ydpi and abs(xdpi - ydpi) > 0.1 * max(xdpi, ydpi):
+            gray, dpi = _square(gray, xdpi, ydpi, max_pixels)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise UnprocessableDocumentError(
             f"the image could not be decoded ({exc})", param="document"

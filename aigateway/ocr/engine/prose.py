@@ -33,20 +33,23 @@ def prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
     a paper's columns on one baseline grid, which line up row for row like a table's cells).
     A table's cells leave room to spare: its next cell's first word would fit.
     """
-    for k, (a, b) in enumerate(cols):
-        cells = [[s for s in r.segments if column_of(s, cols) == k] for r in rows]
-        flat = [c[0] for c in cells if len(c) == 1]
-        if not flat or statistics.mean(len(s[2].split()) for s in flat) < PROSE_WORDS:
-            return False
-        width = b - a
-        full = sum(1 for s in flat if s[1] - s[0] >= 0.8 * width)
-        if full >= 0.6 * len(flat):
-            continue
-        pairs = [(u[0], v[0]) for u, v in itertools.pairwise(cells) if len(u) == len(v) == 1]
-        wrapped = sum(1 for u, v in pairs if _wrapped(u, v, width))
-        if len(pairs) < MIN_ROWS or wrapped < WRAPPED * len(pairs):
-            return False
-    return True
+    return all(_prose_column(rows, cols, k) for k in range(len(cols)))
+
+
+def _prose_column(
+    rows: Sequence[Row], cols: Sequence[tuple[int, int]], k: int, justified: bool = True
+) -> bool:
+    cells = [[s for s in r.segments if column_of(s, cols) == k] for r in rows]
+    flat = [c[0] for c in cells if len(c) == 1]
+    if not flat or statistics.mean(len(s[2].split()) for s in flat) < PROSE_WORDS:
+        return False
+    width = cols[k][1] - cols[k][0]
+    full = sum(1 for s in flat if s[1] - s[0] >= 0.8 * width)
+    if justified and full >= 0.6 * len(flat):
+        return True
+    pairs = [(u[0], v[0]) for u, v in itertools.pairwise(cells) if len(u) == len(v) == 1]
+    wrapped = sum(1 for u, v in pairs if _wrapped(u, v, width))
+    return len(pairs) >= MIN_ROWS and wrapped >= WRAPPED * len(pairs)
 
 
 PROSE_WORDS = 5

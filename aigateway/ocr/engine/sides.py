@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from .geometry import Item, Line, Region, Row, paragraphs, row_text, same_row
 
-__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "stacks")
+__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "kept_apart", "stacks")
 
 APART = 3.0
 """Blank inside a recognised line, in text heights, at which the line is cut in two."""
@@ -45,6 +45,23 @@ def stacks(run: Sequence[Row], lines: Sequence[Line], height: float) -> Region |
     if _sides(parts, height) is None:
         return None
     return Region(list(run), _read(parts, height))
+
+
+def kept_apart(run: Sequence[Row], lines: Sequence[Line], height: float) -> bool:
+    """The run's texts are side by side with rows not level (as for :func:`stacks`), and the
+    recogniser already keeps them apart: no line of it crosses the gutter and no block of it
+    holds lines of both sides. Its own order then reads the texts one after the other, each
+    whole: a web page's sidebar beside its article (the sidebar's lines 50 px apart, the
+    article's 32 px) was read stack by stack over the few rows where both were, which put the
+    sidebar's first items in the middle of the article's paragraph."""
+    own = [lines[i] for r in run for i in r.lines]
+    parts = _cut(own, height)
+    if len(parts) != len(own):
+        return False  # a line runs across the gutter: the recogniser mixed the texts
+    split = _sides(parts, height)
+    if split is None:
+        return False
+    return not {ln.block for ln in split[0]} & {ln.block for ln in split[1]}
 
 
 def _cut(lines: Sequence[Line], height: float) -> list[Line]:
