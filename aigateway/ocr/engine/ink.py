@@ -45,16 +45,32 @@ def ink_grid(
 
 
 def long_runs(grid: Any, n: int) -> Any:
-    """Cells in vertical runs of ``n`` cells or more (rules, frames, pictures' edges)."""
+    """Cells in vertical runs of ``n`` cells or more (rules, frames, pictures' edges).
+
+    A morphological opening by a column of ``n`` cells, from cumulative sums (whole-array
+    operations: a column-by-column loop cost ~10 ms a page)."""
     import numpy as np
 
-    out = np.zeros_like(grid)
-    for x in np.nonzero(grid.any(axis=0))[0]:
-        d = np.diff(np.concatenate(([0], grid[:, x].astype(np.int8), [0])))
-        for s, e in zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0], strict=True):
-            if e - s >= n:
-                out[s:e, x] = True
-    return out
+    h = grid.shape[0]
+    if n <= 1:
+        return grid.copy()
+    if n > h:
+        return np.zeros_like(grid)
+    sums = np.zeros((h + 1, *grid.shape[1:]), dtype=np.int32)
+    np.cumsum(grid, axis=0, out=sums[1:])
+    # starts[y]: the n cells from row y down are all inked.
+    starts = (sums[n:] - sums[:-n]) == n
+    # A cell is in such a run when one starts at most n - 1 rows above it.
+    hits = np.zeros((h + 1, *grid.shape[1:]), dtype=np.int32)
+    np.cumsum(
+        np.concatenate([starts, np.zeros((n - 1, *grid.shape[1:]), dtype=bool)]),
+        axis=0,
+        out=hits[1:],
+    )
+    ys = np.arange(h)
+    low = np.maximum(ys - n + 1, 0)
+    covered = hits[ys + 1] - hits[low]
+    return (covered > 0) & grid
 
 
 def components(grid: Any) -> Iterator[tuple[int, int, int, int]]:
