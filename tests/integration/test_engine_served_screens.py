@@ -21,7 +21,7 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from ..support.docgen import font
+from ..support.docgen import PY_LISTING, font
 from ..support.server import GatewayProcess
 
 pytestmark = pytest.mark.slow
@@ -222,20 +222,7 @@ SLIDE_POINTS = [
     "Headcount stable at 1,240 people",
 ]
 
-CODE = [
-    "def total(items):",
-    "    s = 0",
-    "    for it in items:",
-    "        s += it.price * it.qty",
-    "    return s",
-    "",
-    "class Cart:",
-    "    def __init__(self, owner):",
-    "        self.owner = owner",
-    "        self.items = []",
-    "    def add(self, item):",
-    "        self.items.append(item)",
-]
+CODE = PY_LISTING
 
 
 def _dark_editor() -> Image.Image:

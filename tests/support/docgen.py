@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 __all__ = (
     "FONT_DIRS",
+    "PY_LISTING",
     "encrypted_pdf",
     "find_font",
     "font",
@@ -29,6 +30,22 @@ __all__ = (
     "text_png",
     "tiff_frames",
 )
+
+PY_LISTING = [
+    "def total(items):",
+    "    s = 0",
+    "    for it in items:",
+    "        s += it.price * it.qty",
+    "    return s",
+    "",
+    "class Cart:",
+    "    def __init__(self, owner):",
+    "        self.owner = owner",
+    "        self.items = []",
+    "    def add(self, item):",
+    "        self.items.append(item)",
+]
+"""A short Python listing with a blank line, for numbered-listing and editor screenshots."""
 
 FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts")
 

@@ -14,7 +14,7 @@ from aigateway.ocr.engine.compose import compose
 from aigateway.ocr.engine.options import EngineOptions
 from aigateway.ocr.engine.reader import read_image
 
-from ..support.docgen import find_font, font, render_text
+from ..support.docgen import PY_LISTING, find_font, font, render_text
 
 PROSE = "Requests above the pool size wait in a bounded queue, and each worker reads one page."
 SIDEBAR = ["Contents", "Overview", "Installation", "Configuration", "Limits and quotas"]
@@ -64,20 +64,7 @@ def test_dark_paper_is_told_from_a_dark_bar_or_sidebar() -> None:
     assert dark_paper(Image.new("L", (3, 3), 0))  # tiny images too
 
 
-CODE = [
-    "def total(items):",
-    "    s = 0",
-    "    for it in items:",
-    "        s += it.price * it.qty",
-    "    return s",
-    "class Cart:",
-    "    def add(self, item):",
-    "        self.items.append(item)",
-    "        self.count += 1",
-    "        return self",
-    "    def clear(self):",
-    "        self.items = []",
-]
+CODE = PY_LISTING
 
 
 @pytest.mark.skipif(find_font("DejaVuSansMono.ttf") is None, reason="fonts-dejavu")
@@ -93,5 +80,5 @@ def test_a_dark_mode_editor_keeps_its_line_numbers_on_their_lines() -> None:
         d.text((130, 40 + 34 * k), line, font=mono, fill=212)
     reading = read_image(img, 300, EngineOptions(engine="auto"))
     text = compose(reading.items, (), None)[0].replace(" ", "")
-    numbered = [f"{k + 1}{line.replace(' ', '')}" for k, line in enumerate(CODE)]
-    assert sum(n in text for n in numbered) >= 9, text
+    numbered = [f"{k + 1}{line.replace(' ', '')}" for k, line in enumerate(CODE) if line]
+    assert sum(n in text for n in numbered) >= 8, text
