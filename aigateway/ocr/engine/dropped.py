@@ -45,6 +45,12 @@ MAX_REGIONS = 4
 SURE = 50.0
 """Word confidence (0-100) from which a word's characters count as read."""
 
+GAIN = 3
+"""Confident characters a region's new reading must add to what was read there."""
+
+MIN_MEAN = 60.0
+"""Mean word confidence (0-100) a region's new reading needs."""
+
 Box = tuple[int, int, int, int]
 
 
@@ -190,10 +196,10 @@ def recover(
         old = [w for ln in lines for w in ln.words if _inside(w, box)]
         new = _read(img, box, height, dpi, languages, scale, soft)
         words = [w for ln in new for w in ln.words]
-        if not words or _sure(words) < _sure(old) + 0.5 * MIN_WIDTH:
-            continue
-        if statistics.mean(w.conf for w in words) < 60:
-            continue
+        if not words or _sure(words) < _sure(old) + GAIN:
+            continue  # no more text than was read there: the region held none
+        if statistics.mean(w.conf for w in words) < MIN_MEAN:
+            continue  # a picture's texture read as glyphs
         at = _remove(lines, box)
         block = max((ln.block for ln in lines), default=0) + 1
         para = max((ln.para for ln in lines), default=0) + 1
