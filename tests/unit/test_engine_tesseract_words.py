@@ -39,3 +39,14 @@ def test_a_short_word_inside_a_long_words_box_is_not_a_duplicate() -> None:
     # A tune page's trace flags: Tesseract boxed "|display" over the "|" read after it.
     words = [Word("|display", 40.0, 1867, 650, 2073, 685), Word("|", 97.0, 2055, 646, 2077, 689)]
     assert _distinct(words) == words
+
+
+def test_words_of_a_line_read_sideways_are_all_kept() -> None:
+    # A page turned 90 degrees that Tesseract read as vertical text: every word of a line
+    # shares one column of x; "and" twice and "it" inside "with" are different words.
+    texts = ["follows", "with", "numbers", "and", "2024,", "and", "it", "ends"]
+    words, y = [], 100
+    for t in texts:
+        words.append(Word(t, 90.0, 500, y, 540, y + 20 * len(t)))
+        y += 20 * len(t) + 15
+    assert _distinct(words) == words

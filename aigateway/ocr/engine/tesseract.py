@@ -203,11 +203,16 @@ def _distinct(words: list[Word]) -> list[Word]:
 
 
 def _twice(a: Word, b: Word) -> bool:
-    """``a`` and ``b`` are one word read twice: one's text holds the other's, and they share
-    most of the wider one's width. (Tesseract's boxes of two different words can overlap: a
-    long word's box over the bracket after it, ``|display`` over ``|``.)"""
+    """``a`` and ``b`` are one word read twice: one's text holds the other's, they share
+    most of the wider one's width, and they stand on one band. (Tesseract's boxes of two
+    different words can overlap: a long word's box over the bracket after it, ``|display``
+    over ``|``.)"""
     shared = min(a.x1, b.x1) - max(a.x0, b.x0)
     if shared <= DUPLICATE * max(a.x1 - a.x0, b.x1 - b.x0):
+        return False
+    # And on the same band: the words of a line read sideways (a page turned 90 degrees
+    # that Tesseract read as vertical text) all share one column of x.
+    if min(a.y1, b.y1) - max(a.y0, b.y0) <= DUPLICATE * min(a.y1 - a.y0, b.y1 - b.y0):
         return False
     return a.text in b.text or b.text in a.text
 
