@@ -1,4 +1,5 @@
-"""Scanner streaks through text are found and filled in; rules beside text are left alone.
+"""Long thin vertical lines are found and filled in: scanner streaks through text, and rules
+beside it (a table's, a listing's frame); glyphs, short strokes and grain are left alone.
 
 Each page is drawn with real glyphs (DejaVu Sans, 40 px at 300 DPI) and a line of the kind a
 dusty scanner glass draws: thin, dark or grey, down the whole page and through the text.
@@ -36,7 +37,9 @@ def _streak(img: Image.Image, x: int, width: int = 3, grey: int = 120) -> Image.
 @pytest.mark.parametrize(("width", "grey"), [(1, 100), (3, 120), (3, 170), (6, 60)])
 def test_a_streak_through_text_is_found(width: int, grey: int) -> None:
     img = _streak(_page(), 700, width, grey)
-    boxes = streaks.find(img)
+    found = streaks.find(img)
+    assert found.rules == []
+    boxes = found.streaks
     assert len(boxes) == 1, boxes
     x0, y0, x1, y1 = boxes[0]
     assert x0 <= 700 and 700 + width <= x1 <= 700 + width + 1
@@ -60,11 +63,16 @@ def test_erasing_joins_strokes_and_leaves_the_rest_alone() -> None:
     )
 
 
-def test_clean_pages_and_rules_in_gaps_are_not_streaks() -> None:
+def test_clean_pages_are_left_alone() -> None:
     page = _page()
-    assert streaks.find(page) == []
+    assert streaks.find(page) == ([], [])
     assert streaks.erase(page) is page
-    # A table's rules: long and thin, but in the blank gaps between cells, touching no glyph.
+
+
+def test_a_tables_rules_are_erased_and_its_cells_kept() -> None:
+    # Long and thin, in the gaps between cells, touching no glyph: rules, not streaks.
+    # Tesseract joins such a rule with glyphs near it (a listing's frame beside its line
+    # numbers); the layout pass finds columns from the words, so the rules go too.
     table = Image.new("L", (1800, 2400), 255)
     d = ImageDraw.Draw(table)
     for r in range(25):
@@ -72,13 +80,23 @@ def test_clean_pages_and_rules_in_gaps_are_not_streaks() -> None:
             d.text((x, 50 + 90 * r), f"cell {r}.{c}", font=font(40), fill=0)
     for x in (620, 1220):
         d.rectangle((x, 20, x + 2, 2380), fill=0)
-    assert streaks.find(table) == []
+    d.rectangle((20, 10, 1780, 12), fill=0)  # the top rule, which the vertical ones meet
+    found = streaks.find(table)
+    assert found.streaks == []
+    assert [(b[0], b[2]) for b in found.rules] == [(620, 623), (1220, 1223)]
+    out = streaks.erase(table)
+    for x in (620, 1220):
+        assert min(out.crop((x - 1, 40, x + 4, 2370)).tobytes()) > 200
+    assert max(out.crop((610, 10, 630, 13)).tobytes()) < 60  # the top rule still joined
+    # The cells are untouched.
+    assert out.crop((0, 0, 600, 2400)).tobytes() == table.crop((0, 0, 600, 2400)).tobytes()
+    assert out.crop((640, 0, 1200, 2400)).tobytes() == table.crop((640, 0, 1200, 2400)).tobytes()
 
 
 def test_short_lines_and_grainy_pages_are_not_judged() -> None:
     short = _page()
     ImageDraw.Draw(short).rectangle((700, 40, 702, 300), fill=0)  # a glyph-sized stroke
-    assert streaks.find(short) == []
+    assert streaks.find(short) == ([], [])
     grain = Image.effect_noise((1800, 2500), 90)
-    assert streaks.find(_streak(grain, 700)) == []
-    assert streaks.find(Image.new("L", (2, 2), 255)) == []
+    assert streaks.find(_streak(grain, 700)) == ([], [])
+    assert streaks.find(Image.new("L", (2, 2), 255)) == ([], [])

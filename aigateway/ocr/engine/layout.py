@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from . import labels, pieces, rowsplit, sides, stacks, terms
+from . import anchors, labels, pieces, rowsplit, sides, stacks, terms
 from .geometry import (
     MIN_ROWS,
     Item,
@@ -288,7 +288,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
 
     ``lines`` come in the recogniser's reading order; each keeps its block and paragraph
     number. A table is placed after the nearest line above it that shares some of its width
-    (:func:`_anchors`): where the recogniser met its first line depends on how it cut the page
+    (:func:`.anchors.place`): where the recogniser met its first line depends on how it cut the page
     into blocks, which shifts with small changes in the image.
     """
     lines = [ln for ln in lines if ln.words]
@@ -314,7 +314,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
         for r in region.rows:
             for i in r.lines:
                 owner[i] = k
-    after = _anchors(lines, regions, owner)
+    after = anchors.place(lines, regions, owner)
     items: list[Item] = []
     emitted: set[int] = set()
     current: list[Line] = []
@@ -353,36 +353,3 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     for t in range(len(regions)):
         emit(t)  # unreachable in practice: every region has an anchor or the start
     return items
-
-
-def _anchors(
-    lines: Sequence[Line], regions: Sequence[Region], owner: dict[int, int]
-) -> dict[tuple[str, int], list[int]]:
-    """Where each region goes: after the lowest line (or region) above its top that overlaps
-    it horizontally, else at the start of the page. Keys are ``("line", i)``,
-    ``("region", t)`` or ``("start", 0)``; values region numbers, top to bottom."""
-    after: dict[tuple[str, int], list[int]] = {}
-    order = sorted(range(len(regions)), key=lambda t: min(r.top for r in regions[t].rows))
-    for t in order:
-        rows = regions[t].rows
-        top = min(r.top for r in rows)
-        x0 = min(lines[i].x0 for r in rows for i in r.lines)
-        x1 = max(lines[i].x1 for r in rows for i in r.lines)
-        best: tuple[int, tuple[str, int], int] | None = None
-        for i, ln in enumerate(lines):
-            if ln.y1 > top or min(ln.x1, x1) <= max(ln.x0, x0):
-                continue
-            key = ("line", i) if i not in owner else ("region", owner[i])
-            if key == ("region", t):
-                continue
-            # The lowest line; of lines ending level (the last lines of columns side by
-            # side above a full-width table) the last in reading order, so the table follows
-            # every column rather than splitting them.
-            if (
-                best is None
-                or ln.y1 > best[0] + ln.height // 2
-                or (ln.y1 >= best[0] - ln.height // 2 and i > best[2])
-            ):
-                best = (ln.y1, key, i)
-        after.setdefault(best[1] if best else ("start", 0), []).append(t)
-    return after

@@ -22,6 +22,7 @@ __all__ = (
     "grainy",
     "inked_columns",
     "otsu",
+    "otsu_level",
     "sharpen",
     "smooth_threshold",
     "threshold",

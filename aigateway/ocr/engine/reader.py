@@ -131,7 +131,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     Tesseract's."""
     if not r.source:
         return r
-    from . import dropped, glyphcolumns, orphans, rapid, reread, spaces, strays
+    from . import dropped, glyphcolumns, numbering, orphans, rapid, reread, spaces, strays
 
     img, lines = r.source[0]
     auto = opts.engine == "auto" and rapid.available() is None
@@ -147,6 +147,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     if auto:
         changed = orphans.recover(img, lines, opts.threads) > 0 or changed
     changed = spaces.restore(img, lines) > 0 or changed
+    changed = numbering.repair(lines) > 0 or changed
     return replace(r, items=_items(lines, opts), source=[]) if changed else r
 
 
@@ -195,14 +196,15 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     # the page's skew, and would read as a column rule or a sideways line of text.
     if preprocess.dark_paper(img):
         img = ImageOps.invert(img)  # boxes are the same either way
-    img = streaks.erase(img)
-    r = _upright(img, dpi, opts)
+    lines = streaks.find(img)
+    img = streaks.fill(img, lines.streaks)
+    r = _upright(img, dpi, opts, lines.rules)
     if preprocess.uneven(img):
         # Lit unevenly (a lamp, a shadow), where one global threshold blacks out the dark part
         # while the rest reads with confidence; or a dark panel (a sidebar, a table's header
         # row) the same test cannot tell from a shadow, and that flattening spoils. Both are
         # read; the reading with more confident text is kept.
-        flat = _upright(preprocess.flatten(img), dpi, opts)
+        flat = _upright(preprocess.flatten(img), dpi, opts, lines.rules)
         if _weight(flat) > _weight(r):
             r = flat
     return _reread(r, opts, dpi)
@@ -225,20 +227,25 @@ def _weight(r: Reading) -> float:
     return chars * r.conf / 100
 
 
-def _upright(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
+def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streaks.Box]) -> Reading:
     """:func:`read_image` from the page turned and levelled on: Tesseract's reading with its
-    second chances, before RapidOCR's re-reading (which only the kept reading pays for)."""
+    second chances, before RapidOCR's re-reading (which only the kept reading pays for).
+    ``rules``: the page's vertical rules (:mod:`.streaks`), erased for OSD and the reading
+    but not for the check for a sideways page, whose clearest sign they can be."""
     turn = 0
     if opts.detect_orientation and orientation.sideways(img):
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
         # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
         grain = preprocess.grainy(img)
-        turn = _rotation(preprocess.LADDER[0][1](img) if grain else img, dpi, opts)
+        seen = preprocess.LADDER[0][1](img) if grain else streaks.fill(img, rules)
+        turn = _rotation(seen, dpi, opts)
         if turn:
             img = img.rotate(turn, expand=True)
     angle = 0.0
     if opts.deskew:
         img, angle = deskew.straighten(img)
+    # Turned or levelled, the page's rules are elsewhere: found again.
+    img = streaks.erase(img) if turn or angle else streaks.fill(img, rules)
     crisp = textsize.crisp(img)
     if opts.rescale == "auto":
         # Shrink large text only where its glyphs are crisp and were never resampled here:

@@ -1,0 +1,73 @@
+"""Where each table or column region goes in the page's reading order (:mod:`.layout`).
+
+A region (a table, columns read as paragraphs) replaces its lines; it is put after the lowest
+line above it that shares some of its width, its anchor. Where the recogniser met its first
+line depends on how it cut the page into blocks, which shifts with small changes in the image,
+so the region's own place in that order is not used.
+
+A heading set flush left above an indented table ("3.1 Base types" above a table starting
+further right) shares none of its width, so the anchor is the paragraph above the heading and
+the table would come before its heading. Lines read right after the anchor, further down the
+page and still above the region, are therefore taken in before it (:func:`_through`). A line
+of another column is not: the next column starts back at the top of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .geometry import Line, Region
+
+__all__ = ("place",)
+
+Key = tuple[str, int]
+
+
+def place(
+    lines: Sequence[Line], regions: Sequence[Region], owner: dict[int, int]
+) -> dict[Key, list[int]]:
+    """Where each region goes: after its anchor line (or region), else at the start of the
+    page. Keys are ``("line", i)``, ``("region", t)`` or ``("start", 0)``; values region
+    numbers, top to bottom. ``owner`` maps a line to the region that replaces it."""
+    after: dict[Key, list[int]] = {}
+    order = sorted(range(len(regions)), key=lambda t: min(r.top for r in regions[t].rows))
+    for t in order:
+        rows = regions[t].rows
+        top = min(r.top for r in rows)
+        x0 = min(lines[i].x0 for r in rows for i in r.lines)
+        x1 = max(lines[i].x1 for r in rows for i in r.lines)
+        best: tuple[int, Key, int] | None = None
+        for i, ln in enumerate(lines):
+            if ln.y1 > top or min(ln.x1, x1) <= max(ln.x0, x0):
+                continue
+            key = ("line", i) if i not in owner else ("region", owner[i])
+            if key == ("region", t):
+                continue
+            # The lowest line; of lines ending level (the last lines of columns side by
+            # side above a full-width table) the last in reading order, so the table follows
+            # every column rather than splitting them.
+            if (
+                best is None
+                or ln.y1 > best[0] + ln.height // 2
+                or (ln.y1 >= best[0] - ln.height // 2 and i > best[2])
+            ):
+                best = (ln.y1, key, i)
+        key = ("start", 0) if best is None else best[1]
+        if key[0] == "line":
+            key = ("line", _through(lines, key[1], top, owner))
+        after.setdefault(key, []).append(t)
+    return after
+
+
+def _through(lines: Sequence[Line], i: int, top: int, owner: dict[int, int]) -> int:
+    """The last of the lines read right after line ``i`` that stand below it and above
+    ``top`` (a heading between a paragraph and the table it introduces); ``i`` if none."""
+    k = i
+    while (
+        k + 1 < len(lines)
+        and k + 1 not in owner
+        and lines[k + 1].y1 <= top
+        and lines[k + 1].y0 >= lines[k].y0 - lines[k].height // 2
+    ):
+        k += 1
+    return k

@@ -1,0 +1,202 @@
+"""Rules, frames and numbered listings through ``aigateway serve`` as shipped.
+
+A listing framed by rules with small line numbers beside the frame (Tesseract joined the rule
+with the numbers, ``15|s:=int``, or read them in the code's line as ``s``, ``is``, ``ie``), and
+a table set to the right of the heading above it (the table was read before its heading). One
+real server process (uvloop, two workers), more pages at once than workers.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from ..support.docgen import find_font, font
+from ..support.server import GatewayProcess
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(find_font("DejaVuSansMono.ttf") is None, reason="fonts-dejavu-core"),
+]
+
+CONFIG = """
+[limits]
+max_size_upload = 8000000
+
+[ocr_pool]
+workers = 2
+
+[[ocr_models]]
+id = "local"
+provider = "local"
+
+[[routes]]
+path = "/"
+plugin = "openai_compat"
+ocr_model_refs = ["local"]
+"""
+
+LISTING = [
+    "/* the boundary of the domain */",
+    "border a(t=0,2*pi) { x=cos(t); y=sin(t); };",
+    "",
+    "mesh Th = buildmesh(a(60));",
+    "fespace Vh(Th, P1);",
+    "Vh u, v, f = x*y;",
+    "",
+    "/* the weak form of the problem */",
+    "solve poisson(u, v) =",
+    "    int2d(Th)(dx(u)*dx(v) + dy(u)*dy(v))",
+    "    - int2d(Th)(f*v)",
+    "    + on(a, u=0);",
+    "",
+    "plot(u, wait=true, fill=true);",
+    "real err = int2d(Th)(square(u - f));",
+    'cout << "error: " << err << endl;',
+    "",
+    "for (int i = 0; i < 4; i++) {",
+    "    Th = adaptmesh(Th, u, err=0.01);",
+    "    poisson;",
+    "}",
+    'savemesh(Th, "disk.msh");',
+]
+
+OPTIONS = [
+    ["Name", "Type", "Default"],
+    ["timeout", "seconds", "180"],
+    ["retries", "integer", "2"],
+    ["endpoint", "url", "none"],
+    ["verbose", "boolean", "false"],
+    ["workers", "integer", "4"],
+    ["language", "string", "eng"],
+    ["deskew", "boolean", "true"],
+]
+
+
+@pytest.fixture
+def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return gateway_server_factory(CONFIG)
+
+
+def _framed_listing() -> Image.Image:
+    """An A4 page at 300 DPI: a listing in a frame (a rule down its left side and one under
+    it), its line numbers small and 4 px left of the rule, as LaTeX's listings package sets
+    them. Before, 12 of the 22 lines came back with their numbers (``15|s:=int``)."""
+    size, num, gap, x, pitch = 34, 20, 4, 300, 46
+    img = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(img)
+    mono, small = font(size, "DejaVuSansMono.ttf"), font(num)
+    d.text((200, 300), "Listing 3: solving the Poisson equation on a disk", font=font(40), fill=0)
+    top = 500
+    bottom = top + pitch * len(LISTING) + 20
+    d.line((x, top, x, bottom), fill=0, width=2)
+    d.line((x, bottom, 2200, bottom), fill=0, width=2)
+    for k, code in enumerate(LISTING):
+        y = top + 10 + k * pitch
+        n = str(k + 1)
+        d.text((x - gap - d.textlength(n, font=small), y + size - num - 2), n, font=small, fill=0)
+        d.text((x + gap + 4, y), code, font=mono, fill=0)
+    return img
+
+
+def _options_page(ruled: bool) -> Image.Image:
+    """Two lines of text, a heading flush left, a table starting right of where the heading
+    ends (ruled or not), and two lines after."""
+    img = Image.new("L", (2481, 3508), 255)
+    d = ImageDraw.Draw(img)
+    f = font(38)
+    d.text(
+        (300, 400),
+        "This section lists the options of the local engine and the values",
+        font=f,
+        fill=0,
+    )
+    d.text((300, 456), "they take when the configuration file leaves them out.", font=f, fill=0)
+    d.text((300, 572), "3.1 Options", font=font(44, "DejaVuSans-Bold.ttf"), fill=0)
+    top, xs, rh = 672, (720, 1120, 1520, 1900), 62
+    for r, row in enumerate(OPTIONS):
+        for c, cell in enumerate(row):
+            d.text((xs[c] + 16, top + r * rh + 12), cell, font=f, fill=0)
+    bottom = top + rh * len(OPTIONS)
+    if ruled:
+        for x in xs:
+            d.line((x, top, x, bottom), fill=0, width=3)
+        for r in range(len(OPTIONS) + 1):
+            d.line((xs[0], top + r * rh, xs[-1], top + r * rh), fill=0, width=3)
+    d.text(
+        (300, bottom + 80), "Every option may also be given per request, where the", font=f, fill=0
+    )
+    d.text(
+        (300, bottom + 136), "request's value wins over the configuration file's.", font=f, fill=0
+    )
+    return img
+
+
+def _scanned(img: Image.Image, blur: float) -> Image.Image:
+    """``img`` as a scanner gives it: a little soft."""
+    return img.filter(ImageFilter.GaussianBlur(blur))
+
+
+def _encode(img: Image.Image, fmt: str, quality: int = 88) -> tuple[str, bytes]:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, dpi=(300, 300), **({"quality": quality} if fmt == "JPEG" else {}))
+    data = buf.getvalue()
+    assert 100_000 <= len(data) <= 5_000_000, len(data)  # real sizes, not toys
+    return f"image/{fmt.lower()}", data
+
+
+def _read_all(gw: GatewayProcess, docs: list[tuple[str, bytes]]) -> list[str]:
+    """Each image's Markdown, all requests at once."""
+
+    def post(doc: tuple[str, bytes]) -> str:
+        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
+        body = {"model": "local", "document": {"type": "image_url", "image_url": url}}
+        r = httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=300)
+        assert r.status_code == 200, r.text
+        return str(r.json()["pages"][0]["markdown"])
+
+    with ThreadPoolExecutor(len(docs)) as ex:
+        return list(ex.map(post, docs))
+
+
+def test_a_framed_listing_keeps_its_line_numbers(gateway: GatewayProcess) -> None:
+    page = _framed_listing()
+    docs = [
+        _encode(_scanned(page, 0.6), "PNG"),
+        _encode(_scanned(page, 0.6), "JPEG"),
+        _encode(_scanned(page, 0.8), "JPEG", quality=75),
+    ]
+    for md in _read_all(gateway, docs):
+        flat = "".join(md.replace("\\", "").split())
+        # Each line's number straight before the start of its code (or before the next
+        # number, on a blank line): the numbers read as numbers and kept on their lines. The
+        # code itself is another matter (curly quotes, a lost brace).
+        wanted = [f"{k + 1}{''.join(code.split())[:3] or k + 2}" for k, code in enumerate(LISTING)]
+        found = [w for w in wanted if w in flat]
+        assert len(found) >= 20, (sorted(set(wanted) - set(found)), md)
+        assert not re.search(r"\b\d+\|", md), md
+
+
+def test_a_table_set_right_of_its_heading_follows_it(gateway: GatewayProcess) -> None:
+    docs = [
+        _encode(_scanned(_options_page(ruled=True), 0.6), "JPEG"),
+        _encode(_scanned(_options_page(ruled=True), 0.8), "JPEG", quality=75),
+        _encode(_scanned(_options_page(ruled=False), 0.6), "JPEG"),
+    ]
+    for md in _read_all(gateway, docs):
+        lines = md.splitlines()
+        heading = next(i for i, ln in enumerate(lines) if "3.1 Options" in ln)
+        rows = [i for i, ln in enumerate(lines) if ln.startswith("|")]
+        assert rows, md
+        assert heading < rows[0], md
+        cells = [[c.strip() for c in lines[i].strip("|").split("|")] for i in rows]
+        cells = [r for r in cells if not all(set(c) <= set("-: ") for c in r)]
+        assert cells == OPTIONS, md
+        assert md.index("leaves them out") < md.index("3.1 Options") < md.index("per request")
