@@ -88,7 +88,7 @@ def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayPro
 def _framed_listing() -> Image.Image:
     """An A4 page at 300 DPI: a listing in a frame (a rule down its left side and one under
     it), its line numbers small and 4 px left of the rule, as LaTeX's listings package sets
-    them. Before, 12 of the 22 lines came back with their numbers (``15|s:=int``)."""
+    them. Before, 12 of its 22 lines came back with their numbers (``15|s:=int``)."""
     size, num, gap, x, pitch = 34, 20, 4, 300, 46
     img = Image.new("L", (2550, 3300), 255)
     d = ImageDraw.Draw(img)
