@@ -8,17 +8,14 @@ real server process (uvloop, two workers), more pages at once than workers.
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
+from ..support.served_pages import encode, read_all
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -144,36 +141,14 @@ def _scanned(img: Image.Image, blur: float) -> Image.Image:
     return img.filter(ImageFilter.GaussianBlur(blur))
 
 
-def _encode(img: Image.Image, fmt: str, quality: int = 88) -> tuple[str, bytes]:
-    buf = io.BytesIO()
-    img.save(buf, format=fmt, dpi=(300, 300), **({"quality": quality} if fmt == "JPEG" else {}))
-    data = buf.getvalue()
-    assert 100_000 <= len(data) <= 5_000_000, len(data)  # real sizes, not toys
-    return f"image/{fmt.lower()}", data
-
-
-def _read_all(gw: GatewayProcess, docs: list[tuple[str, bytes]]) -> list[str]:
-    """Each image's Markdown, all requests at once."""
-
-    def post(doc: tuple[str, bytes]) -> str:
-        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
-        body = {"model": "local", "document": {"type": "image_url", "image_url": url}}
-        r = httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=300)
-        assert r.status_code == 200, r.text
-        return str(r.json()["pages"][0]["markdown"])
-
-    with ThreadPoolExecutor(len(docs)) as ex:
-        return list(ex.map(post, docs))
-
-
 def test_a_framed_listing_keeps_its_line_numbers(gateway: GatewayProcess) -> None:
     page = _framed_listing()
     docs = [
-        _encode(_scanned(page, 0.6), "PNG"),
-        _encode(_scanned(page, 0.6), "JPEG"),
-        _encode(_scanned(page, 0.8), "JPEG", quality=75),
+        encode(_scanned(page, 0.6), "PNG", dpi=300),
+        encode(_scanned(page, 0.6), "JPEG", 88, dpi=300),
+        encode(_scanned(page, 0.8), "JPEG", 75, dpi=300),
     ]
-    for md in _read_all(gateway, docs):
+    for md in read_all(gateway, docs):
         flat = "".join(md.replace("\\", "").split())
         # Each line's number straight before the start of its code (or before the next
         # number, on a blank line): the numbers read as numbers and kept on their lines. The
@@ -186,11 +161,11 @@ def test_a_framed_listing_keeps_its_line_numbers(gateway: GatewayProcess) -> Non
 
 def test_a_table_set_right_of_its_heading_follows_it(gateway: GatewayProcess) -> None:
     docs = [
-        _encode(_scanned(_options_page(ruled=True), 0.6), "JPEG"),
-        _encode(_scanned(_options_page(ruled=True), 0.8), "JPEG", quality=75),
-        _encode(_scanned(_options_page(ruled=False), 0.6), "JPEG"),
+        encode(_scanned(_options_page(ruled=True), 0.6), "JPEG", 88, dpi=300),
+        encode(_scanned(_options_page(ruled=True), 0.8), "JPEG", 75, dpi=300),
+        encode(_scanned(_options_page(ruled=False), 0.6), "JPEG", 88, dpi=300),
     ]
-    for md in _read_all(gateway, docs):
+    for md in read_all(gateway, docs):
         lines = md.splitlines()
         heading = next(i for i, ln in enumerate(lines) if "3.1 Options" in ln)
         rows = [i for i, ln in enumerate(lines) if ln.startswith("|")]

@@ -14,7 +14,6 @@ import io
 import random
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from difflib import SequenceMatcher
 
 import httpx
@@ -22,6 +21,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import PY_LISTING, font
+from ..support.served_pages import encode, read_all
 from ..support.server import GatewayProcess
 
 pytestmark = pytest.mark.slow
@@ -47,28 +47,6 @@ ocr_model_refs = ["local"]
 @pytest.fixture
 def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
     return gateway_server_factory(CONFIG)
-
-
-def _encode(img: Image.Image, fmt: str) -> tuple[str, bytes]:
-    buf = io.BytesIO()
-    img.save(buf, format=fmt, **({"quality": 90} if fmt == "JPEG" else {}))
-    data = buf.getvalue()
-    assert 100_000 <= len(data) <= 5_000_000, len(data)  # real sizes, not toys
-    return f"image/{fmt.lower()}", data
-
-
-def _read_all(gw: GatewayProcess, docs: list[tuple[str, bytes]]) -> list[str]:
-    """Each image's Markdown, all requests at once."""
-
-    def post(doc: tuple[str, bytes]) -> str:
-        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
-        body = {"model": "local", "document": {"type": "image_url", "image_url": url}}
-        r = httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=300)
-        assert r.status_code == 200, r.text
-        return str(r.json()["pages"][0]["markdown"])
-
-    with ThreadPoolExecutor(len(docs)) as ex:
-        return list(ex.map(post, docs))
 
 
 def _grain(img: Image.Image, amount: float, seed: int) -> Image.Image:
@@ -118,7 +96,7 @@ def test_a_log_screenshot_in_tight_small_lines_reads_every_row(gateway: GatewayP
     # without a word of doubt; dropped.py finds the ink no word covers and reads it as a
     # block. As PNG and JPEG, at once.
     page = _terminal()
-    for markdown in _read_all(gateway, [_encode(page, "PNG"), _encode(page, "JPEG")]):
+    for markdown in read_all(gateway, [encode(page, "PNG"), encode(page, "JPEG")]):
         text = _flat(markdown)
         # (A dropped comma or a colon read as a semicolon is not what is tested: the latency
         # and region of each row, in order.)
@@ -175,10 +153,10 @@ def test_newspaper_columns_under_a_headline_read_column_by_column(
     # after the last column; pieces.py measured the gap against the body's word space, not
     # the headline's. The columns line up row for row, and must not come back as a table.
     pages = [_newspaper(2), _newspaper(3)]
-    docs = [_encode(pages[0][0], "PNG"), _encode(pages[1][0], "PNG")]
-    docs.append(_encode(pages[1][0].filter(ImageFilter.GaussianBlur(1.2)), "JPEG"))
+    docs = [encode(pages[0][0], "PNG"), encode(pages[1][0], "PNG")]
+    docs.append(encode(pages[1][0].filter(ImageFilter.GaussianBlur(1.2)), "JPEG"))
     for (_, cols), markdown in zip(
-        [pages[0], pages[1], pages[1]], _read_all(gateway, docs), strict=True
+        [pages[0], pages[1], pages[1]], read_all(gateway, docs), strict=True
     ):
         text = _flat(markdown)
         assert text.startswith(HEADLINE), text[:300]
@@ -239,11 +217,11 @@ def _dark_editor() -> Image.Image:
 
 def test_photos_slides_and_dark_editors(gateway: GatewayProcess) -> None:
     docs = [
-        _encode(_photographed(), "JPEG"),
-        _encode(_slide(), "PNG"),
-        _encode(_dark_editor(), "PNG"),
+        encode(_photographed(), "JPEG"),
+        encode(_slide(), "PNG"),
+        encode(_dark_editor(), "PNG"),
     ]
-    photo, slide, editor = (_flat(m) for m in _read_all(gateway, docs))
+    photo, slide, editor = (_flat(m) for m in read_all(gateway, docs))
     # The lower lines, sloping more and more, were dropped by Tesseract (clauses 23-28).
     clauses = [f"Clause {k}:" for k in range(30)]
     _in_order(photo, clauses, 27)
@@ -313,7 +291,7 @@ def test_web_page_sidebars_and_faxes(gateway: GatewayProcess) -> None:
     web, article = _web_page()
     fax = _fax(5)
     assert 100_000 <= len(fax) <= 5_000_000, len(fax)
-    (page,) = _read_all(gateway, [_encode(web, "PNG")])
+    (page,) = read_all(gateway, [encode(web, "PNG")])
     text = _flat(page)
     # The article whole, then the sidebar: Tesseract's blocks kept them apart, and reading the
     # few rows where both stand side by side "stack by stack" put "How batches work" and
@@ -401,7 +379,7 @@ def test_a_justified_paper_and_a_table_whose_cells_wrap(gateway: GatewayProcess)
         "document": {
             "type": "image_url",
             "image_url": "data:image/png;base64,"
-            + base64.b64encode(_encode(page, "PNG")[1]).decode(),
+            + base64.b64encode(encode(page, "PNG")[1]).decode(),
         },
     }
     r = httpx.post(f"{gateway.url}/v1/ocr", json=body, timeout=300)

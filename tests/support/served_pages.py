@@ -1,0 +1,43 @@
+"""Page images sent to a served gateway's ``/v1/ocr``, several at once (engine served tests)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from PIL import Image
+
+from .server import GatewayProcess
+
+__all__ = ("encode", "read_all")
+
+
+def encode(
+    img: Image.Image, fmt: str, quality: int = 90, dpi: int | None = None
+) -> tuple[str, bytes]:
+    """``img`` as a ``(media type, bytes)`` document of a real size (100 KB to 5 MB):
+    ``fmt`` is a Pillow format (PNG, JPEG, TIFF); ``dpi`` tags it, else it goes untagged."""
+    buf = io.BytesIO()
+    opts: dict[str, object] = {"quality": quality} if fmt == "JPEG" else {}
+    if dpi is not None:
+        opts["dpi"] = (dpi, dpi)
+    img.save(buf, format=fmt, **opts)
+    data = buf.getvalue()
+    assert 100_000 <= len(data) <= 5_000_000, len(data)  # real sizes, not toys
+    return f"image/{fmt.lower()}", data
+
+
+def read_all(gw: GatewayProcess, docs: list[tuple[str, bytes]], model: str = "local") -> list[str]:
+    """Each document's first page's Markdown, all requests at once."""
+
+    def post(doc: tuple[str, bytes]) -> str:
+        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
+        body = {"model": model, "document": {"type": "image_url", "image_url": url}}
+        r = httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=300)
+        assert r.status_code == 200, r.text
+        return str(r.json()["pages"][0]["markdown"])
+
+    with ThreadPoolExecutor(len(docs)) as ex:
+        return list(ex.map(post, docs))
