@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
-from ..support.served_pages import encode, read_all
+from ..support.served_pages import LOCAL_OCR_CONFIG, encode, read_all
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -23,22 +23,6 @@ pytestmark = [
     pytest.mark.skipif(find_font("DejaVuSansMono.ttf") is None, reason="fonts-dejavu-core"),
 ]
 
-CONFIG = """
-[limits]
-max_size_upload = 8000000
-
-[ocr_pool]
-workers = 2
-
-[[ocr_models]]
-id = "local"
-provider = "local"
-
-[[routes]]
-path = "/"
-plugin = "openai_compat"
-ocr_model_refs = ["local"]
-"""
 
 LISTING = [
     "/* the boundary of the domain */",
@@ -79,7 +63,7 @@ OPTIONS = [
 
 @pytest.fixture
 def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
-    return gateway_server_factory(CONFIG)
+    return gateway_server_factory(LOCAL_OCR_CONFIG)
 
 
 def _framed_listing() -> Image.Image:

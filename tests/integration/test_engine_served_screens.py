@@ -21,32 +21,15 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import PY_LISTING, font
-from ..support.served_pages import encode, read_all
+from ..support.served_pages import LOCAL_OCR_CONFIG, encode, read_all
 from ..support.server import GatewayProcess
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """
-[limits]
-max_size_upload = 8000000
-
-[ocr_pool]
-workers = 2
-
-[[ocr_models]]
-id = "local"
-provider = "local"
-
-[[routes]]
-path = "/"
-plugin = "openai_compat"
-ocr_model_refs = ["local"]
-"""
-
 
 @pytest.fixture
 def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
-    return gateway_server_factory(CONFIG)
+    return gateway_server_factory(LOCAL_OCR_CONFIG)
 
 
 def _grain(img: Image.Image, amount: float, seed: int) -> Image.Image:

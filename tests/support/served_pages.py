@@ -11,7 +11,26 @@ from PIL import Image
 
 from .server import GatewayProcess
 
-__all__ = ("encode", "read_all")
+__all__ = ("LOCAL_OCR_CONFIG", "encode", "read_all")
+
+LOCAL_OCR_CONFIG = """
+[limits]
+max_size_upload = 8000000
+
+[ocr_pool]
+workers = 2
+
+[[ocr_models]]
+id = "local"
+provider = "local"
+
+[[routes]]
+path = "/"
+plugin = "openai_compat"
+ocr_model_refs = ["local"]
+"""
+"""The built-in engine as model ``local`` behind the OpenAI-compatible route: a pool of two
+workers (the tests send more pages at once), uploads up to 8 MB."""
 
 
 def encode(

@@ -5,10 +5,10 @@ code after it, through its word model: ``8`` came back ``s``, ``15`` ``is``, ``1
 ``11`` ``1.``. The column itself says what they are: numbers counting up by one. Where a
 line's first word stands in that column between lines numbered ``n - 1`` and ``n + 1`` (or
 between ``n - a`` and ``n + b``, ``a`` and ``b`` lines away, up to :data:`RUN` misread in a
-row), is as wide as ``n`` and is made only of glyphs that look like digits, it is ``n``.
+row), is as wide as ``n`` and is made only of letters, digits and ``|!.,'``, it is ``n``.
 
 Nothing else is touched: numbers that do not count up by one across the gap, a word of
-another width or with a glyph no digit is taken for, or a word out of the column's
+another width or with another glyph (a bracket, an operator), or a word out of the column's
 alignment (code whose own number was lost) stays as read.
 """
 

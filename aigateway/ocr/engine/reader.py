@@ -196,15 +196,15 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     # the page's skew, and would read as a column rule or a sideways line of text.
     if preprocess.dark_paper(img):
         img = ImageOps.invert(img)  # boxes are the same either way
-    lines = streaks.find(img)
-    img = streaks.fill(img, lines.streaks)
-    r = _upright(img, dpi, opts, lines.rules)
+    found = streaks.find(img)
+    img = streaks.fill(img, found.streaks)
+    r = _upright(img, dpi, opts, found.rules)
     if preprocess.uneven(img):
         # Lit unevenly (a lamp, a shadow), where one global threshold blacks out the dark part
         # while the rest reads with confidence; or a dark panel (a sidebar, a table's header
         # row) the same test cannot tell from a shadow, and that flattening spoils. Both are
         # read; the reading with more confident text is kept.
-        flat = _upright(preprocess.flatten(img), dpi, opts, lines.rules)
+        flat = _upright(preprocess.flatten(img), dpi, opts, found.rules)
         if _weight(flat) > _weight(r):
             r = flat
     return _reread(r, opts, dpi)
