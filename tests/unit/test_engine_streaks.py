@@ -100,3 +100,18 @@ def test_short_lines_and_grainy_pages_are_not_judged() -> None:
     grain = Image.effect_noise((1800, 2500), 90)
     assert streaks.find(_streak(grain, 700)) == ([], [])
     assert streaks.find(Image.new("L", (2, 2), 255)) == ([], [])
+
+
+def test_a_page_of_hatching_is_all_rules_and_its_text_is_kept() -> None:
+    # Hostile for a per-line fill: 262 long lines 9 px apart (a hatched figure, a barcode
+    # blown up). Each is a rule; the text above them is untouched.
+    page = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(page)
+    for x in range(100, 2450, 9):
+        d.line((x, 200, x, 3100), fill=0, width=2)
+    d.text((300, 60), PROSE, font=font(40), fill=0)
+    found = streaks.find(page)
+    assert found.streaks == [] and len(found.rules) == 262
+    out = streaks.erase(page)
+    assert out.crop((0, 0, 2550, 120)).tobytes() == page.crop((0, 0, 2550, 120)).tobytes()
+    assert min(out.crop((100, 600, 2440, 2700)).tobytes()) > 200  # the hatching is gone
