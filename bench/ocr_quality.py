@@ -17,7 +17,9 @@ uses one core (``OMP_THREAD_LIMIT=1``, one onnxruntime thread).
 * **gateway**: ``LocalOcrProvider.process`` (probe, worker IPC, layout pass, second chances).
 
 Per category: micro CER (edits / reference characters over all pages), median page CER,
-bag-of-words error, pages/s per core. Scoring is in ``bench/scoring.py``.
+bag-of-words error; speed as pages/s per core (wall time, pages read one at a time) and as
+pages per CPU second (the bench process plus the gateway's worker, from /proc), which other load
+on the machine hardly moves. Scoring is in ``bench/scoring.py``.
 """
 
 from __future__ import annotations
@@ -130,6 +132,21 @@ class Gateway:
         res = self.result(item.image.read_bytes(), item.media_type)
         return res.pages[0].markdown
 
+    def worker_cpu(self) -> float:
+        """CPU seconds the pool's worker processes have used so far (Linux; 0 elsewhere)."""
+        return sum(_proc_cpu(w.pid) for w in self.reg.ocr_pool()._workers)
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` from ``/proc`` (0 when unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # Fields 14 and 15 of stat(5) (utime, stime), counted after the ")" closing field 2.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def close(self) -> None:
         self.loop.run_until_complete(self.reg.aclose())
         self.loop.close()
@@ -146,15 +163,19 @@ class Tally:
         self.cers: list[float] = []
         self.bows: list[float] = []
         self.seconds = 0.0
+        self.cpu = 0.0
         self.empty = 0
 
-    def add(self, ref: str, hyp: str, seconds: float, markdown: bool = True) -> None:
+    def add(
+        self, ref: str, hyp: str, seconds: float, markdown: bool = True, cpu: float = 0.0
+    ) -> None:
         d, n = distance(ref, hyp, markdown)
         self.edits += d
         self.chars += n
         self.cers.append(d / max(1, n))
         self.bows.append(bow_error(ref, hyp))
         self.seconds += seconds
+        self.cpu += cpu
         self.empty += not hyp.strip()
 
     @property
@@ -200,12 +221,20 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
         for k, item in enumerate(items, 1):
             line = [f"  [{k}/{len(items)}] {item.source} {item.category} p{item.page}:"]
             for name, read in readers.items():
+                # Wall time, and CPU time: this process's (a raw engine; the gateway's event
+                # loop and IPC) plus the gateway's worker's. Other load on the machine
+                # stretches the first, hardly the second.
+                pool = read if isinstance(read, Gateway) else None
+                c = time.process_time() + (pool.worker_cpu() if pool else 0.0)
                 t = time.perf_counter()
                 hyp = read(item)
                 dt = time.perf_counter() - t
+                cpu = time.process_time() + (pool.worker_cpu() if pool else 0.0) - c
                 # Raw engines answer plain text, the gateway Markdown (scoring.py).
                 md = not name.startswith("raw-")
-                tallies[name].setdefault(item.category, Tally()).add(item.reference, hyp, dt, md)
+                tallies[name].setdefault(item.category, Tally()).add(
+                    item.reference, hyp, dt, md, cpu
+                )
                 line.append(f"{name} {distance(item.reference, hyp, md)[0]}e {dt:.1f}s")
             print(" ".join(line), flush=True)
     finally:
@@ -232,12 +261,18 @@ def report(tallies: dict[str, dict[str, Tally]], split: str) -> None:
             total[n].chars += t.chars
             total[n].cers += t.cers
             total[n].seconds += t.seconds
+            total[n].cpu += t.cpu
     n_all = len(total[names[0]].cers)
     print(f"| all | {n_all} | " + " | ".join(t.cell() for t in total.values()) + " |")
     speeds = {n: len(total[n].cers) / max(1e-9, total[n].seconds) for n in names}
+    cpu = {n: len(total[n].cers) / max(1e-9, total[n].cpu) for n in names}
     print("\npages/s per core: " + ", ".join(f"{n} {s:.3f}" for n, s in speeds.items()))
+    print("pages per CPU second: " + ", ".join(f"{n} {s:.3f}" for n, s in cpu.items()))
     for g in (n for n in speeds if n.startswith("gateway") and "raw-tesseract" in speeds):
-        print(f"{g} / raw-tesseract speed: x{speeds[g] / speeds['raw-tesseract']:.2f}")
+        print(
+            f"{g} / raw-tesseract speed: x{speeds[g] / speeds['raw-tesseract']:.2f} "
+            f"(CPU time: x{cpu[g] / cpu['raw-tesseract']:.2f})"
+        )
     raws = [n for n in names if n.startswith("raw-")]
     if "gateway" in names and raws:
         worse = [
