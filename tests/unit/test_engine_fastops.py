@@ -63,3 +63,20 @@ def test_levelling_is_pillows_bilinear_rotation_even_with_opencv() -> None:
     for angle in (0.7, -1.1, 3.0, 90.0):
         pillow = page.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
         assert fastops.rotate(page, angle).tobytes() == pillow.tobytes()
+
+
+@needs_cv2
+def test_median_filter_matches_pillows_inside_the_edge() -> None:
+    # The grain check (preprocess.grainy) compares a page sample with its median: a grainy
+    # sample must come out grainy whichever library filtered it.
+    page = _page().effect_spread(3)
+    ours, pillow = fastops.median3(page), page.filter(ImageFilter.MedianFilter(3))
+    inner = (1, 1, page.width - 1, page.height - 1)
+    assert ours.crop(inner).tobytes() == pillow.crop(inner).tobytes()
+    assert _mean_diff(ours, page) > 1  # it did filter
+
+
+def test_median_filter_without_opencv_is_pillows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastops, "_cv2", lambda: None)
+    page = _page().effect_spread(3)
+    assert fastops.median3(page).tobytes() == page.filter(ImageFilter.MedianFilter(3)).tobytes()
