@@ -136,6 +136,10 @@ class Gateway:
         """CPU seconds the pool's worker processes have used so far (Linux; 0 elsewhere)."""
         return sum(_proc_cpu(w.pid) for w in self.reg.ocr_pool()._workers)
 
+    def close(self) -> None:
+        self.loop.run_until_complete(self.reg.aclose())
+        self.loop.close()
+
 
 def _proc_cpu(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` from ``/proc`` (0 when unreadable)."""
@@ -146,10 +150,6 @@ def _proc_cpu(pid: int) -> float:
         return 0.0
     # Fields 14 and 15 of stat(5) (utime, stime), counted after the ")" closing field 2.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.reg.aclose())
-        self.loop.close()
 
 
 # --- the quality table ------------------------------------------------------------------------
