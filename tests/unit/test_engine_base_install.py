@@ -5,7 +5,7 @@ back to it). Until the seventeenth round numpy was imported by the ink grids of 
 (:mod:`aigateway.ocr.engine.ink`) but came only with the ``rapidocr`` extra, so a base install
 failed on every OCR page. A subprocess hides the extras' packages the way a missing package
 looks to an import, reads a skewed, soft page (levelling, sharpening and the re-reading
-passes all run), and reports the third-party distributions the reading loaded (imports inside
+passes all run) and a scanned PDF page with its picture extracted, and reports the third-party distributions the reading loaded (imports inside
 the engine's functions); each must be a base dependency in ``pyproject.toml`` or one of
 theirs.
 """
@@ -32,11 +32,18 @@ for name in {hidden!r}:
 from PIL import ImageFilter
 from aigateway.ocr.engine import reader
 from aigateway.ocr.engine.options import EngineOptions
-from tests.support.docgen import render_text
+from aigateway.ocr.engine import page as pages
+from aigateway.ocr.engine.options import PageRequest, Source
+from tests.support.docgen import render_text, scanned_pdf
 before = set(sys.modules)
 text = "Every page the gateway reads is checked, levelled and read again where in doubt. " * 12
 page = render_text(text, size=34, min_height=1400).rotate(2.0, expand=True, fillcolor=255)
 reading = reader.read_image(page.filter(ImageFilter.GaussianBlur(1.0)), 300, EngineOptions())
+# A scanned PDF page too: rendered by pdfium, its picture extracted as Mistral returns it.
+pdf = Source("application/pdf", data=scanned_pdf([text[:400]]))
+request = PageRequest(table_format="html", include_images=True)
+result = pages.read_page(pdf, 0, EngineOptions(engine="auto"), False, request)
+assert result.method == "ocr" and "gateway" in result.markdown, result.markdown
 dists = packages_distributions()
 loaded = sorted(
     {{d for m in set(sys.modules) - before for d in dists.get(m.split(".")[0], [])}}
