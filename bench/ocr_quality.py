@@ -18,8 +18,8 @@ uses one core (``OMP_THREAD_LIMIT=1``, one onnxruntime thread).
 
 Per category: micro CER (edits / reference characters over all pages), median page CER,
 bag-of-words error; speed as pages/s per core (wall time, pages read one at a time) and as
-pages per CPU second (the bench process plus the gateway's worker, from /proc), which other load
-on the machine hardly moves. Scoring is in ``bench/scoring.py``.
+pages per CPU second (the bench process plus the gateway's worker, from /proc), which leaves
+out time spent waiting for a core. Scoring is in ``bench/scoring.py``.
 """
 
 from __future__ import annotations
@@ -222,8 +222,8 @@ def quality(items: list[Item], engines: list[str], split: str) -> dict[str, dict
             line = [f"  [{k}/{len(items)}] {item.source} {item.category} p{item.page}:"]
             for name, read in readers.items():
                 # Wall time, and CPU time: this process's (a raw engine; the gateway's event
-                # loop and IPC) plus the gateway's worker's. Other load on the machine
-                # stretches the first, hardly the second.
+                # loop and IPC) plus the gateway's worker's, every thread of it. Waiting for
+                # a core counts in the first only.
                 pool = read if isinstance(read, Gateway) else None
                 c = time.process_time() + (pool.worker_cpu() if pool else 0.0)
                 t = time.perf_counter()
