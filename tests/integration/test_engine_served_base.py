@@ -10,18 +10,16 @@ missing package does), and reads real-size pages, more at once than it has worke
 
 from __future__ import annotations
 
-import base64
 import textwrap
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image, ImageFilter
 
 from ..support.docgen import render_text
-from ..support.served_pages import LOCAL_OCR_CONFIG, encode
+from ..support.served_pages import LOCAL_OCR_CONFIG, encode, post_ocr
 from ..support.server import GatewayProcess
 
 pytestmark = pytest.mark.slow
@@ -59,12 +57,6 @@ def _page(skew: float = 0.0, blur: float = 0.0) -> Image.Image:
     return page.filter(ImageFilter.GaussianBlur(blur)) if blur else page
 
 
-def _post(gw: GatewayProcess, doc: tuple[str, bytes]) -> httpx.Response:
-    url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
-    body = {"model": "local", "document": {"type": "image_url", "image_url": url}}
-    return httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=300)
-
-
 def test_the_base_install_serves_ocr(gateway: GatewayProcess) -> None:
     docs = [
         encode(_page(), "PNG", dpi=300),
@@ -72,7 +64,7 @@ def test_the_base_install_serves_ocr(gateway: GatewayProcess) -> None:
         encode(_page(blur=0.8).convert("RGB"), "PNG"),
     ]
     with ThreadPoolExecutor(len(docs)) as ex:
-        answers = list(ex.map(lambda d: _post(gateway, d), docs))
+        answers = list(ex.map(lambda d: post_ocr(gateway, d), docs))
     for r in answers:
         assert r.status_code == 200, r.text
         (page,) = r.json()["pages"]
@@ -81,5 +73,11 @@ def test_the_base_install_serves_ocr(gateway: GatewayProcess) -> None:
         assert page["reading"]["engine"] == "tesseract"
         text = " ".join(page["markdown"].split())
         assert "installed without any extras" in text, text[:300]
+    # Hostile input on the same install: a PNG cut off halfway is the client's error,
+    # named, not the engine's.
+    media, data = docs[0]
+    bad = post_ocr(gateway, (media, data[: len(data) // 2]))
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["error"]["param"] == "document", bad.text
     # The server's log holds no traceback from a worker that could not import a module.
     assert "ModuleNotFoundError" not in gateway.log()

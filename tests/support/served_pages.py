@@ -11,7 +11,7 @@ from PIL import Image
 
 from .server import GatewayProcess
 
-__all__ = ("LOCAL_OCR_CONFIG", "encode", "read_all")
+__all__ = ("LOCAL_OCR_CONFIG", "encode", "post_ocr", "read_all")
 
 LOCAL_OCR_CONFIG = """
 [limits]
@@ -48,13 +48,18 @@ def encode(
     return f"image/{fmt.lower()}", data
 
 
+def post_ocr(gw: GatewayProcess, doc: tuple[str, bytes], model: str = "local") -> httpx.Response:
+    """``doc`` (media type, bytes) sent to ``/v1/ocr`` as a data URL; the response as it came."""
+    url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
+    body = {"model": model, "document": {"type": "image_url", "image_url": url}}
+    return httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=300)
+
+
 def read_all(gw: GatewayProcess, docs: list[tuple[str, bytes]], model: str = "local") -> list[str]:
     """Each document's first page's Markdown, all requests at once."""
 
     def post(doc: tuple[str, bytes]) -> str:
-        url = f"data:{doc[0]};base64," + base64.b64encode(doc[1]).decode()
-        body = {"model": model, "document": {"type": "image_url", "image_url": url}}
-        r = httpx.post(f"{gw.url}/v1/ocr", json=body, timeout=300)
+        r = post_ocr(gw, doc, model)
         assert r.status_code == 200, r.text
         return str(r.json()["pages"][0]["markdown"])
 
