@@ -90,3 +90,71 @@ def test_a_page_turned_sideways_is_left_alone() -> None:
     ]
     assert glyphcolumns.split(img, lines, use_rapid=False) == 0
     assert len(lines) == 6
+
+
+PROSE = ["triangulates the unit square", "with four points on each side", "and gives ib=1"]
+GRID = [("0.", "0."), ("1.", "0."), ("1.", "1."), ("0.", "1."), ("0.", "0.")]
+
+
+def _grid() -> tuple[Image.Image, list[Line]]:
+    """A data file shown as two columns of short numbers under a line of prose, and
+    Tesseract's reading of it: each column one sideways line (``oOrRRrRO``), boxed on the
+    digits (not the periods), with no text line on any of its rows."""
+    img = Image.new("L", (1600, 800 + STEP * len(PROSE)), 255)
+    d = ImageDraw.Draw(img)
+    mono = font(40, "DejaVuSansMono.ttf")
+    d.text((100, 60), "with the file mypoints.dta containing", font=mono, fill=0)
+    prose = Line([Word("with the file mypoints.dta containing", 90.0, 100, 64, 1000, 104)], 1, 1)
+    after = []
+    for k, text in enumerate(PROSE):
+        d.text((100, 560 + STEP * k), text, font=mono, fill=0)
+        after.append(Line([Word(text, 90.0, 100, 564 + STEP * k, 800, 604 + STEP * k)], 3, 3))
+    for k, (a, b) in enumerate(GRID):
+        y = 200 + STEP * k
+        d.text((100, y), a, font=mono, fill=0)
+        d.text((400, y), b, font=mono, fill=0)
+    bottom = 200 + STEP * (len(GRID) - 1) + 44
+    columns = [
+        Line([Word("oOrRRrRO", 30.0, 100, 204, 124, bottom)], 2, 2),
+        Line([Word("OorRrROO;O", 30.0, 400, 204, 424, bottom)], 2, 2),
+    ]
+    return img, [prose, *columns, *after]
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_columns_of_short_numbers_side_by_side_are_read_row_by_row() -> None:
+    img, lines = _grid()
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 2
+    assert lines[0].text == "with the file mypoints.dta containing"
+    assert [ln.text for ln in lines[1:-3]] == [f"{a} {b}" for a, b in GRID]
+    assert [ln.text for ln in lines[-3:]] == PROSE
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_tall_lines_side_by_side_whose_ink_does_not_line_up_are_left_alone() -> None:
+    # Two columns of glyphs side by side that do not fall into common rows (sideways labels
+    # whose letters are spaced unlike each other's): no grid, whatever the glyphs read as.
+    img = Image.new("L", (1600, 800 + STEP * len(PROSE)), 255)
+    d = ImageDraw.Draw(img)
+    d.text((100, 60), "a line of text above the labels", font=font(40), fill=0)
+    for k in range(4):
+        d.text((100, 200 + 70 * k), str(k + 1), font=font(40, "DejaVuSansMono.ttf"), fill=0)
+        d.text((400, 235 + 70 * k), str(k + 5), font=font(40, "DejaVuSansMono.ttf"), fill=0)
+    lines = [
+        Line([Word("a line of text above the labels", 90.0, 100, 64, 900, 104)], 1, 1),
+        Line([Word("label", 40.0, 100, 200, 124, 440)], 2, 2),
+        Line([Word("label", 40.0, 400, 240, 424, 480)], 3, 3),
+    ]
+    for k, text in enumerate(PROSE):
+        d.text((100, 560 + STEP * k), text, font=font(40), fill=0)
+        lines.append(Line([Word(text, 90.0, 100, 564 + STEP * k, 800, 604 + STEP * k)], 4, 4))
+    before = [ln.text for ln in lines]
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 0
+    assert [ln.text for ln in lines] == before
+
+
+def test_without_the_recogniser_a_grid_read_sideways_is_left_as_read() -> None:
+    # With nothing to read its items by, a grid's columns stay (no line to hang them on).
+    img, lines = _grid()
+    assert glyphcolumns.split(img, lines, use_rapid=False) == 0
+    assert len(lines) == 6

@@ -11,6 +11,11 @@ Each such column is cut into its items where blank rows of pixels part them, eac
 by RapidOCR's recogniser (``engine = "auto"``) and put beside the
 line on its row, as a word of that line; without the recogniser (or when it is unsure) the
 sideways reading is dropped, since it is never right.
+
+Columns with no text line on their rows can still be a grid of short items (a data file of
+``0.  1.`` rows in a frame, FreeFEM manual, extra tune sources): there each row of items across
+the columns becomes a line of its own (:func:`_grid`). That page went from 59 to 28 edits (raw
+RapidOCR 14); no other tune or extra page changed.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from . import reread
 from .geometry import Line, Word
 from .layout import vertical
 from .preprocess import inked_columns, otsu
@@ -40,6 +46,12 @@ NEAR = 12.0
 """Text heights between a column and the text line on an item's row, at most: a listing's
 lines stand indented several cells right of their numbers (a class body's lines at 8 cells,
 about 6 text heights off)."""
+
+CELLS_APART = 0.4
+""":data:`APART` for the items of a grid (:func:`_grid`): a grid's cells stand at least a
+space or two apart, and a cell's own glyphs can be further apart than a line number's (the
+period of a monospaced ``0.`` sits in the next character cell). On the right only: on the left
+a listing's line numbers can stand that close."""
 
 MIN_SCORE = 0.6
 """The recogniser's score (0-1) an item's reading needs; line numbers are one or two glyphs
@@ -84,18 +96,18 @@ def _runs(
 
 
 def _widen(
-    img: Image.Image, run: tuple[int, int, int, int], height: float
+    img: Image.Image, run: tuple[int, int, int, int], height: float, apart: float = APART
 ) -> tuple[int, int, int, int]:
     """``run`` widened to all of its item's ink: Tesseract's sideways box can be narrower than
     the glyphs (a column of ``10``, ``11``, ``12`` boxed on its first digits). Ink further than
-    :data:`APART` text heights off is another word's."""
+    :data:`APART` text heights off on the left, ``apart`` on the right, is another word's."""
     x0, y0, x1, y1 = run
     reach = round(2 * height)
     lo, hi = max(0, x0 - reach), min(img.width, x1 + reach)
     band = img.crop((lo, y0, hi, y1))
     level = otsu(band)
     ink = inked_columns(band.point([255 if v < level else 0 for v in range(256)]))
-    gap = max(2, round(APART * height))
+    gap, after = max(2, round(APART * height)), max(2, round(apart * height))
     left, right = x0 - lo, x1 - lo
     blank = 0
     for x in range(left - 1, -1, -1):
@@ -107,7 +119,7 @@ def _widen(
     blank = 0
     for x in range(right, len(ink)):
         blank = 0 if ink[x] else blank + 1
-        if blank >= gap:
+        if blank >= after:
             break
         if ink[x]:
             right = x + 1
@@ -133,8 +145,10 @@ def _is_column(ln: Line, height: float) -> bool:
     return h >= TALL * max(1, w) and h >= TALL * height
 
 
-def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> list[_Item] | None:
-    """The column's items, or ``None`` when it is not a column of items on text rows."""
+def _column_runs(
+    img: Image.Image, col: Line, height: float, apart: float = APART
+) -> list[tuple[int, int, int, int]]:
+    """The boxes of the column's items (at least two), or none."""
     pad = max(2, round(0.15 * height))
     box = (
         max(0, col.x0 - pad),
@@ -143,9 +157,14 @@ def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> lis
         min(img.height, col.y1 + pad),
     )
     runs = _runs(img, box, max(2, round(0.2 * height)))
-    if len(runs) < 2:
+    return [_widen(img, run, height, apart) for run in runs] if len(runs) >= 2 else []
+
+
+def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> list[_Item] | None:
+    """The column's items, or ``None`` when it is not a column of items on text rows."""
+    runs = _column_runs(img, col, height)
+    if not runs:
         return None
-    runs = [_widen(img, run, height) for run in runs]
     items = [
         _Item((x0, y0, x1, y1), _row_of(y0, y1, col, lines, height)) for x0, y0, x1, y1 in runs
     ]
@@ -154,8 +173,6 @@ def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> lis
 
 
 def _read(img: Image.Image, items: list[_Item], threads: int) -> list[tuple[str, float]]:
-    from . import reread  # the caller checked that RapidOCR is installed
-
     return reread.recognize(img, [it.box for it in items], threads)
 
 
@@ -168,9 +185,11 @@ def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1
     if sum(1 for ln in lines if _is_column(ln, height)) == 0:
         return 0
     done = 0
+    alone: list[Line] = []
     for col in [ln for ln in lines if _is_column(ln, height)]:
         items = _items(img, col, lines, height)
         if items is None:
+            alone.append(col)
             continue
         texts = _read(img, items, threads) if use_rapid else []
         rows = [lines[it.row] if it.row is not None else None for it in items]
@@ -185,4 +204,49 @@ def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1
             word = Word(text, 100 * score, *it.box)
             at = sum(1 for w in row.words if w.x0 < word.x0)
             row.words.insert(at, word)
+    if use_rapid and len(alone) >= 2:
+        done += _grid(img, alone, lines, height, threads)
     return done
+
+
+def _grid(
+    img: Image.Image, cols: list[Line], lines: list[Line], height: float, threads: int
+) -> int:
+    """Replace, in place, columns of items side by side with no text line on their rows (a
+    framed table of short numbers, ``0.  1.`` a row) by one line for each row of items.
+
+    Tesseract reads each column of such a grid sideways (``oOrRRrRO``), and there is no text
+    line to hang its items on. What sets a grid apart from real vertical text side by side (a
+    table's rotated headings) is that its items line up across the columns, row by row."""
+    runs = [(box, col) for col in cols for box in _column_runs(img, col, height, CELLS_APART)]
+    rows: list[list[tuple[tuple[int, int, int, int], Line]]] = []
+    for box, col in sorted(runs, key=lambda r: r[0][1] + r[0][3]):
+        if rows:
+            top, bottom = min(b[1] for b, _ in rows[-1]), max(b[3] for b, _ in rows[-1])
+            if min(bottom, box[3]) - max(top, box[1]) >= 0.5 * min(bottom - top, box[3] - box[1]):
+                rows[-1].append((box, col))
+                continue
+        rows.append([(box, col)])
+    shared = [row for row in rows if len({id(col) for _, col in row}) >= 2]
+    if not shared or sum(len(row) for row in shared) < ROWS * len(runs):
+        return 0
+    used = {id(col) for row in shared for _, col in row}
+    cols = [col for col in cols if id(col) in used]
+    boxes = [sorted(box for box, _ in row) for row in rows]
+    texts = iter(reread.recognize(img, [box for row in boxes for box in row], threads))
+    new: list[Line] = []
+    for row in boxes:
+        words = []
+        for box, (text, score) in zip(row, texts, strict=False):
+            text = " ".join(text.split())
+            if text and score >= MIN_SCORE:
+                words.append(Word(text, 100 * score, *box))
+        if words:
+            new.append(Line(words, cols[0].block, cols[0].para))
+    if not new:
+        return 0
+    first = min(lines.index(col) for col in cols)
+    for col in cols:
+        lines.remove(col)
+    lines[first:first] = new
+    return len(cols)
