@@ -695,6 +695,33 @@ def test_labelled_lines_upright_or_upside_down_come_back_whole(gateway: GatewayP
         assert hits == sorted(hits), text
 
 
+def test_pages_turned_every_way_are_set_upright_by_their_lines_shape(
+    gateway: GatewayProcess,
+) -> None:
+    # Turned 90, 180 and 270 degrees (180 as a PNG and as a JPEG): four pages at once on two
+    # workers, each set upright before its one reading (orientation.sideways_turn and
+    # upside_down; OSD only where the lines' shape cannot tell) and read whole, in order.
+    page, lines = _labelled_lines(25)
+    docs = []
+    for turn, fmt in ((90, "JPEG"), (180, "PNG"), (270, "JPEG"), (180, "JPEG")):
+        buf = io.BytesIO()
+        # Turned clockwise, so that ``turn`` counter-clockwise undoes it.
+        page.rotate(-turn, expand=True).save(
+            buf, format=fmt, **({"quality": 90} if fmt == "JPEG" else {})
+        )
+        assert len(buf.getvalue()) >= 100_000
+        docs.append((f"image/{fmt.lower()}", buf.getvalue()))
+    for turn, r in zip((90, 180, 270, 180), _post_images(gateway, docs), strict=True):
+        assert r.status_code == 200, r.text
+        page_out = r.json()["pages"][0]
+        assert page_out["reading"]["rotation"] == turn, page_out["reading"]
+        text = " ".join(page_out["markdown"].split()).replace(" :", ":")
+        found = [text.find(line) for line in lines]
+        assert sum(i >= 0 for i in found) >= 23, text
+        hits = [i for i in found if i >= 0]
+        assert hits == sorted(hits), text
+
+
 def test_long_receipts_and_slivers_read_in_tiles(gateway: GatewayProcess) -> None:
     # A till receipt 900 x 7000 px: RapidOCR shrinks images to 2000 px on their long side,
     # which leaves its print 7 px tall; read in tiles cut between lines, every line comes

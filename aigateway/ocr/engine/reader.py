@@ -5,8 +5,10 @@
   enlarged so its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one
   shrunk towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the
   layout pass. A page whose
-  lines run vertically (:func:`~.orientation.sideways`) is turned first, as OSD says, and a
-  skewed one levelled (:mod:`.deskew`). A page whose glyph edges are soft
+  lines run vertically (:func:`~.orientation.sideways`) is turned first, as its lines' shape
+  (:func:`~.orientation.sideways_turn`) or else OSD says, a
+  skewed one levelled (:mod:`.deskew`), and a levelled page upside down
+  (:func:`~.orientation.upside_down`) turned over. A page whose glyph edges are soft
   (:func:`~.textsize.crisp` fails) is read from a sharpened copy (``sharpen``), or as it is
   when that reading is doubtful and the plain one surer. A grainy page
   (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
@@ -238,12 +240,16 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
         # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
         grain = preprocess.grainy(img)
         seen = preprocess.LADDER[0][1](img) if grain else streaks.fill(img, rules)
-        turn = _rotation(seen, dpi, opts)
+        turn = orientation.sideways_turn(seen, opts.languages) or _rotation(seen, dpi, opts)
         if turn:
             img = img.rotate(turn, expand=True)
     angle = 0.0
     if opts.deskew:
         img, angle = deskew.straighten(img)
+    if opts.detect_orientation and not turn and orientation.upside_down(img, opts.languages):
+        # Levelled first: a skewed page's line profiles blur. One reading instead of a
+        # reading found doubtful, OSD, and a second reading.
+        img, turn = img.rotate(180), 180
     # Turned or levelled, the page's rules are elsewhere: found again.
     img = streaks.erase(img) if turn or angle else streaks.fill(img, rules)
     crisp = textsize.crisp(img)

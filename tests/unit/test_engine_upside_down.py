@@ -1,0 +1,116 @@
+"""A levelled page turned 180 degrees is told from an upright one by its lines' shape
+(``orientation.upside_down``), before any reading.
+
+Latin lower case has more ascenders than descenders: an upright line carries more ink above its
+x-height band than below it. The check must never fire on an upright page (it would cost a
+wasted reading), and must stay out of scripts where that does not hold.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from aigateway.ocr.engine import deskew, orientation
+
+from ..support.docgen import find_font, font, render_text
+
+pytestmark = pytest.mark.skipif(find_font("DejaVuSans.ttf") is None, reason="fonts-dejavu")
+
+PROSE = (
+    "The gateway reads scanned pages, photographs of receipts and born-digital manuals alike. "
+    "Each page is levelled, checked for orientation and read once; doubtful words are read "
+    "again by a second recogniser, and the layout pass puts tables and columns back in order. "
+    "Uploads are bounded, spooled to disk and checked before any byte reaches an engine.\n\n"
+    "Quick brown foxes jump over the lazy dog while the band plays a slow waltz in the hall. "
+    "Typography shapes how a reader moves through a dense page of technical reference text."
+)
+
+ALL_CAPS = (
+    "SECTION 4.2 TABLE OF LIMITS\n\n" + "UPLOAD SIZE 25 MB PER FILE AND 50 MB PER REQUEST. " * 8
+)
+
+
+@pytest.mark.parametrize("size", [28, 40, 56])
+def test_an_upright_page_is_not_upside_down_and_a_turned_one_is(size: int) -> None:
+    page = render_text(PROSE, size=size, width=2000)
+    ratio, lines = orientation.ascent_ratio(page)
+    assert lines >= orientation.MIN_LINES
+    assert ratio > 1.0
+    assert not orientation.upside_down(page)
+    turned = page.rotate(180)
+    ratio, _ = orientation.ascent_ratio(turned)
+    assert ratio < orientation.UPSIDE_DOWN_BELOW
+    assert orientation.upside_down(turned)
+    assert orientation.upside_down(turned, ("eng", "deu"))
+
+
+def test_an_upright_page_in_capitals_and_digits_is_not_turned() -> None:
+    # No lower case to measure by: whatever the profile shows, an upright page stays.
+    page = render_text(ALL_CAPS, size=40, width=2000)
+    assert not orientation.upside_down(page)
+
+
+def test_other_scripts_and_tiny_or_blank_pages_are_not_judged() -> None:
+    turned = render_text(PROSE, size=40, width=2000).rotate(180)
+    assert not orientation.upside_down(turned, ("rus",))
+    assert not orientation.upside_down(turned, ("eng", "ukr"))
+    assert not orientation.upside_down(turned, ())
+    assert not orientation.upside_down(Image.new("L", (2000, 2800), 255))
+    assert not orientation.upside_down(Image.new("L", (40, 40), 0))
+    # A line or two is too little to judge.
+    assert not orientation.upside_down(render_text("a few words here", size=40).rotate(180))
+
+
+@pytest.mark.parametrize("turn", [90, 270])
+def test_a_page_on_its_side_is_turned_the_right_way(turn: int) -> None:
+    # A full page of one paragraph, set as densely as a book's (projections of a page with
+    # wide blank margins and paragraph gaps are less sure it lies sideways).
+    text = " ".join([PROSE.replace("\n\n", " ")] * 6)
+    upright = render_text(text, size=32, width=2000, line_spacing=1.25)
+    page = upright.rotate(-turn, expand=True)  # turned clockwise: ``turn`` sets it upright
+    assert orientation.sideways(page)
+    assert orientation.sideways_turn(page) == turn
+    assert orientation.sideways_turn(page, ("rus",)) == 0  # left to OSD
+
+
+def test_a_sideways_page_of_a_few_words_is_left_to_osd() -> None:
+    page = render_text("a few words here", size=40).rotate(90, expand=True)
+    assert orientation.sideways_turn(page) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The quarterly report lists seventeen warehouses across the province.",
+        "The quarterly report lists seventeen warehouses across the northern province.",
+    ],
+)
+def test_a_strip_of_two_lines_taken_for_sideways_is_left_to_osd(text: str) -> None:
+    # A line or two on a wide strip can look sideways to the projections; turned 90 degrees,
+    # their profiles look decisive and mean nothing. OSD decides there (and finds no turn).
+    page = render_text(text)
+    assert orientation.sideways(page)
+    assert orientation.sideways_turn(page) == 0
+
+
+def test_an_upright_ruled_table_of_figures_is_not_turned() -> None:
+    # Strips cut a ruled table's figures into lone digits, whose profiles show no x-height
+    # band: 13 such slivers once measured 0.22 on an upright photographed table, which was
+    # turned over and read upside down. Slivers with too little ink are not measured.
+    page = Image.new("L", (2400, 1500), 255)
+    d = ImageDraw.Draw(page)
+    rows = [["Region", "Spring", "Summer", "Autumn", "Winter"]]
+    rows += [[f"Area {i}", *(str(100 + 7 * i + 13 * j) for j in range(4))] for i in range(10)]
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            d.text((120 + 420 * j, 115 + 100 * i), cell, font=font(36), fill=0)
+    for i in range(len(rows) + 1):
+        d.line((100, 100 + 100 * i, 2200, 100 + 100 * i), fill=0, width=3)
+    for j in range(6):
+        d.line((100 + 420 * j, 100, 100 + 420 * j, 100 + 100 * len(rows)), fill=0, width=3)
+    # Photographed: turned 1.5 degrees and blurred, then levelled as the reader does.
+    photo = page.rotate(1.5, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    levelled, angle = deskew.straighten(photo.filter(ImageFilter.GaussianBlur(0.8)))
+    assert angle != 0
+    assert not orientation.upside_down(levelled)
