@@ -56,14 +56,14 @@ strip of a line or two (1700 x 320 px) can measure it sideways (0.05), and its p
 UPSIDE_DOWN_BELOW = 0.7
 """:func:`ascent_ratio` under this, over :data:`MIN_LINES` lines or more: the page is upside
 down. Tune and extra split (``bench/corpus.py``): the pages turned 180 degrees measure
-0.21-0.43; upright pages (clean, scanned, JPEG, 150 DPI, skewed ones before levelling)
-0.84 and up, median 2.7; grainy pages have no blank rows between lines and measure 1 (no
-lines). DejaVu Sans, whose x-height is large, at 56 px: 1.54 upright, 0.65 turned."""
+0.21-0.35; upright pages (clean, scanned, JPEG, 150 DPI, grainy, skewed ones before levelling)
+0.84 and up; the grainiest pages have no blank rows between lines and give no lines. DejaVu
+Sans, whose x-height is large, at 56 px: 1.54 upright, 0.65 turned."""
 
 MIN_LINES = 20
 """Line profiles :func:`upside_down` needs before it judges: a page of a few words, or a
 table of figures, is left to the reading and OSD. (Tune and extra split: pages turned 180
-degrees gave 51 profiles or more, sideways ones turned 90 degrees 25 or more.)"""
+degrees gave 43 profiles or more, sideways ones turned 90 degrees 25 or more.)"""
 
 _LATIN_CODES = (
     "afr cat ces dan deu eng est eus fin fra gle glg hrv hun ind isl ita lat lav lit msa"
@@ -137,7 +137,7 @@ def ascent_ratio(img: Image.Image) -> tuple[float, int]:
     line's densest row. A line's ink above the band is its ascenders' (and capitals'), below
     it its descenders'. Above 1 for an upright page, under 1 for one upside down."""
     w, h = img.size
-    factor = max(1, max(w, h) // _UPRIGHT_SIDE)
+    factor = max(1, round(max(w, h) / _UPRIGHT_SIDE))
     small = img.convert("L").reduce(factor) if factor > 1 else img.convert("L")
     level = otsu(small)
     ink = small.point(lambda v: 255 if v < level else 0)
@@ -190,8 +190,8 @@ def sideways_turn(img: Image.Image, languages: tuple[str, ...] = ("eng",)) -> in
     Only for a page surely on its side (:data:`SURELY_SIDEWAYS`): the profiles of an upright
     page turned 90 degrees are meaningless, and can look decisive. Tune and extra split: on
     all 17 sideways pages the turn agrees with OSD's where OSD answers (16; on the 17th OSD
-    found no turn, the profile 3.80 against 0.25), the weakest at 1.44 against 0.66. About
-    50 ms against OSD's 0.5 s."""
+    found no turn, the profile read 0.25 turned 90 degrees), the weakest at 1.46. About 20 ms
+    against OSD's 0.5 s."""
     if not _judged(img, languages) or min(img.size) < PAGE_SHAPE * max(img.size):
         return 0
     if line_direction(img) >= SURELY_SIDEWAYS:
