@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from corpus import Item, build, default_cache  # noqa: E402
 from scoring import bow_error, distance, levenshtein, slow_levenshtein, unescape  # noqa: E402
 
+from aigateway import cpus  # noqa: E402
 from aigateway.blob import Blob  # noqa: E402
 from aigateway.config import parse_config  # noqa: E402
 from aigateway.ocr.protocol import Document, OcrOptions, OcrResult  # noqa: E402
@@ -114,7 +115,7 @@ class Gateway:
             parse_config(
                 {
                     "ocr_pool": {
-                        "workers": os.cpu_count() or 1,
+                        "workers": cpus.usable(),
                         "max_queue": 1000,
                         "task_timeout": 600,
                     },

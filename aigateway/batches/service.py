@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import msgspec
 
+from .. import cpus
 from ..blob import Blob
 from ..config import Settings
 from ..errors import BadRequestError, GatewayError, NotFoundError, ServiceUnavailableError
@@ -281,7 +282,7 @@ def build_batch_service(
     else:
         store = LocalJobStore(files.directory / "batches")
         queue = MemoryQueue()
-    workers = settings.ocr_pool.workers or os.cpu_count() or 1
+    workers = settings.ocr_pool.workers or cpus.usable()
     local_slots = max(1, int(workers * cfg.ocr_share))
     lanes = Lanes(asyncio.Semaphore(local_slots), asyncio.Semaphore(cfg.upstream_concurrency))
     owner = getattr(queue, "consumer", f"pid-{os.getpid()}")

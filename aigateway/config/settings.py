@@ -86,7 +86,8 @@ class LimitsConfig(_Base, frozen=True):
 
 class OcrPoolConfig(_Base, frozen=True):
     workers: int = 0
-    """Worker processes of the local OCR pool; 0 means one per CPU core."""
+    """Worker processes of the local OCR pool; 0 means one per core the process may use
+    (the affinity mask and a cgroup CPU quota count, :func:`aigateway.cpus.usable`)."""
     max_queue: int = 256
     """Page tasks that may wait for a worker before requests get 503 + Retry-After."""
     task_timeout: float = 300.0

@@ -12,6 +12,7 @@ import os
 import msgspec
 from litestar import Litestar
 
+from .. import cpus
 from ..config import Settings, load_config
 from .app import build_app
 
@@ -30,7 +31,7 @@ def per_worker_settings(settings: Settings, server_workers: int) -> Settings:
         settings = msgspec.structs.replace(settings, batches=off)
     if settings.ocr_pool.workers != 0 or server_workers <= 1:
         return settings
-    share = max(1, (os.cpu_count() or 1) // server_workers)
+    share = max(1, cpus.usable() // server_workers)
     pool = msgspec.structs.replace(settings.ocr_pool, workers=share)
     return msgspec.structs.replace(settings, ocr_pool=pool)
 

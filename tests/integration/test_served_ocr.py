@@ -13,9 +13,11 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -102,6 +104,39 @@ def test_documents_of_every_size_both_transports_at_once(
     metrics = httpx.get(gw.url + "/metrics", timeout=10).text
     assert restarts(metrics) == 0, metrics
     assert "exited" not in gw.log()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores to grant one")
+def test_the_default_pool_sizes_itself_by_the_cores_the_process_may_use(
+    gateway_server_factory: Callable[..., GatewayProcess], tmp_path: Path
+) -> None:
+    """A container pinned to one core (``--cpuset-cpus``, ``taskset``) of a bigger host gets
+    one worker, not one per host core, and still reads documents sent above that size."""
+    core = min(os.sched_getaffinity(0))
+    pinned = tmp_path / "one-core-python"
+    pinned.write_text(
+        f"#!{sys.executable}\nimport os, sys\nos.sched_setaffinity(0, {{{core}}})\n"
+        f"os.execv({sys.executable!r}, [{sys.executable!r}, *sys.argv[1:]])\n"
+    )
+    pinned.chmod(0o755)
+    gw = gateway_server_factory(
+        SERVED.replace(f"workers = {POOL_WORKERS}", "workers = 0"), python=str(pinned)
+    )
+    assert os.sched_getaffinity(gw.pid) == {core}
+    pool = httpx.get(gw.url + "/readyz", timeout=10).json()["checks"]["ocr_pool"]
+    assert pool["workers"] == 1, pool
+    text = "Invoice for the harbour crane repair"
+    data, media_type = sized_document("pdf", text, 300 * 1024)
+    jobs = [(data, media_type, t) for t in ("json", "multipart", "json")]
+    jobs.append((b"%PDF-1.7 truncated" + bytes(200 * 1024), "application/pdf", "multipart"))
+    with ThreadPoolExecutor(len(jobs)) as ex:
+        answers = list(ex.map(lambda j: post_document(gw.url, *j), jobs))
+    for resp in answers[:3]:
+        assert resp.status_code == 200, resp.text[:500]
+        assert words(resp.json()["text"]) == words(text)
+    bad = answers[3]
+    assert bad.status_code == 422, bad.text[:500]
+    assert bad.json()["error"]["param"] == "document", bad.text[:500]
 
 
 # --- readiness and shutdown -------------------------------------------------------------------

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ... import cpus
 from ...config import LimitsConfig, OcrPoolConfig
 from ...errors import (
     GatewayError,
@@ -65,7 +65,7 @@ class OcrPool(WorkerStarts):
         """``on_event(kind, detail)`` hears ``("restart", reason)`` and ``("retry", "")``."""
         self.config = config
         self.limits = limits
-        self.size = config.workers if config.workers > 0 else (os.cpu_count() or 1)
+        self.size = config.workers if config.workers > 0 else cpus.usable()
         """Number of worker processes."""
         self.health = PoolHealth(self.size)
         self.on_event = on_event

@@ -37,10 +37,10 @@ document spread over the workers.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from typing import Any, ClassVar
 
+from ... import cpus
 from ...config import OcrModelConfig
 from ...errors import ConfigError, UnsupportedMediaTypeError
 from ..engine import page as _page
@@ -187,7 +187,7 @@ class LocalOcrProvider(OcrProvider):
         pool = self.ctx.ocr_pool()
         if not self._threads_set:
             # onnxruntime would start one thread per core in every worker: share the cores.
-            threads = max(1, (os.cpu_count() or 1) // max(1, pool.size))
+            threads = max(1, cpus.usable() // max(1, pool.size))
             self.options = EngineOptions(**{**self.options.__dict__, "threads": threads})
             self._threads_set = True
         return pool
