@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from aigateway.ocr.engine import rapid, reader, reread, tesseract
+from aigateway.ocr.engine import rapid, reread, tesseract
 from aigateway.ocr.engine.layout import Line, Word
 from aigateway.ocr.engine.options import EngineOptions
 from aigateway.ocr.engine.reader import read_image
@@ -116,41 +116,6 @@ def test_the_budget_keeps_the_least_confident_crops() -> None:
     kept = reread._within_budget(jobs, [line])
     assert len(kept) == int(budget // 3)
     assert [j[1][0] for j in kept] == list(range(len(kept)))
-
-
-def test_a_cleaned_pages_budget_is_cleaned_times_larger() -> None:
-    budget = reread.BUDGET[rapid.runtime()] * reread.CLEANED
-    n = int(budget // 3) + 10
-    line = Line([Word(f"w{i}", i / n, 100 * i, 0, 100 * i + 90, 30) for i in range(n)], 1, 1)
-    jobs = [(line, [i], (100 * i, 0, 100 * i + 90, 30)) for i in range(n)]
-    assert len(reread._within_budget(jobs, [line], reread.CLEANED)) == int(budget // 3)
-
-
-def test_a_page_read_from_a_clean_up_gets_the_larger_budget(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seen: list[float] = []
-
-    def spy(
-        img: Image.Image,
-        lines: list[Line],
-        below: float,
-        threads: int = 1,
-        strays: object = (),
-        factor: float = 1.0,
-    ) -> int:
-        seen.append(factor)
-        return 0
-
-    monkeypatch.setattr(reread, "reread", spy)
-    monkeypatch.setattr(rapid, "available", lambda: None)
-    img = Image.new("L", (400, 100), 255)
-    line = Line([Word("w", 30.0, 10, 10, 90, 40)], 1, 1)
-    opts = EngineOptions(engine="auto", reread_below=80.0)
-    for cleanup in (None, "smooth"):
-        r = reader.Reading([], "tesseract", 30.0, cleanup=cleanup, source=[(img, [line])])
-        reader._reread(r, opts, 300)
-    assert seen == [1.0, reread.CLEANED]
 
 
 def test_two_doubtful_runs_on_a_line_both_merge_in_place(

@@ -145,11 +145,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     rest = strays.restore_bullets(img, lines, found)
     changed = len(rest) < len(found) or changed
     if auto and opts.reread_below > 0:
-        # A page read from a clean-up (grain) gets a larger budget: see :data:`.reread.CLEANED`.
-        factor = reread.CLEANED if r.cleanup else 1.0
-        changed = (
-            reread.reread(img, lines, opts.reread_below, opts.threads, rest, factor) > 0 or changed
-        )
+        changed = reread.reread(img, lines, opts.reread_below, opts.threads, rest) > 0 or changed
     if auto:
         changed = orphans.recover(img, lines, opts.threads) > 0 or changed
     changed = spaces.restore(img, lines) > 0 or changed

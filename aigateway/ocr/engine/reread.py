@@ -36,15 +36,6 @@ edits, scans 1654 -> 1612, 150 DPI 296 -> 268, JPEG 409 -> 375. A budget of 400 
 better again, but slowed the gateway from x0.83 to x0.76 of raw Tesseract's speed (report
 split)."""
 
-CLEANED = 10.0
-""":data:`BUDGET` times this for a page Tesseract read from a clean-up (a grainy page, smoothed
-and thresholded, :data:`~.preprocess.LADDER`): it holds many doubtful words, the recogniser
-reads them well (it copes with grain Tesseract's binarisation cannot), and such a page costs
-less than others, having skipped Tesseract's reading of the grain. Tune and extra split, 24
-grainy pages: 1444 to 1340 edits, for 0.18 s more CPU a page (2.44 to 2.62 s); three times the
-budget gave 1397 for 0.14 s. Reading words under 92 instead of
-:attr:`~.options.EngineOptions.reread_below` as well read 1313, for a third more time."""
-
 GAP = 1.0
 """A gap wider than this many text heights ends a stretch (as the layout pass splits rows)."""
 
@@ -76,9 +67,7 @@ def _doubtful(line: Line, run: list[int], below: float) -> list[list[int]]:
 
 
 def _within_budget(
-    jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]],
-    lines: list[Line],
-    factor: float = 1.0,
+    jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]], lines: list[Line]
 ) -> list[tuple[Line, list[int], tuple[int, int, int, int]]]:
     """The least confident crops first, up to :data:`BUDGET` text heights of width in all.
 
@@ -92,7 +81,7 @@ def _within_budget(
 
     from . import rapid
 
-    budget = factor * BUDGET.get(rapid.runtime(), min(BUDGET.values()))
+    budget = BUDGET.get(rapid.runtime(), min(BUDGET.values()))
     kept, spent = [], 0.0
     for job in sorted(jobs, key=doubt):
         x0, y0, x1, y1 = job[2]
@@ -176,23 +165,19 @@ def reread(
     below: float,
     threads: int = 1,
     strays: Sequence[Stray] = (),
-    factor: float = 1.0,
 ) -> int:
     """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``, and
     read each of ``strays`` (:mod:`.strays`) again with the word it belongs to.
 
-    ``factor``: times :data:`BUDGET` (:data:`CLEANED` for a cleaned page). Returns how many
-    stretches and words were replaced. ``below <= 0``: nothing runs.
+    Returns how many stretches and words were replaced. ``below <= 0``: nothing runs.
     """
     if below <= 0:
         return 0
-    replaced = _doubtful_stretches(img, lines, below, threads, factor)
+    replaced = _doubtful_stretches(img, lines, below, threads)
     return replaced + _extend(img, lines, strays, threads)
 
 
-def _doubtful_stretches(
-    img: Image.Image, lines: list[Line], below: float, threads: int, factor: float = 1.0
-) -> int:
+def _doubtful_stretches(img: Image.Image, lines: list[Line], below: float, threads: int) -> int:
     jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]] = []
     for ln in lines:
         if not ln.words or min(w.conf for w in ln.words) >= below:
@@ -206,7 +191,7 @@ def _doubtful_stretches(
                     jobs.append((ln, part, (x0, y0, x1, y1)))
     if not jobs:
         return 0
-    jobs = _within_budget(jobs, lines, factor)
+    jobs = _within_budget(jobs, lines)
     texts = recognize(img, [box for _, _, box in jobs], threads)
     if not texts:
         return 0
