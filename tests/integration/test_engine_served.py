@@ -711,7 +711,21 @@ def test_pages_turned_every_way_are_set_upright_by_their_lines_shape(
         )
         assert len(buf.getvalue()) >= 100_000
         docs.append((f"image/{fmt.lower()}", buf.getvalue()))
-    for turn, r in zip((90, 180, 270, 180), _post_images(gateway, docs), strict=True):
+    # Hostile neighbours in the same batch: bars that the projections take for sideways lines
+    # and hold no text (a barcode, a ruled form turned), and a turned page whose JPEG data
+    # stops halfway.
+    bars = Image.new("L", (1700, 2200), 255)
+    for x in range(100, 1600, 24):
+        bars.paste(0, (x, 150, x + 8, 2050))
+    buf = io.BytesIO()
+    bars.save(buf, format="PNG")
+    hostile = [("image/png", buf.getvalue()), ("image/jpeg", docs[0][1][: len(docs[0][1]) // 2])]
+    *answers, barred, cut = _post_images(gateway, docs + hostile)
+    assert barred.status_code == 200, barred.text
+    assert barred.json()["pages"][0]["reading"]["rotation"] in (0, 90, 180, 270)
+    assert cut.status_code == 422, cut.text
+    assert cut.json()["error"]["param"] == "document", cut.text
+    for turn, r in zip((90, 180, 270, 180), answers, strict=True):
         assert r.status_code == 200, r.text
         page_out = r.json()["pages"][0]
         assert page_out["reading"]["rotation"] == turn, page_out["reading"]
