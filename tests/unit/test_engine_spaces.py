@@ -108,3 +108,41 @@ def test_too_few_words_to_judge() -> None:
     img, lines = _page(["x == 1"], MONO, {"x ==": "x=="})
     assert spaces.monospace_pitch(lines) is None
     assert spaces.restore(img, lines) == 0
+
+
+def _split_scope(row: str, face: str, shift: int = 0) -> tuple[Image.Image, Line]:
+    """``row`` drawn, read as Tesseract often reads a ``::``: two words, ``a:`` and ``:b``
+    (the second drawn ``shift`` px further right)."""
+    size = 40
+    f = font(size, face)
+    img = Image.new("L", (1800, 140), 255)
+    draw = ImageDraw.Draw(img)
+    cut = row.index("::") + 1
+    left, right = row[:cut], row[cut:]
+    draw.text((40, 40), left, font=f, fill=0)
+    draw.text((40 + shift + draw.textlength(left, font=f), 40), right, font=f, fill=0)
+    words = []
+    for text, x in ((left, 40.0), (right, 40 + shift + draw.textlength(left, font=f))):
+        box = (round(x), 30, round(x + draw.textlength(text, font=f)), 40 + size + 10)
+        ink = ImageOps.invert(img.crop(box)).getbbox()
+        assert ink is not None
+        words.append(
+            Word(text, 90.0, box[0] + ink[0], box[1] + ink[1], box[0] + ink[2], box[1] + ink[3])
+        )
+    return img, Line(words, 1, 1)
+
+
+@pytest.mark.parametrize("face", [MONO, SANS])
+def test_a_scope_operator_read_as_two_words_is_one_word_again(face: str) -> None:
+    img, line = _split_scope("raptor::bin_validator", face)
+    assert line.text == "raptor: :bin_validator"
+    assert spaces.restore(img, [line]) == 1
+    assert line.text == "raptor::bin_validator"
+    assert (line.words[0].x0, line.words[0].x1) == (line.x0, line.x1)
+
+
+def test_colons_far_apart_stay_two_words() -> None:
+    # A label ending in a colon and a value starting with one, a column apart: not a ``::``.
+    img, line = _split_scope("label::value", SANS, shift=120)
+    assert spaces.restore(img, [line]) == 0
+    assert line.text == "label: :value"
