@@ -440,6 +440,37 @@ def _typewriter_page(blocks: list[tuple[int, list[str]]], heading: str = "") -> 
     return page
 
 
+SCOPES = [
+    "template <typename T> class raptor::bin_validator;",
+    "std::vector<int> values = std::move(other);",
+    "Call boost::asio::io_context::run() once per thread.",
+    "The namespace seqan3::data_layout holds modes.",
+    "use std::collections::HashMap; let m = HashMap::new();",
+    "Ruby calls File::Stat and Process::Status here.",
+    "auto it = std::find(v.begin(), v.end(), key);",
+    "fe80::1 is the link-local address of eth0.",
+]
+
+
+def test_scope_operators_come_back_whole(gateway: GatewayProcess) -> None:
+    # Tesseract reads some ``::`` as two words (``raptor: :bin_validator``): 8 of these 56 in
+    # process before spaces._scope joined them. A crisp PNG and a scanned JPEG of the page, and
+    # the PNG again, at once on two workers, beside a PNG cut off halfway.
+    page = _typewriter_page([(size, SCOPES) for size in (32, 36, 40, 44)])
+    docs = _crisp_and_scanned(page, blur=1.2, quality=60)
+    docs.append(docs[0])
+    cut = ("image/png", docs[0][1][: len(docs[0][1]) // 2])
+    *answers, broken = _post_images(gateway, [*docs, cut])
+    printed = sum(line.count("::") for line in SCOPES) * 4
+    for r in answers:
+        assert r.status_code == 200, r.text
+        text = r.json()["pages"][0]["markdown"]
+        assert ": :" not in text, text
+        assert text.count("::") >= printed - 4, text
+    assert broken.status_code == 422, broken.text
+    assert broken.json()["error"]["param"] == "document", broken.text
+
+
 def _tokens_kept(markdown: str, lines: list[str]) -> float:
     """Share of the printed lines' space-separated tokens found in ``markdown``."""
     from collections import Counter
