@@ -16,6 +16,7 @@ __all__ = (
     "Row",
     "Table",
     "Word",
+    "glued",
     "join_words",
     "paragraphs",
     "row_text",
@@ -123,6 +124,12 @@ def same_row(a: Line, b: Line) -> bool:
     """``a`` and ``b`` share at least half the smaller one's height: one row of text."""
     shared = min(a.y1, b.y1) - max(a.y0, b.y0)
     return shared >= 0.5 * min(a.height, b.height)
+
+
+def glued(a: Word, b: Word) -> Word:
+    """``a`` and ``b`` (left to right) as one word, without a space: their texts joined, their
+    boxes united, the less sure confidence."""
+    return Word(a.text + b.text, min(a.conf, b.conf), a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1))
 
 
 def join_words(words: list[tuple[Word, int]], height: float) -> str:

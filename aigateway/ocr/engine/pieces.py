@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from .geometry import TOUCH, Line, Word, same_row
+from .geometry import TOUCH, Line, Word, glued, same_row
 
 __all__ = ("GAP", "join")
 
@@ -75,8 +75,7 @@ def _concat(left: list[Word], right: list[Word], height: float) -> list[Word]:
     b = min(right, key=lambda w: w.x0)
     if b.x0 - a.x1 >= TOUCH * height:
         return [*left, *right]
-    one = Word(a.text + b.text, min(a.conf, b.conf), a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1))
-    return [*(w for w in left if w is not a), one, *(w for w in right if w is not b)]
+    return [*(w for w in left if w is not a), glued(a, b), *(w for w in right if w is not b)]
 
 
 def join(lines: Sequence[Line], height: float) -> list[Line]:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from .geometry import Line, Word
+from .geometry import Line, Word, glued
 from .preprocess import inked_columns, otsu
 
 __all__ = ("MIN_WORDS", "monospace_pitch", "restore")
@@ -145,7 +145,7 @@ def _scope(a: Word, b: Word, height: int) -> Word | None:
         return None
     if b.x0 - a.x1 >= SCOPE_GAP * height:
         return None
-    return Word(a.text + b.text, min(a.conf, b.conf), a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1))
+    return glued(a, b)
 
 
 def _join_scopes(line: Line) -> int:
@@ -161,7 +161,8 @@ def _join_scopes(line: Line) -> int:
 
 
 def restore(img: Image.Image, lines: list[Line]) -> int:
-    """Put back, in place, spaces missing inside words of ``lines``' monospace blocks.
+    """Put back, in place, spaces missing inside words of ``lines``' monospace blocks, and
+    join the halves of a ``::`` read as two words (:func:`_scope`) in any line.
 
     Returns how many words changed.
     """
