@@ -63,6 +63,18 @@ def _exif_rotated_jpeg(text: str) -> bytes:
     return _save(img, "JPEG", quality=90, exif=exif.tobytes())
 
 
+def _exif_rotated_png(text: str) -> bytes:
+    # Turned 180 degrees as stored, orientation 3 in its eXIf chunk.
+    exif = Image.Exif()
+    exif[0x0112] = 3
+    return _save(render_text(text, width=1400).rotate(180), "PNG", exif=exif.tobytes())
+
+
+def _png_with_garbage_exif(text: str) -> bytes:
+    # An eXIf chunk holding no TIFF header: the page is still readable, so it is read.
+    return _save(render_text(text, width=1200), "PNG", exif=b"\x00garbage, not exif\xff" * 4)
+
+
 def _sixteen_bit(text: str) -> bytes:
     img = render_text(text, width=1200)
     return _save(img.convert("I").point(lambda v: v * 257).convert("I;16"), "PNG")
@@ -154,6 +166,8 @@ def cases() -> list[Case]:
         Case("jpeg-cmyk", _cmyk_jpeg(words), None, pages=[words]),
         Case("png-palette-alpha", _palette_alpha(words), None, pages=[words]),
         Case("jpeg-exif-rotated", _exif_rotated_jpeg(words), None, pages=[words]),
+        Case("png-exif-upside-down", _exif_rotated_png(words), None, pages=[words]),
+        Case("png-garbage-exif", _png_with_garbage_exif(words), None, pages=[words]),
         # Odd PDF page geometry.
         Case("pdf-mediabox-1pt", _with_media_box(text_pdf(["x"]), "0 0 1 1"), None),
         Case(

@@ -528,6 +528,30 @@ def test_a_fax_with_oblong_pixels_is_read_at_square_pixels(mode: str) -> None:
     assert sum(w in words(got.markdown) for w in words(FAX)) >= 0.95 * len(words(FAX))
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "TIFF"])
+def test_an_exif_orientation_is_honoured_in_every_format_that_carries_it(fmt: str) -> None:
+    # A page stored sideways with orientation 6 ("turn 90 degrees clockwise to show"), as a
+    # phone writes it; PNG (eXIf), WebP and TIFF carry the tag as JPEG does. The TIFF is a fax
+    # at 98 x 204 DPI as stored, 204 x 98 once turned: squared at 204 after the turn.
+    page = render_text(" ".join([FAX] * 2), size=30, width=1400)
+    stored = page.rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    kw: dict[str, Any] = {"exif": exif.tobytes()}
+    if fmt == "TIFF":
+        stored = stored.resize((round(stored.width * 98 / 204), stored.height))
+        kw = {"tiffinfo": {0x0112: 6}, "dpi": (98, 204)}
+    elif fmt == "WEBP":
+        kw["lossless"] = True
+    buf = io.BytesIO()
+    stored.save(buf, format=fmt, **kw)
+    got = read(buf.getvalue(), f"image/{fmt.lower()}")
+    assert abs(got.width - page.width) <= 2 and abs(got.height - page.height) <= 2, got
+    if fmt == "TIFF":
+        assert got.dpi == 204, got.dpi
+    assert words(got.markdown).count("committee") == 2, got.markdown
+
+
 def _article_with_sidebar(pitch: int) -> list[Line]:
     """A wrapped article (block 1, lines 45 px apart, each ending where the next line's first
     word, "harbour", would not fit) and a sidebar of short items ``pitch`` px apart beside it,

@@ -179,17 +179,38 @@ def _square(img: Image.Image, xdpi: int, ydpi: int, max_pixels: int) -> tuple[Im
     return img.resize((max(1, size[0]), max(1, size[1])), Image.Resampling.BICUBIC), dpi
 
 
+_ORIENTATION = 0x0112
+_EXIF_TYPES = frozenset(("image/jpeg", "image/png", "image/webp", "image/tiff"))
+
+
+def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation (1-8; 1 when absent, out of range or unreadable)."""
+    try:
+        value = img.getexif().get(_ORIENTATION, 1)
+    except Exception:  # a damaged EXIF block must not cost a readable page
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
 def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, int]:
     img = pdf.open_image(src.input(), max_pixels)
     try:
         if index:
             img.seek(index)
         pdf.check_image_size(img.width, img.height, max_pixels)
+        # Read before load(): loading a TIFF drops the tag (see below).
+        turn = _orientation(img) if src.media_type in _EXIF_TYPES else 1
         img.load()
         tag = tuple(img.info.get("dpi") or ())
         xdpi, ydpi = (_valid_dpi(v) for v in (*tag, 0, 0)[:2])
+        # Phones and scanners store a page as the sensor saw it and say how to turn it in the
+        # EXIF orientation tag, which JPEG, PNG (eXIf), WebP and TIFF all carry; a turn by a
+        # quarter swaps the axes, and with them a fax's oblong DPI.
+        # Pillow turns a TIFF itself as it loads it (and drops the tag), not its DPI.
+        out = ImageOps.exif_transpose(img) if turn in range(2, 9) else img
+        if turn in (5, 6, 7, 8):
+            xdpi, ydpi = ydpi, xdpi
         dpi = xdpi
-        out = ImageOps.exif_transpose(img) if src.media_type == "image/jpeg" else img
         if out.mode in ("RGBA", "LA", "PA") or (out.mode == "P" and "transparency" in out.info):
             # Transparent pixels are usually the paper: put them on white, not black.
             rgba = out.convert("RGBA")
