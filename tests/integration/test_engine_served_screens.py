@@ -14,6 +14,7 @@ import io
 import random
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from difflib import SequenceMatcher
 
 import httpx
@@ -21,7 +22,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import PY_LISTING, font
-from ..support.served_pages import LOCAL_OCR_CONFIG, encode, read_all
+from ..support.served_pages import LOCAL_OCR_CONFIG, encode, post_ocr, read_all
 from ..support.server import GatewayProcess
 
 pytestmark = pytest.mark.slow
@@ -378,3 +379,78 @@ def test_a_justified_paper_and_a_table_whose_cells_wrap(gateway: GatewayProcess)
     assert "with an error." not in text, text
     # Below both columns, after the second.
     assert text.endswith("[tbl-0.md](tbl-0.md)"), text[-300:]
+
+
+PANEL_ROWS = [("Paper A4 80g", "20", "90.00"), ("Toner cartridge", "2", "122.00")]
+
+
+def _dark_dashboard() -> Image.Image:
+    """A 1920 x 1080 dark-mode dashboard: a sidebar, a heading, a mid-blue banner holding
+    white text, notes in grey. Inverted before reading, the banner is a grey panel holding
+    black text, which the page's threshold blacked out whole."""
+    img = Image.new("RGB", (1920, 1080), (30, 30, 36))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 0, 300, 1080), fill=(45, 45, 55))
+    for k, item in enumerate(["Dashboard", "Projects", "Invoices", "Customers", "Settings"]):
+        d.text((30, 90 + 50 * k), item, font=font(18), fill=(200, 200, 210))
+    d.text((360, 50), "Invoice INV-2024-0193 overview", font=font(28), fill=(240, 240, 240))
+    d.rectangle((360, 110, 1860, 180), fill=(40, 110, 200))
+    d.text((385, 132), "Payment received from Northwind Traders", font=font(20), fill="white")
+    notes = _wrap((ARTICLE * 2).split(), 1400, 18)
+    for k, text in enumerate(notes):
+        d.text((385, 260 + 34 * k), text, font=font(18), fill=(170, 170, 180))
+    return _grain(img, 0.05, 7)
+
+
+def _report_with_panels() -> tuple[Image.Image, list[str]]:
+    """An A4 page at 200 DPI: paragraphs, a teal callout holding black text, and a table whose
+    header row is shaded mid-grey behind black text (both darker than the page's threshold)."""
+    img = Image.new("RGB", (1654, 2339), "white")
+    d = ImageDraw.Draw(img)
+    body = _wrap((ARTICLE * 3).split(), 1350, 30)
+    for k, text in enumerate(body):
+        d.text((150, 150 + 48 * k), text, font=font(30), fill=(20, 20, 20))
+    y = 200 + 48 * len(body)
+    d.rectangle((140, y, 1510, y + 110), fill=(0, 128, 128))
+    d.text((180, y + 35), "Note: prices exclude delivery to remote islands", font=font(30), fill=0)
+    y += 200
+    d.rectangle((140, y, 1510, y + 70), fill=(120, 120, 120))
+    for c, head in zip((170, 900, 1250), ("Item", "Quantity", "Amount"), strict=True):
+        d.text((c, y + 18), head, font=font(30), fill=0)
+    for r, row in enumerate(PANEL_ROWS):
+        for c, cell in zip((170, 900, 1250), row, strict=True):
+            d.text((c, y + 100 + 60 * r), cell, font=font(30), fill=(20, 20, 20))
+    return _grain(img, 0.04, 8), body
+
+
+def test_dark_text_on_mid_tone_panels_is_read(gateway: GatewayProcess) -> None:
+    # A mid-tone panel under the page's threshold turned black whole with the text on it:
+    # Tesseract saw a picture and the line was lost, with no doubt shown (panels.py). With
+    # a redaction bar and a photograph's texture beside it (nothing to read there), and a
+    # truncated PNG in the same batch.
+    report, body = _report_with_panels()
+    bare = Image.new("RGB", (1654, 1200), "white")
+    d = ImageDraw.Draw(bare)
+    for k, text in enumerate(body[:6]):
+        d.text((150, 100 + 48 * k), text, font=font(30), fill=(20, 20, 20))
+    d.rectangle((140, 500, 1510, 570), fill=0)
+    bare.paste(Image.effect_noise((1370, 300), 60).point(lambda v: v // 2), (140, 650))
+    docs = [
+        encode(_dark_dashboard(), "PNG"),
+        encode(report, "JPEG", quality=85),
+        encode(_grain(bare, 0.04, 9), "PNG"),
+    ]
+    broken = encode(report, "PNG")
+    with ThreadPoolExecutor(4) as ex:
+        bad = ex.submit(post_ocr, gateway, (broken[0], broken[1][: len(broken[1]) // 2]))
+        dashboard, page, redacted = (_flat(m) for m in read_all(gateway, docs))
+        r = bad.result()
+    assert r.status_code == 422 and r.json()["error"]["param"] == "document", r.text
+    _in_order(
+        dashboard,
+        ["Invoice INV-2024-0193 overview", "Payment received from Northwind Traders", "reviewed"],
+        3,
+    )
+    _in_order(page, [*body, "Note: prices exclude delivery to remote islands"], len(body) + 1)
+    _in_order(page, ["Item", "Quantity", "Amount", "Paper A4 80g", "Toner cartridge"], 5)
+    _in_order(redacted, body[:6], 6)

@@ -27,7 +27,7 @@ from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
 from .preprocess import otsu_level, sharpen
 
-__all__ = ("MIN_WIDTH", "recover", "regions")
+__all__ = ("MIN_WIDTH", "read_crop", "recover", "regions", "remove")
 
 MIN_WIDTH = 6.0
 """Text heights of uncovered, text-shaped ink a region needs before it is read again: a
@@ -142,11 +142,26 @@ def _read(
 ) -> list[Line]:
     """Tesseract's single-block reading of ``box`` (padded), at the page's scale, in page
     coordinates."""
-    from . import tesseract
-
     pad = round(0.3 * height)
     x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
     crop = img.crop((x0, y0, min(img.width, box[2] + pad), min(img.height, box[3] + pad)))
+    return read_crop(crop, (x0, y0), dpi, languages, scale, soft)
+
+
+def read_crop(
+    crop: Image.Image,
+    origin: tuple[int, int],
+    dpi: int,
+    languages: Sequence[str],
+    scale: float = 1.0,
+    soft: bool = False,
+) -> list[Line]:
+    """Tesseract's single-block reading of ``crop``, a part of a page whose top left corner
+    stood at ``origin``, read at the page's ``scale`` (sharpened if ``soft``), in page
+    coordinates."""
+    from . import tesseract
+
+    x0, y0 = origin
     seen = crop
     if scale != 1.0:
         size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
@@ -200,7 +215,7 @@ def recover(
             continue  # no more text than was read there: the region held none
         if statistics.mean(w.conf for w in words) < MIN_MEAN:
             continue  # a picture's texture read as glyphs
-        at = _remove(lines, box)
+        at = remove(lines, box)
         block = max((ln.block for ln in lines), default=0) + 1
         para = max((ln.para for ln in lines), default=0) + 1
         lines[at:at] = [
@@ -210,7 +225,7 @@ def recover(
     return done
 
 
-def _remove(lines: list[Line], box: Box) -> int:
+def remove(lines: list[Line], box: Box) -> int:
     """Take the words inside ``box`` out of ``lines`` (dropping lines left empty); the index
     where the region's lines go: where its first removed line stood, else after the lowest
     line above it that shares its width."""
