@@ -86,3 +86,35 @@ def test_the_order_is_a_permutation(raw: list[tuple[tuple[int, int, int, int], i
     rows = layout._rows(lines)
     order = stacks.reading_order(lines, rows, 30.0)
     assert sorted(order) == list(range(len(lines)))
+
+
+def _form(last_row_apart: bool) -> list[Line]:
+    """A form as Tesseract reads it: fields one under another, then a row of options of which
+    the last is a block of its own, met after the signature line below the row."""
+    lines = [
+        _line([f"Field{k}:", "value"], 100, 100 + 2 * STEP * k, 1 + k, 1 + k) for k in range(4)
+    ]
+    y = 100 + 2 * STEP * 4
+    lines.append(_line(["[", "]", "Adult", "[x]", "Student"], 100, y, 10, 10))
+    lines.append(_line(["Signature:", "Date:"], 100, y + 3 * STEP, 11, 11))
+    lines.append(_line(["[", "]", "Senior"], 1400, y, 12, 12))
+    if last_row_apart:
+        # A second line under "Senior", as a column's next line would stand: a column.
+        lines.append(_line(["Retired", "staff"], 1400, y + STEP, 12, 12))
+    return lines
+
+
+def test_a_lone_piece_of_a_row_is_read_with_its_row() -> None:
+    # "Senior" stands level with the options' line, alone on its side (nothing under or over
+    # it within three text heights): a piece of that row, not a column. The page was read
+    # in the recogniser's order, "Senior" after the signature line.
+    lines = _form(last_row_apart=False)
+    order = stacks.reading_order(lines, layout._rows(lines), H)
+    texts = [lines[i].text for i in order]
+    assert texts.index("[ ] Senior") == texts.index("[ ] Adult [x] Student") + 1, texts
+    assert texts[-1] == "Signature: Date:", texts
+
+
+def test_a_piece_with_a_line_near_it_on_its_side_is_a_column() -> None:
+    lines = _form(last_row_apart=True)
+    assert stacks.reading_order(lines, layout._rows(lines), H) == list(range(len(lines)))
