@@ -470,6 +470,9 @@ def _form() -> Image.Image:
     for k, option in enumerate(["Adult", "Student", "Senior"]):
         x = 150 + 600 * k
         d.rectangle((x, 900, x + 45, 945), outline=0, width=4)
+        if option == "Student":  # ticked with a cross
+            d.line((x + 9, 909, x + 36, 936), fill=0, width=5)
+            d.line((x + 36, 909, x + 9, 936), fill=0, width=5)
         d.text((x + 70, 900), option, fill=0, font=font(40))
     d.text((150, 1100), "Signature and date of the applicant", fill=0, font=font(40))
     return _grain(img, 0.05, 10)
@@ -477,8 +480,9 @@ def _form() -> Image.Image:
 
 def test_a_forms_options_are_read_in_their_row(gateway: GatewayProcess) -> None:
     # "Senior", level with the other options but alone on its side of them, was a block of
-    # its own that Tesseract met after the signature line below (stacks.py). As PNG and as
-    # JPEG, with a truncated JPEG beside them.
+    # its own that Tesseract met after the signature line below (stacks.py); the boxes came
+    # back as "[-]", "XX]" or nothing at all (checkboxes.py). As PNG and as JPEG, with a
+    # truncated JPEG beside them.
     form = _form()
     docs = [encode(form, "PNG"), encode(form.convert("RGB"), "JPEG", quality=80)]
     cut = docs[1][1][: len(docs[1][1]) // 3]
@@ -490,3 +494,4 @@ def test_a_forms_options_are_read_in_their_row(gateway: GatewayProcess) -> None:
     for page in pages:
         _in_order(page, ["Full name: Maria Lopez", "Email", "Adult", "Student", "Senior"], 5)
         assert page.index("Senior") < page.index("Signature"), page
+        _in_order(page, ["\u2610 Adult", "\u2612 Student", "\u2610 Senior"], 3)

@@ -105,7 +105,7 @@ def find(img: Image.Image, height: float) -> list[Box]:
     if min(small.size) < cell * 4:
         return []
     level = otsu(small)
-    mask = small.point([255 if v < level else 0 for v in range(256)])
+    mask = small.point([255 if v <= level else 0 for v in range(256)])  # as threshold()
     grid = np.asarray(mask.reduce(cell)) >= 250  # every pixel of the cell is ink
     cell *= half
     if not grid.any():

@@ -133,12 +133,25 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     Tesseract's."""
     if not r.source:
         return r
-    from . import dropped, glyphcolumns, numbering, orphans, panels, rapid, reread, spaces, strays
+    from . import (
+        checkboxes,
+        dropped,
+        glyphcolumns,
+        numbering,
+        orphans,
+        panels,
+        rapid,
+        reread,
+        spaces,
+        strays,
+    )
 
     img, lines = r.source[0]
     auto = opts.engine == "auto" and rapid.available() is None
     # First: the regions put back are Tesseract's words like the rest, re-read if doubtful.
-    changed = dropped.recover(img, lines, dpi, opts.languages, r.scale, r.sharpened) > 0
+    # Before the regions and words read again, which would guess again at a check box.
+    changed = checkboxes.restore(img, lines) > 0
+    changed = dropped.recover(img, lines, dpi, opts.languages, r.scale, r.sharpened) > 0 or changed
     changed = panels.recover(img, lines, dpi, opts.languages, r.scale) > 0 or changed
     # Before the re-reading: a column read sideways is not worth re-reading as it stands.
     changed = glyphcolumns.split(img, lines, auto, opts.threads) > 0 or changed
