@@ -112,3 +112,13 @@ def test_words_of_text_are_never_looked_at() -> None:
     ]
     assert checkboxes.restore(img, lines) == 0
     assert [w.text for w in lines[0].words] == ["Adults", "an"]
+
+
+def test_a_word_at_the_pages_edge_is_not_framed_by_the_crop() -> None:
+    # Pillow fills a crop's part outside the image with black: a short word in the corner
+    # looked framed on two sides by it.
+    img = Image.new("L", (300, 200), 255)
+    ImageDraw.Draw(img).text((1, 1), "ol", fill=0, font=font(40))
+    box = img.point(lambda v: 255 - v).getbbox()
+    assert box is not None
+    assert checkboxes.mark(img, Word("ol", 20.0, *box)) is None

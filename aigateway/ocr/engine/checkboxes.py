@@ -77,7 +77,7 @@ def _sides(mask: Image.Image) -> bool:
 def mark(img: Image.Image, word: Word) -> str | None:
     """``EMPTY`` or ``TICKED`` when ``word``'s box on ``img`` holds a check box, else ``None``."""
     pad = max(2, round(0.1 * (word.y1 - word.y0)))
-    crop = img.crop((word.x0 - pad, word.y0 - pad, word.x1 + pad, word.y1 + pad))
+    crop = img.crop(_clamp(img, (word.x0 - pad, word.y0 - pad, word.x1 + pad, word.y1 + pad)))
     if _spread(crop) < CONTRAST:
         return None  # grain or a scan's noise, whose threshold draws any shape
     level = otsu(crop)
@@ -94,6 +94,13 @@ def mark(img: Image.Image, word: Word) -> str | None:
     inner = mask.crop((w // 4, h // 4, w - w // 4, h - h // 4))
     inked = sum(inner.histogram()[128:]) / max(1, inner.width * inner.height)
     return TICKED if inked >= MARKED else EMPTY
+
+
+def _clamp(img: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """``box`` inside ``img``: Pillow fills a crop's part outside the image with black, which
+    would read as a square's side."""
+    x0, y0, x1, y1 = box
+    return max(0, x0), max(0, y0), min(img.width, x1), min(img.height, y1)
 
 
 def _spread(crop: Image.Image) -> int:
@@ -113,7 +120,7 @@ def _spread(crop: Image.Image) -> int:
 
 def _ink_box(img: Image.Image, region: tuple[int, int, int, int]) -> Word | None:
     """The ink of ``region`` as a word's box, when it holds any on paper."""
-    x0, y0, x1, y1 = region
+    x0, y0, x1, y1 = region = _clamp(img, region)
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
     crop = img.crop(region)
