@@ -27,7 +27,7 @@ from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
 from .preprocess import otsu_level, sharpen
 
-__all__ = ("MIN_WIDTH", "read_crop", "recover", "regions", "remove")
+__all__ = ("MIN_WIDTH", "put_back", "read_crop", "recover", "regions")
 
 MIN_WIDTH = 6.0
 """Text heights of uncovered, text-shaped ink a region needs before it is read again: a
@@ -208,24 +208,30 @@ def recover(
     done = 0
     for box, _ in regions(img, read, height):
         box = _grow(box, lines, height)
-        old = [w for ln in lines for w in ln.words if _inside(w, box)]
-        new = _read(img, box, height, dpi, languages, scale, soft)
-        words = [w for ln in new for w in ln.words]
-        if not words or _sure(words) < _sure(old) + GAIN:
-            continue  # no more text than was read there: the region held none
-        if statistics.mean(w.conf for w in words) < MIN_MEAN:
-            continue  # a picture's texture read as glyphs
-        at = remove(lines, box)
-        block = max((ln.block for ln in lines), default=0) + 1
-        para = max((ln.para for ln in lines), default=0) + 1
-        lines[at:at] = [
-            Line(ln.words, block, para + (ln.para - new[0].para)) for ln in new if ln.words
-        ]
-        done += 1
+        done += put_back(lines, box, _read(img, box, height, dpi, languages, scale, soft))
     return done
 
 
-def remove(lines: list[Line], box: Box) -> int:
+def put_back(lines: list[Line], box: Box, new: list[Line]) -> bool:
+    """Replace the words of ``lines`` inside ``box`` with ``new``, a reading of that region
+    alone, in place, when it holds :data:`GAIN` more confident characters than were read
+    there and a mean confidence of :data:`MIN_MEAN`; its lines become a block of their own.
+    Returns whether it was put in."""
+    new = [ln for ln in new if ln.words]
+    words = [w for ln in new for w in ln.words]
+    old = [w for ln in lines for w in ln.words if _inside(w, box)]
+    if not words or _sure(words) < _sure(old) + GAIN:
+        return False  # no more text than was read there: the region held none
+    if statistics.mean(w.conf for w in words) < MIN_MEAN:
+        return False  # a picture's texture read as glyphs
+    at = _remove(lines, box)
+    block = max((ln.block for ln in lines), default=0) + 1
+    para = max((ln.para for ln in lines), default=0) + 1
+    lines[at:at] = [Line(ln.words, block, para + (ln.para - new[0].para)) for ln in new]
+    return True
+
+
+def _remove(lines: list[Line], box: Box) -> int:
     """Take the words inside ``box`` out of ``lines`` (dropping lines left empty); the index
     where the region's lines go: where its first removed line stood, else after the lowest
     line above it that shares its width."""

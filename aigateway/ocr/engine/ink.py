@@ -14,7 +14,16 @@ from PIL import Image, ImageDraw
 from .geometry import Line
 from .preprocess import otsu
 
-__all__ = ("CELL", "SHADE", "components", "ink_grid", "long_runs", "shaded", "solid")
+__all__ = (
+    "CELL",
+    "SHADE",
+    "components",
+    "ink_grid",
+    "long_runs",
+    "median_level",
+    "shaded",
+    "solid",
+)
 
 SHADE = 30
 """A piece's background this many grey levels darker than the paper is a figure's."""
@@ -111,13 +120,16 @@ def shaded(img: Image.Image, box: tuple[int, int, int, int], paper: int) -> bool
     figure, whose labels are the figure's, not the text's (and are left to it)."""
     part = img.crop(box)
     level = otsu(part)
-    hist = part.histogram()[level:256]
-    total = sum(hist)
-    if not total:
-        return False
+    middle = median_level(part.histogram()[:256], level)
+    return middle is not None and paper - middle > SHADE
+
+
+def median_level(hist: list[int], start: int = 0) -> int | None:
+    """The median grey of a histogram's levels from ``start`` up (``None``: none there)."""
+    total = sum(hist[start:256])
     seen = 0
-    for v, n in enumerate(hist, level):
-        seen += n
-        if 2 * seen >= total:
-            return paper - v > SHADE
-    return False
+    for v in range(start, 256):
+        seen += hist[v]
+        if total and 2 * seen >= total:
+            return v
+    return None

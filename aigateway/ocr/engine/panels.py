@@ -24,9 +24,9 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageOps
 
-from .dropped import read_crop, remove
+from .dropped import put_back, read_crop
 from .geometry import Line
-from .ink import SHADE, components
+from .ink import SHADE, components, median_level
 from .preprocess import otsu
 
 __all__ = ("find", "recover")
@@ -63,18 +63,6 @@ TEXT_SHARE = (0.003, 0.45)
 
 MAX_PANELS = 4
 """Panels read on one page at most (the largest first): bounds the pass's time."""
-
-SURE = 50.0
-"""Word confidence (0-100) from which a word counts as read."""
-
-MIN_SURE = 3
-"""Confident characters a panel's reading must hold."""
-
-GAIN = 3
-"""Confident characters a panel's reading must add to what was read inside it."""
-
-MIN_MEAN = 60.0
-"""Mean word confidence (0-100) a panel's reading needs."""
 
 
 def _text_share(crop: Image.Image) -> tuple[float, int, bool]:
@@ -143,28 +131,8 @@ def _in_figure(img: Image.Image, box: Box, height: float, paper: int) -> bool:
     ring = [
         a - b for a, b in zip(img.crop(outer).histogram(), img.crop(box).histogram(), strict=True)
     ]
-    total = sum(ring[:256])
-    if not total:
-        return False
-    seen = 0
-    for v, n in enumerate(ring[:256]):
-        seen += n
-        if 2 * seen >= total:
-            return paper - v > SHADE
-    return False
-
-
-def _inside(cx: float, cy: float, box: Box) -> bool:
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
-def _sure_inside(lines: Sequence[Line], box: Box) -> int:
-    return sum(
-        len(w.text)
-        for ln in lines
-        for w in ln.words
-        if w.conf >= SURE and _inside((w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2, box)
-    )
+    middle = median_level(ring[:256])
+    return middle is not None and paper - middle > SHADE
 
 
 def _prepared(crop: Image.Image, height: float) -> tuple[Image.Image, int]:
@@ -204,20 +172,8 @@ def recover(
     done = 0
     for box in find(img, height):
         framed, pad = _prepared(img.crop(box), height)
-        new = [
-            ln
-            for ln in read_crop(framed, (box[0] - pad, box[1] - pad), dpi, languages, scale)
-            if ln.words
-        ]
-        words = [w for ln in new for w in ln.words]
-        sure = sum(len(w.text) for w in words if w.conf >= SURE)
-        if sure < max(MIN_SURE, _sure_inside(lines, box) + GAIN):
-            continue  # no more than Tesseract read there (light text on a dark panel)
-        if statistics.mean(w.conf for w in words) < MIN_MEAN:
-            continue  # a picture's texture, not text
-        at = remove(lines, box)
-        block = max((ln.block for ln in lines), default=0) + 1
-        para = max((ln.para for ln in lines), default=0) + 1
-        lines[at:at] = [Line(ln.words, block, para + (ln.para - new[0].para)) for ln in new]
-        done += 1
+        new = read_crop(framed, (box[0] - pad, box[1] - pad), dpi, languages, scale)
+        # Kept only when it adds text: Tesseract reads light text on a dark panel (or part
+        # of it) as inverted text already, and a picture's texture as unsure glyphs.
+        done += put_back(lines, box, new)
     return done
