@@ -48,7 +48,7 @@ def compose(
                 text = _tables.placeholder(_tables.table_id(n, table_format))
             blocks.append((item.top, text))
         elif isinstance(item, Paragraph):
-            text = join_lines(item.lines)
+            text = join_lines(item.lines, item.seps)
             if text:
                 blocks.append((item.top, text))
     return with_images([t for _, t in blocks], [b for b, _ in blocks], images), tuple(taken)

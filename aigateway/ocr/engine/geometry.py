@@ -88,6 +88,9 @@ class Paragraph:
     lines: tuple[str, ...]
     top: int
     bottom: int
+    seps: tuple[str, ...] = ()
+    """What joins each line to the one before (:func:`.breaks.separators`); empty: all
+    wrapped."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from . import anchors, labels, pieces, rowsplit, sides, stacks, terms
+from . import anchors, breaks, labels, pieces, rowsplit, sides, stacks, terms
 from .geometry import (
     MIN_ROWS,
     Item,
@@ -326,6 +326,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
                     tuple(ln.text for ln in current),
                     min(ln.y0 for ln in current),
                     max(ln.y1 for ln in current),
+                    breaks.separators(current),
                 )
             )
             current.clear()

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageOps
 
-from . import bullets, deskew, orientation, preprocess, streaks, textsize
+from . import breaks, bullets, deskew, orientation, preprocess, streaks, textsize
 from . import layout as _layout
 from .layout import Item, Line, Paragraph, Word
 from .options import EngineOptions
@@ -179,6 +179,7 @@ def _flat(lines: list[Line]) -> list[Item]:
                         tuple(g.text for g in group),
                         min(g.y0 for g in group),
                         max(g.y1 for g in group),
+                        breaks.separators(group),
                     )
                 )
             group = []

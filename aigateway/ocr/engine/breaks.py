@@ -1,0 +1,62 @@
+"""Where a paragraph's lines end on purpose (part of the layout pass; pure geometry).
+
+Markdown joins a paragraph's physical lines with spaces (:mod:`.markdown`): right for prose,
+which the typesetter wrapped, wrong for lines that were ended by hand. An address, a code
+listing or a poem read as one run-on line, and a slide's or a web page's bullet list, which
+the recogniser keeps in one paragraph, came back as "• Ship the API • Cut latency • ...".
+
+A line was wrapped when the first word of the next one would not have fitted in the room left
+at its end: that is what wrapping means, for justified and ragged-right text alike. The room is
+measured up to the paragraph's right edge (its longest line), which is never further out than
+the real margin, so a wrapped line is never taken for an ended one; where the next word would
+have fitted with a clear text height to spare, the line was ended. A paragraph whose lines
+start at three or more depths is a listing (code, an outline), where every line ends on purpose.
+List items (:data:`BULLETS`) start paragraphs of their own; that needs only the text, so it is
+done in :func:`.markdown.join_lines` for every paragraph.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from itertools import pairwise
+
+from .geometry import Line
+
+__all__ = ("SLACK", "separators")
+
+SLACK = 1.0
+"""Text heights of room beyond the next line's first word (and a space) that a line must leave
+at its end to count as ended on purpose: measurement noise in word boxes is far smaller."""
+
+LEVEL = 0.5
+"""Text heights within which two lines start at the same depth."""
+
+
+def _depths(lines: Sequence[Line], height: float) -> int:
+    """How many distinct starting depths the lines have (left edges within :data:`LEVEL`
+    text heights of each other are one)."""
+    edges = sorted(ln.x0 for ln in lines)
+    depths = 1
+    for a, b in pairwise(edges):
+        if b - a > LEVEL * height:
+            depths += 1
+    return depths
+
+
+def separators(lines: Sequence[Line]) -> tuple[str, ...]:
+    """For each line, what joins it to the line before: ``" "`` where the text wrapped,
+    ``"\\n"`` where the line before was ended on purpose (the first line's is ``""``).
+    Empty for a paragraph of one line."""
+    if len(lines) < 2:
+        return ()
+    height = statistics.median(ln.height for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    listing = _depths(lines, height) >= 3
+    seps = [""]
+    for prev, ln in pairwise(lines):
+        first = ln.words[0]
+        room = right - prev.x1
+        ended = listing or room > (first.x1 - first.x0) + (0.3 + SLACK) * height
+        seps.append("\n" if ended else " ")
+    return tuple(seps)
