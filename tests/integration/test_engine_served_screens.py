@@ -495,3 +495,56 @@ def test_a_forms_options_are_read_in_their_row(gateway: GatewayProcess) -> None:
         _in_order(page, ["Full name: Maria Lopez", "Email", "Adult", "Student", "Senior"], 5)
         assert page.index("Senior") < page.index("Signature"), page
         _in_order(page, ["\u2610 Adult", "\u2612 Student", "\u2610 Senior"], 3)
+
+
+CHECKLIST = [
+    "Tag the release candidate",
+    "Run the load test on staging",
+    "Rotate the signing keys",
+    "Announce the maintenance window",
+    "Update the status page",
+]
+NOTE = (
+    "Every step is done by the engineer on call, who signs it off in the release ticket "
+    "before the next one starts; a step that fails stops the release until it is understood."
+)
+ADDRESS = ["Platform team", "42 Harbour Road", "Bristol BS1 4DJ"]
+
+
+def _checklist() -> Image.Image:
+    """A 1600 x 1000 screenshot of a document: a heading, a bulleted list at ordinary line
+    spacing, a wrapped paragraph and a three-line address."""
+    img = Image.new("RGB", (1600, 1000), (252, 252, 250))
+    d = ImageDraw.Draw(img)
+    d.text((80, 50), "Release checklist", font=font(44), fill=(20, 20, 20))
+    body = font(28)
+    y = 140
+    for item in CHECKLIST:
+        d.text((90, y), f"\u2022 {item}", font=body, fill=(30, 30, 30))
+        y += 40
+    y += 40
+    for text in _wrap(NOTE.split(), 1400, 28):
+        d.text((80, y), text, font=body, fill=(30, 30, 30))
+        y += 40
+    y += 40
+    for text in ADDRESS:
+        d.text((80, y), text, font=body, fill=(30, 30, 30))
+        y += 40
+    return _grain(img, 0.04, 7)
+
+
+def test_list_items_and_short_lines_keep_their_breaks(gateway: GatewayProcess) -> None:
+    # A bulleted list at ordinary spacing is one paragraph to Tesseract, and came back as one
+    # run-on line ("• Tag ... • Run ... • Rotate ..."); an address as "Platform team 42
+    # Harbour Road Bristol BS1 4DJ" (breaks.py, markdown.join_lines). Wrapped prose is still
+    # joined into one line. Twice over, as PNG and as JPEG, at once.
+    shot = _checklist()
+    docs = [encode(shot, "PNG"), encode(shot.convert("RGB"), "JPEG", quality=85)]
+    for page in read_all(gateway, docs):
+        lines = [ln.strip() for ln in page.splitlines()]
+        for item in CHECKLIST:
+            assert f"\u2022 {item}" in lines, page
+        assert NOTE in lines, page
+        # Three lines, whatever the JPEG does to a glyph ("4DJ" came back as "4D)" once).
+        at = lines.index(ADDRESS[0])
+        assert lines[at + 1] == ADDRESS[1] and lines[at + 2].startswith("Bristol BS1"), page

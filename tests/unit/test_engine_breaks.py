@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aigateway.ocr.engine.breaks import separators
+from aigateway.ocr.engine.breaks import margin, separators
 from aigateway.ocr.engine.geometry import Line, Word
 from aigateway.ocr.engine.markdown import join_lines
 
@@ -48,6 +48,18 @@ def test_a_line_that_left_room_for_the_next_word_was_ended() -> None:
     # end, never further out than the real margin), so its break stays a wrap.
     lines = para("Northwind Supplies Ltd, 42 Harbour Road", "Bristol", "United Kingdom")
     assert separators(lines) == ("", " ", "\n")
+
+
+def test_short_lines_are_measured_against_their_columns_margin() -> None:
+    address = para("Platform team", "42 Harbour Road", "Bristol BS1 4DJ")
+    assert separators(address) == ("", " ", " ")  # its own longest line tells nothing
+    prose = [line("x" * 60, 0, 200 + 30 * k) for k in range(9)]
+    overlong = line("y" * 90, 0, 500)  # a code line past the margin is not the margin
+    right = margin(address, [*prose, overlong, *address])
+    assert right == 600
+    assert separators(address, right) == ("", "\n", "\n")
+    # Fewer than three lines start where the paragraph starts: no margin.
+    assert margin(address, [line("x" * 60, 300, 0)]) is None
 
 
 def test_room_short_of_the_next_word_is_a_wrap() -> None:

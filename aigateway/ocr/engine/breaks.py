@@ -9,10 +9,15 @@ A line was wrapped when the first word of the next one would not have fitted in 
 at its end: that is what wrapping means, for justified and ragged-right text alike. The room is
 measured up to the paragraph's right edge (its longest line), which is never further out than
 the real margin, so a wrapped line is never taken for an ended one; where the next word would
-have fitted with a clear text height to spare, the line was ended. A paragraph whose lines
-start at three or more depths is a listing (code, an outline), where every line ends on purpose.
-List items (:data:`BULLETS`) start paragraphs of their own; that needs only the text, so it is
-done in :func:`.markdown.join_lines` for every paragraph.
+have fitted with a clear text height to spare, the line was ended. A paragraph of short lines
+(an address) is its own longest line, though: where its lines have the page to themselves (a
+column of one), the column's margin is what lines starting where it starts mostly reach
+(:func:`margin`), not the longest of them (a code line running past the margin).
+
+A paragraph whose lines start at three or more depths is a listing (code, an outline), where
+every line ends on purpose. List items (:data:`.markdown.BULLETS`) start paragraphs of their
+own; that needs only the text, so it is done in :func:`.markdown.join_lines` for every
+paragraph.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from itertools import pairwise
 
 from .geometry import Line
 
-__all__ = ("SLACK", "separators")
+__all__ = ("SLACK", "margin", "separators")
 
 SLACK = 1.0
 """Text heights of room beyond the next line's first word (and a space) that a line must leave
@@ -44,14 +49,27 @@ def _depths(lines: Sequence[Line], height: float) -> int:
     return depths
 
 
-def separators(lines: Sequence[Line]) -> tuple[str, ...]:
+def margin(lines: Sequence[Line], mates: Sequence[Line]) -> int | None:
+    """The right margin of the column a paragraph's ``lines`` stand in: the edge that nine in
+    ten of ``mates`` (the page's lines with nothing beside them) starting where the paragraph
+    starts reach. ``None`` with fewer than three such lines."""
+    height = statistics.median(ln.height for ln in lines)
+    left = min(ln.x0 for ln in lines)
+    edges = sorted(ln.x1 for ln in mates if abs(ln.x0 - left) <= height)
+    if len(edges) < 3:
+        return None
+    return edges[int(0.9 * (len(edges) - 1))]
+
+
+def separators(lines: Sequence[Line], right: int | None = None) -> tuple[str, ...]:
     """For each line, what joins it to the line before: ``" "`` where the text wrapped,
     ``"\\n"`` where the line before was ended on purpose (the first line's is ``""``).
-    Empty for a paragraph of one line."""
+    ``right`` is the column's margin (:func:`margin`) where known. Empty for a paragraph of
+    one line."""
     if len(lines) < 2:
         return ()
     height = statistics.median(ln.height for ln in lines)
-    right = max(ln.x1 for ln in lines)
+    right = max(right or 0, *(ln.x1 for ln in lines))
     listing = _depths(lines, height) >= 3
     seps = [""]
     for prev, ln in pairwise(lines):

@@ -317,16 +317,22 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     after = anchors.place(lines, regions, owner)
     items: list[Item] = []
     emitted: set[int] = set()
-    current: list[Line] = []
+    current: list[int] = []
+    # Lines with nothing beside them: where a paragraph's lines are all such, its column's
+    # margin tells short lines ended on purpose from wrapped ones (breaks.py).
+    alone = {r.lines[0] for r in rows if len(r.lines) == 1}
+    mates = [lines[i] for i in sorted(alone)]
 
     def flush() -> None:
         if current:
+            para = [lines[i] for i in current]
+            right = breaks.margin(para, mates) if alone.issuperset(current) else None
             items.append(
                 Paragraph(
-                    tuple(ln.text for ln in current),
-                    min(ln.y0 for ln in current),
-                    max(ln.y1 for ln in current),
-                    breaks.separators(current),
+                    tuple(ln.text for ln in para),
+                    min(ln.y0 for ln in para),
+                    max(ln.y1 for ln in para),
+                    breaks.separators(para, right),
                 )
             )
             current.clear()
@@ -343,9 +349,9 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     for i, ln in enumerate(lines):
         if i in owner:
             continue
-        if current and (ln.para != current[-1].para or ln.block != current[-1].block):
+        if current and (ln.para != lines[current[-1]].para or ln.block != lines[current[-1]].block):
             flush()
-        current.append(ln)
+        current.append(i)
         if ("line", i) in after:
             flush()
             for t in after[("line", i)]:
