@@ -108,6 +108,35 @@ def test_a_letterhead_beside_an_invoices_dates_is_read_stack_by_stack() -> None:
     ]
 
 
+def _joined(*parts: Line) -> Line:
+    """One recognised line made of texts far apart (the recogniser's line across a gutter)."""
+    return Line([w for p in parts for w in p.words], parts[0].block, parts[0].para)
+
+
+def test_a_letterhead_going_on_under_the_dates_beside_it_is_read_whole() -> None:
+    # A 1x web screenshot of an invoice (Tesseract's lines): the address goes on for two
+    # lines under the dates. The run of rows the two texts share ended at "Due", and the
+    # address's last lines were read after the dates: "Northwind ..., 42 Harbour Road,
+    # Invoice ..., Date ..., Due ..., Bristol BS1 4DJ, VAT ..." (sides.extend).
+    lines = [
+        _joined(
+            _ln("Northwind Supplies Ltd", 26, 28, 393, 56, 1, 1),
+            _ln("Invoice INV-2026-0917", 774, 43, 961, 55, 1, 1),
+        ),
+        _ln("Date: 14 November 2026", 774, 62, 975, 74, 1, 1),
+        _joined(
+            _ln("42 Harbour Road", 25, 76, 158, 88, 1, 2),
+            _ln("Due: 14 December 2026", 774, 81, 969, 93, 1, 2),
+        ),
+        _ln("Bristol BS1 4DJ", 25, 95, 142, 107, 1, 3),
+        _ln("VAT GB 123 4567 89", 24, 114, 188, 126, 1, 4),
+        _ln("Bill to: Acme Robotics GmbH, Lindenstrasse 8, 10969 Berlin", 25, 165, 501, 179, 2, 5),
+    ]
+    text = " ".join(_texts(lines))
+    order = ["Northwind", "Harbour", "Bristol", "VAT GB", "Invoice", "Date:", "Due:", "Bill to:"]
+    assert [text.index(t) for t in order] == sorted(text.index(t) for t in order), text
+
+
 def test_rows_that_line_up_across_a_gutter_stay_rows() -> None:
     # The same stack of labels and values with no letterhead: every row lines up across the
     # gutter, so each label stays with its value (here as a two-column table).

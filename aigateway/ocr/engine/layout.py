@@ -21,6 +21,7 @@ Everything is relative to the median text height, so it works at any resolution.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 
@@ -153,6 +154,10 @@ def _regions(
         if sides.kept_apart(run, lines, height):
             i = j  # the recogniser's blocks already read these texts one after the other
             continue
+        following = list(itertools.takewhile(lambda r: id(r) not in used, rows[j:]))
+        more = sides.extend(run, following, lines, height)
+        run += following[:more]
+        j += more
         region = _validate(run, lines, height)
         if region is not None:
             found.append(region)

@@ -17,10 +17,12 @@ two words before the gutter is looked for.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from .geometry import Item, Line, Region, Row, paragraphs, row_text, same_row
+from . import breaks
+from .geometry import Item, Line, Paragraph, Region, Row, paragraphs, row_text, same_row
 
-__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "kept_apart", "stacks")
+__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "extend", "kept_apart", "stacks")
 
 APART = 3.0
 """Blank inside a recognised line, in text heights, at which the line is cut in two."""
@@ -45,6 +47,34 @@ def stacks(run: Sequence[Row], lines: Sequence[Line], height: float) -> Region |
     if _sides(parts, height) is None:
         return None
     return Region(list(run), _read(parts, height))
+
+
+def extend(run: list[Row], rows: Sequence[Row], lines: Sequence[Line], height: float) -> int:
+    """How many of ``rows`` (those right below ``run``, in order) go on a stack of the run
+    read stack by stack: rows wholly on one side of its gutter, starting where that side's
+    lines start, each under the side's last line with no more than a text height between.
+    A letterhead's address goes on for two lines under the invoice's number and dates beside
+    it; ended with the rows the two shared, the run read "Northwind Supplies Ltd, 42 Harbour
+    Road, Invoice INV-0917, Date: ..., Due: ..." and only then "Bristol BS1 4DJ"."""
+    split = _sides(_cut([lines[i] for r in run for i in r.lines], height), height)
+    if split is None:
+        return 0
+    cut = max(ln.x1 for ln in split[0])
+    sides = [list(split[0]), list(split[1])]
+    taken = 0
+    for row in rows:
+        own = [lines[i] for i in row.lines]
+        left = all(ln.x1 <= cut for ln in own)
+        side = sides[0] if left else sides[1]
+        if not (left or all(ln.x0 > cut for ln in own)):
+            break
+        start = min(ln.x0 for ln in side)
+        last = max(side, key=lambda ln: ln.y1)
+        if abs(min(ln.x0 for ln in own) - start) > height or row.top - last.y1 > height:
+            break
+        side.extend(own)
+        taken += 1
+    return taken
 
 
 def kept_apart(run: Sequence[Row], lines: Sequence[Line], height: float) -> bool:
@@ -82,9 +112,48 @@ def _read(parts: list[Line], height: float) -> list[Item]:
     """Stack by stack (recursively: a stack may part again), each row by row."""
     sides = _sides(parts, height)
     if sides is not None:
-        return [item for side in sides for item in _read(side, height)]
+        left, right, tail = _below(*sides, height)
+        return [item for side in (left, right, tail) if side for item in _read(side, height)]
     rows = _regroup(parts)
-    return paragraphs([(row_text(r, parts, height), r.top, r.bottom) for r in rows], height)
+    items = paragraphs([(row_text(r, parts, height), r.top, r.bottom) for r in rows], height)
+    # Each paragraph holds the next rows in order: their lines tell which breaks were meant
+    # (an address's lines), as for the recogniser's own paragraphs.
+    whole = [
+        Line(sorted((w for i in r.lines for w in parts[i].words), key=lambda w: w.x0), 0, 0)
+        for r in rows
+    ]
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Paragraph):
+            n = len(item.lines)
+            out.append(replace(item, seps=breaks.separators(whole[:n])))
+            whole = whole[n:]
+        else:
+            out.append(item)
+    return out
+
+
+def _below(
+    left: list[Line], right: list[Line], height: float
+) -> tuple[list[Line], list[Line], list[Line]]:
+    """The two stacks, and what comes under both: from the first line of a side that starts
+    below the other side's last line, a text height or more under the line before it. A
+    letterhead's "Bill to:" line was read between the address and the invoice's dates
+    beside it; the address's own next lines, with no gap, stay on its stack."""
+    tail: list[Line] = []
+    out = []
+    for side, other in ((left, right), (right, left)):
+        bottom = max(ln.y1 for ln in other)
+        ordered = sorted(side, key=lambda ln: ln.y0)
+        keep = len(ordered)
+        for k in range(1, len(ordered)):
+            above = max(ln.y1 for ln in ordered[:k])
+            if ordered[k].y0 > bottom and ordered[k].y0 - above > height:
+                keep = k
+                break
+        out.append(ordered[:keep])
+        tail += ordered[keep:]
+    return out[0], out[1], tail
 
 
 def _sides(parts: list[Line], height: float) -> tuple[list[Line], list[Line]] | None:
