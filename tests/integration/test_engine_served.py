@@ -950,6 +950,9 @@ INVOICE_DATES = [
 ]
 
 
+LETTERHEAD_MORE = ["United Kingdom", "VAT GB 123 4567 89", "Phone 023 9200 1234"]
+
+
 def _invoice(items: bool) -> Image.Image:
     """An A4 invoice scanned at 300 DPI: a letterhead with the invoice's number and dates
     beside it, and with ``items`` a ruled table of items under them (else a letter's prose)."""
@@ -961,6 +964,9 @@ def _invoice(items: bool) -> Image.Image:
     d = ImageDraw.Draw(page)
     d.text((150, 150), "ACME Supplies Ltd.", font=font(60), fill=0)
     d.text((150, 240), "12 Harbour Road, Portsmouth PO1 2AB", font=font(32), fill=0)
+    # The address goes on under the dates' rows, line after line.
+    for k, text in enumerate(LETTERHEAD_MORE):
+        d.text((150, 290 + 50 * k), text, font=font(32), fill=0)
     for k, (label, value) in enumerate(INVOICE_DATES):
         d.text((1500, 150 + 55 * k), label, font=font(32), fill=0)
         d.text((1850, 150 + 55 * k), value, font=font(32), fill=0)
@@ -995,7 +1001,9 @@ def test_an_invoice_reads_letterhead_dates_and_items_in_order(gateway: GatewayPr
         assert r.status_code == 200, r.text
         markdown = r.json()["pages"][0]["markdown"]
         flat = " ".join(markdown.split())
-        order = [flat.find(s) for s in ["ACME Supplies", "12 Harbour Road", "Invoice number"]]
+        # The whole letterhead, then the dates, then the customer (sides.extend, _below).
+        wanted = ["ACME Supplies", "12 Harbour Road", *LETTERHEAD_MORE, "Invoice number"]
+        order = [flat.find(s) for s in [*wanted, "Bill to"]]
         assert -1 not in order and order == sorted(order), markdown
         for label, value in INVOICE_DATES:
             assert f"{label} {value}" in flat, markdown
