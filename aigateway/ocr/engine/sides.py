@@ -56,6 +56,8 @@ def extend(run: list[Row], rows: Sequence[Row], lines: Sequence[Line], height: f
     A letterhead's address goes on for two lines under the invoice's number and dates beside
     it; ended with the rows the two shared, the run read "Northwind Supplies Ltd, 42 Harbour
     Road, Invoice INV-0917, Date: ..., Due: ..." and only then "Bristol BS1 4DJ"."""
+    if not rows or rows[0].top - max(r.bottom for r in run) > height:
+        return 0  # nothing right under the run: no need to look for its stacks
     split = _sides(_cut([lines[i] for r in run for i in r.lines], height), height)
     if split is None:
         return 0
