@@ -537,10 +537,21 @@ def test_list_items_and_short_lines_keep_their_breaks(gateway: GatewayProcess) -
     # A bulleted list at ordinary spacing is one paragraph to Tesseract, and came back as one
     # run-on line ("• Tag ... • Run ... • Rotate ..."); an address as "Platform team 42
     # Harbour Road Bristol BS1 4DJ" (breaks.py, markdown.join_lines). Wrapped prose is still
-    # joined into one line. Twice over, as PNG and as JPEG, at once.
+    # joined into one line. As PNG, JPEG and TIFF, with a truncated PNG beside them: four
+    # requests at once on a pool of two workers.
     shot = _checklist()
-    docs = [encode(shot, "PNG"), encode(shot.convert("RGB"), "JPEG", quality=85)]
-    for page in read_all(gateway, docs):
+    docs = [
+        encode(shot, "PNG"),
+        encode(shot.convert("RGB"), "JPEG", quality=85),
+        encode(shot.convert("L"), "TIFF"),
+    ]
+    cut = docs[0][1][: len(docs[0][1]) // 2]
+    with ThreadPoolExecutor(1) as ex:
+        bad = ex.submit(post_ocr, gateway, ("image/png", cut))
+        pages = read_all(gateway, docs)
+        r = bad.result()
+    assert r.status_code == 422 and r.json()["error"]["param"] == "document", r.text
+    for page in pages:
         lines = [ln.strip() for ln in page.splitlines()]
         for item in CHECKLIST:
             assert f"\u2022 {item}" in lines, page
