@@ -26,9 +26,9 @@ import statistics
 from collections.abc import Sequence
 from itertools import pairwise
 
-from .geometry import Line
+from .geometry import Line, Paragraph
 
-__all__ = ("SLACK", "margin", "separators")
+__all__ = ("SLACK", "margin", "paragraph", "separators")
 
 SLACK = 1.0
 """Text heights of room beyond the next line's first word (and a space) that a line must leave
@@ -78,3 +78,14 @@ def separators(lines: Sequence[Line], right: int | None = None) -> tuple[str, ..
         ended = listing or room > (first.x1 - first.x0) + (0.3 + SLACK) * height
         seps.append("\n" if ended else " ")
     return tuple(seps)
+
+
+def paragraph(lines: Sequence[Line], right: int | None = None) -> Paragraph:
+    """The recogniser's ``lines`` as one paragraph: their texts, their extent and what joins
+    them (:func:`separators`, with the column's margin ``right`` where known)."""
+    return Paragraph(
+        tuple(ln.text for ln in lines),
+        min(ln.y0 for ln in lines),
+        max(ln.y1 for ln in lines),
+        separators(lines, right),
+    )

@@ -332,14 +332,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
         if current:
             para = [lines[i] for i in current]
             right = breaks.margin(para, mates) if alone.issuperset(current) else None
-            items.append(
-                Paragraph(
-                    tuple(ln.text for ln in para),
-                    min(ln.y0 for ln in para),
-                    max(ln.y1 for ln in para),
-                    breaks.separators(para, right),
-                )
-            )
+            items.append(breaks.paragraph(para, right))
             current.clear()
 
     def emit(t: int) -> None:

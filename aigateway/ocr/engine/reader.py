@@ -174,14 +174,7 @@ def _flat(lines: list[Line]) -> list[Item]:
     for ln in [*lines, None]:
         if ln is None or (group and (ln.block, ln.para) != (group[-1].block, group[-1].para)):
             if group:
-                items.append(
-                    Paragraph(
-                        tuple(g.text for g in group),
-                        min(g.y0 for g in group),
-                        max(g.y1 for g in group),
-                        breaks.separators(group),
-                    )
-                )
+                items.append(breaks.paragraph(group))
             group = []
         if ln is not None:
             group.append(ln)
