@@ -21,6 +21,9 @@ skewed          rotated 2-4 degrees
 low-dpi         rendered at 150 DPI
 jpeg            200 DPI, JPEG quality 15-25
 rotated         turned 90, 180 or 270 degrees
+photo           a phone photo: the page on a dark wooden table, its corners 1.5-5 % of its size
+                off square (perspective), lit by a lamp falling off across the frame, softened,
+                3000 px on its long side, JPEG quality 75-90 with a 72 DPI tag (as phones write)
 ==============  =================================================================================
 
 Sources are split up front into a **tune** set (what the engine was developed against) and a
@@ -53,7 +56,7 @@ from aigateway.ocr.engine import textlayer  # noqa: E402
 
 __all__ = ("SOURCES", "Item", "Source", "build")
 
-CORPUS_VERSION = 3
+CORPUS_VERSION = 4
 """Bump when variants change: the cache key includes it."""
 
 
@@ -137,6 +140,7 @@ PAGES = {
     "low-dpi": 2,
     "jpeg": 2,
     "rotated": 2,
+    "photo": 2,
 }
 """Pages per source and category (the first N usable pages of a source, every third page)."""
 
@@ -259,7 +263,46 @@ def _variant(category: str, data: bytes, index: int, rng: random.Random) -> tupl
         img = ImageChops.multiply(img, ramp)
         img = ImageChops.darker(img, _grain(img.size, rng.uniform(10, 18), 235, rng))
         return _encode(img, "JPEG", quality=rng.randint(60, 75)), "image/jpeg"
+    if category == "photo":
+        return _encode(_photo(img, rng), "JPEG", quality=rng.randint(75, 90), dpi=(72, 72)), (
+            "image/jpeg"
+        )
     raise ValueError(category)
+
+
+def _photo(page: Image.Image, rng: random.Random) -> Image.Image:
+    """``page`` photographed on a table (the ``photo`` category)."""
+    gen = np.random.default_rng(rng.getrandbits(64))
+    w, h = page.size
+    size = (round(w * 1.25), round(h * 1.2))
+    grain = gen.normal(0, rng.uniform(12, 22), (size[1] // 8 + 1, size[0] // 8 + 1))
+    wood = np.clip(grain[..., None] + np.array([100, 72, 48]), 0, 255).astype(np.uint8)
+    table = Image.fromarray(wood, "RGB").resize((size[0] // 8 * 8 + 8, size[1] // 8 * 8 + 8))
+    table = table.crop((0, 0, *size))
+    off = rng.uniform(0.015, 0.05)
+    mx, my = (size[0] - w) / 2, (size[1] - h) / 2
+    corners = [
+        (mx + x * w + rng.uniform(-off, off) * w, my + y * h + rng.uniform(-off, off) * h)
+        for x, y in ((0, 0), (1, 0), (1, 1), (0, 1))
+    ]
+    # Pillow maps each output pixel back to the page: solve for those eight coefficients.
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(corners, ((0, 0), (w, 0), (w, h), (0, h)), strict=True):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    coeffs = [float(c) for c in np.linalg.solve(np.array(rows, float), np.array(rhs, float))]
+    persp = Image.Transform.PERSPECTIVE
+    warped = page.convert("RGB").transform(size, persp, coeffs, Image.Resampling.BICUBIC)
+    mask = Image.new("L", page.size, 255).transform(size, persp, coeffs)
+    photo = Image.composite(warped, table, mask)
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]]
+    lamp = (rng.uniform(0, size[0]), rng.uniform(0, size[1]))
+    light = 1.0 - rng.uniform(0.3, 0.5) * np.hypot(xx - lamp[0], yy - lamp[1]) / np.hypot(*size)
+    lit = np.asarray(photo).astype(np.float32) * light[..., None].astype(np.float32)
+    photo = Image.fromarray(np.clip(lit, 0, 255).astype(np.uint8), "RGB")
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.0)))
+    scale = 3000 / max(size)
+    return photo.resize((round(size[0] * scale), round(size[1] * scale)), Image.Resampling.LANCZOS)
 
 
 def default_cache() -> Path:

@@ -73,6 +73,10 @@ class PageReading(msgspec.Struct):
     sharpened: bool = False
     """The recogniser read a sharpened copy of the page: its glyph edges were soft (a scan, a
     JPEG, a low-resolution or levelled page; option ``sharpen``)."""
+    flattened: bool = False
+    """The image was a photographed sheet on a darker surface (a phone photo of a page): the
+    sheet was found, cropped from the surface and warped to a rectangle before recognition
+    (option ``deskew``)."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
 

@@ -559,3 +559,79 @@ def test_list_items_and_short_lines_keep_their_breaks(gateway: GatewayProcess) -
         # Three lines, whatever the JPEG does to a glyph ("4DJ" came back as "4D)" once).
         at = lines.index(ADDRESS[0])
         assert lines[at + 1] == ADDRESS[1] and lines[at + 2].startswith("Bristol BS1"), page
+
+
+TENANCY = [
+    f"Clause {k}: the {noun} shall be kept in good repair by the tenant at all times."
+    for k, noun in enumerate(
+        ["kitchen", "garden", "roof", "boiler", "hallway", "cellar", "garage", "attic"] * 4
+    )
+][:28]
+
+
+def _sheet() -> Image.Image:
+    """A letter page of 28 clauses at about 200 DPI, on slightly warm paper."""
+    img = Image.new("RGB", (1700, 2200), (246, 244, 238))
+    d = ImageDraw.Draw(img)
+    d.text((150, 110), "Tenancy agreement", font=font(56), fill=(15, 15, 15))
+    for k, text in enumerate(TENANCY):
+        d.text((150, 240 + 66 * k), text, font=font(34), fill=(25, 25, 25))
+    return img
+
+
+def _on_a_table(sheet: Image.Image, corners: list[tuple[float, float]], seed: int) -> Image.Image:
+    """``sheet`` photographed on a dark wooden table: its corners at ``corners`` of a 2400 x
+    3000 frame (the camera not square to it), a lamp's light falling off across the frame,
+    a camera's softness."""
+    import numpy as np
+
+    size = (2400, 3000)
+    rng = np.random.default_rng(seed)
+    grain = rng.normal(0, 16, (size[1] // 10, size[0] // 10))
+    wood = np.clip(grain[..., None] + np.array([105, 78, 52]), 0, 255).astype("uint8")
+    table = Image.fromarray(wood).resize(size, Image.Resampling.BILINEAR)
+    w, h = sheet.size
+    src = [(0, 0), (w, 0), (w, h), (0, h)]
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(corners, src, strict=True):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    coeffs = [float(c) for c in np.linalg.solve(np.array(rows, float), np.array(rhs, float))]
+    warped = sheet.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
+    mask = Image.new("L", sheet.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs)
+    photo = Image.composite(warped, table, mask)
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]]
+    light = 1.0 - 0.35 * np.hypot(xx - 300, yy - 200) / np.hypot(*size)
+    lit = np.asarray(photo).astype(float) * light[..., None]
+    return Image.fromarray(np.clip(lit, 0, 255).astype("uint8")).filter(
+        ImageFilter.GaussianBlur(0.8)
+    )
+
+
+def test_a_phone_photo_of_a_sheet_on_a_table_is_cropped_and_flattened(
+    gateway: GatewayProcess,
+) -> None:
+    # The table's grain read as rows of garbage ("ee ee Oe ee mintin inti te") and the
+    # keystoned page's lower lines were lost (paper.py). Two photos as JPEG and one as PNG,
+    # with a truncated JPEG beside them: four requests at once on a pool of two workers.
+    sheet = _sheet()
+    photos = [
+        _on_a_table(sheet, [(330, 290), (2080, 210), (2150, 2760), (250, 2660)], 1),
+        _on_a_table(sheet, [(420, 380), (1990, 330), (2210, 2840), (200, 2790)], 2),
+        _on_a_table(sheet, [(300, 420), (2050, 300), (2090, 2600), (360, 2700)], 3),
+    ]
+    docs = [encode(photos[0], "JPEG", 85), encode(photos[1], "JPEG", 85), encode(photos[2], "PNG")]
+    cut = docs[0][1][: len(docs[0][1]) // 3]
+    with ThreadPoolExecutor(4) as ex:
+        answers = list(ex.map(lambda d: post_ocr(gateway, d), [*docs, ("image/jpeg", cut)]))
+    bad = answers.pop()
+    assert bad.status_code == 422 and bad.json()["error"]["param"] == "document", bad.text
+    vocabulary = set(" ".join(["Tenancy agreement", *TENANCY]).split())
+    for r in answers:
+        assert r.status_code == 200, r.text
+        page = r.json()["pages"][0]
+        assert page["reading"]["flattened"] is True, page["reading"]
+        text = _flat(page["markdown"])
+        _in_order(text, [f"Clause {k}: the" for k in range(len(TENANCY))], 27)
+        stray = [w for w in text.split() if w.strip("*#") not in vocabulary]
+        assert len(stray) <= 3, stray

@@ -56,7 +56,8 @@ class EngineOptions:
     """Run the layout pass (tables as grids) on OCR'd pages; off gives Tesseract's own order."""
     deskew: bool = True
     """Level a page skewed by :data:`~.deskew.MIN_ANGLE` to :data:`~.deskew.MAX_ANGLE` degrees
-    before reading it (:mod:`.deskew`)."""
+    before reading it (:mod:`.deskew`), and cut a photographed sheet from the surface around it
+    and warp it flat first (:mod:`.paper`)."""
     sharpen: bool = True
     """Sharpen a page whose glyph edges are soft (:func:`~.textsize.crisp` fails: a scan, a
     JPEG, a low-DPI page) before Tesseract reads it (:func:`~.preprocess.sharpen`)."""
@@ -129,6 +130,9 @@ class PageResult:
     """The factor the page was resized by before recognition (:mod:`.textsize`)."""
     sharpened: bool = False
     """Tesseract read a sharpened copy of the page (soft glyph edges, ``sharpen``)."""
+    flattened: bool = False
+    """The image was a photographed sheet, found on the surface around it and warped flat
+    before it was read (:mod:`.paper`)."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
     tables: tuple[PageTable, ...] = ()

@@ -102,6 +102,7 @@ def _result(
         rotation=reading.rotation,
         scale=reading.scale,
         sharpened=reading.sharpened,
+        flattened=reading.flattened,
         reason=reason,
         tables=tables,
         images=images,

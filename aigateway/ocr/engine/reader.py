@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageOps
 
-from . import breaks, bullets, deskew, orientation, preprocess, streaks, textsize
+from . import breaks, bullets, deskew, orientation, paper, preprocess, streaks, textsize
 from . import layout as _layout
 from .layout import Item, Line, Paragraph, Word
 from .options import EngineOptions
@@ -66,6 +66,9 @@ class Reading:
     :attr:`line_height` are the page's own whatever it is."""
     sharpened: bool = False
     """Tesseract read a sharpened copy (:func:`~.preprocess.sharpen`); boxes are the page's."""
+    flattened: bool = False
+    """The image was a photographed sheet on a darker surface, warped flat before it was read
+    (:mod:`.paper`); boxes are those of the flattened page."""
     source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
     """Tesseract's page image and lines behind :attr:`items` (empty for RapidOCR's reading)."""
 
@@ -200,6 +203,15 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     """Read a grayscale page image at ``dpi`` (see the module docstring for the engines)."""
     if preprocess.blank(img):
         return Reading([], "rapidocr" if opts.engine == "rapidocr" else "tesseract", 0.0)
+    # First of all: the surface around a photographed sheet would read as rows of garbage, and
+    # could make the whole image look like dark paper.
+    sheet = paper.find(img) if opts.deskew else None
+    if sheet is not None:
+        return replace(_read_image(paper.flatten(img, sheet), dpi, opts), flattened=True)
+    return _read_image(img, dpi, opts)
+
+
+def _read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     if opts.engine == "rapidocr":
         return _rapid(img, dpi, opts)
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever

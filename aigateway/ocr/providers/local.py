@@ -12,7 +12,9 @@ key                         default          meaning
                                              ``"rapidocr"`` (``pip install aigateway[rapidocr]``)
 ``layout``                  ``true``         layout pass on OCR'd pages (tables as grids)
 ``detect_orientation``      ``true``         turn 90/180/270-degree pages upright (Tesseract OSD)
-``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading
+``deskew``                  ``true``         level pages skewed by 0.4-6 degrees before reading;
+                                             cut a photographed sheet from the table around
+                                             it and warp it flat
 ``sharpen``                 ``true``         Tesseract reads a sharpened copy of pages with soft
                                              glyph edges (scans, JPEG, low DPI)
 ``rescale``                 ``"auto"``       resize pages towards 26 px text lines before
