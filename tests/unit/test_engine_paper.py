@@ -92,6 +92,16 @@ def test_a_receipt_photographed_from_arms_length_is_found() -> None:
         assert abs(x - ex) < 30 and abs(y - ey) < 30, (quad.corners, corners)
 
 
+def test_light_text_on_a_dark_ground_is_not_a_sheet() -> None:
+    # A poster photographed close: light words on a dark, textured ground are many small
+    # bright islands, not one sheet; cutting to their extremes would lose the ground's words.
+    ground = _surface((1800, 1400), 6, 60, 14)
+    d = ImageDraw.Draw(ground)
+    for k in range(12):
+        d.text((120, 80 + 105 * k), f"Night market {k}: stalls open late", font=font(64), fill=235)
+    assert paper.find(ground) is None
+
+
 def test_pages_that_are_not_photos_of_a_sheet_are_left_alone() -> None:
     # A scan or a render: paper reaches the border.
     assert paper.find(_page()) is None

@@ -34,6 +34,10 @@ BORDER_DARK = 0.9
 CONTRAST = 40
 """Grey levels the paper must exceed the surface by where they meet (:func:`_edge`)."""
 
+SOLID = 6.0
+"""Cells where paper meets surface, per square root of the paper's cells, over which the
+bright region is not one sheet (a square sheet has 4, a receipt of 1 by 4 has 5)."""
+
 EDGE_CELLS = 3
 """How far from where they meet (cells of the small copy, a percent of the image) the paper
 and the surface are compared: past the blur of the edge, inside a page's margin."""
@@ -147,6 +151,11 @@ def find(img: Image.Image) -> Quad | None:
     # The median absolute deviation: a frame's own text (a menu bar, light on dark) moves a
     # standard deviation, not the median.
     if float(np.median(np.abs(below - np.median(below)))) < TEXTURE:
+        return None
+    # One solid sheet: the cells where paper meets surface are about its perimeter. Light
+    # text or pictures on a dark ground (a poster, a dark-mode page) are many small islands,
+    # whose edges far outrun that.
+    if int((paper & _grow(surface)).sum()) > SOLID * float(np.sqrt(paper.sum())):
         return None
     ys, xs = np.nonzero(paper)
     s, d = xs + ys, xs - ys
