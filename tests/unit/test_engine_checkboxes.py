@@ -103,6 +103,16 @@ def test_only_a_square_outline_is_a_check_box(draw: str, want: str | None) -> No
     assert checkboxes.mark(img, word) == want
 
 
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "LA", "P"])
+def test_a_colour_page_is_looked_at_in_grey(mode: str) -> None:
+    # A direct caller's colour page raised "wrong number of lut entries" (the thresholds are
+    # one band's lookup tables); the product passes grey, but the answer must not depend on it.
+    for draw, want in (("box", "☐"), ("filled-in", "☒"), ("bracket", None)):
+        img, word = _word_on(draw)
+        assert checkboxes.mark(img.convert(mode), word) == want
+        assert checkboxes._ink_box(img.convert(mode), (0, 0, img.width, img.height)) is not None
+
+
 def test_words_of_text_are_never_looked_at() -> None:
     # Long words, and words not about square, are left alone whatever their pixels hold.
     img = Image.new("L", (600, 200), 255)

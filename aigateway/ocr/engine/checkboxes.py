@@ -77,7 +77,9 @@ def _sides(mask: Image.Image) -> bool:
 def mark(img: Image.Image, word: Word) -> str | None:
     """``EMPTY`` or ``TICKED`` when ``word``'s box on ``img`` holds a check box, else ``None``."""
     pad = max(2, round(0.1 * (word.y1 - word.y0)))
-    crop = img.crop(_clamp(img, (word.x0 - pad, word.y0 - pad, word.x1 + pad, word.y1 + pad)))
+    box = _clamp(img, (word.x0 - pad, word.y0 - pad, word.x1 + pad, word.y1 + pad))
+    # Grey levels: the thresholds below are lookup tables of 256 entries, one band's worth.
+    crop = img.crop(box).convert("L")
     if _spread(crop) < CONTRAST:
         return None  # grain or a scan's noise, whose threshold draws any shape
     level = otsu(crop)
@@ -123,7 +125,7 @@ def _ink_box(img: Image.Image, region: tuple[int, int, int, int]) -> Word | None
     x0, y0, x1, y1 = region = _clamp(img, region)
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
-    crop = img.crop(region)
+    crop = img.crop(region).convert("L")
     if _spread(crop) < CONTRAST:
         return None  # blank paper, grain, or a flat fill
     level = otsu(crop)
