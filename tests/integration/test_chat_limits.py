@@ -73,6 +73,7 @@ def _body(stream: bool = False) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.minute_window
 async def test_tokens_per_minute_charged_from_usage(make: Any, fake: OpenAIFake) -> None:
     client = await make("tokens_per_minute = 10")
     first = await client.post("/v1/chat/completions", json=_body(), headers=AUTH)
@@ -87,6 +88,7 @@ async def test_tokens_per_minute_charged_from_usage(make: Any, fake: OpenAIFake)
     assert len(fake.requests) == 1  # refused before going upstream
 
 
+@pytest.mark.minute_window
 async def test_stream_usage_counts_toward_tokens(make: Any) -> None:
     client = await make("tokens_per_minute = 10")
     resp = await client.post("/v1/chat/completions", json=_body(stream=True), headers=AUTH)
@@ -96,6 +98,7 @@ async def test_stream_usage_counts_toward_tokens(make: Any) -> None:
     assert again.status_code == 429
 
 
+@pytest.mark.minute_window
 async def test_requests_per_minute_and_slots_on_chat(make: Any) -> None:
     client = await make("requests_per_minute = 3, max_concurrent = 1")
     codes = []

@@ -183,6 +183,7 @@ limits = {{ requests_per_minute = {rpm} }}
     )
 
 
+@pytest.mark.minute_window
 def test_two_replicas_share_one_limit(
     gateway_server_factory: Callable[..., GatewayProcess], redis_url: str
 ) -> None:

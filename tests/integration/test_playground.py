@@ -142,6 +142,7 @@ async def test_url_documents_are_refused_by_name() -> None:
     assert r.json()["error"]["param"] == "document_url"
 
 
+@pytest.mark.minute_window
 async def test_preview_needs_the_tenant_key_and_counts_requests() -> None:
     tenants = f"""
 [[tenants]]

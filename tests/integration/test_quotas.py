@@ -64,6 +64,7 @@ def state(request: pytest.FixtureRequest) -> str:
     return redis_state(request.getfixturevalue("redis_url"))
 
 
+@pytest.mark.minute_window
 async def test_requests_per_minute_then_429_with_retry_after(state: str) -> None:
     app = echo_app(echo_settings(tenant("requests_per_minute = 3", state)))
     async with AsyncTestClient(app) as c:
@@ -80,6 +81,7 @@ async def test_requests_per_minute_then_429_with_retry_after(state: str) -> None
     assert len(EchoOcrProvider.calls) == 3
 
 
+@pytest.mark.minute_window
 async def test_concurrent_requests_cannot_overshoot(state: str) -> None:
     app = echo_app(echo_settings(tenant("requests_per_minute = 10", state)))
     EchoOcrProvider.delay = 0.01
@@ -92,6 +94,7 @@ async def test_concurrent_requests_cannot_overshoot(state: str) -> None:
     assert codes.count(429) == 30
 
 
+@pytest.mark.minute_window
 async def test_page_quota_counts_pdf_pages_before_any_ocr(state: str) -> None:
     app = echo_app(echo_settings(tenant("pages_per_day = 4", state)))
     async with AsyncTestClient(app) as c:
@@ -109,6 +112,7 @@ async def test_page_quota_counts_pdf_pages_before_any_ocr(state: str) -> None:
     assert len(EchoOcrProvider.calls) == 2
 
 
+@pytest.mark.minute_window
 async def test_rejected_pages_refund_the_request(state: str) -> None:
     limits = "requests_per_minute = 2, pages_per_minute = 1"
     app = echo_app(echo_settings(tenant(limits, state)))

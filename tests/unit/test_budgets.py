@@ -110,6 +110,7 @@ async def test_over_budget_is_a_429_saying_what_is_left_and_when_it_resets() -> 
     assert whole.value.headers["x-should-retry"] == "false"
 
 
+@pytest.mark.minute_window
 async def test_pages_and_budget_are_taken_all_or_nothing() -> None:
     quotas, backend = _quotas()
     tenant = _tenant(0.01, pages_per_minute=100)

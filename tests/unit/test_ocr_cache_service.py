@@ -120,6 +120,7 @@ async def test_a_leader_refused_by_its_budget_does_not_refuse_other_tenants(
     await rt.aclose()
 
 
+@pytest.mark.minute_window
 @pytest.mark.parametrize("charged", [False, True])
 async def test_hits_count_against_page_limits_only_when_asked(charged: bool) -> None:
     tenants = (
