@@ -612,13 +612,17 @@ def test_a_phone_photo_of_a_sheet_on_a_table_is_cropped_and_flattened(
     gateway: GatewayProcess,
 ) -> None:
     # The table's grain read as rows of garbage ("ee ee Oe ee mintin inti te") and the
-    # keystoned page's lower lines were lost (paper.py). Two photos as JPEG and one as PNG,
-    # with a truncated JPEG beside them: four requests at once on a pool of two workers.
+    # keystoned page's lower lines were lost (paper.py). Two photos as JPEG and one as PNG
+    # (the sheet turned a quarter on the table), with a truncated JPEG beside them: four
+    # requests at once on a pool of two workers.
     sheet = _sheet()
     photos = [
         _on_a_table(sheet, [(330, 290), (2080, 210), (2150, 2760), (250, 2660)], 1),
         _on_a_table(sheet, [(420, 380), (1990, 330), (2210, 2840), (200, 2790)], 2),
-        _on_a_table(sheet, [(300, 420), (2050, 300), (2090, 2600), (360, 2700)], 3),
+        # Turned a quarter on the table: the warped page reads sideways and is turned.
+        _on_a_table(
+            sheet.rotate(90, expand=True), [(180, 680), (2260, 620), (2300, 2330), (140, 2380)], 3
+        ),
     ]
     docs = [encode(photos[0], "JPEG", 85), encode(photos[1], "JPEG", 85), encode(photos[2], "PNG")]
     cut = docs[0][1][: len(docs[0][1]) // 3]
@@ -627,10 +631,11 @@ def test_a_phone_photo_of_a_sheet_on_a_table_is_cropped_and_flattened(
     bad = answers.pop()
     assert bad.status_code == 422 and bad.json()["error"]["param"] == "document", bad.text
     vocabulary = set(" ".join(["Tenancy agreement", *TENANCY]).split())
-    for r in answers:
+    for k, r in enumerate(answers):
         assert r.status_code == 200, r.text
         page = r.json()["pages"][0]
         assert page["reading"]["flattened"] is True, page["reading"]
+        assert page["reading"]["rotation"] == (270 if k == 2 else 0), page["reading"]
         text = _flat(page["markdown"])
         _in_order(text, [f"Clause {k}: the" for k in range(len(TENANCY))], 27)
         stray = [w for w in text.split() if w.strip("*#") not in vocabulary]
