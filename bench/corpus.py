@@ -52,7 +52,7 @@ from PIL import Image, ImageChops, ImageFilter
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from aigateway.ocr.engine import textlayer  # noqa: E402
+from aigateway.ocr.engine import paper, textlayer  # noqa: E402
 
 __all__ = ("SOURCES", "Item", "Source", "build")
 
@@ -285,12 +285,7 @@ def _photo(page: Image.Image, rng: random.Random) -> Image.Image:
         (mx + x * w + rng.uniform(-off, off) * w, my + y * h + rng.uniform(-off, off) * h)
         for x, y in ((0, 0), (1, 0), (1, 1), (0, 1))
     ]
-    # Pillow maps each output pixel back to the page: solve for those eight coefficients.
-    rows, rhs = [], []
-    for (x, y), (u, v) in zip(corners, ((0, 0), (w, 0), (w, h), (0, h)), strict=True):
-        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
-        rhs += [u, v]
-    coeffs = [float(c) for c in np.linalg.solve(np.array(rows, float), np.array(rhs, float))]
+    coeffs = paper.coefficients([(0, 0), (w, 0), (w, h), (0, h)], corners)
     persp = Image.Transform.PERSPECTIVE
     warped = page.convert("RGB").transform(size, persp, coeffs, Image.Resampling.BICUBIC)
     mask = Image.new("L", page.size, 255).transform(size, persp, coeffs)

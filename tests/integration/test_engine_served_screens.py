@@ -21,6 +21,8 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
+from aigateway.ocr.engine import paper
+
 from ..support.docgen import PY_LISTING, font
 from ..support.served_pages import LOCAL_OCR_CONFIG, encode, post_ocr, read_all
 from ..support.server import GatewayProcess
@@ -591,12 +593,7 @@ def _on_a_table(sheet: Image.Image, corners: list[tuple[float, float]], seed: in
     wood = np.clip(grain[..., None] + np.array([105, 78, 52]), 0, 255).astype("uint8")
     table = Image.fromarray(wood).resize(size, Image.Resampling.BILINEAR)
     w, h = sheet.size
-    src = [(0, 0), (w, 0), (w, h), (0, h)]
-    rows, rhs = [], []
-    for (x, y), (u, v) in zip(corners, src, strict=True):
-        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
-        rhs += [u, v]
-    coeffs = [float(c) for c in np.linalg.solve(np.array(rows, float), np.array(rhs, float))]
+    coeffs = paper.coefficients([(0, 0), (w, 0), (w, h), (0, h)], corners)
     warped = sheet.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
     mask = Image.new("L", sheet.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs)
     photo = Image.composite(warped, table, mask)

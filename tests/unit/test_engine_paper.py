@@ -47,7 +47,7 @@ def _photo_of(
     """``page`` warped so its corners land on ``corners`` of a 2100 x 2700 photo."""
     w, h = page.size
     src = ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))
-    coeffs = paper._coefficients(src, corners)
+    coeffs = paper.coefficients(src, corners)
     size = (2100, 2700)
     warped = page.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR)
     mask = Image.new("L", page.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs)
@@ -88,7 +88,7 @@ def test_a_receipt_photographed_from_arms_length_is_found() -> None:
         d.text((30, 40 + 64 * k), f"Item {k}  {k * 3}.50", font=font(30), fill=30)
     corners = ((900.0, 700.0), (1300.0, 730.0), (1240.0, 2130.0), (840.0, 2100.0))
     src = ((0.0, 0.0), (400.0, 0.0), (400.0, 1400.0), (0.0, 1400.0))
-    coeffs = paper._coefficients(src, corners)
+    coeffs = paper.coefficients(src, corners)
     size = (2100, 2700)
     warped = receipt.transform(size, Image.Transform.PERSPECTIVE, coeffs)
     mask = Image.new("L", receipt.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs)

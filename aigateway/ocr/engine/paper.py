@@ -15,6 +15,7 @@ chrome around a white document) is left alone: its text would be cropped away.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from PIL import Image, ImageFilter
 
 from .preprocess import otsu
 
-__all__ = ("SIDE", "Quad", "find", "flatten")
+__all__ = ("SIDE", "Quad", "coefficients", "find", "flatten")
 
 SIDE = 300
 """Long side of the copy the page is looked for on (px): a page's margins are still a few
@@ -208,8 +209,8 @@ def _area(corners: list[tuple[Any, Any]]) -> float:
     return total / 2
 
 
-def _coefficients(
-    src: tuple[tuple[float, float], ...], dst: tuple[tuple[float, float], ...]
+def coefficients(
+    src: Sequence[tuple[float, float]], dst: Sequence[tuple[float, float]]
 ) -> list[float]:
     """Pillow's eight perspective coefficients mapping each ``dst`` point to its ``src`` one
     (Pillow asks, for every output pixel, where in the input it comes from)."""
@@ -233,7 +234,7 @@ def flatten(img: Image.Image, quad: Quad) -> Image.Image:
     width = max(1, round(max(dist(tl, tr), dist(bl, br))))
     height = max(1, round(max(dist(tl, bl), dist(tr, br))))
     target = ((0.0, 0.0), (float(width), 0.0), (float(width), float(height)), (0.0, float(height)))
-    coeffs = _coefficients(quad.corners, target)
+    coeffs = coefficients(quad.corners, target)
     return img.transform(
         (width, height),
         Image.Transform.PERSPECTIVE,
