@@ -26,6 +26,7 @@ __all__ = (
     "open_image",
     "open_pdf",
     "page_scale",
+    "render",
     "render_page",
     "select_pages",
     "unreadable_image",
@@ -175,15 +176,19 @@ def render_page(pdf: Any, index: int, dpi: int, max_pixels: int) -> tuple[Image.
     """Render page ``index`` to a grayscale PIL image; returns it with the DPI actually used."""
     page = pdf[index]
     try:
-        w, h = page.get_size()
-        scale = page_scale(w, h, dpi, max_pixels)
-        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
-        try:
-            img = bitmap.to_pil()
-            # to_pil shares the bitmap's buffer: copy before the bitmap is freed.
-            img = img.copy()
-        finally:
-            bitmap.close()
+        return render(page, dpi, max_pixels)
     finally:
         page.close()
+
+
+def render(page: Any, dpi: int, max_pixels: int) -> tuple[Image.Image, int]:
+    """:func:`render_page` of a page already open (``pdf[index]``), left open."""
+    w, h = page.get_size()
+    scale = page_scale(w, h, dpi, max_pixels)
+    bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+    try:
+        # to_pil shares the bitmap's buffer: copy before the bitmap is freed.
+        img = bitmap.to_pil().copy()
+    finally:
+        bitmap.close()
     return img, round(scale * 72)
