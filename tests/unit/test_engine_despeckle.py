@@ -1,6 +1,6 @@
-"""Lone noise pixels on bilevel pages (``preprocess.despeckle``) and on one-bit images inside
-PDFs (the engine's page reader): exactly the black pixels with no black neighbour go, and
-nothing else on any page changes."""
+"""Noise specks on bilevel pages (``specks.despeckle``) and on one-bit images inside PDFs
+(``specks.clean_pdf_page``): exactly the black marks that fit in the speck size with white all
+round them go, and nothing else on any page changes."""
 
 from __future__ import annotations
 
@@ -14,19 +14,19 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 
 from aigateway.ocr import pdf
-from aigateway.ocr.engine import preprocess
-from aigateway.ocr.engine.page import _despeckle_scans
+from aigateway.ocr.engine import specks
 
 
-def _lone(ink: np.ndarray) -> np.ndarray:
-    """The inked pixels with no inked neighbour, by a scan of each one (the page's outermost
-    pixels are left as they are: the filter does not reach them)."""
+def _specks(ink: np.ndarray, size: int) -> np.ndarray:
+    """The inked pixels inside some window of ``size + 2`` pixels square, wholly on the page,
+    whose outermost ring is white: found window by window."""
     out = np.zeros_like(ink)
     h, w = ink.shape
-    for y in range(1, h - 1):
-        for x in range(1, w - 1):
-            if ink[y, x] and ink[y - 1 : y + 2, x - 1 : x + 2].sum() == 1:
-                out[y, x] = True
+    for y in range(h - size - 1):
+        for x in range(w - size - 1):
+            win = ink[y : y + size + 2, x : x + size + 2]
+            if win.sum() == win[1:-1, 1:-1].sum():
+                out[y + 1 : y + size + 1, x + 1 : x + size + 1] |= win[1:-1, 1:-1]
     return out
 
 
@@ -34,19 +34,28 @@ def _lone(ink: np.ndarray) -> np.ndarray:
 @given(
     arrays(
         np.bool_,
-        st.tuples(st.integers(3, 24), st.integers(3, 24)),
+        st.tuples(st.integers(1, 24), st.integers(1, 24)),
         elements=st.sampled_from([False, False, False, True]),
-    )
+    ),
+    st.sampled_from([150, 204, 300, 450, 600, 1200]),
 )
-def test_exactly_the_lone_black_pixels_go(ink: np.ndarray) -> None:
+def test_exactly_the_specks_go(ink: np.ndarray, dpi: int) -> None:
     page = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
-    out = np.asarray(preprocess.despeckle(page, 200)) == 0
-    assert (out == (ink & ~_lone(ink))).all()
-    # Idempotent: what is left has no lone pixel.
-    again = np.asarray(
-        preprocess.despeckle(Image.fromarray(np.where(out, 0, 255).astype(np.uint8)), 200)
-    )
-    assert ((again == 0) == out).all()
+    out = np.asarray(specks.despeckle(page, dpi)) == 0
+    assert (out == (ink & ~_specks(ink, specks.speck_size(dpi)))).all()
+
+
+def test_speck_sizes() -> None:
+    assert [specks.speck_size(d) for d in (0, 96, 149, 150, 204, 300, 600, 2400)] == [
+        0,
+        0,
+        0,
+        1,
+        1,
+        2,
+        4,
+        4,
+    ]
 
 
 def _speckled(size: tuple[int, int] = (400, 300)) -> np.ndarray:
@@ -60,12 +69,12 @@ def _speckled(size: tuple[int, int] = (400, 300)) -> np.ndarray:
 def test_grey_pages_and_coarse_or_unknown_resolutions_are_left_alone() -> None:
     ink = _speckled()
     bilevel = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
-    assert preprocess.despeckle(bilevel, 0) is bilevel  # resolution unknown
-    assert preprocess.despeckle(bilevel, 96) is bilevel  # a bitmap font's dots are one pixel
+    assert specks.despeckle(bilevel, 0) is bilevel  # resolution unknown
+    assert specks.despeckle(bilevel, 96) is bilevel  # a bitmap font's dots are one pixel
     grey = bilevel.copy()
     grey.putpixel((5, 5), 128)
-    assert preprocess.despeckle(grey, 300) is grey
-    cleaned = np.asarray(preprocess.despeckle(bilevel, 204)) == 0
+    assert specks.despeckle(grey, 300) is grey
+    cleaned = np.asarray(specks.despeckle(bilevel, 204)) == 0
     assert cleaned[100:130, 50:350].all() and cleaned[150:152, 60:62].all()
     assert cleaned.sum() < ink.sum() - 300  # about 480 noise pixels, nearly all lone
 
@@ -82,7 +91,7 @@ def test_one_bit_images_in_a_pdf_are_cleaned_before_rendering() -> None:
     page = doc[0]
     try:
         before, _ = pdf.render(page, 204, 10_000_000)
-        _despeckle_scans(page, 10_000_000)
+        specks.clean_pdf_page(page, 10_000_000)
         after, dpi = pdf.render(page, 204, 10_000_000)
     finally:
         page.close()
@@ -99,7 +108,7 @@ def test_a_pdf_image_larger_than_the_pixel_limit_is_not_decoded() -> None:
     doc = pdfium.PdfDocument(_fax_pdf(ink, (204, 196)))
     page = doc[0]
     try:
-        _despeckle_scans(page, 1000)  # 400 x 300 pixels: over the limit, left as it is
+        specks.clean_pdf_page(page, 1000)  # 400 x 300 pixels: over the limit, left as it is
         after, _ = pdf.render(page, 204, 10_000_000)
     finally:
         page.close()

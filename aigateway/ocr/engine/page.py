@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
 from ..pages import image_pages
-from . import compose, preprocess, textlayer
+from . import compose, specks, textlayer
 from .markdown import escape_headings
 from .options import EngineOptions, PageImage, PageRequest, PageResult, Source
 from .reader import Reading, read_image
@@ -149,7 +149,7 @@ def _pdf_page(
                     )
                 # A scan's own pixels, cleaned before the renderer blurs them: the page is
                 # read from this handle (a page loaded again would parse the images afresh).
-                _despeckle_scans(page, opts.max_pixels)
+                specks.clean_pdf_page(page, opts.max_pixels)
                 img, dpi = pdf.render(page, opts.dpi, opts.max_pixels)
             finally:
                 page.close()
@@ -161,37 +161,6 @@ def _pdf_page(
         doc.close()
     reading = read_image(img, dpi, opts)
     return _result(reading, img.size, dpi, "render", reason, images, req)
-
-
-_DEVICE_GRAY = 1  # FPDF_COLORSPACE_DEVICEGRAY
-
-
-def _despeckle_scans(page: Any, max_pixels: int) -> None:
-    """Each one-bit grey image on ``page`` (a faxed or 1-bit scanned page: CCITT G3/G4 or
-    JBIG2) despeckled in place at its own resolution (:func:`.preprocess.despeckle`), before
-    rendering resamples its lone noise pixels into grey dots that Tesseract reads as periods.
-    A fax sent as PDF (the usual way one arrives) read 381 edits where the same page as a
-    TIFF read 21. Image masks (no colour space of their own) are left alone: replacing one
-    with a bitmap would paint its paper too."""
-    import pypdfium2 as pdfium
-
-    for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_IMAGE,), max_depth=1):
-        meta = obj.get_metadata()
-        if meta.bits_per_pixel != 1 or meta.colorspace != _DEVICE_GRAY:
-            continue
-        if meta.width * meta.height > max_pixels:
-            continue  # decoded whole, a crafted image could be any size
-        dpi = round(max(meta.horizontal_dpi, meta.vertical_dpi))
-        try:
-            bitmap = obj.get_bitmap(render=False)
-        except pdfium.PdfiumError:
-            continue  # the renderer will say what is wrong with it, if anything
-        # No bitmap.close(): pdfium owns an image object's bitmap (see images.py); convert()
-        # copies the pixels out.
-        img = bitmap.to_pil().convert("L")
-        clean = preprocess.despeckle(img, dpi)
-        if clean is not img:
-            obj.set_bitmap(pdfium.PdfBitmap.from_pil(clean))
 
 
 def _valid_dpi(value: Any) -> int:
@@ -260,7 +229,7 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
             top = max(255, int(low_high[1]))
             out = out.point(lambda v: v * 255 / top)
         # Before squaring a fax's oblong pixels, which would blur its specks into grey.
-        gray = preprocess.despeckle(out.convert("L"), max(xdpi, ydpi))
+        gray = specks.despeckle(out.convert("L"), max(xdpi, ydpi))
         if xdpi and ydpi and abs(xdpi - ydpi) > 0.1 * max(xdpi, ydpi):
             gray, dpi = _square(gray, xdpi, ydpi, max_pixels)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -18,7 +18,6 @@ __all__ = (
     "GRAIN_LEVEL",
     "LADDER",
     "blank",
-    "despeckle",
     "flatten",
     "grainy",
     "inked_columns",
@@ -87,38 +86,6 @@ def blank(img: Image.Image) -> bool:
             break
     ink = sum(hist[: max(0, paper - INK + 1)]) + sum(hist[paper + INK :])
     return ink < SPECKS
-
-
-_NEIGHBOURS = ImageFilter.Kernel((3, 3), [1, 1, 1, 1, 0, 1, 1, 1, 1], scale=8)
-
-
-SPECK_DPI = 150
-"""Finest resolution (DPI, either axis) from which :func:`despeckle` takes a lone pixel for
-noise. Below it a lone pixel can be a glyph's: a screenshot's bitmap font, drawn without
-anti-aliasing at 72-96 DPI, dots its i's and ends its sentences with one pixel."""
-
-
-def despeckle(img: Image.Image, dpi: int) -> Image.Image:
-    """A bilevel page (a fax, a 1-bit scan: black and white and no grey) scanned at ``dpi``
-    (its finer axis; 0 when unknown) with its lone black pixels, those with no black
-    neighbour, turned white.
-
-    A fax's line noise and a 1-bit scan's dust are such pixels, thousands of them a page;
-    Tesseract reads each one near a word as a period, a comma or a quote ("compressing...
-    Has.no"). No glyph at fax resolution or finer is one pixel: a period at 8 pt and 200 DPI
-    is 2-3 pixels across. Twelve tune pages made faxes (fine and standard mode, 0.4 % noise
-    pixels): 480 and 2217 edits to 215 and 543. A page with grey in it is returned as it
-    is: there a dark pixel may be a glyph's faint stroke, and grain has its own clean-up
-    (:func:`grainy`); so is one at a resolution under :data:`SPECK_DPI` or unknown."""
-    if img.mode != "L" or dpi < SPECK_DPI:
-        return img
-    hist = img.histogram()
-    if sum(hist[1:255]) or not hist[0]:
-        return img
-    ink = ImageOps.invert(img)  # ink 255
-    # 0 where no neighbour is ink (the kernel leaves the pixel itself out), 31 and up elsewhere.
-    alone = ink.filter(_NEIGHBOURS).point(lambda v: 255 if v == 0 else 0)
-    return ImageChops.add(img, ImageChops.multiply(ink, alone))
 
 
 DARK = 96
