@@ -35,11 +35,11 @@ def speck_size(dpi: int) -> int:
 
 
 def despeckle(img: Image.Image, dpi: int) -> Image.Image:
-    """A bilevel page scanned at ``dpi`` (its finer axis; 0 when unknown) with its specks
-    turned white: black marks that fit in :func:`speck_size` pixels square with white all
-    round them. Any other page, one with grey in it (where a dark pixel may be a faint
-    stroke's, and grain has its own clean-up) or at a resolution too coarse or unknown, is
-    returned as it is (the same object).
+    """A bilevel page (two grey levels) scanned at ``dpi`` (its finer axis; 0 when unknown)
+    with its specks turned to paper: marks of the rarer level (the ink) that fit in
+    :func:`speck_size` pixels square with paper all round them. Any other page, one with grey
+    in it (where a dark pixel may be a faint stroke's, and grain has its own clean-up) or at a
+    resolution too coarse or unknown, is returned as it is (the same object).
 
     Twelve tune pages made noisy faxes (0.4 % of pixels black at random): fine mode
     (204 x 196 DPI) read 480 edits before and 215 after, standard mode (204 x 98) 2217 and
@@ -47,10 +47,15 @@ def despeckle(img: Image.Image, dpi: int) -> Image.Image:
     size = speck_size(dpi)
     if img.mode != "L" or not size:
         return img
+    # Two grey levels exactly: black and white, or whatever pair a converter chose. The rarer
+    # one is the ink: white print on a black page (a negative) has white specks.
     hist = img.histogram()
-    if sum(hist[1:255]) or not hist[0]:
+    levels = [level for level, count in enumerate(hist) if count]
+    if len(levels) != 2:
         return img
-    ink = np.asarray(img) == 0
+    ink_level, paper = sorted(levels, key=lambda level: hist[level])
+    pixels = np.asarray(img)
+    ink = pixels == ink_level
     h, w = ink.shape
     if h < size + 2 or w < size + 2:
         return img
@@ -74,7 +79,7 @@ def despeckle(img: Image.Image, dpi: int) -> Image.Image:
     for dy in range(size):
         for dx in range(size):
             gone[1 + dy : 1 + dy + rows, 1 + dx : 1 + dx + cols] |= hits
-    return Image.fromarray(np.where(gone, np.uint8(255), np.asarray(img)))
+    return Image.fromarray(np.where(gone, np.uint8(paper), pixels))
 
 
 _DEVICE_GRAY = 1  # FPDF_COLORSPACE_DEVICEGRAY
