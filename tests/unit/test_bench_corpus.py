@@ -1,4 +1,5 @@
-"""The quality corpus is the same on every machine: its grain comes from the seeded generator.
+"""The quality corpus is the same on every machine: its grain and its faxes' noise come from the
+seeded generator.
 
 Pillow's ``effect_noise`` draws from C's unseeded ``rand()``, so grainy pages built with it
 differed between machines and runs under one corpus version, and their scores with them.
@@ -41,3 +42,25 @@ def test_grain_has_the_asked_level_and_spread() -> None:
     stat = ImageStat.Stat(_corpus()._grain((400, 400), 12.0, 235, random.Random(1)))
     assert abs(stat.mean[0] - 235) < 1.0
     assert 10.0 < stat.stddev[0] < 13.0  # clipped at 255 a little above the mean
+
+
+def test_faxes_are_one_bit_at_fax_resolution_and_the_seeds_own() -> None:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    page = Image.new("L", (600, 800), 255)
+    ImageDraw.Draw(page).text((50, 50), "A fax page " * 4, fill=0)
+    corpus = _corpus()
+    seen = set()
+    for seed in range(12):
+        data = corpus._fax(page, random.Random(f"src/fax/{seed}"))
+        assert data == corpus._fax(page, random.Random(f"src/fax/{seed}"))
+        with Image.open(io.BytesIO(data)) as img:
+            dpi = tuple(round(v) for v in img.info["dpi"])
+            assert img.mode == "1" and dpi in ((204, 196), (204, 98))
+            assert img.size == (round(600 * 204 / 300), round(800 * dpi[1] / 300))
+            seen.add(dpi)
+            black = img.convert("L").histogram()[0] / (img.width * img.height)
+            assert 0.002 < black < 0.05  # the text and the line noise
+    assert seen == {(204, 196), (204, 98)}  # both modes among twelve pages

@@ -136,6 +136,13 @@ def test_only_rendered_glyphs_are_crisp() -> None:
     assert not textsize.crisp(Image.new("L", (400, 400), 255))  # nothing to judge
 
 
+def test_only_black_and_white_pages_are_bilevel() -> None:
+    page = render_text("\n\n".join([PROSE] * 2), size=52, width=2600)
+    assert textsize.bilevel(_bilevel(page))  # a fax, a 1-bit scan
+    assert not textsize.bilevel(page)  # anti-aliased edges
+    assert not textsize.bilevel(Image.new("L", (400, 400), 255))  # no ink at all
+
+
 def test_by_default_small_text_is_enlarged_and_only_crisp_large_text_shrunk(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -164,6 +171,8 @@ def test_by_default_small_text_is_enlarged_and_only_crisp_large_text_shrunk(
         (small, "auto", "bigger"),
         (small, "enlarge", "bigger"),
         (small, "off", "same"),
+        # Small bilevel text (a fax) is not enlarged into blocky glyphs.
+        (_bilevel(small), "auto", "same"),
     ]:
         seen.clear()
         read_image(img, 300, EngineOptions(rescale=mode, detect_orientation=False))

@@ -277,13 +277,18 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
     # Turned or levelled, the page's rules are elsewhere: found again.
     img = streaks.erase(img) if turn or angle else streaks.fill(img, rules)
     crisp = textsize.crisp(img)
+    # A bilevel page (a fax, a 1-bit scan) has no edges to steepen and no grey to resample
+    # into: sharpened, or enlarged into blocky glyphs, it read no better at up to twice the
+    # time (tune faxes: engine history, twenty-third round).
+    bilevel = textsize.bilevel(img)
     if opts.rescale == "auto":
         # Shrink large text only where its glyphs are crisp and were never resampled here:
         # a levelled page has been through one interpolation already, and a blurred or
         # grainy one needs every pixel it has (bench/ocr_quality.py, report split).
-        opts = replace(opts, rescale="both" if crisp and not angle else "enlarge")
+        auto = "off" if bilevel else "both" if crisp and not angle else "enlarge"
+        opts = replace(opts, rescale=auto)
     # Soft edges (a scan, a JPEG, 150 DPI, a levelled page): Tesseract reads a sharpened copy.
-    r = _read(img, dpi, opts, opts.sharpen and not crisp)
+    r = _read(img, dpi, opts, opts.sharpen and not crisp and not bilevel)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 

@@ -81,6 +81,21 @@ def text_height(img: Image.Image) -> float | None:
     return float(statistics.median(runs) * factor)
 
 
+def edges(img: Image.Image) -> tuple[int, int]:
+    """Dark (under 64) and grey (64-191) pixels in the middle half of the page."""
+    gray = img.convert("L")
+    w, h = gray.size
+    hist = gray.crop((w // 4, h // 4, w - w // 4, h - h // 4)).histogram()
+    return sum(hist[:64]), sum(hist[64:192])
+
+
+def bilevel(img: Image.Image) -> bool:
+    """Whether the page's glyphs have no edges to sharpen: ink and no grey at all in the
+    middle half of the page (a fax, a 1-bit scan)."""
+    dark, grey = edges(img)
+    return dark > 0 and grey == 0
+
+
 def crisp(img: Image.Image) -> bool:
     """Whether the page's glyphs have sharp edges: few grey pixels (64-191) for each dark one
     (under 64), in the middle half of the page.
@@ -92,10 +107,7 @@ def crisp(img: Image.Image) -> bool:
     either. Only crisp glyphs survive shrinking, which is why ``rescale = "auto"`` shrinks
     nothing else.
     """
-    gray = img.convert("L")
-    w, h = gray.size
-    hist = gray.crop((w // 4, h // 4, w - w // 4, h - h // 4)).histogram()
-    dark, grey = sum(hist[:64]), sum(hist[64:192])
+    dark, grey = edges(img)
     # No grey at all is a bilevel image (a fax, a page this engine cleaned of grain): its
     # glyph edges are already ragged, and shrinking breaks them further.
     return dark > 0 and 0.1 * dark <= grey < CRISP * dark
