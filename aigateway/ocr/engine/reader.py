@@ -276,11 +276,12 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
         img, turn = img.rotate(180), 180
     # Turned or levelled, the page's rules are elsewhere: found again.
     img = streaks.erase(img) if turn or angle else streaks.fill(img, rules)
-    crisp = textsize.crisp(img)
+    glyphs = textsize.edges(img)
+    crisp = glyphs.crisp
     # A bilevel page (a fax, a 1-bit scan) has no edges to steepen and no grey to resample
     # into: sharpened, or enlarged into blocky glyphs, it read no better at up to twice the
     # time (tune faxes: engine history, twenty-third round).
-    bilevel = textsize.bilevel(img)
+    bilevel = glyphs.bilevel
     if opts.rescale == "auto":
         # Shrink large text only where its glyphs are crisp and were never resampled here:
         # a levelled page has been through one interpolation already, and a blurred or

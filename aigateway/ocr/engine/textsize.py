@@ -23,12 +23,24 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 
 from PIL import Image
 
 from .preprocess import otsu
 
-__all__ = ("CRISP", "MAX_SCALE", "MIN_SCALE", "TARGET", "crisp", "read_scale", "text_height")
+__all__ = (
+    "CRISP",
+    "MAX_SCALE",
+    "MIN_SCALE",
+    "TARGET",
+    "Edges",
+    "bilevel",
+    "crisp",
+    "edges",
+    "read_scale",
+    "text_height",
+)
 
 TARGET = 26.0
 """Text line height (px, ascenders to descenders) a page is shrunk towards before Tesseract."""
@@ -81,36 +93,49 @@ def text_height(img: Image.Image) -> float | None:
     return float(statistics.median(runs) * factor)
 
 
-def edges(img: Image.Image) -> tuple[int, int]:
-    """Dark (under 64) and grey (64-191) pixels in the middle half of the page."""
+@dataclass(frozen=True)
+class Edges:
+    """Dark (under 64) and grey (64-191) pixels in the middle half of a page: what its glyphs'
+    edges are like (:func:`edges`)."""
+
+    dark: int
+    grey: int
+
+    @property
+    def crisp(self) -> bool:
+        """Sharp edges: few grey pixels for each dark one.
+
+        A page rendered from a PDF, or printed text photographed well, has anti-aliased edges
+        one pixel wide: 0.37-0.61 grey pixels per dark one (bench corpus, tune split,
+        born-digital and rotated pages). Blur, JPEG ringing, grain and a resampled rotation
+        widen the edges: scans give 0.85-2.8, grainy pages 3.5 and more. A bilevel page (no
+        grey at all) is not crisp either: its glyph edges are already ragged (a fax, a page
+        this engine cleaned of grain), and shrinking breaks them further. Only crisp glyphs
+        survive shrinking, which is why ``rescale = "auto"`` shrinks nothing else."""
+        return self.dark > 0 and 0.1 * self.dark <= self.grey < CRISP * self.dark
+
+    @property
+    def bilevel(self) -> bool:
+        """No edges to sharpen: ink and no grey at all (a fax, a 1-bit scan)."""
+        return self.dark > 0 and self.grey == 0
+
+
+def edges(img: Image.Image) -> Edges:
+    """:class:`Edges` of ``img``, from one histogram of its middle half."""
     gray = img.convert("L")
     w, h = gray.size
     hist = gray.crop((w // 4, h // 4, w - w // 4, h - h // 4)).histogram()
-    return sum(hist[:64]), sum(hist[64:192])
+    return Edges(sum(hist[:64]), sum(hist[64:192]))
 
 
 def bilevel(img: Image.Image) -> bool:
-    """Whether the page's glyphs have no edges to sharpen: ink and no grey at all in the
-    middle half of the page (a fax, a 1-bit scan)."""
-    dark, grey = edges(img)
-    return dark > 0 and grey == 0
+    """Whether the page's glyphs have no edges to sharpen (:attr:`Edges.bilevel`)."""
+    return edges(img).bilevel
 
 
 def crisp(img: Image.Image) -> bool:
-    """Whether the page's glyphs have sharp edges: few grey pixels (64-191) for each dark one
-    (under 64), in the middle half of the page.
-
-    A page rendered from a PDF, or printed text photographed well, has anti-aliased edges one
-    pixel wide: 0.37-0.61 grey pixels per dark one (bench corpus, tune split, born-digital and
-    rotated pages). Blur, JPEG ringing, grain and a resampled rotation widen the edges: scans
-    give 0.85-2.8, grainy pages 3.5 and more. A bilevel page (no grey at all) is not crisp
-    either. Only crisp glyphs survive shrinking, which is why ``rescale = "auto"`` shrinks
-    nothing else.
-    """
-    dark, grey = edges(img)
-    # No grey at all is a bilevel image (a fax, a page this engine cleaned of grain): its
-    # glyph edges are already ragged, and shrinking breaks them further.
-    return dark > 0 and 0.1 * dark <= grey < CRISP * dark
+    """Whether the page's glyphs have sharp edges (:attr:`Edges.crisp`)."""
+    return edges(img).crisp
 
 
 def read_scale(img: Image.Image) -> float:
