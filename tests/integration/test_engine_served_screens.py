@@ -691,8 +691,21 @@ def test_faxes_with_line_noise_read_without_stray_marks(gateway: GatewayProcess)
         assert r.status_code == 200, r.text
         return [str(p["markdown"]) for p in r.json()["pages"]]
 
-    with ThreadPoolExecutor(len(docs)) as ex:
+    # Hostile beside them: the fine-mode TIFF cut off mid-stream, its page data missing.
+    first_url = docs[0]["document"]["image_url"]
+    cut = base64.b64decode(first_url.split(",", 1)[1])[:30_000]
+    broken = "data:image/tiff;base64," + base64.b64encode(cut).decode()
+
+    def post_broken() -> httpx.Response:
+        body = {"model": "local", "document": {"type": "image_url", "image_url": broken}}
+        return httpx.post(f"{gateway.url}/v1/ocr", json=body, timeout=300)
+
+    with ThreadPoolExecutor(len(docs) + 1) as ex:
+        refused = ex.submit(post_broken)
         read = list(ex.map(post, docs))
+        bad = refused.result()
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["error"]["param"] == "document", bad.text
     for pages, texts in zip(read, wanted, strict=True):
         assert len(pages) == len(texts)
         for markdown, text in zip(pages, texts, strict=True):
