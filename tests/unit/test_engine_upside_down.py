@@ -114,3 +114,49 @@ def test_an_upright_ruled_table_of_figures_is_not_turned() -> None:
     levelled, angle = deskew.straighten(photo.filter(ImageFilter.GaussianBlur(0.8)))
     assert angle != 0
     assert not orientation.upside_down(levelled)
+
+
+@pytest.mark.parametrize("size", [28, 40])
+def test_a_black_and_white_page_is_judged_too(size: int) -> None:
+    # A one-bit page (a fine-mode fax: 1728 px wide, read at full size) has no grey between
+    # ink and paper. Otsu's level is then the ink's own, which the profile once counted as
+    # paper: it saw no line on such a page, upright or turned.
+    page = render_text(PROSE, size=size, width=1700).point(lambda v: 0 if v < 128 else 255)
+    assert orientation.upright_turn(page) == 0
+    assert orientation.upright_turn(page.rotate(180)) == 180
+    assert orientation.upside_down(page.rotate(180))
+
+
+def test_only_pages_whose_lines_tell_are_judged_upright() -> None:
+    assert orientation.upright_turn(render_text(PROSE, size=40, width=2000)) == 0
+    assert orientation.upright_turn(render_text("a few words here", size=40)) is None
+    assert orientation.upright_turn(render_text(PROSE, size=40, width=2000), ("rus",)) is None
+
+
+@pytest.mark.parametrize(("text", "turned_reading"), [(PROSE, False), ("a few words here", True)])
+def test_osd_turning_over_a_page_whose_lines_stand_upright_is_not_followed(
+    monkeypatch: pytest.MonkeyPatch, text: str, turned_reading: bool
+) -> None:
+    # OSD said 180 degrees of noisy faxes, a 150 DPI page and grainy pages whose many lines
+    # all stand upright (bench tune split), and each was read a second time upside down for
+    # nothing. Where the lines cannot tell (a few words), OSD's word still goes.
+    from aigateway.ocr.engine import reader, tesseract
+    from aigateway.ocr.engine.options import EngineOptions
+
+    monkeypatch.setattr(tesseract, "detect_rotation", lambda *a, **k: 180)
+    rotations: list[int] = []
+    read = reader._tesseract
+
+    def counted(
+        img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0, sharpen: bool = False
+    ) -> reader.Reading:
+        rotations.append(rotation)
+        return read(img, dpi, opts, rotation, sharpen)
+
+    monkeypatch.setattr(reader, "_tesseract", counted)
+    # Every reading doubtful, so that OSD is asked.
+    opts = EngineOptions(engine="tesseract", osd_below_confidence=101)
+    page = render_text(text, size=40, width=2000)
+    got = reader.read_image(page, 300, opts)
+    assert (180 in rotations) is turned_reading
+    assert got.rotation == 0  # the upright reading is the surer one either way

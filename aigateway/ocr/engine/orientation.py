@@ -38,6 +38,7 @@ __all__ = (
     "line_direction",
     "sideways",
     "sideways_turn",
+    "upright_turn",
     "upside_down",
 )
 
@@ -139,8 +140,11 @@ def ascent_ratio(img: Image.Image) -> tuple[float, int]:
     w, h = img.size
     factor = max(1, round(max(w, h) / _UPRIGHT_SIDE))
     small = img.convert("L").reduce(factor) if factor > 1 else img.convert("L")
+    # Otsu's level is the darkest class's last: on a one-bit page (a fine-mode fax, read at
+    # full size here) it is the ink's own level, which ``v < level`` took for paper, and no
+    # line was seen.
     level = otsu(small)
-    ink = small.point(lambda v: 255 if v < level else 0)
+    ink = small.point(lambda v: 255 if v <= level else 0)
     width, height = ink.size
     above = below = 0
     lines = 0
@@ -173,13 +177,25 @@ def _judged(img: Image.Image, languages: tuple[str, ...]) -> bool:
     return bool(languages) and set(languages) <= LATIN and min(img.size) >= 64
 
 
+def upright_turn(img: Image.Image, languages: tuple[str, ...] = ("eng",)) -> int | None:
+    """For a levelled page of horizontal lines: 180 when its lines' shape says it is upside
+    down, 0 when it says upright as surely (the ratio past the inverse of
+    :data:`UPSIDE_DOWN_BELOW`), None when it cannot tell (fewer than :data:`MIN_LINES` lines,
+    a ratio in between, a script not judged). Only for Latin-alphabet ``languages``."""
+    if not _judged(img, languages):
+        return None
+    ratio, lines = ascent_ratio(img)
+    if lines < MIN_LINES:
+        return None
+    if ratio < UPSIDE_DOWN_BELOW:
+        return 180
+    return 0 if ratio > 1 / UPSIDE_DOWN_BELOW else None
+
+
 def upside_down(img: Image.Image, languages: tuple[str, ...] = ("eng",)) -> bool:
     """Whether a levelled page of horizontal lines is turned 180 degrees (module docstring);
     only for Latin-alphabet ``languages``."""
-    if not _judged(img, languages):
-        return False
-    ratio, lines = ascent_ratio(img)
-    return lines >= MIN_LINES and ratio < UPSIDE_DOWN_BELOW
+    return upright_turn(img, languages) == 180
 
 
 def sideways_turn(img: Image.Image, languages: tuple[str, ...] = ("eng",)) -> int:
