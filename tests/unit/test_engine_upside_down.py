@@ -133,17 +133,23 @@ def test_only_pages_whose_lines_tell_are_judged_upright() -> None:
     assert orientation.upright_turn(render_text(PROSE, size=40, width=2000), ("rus",)) is None
 
 
-@pytest.mark.parametrize(("text", "turned_reading"), [(PROSE, False), ("a few words here", True)])
-def test_osd_turning_over_a_page_whose_lines_stand_upright_is_not_followed(
-    monkeypatch: pytest.MonkeyPatch, text: str, turned_reading: bool
+@pytest.mark.parametrize(("text", "asked"), [(PROSE, False), ("a few words here", True)])
+def test_osd_is_not_asked_about_a_page_whose_lines_stand_upright(
+    monkeypatch: pytest.MonkeyPatch, text: str, asked: bool
 ) -> None:
-    # OSD said 180 degrees of noisy faxes, a 150 DPI page and grainy pages whose many lines
-    # all stand upright (bench tune split), and each was read a second time upside down for
-    # nothing. Where the lines cannot tell (a few words), OSD's word still goes.
+    # OSD said 180 or 270 degrees of noisy faxes, a 150 DPI page and grainy pages whose many
+    # lines all stand upright (bench tune split), and each was read a second time turned, for
+    # nothing. Where the lines cannot tell (a few words), OSD is asked and its turn tried.
     from aigateway.ocr.engine import reader, tesseract
     from aigateway.ocr.engine.options import EngineOptions
 
-    monkeypatch.setattr(tesseract, "detect_rotation", lambda *a, **k: 180)
+    osd: list[int] = []
+
+    def detect(*args: object, **kwargs: object) -> int:
+        osd.append(180)
+        return 180
+
+    monkeypatch.setattr(tesseract, "detect_rotation", detect)
     rotations: list[int] = []
     read = reader._tesseract
 
@@ -154,9 +160,10 @@ def test_osd_turning_over_a_page_whose_lines_stand_upright_is_not_followed(
         return read(img, dpi, opts, rotation, sharpen)
 
     monkeypatch.setattr(reader, "_tesseract", counted)
-    # Every reading doubtful, so that OSD is asked.
+    # Every reading doubtful, so that OSD would be asked.
     opts = EngineOptions(engine="tesseract", osd_below_confidence=101)
     page = render_text(text, size=40, width=2000)
     got = reader.read_image(page, 300, opts)
-    assert (180 in rotations) is turned_reading
+    assert bool(osd) is asked
+    assert (180 in rotations) is asked
     assert got.rotation == 0  # the upright reading is the surer one either way
