@@ -12,7 +12,8 @@
   (:func:`~.textsize.crisp` fails) is read from a sharpened copy (``sharpen``), or as it is
   when that reading is doubtful and the plain one surer. A grainy page
   (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
-  confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD); a
+  confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD,
+  unless the page's lines run across it and stand upright by their shape); a
   grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
   RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
   copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
