@@ -8,12 +8,14 @@ wasted reading), and must stay out of scripts where that does not hold.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from aigateway.ocr.engine import deskew, orientation
 
-from ..support.docgen import find_font, font, render_text
+from ..support.docgen import find_font, font, render_text, text_png
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSans.ttf") is None, reason="fonts-dejavu")
 
@@ -167,3 +169,33 @@ def test_osd_is_not_asked_about_a_page_whose_lines_stand_upright(
     assert bool(osd) is asked
     assert (180 in rotations) is asked
     assert got.rotation == 0  # the upright reading is the surer one either way
+
+
+def test_osd_is_still_asked_about_vertical_text_the_profile_takes_for_upright(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two short paragraphs turned 90 degrees: their lines are not found vertical (a strip of
+    # a page), and the strips cut across them profile as upright lines. Only lines surely
+    # across the page (``ACROSS``) keep OSD away.
+    from aigateway.ocr.engine import reader, tesseract
+    from aigateway.ocr.engine.options import EngineOptions
+
+    text = (
+        "The quick brown fox jumps over the lazy dog while optical character recognition "
+        "turns pictures of printed pages into text.\n\n"
+        "A second paragraph follows with numbers 12345 and 2024, and it ends here."
+    )
+    page = Image.open(io.BytesIO(text_png(text, rotate=90))).convert("L")
+    assert not orientation.sideways(page)
+    assert orientation.upright_turn(deskew.straighten(page)[0]) == 0
+    assert orientation.line_direction(page) < orientation.ACROSS
+    asked: list[int] = []
+
+    def detect(*args: object, **kwargs: object) -> int:
+        asked.append(270)
+        return 270
+
+    monkeypatch.setattr(tesseract, "detect_rotation", detect)
+    got = reader.read_image(page, 300, EngineOptions(engine="tesseract"))
+    assert asked
+    assert got.rotation == 270

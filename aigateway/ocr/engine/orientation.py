@@ -29,6 +29,7 @@ from PIL import Image
 from .preprocess import otsu
 
 __all__ = (
+    "ACROSS",
     "LATIN",
     "PAGE_SHAPE",
     "SIDEWAYS_BELOW",
@@ -44,6 +45,12 @@ __all__ = (
 
 SIDEWAYS_BELOW = 0.6
 """:func:`line_direction` under this: the page's lines run vertically."""
+
+ACROSS = 1.0
+""":func:`line_direction` from this up: the page's lines surely run across it, so a profile
+that says upright (:func:`upright_turn`) is not that of vertical text cut by the strips.
+(Bench corpus: upright pages 1.17 and up. A short page turned 90 degrees that
+:data:`SIDEWAYS_BELOW` missed measured 0.71, and its vertical lines profiled "upright".)"""
 
 SURELY_SIDEWAYS = 0.45
 """:func:`line_direction` under this: sure enough for :func:`sideways_turn` to judge the turn
@@ -122,11 +129,12 @@ def line_direction(img: Image.Image) -> float:
     return (rows + 0.01) / (cols + 0.01)
 
 
-def sideways(img: Image.Image) -> bool:
-    """Whether the page's text runs vertically (turned 90 or 270 degrees)."""
+def sideways(img: Image.Image, direction: float | None = None) -> bool:
+    """Whether the page's text runs vertically (turned 90 or 270 degrees); ``direction``: its
+    :func:`line_direction`, if already measured."""
     if min(img.size) < 64:
         return False
-    return line_direction(img) < SIDEWAYS_BELOW
+    return (line_direction(img) if direction is None else direction) < SIDEWAYS_BELOW
 
 
 def ascent_ratio(img: Image.Image) -> tuple[float, int]:

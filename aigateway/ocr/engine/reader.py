@@ -260,7 +260,8 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
     ``rules``: the page's vertical rules (:mod:`.streaks`), erased for OSD and the reading
     but not for the check for a sideways page, whose clearest sign they can be."""
     turn = 0
-    side = opts.detect_orientation and orientation.sideways(img)
+    direction = orientation.line_direction(img) if opts.detect_orientation else 1.0
+    side = opts.detect_orientation and orientation.sideways(img, direction)
     if side:
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
         # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
@@ -294,10 +295,11 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
         auto = "off" if bilevel else "both" if crisp and not angle else "enlarge"
         opts = replace(opts, rescale=auto)
     # Soft edges (a scan, a JPEG, 150 DPI, a levelled page): Tesseract reads a sharpened copy.
-    # Lines across the page that stand upright by their shape (or were set so): OSD, asked
-    # about such a page, was never right in the tune split when it found a turn (6 of 250
-    # pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
-    upright = judged is not None and not side
+    # Lines surely across the page that stand upright by their shape (or were set so): OSD,
+    # asked about such a page, was never right in the tune split when it found a turn (6 of
+    # 250 pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
+    # Lines merely not found vertical may be vertical text the strips profile as upright.
+    upright = judged is not None and direction >= orientation.ACROSS
     r = _read(img, dpi, opts, opts.sharpen and not crisp and not bilevel, upright)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
