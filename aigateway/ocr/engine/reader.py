@@ -13,7 +13,7 @@
   when that reading is doubtful and the plain one surer. A grainy page
   (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
   confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD,
-  unless the page's lines run across it and stand upright by their shape); a
+  unless the page's lines surely run across it and stand upright by their shape); a
   grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
   RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
   copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
