@@ -135,6 +135,20 @@ def test_only_pages_whose_lines_tell_are_judged_upright() -> None:
     assert orientation.upright_turn(render_text(PROSE, size=40, width=2000), ("rus",)) is None
 
 
+def _osd_says(monkeypatch: pytest.MonkeyPatch, turn: int) -> list[int]:
+    """Tesseract OSD patched to answer ``turn``; the list records each time it is asked."""
+    from aigateway.ocr.engine import tesseract
+
+    asked: list[int] = []
+
+    def detect(*args: object, **kwargs: object) -> int:
+        asked.append(turn)
+        return turn
+
+    monkeypatch.setattr(tesseract, "detect_rotation", detect)
+    return asked
+
+
 @pytest.mark.parametrize(("text", "asked"), [(PROSE, False), ("a few words here", True)])
 def test_osd_is_not_asked_about_a_page_whose_lines_stand_upright(
     monkeypatch: pytest.MonkeyPatch, text: str, asked: bool
@@ -142,16 +156,10 @@ def test_osd_is_not_asked_about_a_page_whose_lines_stand_upright(
     # OSD said 180 or 270 degrees of noisy faxes, a 150 DPI page and grainy pages whose many
     # lines all stand upright (bench tune split), and each was read a second time turned, for
     # nothing. Where the lines cannot tell (a few words), OSD is asked and its turn tried.
-    from aigateway.ocr.engine import reader, tesseract
+    from aigateway.ocr.engine import reader
     from aigateway.ocr.engine.options import EngineOptions
 
-    osd: list[int] = []
-
-    def detect(*args: object, **kwargs: object) -> int:
-        osd.append(180)
-        return 180
-
-    monkeypatch.setattr(tesseract, "detect_rotation", detect)
+    osd = _osd_says(monkeypatch, 180)
     rotations: list[int] = []
     read = reader._tesseract
 
@@ -177,7 +185,7 @@ def test_osd_is_still_asked_about_vertical_text_the_profile_takes_for_upright(
     # Two short paragraphs turned 90 degrees: their lines are not found vertical (a strip of
     # a page), and the strips cut across them profile as upright lines. Only lines surely
     # across the page (``ACROSS``) keep OSD away.
-    from aigateway.ocr.engine import reader, tesseract
+    from aigateway.ocr.engine import reader
     from aigateway.ocr.engine.options import EngineOptions
 
     text = (
@@ -189,13 +197,7 @@ def test_osd_is_still_asked_about_vertical_text_the_profile_takes_for_upright(
     assert not orientation.sideways(page)
     assert orientation.upright_turn(deskew.straighten(page)[0]) == 0
     assert orientation.line_direction(page) < orientation.ACROSS
-    asked: list[int] = []
-
-    def detect(*args: object, **kwargs: object) -> int:
-        asked.append(270)
-        return 270
-
-    monkeypatch.setattr(tesseract, "detect_rotation", detect)
+    asked = _osd_says(monkeypatch, 270)
     got = reader.read_image(page, 300, EngineOptions(engine="tesseract"))
     assert asked
     assert got.rotation == 270
