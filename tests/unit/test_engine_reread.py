@@ -8,6 +8,7 @@ The re-reading must restore it from the pixels, leave sure words alone, and stay
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -131,3 +132,43 @@ def test_two_doubtful_runs_on_a_line_both_merge_in_place(
     )
     assert reread.reread(page, [line], 60.0) == 2
     assert line.text == "abcdefgh w3 w4 abcdefgh"
+
+
+def test_a_grainy_page_rereads_more_and_from_its_grey_page(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page read from its clean-up (grain thresholded away) has its words under
+    :data:`~.reread.CLEANED_BELOW` read again from the grey page, grain and all: a misreading
+    at confidence 85 is put right there, and left on a clean page (cut 80)."""
+    from aigateway.ocr.engine import preprocess
+
+    from ..support.docgen_layout import noisy_png
+
+    grainy = Image.open(io.BytesIO(noisy_png(TEXT))).convert("L")
+    assert preprocess.grainy(grainy) and not preprocess.grainy(page)
+    real_lines, real_reread = tesseract.read_lines, reread.reread
+    seen: list[tuple[int, float, float]] = []
+
+    def misread(*args: Any) -> tuple[list[Line], float]:
+        lines, conf = real_lines(*args)
+        _corrupt(lines, conf=85.0)
+        return lines, conf
+
+    def spy(img: Image.Image, lines: list[Line], below: float, *args: Any) -> int:
+        budget = args[2] if len(args) > 2 else 1.0
+        seen.append((len(img.getcolors(256) or ()), below, budget))
+        return real_reread(img, lines, below, *args)
+
+    monkeypatch.setattr(tesseract, "read_lines", misread)
+    monkeypatch.setattr(reread, "reread", spy)
+
+    def text(img: Image.Image) -> str:
+        reading = read_image(img, 200, EngineOptions(engine="auto", reread_below=80.0))
+        return " ".join(str(item) for item in reading.items)
+
+    assert TARGET in text(grainy)
+    levels, below, budget = seen[-1]
+    assert levels > 2  # the grey page, not the clean-up's two levels
+    assert (below, budget) == (reread.CLEANED_BELOW, reread.CLEANED_BUDGET)
+    assert "wavehcuses" in text(page)
+    assert seen[-1][1:] == (80.0, 1.0)

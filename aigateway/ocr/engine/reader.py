@@ -73,6 +73,9 @@ class Reading:
     source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
     """Tesseract's page image and lines, not yet laid out: :attr:`items` stays empty until
     :func:`_reread` lays out the kept reading (empty for RapidOCR's reading, and after)."""
+    uncleaned: Image.Image | None = field(default=None, compare=False)
+    """For a reading of a cleaned page (:attr:`cleanup`), the page before the clean-up, the
+    same size: what the recogniser re-reads doubtful words from (:data:`.reread.CLEANED_BELOW`)."""
 
     @property
     def has_text(self) -> bool:
@@ -162,7 +165,11 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     # Before the re-reading: a column read sideways is not worth re-reading as it stands.
     glyphcolumns.split(img, lines, auto, opts.threads)
     rest = strays.restore_bullets(img, lines, strays.find(img, lines))
-    if auto and opts.reread_below > 0:
+    if auto and opts.reread_below > 0 and r.uncleaned is not None:
+        # Read from a clean-up, whose threshold broke strokes the recogniser sees in grey.
+        below = max(opts.reread_below, reread.CLEANED_BELOW)
+        reread.reread(r.uncleaned, lines, below, opts.threads, rest, reread.CLEANED_BUDGET)
+    elif auto and opts.reread_below > 0:
         reread.reread(img, lines, opts.reread_below, opts.threads, rest)
     if auto:
         orphans.recover(img, lines, opts.threads)
@@ -326,7 +333,7 @@ def _read(
         name, clean = ladder.pop(0)
         base = clean(img)
         r = _tesseract(base, dpi, opts)
-        best = replace(r, rotation=0, cleanup=name)
+        best = replace(r, rotation=0, cleanup=name, uncleaned=img)
     else:
         best = _tesseract(img, dpi, opts, sharpen=soft)
         if soft and doubtful(best):
@@ -344,6 +351,8 @@ def _read(
         if rot:
             page = img.rotate(rot, expand=True)
             turned = _tesseract(base.rotate(rot, expand=True), dpi, opts, rot)
+            if grain:
+                turned = replace(turned, cleanup=best.cleanup, uncleaned=page)
             best = max(best, turned, key=_rank)
     # Clean-ups only where they can help: grain, or a page read as empty. A clean page that is
     # merely hard (skewed, small print) reads no better cleaned, and each step is a full read.
@@ -353,13 +362,14 @@ def _read(
         if not doubtful(best):
             break
         cleaned = clean(page)
-        r = _tesseract(cleaned, dpi, opts, rot)
+        r = replace(_tesseract(cleaned, dpi, opts, rot), uncleaned=page)
         if r.has_text and doubtful(r) and not rot and opts.detect_orientation:
             turn = rotation(cleaned)
             if turn:
                 turned = _tesseract(cleaned.rotate(turn, expand=True), dpi, opts, turn)
                 if _rank(turned) > _rank(r):
-                    r, rot, page = turned, turn, page.rotate(turn, expand=True)
+                    page = page.rotate(turn, expand=True)
+                    r, rot = replace(turned, uncleaned=page), turn
         if _rank(r) > _rank(best):
             best = replace(r, cleanup=name)
     if not best.has_text and not rot and opts.detect_orientation:
