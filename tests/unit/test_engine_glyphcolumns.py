@@ -58,6 +58,30 @@ def test_line_numbers_read_sideways_come_back_in_front_of_their_lines() -> None:
 
 
 @pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_line_numbers_on_a_black_and_white_page_come_back() -> None:
+    # A page of two grey levels (a fax, a grainy page's clean-up): Otsu's level is the ink's
+    # own, and ink taken as darker than it was none, so no item was found and the numbers of
+    # a grainy listing came back as "wow oan Oo UW BB WN &".
+    img, lines = _listing(indent=8, first=10)
+    img = img.point(lambda v: 0 if v < 128 else 255)
+    assert len(img.getcolors() or ()) == 2
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 1
+    assert [ln.words[0].text for ln in lines] == [str(k + 10) for k in range(len(CODE))]
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_a_column_read_as_two_sideways_lines_comes_back_once() -> None:
+    # Tesseract read a column of two-digit numbers as two overlapping sideways lines, one on
+    # each digit: both widen to the same items, which were put back twice ("10 10").
+    img, lines = _listing(indent=8, first=10)
+    second = Line([Word("oO", 30.0, 106, TOP, 126, TOP + 5 * STEP + 40)], 1, 1)
+    lines.insert(1, second)
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 2
+    assert [ln.words[0].text for ln in lines] == [str(k + 10) for k in range(len(CODE))]
+    assert [" ".join(w.text for w in ln.words[1:]) for ln in lines] == CODE
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
 def test_two_digit_numbers_beside_indented_code_come_back_whole() -> None:
     # Lines 10-15 of a class body, indented 8 cells (7 text heights off their numbers):
     # Tesseract's sideways box covered the first digit of each number only.

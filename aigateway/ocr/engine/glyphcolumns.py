@@ -75,7 +75,7 @@ def _runs(
     left out: they would join every row into one run, and be read as a bar beside a number."""
     crop = img.crop(box)
     level = otsu(crop)
-    mask = crop.point([255 if v < level else 0 for v in range(256)])
+    mask = crop.point([255 if v <= level else 0 for v in range(256)])
     cover = mask.resize((crop.width, 1), Image.Resampling.BOX).tobytes()
     for x, v in enumerate(cover):
         if v > 0.6 * 255:
@@ -106,7 +106,7 @@ def _widen(
     lo, hi = max(0, x0 - reach), min(img.width, x1 + reach)
     band = img.crop((lo, y0, hi, y1))
     level = otsu(band)
-    ink = inked_columns(band.point([255 if v < level else 0 for v in range(256)]))
+    ink = inked_columns(band.point([255 if v <= level else 0 for v in range(256)]))
     gap, after = max(2, round(APART * height)), max(2, round(apart * height))
     left, right = x0 - lo, x1 - lo
     blank = 0
@@ -186,6 +186,9 @@ def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1
         return 0
     done = 0
     alone: list[Line] = []
+    # Items put back so far: Tesseract can read one column of two-digit numbers as two
+    # overlapping sideways lines (one on each digit), whose items widen to the same boxes.
+    placed: list[tuple[int, int, int, int]] = []
     for col in [ln for ln in lines if _is_column(ln, height)]:
         items = _items(img, col, lines, height)
         if items is None:
@@ -199,6 +202,9 @@ def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1
             text = " ".join(text.split())
             if not text or score < MIN_SCORE or row is None:
                 continue
+            if any(_overlap(it.box, box) for box in placed):
+                continue
+            placed.append(it.box)
             # A word of the line on its row, where it stands: before a listing's line, or after
             # it for numbers in the right margin.
             word = Word(text, 100 * score, *it.box)
@@ -207,6 +213,14 @@ def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1
     if use_rapid and len(alone) >= 2:
         done += _grid(img, alone, lines, height, threads)
     return done
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """``a`` and ``b`` share more than half of the smaller one's area."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w > 0 and h > 0 and w * h > 0.5 * smaller
 
 
 def _grid(
