@@ -86,6 +86,16 @@ def test_missing_spaces_in_a_code_block_are_put_back() -> None:
     assert [ln.text for ln in lines] == CODE
 
 
+def test_missing_spaces_on_a_black_and_white_page_are_put_back() -> None:
+    # Two grey levels (a fax, a grainy page's clean-up): Otsu's level is the ink's own, and
+    # ink taken as darker than it was none, so no blank run was found and no space restored.
+    img, lines = _page(CODE, MONO, {"result ==": "result==", "<- c(first,": "<-c(first,"})
+    img = img.point(lambda v: 0 if v < 128 else 255)
+    assert len(img.getcolors() or ()) == 2
+    assert spaces.restore(img, lines) == 2
+    assert [ln.text for ln in lines] == CODE
+
+
 def test_words_read_right_are_left_alone() -> None:
     img, lines = _page(CODE, MONO, {})
     assert spaces.restore(img, lines) == 0

@@ -75,6 +75,8 @@ def _runs(
     left out: they would join every row into one run, and be read as a bar beside a number."""
     crop = img.crop(box)
     level = otsu(crop)
+    # Up to and including the level: on a page of two grey levels (a fax, a grainy page's
+    # clean-up) Otsu's level is the ink's own, and nothing is darker.
     mask = crop.point([255 if v <= level else 0 for v in range(256)])
     cover = mask.resize((crop.width, 1), Image.Resampling.BOX).tobytes()
     for x, v in enumerate(cover):

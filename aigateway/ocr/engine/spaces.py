@@ -115,7 +115,9 @@ def _split(word: Word, page: Image.Image, pitch: float) -> Word | None:
         return None
     crop = page.crop((word.x0, word.y0, word.x1, word.y1))
     level = otsu(crop)
-    ink = inked_columns(crop.point([255 if v < level else 0 for v in range(256)]))
+    # Up to and including the level: on a page of two grey levels (a fax, a grainy page's
+    # clean-up) Otsu's level is the ink's own.
+    ink = inked_columns(crop.point([255 if v <= level else 0 for v in range(256)]))
     wide = [g for g in _blank_runs(ink) if g[1] - g[0] >= GAP * pitch]
     gaps = sorted(wide, key=lambda g: g[0] - g[1])  # widest first
     cuts = set()
