@@ -19,11 +19,10 @@
   copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
   reading wins; a column of line numbers it read sideways is read row by row
   (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and glyphs lost at its lines' ends
-  are read again by RapidOCR's recogniser (:mod:`.reread`; a reading of a cleaned page from
-  the page before its clean-up, more of them: :data:`~.reread.CLEANED_BELOW`), and lines it
-  dropped are found as ink no word covers and read too (:mod:`.orphans`). A page whose paper
-  is lit unevenly (:func:`~.preprocess.uneven`) is read a second time flattened, and the
-  reading with more confident text kept.
+  are read again by RapidOCR's recogniser (:mod:`.reread`; a cleaned page's from the page
+  before its clean-up), and lines it dropped are found as ink no word covers and read too
+  (:mod:`.orphans`). A page whose paper is lit unevenly (:func:`~.preprocess.uneven`) is read
+  a second time flattened, and the reading with more confident text kept.
 * ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
   paragraphs by vertical gaps; no layout pass.
 """
