@@ -16,7 +16,7 @@ import statistics
 from PIL import Image
 
 from .geometry import Line, Word
-from .preprocess import otsu
+from .preprocess import ink_mask, otsu
 
 __all__ = ("EMPTY", "TICKED", "restore")
 
@@ -83,7 +83,7 @@ def mark(img: Image.Image, word: Word) -> str | None:
     if _spread(crop) < CONTRAST:
         return None  # grain or a scan's noise, whose threshold draws any shape
     level = otsu(crop)
-    mask = crop.point([255 if v <= level else 0 for v in range(256)])  # as threshold()
+    mask = ink_mask(crop, level)
     tight = mask.getbbox()
     if tight is None:
         return None
@@ -129,7 +129,7 @@ def _ink_box(img: Image.Image, region: tuple[int, int, int, int]) -> Word | None
     if _spread(crop) < CONTRAST:
         return None  # blank paper, grain, or a flat fill
     level = otsu(crop)
-    tight = crop.point([255 if v <= level else 0 for v in range(256)]).getbbox()
+    tight = ink_mask(crop, level).getbbox()
     if tight is None:
         return None
     return Word("", 0.0, x0 + tight[0], y0 + tight[1], x0 + tight[2], y0 + tight[3])

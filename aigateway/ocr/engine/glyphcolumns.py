@@ -28,7 +28,7 @@ from PIL import Image
 from . import reread
 from .geometry import Line, Word
 from .layout import vertical
-from .preprocess import inked_columns, otsu
+from .preprocess import ink_mask, inked_columns, otsu
 
 __all__ = ("TALL", "split")
 
@@ -75,9 +75,7 @@ def _runs(
     left out: they would join every row into one run, and be read as a bar beside a number."""
     crop = img.crop(box)
     level = otsu(crop)
-    # Up to and including the level: on a page of two grey levels (a fax, a grainy page's
-    # clean-up) Otsu's level is the ink's own, and nothing is darker.
-    mask = crop.point([255 if v <= level else 0 for v in range(256)])
+    mask = ink_mask(crop, level)
     cover = mask.resize((crop.width, 1), Image.Resampling.BOX).tobytes()
     for x, v in enumerate(cover):
         if v > 0.6 * 255:
@@ -108,7 +106,7 @@ def _widen(
     lo, hi = max(0, x0 - reach), min(img.width, x1 + reach)
     band = img.crop((lo, y0, hi, y1))
     level = otsu(band)
-    ink = inked_columns(band.point([255 if v <= level else 0 for v in range(256)]))
+    ink = inked_columns(ink_mask(band, level))
     gap, after = max(2, round(APART * height)), max(2, round(apart * height))
     left, right = x0 - lo, x1 - lo
     blank = 0

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from .preprocess import otsu
+from .preprocess import ink_mask, otsu
 
 __all__ = (
     "ACROSS",
@@ -152,7 +152,7 @@ def ascent_ratio(img: Image.Image) -> tuple[float, int]:
     # full size here) it is the ink's own level, which ``v < level`` took for paper, and no
     # line was seen.
     level = otsu(small)
-    ink = small.point(lambda v: 255 if v <= level else 0)
+    ink = ink_mask(small, level)
     width, height = ink.size
     above = below = 0
     lines = 0

@@ -27,7 +27,7 @@ from PIL import Image, ImageOps
 from .dropped import put_back, read_crop
 from .geometry import Line
 from .ink import SHADE, components, median_level
-from .preprocess import otsu
+from .preprocess import ink_mask, otsu
 
 __all__ = ("find", "recover")
 
@@ -93,7 +93,7 @@ def find(img: Image.Image, height: float) -> list[Box]:
     if min(small.size) < cell * 4:
         return []
     level = otsu(small)
-    mask = small.point([255 if v <= level else 0 for v in range(256)])  # as threshold()
+    mask = ink_mask(small, level)
     grid = np.asarray(mask.reduce(cell)) >= 250  # every pixel of the cell is ink
     cell *= half
     if not grid.any():

@@ -20,6 +20,7 @@ __all__ = (
     "blank",
     "flatten",
     "grainy",
+    "ink_mask",
     "inked_columns",
     "otsu",
     "otsu_level",
@@ -38,6 +39,14 @@ low-DPI pages 0.4-13 (text edges change little, isolated noise pixels a lot)."""
 def otsu(img: Image.Image) -> int:
     """Otsu's threshold of a grayscale image: the level that best splits ink from paper."""
     return otsu_level(img.histogram()[:256])
+
+
+def ink_mask(img: Image.Image, level: int) -> Image.Image:
+    """``img`` (mode ``L``) as a mask: ink 255, paper 0, ink being every grey level up to *and
+    including* ``level``. Otsu's level (:func:`otsu`) is the darker class's last: on a page of
+    two grey levels (a fax, a grainy page's clean-up) it is the ink's own, and a pass that
+    took only darker pixels for ink saw none."""
+    return img.point([255 if v <= level else 0 for v in range(256)])
 
 
 def otsu_level(hist: list[int]) -> int:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from PIL import Image
 
 from .geometry import Line, Word, glued
-from .preprocess import inked_columns, otsu
+from .preprocess import ink_mask, inked_columns, otsu
 
 __all__ = ("MIN_WORDS", "monospace_pitch", "restore")
 
@@ -115,9 +115,7 @@ def _split(word: Word, page: Image.Image, pitch: float) -> Word | None:
         return None
     crop = page.crop((word.x0, word.y0, word.x1, word.y1))
     level = otsu(crop)
-    # Up to and including the level: on a page of two grey levels (a fax, a grainy page's
-    # clean-up) Otsu's level is the ink's own.
-    ink = inked_columns(crop.point([255 if v <= level else 0 for v in range(256)]))
+    ink = inked_columns(ink_mask(crop, level))
     wide = [g for g in _blank_runs(ink) if g[1] - g[0] >= GAP * pitch]
     gaps = sorted(wide, key=lambda g: g[0] - g[1])  # widest first
     cuts = set()

@@ -91,7 +91,7 @@ def find(img: Image.Image) -> Found:
     otsu = preprocess.otsu_level(hist)  # one histogram of the page for both
     paper = max(range(otsu, 256), key=lambda v: hist[v])
     level = (otsu + paper) // 2
-    ink = img.point(lambda v: 255 if v <= level else 0)
+    ink = preprocess.ink_mask(img, level)
     rows = h // BAND
     bands = ink.crop((0, 0, w, rows * BAND)).resize((w, rows), Image.Resampling.BOX)
     if ImageStat.Stat(bands).mean[0] > 255 * MAX_INK:
