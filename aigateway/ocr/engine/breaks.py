@@ -26,9 +26,9 @@ import statistics
 from collections.abc import Sequence
 from itertools import pairwise
 
-from .geometry import Line, Paragraph
+from .geometry import Item, Line, Paragraph
 
-__all__ = ("SLACK", "margin", "paragraph", "separators")
+__all__ = ("SLACK", "margin", "own_paragraphs", "paragraph", "separators")
 
 SLACK = 1.0
 """Text heights of room beyond the next line's first word (and a space) that a line must leave
@@ -89,3 +89,18 @@ def paragraph(lines: Sequence[Line], right: int | None = None) -> Paragraph:
         max(ln.y1 for ln in lines),
         separators(lines, right),
     )
+
+
+def own_paragraphs(lines: Sequence[Line]) -> list[Item]:
+    """The recogniser's own paragraphs (its block and paragraph numbers), in its order: the
+    page without the layout pass."""
+    items: list[Item] = []
+    group: list[Line] = []
+    for ln in [*lines, None]:
+        if ln is None or (group and (ln.block, ln.para) != (group[-1].block, group[-1].para)):
+            if group:
+                items.append(paragraph(group))
+            group = []
+        if ln is not None:
+            group.append(ln)
+    return items
