@@ -73,6 +73,9 @@ class PageReading(msgspec.Struct):
     sharpened: bool = False
     """The recogniser read a sharpened copy of the page: its glyph edges were soft (a scan, a
     JPEG, a low-resolution or levelled page; option ``sharpen``)."""
+    softened: bool = False
+    """The recogniser read a softened copy of the page: it was black and white (a fax, a 1-bit
+    scan), whose staircase glyph edges read better blurred into grey (option ``sharpen``)."""
     flattened: bool = False
     """The image was a photographed sheet on a darker surface (a phone photo of a page): the
     sheet was found, cropped from the surface and warped to a rectangle before recognition

@@ -167,6 +167,7 @@ def test_sdk_parses_tables_images_and_reading_reports(
         "rotation": 0,
         "scale": 1.0,
         "sharpened": False,
+        "softened": False,
         "flattened": False,
         "reason": None,
     }

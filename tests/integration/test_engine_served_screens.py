@@ -667,7 +667,9 @@ def test_faxes_with_line_noise_read_without_stray_marks(gateway: GatewayProcess)
     than the same page as a TIFF: the renderer blurs each noise pixel into a grey dot. Three-page
     faxes in fine and standard mode as TIFF, and in fine mode as a PDF of CCITT images, all at
     once. The fine-mode TIFF's last page was fed in upside down: its lines' shape says so
-    (Otsu's level on a one-bit page once hid every line from that check)."""
+    (Otsu's level on a one-bit page once hid every line from that check). Its one-bit pages
+    are read softened; the standard-mode ones, squared, and the PDF's, rendered, have grey
+    edges already."""
     docs = []
     wanted = []
     for k, (dpi, fmt) in enumerate(
@@ -689,9 +691,12 @@ def test_faxes_with_line_noise_read_without_stray_marks(gateway: GatewayProcess)
         docs.append({"model": "local", "document": {"type": kind, kind: url}})
         wanted.append([text for _, text in pages])
 
+    softened: list[list[bool]] = []
+
     def post(body: dict[str, object]) -> list[str]:
         r = httpx.post(f"{gateway.url}/v1/ocr", json=body, timeout=300)
         assert r.status_code == 200, r.text
+        softened.append([p["reading"]["softened"] for p in r.json()["pages"]])
         return [str(p["markdown"]) for p in r.json()["pages"]]
 
     # Hostile beside them: the fine-mode TIFF cut off mid-stream, its page data missing.
@@ -707,6 +712,7 @@ def test_faxes_with_line_noise_read_without_stray_marks(gateway: GatewayProcess)
         refused = ex.submit(post_broken)
         read = list(ex.map(post, docs))
         bad = refused.result()
+    assert sorted(softened) == [[False] * 3, [False] * 3, [True] * 3], softened
     assert bad.status_code == 422, bad.text
     assert bad.json()["error"]["param"] == "document", bad.text
     for pages, texts in zip(read, wanted, strict=True):

@@ -164,10 +164,10 @@ def test_osd_is_not_asked_about_a_page_whose_lines_stand_upright(
     read = reader._tesseract
 
     def counted(
-        img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0, sharpen: bool = False
+        img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0, edges: str = ""
     ) -> reader.Reading:
         rotations.append(rotation)
-        return read(img, dpi, opts, rotation, sharpen)
+        return read(img, dpi, opts, rotation, edges)
 
     monkeypatch.setattr(reader, "_tesseract", counted)
     # Every reading doubtful, so that OSD would be asked.

@@ -80,6 +80,15 @@ class Line:
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
+    def scaled(self, fx: float, fy: float) -> Line:
+        """The line with its words' boxes multiplied by ``fx`` across and ``fy`` down (read
+        from a resized copy, mapped back to the page)."""
+
+        def box(w: Word) -> tuple[int, int, int, int]:
+            return round(w.x0 * fx), round(w.y0 * fy), round(w.x1 * fx), round(w.y1 * fy)
+
+        return Line([Word(w.text, w.conf, *box(w)) for w in self.words], self.block, self.para)
+
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:

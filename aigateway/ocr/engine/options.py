@@ -60,7 +60,8 @@ class EngineOptions:
     and warp it flat first (:mod:`.paper`)."""
     sharpen: bool = True
     """Sharpen a page whose glyph edges are soft (:func:`~.textsize.crisp` fails: a scan, a
-    JPEG, a low-DPI page) before Tesseract reads it (:func:`~.preprocess.sharpen`)."""
+    JPEG, a low-DPI page) before Tesseract reads it (:func:`~.preprocess.sharpen`), and soften
+    a bilevel page's staircase edges (:func:`~.preprocess.soften`)."""
     rescale: str = "auto"
     """Resize a page whose text is far from the height Tesseract reads best before it reads it
     (:mod:`.textsize`): ``"auto"`` enlarges small text and shrinks large text whose glyphs are
@@ -130,6 +131,8 @@ class PageResult:
     """The factor the page was resized by before recognition (:mod:`.textsize`)."""
     sharpened: bool = False
     """Tesseract read a sharpened copy of the page (soft glyph edges, ``sharpen``)."""
+    softened: bool = False
+    """Tesseract read a softened copy of a bilevel page (``sharpen``)."""
     flattened: bool = False
     """The image was a photographed sheet, found on the surface around it and warped flat
     before it was read (:mod:`.paper`)."""

@@ -102,6 +102,7 @@ def _result(
         rotation=reading.rotation,
         scale=reading.scale,
         sharpened=reading.sharpened,
+        softened=reading.softened,
         flattened=reading.flattened,
         reason=reason,
         tables=tables,

@@ -1,22 +1,22 @@
 """Recognise one page image: which engine, which second chances, which reading to keep.
 
 * ``tesseract`` / ``auto``: a scanner streak through the text filled in first
-  (:mod:`.streaks`), then Tesseract words with boxes (small text read from a copy
-  enlarged so its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one
-  shrunk towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the
-  layout pass. A page whose
-  lines run vertically (:func:`~.orientation.sideways`) is turned first, as its lines' shape
-  (:func:`~.orientation.sideways_turn`) or else OSD says, a
-  skewed one levelled (:mod:`.deskew`), and a levelled page upside down
+  (:mod:`.streaks`), then Tesseract words with boxes (small text read from a copy enlarged so
+  its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one shrunk
+  towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the layout
+  pass. A page whose lines run vertically (:func:`~.orientation.sideways`) is turned first,
+  as its lines' shape (:func:`~.orientation.sideways_turn`) or else OSD says, a skewed one
+  levelled (:mod:`.deskew`), and a levelled page upside down
   (:func:`~.orientation.upside_down`) turned over. A page whose glyph edges are soft
   (:func:`~.textsize.crisp` fails) is read from a sharpened copy (``sharpen``), or as it is
-  when that reading is doubtful and the plain one surer. A grainy page
-  (:func:`~.preprocess.grainy`) is cleaned before its first reading. A doubtful reading (mean
-  confidence under ``osd_below_confidence``, or no text) is retried turned upright (OSD,
-  unless the page's lines surely run across it and stand upright by their shape); a
-  grainy or empty one also through the clean-up ladder (:mod:`.preprocess`); with ``auto`` and
-  RapidOCR installed, a page still doubtful after that is read by RapidOCR, whose detector
-  copes with backgrounds Tesseract's binarisation cannot. The most confident non-empty
+  when that reading is doubtful and the plain one surer; a bilevel one from a softened copy.
+  A grainy page (:func:`~.preprocess.grainy`) is cleaned before its first reading (shrunk if
+  its text is large). A doubtful reading (mean confidence under ``osd_below_confidence``, or
+  no text) is retried turned upright (OSD, unless the page's lines surely run across it and
+  stand upright by their shape); a grainy or empty one also through the clean-up ladder
+  (:mod:`.preprocess`); with ``auto`` and RapidOCR installed, a page still doubtful after
+  that is read by RapidOCR, whose detector copes with backgrounds Tesseract's binarisation
+  cannot. The most confident non-empty
   reading wins; a column of line numbers it read sideways is read row by row
   (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and glyphs lost at its lines' ends
   are read again by RapidOCR's recogniser (:mod:`.reread`; a cleaned page's from the page
@@ -36,7 +36,7 @@ from PIL import Image, ImageOps
 
 from . import breaks, bullets, deskew, orientation, paper, preprocess, streaks, textsize
 from . import layout as _layout
-from .layout import Item, Line, Paragraph, Word
+from .layout import Item, Line, Paragraph
 from .options import EngineOptions
 
 __all__ = ("Reading", "read_image")
@@ -67,6 +67,8 @@ class Reading:
     :attr:`line_height` are the page's own whatever it is."""
     sharpened: bool = False
     """Tesseract read a sharpened copy (:func:`~.preprocess.sharpen`); boxes are the page's."""
+    softened: bool = False
+    """Tesseract read a softened copy of a bilevel page (:func:`~.preprocess.soften`)."""
     flattened: bool = False
     """The image was a photographed sheet on a darker surface, warped flat before it was read
     (:mod:`.paper`); boxes are those of the flattened page."""
@@ -83,9 +85,10 @@ class Reading:
 
 
 def _tesseract(
-    img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0, sharpen: bool = False
+    img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0, edges: str = ""
 ) -> Reading:
-    """Tesseract's reading of ``img``; ``sharpen``: of a sharpened copy (soft glyph edges)."""
+    """Tesseract's reading of ``img``; ``edges``: of a ``"sharpen"``-ed copy (soft glyph
+    edges) or a ``"soften"``-ed one (a bilevel page's staircase edges)."""
     from . import tesseract
 
     scale = 1.0 if opts.rescale == "off" else textsize.read_scale(img)
@@ -99,14 +102,16 @@ def _tesseract(
         # Bilinear both ways. Bicubic enlarging read tune 150 DPI pages with fewer edits (218
         # to 197) but report ones worse (median CER 0.012 to 0.017): not kept.
         seen = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    if sharpen:
+    if edges == "soften":
+        seen = preprocess.soften(seen)
+    elif edges == "sharpen":
         # After enlarging, whose interpolation softens edges too: tune split, 150 DPI pages
         # 332 -> 296 edits (sharpened before enlarging: 387). Only Tesseract sees the sharpened
         # copy; RapidOCR's re-reading crops come from the page as given.
         seen = preprocess.sharpen(seen)
     lines, conf = tesseract.read_lines(seen, max(1, round(dpi * scale)), opts.languages)
     if seen.size != img.size:
-        lines = [_unscale(ln, img.width / size[0], img.height / size[1]) for ln in lines]
+        lines = [ln.scaled(img.width / size[0], img.height / size[1]) for ln in lines]
     bullets.restore(lines, img)
     # No layout pass yet: only the reading kept is laid out, once (:func:`_reread`), not each
     # second chance's (30 ms a page, 2 % of the gateway's time on tune born-digital pages).
@@ -117,17 +122,10 @@ def _tesseract(
         rotation,
         _line_height(lines),
         scale=round(size[0] / img.width, 3),
-        sharpened=sharpen,
+        sharpened=edges == "sharpen",
+        softened=edges == "soften",
         source=[(img, lines)],
     )
-
-
-def _unscale(ln: Line, fx: float, fy: float) -> Line:
-    words = [
-        Word(w.text, w.conf, round(w.x0 * fx), round(w.y0 * fy), round(w.x1 * fx), round(w.y1 * fy))
-        for w in ln.words
-    ]
-    return Line(words, ln.block, ln.para)
 
 
 def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:
@@ -279,7 +277,7 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
     crisp = glyphs.crisp
     # A bilevel page (a fax, a 1-bit scan) has no edges to steepen and no grey to resample
     # into: sharpened, or enlarged into blocky glyphs, it read no better at up to twice the
-    # time (tune faxes: engine history, twenty-third round).
+    # time (tune faxes: engine history, twenty-third round). It is read softened instead.
     bilevel = glyphs.bilevel
     tidied = opts.rescale
     if opts.rescale == "auto":
@@ -293,12 +291,13 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
         tidied = "off" if bilevel else "both"
         opts = replace(opts, rescale=auto)
     # Soft edges (a scan, a JPEG, 150 DPI, a levelled page): Tesseract reads a sharpened copy.
+    touch = "" if not opts.sharpen else "soften" if bilevel else "" if crisp else "sharpen"
     # Lines surely across the page that stand upright by their shape (or were set so): OSD,
     # asked about such a page, was never right in the tune split when it found a turn (6 of
     # 250 pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
     # Lines merely not found vertical may be vertical text the strips profile as upright.
     upright = judged is not None and direction >= orientation.ACROSS
-    r = _read(img, dpi, opts, opts.sharpen and not crisp and not bilevel, upright, tidied)
+    r = _read(img, dpi, opts, touch, upright, tidied)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 
@@ -306,13 +305,14 @@ def _read(
     img: Image.Image,
     dpi: int,
     opts: EngineOptions,
-    soft: bool = False,
+    touch: str = "",
     upright: bool = False,
     tidied: str = "",
 ) -> Reading:
     """Tesseract with second chances (the module docstring), on a page as it is given;
-    ``upright``: its lines run across it and stand upright (:func:`~.orientation.upright_turn`),
-    so OSD is not asked; ``tidied``: the ``rescale`` for its clean-ups (default: the page's)."""
+    ``touch``: its first reading's ``edges`` (:func:`_tesseract`); ``upright``: its lines run
+    across it and stand upright (:func:`~.orientation.upright_turn`), so OSD is not asked;
+    ``tidied``: the ``rescale`` for its clean-ups (default: the page's)."""
     tidy = replace(opts, rescale=tidied or opts.rescale)
 
     def doubtful(r: Reading) -> bool:
@@ -332,8 +332,8 @@ def _read(
         r = _tesseract(base, dpi, tidy)
         best = replace(r, rotation=0, cleanup=name, uncleaned=img)
     else:
-        best = _tesseract(img, dpi, opts, sharpen=soft)
-        if soft and doubtful(best):
+        best = _tesseract(img, dpi, opts, edges=touch)
+        if touch == "sharpen" and doubtful(best):
             # Sharpening also amplifies grain in the ink (grey, noisy print), where it reads
             # worse and less surely: a doubtful sharpened reading is checked against the page
             # as it is, and the surer one kept.

@@ -110,7 +110,8 @@ class Edges:
         born-digital and rotated pages). Blur, JPEG ringing, grain and a resampled rotation
         widen the edges: scans give 0.85-2.8, grainy pages 3.5 and more. A bilevel page (no
         grey at all) is not crisp either: its glyph edges are already ragged (a fax, a page
-        this engine cleaned of grain), and shrinking breaks them further. Only crisp glyphs
+        this engine cleaned of grain). (A clean-up of grain is read shrunk all the same, by
+        the reader's own choice: measured there.) Only crisp glyphs
         survive shrinking, which is why ``rescale = "auto"`` shrinks nothing else."""
         return self.dark > 0 and 0.1 * self.dark <= self.grey < CRISP * self.dark
 

@@ -16,7 +16,8 @@ key                         default          meaning
                                              cut a photographed sheet from the table around
                                              it and warp it flat
 ``sharpen``                 ``true``         Tesseract reads a sharpened copy of pages with soft
-                                             glyph edges (scans, JPEG, low DPI)
+                                             glyph edges (scans, JPEG, low DPI), a softened
+                                             one of black-and-white pages (faxes)
 ``rescale``                 ``"auto"``       resize pages towards 26 px text lines before
                                              Tesseract reads them: ``"auto"`` enlarges small
                                              text and shrinks large text with crisp glyphs,

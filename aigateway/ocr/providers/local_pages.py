@@ -88,6 +88,7 @@ def to_pages(
                 rotation=r.rotation,
                 scale=r.scale,
                 sharpened=r.sharpened,
+                softened=r.softened,
                 flattened=r.flattened,
                 reason=r.reason,
             ),
