@@ -8,6 +8,7 @@ pages never pay for it (measured in ``bench/ocr_quality.py``, category ``noisy``
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
@@ -16,6 +17,7 @@ from . import fastops
 
 __all__ = (
     "GRAIN_LEVEL",
+    "GRAIN_SAMPLES",
     "LADDER",
     "blank",
     "flatten",
@@ -119,14 +121,28 @@ def dark_paper(img: Image.Image) -> bool:
     return False
 
 
+GRAIN_SAMPLES = (0.2, 0.35, 0.5, 0.65, 0.8)
+"""Where :func:`grainy` samples the page: 512 px squares on its middle column, centred at these
+fractions of its height."""
+
+
 def grainy(img: Image.Image) -> bool:
-    """Cheap check (a 512 px sample from the page's middle) for grain or texture that the first
-    clean-up removes: then it is worth running before the first reading, not after it."""
+    """Cheap check for grain or texture that the first clean-up removes: then it is worth
+    running before the first reading, not after it. The median of five samples
+    (:data:`GRAIN_SAMPLES`): one sample from the page's middle missed a grainy page whose
+    middle was a grey code box, where grain over a darker ground changes less (18.7 against
+    29.6 lower down); the page was read as it was, enlarged twice for the grain's specks, in
+    18 s and with 806 edits. Tune split and 36 pages made grainy for the check: clean pages'
+    medians 0-13, grainy ones' 23-34; a middle sample alone, clean 0-13, grainy 18.7-34."""
     w, h = img.size
-    x, y = max(0, w // 2 - 256), max(0, h // 2 - 256)
-    sample = img.crop((x, y, min(w, x + 512), min(h, y + 512)))
-    change = ImageChops.difference(sample, fastops.median3(sample))
-    return float(ImageStat.Stat(change).mean[0]) > GRAIN_LEVEL
+    x = max(0, w // 2 - 256)
+    changes = []
+    for at in GRAIN_SAMPLES:
+        y = max(0, min(h - 512, round(h * at) - 256))
+        sample = img.crop((x, y, min(w, x + 512), min(h, y + 512)))
+        change = ImageChops.difference(sample, fastops.median3(sample))
+        changes.append(float(ImageStat.Stat(change).mean[0]))
+    return statistics.median(changes) > GRAIN_LEVEL
 
 
 def inked_columns(mask: Image.Image) -> list[bool]:
