@@ -16,13 +16,13 @@
   stand upright by their shape); a grainy or empty one also through the clean-up ladder
   (:mod:`.preprocess`); with ``auto`` and RapidOCR installed, a page still doubtful after
   that is read by RapidOCR, whose detector copes with backgrounds Tesseract's binarisation
-  cannot. The most confident non-empty
-  reading wins; a column of line numbers it read sideways is read row by row
-  (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and glyphs lost at its lines' ends
-  are read again by RapidOCR's recogniser (:mod:`.reread`; a cleaned page's from the page
-  before its clean-up), and lines it dropped are found as ink no word covers and read too
-  (:mod:`.orphans`). A page whose paper is lit unevenly (:func:`~.preprocess.uneven`) is read
-  a second time flattened, and the reading with more confident text kept.
+  cannot. The most confident non-empty reading wins; a column of line numbers it read
+  sideways is read row by row (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and
+  glyphs lost at its lines' ends are read again by RapidOCR's recogniser (:mod:`.reread`; a
+  cleaned page's from the page before its clean-up), and lines it dropped are found as ink no
+  word covers and read too (:mod:`.orphans`). A page whose paper is lit unevenly
+  (:func:`~.preprocess.uneven`) is read a second time flattened, and the reading with more
+  confident text kept.
 * ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
   paragraphs by vertical gaps; no layout pass.
 """
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from PIL import Image, ImageOps
 
@@ -40,6 +41,8 @@ from .layout import Item, Line, Paragraph
 from .options import EngineOptions
 
 __all__ = ("Reading", "read_image")
+
+Touch = Literal["", "sharpen", "soften"]  # what Tesseract's copy gets done to its glyph edges
 
 RAPID_MIN_SCORE = 0.8
 """``auto`` keeps RapidOCR's reading of a doubtful page only if its mean line score is this high."""
@@ -85,7 +88,7 @@ class Reading:
 
 
 def _tesseract(
-    img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0, edges: str = ""
+    img: Image.Image, dpi: int, opts: EngineOptions, rotation: int = 0, edges: Touch = ""
 ) -> Reading:
     """Tesseract's reading of ``img``; ``edges``: of a ``"sharpen"``-ed copy (soft glyph
     edges) or a ``"soften"``-ed one (a bilevel page's staircase edges)."""
@@ -291,7 +294,7 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
         tidied = "off" if bilevel else "both"
         opts = replace(opts, rescale=auto)
     # Soft edges (a scan, a JPEG, 150 DPI, a levelled page): Tesseract reads a sharpened copy.
-    touch = "" if not opts.sharpen else "soften" if bilevel else "" if crisp else "sharpen"
+    touch: Touch = "" if not opts.sharpen else "soften" if bilevel else "" if crisp else "sharpen"
     # Lines surely across the page that stand upright by their shape (or were set so): OSD,
     # asked about such a page, was never right in the tune split when it found a turn (6 of
     # 250 pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
@@ -305,7 +308,7 @@ def _read(
     img: Image.Image,
     dpi: int,
     opts: EngineOptions,
-    touch: str = "",
+    touch: Touch = "",
     upright: bool = False,
     tidied: str = "",
 ) -> Reading:
