@@ -75,6 +75,17 @@ def test_a_lost_bullet_is_put_back_and_nothing_else_changes() -> None:
     assert lines[0].words[1:] == words
 
 
+def test_a_lost_bullet_is_put_back_on_a_black_and_white_page() -> None:
+    # Two grey levels (a fax, a grainy page's clean-up): Otsu's level is the ink's own, and
+    # ink taken as darker than it was none at all.
+    img, words = _draw([("Fields", 200), ("of", 340), ("the", 400), ("struct", 480)])
+    ImageDraw.Draw(img).ellipse((140, 122, 156, 138), fill=0)
+    img = img.point(lambda v: 0 if v < 128 else 255)
+    lines = [Line(list(words), 1, 1)]
+    assert strays.restore_bullets(img, lines, strays.find(img, lines)) == []
+    assert lines[0].text == f"{BULLET} Fields of the struct"
+
+
 def test_a_ring_before_a_line_is_not_a_bullet() -> None:
     img, words = _draw([("Fields", 200), ("of", 340)])
     ImageDraw.Draw(img).ellipse((136, 118, 160, 142), outline=0, width=2)

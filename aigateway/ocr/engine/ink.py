@@ -12,7 +12,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from .geometry import Line
-from .preprocess import otsu
+from .preprocess import ink_mask, otsu
 
 __all__ = (
     "CELL",
@@ -40,7 +40,7 @@ def ink_grid(
     import numpy as np
 
     cell = max(2, round(height / CELL))
-    mask = img.point([255 if v < level else 0 for v in range(256)])
+    mask = ink_mask(img, level)  # the level itself too (a black-and-white page's ink)
     draw = ImageDraw.Draw(mask)
     pad = round(0.3 * height)
     for ln in lines:
