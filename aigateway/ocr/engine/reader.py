@@ -166,12 +166,12 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     # Before the re-reading: a column read sideways is not worth re-reading as it stands.
     glyphcolumns.split(img, lines, auto, opts.threads)
     rest = strays.restore_bullets(img, lines, strays.find(img, lines))
-    if auto and opts.reread_below > 0 and r.uncleaned is not None:
-        # Read from a clean-up, whose threshold broke strokes the recogniser sees in grey.
-        below = max(opts.reread_below, reread.CLEANED_BELOW)
-        reread.reread(r.uncleaned, lines, below, opts.threads, rest, reread.CLEANED_BUDGET)
-    elif auto and opts.reread_below > 0:
-        reread.reread(img, lines, opts.reread_below, opts.threads, rest)
+    if auto and opts.reread_below > 0:
+        # A clean-up's threshold broke strokes the recogniser sees in grey: read the page before.
+        grey = img if r.uncleaned is None else r.uncleaned
+        below = opts.reread_below if grey is img else max(opts.reread_below, reread.CLEANED_BELOW)
+        budget = 1.0 if grey is img else reread.CLEANED_BUDGET
+        reread.reread(grey, lines, below, opts.threads, rest, budget)
     if auto:
         orphans.recover(img, lines, opts.threads)
     spaces.restore(img, lines)
