@@ -128,10 +128,27 @@ def test_two_doubtful_runs_on_a_line_both_merge_in_place(
     line.words[1] = Word("w1", 20.0, 100, 10, 190, 40)
     line.words[6] = Word("w6", 10.0, 600, 10, 690, 40)
     monkeypatch.setattr(
-        rapid, "recognize_crops", lambda crops, threads=1: [("abcdefgh", 0.99)] * len(crops)
+        rapid, "recognize_crops", lambda crops, *_: [("abcdefgh", 0.99)] * len(crops)
     )
     assert reread.reread(page, [line], 60.0) == 2
     assert line.text == "abcdefgh w3 w4 abcdefgh"
+
+
+def test_the_recogniser_reads_in_the_pages_languages(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recogniser's characters follow the page's languages (:func:`.rapid.charset`)."""
+    asked: list[Any] = []
+
+    def recognise(crops: list[Image.Image], threads: int, languages: Any) -> Any:
+        asked.append(tuple(languages))
+        return [("abcdefgh", 0.99)] * len(crops)
+
+    monkeypatch.setattr(rapid, "recognize_crops", recognise)
+    line = Line([Word(f"w{i}", 95.0, 100 * i, 10, 100 * i + 90, 40) for i in range(4)], 1, 1)
+    line.words[2] = Word("w2", 20.0, 200, 10, 290, 40)
+    assert reread.reread(page, [line], 60.0, languages=("chi_sim", "eng")) == 1
+    assert asked == [("chi_sim", "eng")]
 
 
 def test_a_grainy_page_rereads_more_and_from_its_grey_page(

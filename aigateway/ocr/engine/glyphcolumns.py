@@ -21,6 +21,7 @@ RapidOCR 14); no other tune or extra page changed.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image
@@ -172,13 +173,16 @@ def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> lis
     return items if on_rows >= ROWS * len(items) else None
 
 
-def _read(img: Image.Image, items: list[_Item], threads: int) -> list[tuple[str, float]]:
-    return reread.recognize(img, [it.box for it in items], threads)
-
-
-def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1) -> int:
+def split(
+    img: Image.Image,
+    lines: list[Line],
+    use_rapid: bool,
+    threads: int = 1,
+    languages: Sequence[str] = ("eng",),
+) -> int:
     """Replace, in place, sideways readings of columns of items beside text lines (see the
-    module docstring). Returns how many columns were replaced."""
+    module docstring), their items read again in the characters of the page's Tesseract
+    ``languages`` when ``use_rapid``. Returns how many columns were replaced."""
     if len(lines) < 3 or vertical(lines):
         return 0  # a page turned sideways reads as vertical lines: they are its text
     height = statistics.median(ln.height for ln in lines)
@@ -194,7 +198,8 @@ def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1
         if items is None:
             alone.append(col)
             continue
-        texts = _read(img, items, threads) if use_rapid else []
+        boxes = [it.box for it in items]
+        texts = reread.recognize(img, boxes, threads, languages) if use_rapid else []
         rows = [lines[it.row] if it.row is not None else None for it in items]
         lines.remove(col)
         done += 1
@@ -211,7 +216,7 @@ def split(img: Image.Image, lines: list[Line], use_rapid: bool, threads: int = 1
             at = sum(1 for w in row.words if w.x0 < word.x0)
             row.words.insert(at, word)
     if use_rapid and len(alone) >= 2:
-        done += _grid(img, alone, lines, height, threads)
+        done += _grid(img, alone, lines, height, threads, languages)
     return done
 
 
@@ -224,7 +229,12 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
 
 
 def _grid(
-    img: Image.Image, cols: list[Line], lines: list[Line], height: float, threads: int
+    img: Image.Image,
+    cols: list[Line],
+    lines: list[Line],
+    height: float,
+    threads: int,
+    languages: Sequence[str],
 ) -> int:
     """Replace, in place, columns of items side by side with no text line on their rows (a
     framed table of short numbers, ``0.  1.`` a row) by one line for each row of items.
@@ -247,7 +257,7 @@ def _grid(
     used = {id(col) for row in shared for _, col in row}
     cols = [col for col in cols if id(col) in used]
     boxes = [sorted(box for box, _ in row) for row in rows]
-    texts = iter(reread.recognize(img, [box for row in boxes for box in row], threads))
+    texts = iter(reread.recognize(img, [box for row in boxes for box in row], threads, languages))
     new: list[Line] = []
     for row in boxes:
         words = []

@@ -14,6 +14,7 @@ Only with ``engine = "auto"`` and RapidOCR installed, like the re-reading (:mod:
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 
 from PIL import Image
 
@@ -156,9 +157,11 @@ def _place(lines: list[Line], word: Word, height: float) -> None:
         lines.insert(best + 1, Line([word], above.block, above.para))
 
 
-def recover(img: Image.Image, lines: list[Line], threads: int = 1) -> int:
-    """Put back, in place, text lines Tesseract dropped (the module docstring). Returns how
-    many were put back."""
+def recover(
+    img: Image.Image, lines: list[Line], threads: int = 1, languages: Sequence[str] = ("eng",)
+) -> int:
+    """Put back, in place, text lines Tesseract dropped (the module docstring), read in the
+    characters of the page's Tesseract ``languages``. Returns how many were put back."""
     from .reread import recognize
 
     lines_with_words = [ln for ln in lines if ln.words]
@@ -168,7 +171,7 @@ def recover(img: Image.Image, lines: list[Line], threads: int = 1) -> int:
     boxes = _pieces(img, lines_with_words, height)
     if not boxes:
         return 0
-    texts = recognize(img, boxes, threads)
+    texts = recognize(img, boxes, threads, languages)
     words = []
     for box, (text, score) in zip(boxes, texts, strict=False):
         text = " ".join(text.split())

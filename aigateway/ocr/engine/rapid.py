@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image
@@ -19,6 +20,7 @@ from .markdown import paragraphs_to_markdown
 
 __all__ = (
     "available",
+    "charset",
     "read_paragraphs",
     "recognize",
     "recognize_crops",
@@ -76,10 +78,37 @@ def runtime() -> str:
     return "openvino" if bf16 and "rec" in _models() else "onnxruntime"
 
 
-def _engine(threads: int, crops: bool = False) -> Any:
+CJK = ("chi_", "jpn", "kor", "Han", "Japanese", "Hangul", "Korean")
+"""Tesseract language codes (and script model names) holding one of these are written in
+Chinese, Japanese or Korean script."""
+
+
+def charset(languages: Sequence[str]) -> str:
+    """The recogniser's characters a page in ``languages`` (Tesseract codes) can hold:
+    ``"all"`` when one of them is written in Chinese, Japanese or Korean script, else
+    ``"latin"`` (:func:`_latin`)."""
+    return "all" if any(part in lang for lang in languages for part in CJK) else "latin"
+
+
+def _latin(char: str) -> bool:
+    """Whether the recogniser's class ``char`` is kept for a page in a Latin-script language:
+    the CTC blank, Latin, IPA and combining marks, Greek (letters in formulae), punctuation,
+    sub- and superscripts, currency, arrows, mathematical and technical symbols, box drawing,
+    shapes and dingbats, and full-width forms (which the re-reading folds to ASCII). Not the
+    CJK ideographs, kana, Hangul and CJK punctuation (16,000 of the model's 18,710 classes)
+    nor pictographs."""
+    if char == "blank":
+        return True
+    return len(char) == 1 and (ord(char) < 0x2C00 or 0xFF00 <= ord(char) < 0xFFF0)
+
+
+def _engine(threads: int, crops: bool = False, chars: str = "all") -> Any:
     """RapidOCR as shipped (onnxruntime), or with ``crops`` the one whose recogniser
-    :func:`recognize_crops` uses (on :func:`runtime`; its detector is never loaded)."""
-    key = "crops" if crops and runtime() == "openvino" else "pages"
+    :func:`recognize_crops` uses (on :func:`runtime`; its detector is never loaded), its
+    classes cut to ``chars`` (:func:`charset`) on OpenVINO."""
+    key = "pages"
+    if crops and runtime() == "openvino":
+        key = "crops" if chars == "all" else f"crops-{chars}"
     if key not in _ENGINES:
         # Must be set before onnxruntime is first imported in this process.
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -91,7 +120,7 @@ def _engine(threads: int, crops: bool = False) -> Any:
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
-        if key == "crops":
+        if key.startswith("crops"):
             # The same ONNX model on OpenVINO's CPU plugin, which reads the file it is given
             # and downloads nothing.
             from rapidocr import EngineType
@@ -110,11 +139,64 @@ def _engine(threads: int, crops: bool = False) -> Any:
                 }
             )
         engine: Any = RapidOCR(params=params)
-        if key == "crops":
+        if key.startswith("crops"):
             rec = engine._load_rec_model()
+            if chars == "latin":
+                _cut_classes(rec, _latin, threads)
             rec.session = _Bucketed(rec.session)
         _ENGINES[key] = engine
     return _ENGINES[key]
+
+
+def _cut_classes(rec: Any, keep: Any, threads: int) -> None:
+    """Cut the recogniser's output layer (OpenVINO) to the classes ``keep`` accepts.
+
+    Its last layer scores every one of the model's 18,710 characters at every time step, and
+    the decoder takes the best of them all: a third of a crop's CPU time (1,889 classes kept
+    for a Latin-script page: 18 ms a 700 px crop before, 11.5 ms after). The softmax then
+    runs over the kept classes alone; the texts and scores of Latin-script crops are the
+    same (tune split, 54 pages: the same edits on every page). Left as it is when the
+    model's last layers are not the expected MatMul, Add and Softmax over constants.
+    """
+    import numpy as np
+    import openvino
+
+    model = getattr(rec.session, "model", None)
+    if model is None:
+        return  # not OpenVINO's session
+
+    def above(node: Any) -> Any:
+        node = node.input_value(0).get_node()
+        while node.get_type_name() in ("Identity", "Convert"):
+            node = node.input_value(0).get_node()
+        return node
+
+    softmax = above(model.get_results()[0])
+    add = above(softmax)
+    matmul = above(add)
+    types = [n.get_type_name() for n in (softmax, add, matmul)]
+    if types != ["Softmax", "Add", "MatMul"]:
+        return
+    weights = matmul.input_value(1).get_node()
+    bias = add.input_value(1).get_node()
+    if {weights.get_type_name(), bias.get_type_name()} != {"Constant"}:
+        return
+    decoder = rec.postprocess_op
+    kept = [i for i, char in enumerate(decoder.character) if keep(char)]
+    w, b = weights.get_data(), bias.get_data()
+    if w.shape[-1] != len(decoder.character) or b.shape[-1] != len(decoder.character):
+        return
+    constant = openvino.opset13.constant
+    matmul.input(1).replace_source_output(constant(np.ascontiguousarray(w[:, kept])).output(0))
+    add.input(1).replace_source_output(constant(np.ascontiguousarray(b[kept])).output(0))
+    model.validate_nodes_and_infer_types()
+    config = {"PERFORMANCE_HINT": "LATENCY"}
+    if 1 <= threads <= (os.cpu_count() or 1):
+        config["INFERENCE_NUM_THREADS"] = str(threads)
+    compiled = openvino.Core().compile_model(model, "CPU", config)
+    rec.session.session = compiled.create_infer_request()
+    decoder.character = [decoder.character[i] for i in kept]
+    decoder.dict = {char: i for i, char in enumerate(decoder.character)}
 
 
 class _Bucketed:
@@ -283,14 +365,17 @@ def recognize(img: Image.Image, threads: int = 1) -> str:
     return paragraphs_to_markdown([p for p, _, _ in paragraphs])
 
 
-def recognize_crops(crops: list[Image.Image], threads: int = 1) -> list[tuple[str, float]]:
-    """RapidOCR's recogniser alone (no detector) on text-line crops: text and score (0-1) each."""
+def recognize_crops(
+    crops: list[Image.Image], threads: int = 1, languages: Sequence[str] = ("eng",)
+) -> list[tuple[str, float]]:
+    """RapidOCR's recogniser alone (no detector) on text-line crops: text and score (0-1)
+    each, the characters those of the page's Tesseract ``languages`` (:func:`charset`)."""
     import numpy as np
     from rapidocr.ch_ppocr_rec import TextRecInput
 
     if not crops:
         return []
-    rec = _engine(threads, crops=True)._load_rec_model()
+    rec = _engine(threads, crops=True, chars=charset(languages))._load_rec_model()
     arrays = [np.asarray(c.convert("RGB")) for c in crops]
     # OpenVINO's engine reads one crop a batch already (``Rec.rec_batch_num``); on onnxruntime,
     # one crop a call as well: a batch is as wide as its widest crop and the narrower ones'

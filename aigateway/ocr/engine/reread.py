@@ -139,7 +139,13 @@ def _extends(old: str, new: str, extra: int) -> bool:
     return kept >= 0.75 * len(a)
 
 
-def _extend(img: Image.Image, lines: list[Line], strays: Sequence[Stray], threads: int) -> int:
+def _extend(
+    img: Image.Image,
+    lines: list[Line],
+    strays: Sequence[Stray],
+    threads: int,
+    languages: Sequence[str],
+) -> int:
     """Read each stray again together with the word beside it; keep the reading when it is
     that word plus a few characters. Returns how many words grew."""
     jobs: list[tuple[Line, Word, tuple[int, int, int, int], int]] = []
@@ -149,7 +155,7 @@ def _extend(img: Image.Image, lines: list[Line], strays: Sequence[Stray], thread
         box = (min(w.x0, s.x0), min(w.y0, s.y0), max(w.x1, s.x1), max(w.y1, s.y1))
         extra = math.ceil((s.x1 - s.x0) / (0.3 * ln.height)) + 1
         jobs.append((ln, w, box, extra))
-    texts = recognize(img, [box for _, _, box, _ in jobs], threads)
+    texts = recognize(img, [box for _, _, box, _ in jobs], threads, languages)
     grown = 0
     for (ln, w, box, extra), (text, score) in zip(jobs, texts, strict=False):
         text = _clean(text)
@@ -161,15 +167,20 @@ def _extend(img: Image.Image, lines: list[Line], strays: Sequence[Stray], thread
 
 
 def recognize(
-    img: Image.Image, boxes: list[tuple[int, int, int, int]], threads: int
+    img: Image.Image,
+    boxes: list[tuple[int, int, int, int]],
+    threads: int,
+    languages: Sequence[str],
 ) -> list[tuple[str, float]]:
-    """The recogniser's (text, score) for each box (with a margin); empty if it cannot run."""
+    """The recogniser's (text, score) for each box (with a margin), in the characters of the
+    page's Tesseract ``languages``; empty if it cannot run."""
     if not boxes:
         return []
     from . import rapid
 
     try:
-        texts = rapid.recognize_crops([img.crop(_margin(box, img)) for box in boxes], threads)
+        crops = [img.crop(_margin(box, img)) for box in boxes]
+        texts = rapid.recognize_crops(crops, threads, languages)
     except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
         # The recogniser is reached below rapidocr's public API (no detector): if an installed
         # version moved it, the page keeps Tesseract's reading rather than failing.
@@ -184,21 +195,28 @@ def reread(
     threads: int = 1,
     strays: Sequence[Stray] = (),
     budget: float = 1.0,
+    languages: Sequence[str] = ("eng",),
 ) -> int:
     """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``, and
     read each of ``strays`` (:mod:`.strays`) again with the word it belongs to. ``budget``:
-    the page may spend this many times :data:`BUDGET`.
+    the page may spend this many times :data:`BUDGET`; ``languages``: the page's Tesseract
+    languages, whose characters the recogniser reads (:func:`.rapid.charset`).
 
     Returns how many stretches and words were replaced. ``below <= 0``: nothing runs.
     """
     if below <= 0:
         return 0
-    replaced = _doubtful_stretches(img, lines, below, threads, budget)
-    return replaced + _extend(img, lines, strays, threads)
+    replaced = _doubtful_stretches(img, lines, below, threads, budget, languages)
+    return replaced + _extend(img, lines, strays, threads, languages)
 
 
 def _doubtful_stretches(
-    img: Image.Image, lines: list[Line], below: float, threads: int, budget: float = 1.0
+    img: Image.Image,
+    lines: list[Line],
+    below: float,
+    threads: int,
+    budget: float,
+    languages: Sequence[str],
 ) -> int:
     jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]] = []
     for ln in lines:
@@ -214,7 +232,7 @@ def _doubtful_stretches(
     if not jobs:
         return 0
     jobs = _within_budget(jobs, lines, budget)
-    texts = recognize(img, [box for _, _, box in jobs], threads)
+    texts = recognize(img, [box for _, _, box in jobs], threads, languages)
     if not texts:
         return 0
     replaced = 0
