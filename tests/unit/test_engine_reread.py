@@ -151,6 +151,13 @@ def test_the_recogniser_reads_in_the_pages_languages(
     assert asked == [("chi_sim", "eng")]
 
 
+def test_the_recognisers_text_is_folded(page: Image.Image, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full-width forms to ASCII, the minus sign to the hyphen-minus, spaces collapsed."""
+    answer = "\N{MINUS SIGN}1 to  \N{FULLWIDTH LEFT PARENTHESIS}x\N{FULLWIDTH RIGHT PARENTHESIS}"
+    monkeypatch.setattr(rapid, "recognize_crops", lambda crops, *_: [(answer, 0.99)] * len(crops))
+    assert reread.recognize(page, [(10, 10, 90, 40)], 1, ["eng"]) == [("-1 to (x)", 0.99)]
+
+
 def test_a_grainy_page_rereads_more_and_from_its_grey_page(
     page: Image.Image, monkeypatch: pytest.MonkeyPatch
 ) -> None:
