@@ -27,18 +27,17 @@ __all__ = ("CLEANED_BELOW", "CLEANED_BUDGET", "MIN_SCORE", "recognize", "reread"
 MIN_SCORE = 0.9
 """RapidOCR's line score (0-1) above which its text replaces Tesseract's."""
 
-BUDGET = {"openvino": 220.0, "onnxruntime": 40.0}
+BUDGET = {"openvino": 150.0, "onnxruntime": 40.0}
 """Crop widths a page may spend, in text heights (all crops together; least confident first),
 by the runtime the recogniser runs on (:func:`~.rapid.runtime`): OpenVINO in bfloat16 reads a
 crop in about half of onnxruntime's CPU time, so more doubtful words are read for little more
 time. Tune split, against ``reread_below`` 60 and 40 text heights: born-digital 1356 -> 1277
-edits, scans 1654 -> 1612, 150 DPI 296 -> 268, JPEG 409 -> 375 (a budget of 150). A budget
-of 400 read 1-7 % better again, but slowed the gateway from x0.83 to x0.76 of raw
-Tesseract's speed (report split). Since the recogniser's classes are cut to the page's
-scripts (:func:`~.rapid.charset`, a third less time a crop), 220: tune split, 54 pages, 1738
-edits with 150, 1687 with 220 (faxes 605 -> 565, scans 382 -> 375), 1672 with 300, 1665 with
-400 (skewed pages 99 -> 120); 36 more scans and 36 more 150 DPI pages from the tune sources
-1261 -> 1250 and 1097 -> 1092 edits, for 1 % more time."""
+edits, scans 1654 -> 1612, 150 DPI 296 -> 268, JPEG 409 -> 375. A budget of 400 read 1-7 %
+better again, but slowed the gateway from x0.83 to x0.76 of raw Tesseract's speed (report
+split). With the recogniser's classes cut to the page's scripts (:func:`~.rapid.charset`)
+a budget of 220 read the 54-page tune sample with 1687 edits against 1738 (faxes 605 -> 565,
+scans 382 -> 375), but read 17 % more crops through the pool and spent what the cut saved:
+kept at 150, for the speed."""
 
 CLEANED_BELOW = 90.0
 """On a page read from its clean-up (a grainy page, :data:`~.preprocess.LADDER`), words under
