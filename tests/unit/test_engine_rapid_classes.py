@@ -3,6 +3,7 @@ dropped for a Latin-script page, the same texts read."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -85,3 +86,38 @@ def test_the_cut_recogniser_reads_latin_lines_as_the_whole_one(
     assert cut[0][0].split() == LINES[0].split()
     for (_, a), (_, b) in zip(cut, whole, strict=True):
         assert a == pytest.approx(b, abs=0.01)
+
+
+class _NoCompile:
+    """OpenVINO's Core whose compiler fails (a plugin that cannot build the cut model)."""
+
+    def compile_model(self, *_: Any, **__: Any) -> Any:
+        raise RuntimeError("cannot compile")
+
+
+@pytest.mark.parametrize("compiles", [True, False])
+def test_a_cut_that_does_not_compile_leaves_the_whole_model(
+    monkeypatch: pytest.MonkeyPatch, compiles: bool
+) -> None:
+    openvino = pytest.importorskip("openvino")
+    monkeypatch.setattr(rapid, "runtime", lambda: "openvino")
+    monkeypatch.setattr(rapid, "_ENGINES", {})
+    whole = rapid._engine(1, crops=True, chars="all")._load_rec_model()
+    chars = list(whole.postprocess_op.character)
+    rec = SimpleNamespace(
+        session=SimpleNamespace(model=whole.session._session.model, session="whole"),
+        postprocess_op=SimpleNamespace(character=list(chars), dict={}),
+    )
+    if not compiles:
+        monkeypatch.setattr(openvino, "Core", _NoCompile)
+    rapid._cut_classes(rec, rapid._latin, 1)
+    if compiles:
+        assert rec.session.session != "whole"
+        assert len(rec.postprocess_op.character) == sum(map(rapid._latin, chars))
+    else:
+        assert rec.session.session == "whole"
+        assert rec.postprocess_op.character == chars
+    # The session's own model keeps its whole output layer either way.
+    assert whole.session._session.model.get_results()[0].get_output_partial_shape(0)[-1] == len(
+        chars
+    )

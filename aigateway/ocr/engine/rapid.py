@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PIL import Image
@@ -95,8 +95,8 @@ def _latin(char: str) -> bool:
     the CTC blank, Latin, IPA and combining marks, Greek (letters in formulae), punctuation,
     sub- and superscripts, currency, arrows, mathematical and technical symbols, box drawing,
     shapes and dingbats, and full-width forms (which the re-reading folds to ASCII). Not the
-    CJK ideographs, kana, Hangul and CJK punctuation (16,000 of the model's 18,710 classes)
-    nor pictographs."""
+    CJK ideographs, kana, Hangul and CJK punctuation, nor pictographs (16,821 of the
+    model's 18,710 classes)."""
     if char == "blank":
         return True
     return len(char) == 1 and (ord(char) < 0x2C00 or 0xFF00 <= ord(char) < 0xFFF0)
@@ -148,7 +148,7 @@ def _engine(threads: int, crops: bool = False, chars: str = "all") -> Any:
     return _ENGINES[key]
 
 
-def _cut_classes(rec: Any, keep: Any, threads: int) -> None:
+def _cut_classes(rec: Any, keep: Callable[[str], bool], threads: int) -> None:
     """Cut the recogniser's output layer (OpenVINO) to the classes ``keep`` accepts.
 
     Its last layer scores every one of the model's 18,710 characters at every time step, and
@@ -158,7 +158,8 @@ def _cut_classes(rec: Any, keep: Any, threads: int) -> None:
     only 17 % less, where the backbone weighs more). The softmax then runs over the kept
     classes alone; Latin-script crops read the same (tune split: the 54-page sample and 36
     more grainy pages byte-identical). Left as it is when the model's last layers are not
-    the expected MatMul, Add and Softmax over constants.
+    the expected MatMul, Add and Softmax over constants, or when the cut model does not
+    compile: the page is then re-read by the whole model, not left unread.
     """
     import numpy as np
     import openvino
@@ -188,15 +189,25 @@ def _cut_classes(rec: Any, keep: Any, threads: int) -> None:
     w, b = weights.get_data(), bias.get_data()
     if w.shape[-1] != len(decoder.character) or b.shape[-1] != len(decoder.character):
         return
-    constant = openvino.opset13.constant
-    matmul.input(1).replace_source_output(constant(np.ascontiguousarray(w[:, kept])).output(0))
-    add.input(1).replace_source_output(constant(np.ascontiguousarray(b[kept])).output(0))
-    model.validate_nodes_and_infer_types()
+    if not 1 < len(kept) < len(decoder.character):
+        return  # nothing to cut, or nothing left to read
     config = {"PERFORMANCE_HINT": "LATENCY"}
     if 1 <= threads <= (os.cpu_count() or 1):
         config["INFERENCE_NUM_THREADS"] = str(threads)
-    compiled = openvino.Core().compile_model(model, "CPU", config)
-    rec.session.session = compiled.create_infer_request()
+    try:
+        # A copy: the session's own model keeps the whole layer (and its character list).
+        cut = model.clone()
+        ops = {op.get_friendly_name(): op for op in cut.get_ordered_ops()}
+        constant = openvino.opset13.constant
+        new_w = constant(np.ascontiguousarray(w[:, kept])).output(0)
+        ops[matmul.get_friendly_name()].input(1).replace_source_output(new_w)
+        new_b = constant(np.ascontiguousarray(b[kept])).output(0)
+        ops[add.get_friendly_name()].input(1).replace_source_output(new_b)
+        cut.validate_nodes_and_infer_types()
+        request = openvino.Core().compile_model(cut, "CPU", config).create_infer_request()
+    except (RuntimeError, KeyError):
+        return
+    rec.session.session = request
     decoder.character = [decoder.character[i] for i in kept]
     decoder.dict = {char: i for i, char in enumerate(decoder.character)}
 
