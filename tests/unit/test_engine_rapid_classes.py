@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import ImageOps
 
-from aigateway.ocr.engine import rapid
+from aigateway.ocr.engine import charset, rapid
 
 from ..support.docgen import render_text
 
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.skipif(rapid.available() is not None, reason=str(rapid.
     ],
 )
 def test_the_charset_follows_the_languages_scripts(languages: list[str], chars: str) -> None:
-    assert rapid.charset(languages) == chars
+    assert charset.charset(languages) == chars
 
 
 @pytest.mark.parametrize(
@@ -46,12 +46,12 @@ def test_the_charset_follows_the_languages_scripts(languages: list[str], chars: 
     ["blank", " ", "a", "Z", "7", "é", "ß", "—", "→", "■", ALPHA, "\N{FULLWIDTH LEFT PARENTHESIS}"],
 )
 def test_latin_keeps_the_letters_digits_and_symbols_of_latin_script_pages(char: str) -> None:
-    assert rapid._latin(char)
+    assert charset.latin(char)
 
 
 @pytest.mark.parametrize("char", ["中", "あ", "カ", "한", "。", "🛄"])
 def test_latin_drops_cjk_and_pictographs(char: str) -> None:
-    assert not rapid._latin(char)
+    assert not charset.latin(char)
 
 
 def _ink(img: Any) -> tuple[int, int, int, int]:
@@ -110,10 +110,10 @@ def test_a_cut_that_does_not_compile_leaves_the_whole_model(
     )
     if not compiles:
         monkeypatch.setattr(openvino, "Core", _NoCompile)
-    rapid._cut_classes(rec, rapid._latin, 1)
+    charset.cut_classes(rec, charset.latin, 1)
     if compiles:
         assert rec.session.session != "whole"
-        assert len(rec.postprocess_op.character) == sum(map(rapid._latin, chars))
+        assert len(rec.postprocess_op.character) == sum(map(charset.latin, chars))
     else:
         assert rec.session.session == "whole"
         assert rec.postprocess_op.character == chars

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from aigateway.ocr.engine import rapid
+from aigateway.ocr.engine import charset, rapid
 
 from ..support.docgen import render_text
 
@@ -69,7 +69,7 @@ def test_crops_of_every_width_read_the_same_padded_or_not() -> None:
     words = LINE.split()
     crops = [render_text(" ".join(words[:n]), size=32) for n in range(1, len(words) + 1)]
     crops = [c.crop(_ink(c)) for c in crops]
-    rec = rapid._engine(1, crops=True, chars=rapid.charset(["eng"]))._load_rec_model()
+    rec = rapid._engine(1, crops=True, chars=charset.charset(["eng"]))._load_rec_model()
     session = rec.session
     inner = session._session if isinstance(session, rapid._Bucketed) else session
     try:

@@ -137,7 +137,7 @@ def test_two_doubtful_runs_on_a_line_both_merge_in_place(
 def test_the_recogniser_reads_in_the_pages_languages(
     page: Image.Image, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The recogniser's characters follow the page's languages (:func:`.rapid.charset`)."""
+    """The recogniser's characters follow the page's languages (:func:`.charset.charset`)."""
     asked: list[Any] = []
 
     def recognise(crops: list[Image.Image], threads: int, languages: Any) -> Any:

@@ -13,7 +13,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from aigateway.ocr.engine import deskew, orientation
+from aigateway.ocr.engine import deskew, orientation, preprocess
 
 from ..support.docgen import find_font, font, render_text, text_png
 
@@ -141,11 +141,11 @@ def _osd_says(monkeypatch: pytest.MonkeyPatch, turn: int) -> list[int]:
 
     asked: list[int] = []
 
-    def detect(*args: object, **kwargs: object) -> int:
+    def detect(*args: object, **kwargs: object) -> tuple[int, bool]:
         asked.append(turn)
-        return turn
+        return turn, True
 
-    monkeypatch.setattr(tesseract, "detect_rotation", detect)
+    monkeypatch.setattr(tesseract, "osd", detect)
     return asked
 
 
@@ -201,3 +201,32 @@ def test_osd_is_still_asked_about_vertical_text_the_profile_takes_for_upright(
     got = reader.read_image(page, 300, EngineOptions(engine="tesseract"))
     assert asked
     assert got.rotation == 270
+
+
+@pytest.mark.parametrize(("sure", "asked"), [(True, 1), (False, len(preprocess.LADDER))])
+def test_osd_sure_a_clean_up_is_upright_is_not_asked_about_the_next(
+    monkeypatch: pytest.MonkeyPatch, sure: bool, asked: int
+) -> None:
+    # A grainy page of two lines (too few to tell which way up it is), every reading
+    # doubtful: each clean-up of the ladder is read, and OSD was asked about each in turn
+    # (tune grainy pages: 11 questions at 0.4-0.5 s, none found a turn). Once it is sure the
+    # page is upright it is not asked again; unsure, it is asked about the cleaner copies.
+    from aigateway.ocr.engine import reader, tesseract
+    from aigateway.ocr.engine.options import EngineOptions
+
+    from ..support.docgen_layout import noisy_png
+
+    questions: list[bool] = []
+
+    def osd(*args: object, **kwargs: object) -> tuple[int, bool]:
+        questions.append(sure)
+        return 0, sure
+
+    monkeypatch.setattr(tesseract, "osd", osd)
+    text = "The harbour office keeps a ledger\nof every vessel in the bay"
+    page = Image.open(io.BytesIO(noisy_png(text, size=48))).convert("L")
+    assert preprocess.grainy(page)
+    assert orientation.upright_turn(page) is None
+    got = reader.read_image(page, 300, EngineOptions(engine="tesseract", osd_below_confidence=101))
+    assert len(questions) == asked
+    assert got.rotation == 0

@@ -30,7 +30,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Literal
 
 from PIL import Image, ImageOps
@@ -39,6 +39,7 @@ from . import breaks, bullets, deskew, orientation, paper, preprocess, streaks, 
 from . import layout as _layout
 from .layout import Item, Line, Paragraph
 from .options import EngineOptions
+from .reading import Reading
 
 __all__ = ("Reading", "read_image")
 
@@ -50,41 +51,6 @@ RAPID_MIN_SCORE = 0.8
 
 SURE = 50.0
 """Word confidence (0-100) from which a word counts towards a reading's weight (:func:`_weight`)."""
-
-
-@dataclass(frozen=True)
-class Reading:
-    """A recognised page: its items in reading order and how they were obtained."""
-
-    items: list[Item]
-    engine: str
-    conf: float
-    """Mean word confidence, 0-100."""
-    rotation: int = 0
-    line_height: float = 0.0
-    """Median text line height in pixels (0 when no text): the basis of a DPI estimate."""
-    cleanup: str | None = None
-    """The :data:`~.preprocess.LADDER` step that produced this reading, if any."""
-    scale: float = 1.0
-    """The factor the page was resized by before it was read (:mod:`.textsize`); boxes and
-    :attr:`line_height` are the page's own whatever it is."""
-    sharpened: bool = False
-    """Tesseract read a sharpened copy (:func:`~.preprocess.sharpen`); boxes are the page's."""
-    softened: bool = False
-    """Tesseract read a softened copy of a bilevel page (:func:`~.preprocess.soften`)."""
-    flattened: bool = False
-    """The image was a photographed sheet on a darker surface, warped flat before it was read
-    (:mod:`.paper`); boxes are those of the flattened page."""
-    source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
-    """Tesseract's page image and lines, not yet laid out: :attr:`items` stays empty until
-    :func:`_reread` lays out the kept reading (empty for RapidOCR's reading, and after)."""
-    uncleaned: Image.Image | None = field(default=None, compare=False)
-    """For a reading of a cleaned page (:attr:`cleanup`), the page before the clean-up, the
-    same size: what the recogniser re-reads doubtful words from (:data:`.reread.CLEANED_BELOW`)."""
-
-    @property
-    def has_text(self) -> bool:
-        return bool(self.items) or any(ln.words for _, lines in self.source for ln in lines)
 
 
 def _tesseract(
@@ -185,9 +151,13 @@ def _line_height(lines: list[Line]) -> float:
 
 
 def _rotation(img: Image.Image, dpi: int, opts: EngineOptions) -> int:
+    return _osd(img, dpi, opts)[0]
+
+
+def _osd(img: Image.Image, dpi: int, opts: EngineOptions) -> tuple[int, bool]:
     from . import tesseract
 
-    return tesseract.detect_rotation(img, dpi, opts.osd_min_confidence)
+    return tesseract.osd(img, dpi, opts.osd_min_confidence)
 
 
 def _rank(r: Reading) -> tuple[bool, float]:
@@ -321,8 +291,17 @@ def _read(
     def doubtful(r: Reading) -> bool:
         return not r.has_text or r.conf < opts.osd_below_confidence
 
+    settled = upright
+
     def rotation(page: Image.Image) -> int:
-        return 0 if upright else _rotation(page, dpi, opts)
+        # Once OSD is sure a clean-up of the page is upright, a cleaner one is not asked
+        # again: 0.4-0.5 s a question (tune grainy pages: 11 questions, none found a turn).
+        nonlocal settled
+        if settled:
+            return 0
+        turn, sure = _osd(page, dpi, opts)
+        settled = sure and not turn
+        return turn
 
     ladder = list(preprocess.LADDER)
     grain = preprocess.grainy(img)

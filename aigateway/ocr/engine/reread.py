@@ -34,7 +34,7 @@ crop in about half of onnxruntime's CPU time, so more doubtful words are read fo
 time. Tune split, against ``reread_below`` 60 and 40 text heights: born-digital 1356 -> 1277
 edits, scans 1654 -> 1612, 150 DPI 296 -> 268, JPEG 409 -> 375. A budget of 400 read 1-7 %
 better again, but slowed the gateway from x0.83 to x0.76 of raw Tesseract's speed (report
-split). With the recogniser's classes cut to the page's scripts (:func:`~.rapid.charset`)
+split). With the recogniser's classes cut to the page's scripts (:func:`~.charset.charset`)
 a budget of 220 read the 54-page tune sample with 1687 edits against 1738 (faxes 605 -> 565,
 scans 382 -> 375), but read 17 % more crops through the pool and spent what the cut saved:
 kept at 150, for the speed."""
@@ -211,7 +211,7 @@ def reread(
     """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``, and
     read each of ``strays`` (:mod:`.strays`) again with the word it belongs to. ``budget``:
     the page may spend this many times :data:`BUDGET`; ``languages``: the page's Tesseract
-    languages, whose characters the recogniser reads (:func:`.rapid.charset`).
+    languages, whose characters the recogniser reads (:func:`.charset.charset`).
 
     Returns how many stretches and words were replaced. ``below <= 0``: nothing runs.
     """

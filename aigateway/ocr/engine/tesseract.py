@@ -95,9 +95,15 @@ def detect_rotation(img: Image.Image, dpi: int, min_confidence: float) -> int:
 
     0 when OSD is unavailable, finds too little text, or is less sure than ``min_confidence``.
     """
+    return osd(img, dpi, min_confidence)[0]
+
+
+def osd(img: Image.Image, dpi: int, min_confidence: float) -> tuple[int, bool]:
+    """:func:`detect_rotation`'s turn, and whether OSD was at least ``min_confidence`` sure
+    of it (an upright page's 0 too; ``False`` when it could not tell)."""
     api = _osd_api()
     if api is None or img.width < 4 or img.height < 4:
-        return 0
+        return 0, False
     if dpi >= 250 and min(img.size) >= 1000 and _large_print(img):
         # OSD needs far fewer pixels than recognition: half scale finds the same rotation at
         # about half the cost (bench/ocr_quality.py, category "rotated").
@@ -107,12 +113,12 @@ def detect_rotation(img: Image.Image, dpi: int, min_confidence: float) -> int:
         api.SetSourceResolution(dpi)
         result = api.DetectOrientationScript()
     except RuntimeError:
-        return 0  # too few characters to decide
+        return 0, False  # too few characters to decide
     finally:
         api.Clear()
     if not result or result.get("orient_conf", 0.0) < min_confidence:
-        return 0
-    return int(result.get("orient_deg", 0)) % 360
+        return 0, False
+    return int(result.get("orient_deg", 0)) % 360, True
 
 
 OSD_HALF_HEIGHT = 40.0

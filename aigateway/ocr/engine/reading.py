@@ -1,0 +1,47 @@
+"""A recognised page before it is laid out: its items or Tesseract's lines, and how it was
+read (engine, confidence, rotation, scale, the copies Tesseract was given)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from .layout import Item, Line
+
+__all__ = ("Reading",)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A recognised page: its items in reading order and how they were obtained."""
+
+    items: list[Item]
+    engine: str
+    conf: float
+    """Mean word confidence, 0-100."""
+    rotation: int = 0
+    line_height: float = 0.0
+    """Median text line height in pixels (0 when no text): the basis of a DPI estimate."""
+    cleanup: str | None = None
+    """The :data:`~.preprocess.LADDER` step that produced this reading, if any."""
+    scale: float = 1.0
+    """The factor the page was resized by before it was read (:mod:`.textsize`); boxes and
+    :attr:`line_height` are the page's own whatever it is."""
+    sharpened: bool = False
+    """Tesseract read a sharpened copy (:func:`~.preprocess.sharpen`); boxes are the page's."""
+    softened: bool = False
+    """Tesseract read a softened copy of a bilevel page (:func:`~.preprocess.soften`)."""
+    flattened: bool = False
+    """The image was a photographed sheet on a darker surface, warped flat before it was read
+    (:mod:`.paper`); boxes are those of the flattened page."""
+    source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
+    """Tesseract's page image and lines, not yet laid out: :attr:`items` stays empty until
+    :func:`.reader._reread` lays out the kept reading (empty for RapidOCR's reading, and after)."""
+    uncleaned: Image.Image | None = field(default=None, compare=False)
+    """For a reading of a cleaned page (:attr:`cleanup`), the page before the clean-up, the
+    same size: what the recogniser re-reads doubtful words from (:data:`.reread.CLEANED_BELOW`)."""
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.items) or any(ln.words for _, lines in self.source for ln in lines)
