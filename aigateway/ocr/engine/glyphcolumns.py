@@ -204,7 +204,6 @@ def split(
         lines.remove(col)
         done += 1
         for it, row, (text, score) in zip(items, rows, texts, strict=False):
-            text = " ".join(text.split())
             if not text or score < MIN_SCORE or row is None:
                 continue
             if any(_overlap(it.box, box) for box in placed):
@@ -262,7 +261,6 @@ def _grid(
     for row in boxes:
         words = []
         for box, (text, score) in zip(row, texts, strict=False):
-            text = " ".join(text.split())
             if text and score >= MIN_SCORE:
                 words.append(Word(text, 100 * score, *box))
         if words:

@@ -174,7 +174,6 @@ def recover(
     texts = recognize(img, boxes, threads, languages)
     words = []
     for box, (text, score) in zip(boxes, texts, strict=False):
-        text = " ".join(text.split())
         need = CLOSER_SCORE if text and set(text) <= CLOSERS else MIN_SCORE
         if score < need or not text or len(text) > 2 + (box[2] - box[0]) / (0.25 * height):
             continue
