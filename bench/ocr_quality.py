@@ -127,6 +127,16 @@ class Gateway:
         self.loop.run_until_complete(self._start())
 
     async def _start(self) -> None:
+        from aigateway.ocr.engine import rapid
+
+        if rapid.available() is None:
+            # Every engine is timed with its models loaded (raw Tesseract's API is made, raw
+            # RapidOCR warmed, before the first page): each worker loads the recogniser that
+            # re-reads words before it says ready, not on its first page (1.7 s of CPU each).
+            pool = self.reg.ocr_pool()
+            threads = max(1, cpus.usable() // pool.size)  # as the provider shares the cores
+            languages = tuple(self.reg.providers["local"].options.languages)
+            pool.add_warmup(rapid.warm, threads, languages)
         await self.reg.start()
         pool = self.reg.ocr_pool()
         while pool.alive < pool.size:  # noqa: ASYNC110 - a counter, not an event

@@ -121,3 +121,16 @@ def test_a_cut_that_does_not_compile_leaves_the_whole_model(
     assert whole.session._session.model.get_results()[0].get_output_partial_shape(0)[-1] == len(
         chars
     )
+
+
+@pytest.mark.parametrize(
+    ("languages", "keys"), [(None, {"pages"}), (("eng",), {"pages", "crops-latin"})]
+)
+def test_warm_loads_the_recogniser_of_the_languages(
+    monkeypatch: pytest.MonkeyPatch, languages: tuple[str, ...] | None, keys: set[str]
+) -> None:
+    pytest.importorskip("openvino")
+    monkeypatch.setattr(rapid, "runtime", lambda: "openvino")
+    monkeypatch.setattr(rapid, "_ENGINES", {})
+    rapid.warm(1, languages)
+    assert set(rapid._ENGINES) == keys
