@@ -70,3 +70,25 @@ def test_place_takes_in_only_lines_above_the_region_read_right_after_the_anchor(
     # The heading moved below the table's top: the paragraph is the anchor again.
     lines[1] = _line(["heading"], 100, 310, 2, 2)
     assert anchors.place(lines, [region], owner) == {("line", 0): [0]}
+
+
+def test_a_table_under_a_header_band_of_no_shared_width_comes_after_it() -> None:
+    # A page number out at the right above a table starting further left: no line above
+    # shares the table's width, but the number heads the page.
+    lines = [
+        _line(["5"], 1400, 20, 9, 9),
+        *_table(100, 120, 3),
+        _line(["After", "the", "table"], 100, 420, 4, 4),
+    ]
+    assert _texts(layout.build_page(lines)) == ["5", "TABLE", "After the table"]
+
+
+def test_a_first_line_close_above_a_table_is_not_a_header_band() -> None:
+    # A line one line spacing above the table and clear of its width (the end of a column
+    # beside it, say) is not set apart as a page's header: the table still starts the page.
+    lines = [
+        _line(["beside"], 1400, 80, 9, 9),
+        *_table(100, 120, 3),
+        _line(["After", "the", "table"], 100, 420, 4, 4),
+    ]
+    assert _texts(layout.build_page(lines))[0] == "TABLE"

@@ -89,3 +89,40 @@ def test_a_page_of_leftovers_is_a_picture_and_is_left_as_read() -> None:
     for k in range(orphans.MAX_CANDIDATES + 6):
         d.text((700 + 90 * (k % 7), 40 + 80 * (k // 7)), "ab", font=label, fill=0)
     _assert_left_as_read(img, lines)
+
+
+def _numbered(*marks: tuple[int, int, str]) -> tuple[Image.Image, list[Line]]:
+    """The listing read whole, with ``(x, y, text)`` marks drawn in the page's margins."""
+    img, lines = _page(dropped=False)
+    d = ImageDraw.Draw(img)
+    for x, y, text in marks:
+        d.text((x, y), text, font=font(40, "DejaVuSansMono.ttf"), fill=0)
+    return img, lines
+
+
+@pytest.mark.parametrize(("y", "at"), [(820, -1), (0, 0)])
+def test_a_lone_page_number_in_a_margin_is_put_back_as_a_block_of_its_own(y: int, at: int) -> None:
+    img, lines = _numbered((680, y, "31"))
+    before = [ln.text for ln in lines]
+    assert orphans.recover(img, lines) == 1
+    assert [ln.text for ln in lines] == (before + ["31"] if at else ["31"] + before)
+    assert lines[at].block == max(ln.block for ln in lines) > 1
+
+
+def test_a_page_number_at_the_far_end_of_the_first_line_joins_it() -> None:
+    img, lines = _numbered((1200, 100, "xii"))
+    assert orphans.recover(img, lines) == 1
+    assert lines[0].text == "if (ready) then xii"
+
+
+@pytest.mark.parametrize(
+    "marks",
+    [
+        [(680, 820, "Draft")],  # not a number
+        [(400, 820, "10"), (900, 820, "20")],  # two numbers: a figure's axis, not a page's
+    ],
+)
+def test_margin_ink_that_is_not_one_page_number_is_left_alone(
+    marks: list[tuple[int, int, str]],
+) -> None:
+    _assert_left_as_read(*_numbered(*marks))

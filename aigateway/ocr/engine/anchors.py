@@ -3,7 +3,8 @@
 A region (a table, columns read as paragraphs) replaces its lines; it is put after the lowest
 line above it that shares some of its width, its anchor. Where the recogniser met its first
 line depends on how it cut the page into blocks, which shifts with small changes in the image,
-so the region's own place in that order is not used.
+so the region's own place in that order is not used. A region no line above shares width
+with follows the page's header band, if any (:func:`_header`), else starts the page.
 
 A heading set flush left above an indented table ("3.1 Base types" above a table starting
 further right) shares none of its width, so the anchor is the paragraph above the heading and
@@ -52,11 +53,33 @@ def place(
                 or (ln.y1 >= best[0] - ln.height // 2 and i > best[2])
             ):
                 best = (ln.y1, key, i)
-        key = ("start", 0) if best is None else best[1]
+        if best is None:
+            # No line above shares its width: after the page's header band, if there is one
+            # above it (a page number or running title out at the right), else first.
+            k = _header(lines, owner, top)
+            key = ("start", 0) if k < 0 else ("line", k)
+        else:
+            key = best[1]
         if key[0] == "line":
             key = ("line", _through(lines, key[1], top, owner))
         after.setdefault(key, []).append(t)
     return after
+
+
+def _header(lines: Sequence[Line], owner: dict[int, int], top: int) -> int:
+    """The last line of the page's header band above ``top``, else -1: the lines read first,
+    no region's, standing above every other line with a blank line height or more between."""
+    if not lines:
+        return -1
+    height = sorted(ln.height for ln in lines)[len(lines) // 2]
+    found, bottom = -1, 0
+    for k, ln in enumerate(lines[:-1]):
+        bottom = max(bottom, ln.y1)
+        if k in owner or bottom > top:
+            break
+        if min(other.y0 for other in lines[k + 1 :]) - bottom >= height:
+            found = k
+    return found
 
 
 def _through(lines: Sequence[Line], i: int, top: int, owner: dict[int, int]) -> int:
