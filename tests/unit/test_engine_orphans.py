@@ -105,7 +105,7 @@ def test_a_lone_page_number_in_a_margin_is_put_back_as_a_block_of_its_own(y: int
     img, lines = _numbered((680, y, "31"))
     before = [ln.text for ln in lines]
     assert orphans.recover(img, lines) == 1
-    assert [ln.text for ln in lines] == (before + ["31"] if at else ["31"] + before)
+    assert [ln.text for ln in lines] == ([*before, "31"] if at else ["31", *before])
     assert lines[at].block == max(ln.block for ln in lines) > 1
 
 
