@@ -160,6 +160,18 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> tuple[list[Bo
     return kept, folios & set(kept)
 
 
+def _onto_row(lines: list[Line], word: Word, height: float, reach: float) -> bool:
+    """Insert ``word`` in x order into the first line on its row within ``reach`` pixels of
+    it; whether one was found."""
+    centre = (word.y0 + word.y1) / 2
+    for ln in lines:
+        gap = max(ln.x0 - word.x1, word.x0 - ln.x1)
+        if ln.words and abs((ln.y0 + ln.y1) / 2 - centre) <= 0.5 * height and gap <= reach:
+            ln.words.insert(sum(1 for w in ln.words if w.x0 < word.x0), word)
+            return True
+    return False
+
+
 def _place(lines: list[Line], word: Word, height: float) -> None:
     """Put ``word`` into the line on its row, or else as a line of its own after the line it
     follows in its column: the lowest one above it (in that line's paragraph); before the
@@ -177,11 +189,8 @@ def _place(lines: list[Line], word: Word, height: float) -> None:
 
     # A piece on the row of a line, and near it, is a word of that line (a listing's line
     # number, a closing brace Tesseract cut off).
-    for ln in lines:
-        gap = max(ln.x0 - word.x1, word.x0 - ln.x1)
-        if abs((ln.y0 + ln.y1) / 2 - centre) <= 0.5 * height and gap <= 4 * height:
-            ln.words.insert(sum(1 for w in ln.words if w.x0 < word.x0), word)
-            return
+    if _onto_row(lines, word, height, 4 * height):
+        return
     best, best_key = None, None
     for k, ln in enumerate(lines):
         kk = key(ln)
@@ -230,11 +239,9 @@ def recover(
 def _place_folio(lines: list[Line], word: Word, height: float) -> None:
     """Put a page number into the line on its row (at its end or start), else as a block of
     its own before the page's first line or after its last."""
+    if _onto_row(lines, word, height, float("inf")):
+        return
     centre = (word.y0 + word.y1) / 2
-    for ln in lines:
-        if ln.words and abs((ln.y0 + ln.y1) / 2 - centre) <= 0.5 * height:
-            ln.words.insert(sum(1 for w in ln.words if w.x0 < word.x0), word)
-            return
     block = max((ln.block for ln in lines), default=0) + 1
     para = max((ln.para for ln in lines), default=0) + 1
     first = min((ln.y0 for ln in lines if ln.words), default=0)
