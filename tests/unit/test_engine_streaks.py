@@ -7,8 +7,9 @@ dusty scanner glass draws: thin, dark or grey, down the whole page and through t
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from aigateway.ocr.engine import streaks
 
@@ -115,3 +116,32 @@ def test_a_page_of_hatching_is_all_rules_and_its_text_is_kept() -> None:
     out = streaks.erase(page)
     assert out.crop((0, 0, 2550, 120)).tobytes() == page.crop((0, 0, 2550, 120)).tobytes()
     assert min(out.crop((100, 600, 2440, 2700)).tobytes()) > 200  # the hatching is gone
+
+
+def test_a_grainy_pages_rule_is_found_on_its_clean_up_and_erased_from_both() -> None:
+    # A framed listing on grain: the grey page hides the rule from find (every column touches
+    # grain), its clean-up shows it. Both copies lose it, the grey one because the
+    # re-reading crops it (``13|ny`` for ``13 ny``).
+    from aigateway.ocr.engine import preprocess
+
+    page = _page()
+    ImageDraw.Draw(page).rectangle((40, 20, 42, page.height - 20), fill=0)
+    # Paper grain as the bench's grainy pages have it (sigma 45 around 200), seeded.
+    noise = np.random.default_rng(7).normal(200, 45, (page.height, page.width))
+    grain = Image.fromarray(np.clip(noise, 0, 255).astype(np.uint8), "L")
+    grey = ImageChops.darker(page, grain)
+    assert streaks.find(grey) == ([], [])
+    cleaned = preprocess.LADDER[0][1](grey)
+    out, out_grey = streaks.erase_both(cleaned, grey)
+    assert [(b[0], b[2]) for b in streaks.find(cleaned).rules] == [(40, 43)]
+    assert min(out.crop((39, 100, 45, page.height - 100)).tobytes()) > 200
+    # On the grey copy the rule's columns now hold the grain beside them, not ink.
+    rule = out_grey.crop((40, 100, 43, page.height - 100))
+    assert sum(rule.tobytes()) / (3 * (page.height - 200)) > 150
+    # Away from the rule, both copies are as they were.
+    right = (60, 0, page.width, page.height)
+    assert out.crop(right).tobytes() == cleaned.crop(right).tobytes()
+    assert out_grey.crop(right).tobytes() == grey.crop(right).tobytes()
+    # A clean-up without lines gives both pages back as they are.
+    plain = preprocess.LADDER[0][1](_page())
+    assert streaks.erase_both(plain, grey) == (plain, grey)

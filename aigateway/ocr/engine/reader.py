@@ -310,7 +310,7 @@ def _read(
         # A textured background: Tesseract reads grain for seconds and finds nothing, so the
         # first clean-up replaces the raw reading (bench/ocr_quality.py, category "noisy").
         name, clean = ladder.pop(0)
-        base = clean(img)
+        base, img = streaks.erase_both(clean(img), img)
         r = _tesseract(base, dpi, tidy)
         best = replace(r, rotation=0, cleanup=name, uncleaned=img)
     else:
@@ -340,15 +340,15 @@ def _read(
     for name, clean in ladder:
         if not doubtful(best):
             break
-        cleaned = clean(page)
-        r = replace(_tesseract(cleaned, dpi, opts, rot), uncleaned=page)
+        cleaned, grey = streaks.erase_both(clean(page), page)
+        r = replace(_tesseract(cleaned, dpi, opts, rot), uncleaned=grey)
         if r.has_text and doubtful(r) and not rot and opts.detect_orientation:
             turn = rotation(cleaned)
             if turn:
                 turned = _tesseract(cleaned.rotate(turn, expand=True), dpi, opts, turn)
                 if _rank(turned) > _rank(r):
                     page = page.rotate(turn, expand=True)
-                    r, rot = replace(turned, uncleaned=page), turn
+                    r, rot = replace(turned, uncleaned=grey.rotate(turn, expand=True)), turn
         if _rank(r) > _rank(best):
             best = replace(r, cleanup=name)
     if not best.has_text and not rot and opts.detect_orientation:
