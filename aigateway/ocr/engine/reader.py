@@ -310,6 +310,8 @@ def _read(
         # A textured background: Tesseract reads grain for seconds and finds nothing, so the
         # first clean-up replaces the raw reading (bench/ocr_quality.py, category "noisy").
         name, clean = ladder.pop(0)
+        # Grain hid the page's rules from streaks.find; its clean-up shows them (a listing's
+        # frame read into its line numbers): gone from both, the grey page being re-read.
         base, img = streaks.erase_both(clean(img), img)
         r = _tesseract(base, dpi, tidy)
         best = replace(r, rotation=0, cleanup=name, uncleaned=img)
