@@ -190,7 +190,10 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     found = streaks.find(img)
     img = streaks.fill(img, found.streaks)
     r = _upright(img, dpi, opts, found.rules)
-    if preprocess.uneven(img):
+    # A grainy page is not flattened: its flattened copy no longer measured as grainy and was
+    # read raw, grain and all (a bar chart's black bars made the page "uneven"; Tesseract
+    # read for minutes, past the pool's task timeout). The clean-up ladder flattens it.
+    if not preprocess.grainy(img) and preprocess.uneven(img):
         # Lit unevenly (a lamp, a shadow), where one global threshold blacks out the dark part
         # while the rest reads with confidence; or a dark panel (a sidebar, a table's header
         # row) the same test cannot tell from a shadow, and that flattening spoils. Both are
