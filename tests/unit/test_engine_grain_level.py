@@ -3,7 +3,7 @@
 Otsu's level splits a page's grey levels into two classes; a large black figure drags it
 down, and a listing's light grey strings and comments (syntax colouring), though they stand
 well clear of the grain once it is smoothed, fell on the paper's side and were lost. The
-clean-up's level is raised to five of the smoothed paper's spreads below the paper."""
+clean-up's level is raised to six of the smoothed paper's spreads below the paper."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from aigateway.ocr.engine import preprocess
 
 from ..support.docgen import font
 
-GREY = 120
-"""Light grey print, as a listing's string literals (ReportLab's manual sets them near this)."""
+GREY = 128
+"""Light grey print, as a listing's string literals (#808080 in ReportLab's manual)."""
 
 
 def _page(figure: bool) -> tuple[Image.Image, tuple[int, int, int, int]]:
@@ -33,13 +33,21 @@ def _page(figure: bool) -> tuple[Image.Image, tuple[int, int, int, int]]:
 
 
 def _grain(img: Image.Image, seed: int) -> Image.Image:
-    noise = np.random.default_rng(seed).normal(200, 45, (img.height, img.width))
+    noise = np.random.default_rng(seed).normal(207, 45, (img.height, img.width))
     grain = Image.fromarray(np.clip(np.rint(noise), 0, 255).astype(np.uint8), "L")
     return ImageChops.darker(img, grain)
 
 
 def _ink(img: Image.Image, box: tuple[int, int, int, int]) -> int:
     return int((np.asarray(img.crop(box)) == 0).sum())
+
+
+def _columns(img: Image.Image, box: tuple[int, int, int, int], print_: np.ndarray) -> float:
+    """Share of the grey print's inked columns (``print_``) that hold ink in ``img``'s crop:
+    whether each glyph left a mark, which is what Tesseract needs (the blur thins strokes, so
+    a pixel count says little)."""
+    inked = (np.asarray(img.crop(box)) == 0).any(axis=0)
+    return float((inked & print_).sum() / print_.sum())
 
 
 def _otsu_only(page: Image.Image) -> Image.Image:
@@ -49,16 +57,15 @@ def _otsu_only(page: Image.Image) -> Image.Image:
 
 def test_grey_print_beside_a_black_figure_survives_the_clean_up() -> None:
     clean, grey = _page(figure=True)
-    truth = int((np.asarray(clean.crop(grey)) <= 160).sum())  # the grey print's own pixels
+    print_ = (np.asarray(clean.crop(grey)) <= 160).any(axis=0)  # the grey print's columns
     empty = (150, 500, 1500, 750)
     for seed in (1, 2, 3):
         page = _grain(clean, seed)
-        kept = _ink(preprocess.smooth_threshold(page), grey)
-        lost = _ink(_otsu_only(page), grey)
-        assert lost < 0.02 * truth, (seed, lost, truth)
-        assert kept > 0.25 * truth, (seed, kept, truth)
+        cleaned = preprocess.smooth_threshold(page)
+        assert _columns(_otsu_only(page), grey, print_) < 0.05, seed  # Otsu's level: all lost
+        assert _columns(cleaned, grey, print_) > 0.4, seed
         # The raised level still leaves the grain out: hardly a speck on empty paper.
-        specks = _ink(preprocess.smooth_threshold(page), empty)
+        specks = _ink(cleaned, empty)
         assert specks < 0.001 * (empty[2] - empty[0]) * (empty[3] - empty[1]), specks
 
 
