@@ -1067,15 +1067,12 @@ def _grainy_listing(seed: int, framed: bool = False) -> bytes:
 
 
 def _on_grain(img: Image.Image, seed: int, mean: int, sigma: int) -> bytes:
-    """``img`` darkened by seeded Gaussian paper grain (as bench/corpus.py makes its grainy
-    pages), as a 300 DPI PNG."""
-    import numpy as np
-    from PIL import ImageChops
+    """``img`` under seeded paper grain (:func:`~tests.support.docgen.on_grain`), as a 300 DPI
+    PNG."""
+    from ..support.docgen import on_grain
 
-    noise = np.random.default_rng(seed).normal(mean, sigma, (img.height, img.width))
-    grain = Image.fromarray(np.clip(np.rint(noise), 0, 255).astype(np.uint8), "L")
     buf = io.BytesIO()
-    ImageChops.darker(img, grain).save(buf, format="PNG", dpi=(300, 300))
+    on_grain(img, seed, mean, sigma).save(buf, format="PNG", dpi=(300, 300))
     return buf.getvalue()
 
 

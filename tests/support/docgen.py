@@ -15,7 +15,8 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 __all__ = (
     "FONT_DIRS",
@@ -300,3 +301,11 @@ def encrypted_pdf(text: str, password: str) -> bytes:
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def on_grain(img: Image.Image, seed: int, mean: int = 200, sigma: float = 50) -> Image.Image:
+    """``img`` (mode ``L``) under seeded Gaussian paper grain, as bench/corpus.py makes its
+    grainy pages (there: mean 195-210, sigma 40-55): each pixel the darker of the two."""
+    noise = np.random.default_rng(seed).normal(mean, sigma, (img.height, img.width))
+    grain = Image.fromarray(np.clip(np.rint(noise), 0, 255).astype(np.uint8), "L")
+    return ImageChops.darker(img, grain)

@@ -7,12 +7,11 @@ it with 7)."""
 
 from __future__ import annotations
 
-import numpy as np
 from PIL import Image, ImageChops, ImageDraw
 
 from aigateway.ocr.engine import preprocess
 
-from ..support.docgen import render_text
+from ..support.docgen import on_grain, render_text
 
 TEXT = "\n\n".join(
     f"Paragraph {k}: the harbour office keeps a ledger of every vessel that anchors in the bay."
@@ -31,20 +30,14 @@ def _page(box: bool) -> Image.Image:
     return page
 
 
-def _grain(img: Image.Image, seed: int) -> Image.Image:
-    noise = np.random.default_rng(seed).normal(200, 50, (img.height, img.width))
-    grain = Image.fromarray(np.clip(np.rint(noise), 0, 255).astype(np.uint8), "L")
-    return ImageChops.darker(img, grain)
-
-
 def test_grain_over_a_grey_middle_is_found() -> None:
-    page = _grain(_page(box=True), 1)
+    page = on_grain(_page(box=True), 1)
     x, y = page.width // 2, page.height // 2
     middle = page.crop((x - 256, y - 256, x + 256, y + 256))
     # The middle sample alone reads as clean: the check must look further down the page.
     assert not preprocess.grainy(middle)
     assert preprocess.grainy(page)
-    assert preprocess.grainy(_grain(_page(box=False), 2))
+    assert preprocess.grainy(on_grain(_page(box=False), 2))
 
 
 def test_clean_pages_with_or_without_a_grey_box_are_not_grainy() -> None:

@@ -8,11 +8,11 @@ clean-up's level is raised to six of the smoothed paper's spreads below the pape
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from aigateway.ocr.engine import preprocess
 
-from ..support.docgen import font
+from ..support.docgen import font, on_grain
 
 GREY = 128
 """Light grey print, as a listing's string literals (#808080 in ReportLab's manual)."""
@@ -30,12 +30,6 @@ def _page(figure: bool) -> tuple[Image.Image, tuple[int, int, int, int]]:
     if figure:
         draw.rectangle((200, 800, 1500, 1900), fill=0)
     return page, grey
-
-
-def _grain(img: Image.Image, seed: int) -> Image.Image:
-    noise = np.random.default_rng(seed).normal(207, 45, (img.height, img.width))
-    grain = Image.fromarray(np.clip(np.rint(noise), 0, 255).astype(np.uint8), "L")
-    return ImageChops.darker(img, grain)
 
 
 def _ink(img: Image.Image, box: tuple[int, int, int, int]) -> int:
@@ -60,7 +54,7 @@ def test_grey_print_beside_a_black_figure_survives_the_clean_up() -> None:
     print_ = (np.asarray(clean.crop(grey)) <= 160).any(axis=0)  # the grey print's columns
     empty = (150, 500, 1500, 750)
     for seed in (1, 2, 3):
-        page = _grain(clean, seed)
+        page = on_grain(clean, seed, 207, 45)
         cleaned = preprocess.smooth_threshold(page)
         assert _columns(_otsu_only(page), grey, print_) < 0.05, seed  # Otsu's level: all lost
         assert _columns(cleaned, grey, print_) > 0.4, seed

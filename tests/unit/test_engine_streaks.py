@@ -7,13 +7,12 @@ dusty scanner glass draws: thin, dark or grey, down the whole page and through t
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import streaks
 
-from ..support.docgen import find_font, font
+from ..support.docgen import find_font, font, on_grain
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSans.ttf") is None, reason="fonts-dejavu-core")
 
@@ -127,9 +126,7 @@ def test_a_grainy_pages_rule_is_found_on_its_clean_up_and_erased_from_both() -> 
     page = _page()
     ImageDraw.Draw(page).rectangle((40, 20, 42, page.height - 20), fill=0)
     # Paper grain as the bench's grainy pages have it (sigma 45 around 200), seeded.
-    noise = np.random.default_rng(7).normal(200, 45, (page.height, page.width))
-    grain = Image.fromarray(np.clip(noise, 0, 255).astype(np.uint8), "L")
-    grey = ImageChops.darker(page, grain)
+    grey = on_grain(page, 7, 200, 45)
     assert streaks.find(grey) == ([], [])
     cleaned = preprocess.LADDER[0][1](grey)
     out, out_grey = streaks.erase_both(cleaned, grey)

@@ -206,8 +206,12 @@ def soften(img: Image.Image) -> Image.Image:
 
 def threshold(img: Image.Image) -> Image.Image:
     """Otsu's global threshold: ink black, paper white."""
-    level = otsu(img)
-    return img.point(lambda v: 255 if v > level else 0)
+    return _binarise(img, otsu(img))
+
+
+def _binarise(img: Image.Image, level: int) -> Image.Image:
+    """``img`` with every grey level up to ``level`` black (ink), the rest white."""
+    return img.point([255 if v > level else 0 for v in range(256)])
 
 
 def smooth_threshold(img: Image.Image, radius: float = 1) -> Image.Image:
@@ -216,8 +220,7 @@ def smooth_threshold(img: Image.Image, radius: float = 1) -> Image.Image:
     than a 3x3 median (micro CER 0.022 against 0.029) at a thirtieth of the cost (a box blur
     is separable; a median sorts every neighbourhood)."""
     smooth = img.filter(ImageFilter.BoxBlur(radius))
-    level = grain_level(smooth.histogram()[:256])
-    return smooth.point([255 if v > level else 0 for v in range(256)])
+    return _binarise(smooth, grain_level(smooth.histogram()[:256]))
 
 
 GRAIN_SIGMAS = 6.0

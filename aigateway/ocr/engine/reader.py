@@ -193,7 +193,7 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
     # A grainy page is not flattened: its flattened copy no longer measured as grainy and was
     # read raw, grain and all (a bar chart's black bars made the page "uneven"; Tesseract
     # read for minutes, past the pool's task timeout). The clean-up ladder flattens it.
-    if not preprocess.grainy(img) and preprocess.uneven(img):
+    if preprocess.uneven(img) and not preprocess.grainy(img):
         # Lit unevenly (a lamp, a shadow), where one global threshold blacks out the dark part
         # while the rest reads with confidence; or a dark panel (a sidebar, a table's header
         # row) the same test cannot tell from a shadow, and that flattening spoils. Both are
