@@ -7,7 +7,10 @@ clean-up's level is raised to six of the smoothed paper's spreads below the pape
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from aigateway.ocr.engine import preprocess
@@ -70,3 +73,34 @@ def test_a_clean_page_keeps_otsus_level() -> None:
     assert preprocess.paper_spread(hist, preprocess.otsu_level(hist))[1] < preprocess.GRAIN_SPREAD
     assert preprocess.grain_level(hist) == preprocess.otsu_level(hist)
     assert preprocess.smooth_threshold(clean).tobytes() == _otsu_only(clean).tobytes()
+
+
+def test_a_grainy_uneven_page_is_not_flattened_and_read_raw(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A chart's black bars make a grainy page "uneven" (a dark panel); its flattened copy no
+    # longer measured as grainy and was read raw, grain and all (minutes on a letter-size
+    # page, past the pool's task timeout). The clean-up ladder flattens a grainy page itself.
+    from aigateway.ocr.engine import reader
+    from aigateway.ocr.engine.options import EngineOptions
+
+    page = Image.new("L", (1700, 1400), 255)
+    draw = ImageDraw.Draw(page)
+    for k, height in enumerate((400, 600, 300, 650)):
+        draw.rectangle((200 + 330 * k, 800 - height, 440 + 330 * k, 800), fill=0)
+    bold = font(34, "DejaVuSansMono-Bold.ttf")
+    for k in range(6):
+        draw.text((150, 900 + 64 * k), f"canvas.setLineCap({k})", font=bold, fill=0)
+    page = on_grain(page, 1, 207, 45)
+    assert preprocess.uneven(page) and preprocess.grainy(page)
+    readings: list[Image.Image] = []
+    upright = reader._upright
+
+    def spy(img: Image.Image, *args: Any) -> Any:
+        readings.append(img)  # each whole-page reading: the page, and a flattened copy
+        return upright(img, *args)
+
+    monkeypatch.setattr(reader, "_upright", spy)
+    r = reader.read_image(page, 300, EngineOptions(engine="tesseract"))
+    assert r.has_text
+    assert len(readings) == 1
