@@ -166,7 +166,7 @@ def connect(target: RedisTarget, timeout: float) -> tuple[Any, Any]:
         return client, None
     from redis.asyncio.sentinel import Sentinel
 
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = Sentinel(  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8.2
         list(target.nodes),
         sentinel_kwargs={
             "socket_connect_timeout": timeout,
