@@ -196,3 +196,38 @@ def test_a_grainy_page_rereads_more_and_from_its_grey_page(
     assert (below, budget) == (reread.CLEANED_BELOW, reread.CLEANED_BUDGET)
     assert "wavehcuses" in text(page)
     assert seen[-1][1:] == (80.0, 1.0)
+
+
+def test_a_page_of_doubtful_words_spends_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half a page's words doubtful (a standard-mode fax): the page spends the cleaned page's
+    budget (:data:`~.reread.DOUBT_SHARE`), so more crops are read than the usual budget holds,
+    and words under :data:`~.reread.CLEANED_BELOW` are read too."""
+    plain = int(reread.BUDGET[rapid.runtime()] // 3)  # crops 3 text heights wide
+    read: list[int] = []
+
+    def recognise(crops: list[Image.Image], *_: Any) -> Any:
+        read.append(len(crops))
+        return [("abcdefgh", 0.99)] * len(crops)
+
+    monkeypatch.setattr(rapid, "recognize_crops", recognise)
+    rows = 4 * plain // 10
+    img = Image.new("L", (1500, 40 * rows), 255)
+
+    def lines(doubtful: int) -> list[Line]:
+        # Ten words a line, one word per stretch (gaps of two text heights), doubtful first.
+        confs = [20.0] * doubtful + [85.0] + [95.0] * (10 * rows - doubtful - 1)
+        ws = [
+            Word(
+                f"w{i}", c, 150 * (i % 10), 40 * (i // 10), 150 * (i % 10) + 90, 40 * (i // 10) + 30
+            )
+            for i, c in enumerate(confs)
+        ]
+        return [Line(ws[k : k + 10], 1, k // 10) for k in range(0, len(ws), 10)]
+
+    reread.reread(img, lines(2 * plain), 80.0)
+    assert read[-1] == 2 * plain + 1  # every doubtful word, and the one at 85
+    reread.reread(img, lines(plain // 4), 80.0)
+    assert read[-1] == plain // 4  # few doubtful words: the usual cut, all within the budget
+    monkeypatch.setattr(reread, "DOUBT_SHARE", 1.0)
+    reread.reread(img, lines(2 * plain), 80.0)
+    assert read[-1] == plain  # without the rule: the usual budget
