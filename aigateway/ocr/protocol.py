@@ -80,6 +80,9 @@ class PageReading(msgspec.Struct):
     """The image was a photographed sheet on a darker surface (a phone photo of a page): the
     sheet was found, cropped from the surface and warped to a rectangle before recognition
     (option ``deskew``)."""
+    reread: int = 0
+    """With engine ``auto``: how many stretches of words Tesseract doubted (and words with a
+    glyph it lost) RapidOCR's recogniser read again, its reading replacing Tesseract's."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
 

@@ -169,6 +169,7 @@ def test_sdk_parses_tables_images_and_reading_reports(
         "sharpened": False,
         "softened": False,
         "flattened": False,
+        "reread": 0,
         "reason": None,
     }
     assert body["pages"][0]["dimensions"]["dpi"] == 200

@@ -136,6 +136,8 @@ class PageResult:
     flattened: bool = False
     """The image was a photographed sheet, found on the surface around it and warped flat
     before it was read (:mod:`.paper`)."""
+    reread: int = 0
+    """Stretches of doubtful words RapidOCR's recogniser read again and replaced (``auto``)."""
     reason: str | None = None
     """Why a PDF page's text layer was not used, when it was OCR'd."""
     tables: tuple[PageTable, ...] = ()

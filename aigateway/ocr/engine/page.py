@@ -104,6 +104,7 @@ def _result(
         sharpened=reading.sharpened,
         softened=reading.softened,
         flattened=reading.flattened,
+        reread=reading.reread,
         reason=reason,
         tables=tables,
         images=images,

@@ -132,17 +132,18 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     # Before the re-reading: a column read sideways is not worth re-reading as it stands.
     glyphcolumns.split(img, lines, auto, opts.threads, opts.languages)
     rest = strays.restore_bullets(img, lines, strays.find(img, lines))
+    replaced = 0
     if auto and opts.reread_below > 0:
         # A clean-up's threshold broke strokes the recogniser sees in grey: read the page before.
         grey = img if r.uncleaned is None else r.uncleaned
         below = opts.reread_below if grey is img else max(opts.reread_below, reread.CLEANED_BELOW)
         budget = 1.0 if grey is img else reread.CLEANED_BUDGET
-        reread.reread(grey, lines, below, opts.threads, rest, budget, opts.languages)
+        replaced = reread.reread(grey, lines, below, opts.threads, rest, budget, opts.languages)
     if auto:
         orphans.recover(img, lines, opts.threads, opts.languages)
     spaces.restore(img, lines)
     numbering.repair(lines)
-    return replace(r, items=_items(lines, opts), source=[])
+    return replace(r, items=_items(lines, opts), source=[], reread=replaced)
 
 
 def _line_height(lines: list[Line]) -> float:

@@ -35,6 +35,9 @@ class Reading:
     flattened: bool = False
     """The image was a photographed sheet on a darker surface, warped flat before it was read
     (:mod:`.paper`); boxes are those of the flattened page."""
+    reread: int = 0
+    """Stretches of Tesseract's doubtful words, and words with a glyph Tesseract lost, whose
+    reading by RapidOCR's recogniser replaced Tesseract's (:func:`.reread.reread`)."""
     source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
     """Tesseract's page image and lines, not yet laid out: :attr:`items` stays empty until
     :func:`.reader._reread` lays out the kept reading (empty for RapidOCR's reading, and after)."""

@@ -90,6 +90,7 @@ def to_pages(
                 sharpened=r.sharpened,
                 softened=r.softened,
                 flattened=r.flattened,
+                reread=r.reread,
                 reason=r.reason,
             ),
         )
