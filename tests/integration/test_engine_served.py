@@ -60,7 +60,9 @@ TEXT = "The figure below shows the measured throughput of the gateway."
 
 
 def _picture() -> Image.Image:
-    img = Image.effect_noise((400, 240), 60)
+    from ..support.docgen import noise
+
+    img = noise((400, 240), 60)
     img.paste(30, (40, 40, 360, 200))
     return img
 
@@ -236,11 +238,11 @@ def test_small_print_is_read_enlarged_and_reported_at_its_own_size(
     import re
     from collections import Counter
 
-    from ..support.docgen import render_text
+    from ..support.docgen import noise, render_text
 
     prose = " ".join([TEXT, "Small print on a low resolution scan is read line by line."] * 24)
     img = render_text(prose, size=15, width=1275, margin=75, min_height=1650)
-    img = Image.composite(img, Image.effect_noise(img.size, 12).point(lambda v: v + 110), img)
+    img = Image.composite(img, noise(img.size, 12).point(lambda v: v + 110), img)
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=92, dpi=(150, 150))
     data = buf.getvalue()

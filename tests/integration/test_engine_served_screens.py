@@ -24,7 +24,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from aigateway.ocr.engine import paper
 
-from ..support.docgen import PY_LISTING, font
+from ..support.docgen import PY_LISTING, font, noise
 from ..support.served_pages import LOCAL_OCR_CONFIG, encode, post_ocr, read_all
 from ..support.server import GatewayProcess
 
@@ -437,7 +437,7 @@ def test_dark_text_on_mid_tone_panels_is_read(gateway: GatewayProcess) -> None:
     for k, text in enumerate(body[:6]):
         d.text((150, 100 + 48 * k), text, font=font(30), fill=(20, 20, 20))
     d.rectangle((140, 500, 1510, 570), fill=0)
-    bare.paste(Image.effect_noise((1370, 300), 60).point(lambda v: v // 2), (140, 650))
+    bare.paste(noise((1370, 300), 60).point(lambda v: v // 2), (140, 650))
     docs = [
         encode(_dark_dashboard(), "PNG"),
         encode(report, "JPEG", quality=85),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageChops, ImageDraw
 
-from .docgen import A4, _build_pdf, _jpeg, _text_ops, _wrap, font, render_text
+from .docgen import A4, _build_pdf, _jpeg, _text_ops, _wrap, font, noise, render_text
 
 __all__ = (
     "figure_pdf",
@@ -77,11 +77,13 @@ def two_column_image(left: str, right: str, *, size: int = 34) -> Image.Image:
     return img
 
 
-def noisy_png(text: str, *, size: int = 42, sigma: float = 60, mean: int = 180) -> bytes:
+def noisy_png(
+    text: str, *, size: int = 42, sigma: float = 60, mean: int = 180, seed: int = 0
+) -> bytes:
     """``text`` in black on a light grey grainy background (no DPI tag)."""
     img = render_text(text, size=size)
-    noise = Image.effect_noise(img.size, sigma).point(lambda v: max(0, min(255, v - 128 + mean)))
-    return png(ImageChops.darker(img, noise))
+    grain = noise(img.size, sigma, seed).point(lambda v: max(0, min(255, v - 128 + mean)))
+    return png(ImageChops.darker(img, grain))
 
 
 def figure_pdf(text: str, picture: Image.Image, *, box: tuple[float, float, float, float]) -> bytes:
@@ -101,7 +103,7 @@ def table_and_figure_pdf(rows: Sequence[Sequence[str]], text: str, picture: Imag
     page = Image.new("L", (1654, 2339), 255)
     page.paste(scan, (0, 0))
     # Scanner grain: the page is a real-size JPEG (~1.5 MB), as scans are.
-    page = ImageChops.darker(page, Image.effect_noise(page.size, 12).point(lambda v: v + 110))
+    page = ImageChops.darker(page, noise(page.size, 12).point(lambda v: v + 110))
     scan_ops = f"q {A4[0]:g} 0 0 {A4[1]:g} 0 0 cm /Im0 Do Q".encode()
     text_ops = _text_ops(_wrap(text, 80), size=11, x=56, top=A4[1] - 72, mode=0)
     text_ops += b"\nq 200 0 0 120 100 400 cm /Im0 Do Q"

@@ -14,7 +14,7 @@ from aigateway.ocr.engine.options import EngineOptions, PageRequest
 from aigateway.ocr.engine.page import read_page
 from aigateway.ocr.engine.worker import Source
 
-from ..support.docgen import font
+from ..support.docgen import font, noise
 
 OPTIONS = ["Adult", "Student", "Senior", "Visitor"]
 
@@ -81,7 +81,7 @@ def _word_on(draw: str) -> tuple[Image.Image, Word]:
         d.rectangle((60, 30, 110, 80), outline=0, width=4)
         d.rectangle((70, 40, 100, 70), fill=0)
     elif draw == "grain":
-        img.paste(Image.effect_noise((60, 60), 30).point(lambda v: v // 4 + 180), (55, 25))
+        img.paste(noise((60, 60), 30).point(lambda v: v // 4 + 180), (55, 25))
     box = img.point(lambda v: 255 - v).getbbox()
     assert box is not None
     return img, Word("[]", 20.0, *box)

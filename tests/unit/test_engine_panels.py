@@ -15,7 +15,7 @@ from aigateway.ocr.engine.options import EngineOptions, PageRequest
 from aigateway.ocr.engine.page import read_page
 from aigateway.ocr.engine.worker import Source
 
-from ..support.docgen import font
+from ..support.docgen import font, noise
 
 BODY = [
     "The committee reviewed the annual accounts and found them in good order.",
@@ -120,7 +120,7 @@ def test_slabs_that_hold_no_text_are_not_panels(draw: str) -> None:
     elif draw == "thin-rule":
         d.rectangle((130, 1300, 2350, 1330), fill=60)
     else:
-        block = Image.effect_noise((2200, 200), 90).point(lambda v: min(110, v // 2))
+        block = noise((2200, 200), 90).point(lambda v: min(110, v // 2))
         img.paste(block, (130, 1300))
     assert panels.find(img, 48.0) == []
 

@@ -21,7 +21,7 @@ from aigateway.ocr.engine import rapid, reread, strays
 from aigateway.ocr.engine.bullets import BULLET
 from aigateway.ocr.engine.geometry import Line, Word
 
-from ..support.docgen import font
+from ..support.docgen import font, noise
 
 SIZE = 40
 
@@ -134,7 +134,7 @@ _box = st.tuples(
 def test_any_geometry_gives_strays_inside_the_page(raw: list[list[Any]], seed: int) -> None:
     # Boxes may stick out of the page (rounding after a resized reading) or overlap; the page
     # is noise. Whatever comes back lies on the page, beside the line it names.
-    img = Image.effect_noise((400, 300), 80 + seed % 60)
+    img = noise((400, 300), 80 + seed % 60, seed)
     lines = [
         Line([Word("w", 50.0, x, y, x + w, y + h) for x, y, w, h in ws], 1, k)
         for k, ws in enumerate(raw)

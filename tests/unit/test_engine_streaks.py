@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import streaks
 
-from ..support.docgen import find_font, font, on_grain
+from ..support.docgen import find_font, font, noise, on_grain
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSans.ttf") is None, reason="fonts-dejavu-core")
 
@@ -97,7 +97,7 @@ def test_short_lines_and_grainy_pages_are_not_judged() -> None:
     short = _page()
     ImageDraw.Draw(short).rectangle((700, 40, 702, 300), fill=0)  # a glyph-sized stroke
     assert streaks.find(short) == ([], [])
-    grain = Image.effect_noise((1800, 2500), 90)
+    grain = noise((1800, 2500), 90)
     assert streaks.find(_streak(grain, 700)) == ([], [])
     assert streaks.find(Image.new("L", (2, 2), 255)) == ([], [])
 
