@@ -224,10 +224,14 @@ def test_a_page_of_doubtful_words_spends_more(monkeypatch: pytest.MonkeyPatch) -
         ]
         return [Line(ws[k : k + 10], 1, k // 10) for k in range(0, len(ws), 10)]
 
-    reread.reread(img, lines(2 * plain), 80.0)
+    def reread_page(ls: list[Line]) -> None:
+        below, budget = reread.plan(ls, 80.0, cleaned=False)
+        reread.reread(img, ls, below, budget=budget)
+
+    reread_page(lines(2 * plain))
     assert read[-1] == 2 * plain + 1  # every doubtful word, and the one at 85
-    reread.reread(img, lines(plain // 4), 80.0)
+    reread_page(lines(plain // 4))
     assert read[-1] == plain // 4  # few doubtful words: the usual cut, all within the budget
     monkeypatch.setattr(reread, "DOUBT_SHARE", 1.0)
-    reread.reread(img, lines(2 * plain), 80.0)
+    reread_page(lines(2 * plain))
     assert read[-1] == plain  # without the rule: the usual budget

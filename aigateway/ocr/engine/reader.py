@@ -136,8 +136,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     if auto and opts.reread_below > 0:
         # A clean-up's threshold broke strokes the recogniser sees in grey: read the page before.
         grey = img if r.uncleaned is None else r.uncleaned
-        below = opts.reread_below if grey is img else max(opts.reread_below, reread.CLEANED_BELOW)
-        budget = 1.0 if grey is img else reread.CLEANED_BUDGET
+        below, budget = reread.plan(lines, opts.reread_below, cleaned=grey is not img)
         replaced = reread.reread(grey, lines, below, opts.threads, rest, budget, opts.languages)
     if auto:
         orphans.recover(img, lines, opts.threads, opts.languages)

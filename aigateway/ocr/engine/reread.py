@@ -22,7 +22,15 @@ from PIL import Image
 from .geometry import Line, Word
 from .strays import Stray
 
-__all__ = ("CLEANED_BELOW", "CLEANED_BUDGET", "DOUBT_SHARE", "MIN_SCORE", "recognize", "reread")
+__all__ = (
+    "CLEANED_BELOW",
+    "CLEANED_BUDGET",
+    "DOUBT_SHARE",
+    "MIN_SCORE",
+    "plan",
+    "recognize",
+    "reread",
+)
 
 MIN_SCORE = 0.9
 """RapidOCR's line score (0-1) above which its text replaces Tesseract's."""
@@ -223,17 +231,25 @@ def reread(
     """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``, and
     read each of ``strays`` (:mod:`.strays`) again with the word it belongs to. ``budget``:
     the page may spend this many times :data:`BUDGET`; ``languages``: the page's Tesseract
-    languages, whose characters the recogniser reads (:func:`.charset.charset`). A page with
-    many doubtful words (:data:`DOUBT_SHARE`) spends more, as a cleaned page does.
+    languages, whose characters the recogniser reads (:func:`.charset.charset`). :func:`plan`
+    chooses ``below`` and ``budget`` for a page.
 
     Returns how many stretches and words were replaced. ``below <= 0``: nothing runs.
     """
     if below <= 0:
         return 0
-    if budget == 1.0 and _doubt_share(lines, below) > DOUBT_SHARE:
-        budget, below = CLEANED_BUDGET, max(below, CLEANED_BELOW)
     replaced = _doubtful_stretches(img, lines, below, threads, budget, languages)
     return replaced + _extend(img, lines, strays, threads, languages)
+
+
+def plan(lines: list[Line], below: float, cleaned: bool) -> tuple[float, float]:
+    """The cut and budget (:func:`reread`'s ``below`` and ``budget``) for a page's ``lines``
+    at the cut ``below``: a page read from its clean-up (``cleaned``), or with more than
+    :data:`DOUBT_SHARE` of its words under the cut, gets :data:`CLEANED_BELOW` and
+    :data:`CLEANED_BUDGET`; any other page the cut as given and the usual budget."""
+    if cleaned or _doubt_share(lines, below) > DOUBT_SHARE:
+        return max(below, CLEANED_BELOW), CLEANED_BUDGET
+    return below, 1.0
 
 
 def _doubt_share(lines: list[Line], below: float) -> float:
