@@ -32,7 +32,10 @@ fax             as a fax machine sends the page: one-bit (threshold 110-150), 0.
 
 Sources are split up front into a **tune** set (what the engine was developed against) and a
 **report** set (never looked at while tuning); ``bench/ocr_quality.py`` prints both and the
-README quotes the report set. Debian packages: see ``bench/README.md``.
+README quotes the report set. A third split, **more**, holds further pages of the tune sources
+(:data:`MORE`: the categories the gateway trailed raw RapidOCR in on the report split), which
+no round has tuned on: a check, before the report split is run, that a gain on the tune split
+is not a fit to its pages. Debian packages: see ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -60,10 +63,11 @@ from aigateway.ocr.engine import paper, textlayer  # noqa: E402
 
 __all__ = ("SOURCES", "Item", "Source", "build")
 
-CORPUS_VERSION = 5
-"""Bump when variants change: the cache key includes it. Version 5 added ``fax``; the other
-categories' files are byte-identical to version 4's (each page's generator is seeded by its
-source, category and page, and the pages chosen for them are the same)."""
+CORPUS_VERSION = 6
+"""Bump when variants change: the cache key includes it. Version 6 added the ``more`` split;
+version 5 added ``fax``. The other categories' files are byte-identical to version 4's (each
+page's generator is seeded by its source, category and page, and the pages chosen for them
+are the same)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,27 @@ PAGES = {
 }
 """Pages per source and category (the first N usable pages of a source, every third page)."""
 
+MORE = {"born-digital": 4, "scan": 4, "noisy": 4, "low-dpi": 4}
+"""Pages per tune source and category of the ``more`` split: the source's usable pages after
+the ones :data:`PAGES` takes (a source with too few has fewer or none)."""
+
+
+def assign(pages: list[Any], split: str) -> list[tuple[str, str, list[Any]]]:
+    """(split, category, pages) for a source's usable ``pages``: :data:`PAGES` from the first
+    ones (categories take distinct pages where the source has enough of them) and, for a tune
+    source, :data:`MORE` from the pages after those, each category its own."""
+    out: list[tuple[str, str, list[Any]]] = []
+    k = 0
+    for category, n in PAGES.items():
+        out.append((split, category, pages[k : k + n] if len(pages) >= k + n else pages[:n]))
+        k += n
+    if split == "tune":
+        k = max(PAGES.values()) + sum(PAGES.values())
+        for category, n in MORE.items():
+            out.append(("more", category, pages[k : k + n]))
+            k += n
+    return out
+
 
 @dataclass(frozen=True)
 class Item:
@@ -158,6 +183,7 @@ class Item:
 
     source: str
     split: str
+    """``"tune"``, ``"report"`` or ``"more"`` (:data:`MORE`)."""
     category: str
     page: int
     image: Path
@@ -340,8 +366,9 @@ def build(cache: Path, log: Any = print) -> list[Item]:
     """Build (or reuse) the corpus under ``cache``; sources whose package is missing are
     skipped with a note."""
     items: list[Item] = []
-    want = max(PAGES.values()) + sum(PAGES.values())
+    base = max(PAGES.values()) + sum(PAGES.values())
     for src in SOURCES:
+        want = base + (sum(MORE.values()) if src.split == "tune" else 0)
         if not os.path.exists(src.path):
             log(f"  corpus: {src.name} skipped (apt-get install {src.package})")
             continue
@@ -356,11 +383,7 @@ def build(cache: Path, log: Any = print) -> list[Item]:
             pages = _usable_pages(data, src.first, want)
             folder.mkdir(parents=True, exist_ok=True)
             entries = []
-            k = 0
-            for category, n in PAGES.items():
-                # Categories take distinct pages where the source has enough of them.
-                chosen = pages[k : k + n] if len(pages) >= k + n else pages[:n]
-                k += n
+            for split, category, chosen in assign(pages, src.split):
                 for index, text in chosen:
                     rng = random.Random(f"{src.name}/{category}/{index}")
                     blob, media = _variant(category, data, index, rng)
@@ -368,7 +391,9 @@ def build(cache: Path, log: Any = print) -> list[Item]:
                     name = f"{category}-p{index}.{ext}"
                     (folder / name).write_bytes(blob)
                     (folder / f"{category}-p{index}.txt").write_text(text, encoding="utf-8")
-                    entries.append({"category": category, "page": index, "file": name})
+                    entries.append(
+                        {"split": split, "category": category, "page": index, "file": name}
+                    )
             manifest.write_text(json.dumps(entries, indent=1))
         for e in entries:
             ref = (folder / e["file"].rsplit(".", 1)[0]).with_suffix(".txt")
@@ -376,7 +401,7 @@ def build(cache: Path, log: Any = print) -> list[Item]:
             items.append(
                 Item(
                     src.name,
-                    src.split,
+                    e.get("split", src.split),
                     e["category"],
                     e["page"],
                     folder / e["file"],
@@ -393,7 +418,7 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print every item")
     args = parser.parse_args()
     items = build(args.cache)
-    for split in ("tune", "report"):
+    for split in ("tune", "report", "more"):
         part = [i for i in items if i.split == split]
         cats: dict[str, int] = {}
         for i in part:

@@ -64,3 +64,23 @@ def test_faxes_are_one_bit_at_fax_resolution_and_the_seeds_own() -> None:
             black = img.convert("L").histogram()[0] / (img.width * img.height)
             assert 0.002 < black < 0.05  # the text and the line noise
     assert seen == {(204, 196), (204, 98)}  # both modes among twelve pages
+
+
+def test_more_pages_come_after_the_tune_pages_and_leave_them_alone() -> None:
+    corpus = _corpus()
+    base = max(corpus.PAGES.values()) + sum(corpus.PAGES.values())
+    pages = list(range(base + sum(corpus.MORE.values())))
+    tune = corpus.assign(pages, "tune")
+    report = corpus.assign(pages[:base], "report")
+    main = [(c, p) for s, c, p in tune if s == "tune"]
+    # The tune split's pages are the report-shaped assignment of the same pages.
+    assert main == [(c, p) for _, c, p in report]
+    more = [(c, p) for s, c, p in tune if s == "more"]
+    assert [c for c, _ in more] == list(corpus.MORE)
+    taken = [i for _, p in more for i in p]
+    assert len(taken) == len(set(taken)) == sum(corpus.MORE.values())
+    assert min(taken) >= base  # never a page the tune split reads
+    assert all(s != "more" for s, _, _ in report)  # report sources give no more pages
+    # A source with few pages gives fewer (or no) more pages, never tune pages again.
+    short = corpus.assign(pages[: base + 3], "tune")
+    assert sum(len(p) for s, _, p in short if s == "more") == 3
