@@ -235,3 +235,32 @@ def test_a_page_of_doubtful_words_spends_more(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(reread, "DOUBT_SHARE", 1.0)
     reread_page(lines(2 * plain))
     assert read[-1] == plain  # without the rule: the usual budget
+
+
+def test_a_crop_swollen_by_a_speck_is_cut_to_its_lines_band(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A line of 30 px words; grain left on a cleaned page was read as a word ("a'") whose box
+    # reaches 45 px above the line, and it is in the doubtful stretch.
+    line = Line([Word(f"word{i}", 95.0, 100 * i, 100, 100 * i + 90, 130) for i in range(5)], 1, 1)
+    line.words[2] = Word("a'", 10.0, 200, 55, 290, 130)
+    height = reread._word_height([line])
+    assert height == 30
+    assert reread._trim((100, 55, 390, 130), line, height) == (100, 94, 390, 130)
+    # A box of about the line's height is left alone (brackets and accents reach past it).
+    assert reread._trim((100, 92, 390, 134), line, height) == (100, 92, 390, 134)
+    seen: list[tuple[int, int]] = []
+
+    def recognize_crops(crops: list[Image.Image], *_: Any) -> list[tuple[str, float]]:
+        seen.extend(c.size for c in crops)
+        return [("word1 is the word3", 0.99)] * len(crops)
+
+    monkeypatch.setattr(rapid, "recognize_crops", recognize_crops)
+    big = page.resize((600, 300))
+    assert reread.reread(big, [line], 60.0) == 1
+    # The crop is the band with the usual margin (a quarter of its height), not 75 px tall.
+    assert seen == [(290 + 2 * 9, 36 + 2 * 9)]
+    # The merged word keeps the words' box, which the layout pass placed them by.
+    merged = line.words[1]
+    assert merged.text == "word1 is the word3"
+    assert (merged.x0, merged.y0, merged.x1, merged.y1) == (100, 55, 390, 130)

@@ -258,6 +258,41 @@ def _doubt_share(lines: list[Line], below: float) -> float:
     return sum(1 for c in confs if c < below) / max(1, len(confs))
 
 
+TALL = 1.5
+"""A stretch's box taller than this many of the page's word heights (:func:`_word_height`)
+holds more than its line: grain left as specks above or below the text on a cleaned page,
+read as words and boxed with it. Its crop is cut to the line's band (:func:`_trim`)."""
+
+
+def _word_height(lines: list[Line]) -> float:
+    """The page's typical word height: the median box height of its words of three
+    characters or more (a speck read as a word is one or two)."""
+    heights = sorted(w.y1 - w.y0 for ln in lines for w in ln.words if len(w.text) >= 3)
+    return float(heights[len(heights) // 2]) if heights else 0.0
+
+
+def _trim(box: tuple[int, int, int, int], line: Line, height: float) -> tuple[int, int, int, int]:
+    """``box`` cut to ``line``'s band when it is more than :data:`TALL` word heights tall.
+
+    The band is the median top and bottom of the line's words of about the page's word
+    height; a crop twice a line's height is shrunk to the recogniser's fixed input height,
+    text and specks together, and read as nonsense ("9019 ra m1a0m 2" for a code line)."""
+    x0, y0, x1, y1 = box
+    if height <= 0 or y1 - y0 <= TALL * height:
+        return box
+    even = [w for w in line.words if len(w.text) >= 2 and abs(w.y1 - w.y0 - height) <= 0.4 * height]
+    if even:
+        tops = sorted(w.y0 for w in even)
+        bottoms = sorted(w.y1 for w in even)
+        b0, b1 = float(tops[len(tops) // 2]), float(bottoms[len(bottoms) // 2])
+    else:
+        mids = sorted((w.y0 + w.y1) / 2 for w in line.words)
+        mid = mids[len(mids) // 2]
+        b0, b1 = mid - height / 2, mid + height / 2
+    pad = 0.2 * height
+    return x0, max(y0, round(b0 - pad)), x1, min(y1, round(b1 + pad))
+
+
 def _doubtful_stretches(
     img: Image.Image,
     lines: list[Line],
@@ -267,6 +302,7 @@ def _doubtful_stretches(
     languages: Sequence[str],
 ) -> int:
     jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]] = []
+    height = _word_height(lines)
     for ln in lines:
         if not ln.words or min(w.conf for w in ln.words) >= below:
             continue
@@ -280,7 +316,10 @@ def _doubtful_stretches(
     if not jobs:
         return 0
     jobs = _within_budget(jobs, lines, budget)
-    texts = recognize(img, [box for _, _, box in jobs], threads, languages)
+    # The crop is cut to the line's band; a merged reading keeps the words' box, which is
+    # what the layout pass placed them by.
+    crops = [_trim(box, ln, height) for ln, _, box in jobs]
+    texts = recognize(img, crops, threads, languages)
     if not texts:
         return 0
     replaced = 0
