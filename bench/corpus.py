@@ -155,6 +155,9 @@ PAGES = {
 }
 """Pages per source and category (the first N usable pages of a source, every third page)."""
 
+FIRST = max(PAGES.values()) + sum(PAGES.values())
+"""Usable pages a source's tune or report pages are drawn from (at most; see :func:`assign`)."""
+
 MORE = {"born-digital": 4, "scan": 4, "noisy": 4, "low-dpi": 4}
 """Pages per tune source and category of the ``more`` split: the source's usable pages after
 the ones :data:`PAGES` takes (a source with too few has fewer or none)."""
@@ -170,7 +173,7 @@ def assign(pages: list[Any], split: str) -> list[tuple[str, str, list[Any]]]:
         out.append((split, category, pages[k : k + n] if len(pages) >= k + n else pages[:n]))
         k += n
     if split == "tune":
-        k = max(PAGES.values()) + sum(PAGES.values())
+        k = FIRST
         for category, n in MORE.items():
             out.append(("more", category, pages[k : k + n]))
             k += n
@@ -366,9 +369,8 @@ def build(cache: Path, log: Any = print) -> list[Item]:
     """Build (or reuse) the corpus under ``cache``; sources whose package is missing are
     skipped with a note."""
     items: list[Item] = []
-    base = max(PAGES.values()) + sum(PAGES.values())
     for src in SOURCES:
-        want = base + (sum(MORE.values()) if src.split == "tune" else 0)
+        want = FIRST + (sum(MORE.values()) if src.split == "tune" else 0)
         if not os.path.exists(src.path):
             log(f"  corpus: {src.name} skipped (apt-get install {src.package})")
             continue

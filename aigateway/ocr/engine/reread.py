@@ -16,6 +16,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from statistics import median_high
 
 from PIL import Image
 
@@ -267,8 +268,8 @@ read as words and boxed with it. Its crop is cut to the line's band (:func:`_tri
 def _word_height(lines: list[Line]) -> float:
     """The page's typical word height: the median box height of its words of three
     characters or more (a speck read as a word is one or two)."""
-    heights = sorted(w.y1 - w.y0 for ln in lines for w in ln.words if len(w.text) >= 3)
-    return float(heights[len(heights) // 2]) if heights else 0.0
+    heights = [w.y1 - w.y0 for ln in lines for w in ln.words if len(w.text) >= 3]
+    return float(median_high(heights)) if heights else 0.0
 
 
 def _trim(box: tuple[int, int, int, int], line: Line, height: float) -> tuple[int, int, int, int]:
@@ -282,12 +283,9 @@ def _trim(box: tuple[int, int, int, int], line: Line, height: float) -> tuple[in
         return box
     even = [w for w in line.words if len(w.text) >= 2 and abs(w.y1 - w.y0 - height) <= 0.4 * height]
     if even:
-        tops = sorted(w.y0 for w in even)
-        bottoms = sorted(w.y1 for w in even)
-        b0, b1 = float(tops[len(tops) // 2]), float(bottoms[len(bottoms) // 2])
+        b0, b1 = float(median_high(w.y0 for w in even)), float(median_high(w.y1 for w in even))
     else:
-        mids = sorted((w.y0 + w.y1) / 2 for w in line.words)
-        mid = mids[len(mids) // 2]
+        mid = median_high((w.y0 + w.y1) / 2 for w in line.words)
         b0, b1 = mid - height / 2, mid + height / 2
     pad = 0.2 * height
     return x0, max(y0, round(b0 - pad)), x1, min(y1, round(b1 + pad))
