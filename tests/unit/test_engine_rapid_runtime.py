@@ -91,3 +91,13 @@ def _ink(img: Any) -> tuple[int, int, int, int]:
     assert box is not None
     x0, y0, x1, y1 = box
     return max(0, x0 - 8), max(0, y0 - 8), min(img.width, x1 + 8), min(img.height, y1 + 8)
+
+
+def test_the_crop_widths_are_prepared_from_the_narrowest_batch_up() -> None:
+    inner = _Session()
+    rapid._Bucketed(inner).prepare((3, 48, 320))
+    step = rapid._Bucketed.STEP
+    assert inner.widths == list(range(320, rapid._Bucketed.PREPARED + 1, step))
+    inner.widths.clear()
+    rapid._Bucketed(inner).prepare((3, 48, 100))  # a narrowest width off the steps: rounded up
+    assert inner.widths[0] == 128 and all(w % step == 0 for w in inner.widths)

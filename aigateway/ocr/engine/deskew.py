@@ -15,7 +15,7 @@ from itertools import pairwise
 from PIL import Image
 
 from . import fastops
-from .preprocess import otsu
+from .preprocess import as_gray, otsu, reduced
 
 __all__ = ("MAX_ANGLE", "MIN_ANGLE", "skew_angle", "straighten")
 
@@ -42,7 +42,7 @@ def skew_angle(img: Image.Image) -> float:
     if min(w, h) < 64:
         return 0.0
     factor = max(1, max(w, h) // _SIDE)
-    small = img.convert("L").reduce(factor) if factor > 1 else img.convert("L")
+    small = reduced(as_gray(img), factor)
     level = otsu(small)
     bw = small.point(lambda v: 0 if v < level else 255)
     if bw.getextrema()[0] == 255:

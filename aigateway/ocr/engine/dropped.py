@@ -25,7 +25,7 @@ from PIL import Image
 
 from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
-from .preprocess import otsu_level, sharpen
+from .preprocess import otsu_level, reduced, sharpen
 
 __all__ = ("MIN_WIDTH", "put_back", "read_crop", "recover", "regions")
 
@@ -56,7 +56,7 @@ Box = tuple[int, int, int, int]
 
 def _leftovers(img: Image.Image, lines: list[Line], height: float) -> list[Box]:
     """Text-shaped boxes (pixels) of ink no word covers."""
-    hist = img.reduce(4).histogram()[:256]
+    hist = reduced(img, 4).histogram()[:256]
     paper = max(range(256), key=lambda v: hist[v])
     grid, mask, cell = ink_grid(img, lines, height, otsu_level(hist))
     if not grid.any():

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from .preprocess import ink_mask, otsu
+from .preprocess import as_gray, ink_mask, otsu, reduced
 
 __all__ = (
     "ACROSS",
@@ -121,7 +121,7 @@ def line_direction(img: Image.Image) -> float:
     under 1 for vertical ones, 1 for a blank page."""
     w, h = img.size
     factor = max(1, max(w, h) // _SIDE)
-    small = img.convert("L").reduce(factor) if factor > 1 else img.convert("L")
+    small = reduced(as_gray(img), factor)
     level = otsu(small)
     bw = small.point(lambda v: 0 if v < level else 255)
     rows = _empty_share(bw)
@@ -147,7 +147,7 @@ def ascent_ratio(img: Image.Image) -> tuple[float, int]:
     it its descenders'. Above 1 for an upright page, under 1 for one upside down."""
     w, h = img.size
     factor = max(1, round(max(w, h) / _UPRIGHT_SIDE))
-    small = img.convert("L").reduce(factor) if factor > 1 else img.convert("L")
+    small = reduced(as_gray(img), factor)
     # Otsu's level is the darkest class's last: on a one-bit page (a fine-mode fax, read at
     # full size here) it is the ink's own level, which ``v < level`` took for paper, and no
     # line was seen.

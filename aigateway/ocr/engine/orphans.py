@@ -27,7 +27,7 @@ from PIL import Image
 
 from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
-from .preprocess import otsu_level
+from .preprocess import otsu_level, reduced
 
 __all__ = ("BUDGET", "FOLIO", "MAX_PIECES", "MIN_SCORE", "recover")
 
@@ -119,7 +119,7 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> tuple[list[Bo
     """Line-shaped boxes (pixels) of ink that no word covers, in the page's text, and those
     of them that may be its number (:func:`_folios`)."""
     # A quarter-size copy's histogram: levels as good, a sixteenth of the pixels to count.
-    hist = img.reduce(4).histogram()[:256]
+    hist = reduced(img, 4).histogram()[:256]
     paper = max(range(256), key=lambda v: hist[v])
     grid, mask, cell = ink_grid(img, lines, height, otsu_level(hist))
     if not grid.any():

@@ -21,7 +21,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-from .preprocess import otsu
+from .preprocess import otsu, reduced
 
 __all__ = ("SIDE", "Quad", "coefficients", "find", "flatten")
 
@@ -132,7 +132,7 @@ def find(img: Image.Image) -> Quad | None:
     if min(w, h) < 64:
         return None
     factor = max(1, max(w, h) // SIDE)
-    small = (img.reduce(factor) if factor > 1 else img).filter(ImageFilter.BoxBlur(1))
+    small = reduced(img, factor).filter(ImageFilter.BoxBlur(1))
     level = otsu(small)
     grey = np.asarray(small)
     dark = grey <= level

@@ -9,7 +9,8 @@ pages never pay for it (measured in ``bench/ocr_quality.py``, category ``noisy``
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
@@ -19,6 +20,7 @@ __all__ = (
     "GRAIN_LEVEL",
     "GRAIN_SAMPLES",
     "LADDER",
+    "as_gray",
     "blank",
     "flatten",
     "grain_level",
@@ -28,7 +30,9 @@ __all__ = (
     "median_level",
     "otsu",
     "otsu_level",
+    "page_histogram",
     "paper_spread",
+    "reduced",
     "sharpen",
     "smooth_threshold",
     "soften",
@@ -42,9 +46,59 @@ grainy. Measured on the tune split: grainy pages 29-32; clean, scanned, JPEG-com
 low-DPI pages 0.4-13 (text edges change little, isolated noise pixels a lot)."""
 
 
+def as_gray(img: Image.Image) -> Image.Image:
+    """``img`` in mode ``L``: ``img`` itself when it is one (``convert("L")`` copies it, 3 ms
+    for an 8-megapixel page, and the measuring passes did so five times a page)."""
+    return img if img.mode == "L" else img.convert("L")
+
+
+_REDUCED: dict[int, tuple[weakref.ref[Image.Image], Image.Image]] = {}
+
+
+def _forget(ref: weakref.ref[Image.Image]) -> None:
+    for factor, (kept, _) in list(_REDUCED.items()):
+        if kept is ref:
+            del _REDUCED[factor]
+
+
+def reduced(img: Image.Image, factor: int) -> Image.Image:
+    """``img.reduce(factor)`` (``img`` itself for 1), kept per factor for the last image
+    asked about, to be read, never changed in place: the measuring passes (blank, dark,
+    grainy, text height, skew, orientation, leftover ink) each look at the page at a half or
+    a quarter, 1-3 ms a copy of an 8-megapixel page. Dropped with the page."""
+    if factor <= 1:
+        return img
+    last = _REDUCED.get(factor)
+    if last is not None and last[0]() is img:
+        return last[1]
+    small = img.reduce(factor)
+    _REDUCED[factor] = (weakref.ref(img, _forget), small)
+    return small
+
+
 def otsu(img: Image.Image) -> int:
     """Otsu's threshold of a grayscale image: the level that best splits ink from paper."""
     return otsu_level(img.histogram()[:256])
+
+
+_LAST_PAGE: tuple[weakref.ref[Image.Image], tuple[int, ...]] | None = None
+
+
+def page_histogram(img: Image.Image) -> tuple[int, ...]:
+    """``img.histogram()`` of a whole page, kept for the last page asked about (by identity:
+    page images are never changed in place here, a pass that changes one makes a copy).
+
+    Three passes want the whole page's counts (:mod:`.specks`, :mod:`.streaks`, :mod:`.strays`),
+    and on a white page Pillow takes 17 ms over each (2480 x 3508 pixels nearly all adding to
+    one count), against 4 ms on a grainy one: 2-3 % of a born-digital page's time. Crops and
+    reduced copies use ``histogram()`` itself, so they do not push the page out."""
+    global _LAST_PAGE
+    last = _LAST_PAGE
+    if last is not None and last[0]() is img:
+        return last[1]
+    hist = tuple(img.histogram())
+    _LAST_PAGE = (weakref.ref(img), hist)
+    return hist
 
 
 def ink_mask(img: Image.Image, level: int) -> Image.Image:
@@ -55,7 +109,7 @@ def ink_mask(img: Image.Image, level: int) -> Image.Image:
     return img.point([255 if v <= level else 0 for v in range(256)])
 
 
-def otsu_level(hist: list[int]) -> int:
+def otsu_level(hist: Sequence[int]) -> int:
     """:func:`otsu` from a grayscale histogram already taken (256 counts)."""
     total = sum(hist)
     weighted = sum(i * c for i, c in enumerate(hist))
@@ -99,7 +153,7 @@ def median_level(hist: list[int]) -> int:
 def _histogram(img: Image.Image, factor: int) -> list[int]:
     """``img``'s grey-level histogram, taken at 1/``factor`` scale (the paper's level does not
     need every pixel) unless the image is tiny."""
-    small = img.reduce(factor) if min(img.size) >= 64 else img
+    small = reduced(img, factor) if min(img.size) >= 64 else img
     return small.histogram()[:256]
 
 

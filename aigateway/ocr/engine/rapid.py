@@ -120,6 +120,7 @@ def _engine(threads: int, crops: bool = False, chars: str = "all") -> Any:
             if chars == "latin":
                 cut_classes(rec, latin, threads)
             rec.session = _Bucketed(rec.session)
+            rec.session.prepare(rec.rec_image_shape)
         _ENGINES[key] = engine
     return _ENGINES[key]
 
@@ -136,8 +137,24 @@ class _Bucketed:
 
     STEP = 64
 
+    PREPARED = 1920
+    """Widths up to this are prepared when the recogniser is loaded (:meth:`prepare`)."""
+
     def __init__(self, session: Any) -> None:
         self._session = session
+
+    def prepare(self, shape: Sequence[int]) -> None:
+        """Run one blank crop of each width from the recogniser's own (``shape``: channels,
+        height, width; 320 px, the narrowest batch it makes) to :attr:`PREPARED` through the
+        session, so that OpenVINO prepares those shapes with the model, not on the pages
+        that first need them: 24 ms of CPU a shape on the first use, 26 shapes, 0.6 s a
+        worker. 840 crops of 54 tune pages came in 25 of these widths (none wider)."""
+        import numpy as np
+
+        channels, height, narrowest = shape[:3]
+        start = -(-narrowest // self.STEP) * self.STEP
+        for width in range(start, self.PREPARED + 1, self.STEP):
+            self._session(np.zeros((1, channels, height, width), dtype=np.float32))
 
     def __call__(self, batch: Any) -> Any:
         import numpy as np

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .preprocess import page_histogram
+
 __all__ = ("SPECK_DPI", "clean_pdf_page", "despeckle", "speck_size")
 
 SPECK_DPI = 150
@@ -49,7 +51,7 @@ def despeckle(img: Image.Image, dpi: int) -> Image.Image:
         return img
     # Two grey levels exactly: black and white, or whatever pair a converter chose. The rarer
     # one is the ink: white print on a black page (a negative) has white specks.
-    hist = img.histogram()
+    hist = page_histogram(img)
     levels = [level for level, count in enumerate(hist) if count]
     if len(levels) != 2:
         return img

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from . import bullets
 from .geometry import Line, Word
-from .preprocess import ink_mask, inked_columns, otsu
+from .preprocess import as_gray, ink_mask, inked_columns, otsu_level, page_histogram
 
 __all__ = ("MAX_STRAYS", "Stray", "find", "restore_bullets")
 
@@ -51,11 +51,11 @@ class Stray:
 
 def _mask(img: Image.Image, lines: list[Line]) -> Image.Image:
     """Ink white on black, every word box (with a margin for anti-aliased edges) blanked."""
-    gray = img if img.mode == "L" else img.convert("L")
+    gray = as_gray(img)
     # Ink up to and including Otsu's level: on a black-and-white page (a fax, a grainy page's
     # clean-up) no bullet was found at all. Tune grainy pages 1169 to 1140 edits, faxes 2451 to
     # 2447; grey tune pages byte-identical.
-    mask = ink_mask(gray, otsu(gray))
+    mask = ink_mask(gray, otsu_level(page_histogram(gray)[:256]))
     draw = ImageDraw.Draw(mask)
     for ln in lines:
         pad = max(1, round(0.08 * ln.height))

@@ -87,7 +87,7 @@ def find(img: Image.Image) -> Found:
     # Halfway between Otsu's level and the paper: a grey streak lighter than the glyphs is
     # still one (resized for Tesseract, a 160-grey streak on white dropped two thirds of a
     # tune page), and glyph edges counted as ink only help to show that it crosses them.
-    hist = img.histogram()[:256]
+    hist = preprocess.page_histogram(img)[:256]
     otsu = preprocess.otsu_level(hist)  # one histogram of the page for both
     paper = max(range(otsu, 256), key=lambda v: hist[v])
     level = (otsu + paper) // 2

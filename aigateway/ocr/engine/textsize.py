@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from .preprocess import otsu
+from .preprocess import as_gray, otsu, reduced
 
 __all__ = (
     "CRISP",
@@ -64,11 +64,11 @@ _MIN_RUNS = 8
 
 def text_height(img: Image.Image) -> float | None:
     """Median height in pixels of the page's text lines, or ``None`` when it cannot tell."""
-    gray = img.convert("L")
+    gray = as_gray(img)
     if min(gray.size) < 64:
         return None
     factor = 2 if min(gray.size) >= 400 else 1
-    small = gray.reduce(factor) if factor > 1 else gray
+    small = reduced(gray, factor)
     level = otsu(small)
     bw = small.point(lambda v: 255 if v < level else 0)  # ink white: row sums count ink
     w, h = bw.size
@@ -123,7 +123,7 @@ class Edges:
 
 def edges(img: Image.Image) -> Edges:
     """:class:`Edges` of ``img``, from one histogram of its middle half."""
-    gray = img.convert("L")
+    gray = as_gray(img)
     w, h = gray.size
     hist = gray.crop((w // 4, h // 4, w - w // 4, h - h // 4)).histogram()
     return Edges(sum(hist[:64]), sum(hist[64:192]))
