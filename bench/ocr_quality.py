@@ -132,7 +132,7 @@ class Gateway:
         if rapid.available() is None:
             # Every engine is timed with its models loaded (raw Tesseract's API is made, raw
             # RapidOCR warmed, before the first page): each worker loads the recogniser that
-            # re-reads words before it says ready, not on its first page (1.7 s of CPU each).
+            # re-reads words before it says ready, not on its first page (2.3 s of CPU each).
             pool = self.reg.ocr_pool()
             threads = max(1, cpus.usable() // pool.size)  # as the provider shares the cores
             languages = tuple(self.reg.providers["local"].options.languages)

@@ -174,8 +174,9 @@ class _Bucketed:
 
 def warm(threads: int = 1, languages: Sequence[str] | None = None) -> None:
     """Load the models now rather than on the first page: the whole-page engine, and with
-    ``languages`` also the recogniser :func:`recognize_crops` uses for them (about 1.7 s of
-    CPU on first use: the model read, its classes cut and compiled)."""
+    ``languages`` also the recogniser :func:`recognize_crops` uses for them (about 2.3 s of
+    CPU on first use: the model read, its classes cut and compiled, on OpenVINO its crop
+    widths prepared, :meth:`_Bucketed.prepare`)."""
     _engine(threads)
     if languages is not None:
         _engine(threads, True, charset(languages))
