@@ -48,10 +48,10 @@ def test_a_reduced_copy_is_pillows_and_made_once_per_factor(factor: int) -> None
 def test_a_reduced_copy_goes_with_its_page() -> None:
     page = _page(3)
     preprocess.reduced(page, 2)
-    assert 2 in preprocess._REDUCED
+    assert ("reduce", 2) in preprocess._KEPT
     del page
     gc.collect()
-    assert 2 not in preprocess._REDUCED
+    assert ("reduce", 2) not in preprocess._KEPT
 
 
 def test_as_gray_copies_only_what_is_not_grey() -> None:

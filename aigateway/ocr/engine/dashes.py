@@ -120,8 +120,7 @@ def erase(img: Image.Image, dpi: int) -> Image.Image:
     down = _rules(ink.T, down_counts, thick, span, flank)
     if not across.any() and not down.any():
         return img
+    # A flagged stretch holds ink in its band (at least INKED of its width): never empty.
     rules = np.repeat(across, span, axis=1)[:, :w] | np.repeat(down.T, span, axis=0)[:h]
     rules &= ink
-    if not rules.any():
-        return img
     return Image.fromarray(np.where(rules, np.uint8(255), pixels))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import weakref
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
@@ -52,13 +53,26 @@ def as_gray(img: Image.Image) -> Image.Image:
     return img if img.mode == "L" else img.convert("L")
 
 
-_REDUCED: dict[int, tuple[weakref.ref[Image.Image], Image.Image]] = {}
+_KEPT: dict[object, tuple[weakref.ref[Image.Image], object]] = {}
+"""What was worked out from the last page asked about, per kind (:func:`reduced`,
+:func:`page_histogram`): the page (a weak reference, by identity: page images are never
+changed in place here, a pass that changes one makes a copy) and the result."""
 
 
 def _forget(ref: weakref.ref[Image.Image]) -> None:
-    for factor, (kept, _) in list(_REDUCED.items()):
+    for key, (kept, _) in list(_KEPT.items()):
         if kept is ref:
-            del _REDUCED[factor]
+            del _KEPT[key]
+
+
+def _kept(img: Image.Image, key: object, make: Callable[[], object]) -> object:
+    """``make()``, or what it gave for ``img`` last time under ``key``; dropped with ``img``."""
+    last = _KEPT.get(key)
+    if last is not None and last[0]() is img:
+        return last[1]
+    value = make()
+    _KEPT[key] = (weakref.ref(img, _forget), value)
+    return value
 
 
 def reduced(img: Image.Image, factor: int) -> Image.Image:
@@ -68,12 +82,7 @@ def reduced(img: Image.Image, factor: int) -> Image.Image:
     a quarter, 1-3 ms a copy of an 8-megapixel page. Dropped with the page."""
     if factor <= 1:
         return img
-    last = _REDUCED.get(factor)
-    if last is not None and last[0]() is img:
-        return last[1]
-    small = img.reduce(factor)
-    _REDUCED[factor] = (weakref.ref(img, _forget), small)
-    return small
+    return cast(Image.Image, _kept(img, ("reduce", factor), lambda: img.reduce(factor)))
 
 
 def otsu(img: Image.Image) -> int:
@@ -81,24 +90,14 @@ def otsu(img: Image.Image) -> int:
     return otsu_level(img.histogram()[:256])
 
 
-_LAST_PAGE: tuple[weakref.ref[Image.Image], tuple[int, ...]] | None = None
-
-
 def page_histogram(img: Image.Image) -> tuple[int, ...]:
-    """``img.histogram()`` of a whole page, kept for the last page asked about (by identity:
-    page images are never changed in place here, a pass that changes one makes a copy).
+    """``img.histogram()`` of a whole page, kept for the last page asked about (:func:`reduced`).
 
     Three passes want the whole page's counts (:mod:`.specks`, :mod:`.streaks`, :mod:`.strays`),
     and on a white page Pillow takes 17 ms over each (2480 x 3508 pixels nearly all adding to
     one count), against 4 ms on a grainy one: 2-3 % of a born-digital page's time. Crops and
     reduced copies use ``histogram()`` itself, so they do not push the page out."""
-    global _LAST_PAGE
-    last = _LAST_PAGE
-    if last is not None and last[0]() is img:
-        return last[1]
-    hist = tuple(img.histogram())
-    _LAST_PAGE = (weakref.ref(img), hist)
-    return hist
+    return cast(tuple[int, ...], _kept(img, "histogram", lambda: tuple(img.histogram())))
 
 
 def ink_mask(img: Image.Image, level: int) -> Image.Image:

@@ -35,7 +35,7 @@ from typing import Literal
 
 from PIL import Image, ImageOps
 
-from . import breaks, bullets, dashes, deskew, orientation, paper, preprocess, streaks, textsize
+from . import breaks, bullets, deskew, orientation, paper, preprocess, streaks, textsize
 from . import layout as _layout
 from .layout import Item, Line, Paragraph
 from .options import EngineOptions
@@ -315,8 +315,7 @@ def _read(
         name, clean = ladder.pop(0)
         # Grain hid the page's rules from streaks.find; its clean-up shows them (a listing's
         # frame read into its line numbers): gone from both, the grey page being re-read.
-        base, img = streaks.erase_both(clean(img), img)
-        base = dashes.erase(base, dpi)
+        base, img = streaks.erase_both(clean(img), img, dpi)
         r = _tesseract(base, dpi, tidy)
         best = replace(r, rotation=0, cleanup=name, uncleaned=img)
     else:
@@ -346,8 +345,7 @@ def _read(
     for name, clean in ladder:
         if not doubtful(best):
             break
-        cleaned, grey = streaks.erase_both(clean(page), page)
-        cleaned = dashes.erase(cleaned, dpi)
+        cleaned, grey = streaks.erase_both(clean(page), page, dpi)
         r = replace(_tesseract(cleaned, dpi, opts, rot), uncleaned=grey)
         if r.has_text and doubtful(r) and not rot and opts.detect_orientation:
             turn = rotation(cleaned)

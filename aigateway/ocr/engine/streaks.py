@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 from PIL import Image, ImageStat
 
-from . import preprocess
+from . import dashes, preprocess
 
 __all__ = ("Box", "Found", "erase", "erase_both", "fill", "find")
 
@@ -137,9 +137,12 @@ def erase(img: Image.Image) -> Image.Image:
     return fill(img, found.streaks + found.rules)
 
 
-def erase_both(cleaned: Image.Image, grey: Image.Image) -> tuple[Image.Image, Image.Image]:
+def erase_both(
+    cleaned: Image.Image, grey: Image.Image, dpi: int = 300
+) -> tuple[Image.Image, Image.Image]:
     """A grainy page's clean-up (:data:`~.preprocess.LADDER`) and the page it was made from,
-    both with the clean-up's vertical lines filled in.
+    both with the clean-up's vertical lines filled in; the clean-up (at ``dpi``) also without
+    the rules it broke into specks (:mod:`.dashes`).
 
     On grain :func:`find` judges nothing (every column touches ink), so a grainy page kept
     its rules where a clean one is read without them; the clean-up shows them. The grey page
@@ -149,7 +152,7 @@ def erase_both(cleaned: Image.Image, grey: Image.Image) -> tuple[Image.Image, Im
     126-page sample's other categories read byte-identical."""
     found = find(cleaned)
     boxes = found.streaks + found.rules
-    return fill(cleaned, boxes), fill(grey, boxes)
+    return dashes.erase(fill(cleaned, boxes), dpi), fill(grey, boxes)
 
 
 def fill(img: Image.Image, boxes: list[Box]) -> Image.Image:
