@@ -7,6 +7,9 @@ it with 7)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from aigateway.ocr.engine import preprocess
@@ -43,3 +46,29 @@ def test_grain_over_a_grey_middle_is_found() -> None:
 def test_clean_pages_with_or_without_a_grey_box_are_not_grainy() -> None:
     assert not preprocess.grainy(_page(box=True))
     assert not preprocess.grainy(_page(box=False))
+
+
+def test_a_skewed_grainy_page_is_judged_grainy_before_it_is_levelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Levelling interpolates the page, which averages its grain below the grain check's
+    # level: judged afterwards, a page fed askew onto a textured bed was read raw, grain and
+    # all. Its first whole-page reading must be of a clean-up (two grey levels).
+    from aigateway.ocr.engine import deskew, fastops, reader
+    from aigateway.ocr.engine.options import EngineOptions
+
+    page = on_grain(_page(box=False).rotate(1.5, fillcolor=255), 3)
+    angle = deskew.skew_angle(page)
+    assert abs(angle) >= deskew.MIN_ANGLE
+    assert preprocess.grainy(page) and not preprocess.grainy(fastops.rotate(page, angle))
+    seen: list[Image.Image] = []
+    tesseract = reader._tesseract
+
+    def spy(img: Image.Image, *args: Any, **kwargs: Any) -> Any:
+        seen.append(img)
+        return tesseract(img, *args, **kwargs)
+
+    monkeypatch.setattr(reader, "_tesseract", spy)
+    r = reader.read_image(page, 300, EngineOptions(engine="tesseract"))
+    assert r.has_text and r.cleanup
+    assert len([n for n in seen[0].histogram() if n]) == 2

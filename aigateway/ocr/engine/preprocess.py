@@ -286,6 +286,17 @@ edits with Otsu's level alone; 970, 983, 944, 1009 and 1073 with the floor at 5,
 and 7 spreads (the grey listing: 273 to 174 edits). The other eight categories, 14 pages
 each, read the same (clean pages' paper does not spread: :data:`GRAIN_SPREAD`)."""
 
+GRAIN_CEILING = 4.5
+"""How many spreads below the paper a smoothed grainy page's ink level stays at least: on a
+page with little ink (a listing's short lines, wide margins) Otsu's two classes are the grain's
+own dark and light halves, and its level fell within one spread of the paper (195 with the
+paper at 203 and a spread of 11); the clean-up kept a speck of every other grain clump, and
+Tesseract read the listing's line numbers as a column apart from its code, or nothing at all.
+Thirty extra grainy pages of the tune sources, 3912 edits with no ceiling; 3932, 3841, 3489,
+3274 and 3372 with it at 3, 3.5, 4, 4.5 and 5 spreads (5 lost dots and thin strokes on pages
+that read well: small losses on twelve). The tune split 6214 to 6208 (two grainy pages), the
+``more`` split's grainy pages 4235 to 2199, at less time (the specks were Tesseract's work)."""
+
 GRAIN_SPREAD = 4.0
 """A smoothed page whose paper spreads less than this many grey levels has no grain to stand
 clear of (clean paper is one level): Otsu's level is kept as it is."""
@@ -305,12 +316,15 @@ def paper_spread(hist: list[int], ink: int) -> tuple[int, float]:
 
 
 def grain_level(hist: list[int]) -> int:
-    """The ink level of a smoothed page: Otsu's, raised to :data:`GRAIN_SIGMAS` spreads below
-    the paper when it sits lower (see there), never up to the paper itself."""
+    """The ink level of a smoothed page: Otsu's, kept between :data:`GRAIN_SIGMAS` spreads
+    below the paper (raised there when a big black figure sinks it) and
+    :data:`GRAIN_CEILING` spreads (lowered there when it splits the grain itself), never up
+    to the paper itself."""
     level = otsu_level(hist)
     paper, spread = paper_spread(hist, level)
     if spread < GRAIN_SPREAD:
         return level
+    level = min(level, int(paper - GRAIN_CEILING * spread))
     return max(level, min(int(paper - GRAIN_SIGMAS * spread), paper - 1))
 
 

@@ -229,10 +229,14 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
     turn = 0
     direction = orientation.line_direction(img) if opts.detect_orientation else 1.0
     side = opts.detect_orientation and orientation.sideways(img, direction)
+    # Judged before the page is levelled: the levelling's interpolation averages grain away
+    # enough that the levelled page no longer measured grainy, though it still was to
+    # Tesseract. Fifteen grainy pages set askew by 0.8-2.5 degrees were all read raw, then
+    # through the clean-up ladder as pages read empty: 20 s a page.
+    grain = preprocess.grainy(img)
     if side:
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
         # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
-        grain = preprocess.grainy(img)
         seen = preprocess.LADDER[0][1](img) if grain else streaks.fill(img, rules)
         turn = orientation.sideways_turn(seen, opts.languages) or _rotation(seen, dpi, opts)
         if turn:
@@ -273,7 +277,7 @@ def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streak
     # 250 pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
     # Lines merely not found vertical may be vertical text the strips profile as upright.
     upright = judged is not None and direction >= orientation.ACROSS
-    r = _read(img, dpi, opts, touch, upright, tidied)
+    r = _read(img, dpi, opts, touch, upright, tidied, grain)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 
@@ -284,11 +288,14 @@ def _read(
     touch: Touch = "",
     upright: bool = False,
     tidied: str = "",
+    grain: bool | None = None,
 ) -> Reading:
     """Tesseract with second chances (the module docstring), on a page as it is given;
     ``touch``: its first reading's ``edges`` (:func:`_tesseract`); ``upright``: its lines run
     across it and stand upright (:func:`~.orientation.upright_turn`), so OSD is not asked;
-    ``tidied``: the ``rescale`` for its clean-ups (default: the page's)."""
+    ``tidied``: the ``rescale`` for its clean-ups (default: the page's); ``grain``: whether
+    the page is grainy (:func:`~.preprocess.grainy`), as judged before it was levelled
+    (default: judged here)."""
     tidy = replace(opts, rescale=tidied or opts.rescale)
 
     def doubtful(r: Reading) -> bool:
@@ -307,7 +314,8 @@ def _read(
         return turn
 
     ladder = list(preprocess.LADDER)
-    grain = preprocess.grainy(img)
+    if grain is None:
+        grain = preprocess.grainy(img)
     base = img
     if grain:
         # A textured background: Tesseract reads grain for seconds and finds nothing, so the
