@@ -14,6 +14,8 @@
 * :mod:`.compose` / :mod:`.tables` — a page's Markdown, table and image placeholders.
 * :mod:`.images` — embedded PDF images; :mod:`.preprocess` — clean-ups for noisy pages, sharpening
   for soft ones.
+* :mod:`.scans` — a scanned PDF page's grain, judged on the scan's own pixels before the
+  renderer resamples it.
 * :mod:`.orientation` / :mod:`.deskew` — sideways and skewed pages, found before reading;
   :mod:`.textsize` — text height from pixels, large text shrunk before Tesseract;
   :mod:`.bullets` — list bullets Tesseract misreads as letters.

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
 from ..pages import image_pages
-from . import compose, specks, textlayer
+from . import compose, scans, specks, textlayer
 from .markdown import escape_headings
 from .options import EngineOptions, PageImage, PageRequest, PageResult, Source
 from .reader import Reading, read_image
@@ -152,6 +152,7 @@ def _pdf_page(
                 # A scan's own pixels, cleaned before the renderer blurs them: the page is
                 # read from this handle (a page loaded again would parse the images afresh).
                 specks.clean_pdf_page(page, opts.max_pixels)
+                grain = scans.grainy_scan(page, opts.max_pixels)
                 img, dpi = pdf.render(page, opts.dpi, opts.max_pixels)
             finally:
                 page.close()
@@ -161,7 +162,7 @@ def _pdf_page(
             ) from None
     finally:
         doc.close()
-    reading = read_image(img, dpi, opts)
+    reading = read_image(img, dpi, opts, grain)
     return _result(reading, img.size, dpi, "render", reason, images, req)
 
 

@@ -164,8 +164,10 @@ def _rank(r: Reading) -> tuple[bool, float]:
     return r.has_text, r.conf
 
 
-def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
-    """Read a grayscale page image at ``dpi`` (see the module docstring for the engines)."""
+def read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool = False) -> Reading:
+    """Read a grayscale page image at ``dpi`` (see the module docstring for the engines);
+    ``grain``: the page is known to be grainy (a PDF's scan, judged on its own pixels before
+    the renderer smoothed them: :mod:`.scans`), whatever it measures now."""
     if preprocess.blank(img):
         return Reading([], "rapidocr" if opts.engine == "rapidocr" else "tesseract", 0.0)
     # First of all: the surface around a photographed sheet would read as rows of garbage, and
@@ -176,11 +178,11 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         # page whose text lay in the darker half was read at confidence 40, upside down,
         # OSD finding nothing to turn; tune photos 1472 to 1460 edits).
         sheet_img = preprocess.flatten(paper.flatten(img, sheet))
-        return replace(_read_image(sheet_img, dpi, opts), flattened=True)
-    return _read_image(img, dpi, opts)
+        return replace(_read_image(sheet_img, dpi, opts, grain), flattened=True)
+    return _read_image(img, dpi, opts, grain)
 
 
-def _read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
+def _read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool) -> Reading:
     if opts.engine == "rapidocr":
         return _rapid(img, dpi, opts)
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
@@ -189,16 +191,18 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions) -> Reading:
         img = ImageOps.invert(img)  # boxes are the same either way
     found = streaks.find(img)
     img = streaks.fill(img, found.streaks)
-    r = _upright(img, dpi, opts, found.rules)
+    grain = grain or preprocess.grainy(img)
+    r = _upright(img, dpi, opts, found.rules, grain)
     # A grainy page is not flattened: its flattened copy no longer measured as grainy and was
     # read raw, grain and all (a bar chart's black bars made the page "uneven"; Tesseract
     # read for minutes, past the pool's task timeout). The clean-up ladder flattens it.
-    if preprocess.uneven(img) and not preprocess.grainy(img):
+    if not grain and preprocess.uneven(img):
         # Lit unevenly (a lamp, a shadow), where one global threshold blacks out the dark part
         # while the rest reads with confidence; or a dark panel (a sidebar, a table's header
         # row) the same test cannot tell from a shadow, and that flattening spoils. Both are
         # read; the reading with more confident text is kept.
-        flat = _upright(preprocess.flatten(img), dpi, opts, found.rules)
+        flat_img = preprocess.flatten(img)
+        flat = _upright(flat_img, dpi, opts, found.rules, preprocess.grainy(flat_img))
         if _weight(flat) > _weight(r):
             r = flat
     return _reread(r, opts, dpi)
@@ -221,19 +225,20 @@ def _weight(r: Reading) -> float:
     return chars * r.conf / 100
 
 
-def _upright(img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streaks.Box]) -> Reading:
+def _upright(
+    img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streaks.Box], grain: bool
+) -> Reading:
     """:func:`read_image` from the page turned and levelled on: Tesseract's reading with its
     second chances, before RapidOCR's re-reading (which only the kept reading pays for).
     ``rules``: the page's vertical rules (:mod:`.streaks`), erased for OSD and the reading
-    but not for the check for a sideways page, whose clearest sign they can be."""
+    but not for the check for a sideways page, whose clearest sign they can be. ``grain``:
+    whether the page is grainy, judged before it is levelled here: the levelling's
+    interpolation averages grain away enough that the levelled page no longer measured
+    grainy, though it still was to Tesseract (15 grainy pages set askew by 0.8-2.5 degrees
+    were all read raw, then through the clean-up ladder as pages read empty: 20 s a page)."""
     turn = 0
     direction = orientation.line_direction(img) if opts.detect_orientation else 1.0
     side = opts.detect_orientation and orientation.sideways(img, direction)
-    # Judged before the page is levelled: the levelling's interpolation averages grain away
-    # enough that the levelled page no longer measured grainy, though it still was to
-    # Tesseract. Fifteen grainy pages set askew by 0.8-2.5 degrees were all read raw, then
-    # through the clean-up ladder as pages read empty: 20 s a page.
-    grain = preprocess.grainy(img)
     if side:
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
         # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
