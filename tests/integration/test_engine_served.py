@@ -23,6 +23,7 @@ import pytest
 from PIL import Image
 
 from ..support.docgen_layout import table_and_figure_pdf
+from ..support.served_pages import GRAINY_PROSE
 from ..support.server import REPO, GatewayProcess
 
 pytestmark = pytest.mark.slow
@@ -1187,26 +1188,13 @@ def test_grey_strings_on_a_grainy_page_with_a_chart_are_read(gateway: GatewayPro
         assert sum((said & grey).values()) >= 0.6 * sum(grey.values()), said
 
 
-SKEWED_PROSE = (
-    "The individual characters stored in a string can be reached using the index operator, "
-    "allowing us to either access or modify information in the middle of a string. A string "
-    "may also be processed as a series of raw binary bytes, not necessarily terminated by a "
-    "zero valued character.\n\n"
-    "Conversions between strings and numbers are offered by the standard library. In many "
-    "situations a character array is used where a string object would serve as well, and the "
-    "two are easily converted into each other when that is needed.\n\n"
-    "Strings are compared character by character, and the first difference decides the order. "
-    "Empty strings sort before all others; a string that is a prefix of another sorts before it."
-)
-
-
 def _skewed_grainy_prose(size: int, seed: int, skew: float) -> bytes:
     """A 300 DPI page of serif prose at ``size`` px, fed ``skew`` degrees askew onto paper
     grain at the heavy end of the bench corpus's range (mean 205, sigma 54): a 2-3 MB PNG."""
     from ..support.docgen import render_text
 
     page = render_text(
-        SKEWED_PROSE,
+        GRAINY_PROSE,
         width=2550,
         size=size,
         margin=200,
@@ -1230,7 +1218,7 @@ def test_a_grainy_page_fed_askew_is_read_from_its_clean_up(gateway: GatewayProce
     ]
     assert all(1_000_000 <= len(doc) <= 5_000_000 for doc in docs)
     answers = _post_images(gateway, [("image/png", doc) for doc in docs])
-    words = Counter(re.findall(r"[a-z]{3,}", SKEWED_PROSE.lower()))
+    words = Counter(re.findall(r"[a-z]{3,}", GRAINY_PROSE.lower()))
     for r in answers:
         assert r.status_code == 200, r.text
         said = Counter(re.findall(r"[a-z]{3,}", r.json()["pages"][0]["markdown"].lower()))

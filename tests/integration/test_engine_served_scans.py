@@ -19,25 +19,13 @@ import httpx
 import pytest
 
 from ..support.docgen import find_font, on_grain, render_text
-from ..support.served_pages import LOCAL_OCR_CONFIG
+from ..support.served_pages import GRAINY_PROSE, LOCAL_OCR_CONFIG
 from ..support.server import GatewayProcess
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core"),
 ]
-
-PROSE = (
-    "The individual characters stored in a string can be reached using the index operator, "
-    "allowing us to either access or modify information in the middle of a string. A string "
-    "may also be processed as a series of raw binary bytes, not necessarily terminated by a "
-    "zero valued character.\n\n"
-    "Conversions between strings and numbers are offered by the standard library. In many "
-    "situations a character array is used where a string object would serve as well, and the "
-    "two are easily converted into each other when that is needed.\n\n"
-    "Strings are compared character by character, and the first difference decides the order. "
-    "Empty strings sort before all others; a string that is a prefix of another sorts before it."
-)
 
 
 @pytest.fixture
@@ -49,7 +37,7 @@ def _grainy_scan_pdf(size: int, seed: int) -> bytes:
     """Half an A4 page of serif prose at ``size`` px, scanned at 300 DPI (2480 px wide) onto
     grain within the bench corpus's range (mean 205, sigma 50), as a one-page PDF."""
     page = render_text(
-        PROSE,
+        GRAINY_PROSE,
         width=2480,
         size=size,
         margin=200,
@@ -75,7 +63,7 @@ def test_grainy_scans_in_pdfs_are_read_from_their_clean_up(gateway: GatewayProce
 
     with ThreadPoolExecutor(len(docs)) as ex:
         answers = list(ex.map(post, docs))
-    words = Counter(re.findall(r"[a-z]{3,}", PROSE.lower()))
+    words = Counter(re.findall(r"[a-z]{3,}", GRAINY_PROSE.lower()))
     for r in answers:
         assert r.status_code == 200, r.text
         page = r.json()["pages"][0]

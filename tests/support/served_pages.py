@@ -11,7 +11,7 @@ from PIL import Image
 
 from .server import GatewayProcess
 
-__all__ = ("LOCAL_OCR_CONFIG", "encode", "post_ocr", "read_all")
+__all__ = ("GRAINY_PROSE", "LOCAL_OCR_CONFIG", "encode", "post_ocr", "read_all")
 
 LOCAL_OCR_CONFIG = """
 [limits]
@@ -31,6 +31,21 @@ ocr_model_refs = ["local"]
 """
 """The built-in engine as model ``local`` behind the OpenAI-compatible route: a pool of two
 workers (the tests send more pages at once), uploads up to 8 MB."""
+
+
+GRAINY_PROSE = (
+    "The individual characters stored in a string can be reached using the index operator, "
+    "allowing us to either access or modify information in the middle of a string. A string "
+    "may also be processed as a series of raw binary bytes, not necessarily terminated by a "
+    "zero valued character.\n\n"
+    "Conversions between strings and numbers are offered by the standard library. In many "
+    "situations a character array is used where a string object would serve as well, and the "
+    "two are easily converted into each other when that is needed.\n\n"
+    "Strings are compared character by character, and the first difference decides the order. "
+    "Empty strings sort before all others; a string that is a prefix of another sorts before it."
+)
+"""Three paragraphs of prose (90 words of three letters or more) that the grainy-page tests set
+in serif type on grain, askew or as a scan in a PDF."""
 
 
 def encode(

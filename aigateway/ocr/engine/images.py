@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from PIL import Image
+
 from .options import PageImage
 
 __all__ = ("FULL_PAGE", "extract")
@@ -42,9 +44,10 @@ def _box(obj: Any, page: Any, scale: float) -> tuple[int, int, int, int] | None:
     return round(x0), round(y0), round(x1), round(y1)
 
 
-def _jpeg(obj: Any) -> bytes | None:
+def own_pixels(obj: Any, mode: str) -> Image.Image | None:
+    """The pixels of the pdfium image object ``obj`` as stored (not as rendered), converted
+    to ``mode``; ``None`` when they cannot be decoded."""
     import pypdfium2 as pdfium
-    from PIL import Image
 
     try:
         bitmap = obj.get_bitmap(render=False)
@@ -53,8 +56,15 @@ def _jpeg(obj: Any) -> bytes | None:
     # No bitmap.close(): an image object's bitmap is owned by pdfium ("foreign"); closing it
     # by hand is unsafe and crashed workers. convert() copies the pixels out.
     try:
-        img = bitmap.to_pil().convert("RGB")
+        img: Image.Image = bitmap.to_pil().convert(mode)
     except (OSError, ValueError):
+        return None
+    return img
+
+
+def _jpeg(obj: Any) -> bytes | None:
+    img = own_pixels(obj, "RGB")
+    if img is None:
         return None
     if max(img.size) > _MAX_SIDE:
         img.thumbnail((_MAX_SIDE, _MAX_SIDE), Image.Resampling.LANCZOS)

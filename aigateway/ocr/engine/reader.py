@@ -293,14 +293,13 @@ def _read(
     touch: Touch = "",
     upright: bool = False,
     tidied: str = "",
-    grain: bool | None = None,
+    grain: bool = False,
 ) -> Reading:
     """Tesseract with second chances (the module docstring), on a page as it is given;
     ``touch``: its first reading's ``edges`` (:func:`_tesseract`); ``upright``: its lines run
     across it and stand upright (:func:`~.orientation.upright_turn`), so OSD is not asked;
     ``tidied``: the ``rescale`` for its clean-ups (default: the page's); ``grain``: whether
-    the page is grainy (:func:`~.preprocess.grainy`), as judged before it was levelled
-    (default: judged here)."""
+    the page is grainy (:func:`~.preprocess.grainy`), as judged before it was levelled."""
     tidy = replace(opts, rescale=tidied or opts.rescale)
 
     def doubtful(r: Reading) -> bool:
@@ -319,8 +318,6 @@ def _read(
         return turn
 
     ladder = list(preprocess.LADDER)
-    if grain is None:
-        grain = preprocess.grainy(img)
     base = img
     if grain:
         # A textured background: Tesseract reads grain for seconds and finds nothing, so the

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .images import own_pixels
 from .preprocess import grainy
 
 __all__ = ("COVER", "grainy_scan")
@@ -43,15 +44,9 @@ def grainy_scan(page: Any, max_pixels: int) -> bool:
         return False
     try:
         meta = best.get_metadata()
-        if meta.bits_per_pixel == 1 or meta.width * meta.height > max_pixels:
-            return False
-        bitmap = best.get_bitmap(render=False)
     except pdfium.PdfiumError:
         return False
-    # No bitmap.close(): pdfium owns an image object's bitmap (see images.py); convert()
-    # copies the pixels out.
-    try:
-        scan = bitmap.to_pil().convert("L")
-    except (OSError, ValueError):
+    if meta.bits_per_pixel == 1 or meta.width * meta.height > max_pixels:
         return False
-    return grainy(scan)
+    scan = own_pixels(best, "L")
+    return scan is not None and grainy(scan)
