@@ -23,19 +23,26 @@ TOP = 200
 
 
 def _listing(
-    numbers: bool = True, indent: int = 0, first: int = 1
+    numbers: bool = True,
+    indent: int = 0,
+    first: int = 1,
+    blank: tuple[int, ...] = (),
+    order: tuple[int, ...] = (),
 ) -> tuple[Image.Image, list[Line]]:
     """A numbered listing as an image, and Tesseract's reading of it with its numbers taken
     for one sideways line (``"cs wo Lo} H"``), boxed on the numbers' first digit. ``indent``:
     the code stands that many cells further right (a block's body); ``first``: the number of
-    its first line."""
+    its first line; ``blank``: lines (from 0) left empty but numbered; ``order``: the numbers
+    drawn, by line, instead of counting up."""
     img = Image.new("L", (1600, 700), 255)
     d = ImageDraw.Draw(img)
     lines = []
     for k, code in enumerate(CODE):
         y = TOP + STEP * k
         if numbers:
-            d.text((100, y + 8), str(k + first), font=font(24), fill=0)
+            d.text((100, y + 8), str(order[k] if order else k + first), font=font(24), fill=0)
+        if k in blank:
+            continue
         x = 160 + 24 * indent
         d.text((x, y), code, font=font(40, "DejaVuSansMono.ttf"), fill=0)
         words = []
@@ -88,6 +95,44 @@ def test_two_digit_numbers_beside_indented_code_come_back_whole() -> None:
     img, lines = _listing(indent=8, first=10)
     assert glyphcolumns.split(img, lines, use_rapid=True) == 1
     assert [ln.words[0].text for ln in lines] == [str(k + 10) for k in range(len(CODE))]
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_numbers_of_blank_lines_come_back_as_lines_of_their_own() -> None:
+    # A listing's blank lines (and comment rules Tesseract reads as nothing) leave numbers with
+    # no text line on their row: two of six here, too many for a column of items on text rows
+    # (a Raptor header's 1 to 9 read sideways as "MDMAA SBWNe", four numbers beside nothing).
+    # Its numbers count up, so they are a listing's, each put back where it stands.
+    img, lines = _listing(blank=(1, 4))
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 1
+    assert [ln.text for ln in lines] == [
+        f"1 {CODE[0]}",
+        "2",
+        f"3 {CODE[2]}",
+        f"4 {CODE[3]}",
+        "5",
+        f"6 {CODE[5]}",
+    ]
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_a_blank_last_line_s_number_comes_after_its_listing() -> None:
+    # One blank line of six: the column sits on text rows as before, and the number of the
+    # last, empty line, which was dropped, now follows the line above it.
+    img, lines = _listing(blank=(5,))
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 1
+    assert [ln.words[0].text for ln in lines] == [str(k + 1) for k in range(len(CODE))]
+    assert lines[-1].text == "6"
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason="RapidOCR is not installed")
+def test_items_beside_blank_lines_that_do_not_count_up_are_left_alone() -> None:
+    # Short items, two of six beside nothing, that are no count (a column of labels): the
+    # sideways reading stays for the other passes, as before.
+    img, lines = _listing(blank=(1, 4), order=(3, 1, 4, 1, 5, 9))
+    before = [ln.text for ln in lines]
+    assert glyphcolumns.split(img, lines, use_rapid=True) == 0
+    assert [ln.text for ln in lines] == before
 
 
 def test_without_the_recogniser_the_sideways_reading_is_dropped() -> None:

@@ -12,6 +12,12 @@ by RapidOCR's recogniser (``engine = "auto"``) and put beside the
 line on its row, as a word of that line; without the recogniser (or when it is unsure) the
 sideways reading is dropped, since it is never right.
 
+A listing's blank lines and comment rules (which Tesseract can read as nothing) leave numbers
+with nothing on their row. A column whose items count up (``1``, ``2``, ``3`` ...) needs only
+half of them on text rows, and a number beside nothing becomes a line of its own where it
+stands: a Raptor source header, ``1`` to ``9`` beside four blank or ruled lines, had been read
+as ``MDMAA SBWNe`` (the ``more`` split 7450 to 7376 edits, three Raptor pages; tune unchanged).
+
 Columns with no text line on their rows can still be a grid of short items (a data file of
 ``0.  1.`` rows in a frame, FreeFEM manual, extra tune sources): there each row of items across
 the columns becomes a line of its own (:func:`_grid`). That page went from 59 to 28 edits (raw
@@ -20,6 +26,7 @@ RapidOCR 14); no other tune or extra page changed.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +60,13 @@ CELLS_APART = 0.4
 space or two apart, and a cell's own glyphs can be further apart than a line number's (the
 period of a monospaced ``0.`` sits in the next character cell). On the right only: on the left
 a listing's line numbers can stand that close."""
+
+COUNTED_ROWS = 0.5
+""":data:`ROWS` for a column whose items count up (:func:`_numbered`): a listing's numbers
+stand beside its lines, most of them, even where blank lines and comment rules leave gaps."""
+
+MIN_COUNT = 3
+"""Items a column needs to count as numbered (:func:`_numbered`) with few of them on text rows."""
 
 MIN_SCORE = 0.6
 """The recogniser's score (0-1) an item's reading needs; line numbers are one or two glyphs
@@ -162,15 +176,30 @@ def _column_runs(
 
 
 def _items(img: Image.Image, col: Line, lines: list[Line], height: float) -> list[_Item] | None:
-    """The column's items, or ``None`` when it is not a column of items on text rows."""
+    """The column's items, each with the text line on its row if any, or ``None`` when the
+    column has fewer than two."""
     runs = _column_runs(img, col, height)
     if not runs:
         return None
-    items = [
-        _Item((x0, y0, x1, y1), _row_of(y0, y1, col, lines, height)) for x0, y0, x1, y1 in runs
-    ]
-    on_rows = sum(1 for it in items if it.row is not None)
-    return items if on_rows >= ROWS * len(items) else None
+    return [_Item((x0, y0, x1, y1), _row_of(y0, y1, col, lines, height)) for x0, y0, x1, y1 in runs]
+
+
+def _on_rows(items: Sequence[_Item], share: float = ROWS) -> bool:
+    """At least ``share`` of the column's items sit on the row of a text line."""
+    return sum(1 for it in items if it.row is not None) >= share * len(items)
+
+
+def _numbered(texts: Sequence[tuple[str, float]]) -> bool:
+    """The items read as whole numbers counting up by one, each read surely: a listing's
+    line numbers, whatever stands beside them. A listing's blank lines and its comment rules
+    leave numbers with no text line on their row, too many for :func:`_on_rows` (a Raptor
+    header's ``1`` to ``9``, four beside nothing), but no sideways label reads as a count."""
+    if len(texts) < MIN_COUNT:
+        return False
+    numbers = [t for t, score in texts if score >= MIN_SCORE and t.isdigit() and len(t) <= 5]
+    if len(numbers) != len(texts):
+        return False
+    return all(int(b) == int(a) + 1 for a, b in itertools.pairwise(numbers))
 
 
 def split(
@@ -198,25 +227,68 @@ def split(
         if items is None:
             alone.append(col)
             continue
-        boxes = [it.box for it in items]
-        texts = reread.recognize(img, boxes, threads, languages) if use_rapid else []
+        rowed = _on_rows(items)
+        if not rowed and not (use_rapid and _on_rows(items, COUNTED_ROWS)):
+            alone.append(col)
+            continue
+        texts = (
+            reread.recognize(img, [it.box for it in items], threads, languages) if use_rapid else []
+        )
+        # A counted column stands on its own rows: a number beside nothing (a blank line's) is
+        # a line of its own.
+        numbered = _numbered(texts)
+        if not rowed and not numbered:
+            alone.append(col)
+            continue
         rows = [lines[it.row] if it.row is not None else None for it in items]
         lines.remove(col)
         done += 1
+        own: list[Line] = []
         for it, row, (text, score) in zip(items, rows, texts, strict=False):
-            if not text or score < MIN_SCORE or row is None:
+            if not text or score < MIN_SCORE or (row is None and not numbered):
                 continue
             if any(_overlap(it.box, box) for box in placed):
                 continue
             placed.append(it.box)
+            word = Word(text, 100 * score, *it.box)
+            if row is None:
+                own.append(Line([word], col.block, col.para))
+                continue
             # A word of the line on its row, where it stands: before a listing's line, or after
             # it for numbers in the right margin.
-            word = Word(text, 100 * score, *it.box)
             at = sum(1 for w in row.words if w.x0 < word.x0)
             row.words.insert(at, word)
+        for ln in own:
+            _place(ln, col, lines, height)
     if use_rapid and len(alone) >= 2:
         done += _grid(img, alone, lines, height, threads, languages)
     return done
+
+
+def _place(own: Line, col: Line, lines: list[Line], height: float) -> None:
+    """Put ``own`` (a number with no text line on its row) into ``lines`` where the listing
+    reads it: before the nearest line beside the column below it, in that line's block and
+    paragraph, or else after the nearest one above it."""
+    beside = [
+        ln
+        for ln in lines
+        if not _is_column(ln, height)
+        and min(abs(ln.x0 - col.x1), abs(col.x0 - ln.x1)) <= NEAR * height
+        and ln.y1 > col.y0 - height
+        and ln.y0 < col.y1 + height
+    ]
+    below = [ln for ln in beside if ln.y0 >= own.y1 - 0.5 * own.height]
+    above = [ln for ln in beside if ln.y1 <= own.y0 + 0.5 * own.height]
+    if below:
+        near, after = min(below, key=lambda ln: ln.y0), 0
+    elif above:
+        near, after = max(above, key=lambda ln: ln.y1), 1
+    else:
+        lines.append(own)
+        return
+    # By identity: two lines can hold equal words.
+    at = next(k for k, ln in enumerate(lines) if ln is near) + after
+    lines.insert(at, Line(own.words, near.block, near.para))
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
