@@ -165,3 +165,20 @@ def test_a_headline_cut_where_the_columns_below_part_is_joined() -> None:
     got = _texts([head, *body, tail])
     assert got[0] == "City Council Approves New Harbour Plan", got
     assert len(pieces.join([head, tail], 29)) == 1
+
+
+def test_a_typewriter_line_cut_at_its_word_spaces_is_joined() -> None:
+    # Word boxes Tesseract gave for "if (not getline(cin, line) or line.empty())" in a C++
+    # book's listing (34 px text): it cut the line into three blocks at two word spaces, 39
+    # and 40 px (a comma or bracket sits in the middle of its cell), like the line's own
+    # spaces (31-40 px, 0.9-1.2 text heights), and read "line)" and "or line.empty())" after
+    # the rest of the listing.
+    def words(boxes: list[tuple[str, int, int]], block: int) -> Line:
+        return Line([Word(t, 95.0, x0, 1686, x1, 1720) for t, x0, x1 in boxes], block, block)
+
+    first = words([("if", 483, 525), ("(not", 565, 649), ("getline(cin,", 680, 966)], 7)
+    below = Line([Word("break;", 95.0, 580, 1737, 719, 1768)], 8, 8)
+    second = words([("line)", 1005, 1114)], 12)
+    third = words([("or", 1154, 1198), ("line.empty())", 1230, 1540)], 14)
+    joined = pieces.join([first, below, second, third], 34)
+    assert [ln.text for ln in joined] == ["if (not getline(cin, line) or line.empty())", "break;"]
