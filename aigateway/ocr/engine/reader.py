@@ -116,6 +116,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         numbering,
         orphans,
         panels,
+        partial,
         rapid,
         reread,
         spaces,
@@ -137,7 +138,9 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         # A clean-up's threshold broke strokes the recogniser sees in grey: read the page before.
         grey = img if r.uncleaned is None else r.uncleaned
         below, budget = reread.plan(lines, opts.reread_below, cleaned=grey is not img)
+        parts = partial.find(strays.mask(img, lines, faint=True), lines)
         replaced = reread.reread(grey, lines, below, opts.threads, rest, budget, opts.languages)
+        replaced += partial.read(grey, lines, parts, opts.threads, opts.languages)
     if auto:
         orphans.recover(img, lines, opts.threads, opts.languages)
     spaces.restore(img, lines)

@@ -28,6 +28,7 @@ __all__ = (
     "CLEANED_BUDGET",
     "DOUBT_SHARE",
     "MIN_SCORE",
+    "extends",
     "plan",
     "recognize",
     "reread",
@@ -162,7 +163,7 @@ def _clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).translate(MINUS).split())
 
 
-def _extends(old: str, new: str, extra: int) -> bool:
+def extends(old: str, new: str, extra: int) -> bool:
     """``new`` is ``old`` with up to ``extra`` more characters (a lost glyph put back), not a
     different word: most of ``old`` is found in it, in order."""
     a, b = old.replace(" ", ""), new.replace(" ", "")
@@ -191,7 +192,7 @@ def _extend(
     texts = recognize(img, [box for _, _, box, _ in jobs], threads, languages)
     grown = 0
     for (ln, w, box, extra), (text, score) in zip(jobs, texts, strict=False):
-        if score < MIN_SCORE or not _extends(w.text, text, extra) or w not in ln.words:
+        if score < MIN_SCORE or not extends(w.text, text, extra) or w not in ln.words:
             continue  # not sure, not the word plus a glyph, or the word was re-read already
         ln.words[ln.words.index(w)] = Word(text, 100 * score, *box)
         grown += 1

@@ -19,7 +19,7 @@ from . import bullets
 from .geometry import Line, Word
 from .preprocess import as_gray, ink_mask, inked_columns, otsu_level, page_histogram
 
-__all__ = ("MAX_STRAYS", "Stray", "find", "restore_bullets")
+__all__ = ("MAX_STRAYS", "Stray", "find", "mask", "restore_bullets")
 
 MAX_STRAYS = 30
 """A page with more strays than this has none: so much loose ink is dirt, not lost glyphs,
@@ -49,19 +49,26 @@ class Stray:
     y1: int
 
 
-def _mask(img: Image.Image, lines: list[Line]) -> Image.Image:
-    """Ink white on black, every word box (with a margin for anti-aliased edges) blanked."""
+def mask(img: Image.Image, lines: list[Line], faint: bool = False) -> Image.Image:
+    """Ink white on black, every word box (with a margin for anti-aliased edges) blanked.
+    ``faint``: ink is every grey level up to halfway from Otsu's level to the paper's, so that
+    glyphs too light for the page's threshold (and so for Tesseract) count too."""
     gray = as_gray(img)
     # Ink up to and including Otsu's level: on a black-and-white page (a fax, a grainy page's
     # clean-up) no bullet was found at all. Tune grainy pages 1169 to 1140 edits, faxes 2451 to
     # 2447; grey tune pages byte-identical.
-    mask = ink_mask(gray, otsu_level(page_histogram(gray)[:256]))
-    draw = ImageDraw.Draw(mask)
+    hist = page_histogram(gray)[:256]
+    level = otsu_level(hist)
+    if faint:
+        paper = max(range(level + 1, 256), key=lambda v: hist[v], default=level)
+        level = (level + paper) // 2
+    ink = ink_mask(gray, level)
+    draw = ImageDraw.Draw(ink)
     for ln in lines:
         pad = max(1, round(0.08 * ln.height))
         for w in ln.words:
             draw.rectangle((w.x0 - pad, w.y0 - pad, w.x1 + pad, w.y1 + pad), fill=0)
-    return mask
+    return ink
 
 
 def _columns(mask: Image.Image, x0: int, x1: int, y0: int, y1: int) -> list[bool]:
@@ -126,13 +133,13 @@ def find(img: Image.Image, lines: list[Line]) -> list[Stray]:
     """Strays beside the lines' end words (none on a page with over :data:`MAX_STRAYS`)."""
     if not lines or img.width < 4 or img.height < 4:
         return []
-    mask = _mask(img, lines)
+    ink = mask(img, lines)
     found = [
         s
         for k, ln in enumerate(lines)
         if ln.words
         for side in ("left", "right")
-        if (s := _probe(mask, k, ln, side)) is not None
+        if (s := _probe(ink, k, ln, side)) is not None
     ]
     if len(found) > MAX_STRAYS:
         return []  # loose ink everywhere: a dirty page, where re-reading guesses
