@@ -10,6 +10,8 @@ reading in only when it holds the old one.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from PIL import Image, ImageDraw
 
@@ -85,6 +87,17 @@ def test_a_rule_beside_a_line_is_not_text_left_out() -> None:
     d = ImageDraw.Draw(img)
     x = line.x1 + 12
     d.rectangle((x, 20, x + 40, 280), fill=0)  # a frame's side, running above and below
+    assert partial.find(strays.mask(img, [line], faint=True), [line]) == []
+
+
+def test_specks_of_grain_along_a_line_read_whole_are_not_text_left_out() -> None:
+    # A grainy scan's line, its words all read: single dark pixels scattered over the line's
+    # band and past its end span the band's height, but fill little of it.
+    img, words = _page([("8 #pragma once", DARK)])
+    line = Line(words, 1, 1)
+    rng = random.Random(7)
+    for _ in range(400):
+        img.putpixel((rng.randrange(line.x0, line.x1 + 200), rng.randrange(line.y0, line.y1)), 120)
     assert partial.find(strays.mask(img, [line], faint=True), [line]) == []
 
 
