@@ -32,6 +32,7 @@ from PIL import Image
 from . import reread
 from .geometry import Line, Word
 from .preprocess import inked_columns
+from .strays import rule
 
 __all__ = ("MAX_LINES", "MIN_LEFT", "Partial", "find", "read")
 
@@ -93,24 +94,17 @@ def _runs(cols: list[bool], gap: int) -> list[tuple[int, int]]:
     return runs
 
 
-def _rule(mask: Image.Image, x0: int, x1: int, ln: Line) -> bool:
-    """Ink in the run's columns on nearly every row from a text height above the line to one
-    below: a table's rule or a frame, not glyphs."""
-    y0, y1 = max(0, ln.y0 - ln.height), min(mask.height, ln.y1 + ln.height)
-    rows = mask.crop((x0, y0, x1, y1)).resize((1, y1 - y0), Image.Resampling.BOX)
-    return sum(1 for v in rows.tobytes() if v > 0) >= 0.9 * (y1 - y0)
-
-
 def _glyphs(mask: Image.Image, x0: int, x1: int, ln: Line) -> bool:
-    """The run's ink stands as tall as glyphs (:data:`TALL` of the line) and fills its band as
-    strokes do (:data:`DENSE`), not specks of a scan's grain, and is no rule (:func:`_rule`)."""
+    """The run's ink stands as tall as glyphs (:data:`TALL` of the line) and fills its band
+    as strokes do (:data:`DENSE`), not specks of a scan's grain, and is no rule
+    (:func:`.strays.rule`)."""
     crop = mask.crop((x0, ln.y0, x1, ln.y1))
     box = crop.getbbox()
     if box is None or box[3] - box[1] < TALL * ln.height:
         return False
     # Specks scattered over a run's columns can span its height; glyphs' strokes fill more.
     inked = crop.histogram()[255]
-    return inked >= DENSE * crop.width * crop.height and not _rule(mask, x0, x1, ln)
+    return inked >= DENSE * crop.width * crop.height and not rule(mask, x0, x1, ln)
 
 
 def _probe(mask: Image.Image, k: int, ln: Line) -> Partial | None:

@@ -19,7 +19,7 @@ from . import bullets
 from .geometry import Line, Word
 from .preprocess import as_gray, ink_mask, inked_columns, otsu_level, page_histogram
 
-__all__ = ("MAX_STRAYS", "Stray", "find", "mask", "restore_bullets")
+__all__ = ("MAX_STRAYS", "Stray", "find", "mask", "restore_bullets", "rule")
 
 MAX_STRAYS = 30
 """A page with more strays than this has none: so much loose ink is dirt, not lost glyphs,
@@ -98,8 +98,8 @@ def _run(cols: list[bool], start_near: int, gap: int) -> tuple[int, int] | None:
     return (min(first, last), max(first, last) + 1)
 
 
-def _rule(mask: Image.Image, x0: int, x1: int, ln: Line) -> bool:
-    """Ink in the stray's columns on nearly every row from a text height above the line to one
+def rule(mask: Image.Image, x0: int, x1: int, ln: Line) -> bool:
+    """Ink in columns ``x0``-``x1`` on nearly every row from a text height above ``ln`` to one
     below: a table rule, not a glyph (a column of brackets, one per line, leaves gaps)."""
     y0, y1 = max(0, ln.y0 - ln.height), min(mask.height, ln.y1 + ln.height)
     rows = mask.crop((x0, y0, x1, y1)).resize((1, y1 - y0), Image.Resampling.BOX)
@@ -124,7 +124,7 @@ def _probe(mask: Image.Image, k: int, ln: Line, side: str) -> Stray | None:
     if near > reach or (run[1] == len(cols) if side == "right" else run[0] == 0):
         return None  # too far from the word, or running on past the span: not a lost glyph
     box = mask.crop((x0, ln.y0, x1, ln.y1)).getbbox()
-    if box is None or box[3] - box[1] < 0.3 * h or _rule(mask, x0, x1, ln):
+    if box is None or box[3] - box[1] < 0.3 * h or rule(mask, x0, x1, ln):
         return None  # a speck, a dot or an underline's end, or a rule
     return Stray(k, side, x0, ln.y0 + box[1], x1, ln.y0 + box[3])
 
