@@ -120,6 +120,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         rapid,
         reread,
         spaces,
+        straddle,
         strays,
     )
 
@@ -130,8 +131,10 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     checkboxes.restore(img, lines)
     dropped.recover(img, lines, dpi, opts.languages, r.scale, r.sharpened)
     panels.recover(img, lines, dpi, opts.languages, r.scale)
-    # Before the re-reading: a column read sideways is not worth re-reading as it stands.
+    # Before the re-reading: a column read sideways is not worth re-reading as it stands, nor
+    # is each half of a word cut across two lines.
     glyphcolumns.split(img, lines, auto, opts.threads, opts.languages)
+    straddle.join(img, lines, auto, opts.threads, opts.languages)
     rest = strays.restore_bullets(img, lines, strays.find(img, lines))
     replaced = 0
     if auto and opts.reread_below > 0:
