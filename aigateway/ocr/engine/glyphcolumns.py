@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from . import reread
+from . import orphans, reread
 from .geometry import Line, Word
 from .layout import vertical
 from .preprocess import ink_mask, inked_columns, otsu
@@ -243,7 +243,7 @@ def split(
         rows = [lines[it.row] if it.row is not None else None for it in items]
         lines.remove(col)
         done += 1
-        own: list[Line] = []
+        own: list[Word] = []
         for it, row, (text, score) in zip(items, rows, texts, strict=False):
             if not text or score < MIN_SCORE or (row is None and not numbered):
                 continue
@@ -252,43 +252,18 @@ def split(
             placed.append(it.box)
             word = Word(text, 100 * score, *it.box)
             if row is None:
-                own.append(Line([word], col.block, col.para))
+                own.append(word)
                 continue
             # A word of the line on its row, where it stands: before a listing's line, or after
             # it for numbers in the right margin.
             at = sum(1 for w in row.words if w.x0 < word.x0)
             row.words.insert(at, word)
-        for ln in own:
-            _place(ln, col, lines, height)
+        for word in own:
+            # Where the dropped-lines pass puts a piece: after the line above it in its column.
+            orphans.place(lines, word, height)
     if use_rapid and len(alone) >= 2:
         done += _grid(img, alone, lines, height, threads, languages)
     return done
-
-
-def _place(own: Line, col: Line, lines: list[Line], height: float) -> None:
-    """Put ``own`` (a number with no text line on its row) into ``lines`` where the listing
-    reads it: before the nearest line beside the column below it, in that line's block and
-    paragraph, or else after the nearest one above it."""
-    beside = [
-        ln
-        for ln in lines
-        if not _is_column(ln, height)
-        and min(abs(ln.x0 - col.x1), abs(col.x0 - ln.x1)) <= NEAR * height
-        and ln.y1 > col.y0 - height
-        and ln.y0 < col.y1 + height
-    ]
-    below = [ln for ln in beside if ln.y0 >= own.y1 - 0.5 * own.height]
-    above = [ln for ln in beside if ln.y1 <= own.y0 + 0.5 * own.height]
-    if below:
-        near, after = min(below, key=lambda ln: ln.y0), 0
-    elif above:
-        near, after = max(above, key=lambda ln: ln.y1), 1
-    else:
-        lines.append(own)
-        return
-    # By identity: two lines can hold equal words.
-    at = next(k for k, ln in enumerate(lines) if ln is near) + after
-    lines.insert(at, Line(own.words, near.block, near.para))
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

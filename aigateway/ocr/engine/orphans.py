@@ -29,7 +29,7 @@ from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
 from .preprocess import otsu_level, reduced
 
-__all__ = ("BUDGET", "FOLIO", "MAX_PIECES", "MIN_SCORE", "recover")
+__all__ = ("BUDGET", "FOLIO", "MAX_PIECES", "MIN_SCORE", "place", "recover")
 
 Box = tuple[int, int, int, int]
 
@@ -172,7 +172,7 @@ def _onto_row(lines: list[Line], word: Word, height: float, reach: float) -> boo
     return False
 
 
-def _place(lines: list[Line], word: Word, height: float) -> None:
+def place(lines: list[Line], word: Word, height: float) -> None:
     """Put ``word`` into the line on its row, or else as a line of its own after the line it
     follows in its column: the lowest one above it (in that line's paragraph); before the
     first line if none."""
@@ -230,7 +230,7 @@ def recover(
             numbers.append(Word(text, 100 * score, *box))
     # Top to bottom, left to right: each piece then follows the one before it on the page.
     for word in sorted(words, key=lambda w: (round((w.y0 + w.y1) / height), w.x0)):
-        _place(lines, word, height)
+        place(lines, word, height)
     for word in numbers:
         _place_folio(lines, word, height)
     return len(words) + len(numbers)

@@ -31,7 +31,7 @@ from PIL import Image
 
 from . import reread
 from .geometry import Line, Word
-from .preprocess import inked_columns
+from .preprocess import inked_columns, runs
 from .strays import rule
 
 __all__ = ("MAX_LINES", "MIN_LEFT", "Partial", "find", "read")
@@ -77,23 +77,6 @@ class Partial:
     extra: int
 
 
-def _runs(cols: list[bool], gap: int) -> list[tuple[int, int]]:
-    """Runs of inked columns, ``gap`` blank columns or more apart: (first, last + 1)."""
-    runs: list[tuple[int, int]] = []
-    start = end = None
-    for k, inked in enumerate(cols):
-        if not inked:
-            continue
-        if start is None or end is None or k - end >= gap:
-            if start is not None and end is not None:
-                runs.append((start, end))
-            start = k
-        end = k + 1
-    if start is not None and end is not None:
-        runs.append((start, end))
-    return runs
-
-
 def _glyphs(mask: Image.Image, x0: int, x1: int, ln: Line) -> bool:
     """The run's ink stands as tall as glyphs (:data:`TALL` of the line) and fills its band
     as strokes do (:data:`DENSE`), not specks of a scan's grain, and is no rule
@@ -119,18 +102,18 @@ def _probe(mask: Image.Image, k: int, ln: Line) -> Partial | None:
             cols[c] = False
     gap = max(2, round(TAIL * h))
     inner, tail = cols[: x1 - x0], cols[x1 - x0 :]
-    runs = [r for r in _runs(inner, 2) if r[1] - r[0] >= MIN_RUN * h]
+    out = [r for r in runs(inner, 2) if r[1] - r[0] >= MIN_RUN * h]
     end = x1
-    tails = _runs(tail, gap)
+    tails = runs(tail, gap)
     if tails and tails[0][0] < gap:
         t0, t1 = tails[0]
         if x1 + t1 >= span:
             return None  # ink running on past the span: a rule, a drawing, another column
         if t1 - t0 >= MIN_RUN * h:
-            runs.append((x1 - x0 + t0, x1 - x0 + t1))
+            out.append((x1 - x0 + t0, x1 - x0 + t1))
             end = x1 + t1
-    runs = [r for r in runs if _glyphs(mask, x0 + r[0], x0 + r[1], ln)]
-    left = sum(b - a for a, b in runs)
+    out = [r for r in out if _glyphs(mask, x0 + r[0], x0 + r[1], ln)]
+    left = sum(b - a for a, b in out)
     if left < MIN_LEFT * h:
         return None
     return Partial(k, (x0, ln.y0, end, ln.y1), math.ceil(left / (GLYPH * h)) + 1)

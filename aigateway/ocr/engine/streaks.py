@@ -66,18 +66,6 @@ class Found(NamedTuple):
     """The others: rules beside text or in the blank between columns, frames."""
 
 
-def _runs(flags: list[bool]) -> list[tuple[int, int]]:
-    """(start, end) of each run of true values, end exclusive."""
-    runs, start = [], None
-    for i, f in enumerate([*flags, False]):
-        if f and start is None:
-            start = i
-        elif not f and start is not None:
-            runs.append((start, i))
-            start = None
-    return runs
-
-
 def find(img: Image.Image) -> Found:
     """The long thin vertical lines of ``img`` (mode ``L``): streaks and rules."""
     found = Found([], [])
@@ -109,11 +97,11 @@ def find(img: Image.Image) -> Found:
         while x >= 0:
             counts[x] += 1
             x = row.find(255, x + 1)
-    for x0, x1 in _runs([c >= MIN_WINDOWS for c in counts]):
+    for x0, x1 in preprocess.runs([c >= MIN_WINDOWS for c in counts]):
         if x1 - x0 > MAX_WIDTH or x0 < 3 or x1 > w - 3:
             continue
         on = [any(solid[r * w + x] for x in range(x0, x1)) for r in range(wins)]
-        for r0, r1 in _runs(on):
+        for r0, r1 in preprocess.runs(on):
             if r1 - r0 < MIN_WINDOWS:
                 continue
             # Ink beside the line, left and right, in the same band: it crosses text. The
