@@ -1,4 +1,4 @@
-"""Runs of true values, joined across short gaps (``preprocess.runs``): shared by the scanner
+"""Runs of true values, joined across short gaps (``ink.runs``): shared by the scanner
 streak search (every gap parts runs) and the search for lines read in part (a gap of one or
 two blank columns inside a glyph does not)."""
 
@@ -9,7 +9,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aigateway.ocr.engine.preprocess import runs
+from aigateway.ocr.engine.ink import runs
 
 
 @given(st.lists(st.booleans(), max_size=60), st.integers(min_value=1, max_value=5))

@@ -6,7 +6,7 @@ Pillow's C loops do the pixel work; numpy only holds the small grid of cells.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from PIL import Image, ImageDraw
@@ -21,6 +21,7 @@ __all__ = (
     "ink_grid",
     "long_runs",
     "median_level",
+    "runs",
     "shaded",
     "solid",
 )
@@ -133,3 +134,21 @@ def median_level(hist: list[int], start: int = 0) -> int | None:
         if total and 2 * seen >= total:
             return v
     return None
+
+
+def runs(flags: Sequence[bool], gap: int = 1) -> list[tuple[int, int]]:
+    """(start, end) of each run of true values, end exclusive; runs fewer than ``gap`` false
+    values apart are one (``gap`` 1: every false value parts them)."""
+    out: list[tuple[int, int]] = []
+    start = end = -1
+    for k, flag in enumerate(flags):
+        if not flag:
+            continue
+        if start < 0 or k - end >= gap:
+            if start >= 0:
+                out.append((start, end))
+            start = k
+        end = k + 1
+    if start >= 0:
+        out.append((start, end))
+    return out

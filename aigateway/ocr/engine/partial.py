@@ -31,7 +31,8 @@ from PIL import Image
 
 from . import reread
 from .geometry import Line, Word
-from .preprocess import inked_columns, runs
+from .ink import runs
+from .preprocess import inked_columns
 from .strays import rule
 
 __all__ = ("MAX_LINES", "MIN_LEFT", "Partial", "find", "read")

@@ -34,7 +34,6 @@ __all__ = (
     "page_histogram",
     "paper_spread",
     "reduced",
-    "runs",
     "sharpen",
     "smooth_threshold",
     "soften",
@@ -228,24 +227,6 @@ def _near_paper(img: Image.Image) -> list[int]:
     """A lookup table marking the grey levels within :data:`PAPER_BAND` of ``img``'s median."""
     paper = median_level(_histogram(img, 4))
     return [255 if abs(v - paper) <= PAPER_BAND else 0 for v in range(256)]
-
-
-def runs(flags: Sequence[bool], gap: int = 1) -> list[tuple[int, int]]:
-    """(start, end) of each run of true values, end exclusive; runs fewer than ``gap`` false
-    values apart are one (``gap`` 1: every false value parts them)."""
-    out: list[tuple[int, int]] = []
-    start = end = -1
-    for k, flag in enumerate(flags):
-        if not flag:
-            continue
-        if start < 0 or k - end >= gap:
-            if start >= 0:
-                out.append((start, end))
-            start = k
-        end = k + 1
-    if start >= 0:
-        out.append((start, end))
-    return out
 
 
 def inked_columns(mask: Image.Image) -> list[bool]:

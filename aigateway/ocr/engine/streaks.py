@@ -31,6 +31,7 @@ from typing import NamedTuple
 from PIL import Image, ImageStat
 
 from . import dashes, preprocess
+from .ink import runs
 
 __all__ = ("Box", "Found", "erase", "erase_both", "fill", "find")
 
@@ -97,11 +98,11 @@ def find(img: Image.Image) -> Found:
         while x >= 0:
             counts[x] += 1
             x = row.find(255, x + 1)
-    for x0, x1 in preprocess.runs([c >= MIN_WINDOWS for c in counts]):
+    for x0, x1 in runs([c >= MIN_WINDOWS for c in counts]):
         if x1 - x0 > MAX_WIDTH or x0 < 3 or x1 > w - 3:
             continue
         on = [any(solid[r * w + x] for x in range(x0, x1)) for r in range(wins)]
-        for r0, r1 in preprocess.runs(on):
+        for r0, r1 in runs(on):
             if r1 - r0 < MIN_WINDOWS:
                 continue
             # Ink beside the line, left and right, in the same band: it crosses text. The
