@@ -126,3 +126,39 @@ def test_margin_ink_that_is_not_one_page_number_is_left_alone(
     marks: list[tuple[int, int, str]],
 ) -> None:
     _assert_left_as_read(*_numbered(*marks))
+
+
+def _striped(img: Image.Image, k: int) -> None:
+    """Break the strokes of listing line ``k`` as a grainy page's clean-up does: every other
+    pair of pixel rows gone, the line's ink still there but no longer readable."""
+    y = 100 + STEP * k
+    px = img.load()
+    assert px is not None
+    for yy in range(y, y + STEP - 8):
+        if yy % 4 < 2:
+            for x in range(X, 1200):
+                px[x, yy] = 255
+
+
+def test_a_cleaned_page_is_read_from_its_page_before_the_clean_up() -> None:
+    # The clean-up found the dropped lines' ink but broke their glyphs; the page before it
+    # still holds them whole.
+    uncleaned, lines = _page()
+    cleaned = uncleaned.copy()
+    for k in DROPPED:
+        _striped(cleaned, k)
+    broken = [Line(list(ln.words), ln.block, ln.para) for ln in lines]
+    assert orphans.recover(cleaned, lines, uncleaned=uncleaned) == len(DROPPED)
+    assert [ln.text for ln in lines] == [t.strip() for t in LISTING]
+    # Read from the clean-up alone, the broken lines are not all put back as they stand.
+    orphans.recover(cleaned, broken)
+    assert [ln.text for ln in broken] != [t.strip() for t in LISTING]
+
+
+def test_a_piece_unsure_before_the_clean_up_is_read_from_the_clean_up() -> None:
+    # A brace lost in the grain of the page before its clean-up, whole in the clean-up.
+    cleaned, lines = _page()
+    uncleaned = cleaned.copy()
+    _striped(uncleaned, 1)
+    assert orphans.recover(cleaned, lines, uncleaned=uncleaned) == len(DROPPED)
+    assert [ln.text for ln in lines] == [t.strip() for t in LISTING]

@@ -14,6 +14,13 @@ dropped (tune split: 18 of 60 pages whose text layer starts or ends with its pag
 back without it). Such a piece is kept only when it is the one leftover in its margin and the
 recogniser reads a number (:data:`FOLIO`) in it, so that a figure's labels stay out.
 
+A grainy page is read from its clean-up (:data:`~.preprocess.LADDER`), whose threshold keeps
+a light grey listing's ink as broken strokes: Tesseract drops most of its lines, and the pieces
+found in the clean-up are read from the page as it was before it (the recogniser was trained on
+grey glyphs, and reads grain around them), a piece it is unsure of there from the clean-up
+(:func:`_read`). Thirty-sixth round, extra grainy tune-source pages: three Raptor listings 675
+to 258, 617 to 344 and 647 to 342 edits; the ``more`` split's grainy pages 2110 to 2004.
+
 Only with ``engine = "auto"`` and RapidOCR installed, like the re-reading (:mod:`.reread`).
 """
 
@@ -29,7 +36,7 @@ from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
 from .preprocess import otsu_level, reduced
 
-__all__ = ("BUDGET", "FOLIO", "MAX_PIECES", "MIN_SCORE", "place", "recover")
+__all__ = ("BUDGET", "FOLIO", "MIN_SCORE", "place", "recover")
 
 Box = tuple[int, int, int, int]
 
@@ -49,17 +56,17 @@ lower-case roman (front matter)."""
 FOLIO_WIDTH = 3.0
 """A page number is at most this many text heights wide (four digits)."""
 
-MAX_PIECES = 16
-"""Pieces read on one page at most (the narrowest first): a page of leftover ink (a picture,
-a map) costs a bounded time."""
-
 MAX_CANDIDATES = 64
 """More line-shaped leftovers than this: a picture, a map or a dirty scan, not dropped lines;
-the page is left as read (and the pass's time stays bounded)."""
+the page is left as read (and the pass's time stays bounded: no page reads more pieces)."""
 
-BUDGET = 24.0
-"""Width of all pieces read on one page together, in text heights (the recogniser's cost
-grows with it, see :data:`.reread.BUDGET`)."""
+BUDGET = 240.0
+"""Width of all pieces read on one page together, in text heights, the narrowest first (the
+recogniser's cost grows with it, see :data:`.reread.BUDGET`). It was 24 (and 16 pieces), room
+for a listing's braces and line numbers but not for the code lines a grainy listing loses
+whole, 30-50 text heights each: extra grainy tune-source pages 3230 edits at 24, 2707 at 120,
+2271 at 240 and at 480. The tune split and the extra born-digital and 150 DPI pages read
+the same at 240, in the same time (a page with no leftovers spends nothing)."""
 
 
 def _near_word(box: Box, lines: list[Line], height: float) -> bool:
@@ -153,7 +160,7 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> tuple[list[Bo
     spent = 0.0
     for box in sorted(found, key=lambda b: b[2] - b[0]):
         cost = (box[2] - box[0]) / height
-        if len(kept) == MAX_PIECES or spent + cost > BUDGET:
+        if spent + cost > BUDGET:
             break
         kept.append(box)
         spent += cost
@@ -205,12 +212,16 @@ def place(lines: list[Line], word: Word, height: float) -> None:
 
 
 def recover(
-    img: Image.Image, lines: list[Line], threads: int = 1, languages: Sequence[str] = ("eng",)
+    img: Image.Image,
+    lines: list[Line],
+    threads: int = 1,
+    languages: Sequence[str] = ("eng",),
+    uncleaned: Image.Image | None = None,
 ) -> int:
     """Put back, in place, text lines Tesseract dropped (the module docstring), read in the
-    characters of the page's Tesseract ``languages``. Returns how many were put back."""
-    from .reread import recognize
-
+    characters of the page's Tesseract ``languages``. ``uncleaned``: a cleaned page
+    (:data:`~.preprocess.LADDER`) as it was before its clean-up, which the pieces are read
+    from (:func:`_read`). Returns how many were put back."""
     lines_with_words = [ln for ln in lines if ln.words]
     if len(lines_with_words) < 3:
         return 0  # a page Tesseract barely read has other problems than dropped lines
@@ -218,11 +229,11 @@ def recover(
     boxes, folios = _pieces(img, lines_with_words, height)
     if not boxes:
         return 0
-    texts = recognize(img, boxes, threads, languages)
     words, numbers = [], []
-    for box, (text, score) in zip(boxes, texts, strict=False):
-        need = CLOSER_SCORE if text and set(text) <= CLOSERS else MIN_SCORE
-        if score < need or not text or len(text) > 2 + (box[2] - box[0]) / (0.25 * height):
+    for box, (text, score) in zip(
+        boxes, _read(img, uncleaned, boxes, threads, languages), strict=False
+    ):
+        if not _sure(text, score) or len(text) > 2 + (box[2] - box[0]) / (0.25 * height):
             continue
         if box not in folios:
             words.append(Word(text, 100 * score, *box))
@@ -234,6 +245,36 @@ def recover(
     for word in numbers:
         _place_folio(lines, word, height)
     return len(words) + len(numbers)
+
+
+def _sure(text: str, score: float) -> bool:
+    """The recogniser is sure enough of ``text`` to keep it (:data:`MIN_SCORE`, or
+    :data:`CLOSER_SCORE` for brackets alone)."""
+    return bool(text) and score >= (CLOSER_SCORE if set(text) <= CLOSERS else MIN_SCORE)
+
+
+def _read(
+    img: Image.Image,
+    uncleaned: Image.Image | None,
+    boxes: list[Box],
+    threads: int,
+    languages: Sequence[str],
+) -> list[tuple[str, float]]:
+    """The recogniser's reading of each box: of a cleaned page, from the page before its
+    clean-up, whose threshold broke the faint grey glyphs of a grainy listing's lines
+    (raptor grainy pages read from the clean-up came back as scattered specks); a piece it
+    is unsure of there (a lone brace lost in the grain) is read again from the clean-up."""
+    from .reread import recognize
+
+    if uncleaned is None:
+        return recognize(img, boxes, threads, languages)
+    texts = recognize(uncleaned, boxes, threads, languages)
+    again = [k for k, (text, score) in enumerate(texts) if not _sure(text, score)]
+    retry = recognize(img, [boxes[k] for k in again], threads, languages)
+    for k, read in zip(again, retry, strict=False):
+        if _sure(*read):
+            texts[k] = read
+    return texts
 
 
 def _place_folio(lines: list[Line], word: Word, height: float) -> None:

@@ -145,7 +145,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         replaced = reread.reread(grey, lines, below, opts.threads, rest, budget, opts.languages)
         replaced += partial.read(grey, lines, parts, opts.threads, opts.languages)
     if auto:
-        orphans.recover(img, lines, opts.threads, opts.languages)
+        orphans.recover(img, lines, opts.threads, opts.languages, r.uncleaned)
     spaces.restore(img, lines)
     numbering.repair(lines)
     return replace(r, items=_items(lines, opts), source=[], reread=replaced)
