@@ -20,11 +20,10 @@
   sideways is read row by row (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and
   glyphs lost at its lines' ends are read again by RapidOCR's recogniser (:mod:`.reread`; a
   cleaned page's from the page before its clean-up), and lines it dropped are found as ink no
-  word covers and read too (:mod:`.orphans`). A page whose paper is lit unevenly
-  (:func:`~.preprocess.uneven`) is read a second time flattened, and the reading with more
-  confident text kept.
-* ``rapidocr``: RapidOCR alone (after an OSD rotation check), its lines grouped into
-  paragraphs by vertical gaps; no layout pass.
+  word covers and read too (:mod:`.orphans`); rows of hyphens are counted (:mod:`.hyphens`).
+  A page whose paper is lit unevenly (:func:`~.preprocess.uneven`) is read a second time
+  flattened, and the reading with more confident text kept.
+* ``rapidocr``: RapidOCR alone (after an OSD rotation check), lines grouped by gaps; no layout.
 """
 
 from __future__ import annotations
@@ -47,7 +46,6 @@ Touch = Literal["", "sharpen", "soften"]  # what Tesseract's copy gets done to i
 
 RAPID_MIN_SCORE = 0.8
 """``auto`` keeps RapidOCR's reading of a doubtful page only if its mean line score is this high."""
-
 
 SURE = 50.0
 """Word confidence (0-100) from which a word counts towards a reading's weight (:func:`_weight`)."""
@@ -113,6 +111,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         checkboxes,
         dropped,
         glyphcolumns,
+        hyphens,
         numbering,
         orphans,
         panels,
@@ -147,6 +146,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     if auto:
         orphans.recover(img, lines, opts.threads, opts.languages, r.uncleaned)
     spaces.restore(img, lines)
+    hyphens.restore(img, lines)
     numbering.repair(lines)
     return replace(r, items=_items(lines, opts), source=[], reread=replaced)
 
