@@ -159,3 +159,54 @@ def test_a_row_under_another_lines_words_is_that_lines() -> None:
     lines.insert(2, Line(row, 2, 2))
     assert hyphens.restore(img, lines) == 1
     assert [lines[1].text, lines[2].text] == ["1 //", "-" * 30]
+
+
+def _table(above: int = 1, below: int = 1) -> tuple[Image.Image, list[Line], int]:
+    """A heading row, a row of 40 hyphens ``above`` lines under it that Tesseract dropped,
+    and a data row ``below`` lines under that: its lines as read, and the hyphens' top."""
+    size = 40
+    mono = font(size, "DejaVuSansMono.ttf")
+    step = round(1.3 * size)
+    img = Image.new("L", (1400, 200 + (above + below + 2) * step), 255)
+    d = ImageDraw.Draw(img)
+    rows = ["Ir     I1mr  ILmr", "-" * 40, "27,742  276   275"]
+    ys = [Y, Y + above * step, Y + (above + below) * step]
+    lines = []
+    for k, (text, y) in enumerate(zip(rows, ys, strict=True)):
+        d.text((X, y), text, font=mono, fill=0)
+        if k == 1:
+            continue
+        box = d.textbbox((X, y), text, font=mono)
+        words = [
+            Word(
+                w,
+                95.0,
+                box[0] + round(text.index(w) * _cell(size)),
+                box[1],
+                box[0] + round((text.index(w) + len(w)) * _cell(size)),
+                box[3],
+            )
+            for w in text.split()
+        ]
+        lines.append(Line(words, 1, 1))
+    return img, lines, ys[1]
+
+
+def test_a_row_of_hyphens_dropped_between_two_lines_is_put_back_between_them() -> None:
+    img, lines, _ = _table()
+    assert hyphens.restore(img, lines) == 1
+    assert [ln.text for ln in lines] == ["Ir I1mr ILmr", "-" * 40, "27,742 276 275"]
+
+
+def test_a_row_dropped_over_a_line_after_a_wide_gap_is_put_back() -> None:
+    # A shaded listing's padding: four lines' room over the heading row, the rule right on it.
+    img, lines, _ = _table(above=4)
+    assert hyphens.restore(img, lines) == 1
+    assert [ln.text for ln in lines] == ["Ir I1mr ILmr", "-" * 40, "27,742 276 275"]
+
+
+def test_dashes_in_the_middle_of_a_wide_gap_are_left_alone() -> None:
+    # Three lines' room either side: a figure's dashed line, not a dropped line of text.
+    img, lines, _ = _table(above=3, below=3)
+    assert hyphens.restore(img, lines) == 0
+    assert len(lines) == 2

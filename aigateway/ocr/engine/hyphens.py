@@ -12,13 +12,15 @@ Otsu's level), a run of inked columns whose ink is such a bar is a hyphen (:func
 :data:`MIN_COUNT` or more of them in a row, each level with the last and at one pitch, are a
 row of hyphens (:func:`_rows`), counted as the pitches its span holds, so that hyphens a
 scan's blur ran together or its fading lost count too. The words over the row (Tesseract's
-garbage, or its own hyphens miscounted) give way to one word of that many hyphens. Nothing is
-read: this costs a crop and a column sum a line.
+garbage, or its own hyphens miscounted) give way to one word of that many hyphens. A row on
+a line of its own, which Tesseract drops whole, is looked for between a line and the next
+(:func:`_between`) and put back as a line between them. Nothing is read: a page costs 4-13 ms.
 
 Thirty-sixth round: the ``more`` split's born-digital, scans, grainy and 150 DPI pages 7027 to
-4566 edits (ten Raptor listings, each 100-400 edits to 6-36; none worse), the extra
-born-digital and 150 DPI tune-source pages 1665 to 1075 and 1724 to 1130; tune unchanged.
-A grainy page's clean-up breaks the hyphens into specks: its rows are left as read.
+4242 edits (eleven Raptor and Valgrind listings, each 100-430 edits to 6-100; none worse), the
+extra tune-source pages born-digital 1665 to 751, 150 DPI 1724 to 808, grainy 2271 to 1947.
+All 312 tune pages: one changed (28 to 16 edits), no other. A grainy page's clean-up breaks a
+grey row's hyphens into specks: such rows are left as read.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from . import strays
+from . import orphans, strays
 from .geometry import Line, Word
-from .ink import runs
+from .preprocess import as_gray
 
 __all__ = ("MIN_COUNT", "restore")
 
@@ -69,6 +71,15 @@ MISSING = 2.5
 hyphens lost (a scan's faded ink); a one-letter word between two rows (``--- a ---``) stands
 over three pitches off."""
 
+ALONE = (0.6, 2.5)
+"""Text heights between a line and the next under it for a row of hyphens to be looked for
+in all of the gap between: room for a line Tesseract dropped. A wider gap (a shaded
+listing's padding above its first row, a figure) is looked at only next to the lines."""
+
+NEXT = 1.5
+"""Text heights under a line and over the next, in a gap wider than :data:`ALONE`, that a
+row of hyphens dropped beside either is looked for in."""
+
 TAIL = 6.0
 """Text heights past a line's last word a row of hyphens may begin: Tesseract can drop the
 row whole and keep the words before it (``1 //``), or only the line's number (``1``, four
@@ -87,6 +98,8 @@ class _Bar:
 class _Row:
     x0: int
     x1: int
+    mid: float
+    """Height of its bars' middle, in pixels from the page's top."""
     pitch: float
     """Its hyphens' pitch, in pixels."""
     gap: float
@@ -99,15 +112,40 @@ class _Row:
         return round((self.x1 - self.x0 + self.gap) / self.pitch)
 
 
-def _bars(mask: Image.Image, x0: int, y0: int, x1: int, y1: int, height: float) -> list[_Bar]:
-    """The runs of inked columns in the band ``(x0, y0, x1, y1)`` of ``mask`` whose ink is a
+@dataclass(frozen=True, slots=True)
+class _Ink:
+    """The page's ink, faint ink too (:func:`.strays.faint_level`: a listing's grey comments
+    at 150 DPI are lighter than Otsu's level), taken band by band: a whole page's mask would
+    cost more than all its lines' bands."""
+
+    gray: Image.Image
+    level: int
+
+    def band(self, x0: int, y0: int, x1: int, y1: int) -> Any:
+        """The band's ink, a boolean array."""
+        return np.asarray(self.gray.crop((x0, y0, x1, y1))) <= self.level
+
+
+def _bars(ink: _Ink, x0: int, y0: int, x1: int, y1: int, height: float) -> list[_Bar]:
+    """The runs of inked columns in the band ``(x0, y0, x1, y1)`` of ``ink`` whose ink is a
     bar (:func:`_bar`): a hyphen's, or several hyphens' run together (a scan's blur closes
     the gap between two)."""
-    band: Any = np.asarray(mask.crop((x0, y0, x1, y1))) > 0
+    band = ink.band(x0, y0, x1, y1)
+    per_column = band.sum(axis=0)
+    edges = np.diff(np.concatenate(([0], (per_column > 0).astype(np.int8), [0])))
+    inked = np.concatenate(([0], np.cumsum(per_column)))
+    # A bar has at most a bar's thickness of ink a column, a speck or two more: a glyph's
+    # run of columns, its strokes upright, is told apart without looking at its rows.
+    most = max(2.0, THIN * height) + 0.5
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    width = ends - starts
+    maybe = (width >= WIDE[0] * height) & (inked[ends] - inked[starts] <= most * width)
+    if np.count_nonzero(maybe) < MIN_COUNT:
+        return []  # no row of hyphens here: most lines' bands end here
     out = []
-    for a, b in runs(band.any(axis=0).tolist(), 1):
-        if b - a >= WIDE[0] * height and (rows := _bar(band[:, a:b], height)) is not None:
-            out.append(_Bar(x0 + a, x0 + b, y0 + (rows[0] + rows[1]) / 2))
+    for a, b in zip(starts[maybe], ends[maybe], strict=True):
+        if (rows := _bar(band[:, a:b], height)) is not None:
+            out.append(_Bar(x0 + int(a), x0 + int(b), y0 + (rows[0] + rows[1]) / 2))
     return out
 
 
@@ -147,7 +185,8 @@ def _row(group: list[_Bar], height: float) -> _Row | None:
     # by turns, and a hundred of them counted at the median's 17 are two too many.
     pitch = statistics.fmean(even)
     gap = pitch - statistics.median(b.x1 - b.x0 for b in single)
-    return _Row(group[0].x0, group[-1].x1, pitch, gap)
+    mid = statistics.median(b.mid for b in group)
+    return _Row(group[0].x0, group[-1].x1, mid, pitch, gap)
 
 
 def _rows(bars: list[_Bar], height: float) -> list[_Row]:
@@ -175,7 +214,8 @@ def _rows(bars: list[_Bar], height: float) -> list[_Row]:
         ):
             n, m = prev.count, row.count
             pitch = (n * prev.pitch + m * row.pitch) / (n + m)
-            out[-1] = _Row(prev.x0, row.x1, pitch, (n * prev.gap + m * row.gap) / (n + m))
+            gap = (n * prev.gap + m * row.gap) / (n + m)
+            out[-1] = _Row(prev.x0, row.x1, prev.mid, pitch, gap)
         else:
             out.append(row)
     return out
@@ -207,7 +247,7 @@ def _replace(ln: Line, row: _Row) -> bool:
     return True
 
 
-def _other(ln: Line, lines: list[Line], row: _Row, top: int, bottom: int) -> bool:
+def _other(ln: Line | None, lines: list[Line], row: _Row, top: int, bottom: int) -> bool:
     """A line other than ``ln`` has a word over ``row`` (in the band ``top`` to ``bottom``)."""
     return any(
         w.x1 > row.x0 and w.x0 < row.x1 and w.y1 > top and w.y0 < bottom
@@ -217,28 +257,68 @@ def _other(ln: Line, lines: list[Line], row: _Row, top: int, bottom: int) -> boo
     )
 
 
+def _along(ink: _Ink, ln: Line, lines: list[Line], height: float) -> int:
+    """Rows of hyphens along ``ln``'s band put into it (:func:`_replace`); how many changed
+    its text."""
+    # One text height about the line's middle: a listing's lines stand closer than their
+    # boxes' padding would allow, and a glyph of the next line joins a run of columns.
+    mid = (ln.y0 + ln.y1) / 2
+    top, bottom = max(0, round(mid - height / 2)), min(ink.gray.height, round(mid + height / 2))
+    changed = 0
+    for row in _rows(_bars(ink, ln.x0, top, ink.gray.width, bottom, height), height):
+        # A row begins among the line's words or after them (Tesseract can drop a row of
+        # hyphens whole, and the ``//`` before it); one with another line's words on it, or
+        # far off, is another column's.
+        if row.x0 <= ln.x1 + TAIL * height and not _other(ln, lines, row, top, bottom):
+            changed += _replace(ln, row)
+    return changed
+
+
+def _between(ink: _Ink, lines: list[Line], height: float) -> list[Word]:
+    """Rows of hyphens standing alone between a line and the next one under it in its
+    column, as words: a rule typed above or under a listing's heading row, which Tesseract
+    drops whole (a Valgrind manual's ``Ir I1mr ILmr`` between two rows of 80). Looked for in
+    the gap between the two lines, or, in a wider one (:data:`ALONE`), one line's room
+    (:data:`NEXT`) under the upper line and over the lower: a row typed right by a line of
+    text, where a figure's dashed lines do not stand."""
+    found: list[Word] = []
+    boxes = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in lines]
+    for ax0, _, ax1, ay1 in boxes:
+        below = [b for b in boxes if b[1] >= ay1 and min(ax1, b[2]) > max(ax0, b[0])]
+        if not below:
+            continue
+        b = min(below, key=lambda box: box[1])
+        gap = b[1] - ay1
+        if gap < ALONE[0] * height:
+            continue
+        room = round(NEXT * height)
+        bands = (
+            [(ay1, b[1])] if gap <= ALONE[1] * height else [(ay1, ay1 + room), (b[1] - room, b[1])]
+        )
+        x0 = min(ax0, b[0])
+        for top, bottom in bands:
+            for row in _rows(_bars(ink, x0, top, ink.gray.width, bottom, height), height):
+                if row.x0 <= x0 + TAIL * height and not _other(None, lines, row, top, bottom):
+                    y0 = round(row.mid - height / 2)
+                    word = Word("-" * row.count, 100.0, row.x0, y0, row.x1, y0 + round(height))
+                    found.append(word)
+    return found
+
+
 def restore(img: Image.Image, lines: list[Line]) -> int:
     """Read, in place, each row of hyphens along ``lines`` (the module docstring) as that
-    many hyphens. Returns how many rows changed a line's text."""
-    texted = [ln for ln in lines if ln.words]
+    many hyphens, and put back those standing alone between two of them. Returns how many
+    rows changed a line's text or were put back."""
+    texted = [ln for ln in lines if ln.words and ln.height >= 4]
     if not texted:
         return 0
     height = float(statistics.median(ln.height for ln in texted))
-    mask: Image.Image | None = None
-    changed = 0
-    for ln in texted:
-        if ln.height > 2 * height:
-            continue  # a column read sideways, a picture's text: no row of one line's height
-        # Faint ink too: a listing's grey comments at 150 DPI are lighter than Otsu's level.
-        mask = mask or strays.mask(img, [], faint=True)
-        # One text height about the line's middle: a listing's lines stand closer than their
-        # boxes' padding would allow, and a glyph of the next line joins a run of columns.
-        mid = (ln.y0 + ln.y1) / 2
-        top, bottom = max(0, round(mid - height / 2)), min(img.height, round(mid + height / 2))
-        for row in _rows(_bars(mask, ln.x0, top, img.width, bottom, height), height):
-            # A row begins among the line's words or after them (Tesseract can drop a row of
-            # hyphens whole, and the ``//`` before it); one with another line's words on it,
-            # or far off, is another column's.
-            if row.x0 <= ln.x1 + TAIL * height and not _other(ln, texted, row, top, bottom):
-                changed += _replace(ln, row)
-    return changed
+    gray = as_gray(img)
+    ink = _Ink(gray, strays.faint_level(gray))
+    # A column read sideways, a picture's text: no row of hyphens is one line's height.
+    level = [ln for ln in texted if ln.height <= 2 * height]
+    changed = sum(_along(ink, ln, texted, height) for ln in level)
+    alone = _between(ink, level, height)
+    for word in alone:
+        orphans.place(lines, word, height)
+    return changed + len(alone)

@@ -19,7 +19,7 @@ from . import bullets
 from .geometry import Line, Word
 from .preprocess import as_gray, ink_mask, inked_columns, otsu_level, page_histogram
 
-__all__ = ("MAX_STRAYS", "Stray", "find", "mask", "restore_bullets", "rule")
+__all__ = ("MAX_STRAYS", "Stray", "faint_level", "find", "mask", "restore_bullets", "rule")
 
 MAX_STRAYS = 30
 """A page with more strays than this has none: so much loose ink is dirt, not lost glyphs,
@@ -49,6 +49,15 @@ class Stray:
     y1: int
 
 
+def faint_level(gray: Image.Image) -> int:
+    """The grey level halfway from Otsu's (the page's threshold) to the paper's: ink up to it
+    takes in glyphs too light for the threshold, and so for Tesseract."""
+    hist = page_histogram(gray)[:256]
+    level = otsu_level(hist)
+    paper = max(range(level + 1, 256), key=lambda v: hist[v], default=level)
+    return (level + paper) // 2
+
+
 def mask(img: Image.Image, lines: list[Line], faint: bool = False) -> Image.Image:
     """Ink white on black, every word box (with a margin for anti-aliased edges) blanked.
     ``faint``: ink is every grey level up to halfway from Otsu's level to the paper's, so that
@@ -57,12 +66,7 @@ def mask(img: Image.Image, lines: list[Line], faint: bool = False) -> Image.Imag
     # Ink up to and including Otsu's level: on a black-and-white page (a fax, a grainy page's
     # clean-up) no bullet was found at all. Tune grainy pages 1169 to 1140 edits, faxes 2451 to
     # 2447; grey tune pages byte-identical.
-    hist = page_histogram(gray)[:256]
-    level = otsu_level(hist)
-    if faint:
-        paper = max(range(level + 1, 256), key=lambda v: hist[v], default=level)
-        level = (level + paper) // 2
-    ink = ink_mask(gray, level)
+    ink = ink_mask(gray, faint_level(gray) if faint else otsu_level(page_histogram(gray)[:256]))
     draw = ImageDraw.Draw(ink)
     for ln in lines:
         pad = max(1, round(0.08 * ln.height))
