@@ -1,9 +1,10 @@
 """Rules, frames and numbered listings through ``aigateway serve`` as shipped.
 
 A listing framed by rules with small line numbers beside the frame (Tesseract joined the rule
-with the numbers, ``15|s:=int``, or read them in the code's line as ``s``, ``is``, ``ie``), and
-a table set to the right of the heading above it (the table was read before its heading). One
-real server process (uvloop, two workers), more pages at once than workers.
+with the numbers, ``15|s:=int``, or read them in the code's line as ``s``, ``is``, ``ie``), a
+table set to the right of the heading above it (the table was read before its heading), and
+rules typed as rows of hyphens (read as garbage, or dropped). One real server process (uvloop,
+two workers), more pages at once than workers.
 """
 
 from __future__ import annotations
@@ -159,3 +160,68 @@ def test_a_table_set_right_of_its_heading_follows_it(gateway: GatewayProcess) ->
         cells = [r for r in cells if not all(set(c) <= set("-: ") for c in r)]
         assert cells == OPTIONS, md
         assert md.index("leaves them out") < md.index("3.1 Options") < md.index("per request")
+
+
+BANNER = [
+    "// " + "-" * 98,
+    "// Copyright (c) 2006-2022, Knut Reinert & Freie Universitat Berlin",
+    "// This file may be used, modified and/or redistributed under the terms",
+    "// " + "-" * 98,
+    "",
+    "#pragma once",
+]
+REPORT = [
+    "-" * 80,
+    "Ir          I1mr  ILmr  Dr          D1mr",
+    "-" * 80,
+    "27,742,716  276   275   10,955,517  21,905",
+]
+
+
+PROSE = (
+    "These are similar to the summary provided when Cachegrind finishes running,",
+    "and each column counts the events of one kind over the whole of the program.",
+)
+
+
+def _hyphen_rules() -> Image.Image:
+    """An A4 page at 300 DPI: a Doxygen source listing, its numbered lines in grey, whose
+    licence banner is ruled by two comments of 98 hyphens (Tesseract: ``[[ ----`` at best,
+    ``/ [rr RR`` or nothing), and a Valgrind report whose heading row stands between two rows
+    of 80 hyphens on lines of their own (Tesseract drops both)."""
+    img = Image.new("L", (2481, 3508), 255)
+    d = ImageDraw.Draw(img)
+    mono, prose = font(29, "DejaVuSansMono.ttf"), font(40, "DejaVuSerif.ttf")
+    cell = mono.getlength("-")
+    d.text((250, 400), "Go to the documentation of this file.", font=prose, fill=0)
+    y = 480
+    for k, code in enumerate(BANNER):
+        d.text((250, y), str(k + 1), font=mono, fill=0)
+        d.text((250 + 2 * cell, y), code, font=mono, fill=110)
+        y += 34
+    d.text((250, y + 80), "Then follows summary statistics for the program:", font=prose, fill=0)
+    y += 220
+    for row in REPORT:
+        d.text((250, y), row, font=mono, fill=0)
+        y += 52
+    for k in range(30):  # a page's worth of text after it
+        d.text((250, y + 80 + 60 * k), PROSE[k % 2], font=prose, fill=0)
+    return img
+
+
+def test_rows_of_hyphens_come_back_hyphen_for_hyphen(gateway: GatewayProcess) -> None:
+    page = _hyphen_rules()
+    low = page.resize((1241, 1754), Image.Resampling.LANCZOS)
+    docs = [
+        encode(page, "PNG", dpi=300),
+        encode(_scanned(page, 0.8), "JPEG", 85, dpi=300),
+        encode(_scanned(low, 0.4), "TIFF", dpi=150),  # uncompressed, as a scanner saves it
+    ]
+    for md in read_all(gateway, docs):
+        # Each row exactly as long as typed, in its place: the banner's around the licence,
+        # the report's around its heading row.
+        rows = list(re.finditer(r"-{6,}", md))
+        assert [len(r.group()) for r in rows] == [98, 98, 80, 80], md
+        at = [r.start() for r in rows]
+        marks = [md.index(t) for t in ("Copyright", "#pragma once", "Ir ", "27,742,716")]
+        assert at[0] < marks[0] < at[1] < marks[1] < at[2] < marks[2] < at[3] < marks[3], md

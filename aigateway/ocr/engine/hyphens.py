@@ -47,10 +47,14 @@ THIN = 0.22
 """A hyphen's ink is at most this many text heights thick (a Doxygen listing's at 300 DPI: 2
 px in 30 px lines, 3 in a scan's); an ``=``'s two bars together are thicker."""
 
-WIDE = (0.25, 1.0)
-"""A hyphen's width, in text heights: a glyph's stroke at least, a character cell's at most
-(a proportional font's en dash is wider, and a rule far wider). A row needs
-:data:`MIN_COUNT` such bars; wider ones in it are hyphens run together."""
+WIDE = (0.15, 1.0)
+"""A hyphen's width, in text heights: a glyph's stroke at least (a 150 DPI listing's hyphen
+is 4 px wide, its line 20 px tall when garbage stretches it), a character cell's at most (a
+proportional font's en dash is wider, and a rule far wider). A row needs :data:`MIN_COUNT`
+such bars; wider ones in it are hyphens run together."""
+
+LONG = 2.0
+"""A bar is at least this many times as wide as it is thick: a leader's dots are square."""
 
 PITCH = 0.2
 """A bar of a row stands at its row's median pitch from the next, give or take this share."""
@@ -71,14 +75,25 @@ MISSING = 2.5
 hyphens lost (a scan's faded ink); a one-letter word between two rows (``--- a ---``) stands
 over three pitches off."""
 
-ALONE = (0.6, 2.5)
-"""Text heights between a line and the next under it for a row of hyphens to be looked for
-in all of the gap between: room for a line Tesseract dropped. A wider gap (a shaded
-listing's padding above its first row, a figure) is looked at only next to the lines."""
+ALONE = 0.6
+"""Text heights between a line and the next under it, at least, for a row of hyphens to be
+looked for in between: room for a line Tesseract dropped."""
 
-NEXT = 1.5
-"""Text heights under a line and over the next, in a gap wider than :data:`ALONE`, that a
-row of hyphens dropped beside either is looked for in."""
+NEXT = 2.0
+"""Text heights beside a line that a row of hyphens dropped under or over it is looked for
+in: a line's pitch and then some. A gap wider than two of these (a shaded listing's padding
+above its first row, a figure) is looked at only that far from the lines: a row typed right
+by a line of text, where a figure's dashed lines do not stand."""
+
+BAND = 0.8
+"""Text heights of the band looked along a line, about its middle, where a hyphen stands."""
+
+OWN = (0.5, 1.5)
+"""A line's words count towards its text height from the first share of the page's median
+on, and the height is at most the second share of it (:func:`_own`)."""
+
+CLEAR = 0.15
+"""Text heights kept clear of the lines above and below when looking between them."""
 
 TAIL = 6.0
 """Text heights past a line's last word a row of hyphens may begin: Tesseract can drop the
@@ -152,12 +167,15 @@ def _bars(ink: _Ink, x0: int, y0: int, x1: int, y1: int, height: float) -> list[
 def _bar(run: Any, height: float) -> tuple[int, int] | None:
     """The first and last rows of the bar a run's ink (a boolean array) is, if it is one: the
     rows inked along at least half its width lie within :data:`THIN`, and there is at most
-    half a width of ink in other rows (a speck of a scan's grain, not a glyph's stroke)."""
+    half a width of ink in other rows (a speck of a scan's grain, not a glyph's stroke), and
+    it is :data:`LONG`."""
     width = run.shape[1]
     inked = run.sum(axis=1)
     rows = np.flatnonzero(inked >= 0.5 * width)
     if rows.size == 0 or rows[-1] - rows[0] + 1 > max(2.0, THIN * height):
         return None
+    if width < LONG * (rows[-1] - rows[0] + 1):
+        return None  # a dot (a leader's), not a bar
     if inked.sum() - inked[rows[0] : rows[-1] + 1].sum() > 0.5 * width:
         return None
     return int(rows[0]), int(rows[-1])
@@ -257,13 +275,25 @@ def _other(ln: Line | None, lines: list[Line], row: _Row, top: int, bottom: int)
     )
 
 
-def _along(ink: _Ink, ln: Line, lines: list[Line], height: float) -> int:
+def _own(ln: Line, page: float) -> float:
+    """The text height a line's hyphens are measured by: its words' (a listing's small type
+    on a page of larger prose: its hyphens are narrower than a quarter of the prose's
+    height), those at least :data:`OWN` of the page's (Tesseract's garbage for a row of
+    hyphens is a pixel or two tall, and its box can stretch a line into the next one)."""
+    tall = [w.y1 - w.y0 for w in ln.words if w.y1 - w.y0 >= OWN[0] * page]
+    return min(float(statistics.median(tall)), OWN[1] * page) if tall else page
+
+
+def _along(ink: _Ink, ln: Line, lines: list[Line], page: float) -> int:
     """Rows of hyphens along ``ln``'s band put into it (:func:`_replace`); how many changed
     its text."""
-    # One text height about the line's middle: a listing's lines stand closer than their
-    # boxes' padding would allow, and a glyph of the next line joins a run of columns.
-    mid = (ln.y0 + ln.y1) / 2
-    top, bottom = max(0, round(mid - height / 2)), min(ink.gray.height, round(mid + height / 2))
+    height = _own(ln, page)
+    # A band about the line's middle, narrower than the line: a listing's lines stand close,
+    # and a glyph of the next line joins a run of columns. The middle of its words, most of
+    # them: a word of garbage can reach into the next line (and stretch the line's height).
+    mid = statistics.median((w.y0 + w.y1) / 2 for w in ln.words)
+    half = BAND * height / 2
+    top, bottom = max(0, round(mid - half)), min(ink.gray.height, round(mid + half))
     changed = 0
     for row in _rows(_bars(ink, ln.x0, top, ink.gray.width, bottom, height), height):
         # A row begins among the line's words or after them (Tesseract can drop a row of
@@ -274,27 +304,31 @@ def _along(ink: _Ink, ln: Line, lines: list[Line], height: float) -> int:
     return changed
 
 
-def _between(ink: _Ink, lines: list[Line], height: float) -> list[Word]:
+def _between(ink: _Ink, lines: list[Line], page: float) -> list[Word]:
     """Rows of hyphens standing alone between a line and the next one under it in its
     column, as words: a rule typed above or under a listing's heading row, which Tesseract
     drops whole (a Valgrind manual's ``Ir I1mr ILmr`` between two rows of 80). Looked for in
-    the gap between the two lines, or, in a wider one (:data:`ALONE`), one line's room
-    (:data:`NEXT`) under the upper line and over the lower: a row typed right by a line of
-    text, where a figure's dashed lines do not stand."""
+    the gap between the two lines, or, in a wide one, a line's room (:data:`NEXT`) under the
+    upper line and over the lower."""
     found: list[Word] = []
     boxes = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in lines]
-    for ax0, _, ax1, ay1 in boxes:
+    for a, (ax0, _, ax1, ay1) in zip(lines, boxes, strict=True):
         below = [b for b in boxes if b[1] >= ay1 and min(ax1, b[2]) > max(ax0, b[0])]
         if not below:
             continue
         b = min(below, key=lambda box: box[1])
+        height = (_own(a, page) + _own(lines[boxes.index(b)], page)) / 2
         gap = b[1] - ay1
-        if gap < ALONE[0] * height:
+        if gap < ALONE * height:
             continue
+        # Clear of the two lines' ink: a scan's blur spreads their glyphs past Tesseract's
+        # boxes, and a glyph's top under a hyphen joins its run of columns.
+        upper, lower = ay1 + round(CLEAR * height), b[1] - round(CLEAR * height)
         room = round(NEXT * height)
-        bands = (
-            [(ay1, b[1])] if gap <= ALONE[1] * height else [(ay1, ay1 + room), (b[1] - room, b[1])]
-        )
+        # A gap of more than two lines' room is looked at beside each line only: a strip
+        # under the upper one and one over the lower, apart (a row in both is one row).
+        wide = lower - upper > 2 * room
+        bands = [(upper, upper + room), (lower - room, lower)] if wide else [(upper, lower)]
         x0 = min(ax0, b[0])
         for top, bottom in bands:
             for row in _rows(_bars(ink, x0, top, ink.gray.width, bottom, height), height):
