@@ -312,12 +312,13 @@ def _between(ink: _Ink, lines: list[Line], page: float) -> list[Word]:
     upper line and over the lower."""
     found: list[Word] = []
     boxes = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in lines]
-    for a, (ax0, _, ax1, ay1) in zip(lines, boxes, strict=True):
-        below = [b for b in boxes if b[1] >= ay1 and min(ax1, b[2]) > max(ax0, b[0])]
+    for k, (ax0, _, ax1, ay1) in enumerate(boxes):
+        below = [j for j, b in enumerate(boxes) if b[1] >= ay1 and min(ax1, b[2]) > max(ax0, b[0])]
         if not below:
             continue
-        b = min(below, key=lambda box: box[1])
-        height = (_own(a, page) + _own(lines[boxes.index(b)], page)) / 2
+        j = min(below, key=lambda i: boxes[i][1])
+        b = boxes[j]
+        height = (_own(lines[k], page) + _own(lines[j], page)) / 2
         gap = b[1] - ay1
         if gap < ALONE * height:
             continue
