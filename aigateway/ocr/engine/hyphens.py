@@ -35,6 +35,7 @@ from PIL import Image
 
 from . import orphans, strays
 from .geometry import Line, Word
+from .ink import bounds
 from .preprocess import as_gray
 
 __all__ = ("MIN_COUNT", "restore")
@@ -147,12 +148,11 @@ def _bars(ink: _Ink, x0: int, y0: int, x1: int, y1: int, height: float) -> list[
     the gap between two)."""
     band = ink.band(x0, y0, x1, y1)
     per_column = band.sum(axis=0)
-    edges = np.diff(np.concatenate(([0], (per_column > 0).astype(np.int8), [0])))
+    starts, ends = bounds(per_column > 0)
     inked = np.concatenate(([0], np.cumsum(per_column)))
     # A bar has at most a bar's thickness of ink a column, a speck or two more: a glyph's
     # run of columns, its strokes upright, is told apart without looking at its rows.
     most = max(2.0, THIN * height) + 0.5
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     width = ends - starts
     maybe = (width >= WIDE[0] * height) & (inked[ends] - inked[starts] <= most * width)
     if np.count_nonzero(maybe) < MIN_COUNT:

@@ -1,7 +1,7 @@
 """Ink no recognised word covers: the page's thresholded ink masked where words are, looked at
 in cells of a fraction of a text height (:mod:`.orphans`, :mod:`.dropped`).
 
-Pillow's C loops do the pixel work; numpy only holds the small grid of cells.
+Pillow's C loops do the pixel work; numpy holds the small grid of cells and finds runs of flags.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .preprocess import ink_mask, otsu
 __all__ = (
     "CELL",
     "SHADE",
+    "bounds",
     "components",
     "ink_grid",
     "long_runs",
@@ -136,19 +137,25 @@ def median_level(hist: list[int], start: int = 0) -> int | None:
     return None
 
 
-def runs(flags: Sequence[bool], gap: int = 1) -> list[tuple[int, int]]:
+def bounds(flags: Any) -> tuple[Any, Any]:
+    """Starts and ends (end exclusive) of the runs of true values in ``flags`` (a sequence or
+    array of booleans), as two integer arrays: the runs found in numpy's C loops, for a caller
+    that filters them in bulk (:mod:`.hyphens`, every line's band)."""
+    import numpy as np
+
+    flat = np.asarray(flags, dtype=np.int8).ravel()
+    edges = np.diff(np.concatenate(([0], flat, [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def runs(flags: Sequence[bool] | Any, gap: int = 1) -> list[tuple[int, int]]:
     """(start, end) of each run of true values, end exclusive; runs fewer than ``gap`` false
     values apart are one (``gap`` 1: every false value parts them)."""
     out: list[tuple[int, int]] = []
-    start = end = -1
-    for k, flag in enumerate(flags):
-        if not flag:
-            continue
-        if start < 0 or k - end >= gap:
-            if start >= 0:
-                out.append((start, end))
-            start = k
-        end = k + 1
-    if start >= 0:
-        out.append((start, end))
+    starts, ends = bounds(flags)
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if out and a - out[-1][1] < gap:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
     return out
