@@ -2,9 +2,10 @@
 
 A listing framed by rules with small line numbers beside the frame (Tesseract joined the rule
 with the numbers, ``15|s:=int``, or read them in the code's line as ``s``, ``is``, ``ie``), a
-table set to the right of the heading above it (the table was read before its heading), and
-rules typed as rows of hyphens (read as garbage, or dropped). One real server process (uvloop,
-two workers), more pages at once than workers.
+table set to the right of the heading above it (the table was read before its heading),
+rules typed as rows of hyphens (read as garbage, or dropped), and a drawing's pattern fills
+(read as made-up words). One real server process (uvloop, two workers), more pages at once
+than workers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
+from ..support.figure_page import TEXT, figure_page
 from ..support.served_pages import LOCAL_OCR_CONFIG, encode, read_all
 from ..support.server import GatewayProcess
 
@@ -225,3 +227,18 @@ def test_rows_of_hyphens_come_back_hyphen_for_hyphen(gateway: GatewayProcess) ->
         at = [r.start() for r in rows]
         marks = [md.index(t) for t in ("Copyright", "#pragma once", "Ir ", "27,742,716")]
         assert at[0] < marks[0] < at[1] < marks[1] < at[2] < marks[2] < at[3] < marks[3], md
+
+
+def test_pattern_filled_circles_add_no_words(gateway: GatewayProcess) -> None:
+    # A manual's row of pattern-filled circles (grid, bricks, checker board, hatching) between
+    # its code and its prose. Before, Tesseract's words out of them came back as text:
+    # "Pn 1 ie", "1 |" at 300 DPI, "on ee", "MITT J" at 150 DPI.
+    page, low = figure_page(300), figure_page(150)
+    docs = [
+        encode(_scanned(page, 1.5), "PNG", dpi=300),  # crisp, it is 50 KB: a toy's size
+        encode(_scanned(page, 0.8), "JPEG", 85, dpi=300),
+        encode(low, "TIFF", dpi=150),  # uncompressed, as a scanner saves it
+    ]
+    typed = " ".join(TEXT).split()
+    for md in read_all(gateway, docs):
+        assert md.split() == typed, md

@@ -1,5 +1,5 @@
 """Whole-image operations: levelling (on Pillow), sharpening and the median filter (on OpenCV
-when it is installed, else on Pillow).
+when it is installed, else on Pillow); connected parts of a mask (on OpenCV only).
 
 Straightening a skewed page (a bilinear rotation) and sharpening a soft one (an unsharp mask)
 touch every pixel of an 8-megapixel page: on Pillow about 0.10 s and 0.13 s, against 1.5 s for
@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-__all__ = ("median3", "rotate", "unsharp")
+__all__ = ("components", "median3", "rotate", "unsharp")
 
 
 @functools.cache
@@ -64,3 +64,17 @@ def median3(img: Image.Image) -> Image.Image:
     import numpy as np
 
     return Image.fromarray(cv2.medianBlur(np.asarray(img), 3))
+
+
+def components(mask: Any) -> tuple[Any, Any] | None:
+    """The 8-connected parts of a boolean numpy ``mask``: a label image (0 where the mask is
+    off, ``1..n`` for its parts) and an ``(n + 1, 2)`` array of each label's bounding width
+    and height (row 0: the background's). ``None`` without OpenCV: a flood fill in Python
+    would cost a page more than Tesseract's reading."""
+    cv2 = _cv2()
+    if cv2 is None:
+        return None
+    import numpy as np
+
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    return labels, stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]

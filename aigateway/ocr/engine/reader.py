@@ -20,7 +20,8 @@
   sideways is read row by row (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and
   glyphs lost at its lines' ends are read again by RapidOCR's recogniser (:mod:`.reread`; a
   cleaned page's from the page before its clean-up), and lines it dropped are found as ink no
-  word covers and read too (:mod:`.orphans`); rows of hyphens are counted (:mod:`.hyphens`).
+  word covers and read too (:mod:`.orphans`); words read out of a drawing's line work are
+  dropped (:mod:`.figures`); rows of hyphens are counted (:mod:`.hyphens`).
   A page whose paper is lit unevenly (:func:`~.preprocess.uneven`) is read a second time
   flattened, and the reading with more confident text kept.
 * ``rapidocr``: RapidOCR alone (after an OSD rotation check), lines grouped by gaps; no layout.
@@ -110,6 +111,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     from . import (
         checkboxes,
         dropped,
+        figures,
         glyphcolumns,
         hyphens,
         numbering,
@@ -145,6 +147,8 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         replaced += partial.read(grey, lines, parts, opts.threads, opts.languages)
     if auto:
         orphans.recover(img, lines, opts.threads, opts.languages, r.uncleaned)
+    # After every pass that adds words: the dropped-lines pass may have read a drawing too.
+    figures.drop(img, lines)
     spaces.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
@@ -154,10 +158,6 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
 def _line_height(lines: list[Line]) -> float:
     heights = [ln.height for ln in lines if len(ln.words) >= 2]
     return float(statistics.median(heights)) if heights else 0.0
-
-
-def _rotation(img: Image.Image, dpi: int, opts: EngineOptions) -> int:
-    return _osd(img, dpi, opts)[0]
 
 
 def _osd(img: Image.Image, dpi: int, opts: EngineOptions) -> tuple[int, bool]:
@@ -249,7 +249,7 @@ def _upright(
         # Vertical lines of text: ask OSD which way before reading, not after a wasted
         # reading (grain would read as glyphs in any orientation: OSD sees the cleaned page).
         seen = preprocess.LADDER[0][1](img) if grain else streaks.fill(img, rules)
-        turn = orientation.sideways_turn(seen, opts.languages) or _rotation(seen, dpi, opts)
+        turn = orientation.sideways_turn(seen, opts.languages) or _osd(seen, dpi, opts)[0]
         if turn:
             img = img.rotate(turn, expand=True)
     angle = 0.0
