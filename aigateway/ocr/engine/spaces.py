@@ -13,8 +13,10 @@ Tune split of the bench corpus (28 pages a category): born-digital 1240 -> 1238 
 proportional text, where a blank run inside a word is as often the side bearings of
 punctuation as a space, and are left alone.
 
-One extra space is taken out in any text: a ``::`` (C++, Rust, Ruby and Perl scopes, IPv6)
-that Tesseract read as two words, ``raptor: :bin``, is joined again (:func:`_scope`).
+Two kinds of extra space are taken out in any text: a ``::`` (C++, Rust, Ruby and Perl
+scopes, IPv6) that Tesseract read as two words, ``raptor: :bin``, is joined again
+(:func:`_scope`), and so is a statement's ``;`` read as a word of its own over the end of the
+word before it, ``currentpicture) ;`` (:func:`_semicolon`).
 """
 
 from __future__ import annotations
@@ -148,10 +150,27 @@ def _scope(a: Word, b: Word, height: int) -> Word | None:
     return glued(a, b)
 
 
-def _join_scopes(line: Line) -> int:
+def _semicolon(a: Word, b: Word) -> Word | None:
+    """``a`` and ``b`` as one word when ``b`` is a ``;`` whose box starts inside ``a``'s.
+
+    Tesseract sometimes ends a word at a narrow ``)`` and makes the ``;`` after it a word of
+    its own, its box reaching back a third of a text height over the ``)`` (a wide font's
+    bracket leaves room in its cell): ``pic=currentpicture) ;``. A space there would leave a
+    gap, never an overlap. Not done for ``)`` or ``,``: an italic word's box reaches over the
+    space after it, and ``( fun-name )`` in a grammar kept its spaces only so (tune split: 5
+    pages worse)."""
+    if not b.text.startswith(";") or a.text.endswith(";") or b.x0 >= a.x1:
+        return None
+    return glued(a, b)
+
+
+def _join_split(line: Line) -> int:
+    """Join, in place, the words of ``line`` that are one word read as two (:func:`_scope`,
+    :func:`_semicolon`); returns how many were joined."""
     joined, i = 0, 0
     while i + 1 < len(line.words):
-        both = _scope(line.words[i], line.words[i + 1], line.height)
+        a, b = line.words[i], line.words[i + 1]
+        both = _scope(a, b, line.height) or _semicolon(a, b)
         if both is None:
             i += 1
             continue
@@ -162,7 +181,7 @@ def _join_scopes(line: Line) -> int:
 
 def restore(img: Image.Image, lines: list[Line]) -> int:
     """Put back, in place, spaces missing inside words of ``lines``' monospace blocks, and
-    join the halves of a ``::`` read as two words (:func:`_scope`) in any line.
+    join the halves of a ``::`` or a ``;`` split off a word (:func:`_join_split`) in any line.
 
     Returns how many words changed.
     """
@@ -170,7 +189,7 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     changed = 0
     for ln in lines:
         if ln.words:
-            changed += _join_scopes(ln)
+            changed += _join_split(ln)
             blocks.setdefault(ln.block, []).append(ln)
     gray: Image.Image | None = None
     for block in blocks.values():
