@@ -264,3 +264,32 @@ def test_a_crop_swollen_by_a_speck_is_cut_to_its_lines_band(
     merged = line.words[1]
     assert merged.text == "word1 is the word3"
     assert (merged.x0, merged.y0, merged.x1, merged.y1) == (100, 55, 390, 130)
+
+
+def test_words_boxed_inside_a_doubtful_words_box_are_read_with_it(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tesseract boxed "(100," over the ink of the next two words, which it also read on their
+    # own: the crop of the doubtful stretch holds all three, so its reading replaces all three
+    # (before, "25) {right}:" came back twice).
+    line = Line(
+        [
+            Word("draw((0,0){up}:", 95.0, 10, 10, 300, 40),
+            Word("(100,", 40.0, 320, 10, 700, 40),
+            Word("25)", 95.0, 430, 8, 500, 44),
+            Word("{right}:", 95.0, 520, 10, 690, 40),
+            Word("(200,0)", 95.0, 720, 10, 860, 40),
+        ],
+        1,
+        1,
+    )
+    crops: list[tuple[int, int]] = []
+
+    def recognise(images: list[Image.Image], *_: Any) -> list[tuple[str, float]]:
+        crops.extend(im.size for im in images)
+        return [("draw((0,0){up}::(100,25){right}:", 0.99)] * len(images)
+
+    monkeypatch.setattr(rapid, "recognize_crops", recognise)
+    assert reread.reread(page, [line], 60.0) == 1
+    assert line.text == "draw((0,0){up}::(100,25){right}: (200,0)"
+    assert len(crops) == 1

@@ -107,6 +107,34 @@ def _doubtful(line: Line, run: list[int], below: float) -> list[list[int]]:
     return parts
 
 
+def _grown(line: Line, part: list[int]) -> list[int]:
+    """``part`` grown over the words beside it whose boxes lie within its span.
+
+    Tesseract sometimes boxes a word over its neighbours' ink (``(100,`` boxed over
+    ``(100,25){right}:``, the ``25)`` and ``{right}:`` after it boxed again on their own). The
+    crop of such a stretch reads the neighbours too, and they were left beside the reading
+    that already holds them: ``{right}: 25) {right}:``."""
+    x0 = min(line.words[i].x0 for i in part)
+    x1 = max(line.words[i].x1 for i in part)
+    lo, hi = part[0], part[-1]
+    while hi + 1 < len(line.words) and line.words[hi + 1].x1 <= x1:
+        hi += 1
+    while lo > 0 and line.words[lo - 1].x0 >= x0:
+        lo -= 1
+    return list(range(lo, hi + 1))
+
+
+def _disjoint(parts: list[list[int]]) -> list[list[int]]:
+    """``parts`` (runs of word indices) with the ones that overlap merged, in order."""
+    out: list[list[int]] = []
+    for part in sorted(parts):
+        if out and part[0] <= out[-1][-1]:
+            out[-1] = list(range(out[-1][0], max(out[-1][-1], part[-1]) + 1))
+        else:
+            out.append(part)
+    return out
+
+
 def _within_budget(
     jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]],
     lines: list[Line],
@@ -305,13 +333,13 @@ def _doubtful_stretches(
     for ln in lines:
         if not ln.words or min(w.conf for w in ln.words) >= below:
             continue
-        for run in _stretches(ln):
-            for part in _doubtful(ln, run, below):
-                words = [ln.words[i] for i in part]
-                x0, y0 = min(w.x0 for w in words), min(w.y0 for w in words)
-                x1, y1 = max(w.x1 for w in words), max(w.y1 for w in words)
-                if x1 - x0 >= 4 and y1 - y0 >= 4:
-                    jobs.append((ln, part, (x0, y0, x1, y1)))
+        parts = [_grown(ln, part) for run in _stretches(ln) for part in _doubtful(ln, run, below)]
+        for part in _disjoint(parts):
+            words = [ln.words[i] for i in part]
+            x0, y0 = min(w.x0 for w in words), min(w.y0 for w in words)
+            x1, y1 = max(w.x1 for w in words), max(w.y1 for w in words)
+            if x1 - x0 >= 4 and y1 - y0 >= 4:
+                jobs.append((ln, part, (x0, y0, x1, y1)))
     if not jobs:
         return 0
     jobs = _within_budget(jobs, lines, budget)
