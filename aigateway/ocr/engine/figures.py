@@ -22,7 +22,6 @@ it); without OpenCV the pass keeps every word.
 from __future__ import annotations
 
 import statistics
-from typing import Any
 
 from PIL import Image
 
@@ -67,16 +66,21 @@ def _sure(w: Word) -> bool:
     return w.conf >= SURE and len(w.text) >= 3
 
 
-def _drawn(page: Any, w: Word, level: int, height: float) -> bool:
-    """Most of the ink in ``w``'s box on ``page`` (a numpy array) belongs to parts reaching
-    :data:`OUT` text heights past the box both ways."""
-    rows, cols = page.shape
+def _drawn(page: Image.Image, w: Word, level: int, height: float) -> bool:
+    """Most of the ink in ``w``'s box on ``page`` belongs to parts reaching :data:`OUT` text
+    heights past the box both ways."""
+    import numpy as np
+
+    cols, rows = page.size
     bx0, by0, bx1, by1 = max(0, w.x0), max(0, w.y0), min(cols, w.x1), min(rows, w.y1)
     if bx1 <= bx0 or by1 <= by0:
         return False
     pad = round(REACH * height)
     x0, y0 = max(0, bx0 - pad), max(0, by0 - pad)
-    found = components(page[y0 : min(rows, by1 + pad), x0 : min(cols, bx1 + pad)] <= level)
+    # A crop of the window, not a slice of the whole page as an array: that copy (3 ms for an
+    # 8-megapixel page) would cost more than all the windows of a page with a few doubtful lines.
+    window = page.crop((x0, y0, min(cols, bx1 + pad), min(rows, by1 + pad)))
+    found = components(np.asarray(window) <= level)
     if found is None:
         return False
     labels, sizes = found
@@ -100,17 +104,14 @@ def drop(img: Image.Image, lines: list[Line]) -> int:
     doubtful = [ln for ln in lines if 2 * sum(not _sure(w) for w in ln.words) > len(ln.words)]
     if height is None or not doubtful:
         return 0
-    import numpy as np
-
     gray = as_gray(img)
-    page = np.asarray(gray)
     level = otsu_level(page_histogram(gray)[:256])  # the page's, as the bullets pass took it
     gone = 0
     for ln in doubtful:
         keep = [
             w
             for w in ln.words
-            if _sure(w) or len(w.text) > LONGEST or not _drawn(page, w, level, height)
+            if _sure(w) or len(w.text) > LONGEST or not _drawn(gray, w, level, height)
         ]
         gone += len(ln.words) - len(keep)
         ln.words[:] = keep
