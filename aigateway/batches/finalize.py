@@ -92,9 +92,24 @@ class Finalizer:
         self.webhook = webhook
         self._tasks: set[asyncio.Task[None]] = set()
 
+    async def _due(self, job_id: str) -> bool:
+        """``job_id`` has something to finalize: it is being cancelled, a finalizer began it
+        (and may have died), or every line is done.
+
+        Asked before the lock is taken, not only under it: every replica's janitor asks
+        about every active job each ``claim_idle`` seconds, and a replica killed while it
+        held the lock for a job that was not done left the lock to expire (:data:`LOCK_TTL`,
+        two minutes) before any other replica could finalize it."""
+        job = await self.store.get(job_id)
+        if job is None or job.status in TERMINAL:
+            return False
+        if job.status in ("cancelling", "finalizing"):
+            return True
+        return job.total > 0 and (await self.store.counts(job_id)).done >= job.total
+
     async def maybe_finalize(self, job_id: str) -> bool:
         """Finalize ``job_id`` if every line is done or it is being cancelled; True if done."""
-        if not await self.store.lock(job_id, self.owner, LOCK_TTL):
+        if not await self._due(job_id) or not await self.store.lock(job_id, self.owner, LOCK_TTL):
             return False
         try:
             counts = await self.store.counts(job_id)

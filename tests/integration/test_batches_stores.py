@@ -206,3 +206,44 @@ async def test_redis_finished_job_records_expire_and_results_go(redis_url: str) 
         assert await r.zcard("{ret:batch}:jobs:t") == 0
     finally:
         await r.aclose()
+
+
+async def test_a_look_at_an_unfinished_job_takes_no_finalization_lock(redis_url: str) -> None:
+    """Every replica's janitor asks about every active job every few seconds. It used to take
+    the job's finalization lock to find a job unfinished: a replica killed in that moment left
+    the lock to expire (two minutes) before another could finish the job."""
+    from aigateway.batches.finalize import Finalizer
+    from aigateway.batches.redis_store import RedisJobStore, redis_client
+
+    r, _ = redis_client(redis_url, 1.0)
+    try:
+        store = RedisJobStore(r, "due", keep_seconds=600)
+        job = msgspec.structs.replace(_job(), status="in_progress", total=3)
+        await store.put(job)
+        await store.record("j1", 0, True, b"{}")
+        taken: list[str] = []
+        lock = store.lock
+
+        async def spy(job_id: str, owner: str, ttl: float) -> bool:
+            taken.append(owner)
+            return await lock(job_id, owner, ttl)
+
+        store.lock = spy  # type: ignore[method-assign]
+        finalizer = Finalizer(store, None, "replica-a", None, None)  # type: ignore[arg-type]
+        assert await finalizer.maybe_finalize("j1") is False
+        assert taken == []
+        # Another replica can lock it at once (as when A died mid-look before).
+        assert await lock("j1", "replica-b", 120.0)
+
+        def cancel(j: Job) -> bool:
+            j.status = "cancelling"
+            return True
+
+        await store.update("j1", cancel)
+        await store.unlock("j1", "replica-b")
+        # A job with something to finalize is locked as before (here the lock is held).
+        assert await store.lock("j1", "replica-c", 120.0)
+        assert await finalizer.maybe_finalize("j1") is False
+        assert taken[-1] == "replica-a"
+    finally:
+        await r.aclose()
