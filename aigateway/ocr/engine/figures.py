@@ -47,23 +47,23 @@ REACH = 2.0
 SHARE = 0.5
 """Share of the ink inside a word's box that must be line work for the word to go."""
 
+LONGEST = 8
+"""Characters a word read out of a drawing has at most: Tesseract makes short words of line
+work (``{JT``, ``TJ)``, ``MITT``); a longer unsure word is text it read badly."""
+
 MIN_SURE = 5
 """Sure words (:data:`SURE`, three characters or more) a page needs to measure its text
 height by; with fewer (a page of little or unsure text) nothing is dropped."""
 
 
-def _text_height(lines: list[Line]) -> float | None:
-    heights = [w.y1 - w.y0 for ln in lines for w in ln.words if len(w.text) >= 3 and w.conf >= SURE]
-    return float(statistics.median(heights)) if len(heights) >= MIN_SURE else None
-
-
-LONGEST = 8
-"""Characters a word read out of a drawing has at most: Tesseract makes short words of line
-work (``{JT``, ``TJ)``, ``MITT``); a longer unsure word is text it read badly."""
-
-
 def _sure(w: Word) -> bool:
     return w.conf >= SURE and len(w.text) >= 3
+
+
+def _text_height(lines: list[Line]) -> float | None:
+    """The median height of the page's sure words, or ``None`` with too few of them."""
+    heights = [w.y1 - w.y0 for ln in lines for w in ln.words if _sure(w)]
+    return float(statistics.median(heights)) if len(heights) >= MIN_SURE else None
 
 
 def _drawn(page: Image.Image, w: Word, level: int, height: float) -> bool:
