@@ -27,6 +27,7 @@ from PIL import Image
 
 from .fastops import components
 from .geometry import Line, Word
+from .ink import Windows
 from .preprocess import as_gray, otsu_level, page_histogram
 
 __all__ = ("LONGEST", "OUT", "SHARE", "SURE", "drop")
@@ -66,21 +67,16 @@ def _text_height(lines: list[Line]) -> float | None:
     return float(statistics.median(heights)) if len(heights) >= MIN_SURE else None
 
 
-def _drawn(page: Image.Image, w: Word, level: int, height: float) -> bool:
+def _drawn(page: Windows, w: Word, height: float) -> bool:
     """Most of the ink in ``w``'s box on ``page`` belongs to parts reaching :data:`OUT` text
     heights past the box both ways."""
-    import numpy as np
-
-    cols, rows = page.size
+    cols, rows = page.gray.size
     bx0, by0, bx1, by1 = max(0, w.x0), max(0, w.y0), min(cols, w.x1), min(rows, w.y1)
     if bx1 <= bx0 or by1 <= by0:
         return False
     pad = round(REACH * height)
     x0, y0 = max(0, bx0 - pad), max(0, by0 - pad)
-    # A crop of the window, not a slice of the whole page as an array: that copy (3 ms for an
-    # 8-megapixel page) would cost more than all the windows of a page with a few doubtful lines.
-    window = page.crop((x0, y0, min(cols, bx1 + pad), min(rows, by1 + pad)))
-    found = components(np.asarray(window) <= level)
+    found = components(page.window(x0, y0, min(cols, bx1 + pad), min(rows, by1 + pad)))
     if found is None:
         return False
     labels, sizes = found
@@ -105,13 +101,12 @@ def drop(img: Image.Image, lines: list[Line]) -> int:
     if height is None or not doubtful:
         return 0
     gray = as_gray(img)
-    level = otsu_level(page_histogram(gray)[:256])  # the page's, as the bullets pass took it
+    # Otsu's level of the page, as the bullets pass took it (its histogram is kept).
+    page = Windows(gray, otsu_level(page_histogram(gray)[:256]))
     gone = 0
     for ln in doubtful:
         keep = [
-            w
-            for w in ln.words
-            if _sure(w) or len(w.text) > LONGEST or not _drawn(gray, w, level, height)
+            w for w in ln.words if _sure(w) or len(w.text) > LONGEST or not _drawn(page, w, height)
         ]
         gone += len(ln.words) - len(keep)
         ln.words[:] = keep

@@ -35,7 +35,7 @@ from PIL import Image
 
 from . import orphans, strays
 from .geometry import Line, Word
-from .ink import bounds
+from .ink import Windows, bounds
 from .preprocess import as_gray
 
 __all__ = ("MIN_COUNT", "restore")
@@ -128,25 +128,11 @@ class _Row:
         return round((self.x1 - self.x0 + self.gap) / self.pitch)
 
 
-@dataclass(frozen=True, slots=True)
-class _Ink:
-    """The page's ink, faint ink too (:func:`.strays.faint_level`: a listing's grey comments
-    at 150 DPI are lighter than Otsu's level), taken band by band: a whole page's mask would
-    cost more than all its lines' bands."""
-
-    gray: Image.Image
-    level: int
-
-    def band(self, x0: int, y0: int, x1: int, y1: int) -> Any:
-        """The band's ink, a boolean array."""
-        return np.asarray(self.gray.crop((x0, y0, x1, y1))) <= self.level
-
-
-def _bars(ink: _Ink, x0: int, y0: int, x1: int, y1: int, height: float) -> list[_Bar]:
+def _bars(ink: Windows, x0: int, y0: int, x1: int, y1: int, height: float) -> list[_Bar]:
     """The runs of inked columns in the band ``(x0, y0, x1, y1)`` of ``ink`` whose ink is a
     bar (:func:`_bar`): a hyphen's, or several hyphens' run together (a scan's blur closes
     the gap between two)."""
-    band = ink.band(x0, y0, x1, y1)
+    band = ink.window(x0, y0, x1, y1)
     per_column = band.sum(axis=0)
     starts, ends = bounds(per_column > 0)
     inked = np.concatenate(([0], np.cumsum(per_column)))
@@ -284,7 +270,7 @@ def _own(ln: Line, page: float) -> float:
     return min(float(statistics.median(tall)), OWN[1] * page) if tall else page
 
 
-def _along(ink: _Ink, ln: Line, lines: list[Line], page: float) -> int:
+def _along(ink: Windows, ln: Line, lines: list[Line], page: float) -> int:
     """Rows of hyphens along ``ln``'s band put into it (:func:`_replace`); how many changed
     its text."""
     height = _own(ln, page)
@@ -304,7 +290,7 @@ def _along(ink: _Ink, ln: Line, lines: list[Line], page: float) -> int:
     return changed
 
 
-def _between(ink: _Ink, lines: list[Line], page: float) -> list[Word]:
+def _between(ink: Windows, lines: list[Line], page: float) -> list[Word]:
     """Rows of hyphens standing alone between a line and the next one under it in its
     column, as words: a rule typed above or under a listing's heading row, which Tesseract
     drops whole (a Valgrind manual's ``Ir I1mr ILmr`` between two rows of 80). Looked for in
@@ -349,7 +335,9 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
         return 0
     height = float(statistics.median(ln.height for ln in texted))
     gray = as_gray(img)
-    ink = _Ink(gray, strays.faint_level(gray))
+    # Faint ink too (:func:`.strays.faint_level`): a listing's grey comments at 150 DPI are
+    # lighter than Otsu's level.
+    ink = Windows(gray, strays.faint_level(gray))
     # A column read sideways, a picture's text: no row of hyphens is one line's height.
     level = [ln for ln in texted if ln.height <= 2 * height]
     changed = sum(_along(ink, ln, texted, height) for ln in level)

@@ -7,6 +7,7 @@ Pillow's C loops do the pixel work; numpy holds the small grid of cells and find
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageDraw
@@ -17,6 +18,7 @@ from .preprocess import ink_mask, otsu
 __all__ = (
     "CELL",
     "SHADE",
+    "Windows",
     "bounds",
     "components",
     "ink_grid",
@@ -32,6 +34,24 @@ SHADE = 30
 
 CELL = 6
 """Ink is looked at in cells of a sixth of a text height (a glyph's stroke is about that)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """A page's ink at one grey level, cut out window by window (a line's band, a word and
+    its surroundings): a whole page's mask would cost more than all the windows a pass
+    looks at (:mod:`.hyphens`, :mod:`.figures`)."""
+
+    gray: Image.Image
+    """The page, mode ``L``."""
+    level: int
+    """Grey levels up to this one are ink."""
+
+    def window(self, x0: int, y0: int, x1: int, y1: int) -> Any:
+        """The ink of the box ``(x0, y0, x1, y1)``, a boolean numpy array."""
+        import numpy as np
+
+        return np.asarray(self.gray.crop((x0, y0, x1, y1))) <= self.level
 
 
 def ink_grid(
