@@ -10,8 +10,7 @@ that size), then tenths. About 0.03 s a page, Pillow only.
 
 from __future__ import annotations
 
-from itertools import pairwise
-
+import numpy as np
 from PIL import Image
 
 from . import fastops
@@ -32,7 +31,9 @@ def _sharpness(bw: Image.Image, angle: float) -> float:
     """Sum of squared differences between neighbouring row sums of ``bw`` turned by ``angle``."""
     turned = bw.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255)
     rows = turned.resize((1, turned.height), Image.Resampling.BOX).tobytes()
-    return float(sum((a - b) ** 2 for a, b in pairwise(rows)))
+    # In numpy: the Python loop over ~800 rows, 36 angles a page, cost 14 ms of a page's 30.
+    diffs = np.diff(np.frombuffer(rows, dtype=np.uint8).astype(np.int64))
+    return float(np.dot(diffs, diffs))
 
 
 def skew_angle(img: Image.Image) -> float:

@@ -89,7 +89,10 @@ def join(lines: Sequence[Line], height: float) -> list[Line]:
     recogniser's order; the pieces' own places are dropped.
     """
     out = list(lines)
-    order = sorted(range(len(out)), key=lambda i: out[i].y0)
+    # Each line's band, kept beside it: a line's top and bottom are computed over its words
+    # on every access, and this loop asks for them 80 times a line.
+    bands = [(ln.y0, ln.y1) for ln in out]
+    order = sorted(range(len(out)), key=lambda i: bands[i][0])
     gone: set[int] = set()
     joined = False
     for k, i in enumerate(order):
@@ -97,16 +100,18 @@ def join(lines: Sequence[Line], height: float) -> list[Line]:
             continue
         while True:
             a = out[i]
+            top, bottom = bands[i]
             nxt = None
             for j in order[max(0, k - 40) : k + 40]:
-                b = out[j]
-                if j == i or j in gone or b.y0 >= a.y1 or b.y1 <= a.y0:
+                if j == i or j in gone or bands[j][0] >= bottom or bands[j][1] <= top:
                     continue
+                b = out[j]
                 if _follows(a, b, height) and (nxt is None or b.x0 < out[nxt].x0):
                     nxt = j
             if nxt is None:
                 break
             out[i] = Line(_concat(a.words, out[nxt].words, height), a.block, a.para)
+            bands[i] = (out[i].y0, out[i].y1)
             gone.add(nxt)
             joined = True
     if not joined:

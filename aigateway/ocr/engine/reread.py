@@ -20,6 +20,7 @@ from statistics import median_high
 
 from PIL import Image
 
+from . import lookalikes
 from .geometry import Line, Word
 from .strays import Stray
 
@@ -269,7 +270,30 @@ def reread(
     if below <= 0:
         return 0
     replaced = _doubtful_stretches(img, lines, below, threads, budget, languages)
+    replaced += _lookalikes(img, lines, below, threads, languages)
     return replaced + _extend(img, lines, strays, threads, languages)
+
+
+def _lookalikes(
+    img: Image.Image, lines: list[Line], below: float, threads: int, languages: Sequence[str]
+) -> int:
+    """Read again, each on its own, the surer words that look like a letter and a digit
+    read for each other (:mod:`.lookalikes`); keep a reading that only swaps them back."""
+    jobs = [
+        (ln, i)
+        for ln in lines
+        for i, w in enumerate(ln.words)
+        if below <= w.conf < lookalikes.CUT and lookalikes.suspect(w.text)
+    ]
+    boxes = [(w.x0, w.y0, w.x1, w.y1) for w in (ln.words[i] for ln, i in jobs)]
+    swapped = 0
+    texts = recognize(img, boxes, threads, languages)  # empty if the recogniser cannot run
+    for (ln, i), (text, score) in zip(jobs, texts, strict=False):
+        w = ln.words[i]
+        if score >= lookalikes.SCORE and lookalikes.swapped(w.text, text):
+            ln.words[i] = Word(text, 100 * score, w.x0, w.y0, w.x1, w.y1)
+            swapped += 1
+    return swapped
 
 
 def plan(lines: list[Line], below: float, cleaned: bool) -> tuple[float, float]:

@@ -1,0 +1,107 @@
+"""Words Tesseract may have read with a look-alike glyph, and whether a second reading only
+swaps such glyphs back (pure: no OCR here; :mod:`.reread` does the reading).
+
+Tesseract reads ``l`` and ``1``, ``O`` and ``0`` in code surely wrong where letters and digits
+meet: ``aesi28_encrypt``, ``charl6_t``, ``cal1CC``, ``Ox40F6BBCC``, ``boo1``; and, in a short
+word with no dictionary to lean on, ``Ic`` and ``te`` for gnuplot's ``lc`` and ``tc``. Its
+confidence in them is 80-95, above the re-reading's cut, where most words are right. RapidOCR's
+recogniser reads them right: it reads glyph shapes in context, with no language model pulling a
+digit to a letter. So the words that look like such a mix-up (:func:`suspect`) are read again
+on their own, and the new reading is kept only when it differs from the old by a glyph or two,
+each a letter and a digit swapped where the neighbours say which is meant (:func:`swapped`).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ("CUT", "SCORE", "suspect", "swapped")
+
+CUT = 95.0
+"""Words under this confidence (and at or over the re-reading's cut) may be suspects."""
+
+SCORE = 0.95
+"""The recogniser's score (0-1) a second reading of a suspect needs to replace it."""
+
+_LETTERS = frozenset("ilI|Oo")
+"""Letters Tesseract reads for a digit (``1``, ``0``) when the word around them is digits."""
+
+_DIGITS = frozenset("10")
+"""Digits it reads for a letter (``l``, ``O``) when the word around them is letters."""
+
+_SHORT = frozenset("Iil1tce")
+"""Glyphs of a two-letter word worth a second look: ``l``/``I``/``1`` and ``c``/``e``/``t``."""
+
+_WORDS = frozenset(
+    {"of", "or", "is", "to", "by", "in", "an", "if", "as", "on", "be", "it", "at", "so", "he"}
+    | {"we", "no", "do", "go", "me", "my", "up", "us", "am", "id", "vs", "ie", "eg", "et", "al"}
+)
+"""Two-letter English words, read surely right too often to be worth a second reading."""
+
+_HEX = re.compile(r"0[xX][0-9A-Fa-f]+")
+_HEX_O = re.compile(r"[Oo][xX][0-9A-Fa-f]+")
+_EDGES = ".,;:()[]{}\"'"
+
+
+def suspect(text: str) -> bool:
+    """Whether ``text`` (one word) looks like a letter and a digit read for each other.
+
+    A digit-like letter beside a digit (``aesi28``, ``charl6``), a ``1`` or ``0`` among
+    letters with no digit beside it (``cal1CC``, ``boo1``), a hexadecimal number begun with a
+    letter ``O`` (``Ox40``), or a two-letter word, not an English one, holding an ``l``-like
+    or ``c``-like glyph (``Ic``, ``te``). A hexadecimal number itself (``0x8049a20``) is not:
+    its ``0`` and ``x`` are meant."""
+    core = text.strip(_EDGES)
+    if not core or _HEX.fullmatch(core):
+        return False
+    if _HEX_O.fullmatch(core):
+        return True
+    for i, c in enumerate(core):
+        beside = core[max(0, i - 1) : i] + core[i + 1 : i + 2]
+        if c in _LETTERS and any(n.isdigit() for n in beside):
+            return True
+        among_letters = any(n.isalpha() for n in beside) and not any(n.isdigit() for n in beside)
+        if c in _DIGITS and among_letters:
+            return True
+    return (
+        len(core) == 2
+        and core.isalpha()
+        and core.lower() not in _WORDS
+        and any(c in _SHORT for c in core)
+    )
+
+
+def swapped(old: str, new: str) -> bool:
+    """Whether ``new`` is ``old`` with one glyph (two, in a word of five or more) changed, each
+    change one the neighbours in ``new`` bear out (:func:`_fits`), none a change of case
+    alone (the recogniser cannot tell ``s`` from ``S`` in a word on its own)."""
+    if len(old) != len(new) or old == new:
+        return False
+    changes = [(i, a, b) for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    if len(changes) > (1 if len(old) <= 4 else 2):
+        return False
+    return all(_fits(new, i, a, b) for i, a, b in changes)
+
+
+def _fits(new: str, i: int, a: str, b: str) -> bool:
+    """Whether ``a`` read as ``b`` at ``new[i]`` is a mix-up the word's neighbours bear out: a
+    letter turned digit beside a digit (or the ``0`` of a leading ``0x``); a digit turned
+    letter between letters, or with two letters on one side and no digit on the other; a
+    letter or a stray mark (``@``, ``£``, ``!``) turned any other letter."""
+    if a.lower() == b.lower() or not b.isalnum() or not (a.isalnum() or a in "@£!"):
+        return False
+    if a.isalpha() and b.isdigit():
+        beside = new[max(0, i - 1) : i] + new[i + 1 : i + 2]
+        return any(n.isdigit() for n in beside) or (i == 0 and new[1:2] in "xX" and len(new) > 2)
+    if a.isdigit() and b.isalpha():
+        left1 = i >= 1 and new[i - 1].isalpha()
+        left2 = i >= 2 and new[i - 2].isalpha()
+        right1, right2 = new[i + 1 : i + 2].isalpha(), new[i + 2 : i + 3].isalpha()
+        digit_left = i >= 1 and new[i - 1].isdigit()
+        digit_right = new[i + 1 : i + 2].isdigit()
+        return (
+            (left1 and right1)
+            or (right1 and right2 and not digit_left)
+            or (left1 and left2 and not digit_right)
+        )
+    return True

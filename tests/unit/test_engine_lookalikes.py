@@ -1,0 +1,159 @@
+"""Words read with a look-alike glyph (``lookalikes.py``) and their second reading.
+
+The pure tests pin which words are suspects and which second readings count as a glyph swapped
+back (each case is one seen on a manual's page); the property tests hold the guards for any
+text. The last test reads a rendered code listing through the engine, where Tesseract reads
+``base16`` as ``basel6`` and the recogniser reads it right.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
+
+from aigateway.ocr.engine import lookalikes, rapid, reader, reread
+from aigateway.ocr.engine.geometry import Line, Word
+from aigateway.ocr.engine.options import EngineOptions
+
+from ..support.docgen import find_font, font
+from ..support.lookalike_page import ROWS, listing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aesi28_encrypt",  # i beside a digit: aes128
+        "charl6_t",  # l beside a digit: char16
+        "!rri2)",
+        "cal1CC",  # a 1 among letters: callCC
+        "boo1",
+        "/1ib64/libc.so.6",
+        "Ox40F6BBCC:",  # a hexadecimal number begun with the letter O
+        "Ic",  # two letters, not a word: lc
+        "te,",
+    ],
+)
+def test_suspects(text: str) -> None:
+    assert lookalikes.suspect(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0x8049a20",  # a hexadecimal number as it is written
+        "uint8_t",  # digits beside letters that are not look-alikes
+        "bzip2",
+        "int32",
+        "of",  # two-letter English words
+        "If",
+        "(p.",
+        'select="0"></xsl:param>',  # a 0 between quotes, not among letters
+        "",
+        "...",
+    ],
+)
+def test_not_suspects(text: str) -> None:
+    assert not lookalikes.suspect(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("aesi28_encrypt", "aes128_encrypt"),
+        ("umaci28_set_nonce", "umac128_set_nonce"),
+        ("charl6_t", "char16_t"),
+        ("cal1CC", "callCC"),
+        ("boo1", "bool"),
+        ("1ldb", "lldb"),
+        ("Ox40F6BBCC:", "0x40F6BBCC:"),
+        ("as.raw(@:12)", "as.raw(0:12)"),
+        ("Ic", "lc"),
+        ("te", "tc"),
+    ],
+)
+def test_swaps_kept(old: str, new: str) -> None:
+    assert lookalikes.swapped(old, new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        ("0i.", "Oi.", "a 0 before one letter: 0i is a number"),
+        ('select="1"></xsl:param>', 'select="1"></xs1:param>', "an l with no digit beside"),
+        ("id(phi)-laplace(phi)", "id(phi)-1aplace(phi)", "an l before letters only"),
+        ("1|", "11", "a bar is not a stray mark"),
+        ("(le;", "(le1", "punctuation read as a digit"),
+        ("s", "S", "case alone"),
+        ("Oxff", "0XFF", "three changes in a short word"),
+        ("boo1", "bool)", "a glyph more"),
+        ("bool", "bool", "no change"),
+    ],
+)
+def test_swaps_refused(old: str, new: str, why: str) -> None:
+    assert not lookalikes.swapped(old, new), why
+
+
+@given(st.text(max_size=30))
+def test_suspect_takes_any_text(text: str) -> None:
+    assert lookalikes.suspect(text) in (True, False)
+
+
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_swapped_never_changes_the_length_or_the_case_alone(old: str, new: str) -> None:
+    if lookalikes.swapped(old, new):
+        assert len(old) == len(new) and old != new
+        changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+        assert 1 <= len(changed) <= (1 if len(old) <= 4 else 2)
+        assert all(a.lower() != b.lower() and b.isalnum() for a, b in changed)
+
+
+def _needs_recogniser() -> None:
+    if rapid.available() is not None:
+        pytest.skip(f"rapidocr: {rapid.available()}")
+    if find_font("DejaVuSansMono.ttf") is None:
+        pytest.skip("fonts-dejavu-core")
+
+
+def test_a_suspect_is_read_again_and_only_a_swap_is_kept() -> None:
+    _needs_recogniser()
+    img = Image.new("L", (900, 120), 255)
+    d = ImageDraw.Draw(img)
+    f = font(40, "DejaVuSansMono.ttf")
+    words = []
+    x = 30
+    for t in ("use", "base16", "and", "lc"):
+        x0, y0, x1, y1 = d.textbbox((x, 40), t, font=f)
+        d.text((x, 40), t, font=f, fill=0)
+        words.append((x0, y0, x1, y1))
+        x = x1 + 30
+    # What Tesseract might have read: two look-alikes (surely, over the re-reading's cut),
+    # and a word read right whose second reading would be the same.
+    read = ["use", "basel6", "and", "Ic"]
+    line = Line([Word(t, 90.0, *box) for t, box in zip(read, words, strict=True)], 1, 1)
+    reread.reread(img, [line], 80.0)
+    assert [w.text for w in line.words] == ["use", "base16", "and", "lc"]
+    # A sure word (over the look-alikes' cut) is left as it is.
+    sure = Line([Word("basel6", 97.0, *words[1])], 1, 1)
+    reread.reread(img, [sure], 80.0)
+    assert sure.words[0].text == "basel6"
+
+
+def _scanned(img: Image.Image) -> Image.Image:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=60)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("L")
+
+
+def test_a_listing_reads_its_digits_among_letters() -> None:
+    _needs_recogniser()
+    opts = EngineOptions(engine="auto", reread_below=80.0)
+    text = " ".join(
+        " ".join(p.lines) for p in reader.read_image(_scanned(listing()), 300, opts).items
+    )
+    assert "basel6" not in text
+    # Read without this pass: 20 of the 40 come back basel6.
+    assert text.count("base16") == ROWS, text
