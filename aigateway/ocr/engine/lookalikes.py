@@ -3,7 +3,8 @@ swaps such glyphs back (pure: no OCR here; :mod:`.reread` does the reading).
 
 Tesseract reads ``l`` and ``1``, ``O`` and ``0`` in code surely wrong where letters and digits
 meet: ``aesi28_encrypt``, ``charl6_t``, ``cal1CC``, ``Ox40F6BBCC``, ``boo1``; and, in a short
-word with no dictionary to lean on, ``Ic`` and ``te`` for gnuplot's ``lc`` and ``tc``. Its
+word with no dictionary to lean on, ``Ic`` and ``te`` for gnuplot's ``lc`` and ``tc``; and
+Texinfo's result arrow ``⇒``, for which its English model has no class, as ``=>``. Its
 confidence in them is 80-95, above the re-reading's cut, where most words are right. RapidOCR's
 recogniser reads them right: it reads glyph shapes in context, with no language model pulling a
 digit to a letter. So the words that look like such a mix-up (:func:`suspect`) are read again
@@ -38,6 +39,10 @@ _WORDS = frozenset(
 )
 """Two-letter English words, read surely right too often to be worth a second reading."""
 
+_ARROW, _DOUBLE_ARROW = "=>", "\N{RIGHTWARDS DOUBLE ARROW}"
+"""Texinfo's result arrow ``⇒``, which Tesseract's English model has no class for: it reads
+``=>``, surely. A typed ``=>`` (Perl, Erlang maps) the recogniser reads as typed."""
+
 _HEX = re.compile(r"0[xX][0-9A-Fa-f]+")
 _HEX_O = re.compile(r"[Oo][xX][0-9A-Fa-f]+")
 _EDGES = ".,;:()[]{}\"'"
@@ -49,8 +54,10 @@ def suspect(text: str) -> bool:
     A digit-like letter beside a digit (``aesi28``, ``charl6``), a ``1`` or ``0`` among
     letters with no digit beside it (``cal1CC``, ``boo1``), a hexadecimal number begun with a
     letter ``O`` (``Ox40``), or a two-letter word, not an English one, holding an ``l``-like
-    or ``c``-like glyph (``Ic``, ``te``). A hexadecimal number itself (``0x8049a20``) is not:
-    its ``0`` and ``x`` are meant."""
+    or ``c``-like glyph (``Ic``, ``te``), or an ``=>``. A hexadecimal number itself
+    (``0x8049a20``) is not: its ``0`` and ``x`` are meant."""
+    if _ARROW in text:
+        return True
     core = text.strip(_EDGES)
     if not core or _HEX.fullmatch(core):
         return False
@@ -74,7 +81,10 @@ def suspect(text: str) -> bool:
 def swapped(old: str, new: str) -> bool:
     """Whether ``new`` is ``old`` with one glyph (two, in a word of five or more) changed, each
     change one the neighbours in ``new`` bear out (:func:`_fits`), none a change of case
-    alone (the recogniser cannot tell ``s`` from ``S`` in a word on its own)."""
+    alone (the recogniser cannot tell ``s`` from ``S`` in a word on its own); or ``old`` with
+    its ``=>`` read as ``⇒``."""
+    if _ARROW in old and new == old.replace(_ARROW, _DOUBLE_ARROW):
+        return True
     if len(old) != len(new) or old == new:
         return False
     changes = [(i, a, b) for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
