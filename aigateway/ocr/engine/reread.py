@@ -259,8 +259,9 @@ def reread(
     budget: float = 1.0,
     languages: Sequence[str] = ("eng",),
 ) -> int:
-    """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img``, and
-    read each of ``strays`` (:mod:`.strays`) again with the word it belongs to. ``budget``:
+    """Replace, in place, the text of doubtful stretches of ``lines`` read from ``img`` and of
+    surer words that look like a letter and a digit read for each other (:mod:`.lookalikes`),
+    and read each of ``strays`` (:mod:`.strays`) again with the word it belongs to. ``budget``:
     the page may spend this many times :data:`BUDGET`; ``languages``: the page's Tesseract
     languages, whose characters the recogniser reads (:func:`.charset.charset`). :func:`plan`
     chooses ``below`` and ``budget`` for a page.
