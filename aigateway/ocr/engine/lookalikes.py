@@ -96,8 +96,9 @@ def swapped(old: str, new: str) -> bool:
 def _fits(new: str, i: int, a: str, b: str) -> bool:
     """Whether ``a`` read as ``b`` at ``new[i]`` is a mix-up the word's neighbours bear out: a
     letter turned digit beside a digit (or the ``0`` of a leading ``0x``); a digit turned
-    letter between letters, or with two letters on one side and no digit on the other; a
-    letter or a stray mark (``@``, ``£``, ``!``) turned any other letter."""
+    letter between letters, or with two letters on one side and no digit on the other; any
+    other letter for a letter, digit for a digit, or a stray mark (``@``, ``£``, ``!``) read
+    for a letter or digit (``as.raw(@:12)``)."""
     if a.lower() == b.lower() or not b.isalnum() or not (a.isalnum() or a in "@£!"):
         return False
     if a.isalpha() and b.isdigit():
