@@ -22,7 +22,7 @@ import pytest
 
 from ..support.docgen import find_font, on_grain, render_text
 from ..support.lookalike_page import ROWS, listing
-from ..support.served_pages import GRAINY_PROSE, LOCAL_OCR_CONFIG, encode, read_all
+from ..support.served_pages import GRAINY_PROSE, LOCAL_OCR_CONFIG, encode, post_ocr, read_all
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -85,7 +85,15 @@ def test_a_scanned_listing_keeps_its_digits_among_letters(gateway: GatewayProces
         encode(page, "JPEG", 60),  # untagged, as many scanners save it
         encode(page, "PNG", dpi=300),
     ]
-    for md in read_all(gateway, docs):
+    # Hostile input alongside: the first JPEG cut in half, as an interrupted upload leaves it.
+    cut = ("image/jpeg", docs[0][1][: len(docs[0][1]) // 2])
+    with ThreadPoolExecutor(1) as ex:
+        broken = ex.submit(post_ocr, gateway, cut)
+        mds = read_all(gateway, docs)
+        refused = broken.result()
+    for md in mds:
         assert "basel6" not in md, md
         assert md.count("base16") == ROWS, md
         assert md.count("char16_t") == ROWS // 2, md  # on every other line
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["param"] == "document", refused.text
