@@ -24,11 +24,11 @@ from ..errors import GatewayError
 from ..files.store import FileStore
 from ..upstream.fetch import Fetcher
 from .jobs import JobStore
+from .lease import LEASE, LeaseLost, hold
 from .protocol import TERMINAL, Job, mistral_view, openai_view
 
 __all__ = ("SPILLED", "Finalizer", "Webhook")
 
-LOCK_TTL = 120.0
 SPILLED = b'{"$spilled":'
 """Start of a stored result that is a reference to a scratch object (the runner spills large
 output lines to the files storage)."""
@@ -98,8 +98,8 @@ class Finalizer:
 
         Asked before the lock is taken, not only under it: every replica's janitor asks
         about every active job each ``claim_idle`` seconds, and a replica killed while it
-        held the lock for a job that was not done left the lock to expire (:data:`LOCK_TTL`,
-        two minutes) before any other replica could finalize it."""
+        held the lock for a job that was not done left the lock to expire (then two minutes)
+        before any other replica could finalize it."""
         job = await self.store.get(job_id)
         if job is None or job.status in TERMINAL:
             return False
@@ -108,47 +108,27 @@ class Finalizer:
         return job.total > 0 and (await self.store.counts(job_id)).done >= job.total
 
     async def maybe_finalize(self, job_id: str) -> bool:
-        """Finalize ``job_id`` if every line is done or it is being cancelled; True if done."""
-        if not await self._due(job_id) or not await self.store.lock(job_id, self.owner, LOCK_TTL):
+        """Finalize ``job_id`` if every line is done or it is being cancelled; True if done.
+
+        The job's lock is a lease (:mod:`.lease`), renewed while the files are written: a
+        replica killed here holds the job up for seconds, not minutes. A finalization whose
+        lease ran out is stopped (another replica may have the job by then) and is left for
+        the janitor to begin again: it changes nothing another run would not write the same."""
+        if not await self._due(job_id) or not await self.store.lock(job_id, self.owner, LEASE):
             return False
+
+        async def renew(ttl: float) -> bool:
+            return await self.store.renew(job_id, self.owner, ttl)
+
         try:
-            counts = await self.store.counts(job_id)
-
-            def begin(j: Job) -> bool:
-                if j.status in TERMINAL or j.status == "cancelling":
-                    return False
-                if j.total == 0 or counts.done < j.total:
-                    return False
-                if j.status != "finalizing":
-                    j.status, j.finalizing_at = "finalizing", int(time.time())
-                return True
-
-            job = await self.store.update(job_id, begin)
-            if job is None or job.status not in ("finalizing", "cancelling"):
-                return False
-            if job.status == "finalizing" and counts.done < job.total:
-                return False
-            written = await self._write_files(job)
-            outputs = (job.output_file, job.error_file)
-
-            def end(j: Job) -> bool:
-                if j.status in TERMINAL:
-                    return False
-                j.output_file, j.error_file = outputs
-                j.final = written
-                if j.status == "cancelling" and j.expiring:
-                    j.status, j.expired_at = "expired", int(time.time())
-                elif j.status == "cancelling":
-                    j.status, j.cancelled_at = "cancelled", int(time.time())
-                else:
-                    j.status, j.completed_at = "completed", int(time.time())
-                return True
-
-            job = await self.store.update(job_id, end) or job
-            if job.status in TERMINAL:
-                await self.store.purge_results(job_id)
+            job = await hold(renew, self._finalize(job_id), LEASE)
+        except LeaseLost:
+            self.logger.warning("batch finalization stopped: its lease ran out", job=job_id)
+            return False
         finally:
             await self.store.unlock(job_id, self.owner)
+        if job is None:
+            return False
         self.logger.info("batch finished", job=job.id, status=job.status, lines=job.total)
         if self.webhook is not None:
             final = await self.store.counts_of(job)
@@ -157,6 +137,46 @@ class Finalizer:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return True
+
+    async def _finalize(self, job_id: str) -> Job | None:
+        """Under the lock: write the files and mark the job terminal; the job, or None if
+        there was nothing to finalize after all."""
+        counts = await self.store.counts(job_id)
+
+        def begin(j: Job) -> bool:
+            if j.status in TERMINAL or j.status == "cancelling":
+                return False
+            if j.total == 0 or counts.done < j.total:
+                return False
+            if j.status != "finalizing":
+                j.status, j.finalizing_at = "finalizing", int(time.time())
+            return True
+
+        job = await self.store.update(job_id, begin)
+        if job is None or job.status not in ("finalizing", "cancelling"):
+            return None
+        if job.status == "finalizing" and counts.done < job.total:
+            return None
+        written = await self._write_files(job)
+        outputs = (job.output_file, job.error_file)
+
+        def end(j: Job) -> bool:
+            if j.status in TERMINAL:
+                return False
+            j.output_file, j.error_file = outputs
+            j.final = written
+            if j.status == "cancelling" and j.expiring:
+                j.status, j.expired_at = "expired", int(time.time())
+            elif j.status == "cancelling":
+                j.status, j.cancelled_at = "cancelled", int(time.time())
+            else:
+                j.status, j.completed_at = "completed", int(time.time())
+            return True
+
+        job = await self.store.update(job_id, end) or job
+        if job.status in TERMINAL:
+            await self.store.purge_results(job_id)
+        return job
 
     async def _write_files(self, job: Job) -> tuple[int, int]:
         """Write the output and error files; ``(succeeded, failed)`` lines written."""

@@ -88,7 +88,12 @@ class JobStore(abc.ABC):
 
     @abc.abstractmethod
     async def lock(self, job_id: str, owner: str, ttl: float) -> bool:
-        """Take the job's finalization lock (one replica finalizes); True when taken."""
+        """Take the job's finalization lock (one replica finalizes) for ``ttl`` seconds; True
+        when taken."""
+
+    @abc.abstractmethod
+    async def renew(self, job_id: str, owner: str, ttl: float) -> bool:
+        """Extend the lock to ``ttl`` seconds from now if ``owner`` still holds it; True if so."""
 
     @abc.abstractmethod
     async def unlock(self, job_id: str, owner: str) -> None:
@@ -292,6 +297,10 @@ class LocalJobStore(JobStore):
             return False
         self._locks.add(job_id)
         return True
+
+    async def renew(self, job_id: str, owner: str, ttl: float) -> bool:
+        # One process: a lock it holds never expires, so it is this holder's while it is held.
+        return job_id in self._locks
 
     async def unlock(self, job_id: str, owner: str) -> None:
         self._locks.discard(job_id)

@@ -8,7 +8,7 @@ Redis Cluster they share one slot and the scripts below stay single-slot)::
     {p:batch}:active          set of job ids not yet terminal
     {p:batch}:res:{id}        hash: line number -> "1"/"0" + output line (HSETNX: first wins)
     {p:batch}:cnt:{id}        hash: succeeded, failed (incremented with the HSETNX, in Lua)
-    {p:batch}:fin:{id}        finalization lock (SET NX PX)
+    {p:batch}:fin:{id}        finalization lock: a lease (SET NX PX, renewed with PEXPIRE)
     {p:batch}:try:{id}        hash: line number -> times a runner started it
     {p:batch}:lines           the Stream of line refs, consumer group {p}-runners
 
@@ -58,6 +58,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
 
 def redis_client(url: str | list[str], timeout: float) -> tuple[Any, Any]:
     """A client for ``[state] url`` (single, Sentinel or Cluster) with its own pool, since
@@ -79,6 +84,7 @@ class RedisJobStore(JobStore):
         self.p = f"{{{prefix}:batch}}"
         self._record = redis.register_script(_RECORD)
         self._unlock = redis.register_script(_UNLOCK)
+        self._renew = redis.register_script(_RENEW)
         self._cas = redis.register_script(_CAS)
 
     async def put(self, job: Job) -> None:
@@ -151,6 +157,10 @@ class RedisJobStore(JobStore):
 
     async def lock(self, job_id: str, owner: str, ttl: float) -> bool:
         return bool(await self.r.set(f"{self.p}:fin:{job_id}", owner, nx=True, px=int(ttl * 1000)))
+
+    async def renew(self, job_id: str, owner: str, ttl: float) -> bool:
+        key = f"{self.p}:fin:{job_id}"
+        return bool(await self._renew(keys=[key], args=[owner, int(ttl * 1000)]))
 
     async def unlock(self, job_id: str, owner: str) -> None:
         await self._unlock(keys=[f"{self.p}:fin:{job_id}"], args=[owner])
