@@ -4,7 +4,8 @@ A page scanned at 300 DPI on textured paper, saved as a PDF the usual way (the s
 an A4 page), is rendered one pixel wider than the scan: pdfium interpolates every pixel, the
 grain is averaged below the grain check's level, and the page was read raw, grain and all.
 A scanned code listing whose names mix letters and digits: Tesseract read ``base16`` as
-``basel6``, surely. One real server process (uvloop, two workers), more documents at once
+``basel6``, surely. Lists in small print on grain: the clean-up cut the commas' tails off and
+Tesseract read full stops, surely. One real server process (uvloop, two workers), more documents at once
 than workers, each of a real size.
 """
 
@@ -19,10 +20,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from PIL import Image
 
 from ..support.docgen import find_font, on_grain, render_text
 from ..support.lookalike_page import ROWS, listing
-from ..support.served_pages import GRAINY_PROSE, LOCAL_OCR_CONFIG, encode, post_ocr, read_all
+from ..support.served_pages import (
+    COMMA_LISTS,
+    GRAINY_PROSE,
+    LOCAL_OCR_CONFIG,
+    encode,
+    post_ocr,
+    read_all,
+)
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -95,5 +104,43 @@ def test_a_scanned_listing_keeps_its_digits_among_letters(gateway: GatewayProces
         assert "basel6" not in md, md
         assert md.count("base16") == ROWS, md
         assert md.count("char16_t") == ROWS // 2, md  # on every other line
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["param"] == "document", refused.text
+
+
+def test_commas_in_small_print_on_grain_are_not_read_as_full_stops(gateway: GatewayProcess) -> None:
+    # Before: 4 of the 34 commas across these three pages came back as full stops before a
+    # lowercase word ("jpeg. gif", "svg. pdf"); the recogniser, reading the grey page, reads
+    # the comma's tail.
+    def page(size: int, seed: int, sigma: float) -> Image.Image:
+        text = render_text(
+            COMMA_LISTS,
+            width=2480,
+            size=size,
+            margin=200,
+            font_name="DejaVuSerif.ttf",
+            line_spacing=1.3,
+            min_height=1754,
+        )
+        return on_grain(text, seed, 205, sigma)
+
+    first = page(22, 1, 60)
+    docs = [
+        encode(first, "PNG", dpi=300),
+        encode(first, "JPEG", 90, dpi=300),
+        encode(page(24, 5, 80), "PNG", dpi=300),
+    ]
+    assert all(100_000 <= len(data) <= 5_000_000 for _, data in docs)
+    # Hostile input alongside: a PNG whose data stops after its header chunk.
+    cut = ("image/png", docs[0][1][:4096])
+    with ThreadPoolExecutor(1) as ex:
+        broken = ex.submit(post_ocr, gateway, cut)
+        mds = read_all(gateway, docs)
+        refused = broken.result()
+    for md in mds:
+        assert md.count(",") == COMMA_LISTS.count(","), md
+        assert not re.findall(
+            r"\b(?:png|jpeg|gif|svg|pdf|sin|cos|tan|exp|size|font)\. [a-z]", md
+        ), md
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["param"] == "document", refused.text

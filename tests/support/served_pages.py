@@ -11,7 +11,7 @@ from PIL import Image
 
 from .server import GatewayProcess
 
-__all__ = ("GRAINY_PROSE", "LOCAL_OCR_CONFIG", "encode", "post_ocr", "read_all")
+__all__ = ("COMMA_LISTS", "GRAINY_PROSE", "LOCAL_OCR_CONFIG", "encode", "post_ocr", "read_all")
 
 LOCAL_OCR_CONFIG = """
 [limits]
@@ -46,6 +46,20 @@ GRAINY_PROSE = (
 )
 """Three paragraphs of prose (90 words of three letters or more) that the grainy-page tests set
 in serif type on grain, askew or as a scan in a PDF."""
+
+
+COMMA_LISTS = (
+    "The terminal drivers include png, jpeg, gif, svg, pdf, postscript, emf, canvas, and several "
+    "more, each with options for size, font, colour, and line width. Functions such as sin, cos, "
+    "tan, exp, log, and sqrt take real or complex arguments, returning values of the same type, "
+    "possibly scaled, shifted, or rounded. The history file, its size, its format, and its "
+    "control settings are read at startup, saved at exit, and shared by every session, window, "
+    "and script.\n\n"
+    "Options may be given on the command line, in the environment, or in an init file, which is "
+    "read first, before the data, the macros, and the scripts that follow it."
+)
+"""Two paragraphs of lists (34 commas, each before a lowercase word): set small on grain, a
+comma's tail is cut off by the clean-up and Tesseract reads a full stop."""
 
 
 def encode(

@@ -10,19 +10,31 @@ recogniser reads them right: it reads glyph shapes in context, with no language 
 digit to a letter. So the words that look like such a mix-up (:func:`suspect`) are read again
 on their own, and the new reading is kept only when it differs from the old by a glyph or two,
 each a letter and a digit swapped where the neighbours say which is meant (:func:`swapped`).
+
+A comma whose tail is lost (a grainy page's clean-up cuts the hairline off) Tesseract reads as
+a full stop, 91-96 sure: a word ending in one before a lowercase word is read again too, from
+the page before its clean-up, and the comma kept (:func:`kept`).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ("CUT", "SCORE", "suspect", "swapped")
+__all__ = ("COMMA_CUT", "COMMA_SCORE", "CUT", "SCORE", "cut", "kept", "suspect", "swapped")
 
 CUT = 95.0
 """Words under this confidence (and at or over the re-reading's cut) may be suspects."""
 
 SCORE = 0.95
 """The recogniser's score (0-1) a second reading of a suspect needs to replace it."""
+
+COMMA_CUT = 97.0
+"""Words under this confidence may be comma suspects (:func:`_stop`): Tesseract gives a
+comma read as a full stop on a grainy page 91-96."""
+
+COMMA_SCORE = 0.9
+"""The score enough for a second reading that only turns a final full stop into a comma: on
+a grainy page the recogniser, reading the grey page, scores such a word 0.92-0.95."""
 
 _LETTERS = frozenset("ilI|Oo")
 """Letters Tesseract reads for a digit (``1``, ``0``) when the word around them is digits."""
@@ -48,15 +60,17 @@ _HEX_O = re.compile(r"[Oo][xX][0-9A-Fa-f]+")
 _EDGES = ".,;:()[]{}\"'"
 
 
-def suspect(text: str) -> bool:
-    """Whether ``text`` (one word) looks like a letter and a digit read for each other.
+def suspect(text: str, after: str = "") -> bool:
+    """Whether ``text`` (one word, ``after`` the word that follows it) looks like a letter and
+    a digit read for each other, or a comma read as a full stop.
 
     A digit-like letter beside a digit (``aesi28``, ``charl6``), a ``1`` or ``0`` among
     letters with no digit beside it (``cal1CC``, ``boo1``), a hexadecimal number begun with a
     letter ``O`` (``Ox40``), or a two-letter word, not an English one, holding an ``l``-like
     or ``c``-like glyph (``Ic``, ``te``), or an ``=>``. A hexadecimal number itself
-    (``0x8049a20``) is not: its ``0`` and ``x`` are meant."""
-    if _ARROW in text:
+    (``0x8049a20``) is not: its ``0`` and ``x`` are meant. And a word ending in one full stop
+    that a lowercase word follows (:func:`_stop`)."""
+    if _ARROW in text or _stop(text, after):
         return True
     core = text.strip(_EDGES)
     if not core or _HEX.fullmatch(core):
@@ -78,11 +92,38 @@ def suspect(text: str) -> bool:
     )
 
 
+def cut(text: str, after: str = "") -> float:
+    """The confidence under which ``text`` (``after``: the next word) may be a suspect."""
+    return COMMA_CUT if _stop(text, after) else CUT
+
+
+def _stop(text: str, after: str) -> bool:
+    """Whether ``text`` ends in a full stop that may be a comma, the next word being lowercase.
+
+    A comma's tail is a hairline: on a grainy page the clean-up's threshold cuts it off, and
+    on a blurred one it fades, and Tesseract reads a full stop (``functions. possibly``,
+    ``(eps. emf, png``), surely. A sentence seldom goes on in lowercase after a full stop;
+    an abbreviation that does (``e.g. the``) is read again as it is."""
+    return (
+        len(text) >= 2
+        and text.endswith(".")
+        and (text[-2].isalpha() or text[-2] in ")]")
+        and after[:1].islower()
+    )
+
+
+def kept(old: str, new: str, score: float) -> bool:
+    """Whether ``new``, read with ``score``, replaces the suspect ``old`` (:func:`swapped`,
+    :data:`SCORE`, :data:`COMMA_SCORE`)."""
+    comma = new == old[:-1] + "," and old.endswith(".")
+    return score >= (COMMA_SCORE if comma else SCORE) and swapped(old, new)
+
+
 def swapped(old: str, new: str) -> bool:
     """Whether ``new`` is ``old`` with one glyph (two, in a word of five or more) changed, each
     change one the neighbours in ``new`` bear out (:func:`_fits`), none a change of case
-    alone (the recogniser cannot tell ``s`` from ``S`` in a word on its own); or ``old`` with
-    its ``=>`` read as ``⇒``."""
+    alone (the recogniser cannot tell ``s`` from ``S`` in a word on its own), a final full
+    stop turned comma counting as such a change; or ``old`` with its ``=>`` read as ``⇒``."""
     if _ARROW in old and new == old.replace(_ARROW, _DOUBLE_ARROW):
         return True
     if len(old) != len(new) or old == new:
@@ -98,7 +139,9 @@ def _fits(new: str, i: int, a: str, b: str) -> bool:
     letter turned digit beside a digit (or the ``0`` of a leading ``0x``); a digit turned
     letter between letters, or with two letters on one side and no digit on the other; any
     other letter for a letter, digit for a digit, or a stray mark (``@``, ``£``, ``!``) read
-    for a letter or digit (``as.raw(@:12)``)."""
+    for a letter or digit (``as.raw(@:12)``); or a word's final full stop read as a comma."""
+    if (a, b) == (".", ",") and i == len(new) - 1:
+        return True
     if a.lower() == b.lower() or not b.isalnum() or not (a.isalnum() or a in "@£!"):
         return False
     if a.isalpha() and b.isdigit():

@@ -279,19 +279,24 @@ def _lookalikes(
     img: Image.Image, lines: list[Line], below: float, threads: int, languages: Sequence[str]
 ) -> int:
     """Read again, each on its own, the surer words that look like a letter and a digit
-    read for each other (:mod:`.lookalikes`); keep a reading that only swaps them back."""
+    read for each other, or a comma read as a full stop (:mod:`.lookalikes`); keep a reading
+    that only swaps them back."""
+    # The word after each (on the next line after a line's last): a lowercase one makes a
+    # full stop a comma suspect.
+    words = [(ln, i) for ln in lines for i in range(len(ln.words))]
+    after = [ln.words[i].text for ln, i in words[1:]] + [""]
     jobs = [
         (ln, i)
-        for ln in lines
-        for i, w in enumerate(ln.words)
-        if below <= w.conf < lookalikes.CUT and lookalikes.suspect(w.text)
+        for (ln, i), nxt in zip(words, after, strict=True)
+        if below <= ln.words[i].conf < lookalikes.cut(ln.words[i].text, nxt)
+        and lookalikes.suspect(ln.words[i].text, nxt)
     ]
     boxes = [(w.x0, w.y0, w.x1, w.y1) for w in (ln.words[i] for ln, i in jobs)]
     swapped = 0
     texts = recognize(img, boxes, threads, languages)  # empty if the recogniser cannot run
     for (ln, i), (text, score) in zip(jobs, texts, strict=False):
         w = ln.words[i]
-        if score >= lookalikes.SCORE and lookalikes.swapped(w.text, text):
+        if lookalikes.kept(w.text, text, score):
             ln.words[i] = Word(text, 100 * score, w.x0, w.y0, w.x1, w.y1)
             swapped += 1
     return swapped
