@@ -160,6 +160,14 @@ def test_swapped_never_changes_the_length_or_the_case_alone(old: str, new: str) 
         assert all(a.lower() != b.lower() and b.isalnum() for a, b in letters)
 
 
+def test_a_page_without_words_has_no_suspects() -> None:
+    # A page Tesseract found no words on (bars, a ruled form) reaches the re-reading too:
+    # the word-after list must be as long as the word list, none (a 500 in a served test).
+    img = Image.new("L", (200, 100), 255)
+    assert reread.reread(img, [], 80.0) == 0
+    assert reread.reread(img, [Line([], 1, 1)], 80.0) == 0
+
+
 def _needs_recogniser() -> None:
     if rapid.available() is not None:
         pytest.skip(f"rapidocr: {rapid.available()}")

@@ -284,7 +284,7 @@ def _lookalikes(
     # The word after each (on the next line after a line's last): a lowercase one makes a
     # full stop a comma suspect.
     words = [(ln, i) for ln in lines for i in range(len(ln.words))]
-    after = [ln.words[i].text for ln, i in words[1:]] + [""]
+    after = [ln.words[i].text for ln, i in words[1:]] + [""] * bool(words)  # none on a blank
     jobs = [
         (ln, i)
         for (ln, i), nxt in zip(words, after, strict=True)
