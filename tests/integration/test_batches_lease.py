@@ -11,6 +11,7 @@ import signal
 import sys
 import textwrap
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -162,81 +163,81 @@ async def test_cancelling_the_holder_cancels_the_work_and_is_not_a_lost_lease() 
 # -- the finalizer on a real Redis ---------------------------------------------------------
 
 
-async def test_redis_renews_only_its_owners_lease(redis_url: str) -> None:
+KEY = "{lease:batch}:fin:j1"
+"""The finalization lock of job ``j1`` in :func:`store`."""
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[Any]:
     r, _ = redis_client(redis_url, 1.0)
-    try:
-        store = RedisJobStore(r, "renew")
-        key = "{renew:batch}:fin:j1"
-        assert await store.lock("j1", "replica-a", 2.0)
-        assert await store.renew("j1", "replica-a", 30.0)
-        assert 20_000 < await r.pttl(key) <= 30_000
-        assert not await store.renew("j1", "replica-b", 30.0)
-        await store.unlock("j1", "replica-b")  # not its lock: kept
-        assert await r.get(key) == b"replica-a"
-        await r.delete(key)  # expired
-        assert not await store.renew("j1", "replica-a", 30.0)
-        assert await r.exists(key) == 0  # a lapsed lease is not brought back
-    finally:
-        await r.aclose()
+    yield r
+    await r.aclose()
+
+
+@pytest.fixture
+def store(client: Any) -> RedisJobStore:
+    return RedisJobStore(client, "lease")
+
+
+async def test_redis_renews_only_its_owners_lease(client: Any, store: RedisJobStore) -> None:
+    assert await store.lock("j1", "replica-a", 2.0)
+    assert await store.renew("j1", "replica-a", 30.0)
+    assert 20_000 < await client.pttl(KEY) <= 30_000
+    assert not await store.renew("j1", "replica-b", 30.0)
+    await store.unlock("j1", "replica-b")  # not its lock: kept
+    assert await client.get(KEY) == b"replica-a"
+    await client.delete(KEY)  # expired
+    assert not await store.renew("j1", "replica-a", 30.0)
+    assert await client.exists(KEY) == 0  # a lapsed lease is not brought back
 
 
 async def test_a_finalization_slower_than_the_lease_keeps_the_job_to_itself(
-    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: Any, store: RedisJobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(finalize, "LEASE", 0.6)
-    r, _ = redis_client(redis_url, 1.0)
-    try:
-        store = RedisJobStore(r, "slow")
-        await _done_job(store)
-        # Each of the two files takes longer than the whole lease to write.
-        files = _SlowFiles(_files(tmp_path), 0.8)
-        a = Finalizer(store, files, "replica-a", _Log(), None)  # type: ignore[arg-type]
-        b = Finalizer(store, _files(tmp_path), "replica-b", _Log(), None)
-        running = asyncio.create_task(a.maybe_finalize("j1"))
-        tries = 0
-        while not running.done():
-            await asyncio.sleep(0.1)
-            tries += 1
-            # Replica B's janitor finds the job due but never gets the lock from A.
-            assert not await b.maybe_finalize("j1")
-        assert await running and tries >= 12
-        job = await store.get("j1")
-        assert job is not None and job.status == "completed" and job.final == (1, 1)
-        assert await r.exists("{slow:batch}:fin:j1") == 0  # given back
-    finally:
-        await r.aclose()
+    await _done_job(store)
+    # Each of the two files takes longer than the whole lease to write.
+    files = _SlowFiles(_files(tmp_path), 0.8)
+    a = Finalizer(store, files, "replica-a", _Log(), None)  # type: ignore[arg-type]
+    b = Finalizer(store, _files(tmp_path), "replica-b", _Log(), None)
+    running = asyncio.create_task(a.maybe_finalize("j1"))
+    tries = 0
+    while not running.done():
+        await asyncio.sleep(0.1)
+        tries += 1
+        # Replica B's janitor finds the job due but never gets the lock from A.
+        assert not await b.maybe_finalize("j1")
+    assert await running and tries >= 12
+    job = await store.get("j1")
+    assert job is not None and job.status == "completed" and job.final == (1, 1)
+    assert await client.exists(KEY) == 0  # given back
 
 
 async def test_a_finalizer_that_loses_its_lease_stops_and_another_finishes(
-    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: Any, store: RedisJobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(finalize, "LEASE", 0.6)
-    r, _ = redis_client(redis_url, 1.0)
-    try:
-        store = RedisJobStore(r, "lost")
-        await _done_job(store)
-        log = _Log()
-        a = Finalizer(store, _SlowFiles(_files(tmp_path), 5.0), "replica-a", log, None)  # type: ignore[arg-type]
-        running = asyncio.create_task(a.maybe_finalize("j1"))
-        await asyncio.sleep(0.1)
-        # A's lease lapses (the store lost it, or A was paused past it) and B takes the job.
-        await r.delete("{lost:batch}:fin:j1")
-        assert await store.lock("j1", "replica-b", 30.0)
-        t0 = time.monotonic()
-        assert await running is False
-        assert time.monotonic() - t0 < 0.6  # stopped at its next renewal, not after its write
-        assert ("batch finalization stopped: its lease ran out", {"job": "j1"}) in log.events
-        job = await store.get("j1")
-        assert job is not None and job.status == "finalizing"  # A marked nothing done
-        assert (await store.counts("j1")).done == 2  # and purged nothing
-        assert await r.get("{lost:batch}:fin:j1") == b"replica-b"  # nor took B's lock away
-        await store.unlock("j1", "replica-b")
-        b = Finalizer(store, _files(tmp_path), "replica-b", _Log(), None)
-        assert await b.maybe_finalize("j1")
-        job = await store.get("j1")
-        assert job is not None and job.status == "completed" and job.final == (1, 1)
-    finally:
-        await r.aclose()
+    await _done_job(store)
+    log = _Log()
+    a = Finalizer(store, _SlowFiles(_files(tmp_path), 5.0), "replica-a", log, None)  # type: ignore[arg-type]
+    running = asyncio.create_task(a.maybe_finalize("j1"))
+    await asyncio.sleep(0.1)
+    # A's lease lapses (the store lost it, or A was paused past it) and B takes the job.
+    await client.delete(KEY)
+    assert await store.lock("j1", "replica-b", 30.0)
+    t0 = time.monotonic()
+    assert await running is False
+    assert time.monotonic() - t0 < 0.6  # stopped at its next renewal, not after its write
+    assert ("batch finalization stopped: its lease ran out", {"job": "j1"}) in log.events
+    job = await store.get("j1")
+    assert job is not None and job.status == "finalizing"  # A marked nothing done
+    assert (await store.counts("j1")).done == 2  # and purged nothing
+    assert await client.get(KEY) == b"replica-b"  # nor took B's lock away
+    await store.unlock("j1", "replica-b")
+    b = Finalizer(store, _files(tmp_path), "replica-b", _Log(), None)
+    assert await b.maybe_finalize("j1")
+    job = await store.get("j1")
+    assert job is not None and job.status == "completed" and job.final == (1, 1)
 
 
 _ROOT = str(Path(__file__).resolve().parents[2])
@@ -262,7 +263,7 @@ _HOLDER = textwrap.dedent(
 
     async def main():
         r, _ = redis_client(sys.argv[1], 1.0)
-        await finalize.Finalizer(RedisJobStore(r, "dead"), Hung(), "replica-a", Log(), None).maybe_finalize("j1")
+        await finalize.Finalizer(RedisJobStore(r, "lease"), Hung(), "replica-a", Log(), None).maybe_finalize("j1")
 
     asyncio.run(main())
     """
@@ -270,13 +271,14 @@ _HOLDER = textwrap.dedent(
 
 
 async def test_a_replica_killed_while_finalizing_holds_the_job_up_only_for_its_lease(
-    redis_url: str, tmp_path: Path
+    redis_url: str, client: Any, store: RedisJobStore, tmp_path: Path
 ) -> None:
     """A real process takes the lock and is SIGKILLed while it writes the job's files; the
     other replica finishes the job once the lease has run out (3 s here, renewed each
     second while the process lived), not after the two minutes the lock used to hold."""
     short = 3.0
-    r, _ = redis_client(redis_url, 1.0)
+    # The job first: the process finalizes it as soon as it starts.
+    await _done_job(store)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -287,14 +289,11 @@ async def test_a_replica_killed_while_finalizing_holds_the_job_up_only_for_its_l
         env={**os.environ, "PYTHONPATH": _ROOT},
     )
     try:
-        store = RedisJobStore(r, "dead")
-        await _done_job(store)
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), 30)
         assert line.strip() == b"writing"
-        key = "{dead:batch}:fin:j1"
         await asyncio.sleep(short)  # past the first lease: renewed, still held
-        assert await r.get(key) == b"replica-a" and await r.pttl(key) > 1000
+        assert await client.get(KEY) == b"replica-a" and await client.pttl(KEY) > 1000
         b = Finalizer(store, _files(tmp_path), "replica-b", _Log(), None)
         assert not await b.maybe_finalize("j1")
         proc.send_signal(signal.SIGKILL)
@@ -313,4 +312,3 @@ async def test_a_replica_killed_while_finalizing_holds_the_job_up_only_for_its_l
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-        await r.aclose()

@@ -45,11 +45,11 @@ def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayPro
     return gateway_server_factory(LOCAL_OCR_CONFIG)
 
 
-def _grainy_scan_pdf(size: int, seed: int) -> bytes:
-    """Half an A4 page of serif prose at ``size`` px, scanned at 300 DPI (2480 px wide) onto
-    grain within the bench corpus's range (mean 205, sigma 50), as a one-page PDF."""
+def _on_grain(text: str, size: int, seed: int, sigma: float = 50) -> Image.Image:
+    """Half an A4 page of ``text`` in serif type at ``size`` px, scanned at 300 DPI (2480 px
+    wide) onto grain of mean 205 and ``sigma`` (the bench corpus's range)."""
     page = render_text(
-        GRAINY_PROSE,
+        text,
         width=2480,
         size=size,
         margin=200,
@@ -57,8 +57,13 @@ def _grainy_scan_pdf(size: int, seed: int) -> bytes:
         line_spacing=1.3,
         min_height=1754,
     )
+    return on_grain(page, seed, 205, sigma)
+
+
+def _grainy_scan_pdf(size: int, seed: int) -> bytes:
+    """:func:`_on_grain` prose as a one-page PDF."""
     buf = io.BytesIO()
-    on_grain(page, seed, 205, 50).save(buf, format="PDF", resolution=300.0)
+    _on_grain(GRAINY_PROSE, size, seed).save(buf, format="PDF", resolution=300.0)
     return buf.getvalue()
 
 
@@ -112,23 +117,11 @@ def test_commas_in_small_print_on_grain_are_not_read_as_full_stops(gateway: Gate
     # Before: 4 of the 34 commas across these three pages came back as full stops before a
     # lowercase word ("jpeg. gif", "svg. pdf"); the recogniser, reading the grey page, reads
     # the comma's tail.
-    def page(size: int, seed: int, sigma: float) -> Image.Image:
-        text = render_text(
-            COMMA_LISTS,
-            width=2480,
-            size=size,
-            margin=200,
-            font_name="DejaVuSerif.ttf",
-            line_spacing=1.3,
-            min_height=1754,
-        )
-        return on_grain(text, seed, 205, sigma)
-
-    first = page(22, 1, 60)
+    first = _on_grain(COMMA_LISTS, 22, 1, 60)
     docs = [
         encode(first, "PNG", dpi=300),
         encode(first, "JPEG", 90, dpi=300),
-        encode(page(24, 5, 80), "PNG", dpi=300),
+        encode(_on_grain(COMMA_LISTS, 24, 5, 80), "PNG", dpi=300),
     ]
     assert all(100_000 <= len(data) <= 5_000_000 for _, data in docs)
     # Hostile input alongside: a PNG whose data stops after its header chunk.

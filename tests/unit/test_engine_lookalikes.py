@@ -9,6 +9,7 @@ text. The last test reads a rendered code listing through the engine, where Tess
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -131,6 +132,8 @@ def test_swaps_refused(old: str, new: str, why: str) -> None:
 @given(st.text(max_size=30), st.text(max_size=10))
 def test_suspect_takes_any_text(text: str, after: str) -> None:
     assert lookalikes.suspect(text, after) in (True, False)
+    # The re-reading asks only for the cut: a suspect has one, any other word none.
+    assert (lookalikes.cut(text, after) > 0) is lookalikes.suspect(text, after)
 
 
 @pytest.mark.parametrize(
@@ -199,21 +202,41 @@ def test_a_suspect_is_read_again_and_only_a_swap_is_kept() -> None:
     assert sure.words[0].text == "basel6"
 
 
-def test_a_result_arrow_is_read_as_one_and_a_typed_arrow_stays() -> None:
-    _needs_recogniser()
-    img = Image.new("L", (700, 200), 255)
+def _typed(
+    width: int,
+    rows: tuple[tuple[str, ...], ...],
+    font_name: str,
+    misread: Callable[[str], str],
+    conf: float,
+) -> tuple[Image.Image, list[Line]]:
+    """``rows`` of words rendered at 40 px on a page ``width`` wide, a row every 90 px, and the
+    lines Tesseract might have read there: each word as ``misread`` gives it, ``conf`` sure."""
+    img = Image.new("L", (width, 90 * len(rows) + 20), 255)
     d = ImageDraw.Draw(img)
-    f = font(40, "DejaVuSansMono.ttf")
+    f = font(40, font_name)
     lines = []
-    for y, arrow in ((30, "\N{RIGHTWARDS DOUBLE ARROW}"), (120, "=>")):
+    for y, typed in zip(range(30, 90 * len(rows), 90), rows, strict=True):
         words, x = [], 30
-        for t in ("sum", arrow, "3"):
+        for t in typed:
             box = d.textbbox((x, y), t, font=f)
             d.text((x, y), t, font=f, fill=0)
-            # Tesseract's English model reads both arrows as "=>".
-            words.append(Word("=>" if t == arrow else t, 90.0, *box))
+            words.append(Word(misread(t), conf, *box))
             x = box[2] + 30
         lines.append(Line(words, 1, len(lines) + 1))
+    return img, lines
+
+
+def test_a_result_arrow_is_read_as_one_and_a_typed_arrow_stays() -> None:
+    _needs_recogniser()
+    arrow = "\N{RIGHTWARDS DOUBLE ARROW}"
+    # Tesseract's English model reads both arrows as "=>".
+    img, lines = _typed(
+        700,
+        (("sum", arrow, "3"), ("sum", "=>", "3")),
+        "DejaVuSansMono.ttf",
+        lambda t: "=>" if t in (arrow, "=>") else t,
+        90.0,
+    )
     reread.reread(img, lines, 80.0)
     assert [w.text for w in lines[0].words] == ["sum", "\N{RIGHTWARDS DOUBLE ARROW}", "3"]
     assert [w.text for w in lines[1].words] == ["sum", "=>", "3"]
@@ -221,23 +244,15 @@ def test_a_result_arrow_is_read_as_one_and_a_typed_arrow_stays() -> None:
 
 def test_a_comma_read_as_a_full_stop_is_read_again_and_a_real_stop_stays() -> None:
     _needs_recogniser()
-    img = Image.new("L", (1200, 200), 255)
-    d = ImageDraw.Draw(img)
-    f = font(40, "DejaVuSans.ttf")
-    lines = []
-    for y, typed in (
-        (30, ("maps", "functions,", "possibly", "nonlinear")),
-        (120, ("see", "Fig.", "two", "ends")),
-    ):
-        words, x = [], 30
-        for t in typed:
-            box = d.textbbox((x, y), t, font=f)
-            d.text((x, y), t, font=f, fill=0)
-            # Tesseract read a stop for the comma (and the real stop as one), surely: over
-            # the look-alikes' cut of 95, under the commas' 97.
-            words.append(Word(t.replace(",", "."), 96.0, *box))
-            x = box[2] + 30
-        lines.append(Line(words, 1, len(lines) + 1))
+    # Tesseract read a stop for the comma (and the real stop as one), surely: over the
+    # look-alikes' cut of 95, under the commas' 97.
+    img, lines = _typed(
+        1200,
+        (("maps", "functions,", "possibly", "nonlinear"), ("see", "Fig.", "two", "ends")),
+        "DejaVuSans.ttf",
+        lambda t: t.replace(",", "."),
+        96.0,
+    )
     reread.reread(img, lines, 80.0)
     assert [w.text for w in lines[0].words] == ["maps", "functions,", "possibly", "nonlinear"]
     assert [w.text for w in lines[1].words] == ["see", "Fig.", "two", "ends"]

@@ -70,7 +70,12 @@ def suspect(text: str, after: str = "") -> bool:
     or ``c``-like glyph (``Ic``, ``te``), or an ``=>``. A hexadecimal number itself
     (``0x8049a20``) is not: its ``0`` and ``x`` are meant. And a word ending in one full stop
     that a lowercase word follows (:func:`_stop`)."""
-    if _ARROW in text or _stop(text, after):
+    return _stop(text, after) or _glyphs(text)
+
+
+def _glyphs(text: str) -> bool:
+    """:func:`suspect`'s look-alike glyphs and arrow, whatever follows the word."""
+    if _ARROW in text:
         return True
     core = text.strip(_EDGES)
     if not core or _HEX.fullmatch(core):
@@ -93,8 +98,10 @@ def suspect(text: str, after: str = "") -> bool:
 
 
 def cut(text: str, after: str = "") -> float:
-    """The confidence under which ``text`` (``after``: the next word) may be a suspect."""
-    return COMMA_CUT if _stop(text, after) else CUT
+    """The confidence under which ``text`` (``after``: the next word) is read again as a
+    suspect (:func:`suspect`): :data:`COMMA_CUT` for a comma, :data:`CUT` for a look-alike
+    glyph, 0 for a word that is no suspect."""
+    return COMMA_CUT if _stop(text, after) else CUT if _glyphs(text) else 0.0
 
 
 def _stop(text: str, after: str) -> bool:

@@ -289,7 +289,6 @@ def _lookalikes(
         (ln, i)
         for (ln, i), nxt in zip(words, after, strict=True)
         if below <= ln.words[i].conf < lookalikes.cut(ln.words[i].text, nxt)
-        and lookalikes.suspect(ln.words[i].text, nxt)
     ]
     boxes = [(w.x0, w.y0, w.x1, w.y1) for w in (ln.words[i] for ln, i in jobs)]
     swapped = 0
