@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-MINUTE_AHEAD = 20.0
-"""Seconds of the current minute a ``minute_window`` test starts with at least."""
+MINUTE_AHEAD = 8.0
+"""Seconds of the current minute a ``minute_window`` test starts with at least, unless its
+marker asks for more (``minute_window(20)``: a test that starts servers)."""
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +24,15 @@ def _minute_window(request: pytest.FixtureRequest) -> None:
     limit, which the gateway counts in fixed calendar minutes (``tenancy/quotas.py``): run
     across a minute's end, its requests fall in two windows and the limit seems not to hold
     (``test_sentinel_serves_limits`` once saw four 200s against a limit of three on a loaded
-    machine). Such a test starts with :data:`MINUTE_AHEAD` seconds of its minute left."""
-    if request.node.get_closest_marker("minute_window") is None:
+    machine). Such a test starts with :data:`MINUTE_AHEAD` seconds of its minute left, or the
+    seconds its marker names. The wait costs a test ahead**2 / 120 s on average, so in-process
+    tests (well under a second each) ask for little and tests that start servers for more."""
+    marker = request.node.get_closest_marker("minute_window")
+    if marker is None:
         return
+    ahead = float(marker.args[0]) if marker.args else MINUTE_AHEAD
     left = 60.0 - time.time() % 60.0
-    if left < MINUTE_AHEAD:
+    if left < ahead:
         time.sleep(left + 0.05)
 
 
@@ -86,4 +91,19 @@ def mistral_openai() -> Iterator[tuple[Any, Any]]:
         openai.stop()
 
 
-from .support.server import gateway_server_factory  # noqa: E402,F401  (a fixture, shared by every module)
+from .support.server import (  # noqa: E402,F401  (fixtures, shared by every module)
+    gateway_server_factory,
+    module_gateway_factory,
+)
+
+# Modules that read real-size pages through served OCR pools: each keeps both cores busy, so
+# under ``pytest -n 2`` they run one after another on one worker while the other worker takes
+# the rest (mostly waiting on sockets, timers and child processes).
+_OCR_HEAVY = ("test_engine_served", "test_served_robustness", "test_bench_ocr_served")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem.startswith(_OCR_HEAVY):
+            item.add_marker(pytest.mark.xdist_group("ocr"))

@@ -94,7 +94,7 @@ async def _fire_streams(urls: list[str], n: int, openai: OpenAIFake) -> list[int
     return statuses
 
 
-@pytest.mark.minute_window
+@pytest.mark.minute_window(20)
 def test_limits_exact_on_a_cluster(
     gateway_server_factory: Start,
     cluster: list[RedisServer],
@@ -133,7 +133,7 @@ def test_limits_exact_on_a_cluster(
     assert usage == httpx.get(two.url + "/admin/usage", headers=admin).json()["data"]
 
 
-@pytest.mark.minute_window
+@pytest.mark.minute_window(20)
 def test_sentinel_serves_limits(
     gateway_server_factory: Start, fakes: tuple[OpenAIFake, SlowMistral]
 ) -> None:

@@ -183,7 +183,7 @@ limits = {{ requests_per_minute = {rpm} }}
     )
 
 
-@pytest.mark.minute_window
+@pytest.mark.minute_window(20)
 def test_two_replicas_share_one_limit(
     gateway_server_factory: Callable[..., GatewayProcess], redis_url: str
 ) -> None:

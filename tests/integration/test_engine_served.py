@@ -75,9 +75,9 @@ def pdf() -> bytes:
     return data
 
 
-@pytest.fixture
-def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
-    return gateway_server_factory(CONFIG)
+@pytest.fixture(scope="module")
+def gateway(module_gateway_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return module_gateway_factory(CONFIG)
 
 
 def _post(gw: GatewayProcess, body: dict[str, Any]) -> httpx.Response:

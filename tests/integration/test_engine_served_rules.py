@@ -64,9 +64,9 @@ OPTIONS = [
 ]
 
 
-@pytest.fixture
-def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
-    return gateway_server_factory(LOCAL_OCR_CONFIG)
+@pytest.fixture(scope="module")
+def gateway(module_gateway_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return module_gateway_factory(LOCAL_OCR_CONFIG)
 
 
 def _framed_listing() -> Image.Image:

@@ -40,9 +40,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
-    return gateway_server_factory(LOCAL_OCR_CONFIG)
+@pytest.fixture(scope="module")
+def gateway(module_gateway_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return module_gateway_factory(LOCAL_OCR_CONFIG)
 
 
 def _on_grain(text: str, size: int, seed: int, sigma: float = 50) -> Image.Image:

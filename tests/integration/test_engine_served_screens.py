@@ -31,9 +31,9 @@ from ..support.server import GatewayProcess
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def gateway(gateway_server_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
-    return gateway_server_factory(LOCAL_OCR_CONFIG)
+@pytest.fixture(scope="module")
+def gateway(module_gateway_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return module_gateway_factory(LOCAL_OCR_CONFIG)
 
 
 def _grain(img: Image.Image, amount: float, seed: int) -> Image.Image:

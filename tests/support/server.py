@@ -6,7 +6,8 @@ tests need the gateway as its own process. Usage::
     with gateway_server(CONFIG_TOML, tmp_path) as gw:
         httpx.get(gw.url + "/v1/models")
 
-or, in a test module, the ``gateway_server_factory`` fixture (stops every server it started).
+or, in a test module, the ``gateway_server_factory`` fixture (stops every server it started
+after the test) or ``module_gateway_factory`` (after the module's last test).
 The server's stderr (access log, tracebacks) goes to a file whose tail is shown when startup
 fails; :meth:`GatewayProcess.log` reads it during a test.
 """
@@ -27,7 +28,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-__all__ = ("GatewayProcess", "free_port", "gateway_server", "gateway_server_factory")
+__all__ = (
+    "GatewayProcess",
+    "free_port",
+    "gateway_server",
+    "gateway_server_factory",
+    "module_gateway_factory",
+)
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 30.0
@@ -147,14 +154,32 @@ def gateway_server(
         return
 
 
-@pytest.fixture
-def gateway_server_factory(
-    tmp_path: Path,
-) -> Iterator[Callable[..., GatewayProcess]]:
-    """``start(config_toml, **kwargs) -> GatewayProcess``; all are stopped after the test."""
+@contextlib.contextmanager
+def _servers(workdir: Path) -> Iterator[Callable[..., GatewayProcess]]:
     with contextlib.ExitStack() as stack:
 
         def start(config: str, **kwargs: object) -> GatewayProcess:
-            return stack.enter_context(gateway_server(config, tmp_path, **kwargs))  # type: ignore[arg-type]
+            return stack.enter_context(gateway_server(config, workdir, **kwargs))  # type: ignore[arg-type]
 
+        yield start
+
+
+@pytest.fixture
+def gateway_server_factory(tmp_path: Path) -> Iterator[Callable[..., GatewayProcess]]:
+    """``start(config_toml, **kwargs) -> GatewayProcess``; all are stopped after the test."""
+    with _servers(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def module_gateway_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., GatewayProcess]]:
+    """The same, but its servers serve the whole module and stop after its last test.
+
+    For modules whose tests only send requests (the engine's served pages): a server with an
+    OCR pool takes a second or two to start, once per module instead of once per test. A log
+    check in such a module sees every earlier test's lines too, which only makes it stricter.
+    """
+    with _servers(tmp_path_factory.mktemp("gateways")) as start:
         yield start
