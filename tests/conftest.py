@@ -91,6 +91,29 @@ def mistral_openai() -> Iterator[tuple[Any, Any]]:
         openai.stop()
 
 
+@pytest.fixture
+def batch_s3() -> Iterator[Any]:
+    """An S3-compatible server (moto) with one bucket, for the batch replica tests."""
+    from .support.s3_server import s3_server
+
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def batch_upstream() -> Iterator[Any]:
+    """The OpenAI-compatible upstream the batch replica tests' lines call (model ``slow``,
+    ``slow_delay`` seconds a line: set it in the test)."""
+    from .support.batch_replicas import UPSTREAM_KEY
+    from .support.upstreams.openai_fake import OpenAIFake
+
+    fake = OpenAIFake("up", UPSTREAM_KEY).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
 from .support.server import (  # noqa: E402,F401  (fixtures, shared by every module)
     gateway_server_factory,
     module_gateway_factory,
