@@ -43,22 +43,21 @@ def test_a_replica_killed_mid_batch_loses_no_line_and_duplicates_none(
     config = replica_config(batch_upstream, redis_url, batch_s3, tmp_path / "data")
     a = gateway_server_factory(config, env=ENV)
     b = gateway_server_factory(config, env=ENV)
-    h = HEADERS
     fid = upload_lines(a, 200)
     assert any(k.startswith("gw/data/") for k in batch_s3.object_keys())
     # Created through B: A sees the same job and takes lines from the same stream.
     job = create_batch(b, fid)
     url = f"/v1/batches/{job['id']}"
     deadline = time.monotonic() + 60
-    while httpx.get(a.url + url, headers=h).json()["request_counts"]["completed"] < 40:
+    while httpx.get(a.url + url, headers=HEADERS).json()["request_counts"]["completed"] < 40:
         assert time.monotonic() < deadline, "the batch did not start"
         time.sleep(0.05)
     a.process.send_signal(signal.SIGKILL)
     a.process.wait(10)
-    done_at_kill = httpx.get(b.url + url, headers=h).json()["request_counts"]["completed"]
+    done_at_kill = httpx.get(b.url + url, headers=HEADERS).json()["request_counts"]["completed"]
     assert done_at_kill < 200, "the batch finished before the kill: make lines slower"
     deadline = time.monotonic() + 120
-    while (job := httpx.get(b.url + url, headers=h).json())["status"] != "completed":
+    while (job := httpx.get(b.url + url, headers=HEADERS).json())["status"] != "completed":
         assert job["status"] in ("in_progress", "finalizing"), job
         assert time.monotonic() < deadline, job
         time.sleep(0.2)

@@ -130,12 +130,14 @@ def create_batch(gateway: GatewayProcess, file_id: str) -> dict[str, Any]:
 def wait_for(gateway: GatewayProcess, job_id: str, status: str, timeout: float) -> dict[str, Any]:
     """Ask ``gateway`` about the job until it has ``status``; the job then."""
     deadline = time.monotonic() + timeout
-    while (job := httpx.get(f"{gateway.url}/v1/batches/{job_id}", headers=HEADERS).json())[
-        "status"
-    ] != status:
+    while True:
+        job: dict[str, Any] = httpx.get(
+            f"{gateway.url}/v1/batches/{job_id}", headers=HEADERS
+        ).json()
+        if job["status"] == status:
+            return job
         assert time.monotonic() < deadline, (status, job)
         time.sleep(0.1)
-    return job
 
 
 def output_ids(gateway: GatewayProcess, job: dict[str, Any]) -> Counter[str]:
