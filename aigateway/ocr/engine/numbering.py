@@ -43,26 +43,31 @@ def _aligned(a: Word, b: Word, height: float) -> bool:
     return abs(a.x0 - b.x0) <= ALIGN * height or abs(a.x1 - b.x1) <= ALIGN * height
 
 
-def _neighbour(lines: list[Line], line: Line, step: int, height: float) -> Line | None:
+Placed = dict[int, tuple[float, Line]]
+"""Each line's vertical middle, by ``id`` of the line: measured once a page, not once for every
+line looked across from every line (a page's lines times its misread candidates)."""
+
+
+def _neighbour(placed: Placed, line: Line, step: int, height: float) -> Line | None:
     """The nearest line above (``step`` -1) or below (+1) ``line`` whose first word stands in
     its first word's column, within three text heights."""
-    mid = (line.y0 + line.y1) / 2
+    mid = placed[id(line)][0]
     near = [
         (gap, other)
-        for other in lines
-        if 0 < (gap := step * ((other.y0 + other.y1) / 2 - mid)) <= 3 * height
+        for other_mid, other in placed.values()
+        if 0 < (gap := step * (other_mid - mid)) <= 3 * height
         and _aligned(other.words[0], line.words[0], height)
     ]
     return min(near, key=lambda g: g[0])[1] if near else None
 
 
-def _numbered(lines: list[Line], line: Line, step: int, height: float) -> tuple[Line, int] | None:
+def _numbered(placed: Placed, line: Line, step: int, height: float) -> tuple[Line, int] | None:
     """The nearest numbered line above (``step`` -1) or below (+1) ``line`` in its column, and
     how many lines away it is, up to :data:`RUN` (misread numbers in a row: ``is`` and ``ie``
     for 15 and 16, or numbers read with a stray glyph, ``9»``, or with the code, ``16:COUL``)."""
     current = line
     for steps in range(1, RUN + 1):
-        nxt = _neighbour(lines, current, step, height)
+        nxt = _neighbour(placed, current, step, height)
         if nxt is None:
             return None
         if _number(nxt) is not None:
@@ -89,14 +94,15 @@ def repair(lines: list[Line]) -> int:
     lines = [ln for ln in lines if ln.words]
     if sum(_number(ln) is not None for ln in lines) < 2:
         return 0
+    placed = {id(ln): ((ln.y0 + ln.y1) / 2, ln) for ln in lines}
     fixes: list[tuple[Line, str]] = []
     for line in lines:
         first = line.words[0]
         if _number(line) is not None or not set(first.text) <= LOOKALIKES:
             continue
         height = max(1.0, float(line.height))
-        above = _numbered(lines, line, -1, height)
-        below = _numbered(lines, line, 1, height)
+        above = _numbered(placed, line, -1, height)
+        below = _numbered(placed, line, 1, height)
         if above is None or below is None:
             continue
         (a, up), (b, down) = above, below
