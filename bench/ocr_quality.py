@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/ocr_quality.py [--split report|tune|more|all] [--per-category N]
+    .venv/bin/python bench/ocr_quality.py [--split report|tune|more|unseen|all] [--per-category N]
         [--engines raw-tesseract,raw-rapidocr,gateway] [--sections quality,text,scaling]
 
 The corpus (``bench/corpus.py``) is built on first use into a cache directory from PDF manuals
@@ -370,9 +370,11 @@ def sample(items: list[Item], per_category: int) -> list[Item]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    # "more": further pages of the tune sources, no round tuned on (bench/corpus.py); "all" is
-    # the tune and report splits.
-    parser.add_argument("--split", default="report", choices=("report", "tune", "more", "all"))
+    # "more": further pages of the tune sources, no round tuned on; "unseen": sources of other
+    # kinds no round looked at (bench/corpus.py); "all" is the tune and report splits.
+    parser.add_argument(
+        "--split", default="report", choices=("report", "tune", "more", "unseen", "all")
+    )
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument(
         "--per-category", type=int, default=0, help="cap pages per category (sources in turn)"

@@ -84,3 +84,22 @@ def test_more_pages_come_after_the_tune_pages_and_leave_them_alone() -> None:
     # A source with few pages gives fewer (or no) more pages, never tune pages again.
     short = corpus.assign(pages[: base + 3], "tune")
     assert sum(len(p) for s, _, p in short if s == "more") == 3
+
+
+def test_each_manual_and_package_feeds_one_split_and_unseen_sources_give_no_more_pages() -> None:
+    """A split stands for documents the engine was not tuned on only if no other split draws on
+    the same manual; the unseen split's sources are sampled as the report split's are."""
+    corpus = _corpus()
+    splits: dict[str, set[str]] = {}
+    for src in corpus.SOURCES:
+        splits.setdefault(src.path, set()).add(src.split)
+    assert all(len(s) == 1 for s in splits.values())
+    by_package: dict[str, set[str]] = {}
+    for src in corpus.SOURCES:
+        by_package.setdefault(src.package, set()).add(src.split)
+    assert all(len(s) == 1 for s in by_package.values())
+    assert {src.split for src in corpus.SOURCES} == {"tune", "report", "unseen"}
+    base = max(corpus.PAGES.values()) + sum(corpus.PAGES.values())
+    unseen = corpus.assign(list(range(base + 20)), "unseen")
+    assert {s for s, _, _ in unseen} == {"unseen"}
+    assert [c for _, c, _ in unseen] == list(corpus.PAGES)
