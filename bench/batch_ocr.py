@@ -104,8 +104,9 @@ def batch(client: httpx.Client, ids: list[str]) -> tuple[float, dict[str, Any]]:
 
 def p50_ms(
     client: httpx.Client, n: int, pdf: bytes, while_running: threading.Thread | None = None
-) -> tuple[float, int]:
-    """Median latency of up to ``n`` sequential probes (only while ``while_running`` runs)."""
+) -> tuple[float | None, int]:
+    """Median latency of up to ``n`` sequential probes (only while ``while_running`` runs), and
+    how many ran: ``None`` when none did (a batch of a few lines can end before the first)."""
     times = []
     for _ in range(n):
         if while_running is not None and not while_running.is_alive():
@@ -114,7 +115,7 @@ def p50_ms(
         r = client.post("/v1/ocr", files={"file": ("i.pdf", pdf, "application/pdf")})
         r.raise_for_status()
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), len(times)
+    return (statistics.median(times) if times else None), len(times)
 
 
 def run_share(args: argparse.Namespace, share: float, tmp: Path) -> dict[str, Any]:
@@ -133,6 +134,7 @@ def run_share(args: argparse.Namespace, share: float, tmp: Path) -> dict[str, An
         batch_s, job = batch(client, ids)
         probe = scanned_pdf(["Interactive latency probe"])
         base_p50, _ = p50_ms(client, args.interactive, probe)
+        assert base_p50 is not None  # nothing to wait for: every idle probe runs
         # The same probe while a batch of the same documents runs.
         result: dict[str, Any] = {}
         runner = threading.Thread(
@@ -152,11 +154,16 @@ def run_share(args: argparse.Namespace, share: float, tmp: Path) -> dict[str, An
         "batch_status": job["status"],
         "batch_succeeded": job["succeeded_requests"],
         "interactive_p50_ms_idle": round(base_p50, 1),
-        "interactive_p50_ms_during_batch": round(busy_p50, 1),
-        "interactive_p50_ratio": round(busy_p50 / base_p50, 2),
+        "interactive_p50_ms_during_batch": None if busy_p50 is None else round(busy_p50, 1),
+        "interactive_p50_ratio": None if busy_p50 is None else round(busy_p50 / base_p50, 2),
         "probes_during_batch": probes,
         "second_batch_status": result.get("job", {}).get("status"),
     }
+
+
+def _cell(value: float | None) -> str:
+    """A figure for the table, ``-`` for one not measured (no probe ran during the batch)."""
+    return "-" if value is None else str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{r['ocr_share']:>9} {r['lines']:>5} {r['one_by_one_docs_per_s']:>12} "
             f"{r['batch_lines_per_s']:>12} {r['batch_vs_one_by_one']:>12} "
-            f"{r['interactive_p50_ms_idle']:>11} {r['interactive_p50_ms_during_batch']:>12} "
-            f"{r['interactive_p50_ratio']:>9} {r['probes_during_batch']:>6}"
+            f"{r['interactive_p50_ms_idle']:>11} {_cell(r['interactive_p50_ms_during_batch']):>12} "
+            f"{_cell(r['interactive_p50_ratio']):>9} {r['probes_during_batch']:>6}"
         )
     if args.json:
         args.json.write_text(json.dumps({"rows": rows}, indent=2))
