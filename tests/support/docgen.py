@@ -249,7 +249,7 @@ def _build_pdf(pages: Sequence[tuple[bytes, list[tuple[str, bytes, int, int]], i
 
 def text_pdf(pages: Sequence[str], *, size: float = 11, rotate: int = 0) -> bytes:
     """A born-digital PDF: one A4 page per string, real text operators (a text layer)."""
-    built = []
+    built: list[tuple[bytes, list[tuple[str, bytes, int, int]], int]] = []
     for text in pages:
         lines = _wrap(text, int(900 / size))
         built.append((_text_ops(lines, size=size, x=56, top=A4[1] - 72, mode=0), [], rotate))
