@@ -359,7 +359,10 @@ def test_sixteen_bit_and_transparent_images_are_read() -> None:
     # Black text on a fully transparent background: the paper must come out white.
     alpha = Image.new("RGBA", img.size, (0, 0, 0, 0))
     alpha.putalpha(img.point(lambda v: 255 - v))
-    for picture in (deep, twelve, eight, alpha):
+    # And white text on one (a dark-theme screenshot): on white it would vanish.
+    light = Image.new("RGBA", img.size, (255, 255, 255, 0))
+    light.putalpha(img.point(lambda v: 255 - v))
+    for picture in (deep, twelve, eight, alpha, light):
         buf = io.BytesIO()
         picture.save(buf, format="PNG")
         src = Source("image/png", data=buf.getvalue())

@@ -92,6 +92,24 @@ def _palette_alpha(text: str) -> bytes:
     return _save(img, "PNG", transparency=0)
 
 
+def _light_on_transparent(text: str) -> bytes:
+    # White print on a fully transparent background (a dark-theme screenshot, a logo): put on
+    # white paper it would vanish.
+    ink = render_text(text, width=1200, margin=20)
+    img = Image.new("RGBA", ink.size, (255, 255, 255, 0))
+    img.putalpha(ink.point(lambda v: 255 - v))
+    return _save(img, "PNG")
+
+
+def _card_on_transparent(text: str) -> bytes:
+    # A white card with dark print, on a transparent canvas larger than it.
+    img = Image.new("RGBA", (2000, 1200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((200, 200, 1500, 700), 30, fill=(255, 255, 255, 255))
+    draw.text((260, 400), text, font=font(40), fill=(20, 20, 20, 255))
+    return _save(img, "PNG")
+
+
 def _sparse_page(text: str) -> bytes:
     img = Image.new("L", (6000, 6000), 255)
     ImageDraw.Draw(img).text((2400, 3000), text, font=font(48), fill=0)
@@ -165,6 +183,8 @@ def cases() -> list[Case]:
         Case("png-16-bit", _sixteen_bit(words), None, pages=[words]),
         Case("jpeg-cmyk", _cmyk_jpeg(words), None, pages=[words]),
         Case("png-palette-alpha", _palette_alpha(words), None, pages=[words]),
+        Case("png-light-print-on-transparency", _light_on_transparent(words), None, pages=[words]),
+        Case("png-card-on-transparency", _card_on_transparent(words), None, pages=[words]),
         Case("jpeg-exif-rotated", _exif_rotated_jpeg(words), None, pages=[words]),
         Case("png-exif-upside-down", _exif_rotated_png(words), None, pages=[words]),
         Case("png-garbage-exif", _png_with_garbage_exif(words), None, pages=[words]),

@@ -13,7 +13,7 @@ import dataclasses
 import time
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageStat
 
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
@@ -199,6 +199,30 @@ def _orientation(img: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
+TRANSPARENT_PAPER = 0.5
+"""Share of an image's pixels at least this transparent (alpha under half) from which the
+transparency is its paper and what is opaque its print (:func:`_flatten`)."""
+
+
+def _flatten(rgba: Image.Image) -> Image.Image:
+    """``rgba`` on an opaque backing that its print stands out from.
+
+    Transparent pixels are usually the paper, so white is the backing, except where the
+    transparency *is* the paper and the opaque print on it is light: white text on a
+    transparent background (a dark-theme screenshot, a logo) put on white would vanish and the
+    page read as blank, so it goes on black, and the engine reads light-on-dark print."""
+    alpha = rgba.getchannel("A")
+    counts = alpha.histogram()
+    clear, opaque = sum(counts[:128]), sum(counts[128:])
+    backing = (255, 255, 255, 255)
+    if opaque and clear >= TRANSPARENT_PAPER * rgba.width * rgba.height:
+        # The print's lightness: its mostly opaque pixels' median (anti-aliased edges left out).
+        solid = alpha.point(lambda a: 255 if a >= 128 else 0)
+        if ImageStat.Stat(rgba.convert("L"), mask=solid).median[0] >= 128:
+            backing = (0, 0, 0, 255)
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, backing), rgba)
+
+
 def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, int]:
     img = pdf.open_image(src.input(), max_pixels)
     try:
@@ -219,10 +243,7 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
             xdpi, ydpi = ydpi, xdpi
         dpi = xdpi
         if out.mode in ("RGBA", "LA", "PA") or (out.mode == "P" and "transparency" in out.info):
-            # Transparent pixels are usually the paper: put them on white, not black.
-            rgba = out.convert("RGBA")
-            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            out = Image.alpha_composite(white, rgba)
+            out = _flatten(out.convert("RGBA"))
         if out.mode.startswith("I;16") or out.mode == "I":
             # convert("L") clips 16-bit samples at 255 (a white page): scale them down instead,
             # by the image's own brightest sample, since 16-bit files also carry 12-bit scanner
