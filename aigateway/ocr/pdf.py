@@ -7,6 +7,7 @@ password-protected document is a 422, a page or pixel count over the configured 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -41,12 +42,17 @@ thread of the server process holds this lock (worker processes have their own pd
 Image.MAX_IMAGE_PIXELS = None
 
 
-def open_pdf(source: bytes | str, password: str | None = None) -> Any:
-    """Open a PDF from bytes or a path; 422 when it is corrupt or the password is wrong."""
+def open_pdf(source: bytes | str, password: str | None = None, *, forms: bool = False) -> Any:
+    """Open a PDF from bytes or a path; 422 when it is corrupt or the password is wrong.
+
+    ``forms``: its pages are to be read, so its interactive form, if it has one, is set up
+    first. pdfium draws a filled-in form's fields (what was typed into them lives there, not in
+    the page's content) only on pages loaded after that, and :mod:`.engine.formfields` reads
+    their values through it."""
     import pypdfium2 as pdfium
 
     try:
-        return pdfium.PdfDocument(source, password=password)
+        doc = pdfium.PdfDocument(source, password=password)
     except pdfium.PdfiumError as exc:
         msg = str(exc).lower()
         if "password" in msg:
@@ -60,6 +66,11 @@ def open_pdf(source: bytes | str, password: str | None = None) -> Any:
         raise UnprocessableDocumentError(
             f"the document is not a readable PDF ({exc})", param="document"
         ) from None
+    if forms:
+        # A form pdfium cannot set up: its pages are read as they are drawn without it.
+        with contextlib.suppress(pdfium.PdfiumError):
+            doc.init_forms()
+    return doc
 
 
 def count_pages(source: bytes | str, password: str | None = None) -> int:

@@ -60,7 +60,7 @@ def _pdf_pages(
 ) -> list[PreviewPage]:
     out = []
     with pdf.PDFIUM_LOCK:
-        document = pdf.open_pdf(source, password)
+        document = pdf.open_pdf(source, password, forms=True)
     try:
         for i in indexes:
             # The lock is taken per page, so other requests' page counting interleaves.

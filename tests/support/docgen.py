@@ -13,6 +13,7 @@ import io
 import struct
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -195,12 +196,12 @@ class _PdfWriter:
             + b"\nendstream"
         )
 
-    def finish(self, page_ids: list[int], pages_id: int) -> bytes:
+    def finish(self, page_ids: list[int], pages_id: int, catalog_extra: str = "") -> bytes:
         kids = " ".join(f"{p} 0 R" for p in page_ids)
         self.objects[pages_id - 1] = (
             f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode()
         )
-        catalog = self.add(f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode())
+        catalog = self.add(f"<< /Type /Catalog /Pages {pages_id} 0 R {catalog_extra}>>".encode())
         buf = io.BytesIO()
         buf.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         offsets = []
@@ -254,6 +255,70 @@ def text_pdf(pages: Sequence[str], *, size: float = 11, rotate: int = 0) -> byte
         lines = _wrap(text, int(900 / size))
         built.append((_text_ops(lines, size=size, x=56, top=A4[1] - 72, mode=0), [], rotate))
     return _build_pdf(built)
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A filled-in AcroForm field of :func:`form_pdf`."""
+
+    kind: str
+    """``text``, ``check`` (``value`` "on" or "off"), ``password`` or ``hidden`` (a text field
+    flagged hidden)."""
+    value: str
+    rect: tuple[float, float, float, float]
+    """x0, y0, x1, y1 in points, PDF coordinates (y up)."""
+
+
+def form_pdf(labels: Sequence[tuple[str, float, float]], fields: Sequence[FormField]) -> bytes:
+    """A one-page A4 form as a form filler saves it: ``labels`` ((text, x, y) in points) are the
+    page's text, and what was typed lives only in ``fields``' widgets (values and appearance
+    streams), not in the page's content."""
+    w = _PdfWriter()
+    pages_id = w.add(b"")  # patched in finish()
+    font_id = w.add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
+    res = f"/Resources << /Font << /F1 {font_id} 0 R >> >>"
+    widget_ids = []
+    for i, f in enumerate(fields):
+        x0, y0, x1, y1 = f.rect
+        box = f"/Type /XObject /Subtype /Form /BBox [0 0 {x1 - x0:g} {y1 - y0:g}] {res}"
+        common = f"/Type /Annot /Subtype /Widget /Rect [{x0:g} {y0:g} {x1:g} {y1:g}] /T (f{i})"
+        if f.kind == "check":
+            on = w.stream(f"<< {box} >>".encode(), b"q 0 g 2 2 m 8 8 l 2 8 m 8 2 l S Q")
+            off = w.stream(f"<< {box} >>".encode(), b"")
+            state = "/Yes" if f.value == "on" else "/Off"
+            body = (
+                f"<< {common} /FT /Btn /F 4 /V {state} /AS {state} "
+                f"/AP << /N << /Yes {on} 0 R /Off {off} 0 R >> >> >>"
+            )
+        else:
+            shown = "*" * len(f.value) if f.kind == "password" else f.value
+            ops = b"/Tx BMC q BT /F1 10 Tf 2 6 Td (" + _pdf_escape(shown) + b") Tj ET Q EMC"
+            ap = w.stream(f"<< {box} >>".encode(), ops)
+            flags = {"password": " /Ff 8192", "hidden": ""}.get(f.kind, "")
+            annot_flags = 2 if f.kind == "hidden" else 4
+            value = _pdf_escape(f.value).decode("latin-1")
+            body = (
+                f"<< {common} /FT /Tx /F {annot_flags}{flags} /V ({value}) "
+                f"/DA (/F1 10 Tf 0 g) /AP << /N {ap} 0 R >> >>"
+            )
+        widget_ids.append(w.add(body.encode()))
+    ops = [b"BT /F1 11 Tf"]
+    for text, x, y in labels:
+        ops.append(f"1 0 0 1 {x:g} {y:g} Tm (".encode() + _pdf_escape(text) + b") Tj")
+    ops.append(b"ET")
+    content_id = w.stream(b"<< >>", b"\n".join(ops))
+    annots = " ".join(f"{i} 0 R" for i in widget_ids)
+    page_id = w.add(
+        f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {A4[0]:g} {A4[1]:g}] {res} "
+        f"/Annots [{annots}] /Contents {content_id} 0 R >>".encode()
+    )
+    acroform = (
+        f"/AcroForm << /Fields [{annots}] /DA (/F1 10 Tf 0 g) "
+        f"/DR << /Font << /F1 {font_id} 0 R >> >> >> "
+    )
+    return w.finish([page_id], pages_id, acroform)
 
 
 def _jpeg(img: Image.Image, quality: int = 90) -> bytes:

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 
-from .docgen import font, png_header, render_text, scanned_pdf, text_pdf, tiff_frames
+from .docgen import (
+    FormField,
+    font,
+    form_pdf,
+    png_header,
+    render_text,
+    scanned_pdf,
+    text_pdf,
+    tiff_frames,
+)
 
 __all__ = ("Case", "cases")
 
@@ -206,6 +215,19 @@ def cases() -> list[Case]:
             options={"force_ocr": True},
         ),
         Case("pdf-rotated-90", text_pdf([words], rotate=90), None, pages=[words]),
+        # A filled-in form: the answers live in its fields' widgets, not in the page's text.
+        Case(
+            "pdf-filled-form",
+            form_pdf(
+                [("Name:", 72, 700), ("Date:", 330, 700)],
+                [
+                    FormField("text", "Ada Lovelace", (110, 695, 300, 710)),
+                    FormField("text", "5 December 2026", (365, 695, 520, 710)),
+                ],
+            ),
+            None,
+            pages=["Name: Ada Lovelace Date: 5 December 2026"],
+        ),
         # Over the documented limits: 413 / 422 naming them.
         Case(
             "pdf-mediabox-1e9-by-1-forced",

@@ -116,7 +116,7 @@ def _pdf_page(
 ) -> PageResult:
     import pypdfium2 as pdfium
 
-    doc = pdf.open_pdf(src.input(), src.password)
+    doc = pdf.open_pdf(src.input(), src.password, forms=True)
     try:
         try:
             page = doc[index]

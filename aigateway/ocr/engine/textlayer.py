@@ -49,9 +49,13 @@ def extract(page: Any) -> PageLayer:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
+    from . import formfields
+
     textpage = page.get_textpage()
     try:
-        text = normalize(textpage.get_text_range())
+        text = formfields.merge(
+            normalize(textpage.get_text_range()), formfields.read(page, textpage)
+        )
     finally:
         textpage.close()
     width, height = page.get_size()

@@ -239,7 +239,7 @@ class OpenAIVisionOcrProvider(OcrProvider):
     @staticmethod
     def _open(source: bytes | str, password: str | None) -> Any:
         with PDFIUM_LOCK:
-            return open_pdf(source, password)
+            return open_pdf(source, password, forms=True)
 
     @staticmethod
     def _close(pdf: Any) -> None:
