@@ -18,12 +18,14 @@ from typing import Any
 from PIL import Image
 
 from ..errors import BadRequestError, PayloadTooLargeError, UnprocessableDocumentError
+from .normalize.encoding import sniff_media_type
 
 __all__ = (
     "MAX_SIDE",
     "PDFIUM_LOCK",
     "check_image_size",
     "count_pages",
+    "extra_image_types",
     "open_image",
     "open_pdf",
     "page_scale",
@@ -144,8 +146,46 @@ def unreadable_image(exc: Exception) -> UnprocessableDocumentError:
     )
 
 
+def extra_image_types() -> frozenset[str]:
+    """Image types this install decodes besides PNG, JPEG, GIF, WebP, TIFF and BMP: AVIF with
+    Pillow's own decoder (in its wheels since 11.3), HEIC/HEIF with pillow-heif (a dependency;
+    found without importing it, so the server process does not load libheif)."""
+    import importlib.util
+
+    from PIL import features
+
+    extra = set()
+    if features.check("avif"):
+        extra.add("image/avif")
+    if importlib.util.find_spec("pillow_heif") is not None:
+        extra.update(("image/heic", "image/heif"))
+    return frozenset(extra)
+
+
+_heif_opener = False
+
+
+def _open_heif(head: bytes) -> None:
+    """Teach Pillow HEIF (pillow-heif's opener) the first time a HEIF image is opened."""
+    global _heif_opener
+    if _heif_opener or sniff_media_type(head) != "image/heic":
+        return
+    try:
+        import pillow_heif
+    except ImportError:  # pragma: no cover - a dependency; without it HEIF is a 422
+        return
+    # It turns a photo upright as its orientation says and resets the tag, as a viewer shows it.
+    pillow_heif.register_heif_opener()
+    _heif_opener = True
+
+
 def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
     """Open an image lazily, refusing oversized headers; 422 when it is not a readable image."""
+    if isinstance(data, bytes):
+        _open_heif(data[:16])
+    else:
+        with open(data, "rb") as f:
+            _open_heif(f.read(16))
     try:
         img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (OSError, SyntaxError, ValueError) as exc:

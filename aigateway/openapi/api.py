@@ -59,7 +59,8 @@ def ocr(ctx: OperationContext) -> dict[str, Any]:
                     "encoding": {
                         "image": {
                             "contentType": "application/pdf, image/png, image/jpeg, image/gif, "
-                            "image/webp, image/tiff, image/bmp, application/octet-stream"
+                            "image/webp, image/tiff, image/bmp, image/avif, image/heic, "
+                            "application/octet-stream"
                         }
                     },
                 },

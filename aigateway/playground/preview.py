@@ -32,6 +32,7 @@ PREVIEW_TYPES = (
     "image/webp",
     "image/tiff",
     "image/bmp",
+    *sorted(pdf.extra_image_types()),
 )
 
 

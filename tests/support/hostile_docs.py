@@ -119,6 +119,21 @@ def _card_on_transparent(text: str) -> bytes:
     return _save(img, "PNG")
 
 
+def _heic_photo(text: str) -> bytes:
+    # An iPhone's photo format, taken with the phone held sideways (EXIF orientation 6).
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    img = render_text(text, width=1400).convert("RGB").rotate(90, expand=True)
+    return _save(img, "HEIF", quality=80, exif=exif.tobytes())
+
+
+def _avif(text: str) -> bytes:
+    return _save(render_text(text, width=1400).convert("RGB"), "AVIF", quality=60)
+
+
 def _sparse_page(text: str) -> bytes:
     img = Image.new("L", (6000, 6000), 255)
     ImageDraw.Draw(img).text((2400, 3000), text, font=font(48), fill=0)
@@ -195,6 +210,8 @@ def cases() -> list[Case]:
         Case("png-light-print-on-transparency", _light_on_transparent(words), None, pages=[words]),
         Case("png-card-on-transparency", _card_on_transparent(words), None, pages=[words]),
         Case("jpeg-exif-rotated", _exif_rotated_jpeg(words), None, pages=[words]),
+        Case("heic-exif-rotated", _heic_photo(words), None, pages=[words]),
+        Case("avif", _avif(words), None, pages=[words]),
         Case("png-exif-upside-down", _exif_rotated_png(words), None, pages=[words]),
         Case("png-garbage-exif", _png_with_garbage_exif(words), None, pages=[words]),
         # Odd PDF page geometry.

@@ -258,6 +258,11 @@ def test_decode_base64_tolerance() -> None:
         (None, None, b"PK\x03\x04....", "application/zip"),
         (None, "text/plain", b'{"a": 1}', "application/json"),
         (None, "application/vnd.ms-excel", b"PK\x03\x04", "application/vnd.ms-excel"),
+        # An iPhone's photo, however it is labelled; AVIF by its own brand.
+        (None, "image/heif", b"\x00\x00\x00\x1cftypheic\x00\x00", "image/heic"),
+        (None, None, b"\x00\x00\x00\x18ftyphevc\x00\x00", "image/heic"),
+        ("image/heif", None, b"", "image/heic"),
+        (None, None, b"\x00\x00\x00\x20ftypavif\x00\x00", "image/avif"),
     ],
 )
 def test_media_type_resolution(

@@ -37,6 +37,7 @@ _ALIASES = {
     "image/x-tiff": "image/tiff",
     "image/x-bmp": "image/bmp",
     "image/x-ms-bmp": "image/bmp",
+    "image/heif": "image/heic",
     "application/x-pdf": "application/pdf",
     "application/acrobat": "application/pdf",
 }
@@ -65,6 +66,10 @@ def normalize_media_type(value: str) -> str:
     return _ALIASES.get(base, base)
 
 
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"heif")
+"""``ftyp`` brands of HEIF images (an iPhone's photos are ``heic``)."""
+
+
 def sniff_media_type(head: bytes) -> str | None:
     """The media type announced by a document's magic number, if it is one we know."""
     if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
@@ -83,7 +88,7 @@ def sniff_media_type(head: bytes) -> str | None:
         return "image/bmp"
     if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
         return "image/avif"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"heif"):
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return "image/heic"
     return None
 
