@@ -806,6 +806,75 @@ def test_long_receipts_and_slivers_read_in_tiles(gateway: GatewayProcess) -> Non
         assert blank.json()["pages"][0]["markdown"].strip() == ""
 
 
+def _till_receipt(
+    items: list[tuple[str, str]], totals: list[tuple[str, str]], scale: float
+) -> bytes:
+    """A till receipt photographed grey on grey: a typewriter font, each amount right-aligned
+    (so the amounts' leading digits stand one under the other), totals after a blank line, a
+    seeded grain and JPEG, at a real size."""
+    import random
+
+    from PIL import ImageDraw
+
+    from ..support.docgen import font
+
+    rows = ["   CORNER CAFE", "  12 Mill Lane", ""]
+    rows += [f"{name:<16}{amount:>6}" for name, amount in items]
+    rows += ["", *(f"{name:<16}{amount:>6}" for name, amount in totals), "", "28/11/2026 08:41"]
+    img = Image.new("L", (760, 120 + 60 * len(rows)), 250)
+    d = ImageDraw.Draw(img)
+    for k, text in enumerate(rows):
+        d.text((40, 60 + 60 * k), text, font=font(34, "DejaVuSansMono.ttf"), fill=30)
+    img = img.resize(
+        (round(img.width * scale), round(img.height * scale)), Image.Resampling.BICUBIC
+    )
+    grain = random.Random(len(items)).randbytes(img.width * img.height)
+    img = Image.blend(img, Image.frombytes("L", img.size, grain), 0.05)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=90)
+    assert 100_000 <= len(buf.getvalue()) <= 5_000_000
+    return buf.getvalue()
+
+
+def test_a_till_receipt_reads_each_amount_beside_its_item(gateway: GatewayProcess) -> None:
+    # A short receipt's amounts line their leading digits up in a column, which Tesseract's
+    # page layout took for a sideways line ("rFPNN", "oO") and read the rest as ".20",
+    # ".60"; its totals, set apart by a blank line, came after the footer ("TOTAL CARD ...
+    # 9.60 9.60"). A long one's amounts read "912", "2728" without their points.
+    short = [
+        ("Flat white", "3.20"),
+        ("Croissant", "2.40"),
+        ("Orange juice", "2.90"),
+        ("Water", "1.10"),
+    ]
+    total = [("TOTAL", "9.60"), ("CARD", "9.60")]
+    long = [
+        (f"Item {chr(65 + k)} pastry", f"{(7 * k) % 9 + 1}.{(13 * k + 5) % 100:02d}")
+        for k in range(18)
+    ]
+    # In a bold typewriter face the amounts' points stand apart: "13 .73", "66. 69".
+    bold = [
+        ("Flat white", "13.73"),
+        ("Orange juice", "89.48"),
+        ("Croissant", "52.94"),
+        ("Tea", "66.69"),
+    ]
+    docs = [
+        ("image/jpeg", _till_receipt(short, total, 1.5)),
+        ("image/jpeg", _till_receipt(long, total, 1.2)),
+        ("image/jpeg", _till_receipt(bold, [("TOTAL", "222.84")], 1.5, "DejaVuSansMono-Bold.ttf")),
+    ]
+    wants = (short + total, long + total, [*bold, ("TOTAL", "222.84")])
+    for resp, wanted in zip(_post_images(gateway, docs), wants, strict=True):
+        assert resp.status_code == 200, resp.text
+        text = " ".join(resp.json()["pages"][0]["markdown"].replace("|", " ").split())
+        pos = 0
+        for name, amount in wanted:
+            at = text.find(f"{name} {amount}", pos)
+            assert at >= 0, (name, amount, text)
+            pos = at + 1
+
+
 def _lit(shape: str) -> Image.Image:
     """A 2000 x 2600 px page of 32 numbered lines photographed under uneven light: brightness
     falling from 255 to 100 across it (``side``), towards the corners (``radial``), or a

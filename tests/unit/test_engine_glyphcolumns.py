@@ -227,3 +227,53 @@ def test_without_the_recogniser_a_grid_read_sideways_is_left_as_read() -> None:
     img, lines = _grid()
     assert glyphcolumns.split(img, lines, use_rapid=False) == 0
     assert len(lines) == 6
+
+
+RECEIPT = [
+    "   CORNER CAFE",
+    "  12 Mill Lane",
+    "",
+    "Flat white      3.20",
+    "Croissant       2.40",
+    "Orange juice    2.90",
+    "Water           1.10",
+    "",
+    "TOTAL           9.60",
+    "CARD            9.60",
+    "",
+    "28/11/2026 08:41",
+]
+AMOUNTS = ["3.20", "2.40", "2.90", "1.10", "9.60"]
+
+
+def _receipt() -> Image.Image:
+    """A till receipt in a typewriter font: each amount right-aligned, so the amounts'
+    leading digits stand one under the other (which Tesseract reads as a sideways line)."""
+    img = Image.new("L", (700, 1000), 255)
+    d = ImageDraw.Draw(img)
+    for k, text in enumerate(RECEIPT):
+        d.text((40, 60 + 60 * k), text, font=font(34, "DejaVuSansMono.ttf"), fill=0)
+    return img
+
+
+def test_amounts_whose_leading_digits_were_read_sideways_are_read_again_with_their_rows() -> None:
+    from aigateway.ocr.engine import tesseract
+
+    img = _receipt()
+    lines, _ = tesseract.read_lines(img, 300, ["eng"])
+    before = " ".join(ln.text for ln in lines)
+    # What Tesseract's page layout makes of it: the amounts lose their first digits.
+    assert not all(amount in before for amount in AMOUNTS), before
+    assert glyphcolumns.glued(img, lines, 300) == 1
+    after = [ln.text for ln in lines]
+    assert [t for t in after if t in AMOUNTS] == [*AMOUNTS[:3], "1.10", "9.60", "9.60"], after
+    # The labels beside them are left as they were read.
+    assert "Flat white" in after and "TOTAL" in after
+
+
+def test_line_numbers_a_space_from_their_lines_are_not_glued_to_them() -> None:
+    for listing in (_listing(), _listing(indent=0, first=10), _listing(indent=8, first=10)):
+        img, lines = listing
+        before = [ln.text for ln in lines]
+        assert glyphcolumns.glued(img, lines, 300) == 0
+        assert [ln.text for ln in lines] == before

@@ -113,6 +113,40 @@ def test_a_list_cut_into_blocks_side_by_side_reads_row_by_row() -> None:
     assert got == ["Hash functions", *[" ".join(r) for r in rows]]
 
 
+def test_a_receipt_s_totals_after_a_blank_line_read_beside_their_labels() -> None:
+    # Items and amounts in two blocks, then after a blank line two totals, their labels in
+    # one block and their amounts in another, read after the footer: too few rows for a
+    # grid, they still read row by row, as do a lone row's label and amount.
+    lines = [_line(["Flat", "white"], 40, 100, 1, 1), _line(["Water"], 40, 160, 1, 1)]
+    lines += [_line(["TOTAL"], 40, 300, 2, 2), _line(["CARD"], 40, 360, 2, 2)]
+    lines += [_line(["28/11/2026"], 40, 480, 3, 3)]
+    lines += [_line(["3.20"], 400, 100, 4, 4), _line(["1.10"], 400, 160, 4, 4)]
+    lines += [_line(["4.30"], 400, 300, 5, 5), _line(["4.30"], 400, 360, 5, 5)]
+    text = [ln for i in layout.build_page(lines) for ln in getattr(i, "lines", ())]
+    assert text.index("TOTAL 4.30") < text.index("CARD 4.30") < text.index("28/11/2026")
+    lone = [_line(["Total"], 40, 100, 1, 1), _line(["Thanks"], 40, 220, 2, 2)]
+    lone += [_line(["229."], 400, 100, 3, 3), _line(["29"], 400 + 72 + 10, 100, 4, 4)]
+    text = [ln for i in layout.build_page(lone) for ln in getattr(i, "lines", ())]
+    # The amount's halves, a typewriter point apart, are one number again.
+    assert text == ["Total 229.29", "Thanks"]
+
+
+def test_halves_of_a_number_join_only_as_a_number_and_only_close() -> None:
+    from aigateway.ocr.engine.geometry import join_words
+
+    def two(a: str, b: str, gap: int, same: bool = False) -> str:
+        left = Word(a, 90.0, 0, 0, 18 * len(a), 30)
+        right = Word(b, 90.0, left.x1 + gap, 0, left.x1 + gap + 18 * len(b), 30)
+        return join_words([(left, 0), (right, 0 if same else 1)], 30.0)
+
+    assert two("67.", "18", 10) == "67.18"
+    assert two("13", ".73", 10) == "13.73"
+    assert two("67.", "18", 20) == "67. 18"  # two words, a space apart
+    assert two("67.", "18", 10, same=True) == "67. 18"  # the recogniser's own word break
+    assert two("p.", "18", 10) == "p. 18"
+    assert two("1.5.", "2", 10) == "1.5. 2"
+
+
 def test_prose_columns_with_a_narrow_gutter_keep_column_order() -> None:
     # Long lines in two blocks side by side are columns of text, not a list cut into blocks.
     # (A gutter of 0.6 text heights, narrower than any typeset one: within a word space and

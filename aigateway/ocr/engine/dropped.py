@@ -212,14 +212,15 @@ def recover(
     return done
 
 
-def put_back(lines: list[Line], box: Box, new: list[Line]) -> bool:
+def put_back(lines: list[Line], box: Box, new: list[Line], broken: Sequence[Word] = ()) -> bool:
     """Replace the words of ``lines`` inside ``box`` with ``new``, a reading of that region
     alone, in place, when it holds :data:`GAIN` more confident characters than were read
-    there and a mean confidence of :data:`MIN_MEAN`; its lines become a block of their own.
-    Returns whether it was put in."""
+    there (``broken`` words, known to be misread, not counted) and a mean confidence of
+    :data:`MIN_MEAN`; its lines become a block of their own. Returns whether it was put in."""
     new = [ln for ln in new if ln.words]
     words = [w for ln in new for w in ln.words]
-    old = [w for ln in lines for w in ln.words if _inside(w, box)]
+    gone = {id(w) for w in broken}
+    old = [w for ln in lines for w in ln.words if _inside(w, box) and id(w) not in gone]
     if not words or _sure(words) < _sure(old) + GAIN:
         return False  # no more text than was read there: the region held none
     if statistics.mean(w.conf for w in words) < MIN_MEAN:

@@ -134,6 +134,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     panels.recover(img, lines, dpi, opts.languages, r.scale)
     # Before the re-reading: a column read sideways is not worth re-reading as it stands, nor
     # is each half of a word cut across two lines.
+    glyphcolumns.glued(img, lines, dpi, opts.languages, r.scale, r.sharpened)
     glyphcolumns.split(img, lines, auto, opts.threads, opts.languages)
     straddle.join(img, lines, auto, opts.threads, opts.languages)
     rest = strays.restore_bullets(img, lines, strays.find(img, lines))

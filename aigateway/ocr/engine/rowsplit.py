@@ -21,6 +21,33 @@ SHORT_LINE = 4.0
 """Mean words per recognised line under which rows split across blocks read row by row."""
 
 
+PAIRED_ROWS = 1
+"""Rows cut across blocks that a run needs to be read row by row. Fewer than a grid needs
+(:data:`~.geometry.MIN_ROWS`): a receipt's ``TOTAL 9.60`` and ``CARD 9.60``, set apart from
+its items by a blank line, were read ``TOTAL CARD``, the footer, then ``9.60 9.60``; a price
+list's ``TOTAL``, ``229.`` and ``29`` as three paragraphs. Such a short run's rows must be
+level (:func:`_level`)."""
+
+LEVEL = 0.3
+"""Lines of one row are level when their centres are at most this many text heights apart,
+and each is :data:`SIZES` text heights tall."""
+
+SIZES = (0.5, 1.6)
+
+
+def _level(row: Row, lines: Sequence[Line], height: float) -> bool:
+    """The row's lines are set on one baseline, each a line of text's height. A speck of a
+    grainy listing read as ``4`` (a sixth of a text height, in a block of its own, first in
+    Tesseract's order) stood on the row of the listing's last line, and read with it moved
+    that line to the top of the page."""
+    parts = [lines[i] for i in row.lines]
+    centres = [(ln.y0 + ln.y1) / 2 for ln in parts]
+    low, high = SIZES
+    return max(centres) - min(centres) <= LEVEL * height and all(
+        low * height <= ln.height <= high * height for ln in parts
+    )
+
+
 def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | None:
     """Rows that are not a grid (their segments do not fall into steady columns) but that the
     recogniser cut into blocks side by side, reading one block down before the next: a list
@@ -32,8 +59,10 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     even where a heading spanning them hides the gutter.
     """
     split = [r for r in run if len({lines[i].block for i in r.lines}) >= 2]
-    if len(split) < MIN_ROWS:
+    if len(split) < PAIRED_ROWS:
         return None
+    if len(split) < MIN_ROWS and not all(_level(r, lines, height) for r in split):
+        return None  # too few rows to tell a row from pieces that merely overlap one
     count = [len(lines[i].words) for r in run for i in r.lines]
     if sum(count) / len(count) >= SHORT_LINE:
         return None
