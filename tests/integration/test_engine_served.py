@@ -807,7 +807,10 @@ def test_long_receipts_and_slivers_read_in_tiles(gateway: GatewayProcess) -> Non
 
 
 def _till_receipt(
-    items: list[tuple[str, str]], totals: list[tuple[str, str]], scale: float
+    items: list[tuple[str, str]],
+    totals: list[tuple[str, str]],
+    scale: float,
+    face: str = "DejaVuSansMono.ttf",
 ) -> bytes:
     """A till receipt photographed grey on grey: a typewriter font, each amount right-aligned
     (so the amounts' leading digits stand one under the other), totals after a blank line, a
@@ -824,7 +827,7 @@ def _till_receipt(
     img = Image.new("L", (760, 120 + 60 * len(rows)), 250)
     d = ImageDraw.Draw(img)
     for k, text in enumerate(rows):
-        d.text((40, 60 + 60 * k), text, font=font(34, "DejaVuSansMono.ttf"), fill=30)
+        d.text((40, 60 + 60 * k), text, font=font(34, face), fill=30)
     img = img.resize(
         (round(img.width * scale), round(img.height * scale)), Image.Resampling.BICUBIC
     )
@@ -848,9 +851,11 @@ def test_a_till_receipt_reads_each_amount_beside_its_item(gateway: GatewayProces
         ("Water", "1.10"),
     ]
     total = [("TOTAL", "9.60"), ("CARD", "9.60")]
+    names = "Bagel Brownie Cookie Croissant Danish Eclair Flapjack Fudge Macaron Muffin Pretzel"
+    names += " Scone Shortbread Strudel Tart Toastie Waffle Wrap"
     long = [
-        (f"Item {chr(65 + k)} pastry", f"{(7 * k) % 9 + 1}.{(13 * k + 5) % 100:02d}")
-        for k in range(18)
+        (name, f"{(7 * k) % 9 + 1}.{(13 * k + 5) % 100:02d}")
+        for k, name in enumerate(names.split())
     ]
     # In a bold typewriter face the amounts' points stand apart: "13 .73", "66. 69".
     bold = [

@@ -4,6 +4,7 @@ out, and the rows and regions in between (pure data, no OCR imports)."""
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ __all__ = (
     "Row",
     "Table",
     "Word",
+    "body_height",
     "glued",
     "join_words",
     "paragraphs",
@@ -131,6 +133,13 @@ class Region:
 
     rows: list[Row]
     items: list[Item]
+
+
+def body_height(lines: Sequence[Line]) -> float:
+    """The median height of ``lines`` of two words or more (0 without any): the page's text
+    line height, as a reading reports it (a line of one word may be a stray glyph)."""
+    heights = [ln.height for ln in lines if len(ln.words) >= 2]
+    return float(statistics.median(heights)) if heights else 0.0
 
 
 def same_row(a: Line, b: Line) -> bool:

@@ -3,40 +3,41 @@
 * ``tesseract`` / ``auto``: a scanner streak through the text filled in first
   (:mod:`.streaks`), then Tesseract words with boxes (small text read from a copy enlarged so
   its lines are about :data:`~.textsize.TARGET` px tall, large crisp text from one shrunk
-  towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the layout
-  pass. A page whose lines run vertically (:func:`~.orientation.sideways`) is turned first,
-  as its lines' shape (:func:`~.orientation.sideways_turn`) or else OSD says, a skewed one
-  levelled (:mod:`.deskew`), and a levelled page upside down
-  (:func:`~.orientation.upside_down`) turned over. A page whose glyph edges are soft
+  towards it, boxes mapped back), lost bullets put back (:mod:`.strays`), then the layout pass.
+  A page whose lines run vertically (:func:`~.orientation.sideways`) is turned first, as its
+  lines' shape (:func:`~.orientation.sideways_turn`) or else OSD says, a skewed one levelled
+  (:mod:`.deskew`), a levelled page upside down turned over
+  (:func:`~.orientation.upside_down`). A page whose glyph edges are soft
   (:func:`~.textsize.crisp` fails) is read from a sharpened copy (``sharpen``), or as it is
-  when that reading is doubtful and the plain one surer; a bilevel one from a softened copy.
-  A grainy page (:func:`~.preprocess.grainy`) is cleaned before its first reading (shrunk if
-  its text is large). A doubtful reading (mean confidence under ``osd_below_confidence``, or
-  no text) is retried turned upright (OSD, unless the page's lines surely run across it and
-  stand upright by their shape); a grainy or empty one also through the clean-up ladder
-  (:mod:`.preprocess`); with ``auto`` and RapidOCR installed, a page still doubtful after
-  that is read by RapidOCR, whose detector copes with backgrounds Tesseract's binarisation
-  cannot. The most confident non-empty reading wins; a column of line numbers it read
-  sideways is read row by row (:mod:`.glyphcolumns`); with ``auto``, its doubtful words and
-  glyphs lost at its lines' ends are read again by RapidOCR's recogniser (:mod:`.reread`; a
-  cleaned page's from the page before its clean-up), and lines it dropped are found as ink no
-  word covers and read too (:mod:`.orphans`); words read out of a drawing's line work are
-  dropped (:mod:`.figures`); rows of hyphens are counted (:mod:`.hyphens`).
-  A page whose paper is lit unevenly (:func:`~.preprocess.uneven`) is read a second time
-  flattened, and the reading with more confident text kept.
+  when that reading is doubtful and the plain one surer; a bilevel one from a softened copy. A
+  grainy page (:func:`~.preprocess.grainy`) is cleaned before its first reading (shrunk if its
+  text is large). A doubtful reading (mean confidence under ``osd_below_confidence``, or no
+  text) is retried turned upright (OSD, unless the page's lines surely run across it and stand
+  upright by their shape); a grainy or empty one also through the clean-up ladder
+  (:mod:`.preprocess`); with ``auto`` and RapidOCR installed, a page still doubtful after that
+  is read by RapidOCR, whose detector copes with backgrounds Tesseract's binarisation cannot.
+  The most confident non-empty reading wins; a column of line numbers it read sideways is read
+  row by row (:mod:`.glyphcolumns`), one of amounts' first digits again with its rows
+  (:mod:`.amounts`); with ``auto``, its doubtful words and glyphs lost at its lines' ends are
+  read again by RapidOCR's recogniser (:mod:`.reread`; a cleaned page's from the page before
+  its clean-up), and lines it dropped are found as ink no word covers and read too
+  (:mod:`.orphans`); words read out of a drawing's line work are dropped (:mod:`.figures`);
+  rows of hyphens are counted (:mod:`.hyphens`). A page whose paper is lit unevenly
+  (:func:`~.preprocess.uneven`) is read a second time flattened, and the reading with more
+  confident text kept.
 * ``rapidocr``: RapidOCR alone (after an OSD rotation check), lines grouped by gaps; no layout.
 """
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import replace
 from typing import Literal
 
 from PIL import Image, ImageOps
 
-from . import breaks, bullets, deskew, orientation, paper, preprocess, streaks, textsize
+from . import amounts, breaks, bullets, deskew, orientation, paper, preprocess, streaks, textsize
 from . import layout as _layout
+from .geometry import body_height
 from .layout import Item, Line, Paragraph
 from .options import EngineOptions
 from .reading import Reading
@@ -88,7 +89,7 @@ def _tesseract(
         "tesseract",
         conf,
         rotation,
-        _line_height(lines),
+        body_height(lines),
         scale=round(size[0] / img.width, 3),
         sharpened=edges == "sharpen",
         softened=edges == "soften",
@@ -134,7 +135,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     panels.recover(img, lines, dpi, opts.languages, r.scale)
     # Before the re-reading: a column read sideways is not worth re-reading as it stands, nor
     # is each half of a word cut across two lines.
-    glyphcolumns.glued(img, lines, dpi, opts.languages, r.scale, r.sharpened)
+    amounts.glued(img, lines, dpi, opts.languages, r.scale, r.sharpened)
     glyphcolumns.split(img, lines, auto, opts.threads, opts.languages)
     straddle.join(img, lines, auto, opts.threads, opts.languages)
     rest = strays.restore_bullets(img, lines, strays.find(img, lines))
@@ -154,11 +155,6 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     hyphens.restore(img, lines)
     numbering.repair(lines)
     return replace(r, items=_items(lines, opts), source=[], reread=replaced)
-
-
-def _line_height(lines: list[Line]) -> float:
-    heights = [ln.height for ln in lines if len(ln.words) >= 2]
-    return float(statistics.median(heights)) if heights else 0.0
 
 
 def _osd(img: Image.Image, dpi: int, opts: EngineOptions) -> tuple[int, bool]:

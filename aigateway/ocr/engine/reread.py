@@ -13,7 +13,6 @@ ink reads as something much longer or shorter).
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 from statistics import median_high
@@ -21,6 +20,7 @@ from statistics import median_high
 from PIL import Image
 
 from . import lookalikes
+from .crops import recognize
 from .geometry import Line, Word
 from .strays import Stray
 
@@ -166,30 +166,14 @@ def _within_budget(
     return kept
 
 
-def _plausible(old: str, new: str) -> bool:
+BLIND = 10.0
+"""Under this mean confidence, Tesseract's reading says nothing of a stretch's length: a bold
+typewriter ``13.73`` read ``nks}47/e}`` at 0 kept it, ``13.73`` being too short for it."""
+
+
+def _plausible(old: str, new: str, conf: float = 100.0) -> bool:
     a, b = len(old.replace(" ", "")), len(new.replace(" ", ""))
-    return b > 0 and 0.6 * a <= b <= 1.6 * a + 2
-
-
-def _margin(box: tuple[int, int, int, int], img: Image.Image) -> tuple[int, int, int, int]:
-    # Tesseract's boxes are tight to the ink; the recogniser was trained on detector boxes,
-    # which are dilated by about half a text height.
-    x0, y0, x1, y1 = box
-    pad = max(2, (y1 - y0) // 4)
-    return max(0, x0 - pad), max(0, y0 - pad), min(img.width, x1 + pad), min(img.height, y1 + pad)
-
-
-MINUS = str.maketrans({"\N{MINUS SIGN}": "-"})
-"""The recogniser answers the minus sign for hyphens it reads (its training text has both;
-at text size the glyphs are the same dash): folded to the hyphen-minus that text uses. Tune
-split, 216 pages: 37 minus signs read where the text layer holds 2 (a leading dash of
-``-1 to -9`` read as a minus). The bench's CER folds dashes itself: this shows in the text
-users get, not in the CER."""
-
-
-def _clean(text: str) -> str:
-    # NFKC: the Chinese-and-Latin model sometimes answers full-width brackets and digits.
-    return " ".join(unicodedata.normalize("NFKC", text).translate(MINUS).split())
+    return b > 0 and (0.0 if conf < BLIND else 0.6 * a) <= b <= 1.6 * a + 2
 
 
 def extends(old: str, new: str, extra: int) -> bool:
@@ -226,28 +210,6 @@ def _extend(
         ln.words[ln.words.index(w)] = Word(text, 100 * score, *box)
         grown += 1
     return grown
-
-
-def recognize(
-    img: Image.Image,
-    boxes: list[tuple[int, int, int, int]],
-    threads: int,
-    languages: Sequence[str],
-) -> list[tuple[str, float]]:
-    """The recogniser's (text, score) for each box (with a margin), in the characters of the
-    page's Tesseract ``languages``, its text folded (:func:`_clean`); empty if it cannot run."""
-    if not boxes:
-        return []
-    from . import rapid
-
-    try:
-        crops = [img.crop(_margin(box, img)) for box in boxes]
-        texts = rapid.recognize_crops(crops, threads, languages)
-    except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
-        # The recogniser is reached below rapidocr's public API (no detector): if an installed
-        # version moved it, the page keeps Tesseract's reading rather than failing.
-        return []
-    return [(_clean(t), s) for t, s in texts] if len(texts) == len(boxes) else []
 
 
 def reread(
@@ -383,7 +345,8 @@ def _doubtful_stretches(
     done = sorted(zip(jobs, texts, strict=True), key=lambda jt: -jt[0][1][0])
     for (ln, run, box), (text, score) in done:
         old = " ".join(ln.words[i].text for i in run)
-        if score < MIN_SCORE or not _plausible(old, text) or text == old:
+        conf = sum(ln.words[i].conf for i in run) / len(run)
+        if score < MIN_SCORE or not _plausible(old, text, conf) or text == old:
             continue
         tokens = text.split(" ")
         if len(tokens) == len(run):

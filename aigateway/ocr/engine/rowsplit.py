@@ -26,7 +26,7 @@ PAIRED_ROWS = 1
 (:data:`~.geometry.MIN_ROWS`): a receipt's ``TOTAL 9.60`` and ``CARD 9.60``, set apart from
 its items by a blank line, were read ``TOTAL CARD``, the footer, then ``9.60 9.60``; a price
 list's ``TOTAL``, ``229.`` and ``29`` as three paragraphs. Such a short run's rows must be
-level (:func:`_level`)."""
+rows of short entries (:func:`_short`)."""
 
 LEVEL = 0.3
 """Lines of one row are level when their centres are at most this many text heights apart,
@@ -34,17 +34,24 @@ and each is :data:`SIZES` text heights tall."""
 
 SIZES = (0.5, 1.6)
 
+FEW_WORDS = 3
+"""Words each line of a short run's rows has at most (a label, an amount)."""
 
-def _level(row: Row, lines: Sequence[Line], height: float) -> bool:
-    """The row's lines are set on one baseline, each a line of text's height. A speck of a
-    grainy listing read as ``4`` (a sixth of a text height, in a block of its own, first in
-    Tesseract's order) stood on the row of the listing's last line, and read with it moved
-    that line to the top of the page."""
+
+def _short(row: Row, lines: Sequence[Line], height: float) -> bool:
+    """The row's lines are short (:data:`FEW_WORDS`) and set on one baseline, each a line of
+    text's height: a row of a receipt's ``TOTAL`` and ``9.60``. A heading in one column level
+    with a line of prose in the next is no such row, nor a term beside the first line of its
+    description (one entry is no list: :mod:`.terms`); and a speck of a grainy listing read as
+    ``4`` (a sixth of a text height, first in Tesseract's order) that stood on the row of the
+    listing's last line, read with it, moved that line to the top of the page."""
     parts = [lines[i] for i in row.lines]
     centres = [(ln.y0 + ln.y1) / 2 for ln in parts]
     low, high = SIZES
-    return max(centres) - min(centres) <= LEVEL * height and all(
-        low * height <= ln.height <= high * height for ln in parts
+    return (
+        max(centres) - min(centres) <= LEVEL * height
+        and all(low * height <= ln.height <= high * height for ln in parts)
+        and all(len(ln.words) <= FEW_WORDS for ln in parts)
     )
 
 
@@ -61,8 +68,8 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     split = [r for r in run if len({lines[i].block for i in r.lines}) >= 2]
     if len(split) < PAIRED_ROWS:
         return None
-    if len(split) < MIN_ROWS and not all(_level(r, lines, height) for r in split):
-        return None  # too few rows to tell a row from pieces that merely overlap one
+    if len(split) < MIN_ROWS and not all(_short(r, lines, height) for r in split):
+        return None  # too few rows to tell a row of entries from texts that merely meet
     count = [len(lines[i].words) for r in run for i in r.lines]
     if sum(count) / len(count) >= SHORT_LINE:
         return None
