@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from .geometry import Line, Word
+from .geometry import Line
 from .glyphcolumns import NEAR, ROWS, column_runs, is_column
 from .layout import vertical
 
@@ -30,18 +30,12 @@ def glued(
     scale: float = 1.0,
     soft: bool = False,
 ) -> int:
-    """Read again, in place, the rows of columns whose items are glued to the words on their
-    rows: the first glyphs of those words, not line numbers beside them. Returns how many
-    columns' regions were put back.
-
-    A receipt's or a price list's amounts, right-aligned one under the other in a typewriter
-    font, line up their leading digits in a column too: Tesseract took the ``3``, ``2``,
-    ``2``, ``1`` of ``3.20 2.40 2.90 1.10`` for a line of vertical text (``rFPNN``) and read
-    the rest of each amount as ``.20``, ``-40``; :func:`split`'s items, put beside those
-    words, would keep them apart (``3. .20``). Such a column and the blocks of the words it
-    is glued to are read again as one block (:func:`.dropped.read_crop`, the reading
-    Tesseract's single-block mode gives a receipt: ``Flat white 3.20``), and the new reading
-    replaces the old where it holds more confident text (:func:`.dropped.put_back`)."""
+    """Read again, in place, each column whose items are glued to the words on their rows
+    (the module docstring) with those rows, as one block (:func:`.dropped.read_region`:
+    Tesseract's single-block mode reads a receipt ``Flat white 3.20``); the new reading
+    replaces the old where it holds more confident text (:func:`.dropped.put_back`). Returns
+    how many columns' regions were put back. (:func:`.glyphcolumns.split`'s items, put beside
+    those words, kept them apart: ``3. .20``.)"""
     from . import dropped
 
     if len(lines) < 3 or vertical(lines):
@@ -58,10 +52,7 @@ def glued(
         blocks = {ln.block for ln in touched}
         region = [col, *(ln for ln in lines if ln.block in blocks and not is_column(ln, height))]
         box = _rows_of(_grown(_box(region), lines, height), lines, height)
-        pad = round(0.3 * height)
-        x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
-        crop = img.crop((x0, y0, min(img.width, box[2] + pad), min(img.height, box[3] + pad)))
-        new = dropped.read_crop(crop, (x0, y0), dpi, languages, scale, soft)
+        new = dropped.read_region(img, box, height, dpi, languages, scale, soft)
         # Each row an entry of its own (an item and its amount), not a line of prose that
         # runs on into the next: single-block mode makes one paragraph of the region.
         new = [Line(ln.words, ln.block, k) for k, ln in enumerate(new)]
@@ -79,18 +70,21 @@ region's width joins it (:func:`_grown`): the same column of amounts goes on pas
 or two (a receipt's total under its items), in blocks of Tesseract's own."""
 
 
-def _box(lines: Sequence[Line]) -> tuple[int, int, int, int]:
+Box = tuple[int, int, int, int]
+
+
+def _box(lines: Sequence[Line], also: Box | None = None) -> Box:
+    """The box around ``lines`` (and ``also``)."""
+    boxes = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in lines] + ([also] if also else [])
     return (
-        min(ln.x0 for ln in lines),
-        min(ln.y0 for ln in lines),
-        max(ln.x1 for ln in lines),
-        max(ln.y1 for ln in lines),
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
     )
 
 
-def _grown(
-    box: tuple[int, int, int, int], lines: Sequence[Line], height: float
-) -> tuple[int, int, int, int]:
+def _grown(box: Box, lines: Sequence[Line], height: float) -> Box:
     """``box`` grown by every line within :data:`REACH` text heights above or below it that
     stands mostly inside its width, until no more join."""
     while True:
@@ -103,15 +97,13 @@ def _grown(
             and ln.y0 < y1 + REACH * height
             and ln.y1 > y0 - REACH * height
         ]
-        grown = _box([*near, Line([Word("", 0.0, *box)], 0, 0)])
+        grown = _box(near, box)
         if grown == box:
             return box
         box = grown
 
 
-def _rows_of(
-    box: tuple[int, int, int, int], lines: Sequence[Line], height: float
-) -> tuple[int, int, int, int]:
+def _rows_of(box: Box, lines: Sequence[Line], height: float) -> Box:
     """``box`` widened to the lines on its rows within :data:`NEAR` text heights of it (a
     receipt's item names beside its amounts): read as one block with them, each row is read
     whole (``Flat white 3.20``); the amounts alone, cut from their rows, read worse (``BE
@@ -124,7 +116,7 @@ def _rows_of(
         and min(y1, ln.y1) - max(y0, ln.y0) >= 0.5 * ln.height
         and max(ln.x0 - x1, x0 - ln.x1) <= NEAR * height
     ]
-    return _box([*beside, Line([Word("", 0.0, *box)], 0, 0)])
+    return _box(beside, box)
 
 
 GLUED = 0.5
@@ -133,9 +125,7 @@ for the item to be that word's first glyphs (:func:`glued`). A line number stand
 more from its line: a typewriter font's space is about a text height wide."""
 
 
-def _glued_to(
-    run: tuple[int, int, int, int], col: Line, lines: list[Line], height: float
-) -> Line | None:
+def _glued_to(run: Box, col: Line, lines: list[Line], height: float) -> Line | None:
     """The line whose first word right of the item ``run`` starts within :data:`GLUED` text
     heights of its ink, on its row; ``None`` when there is none."""
     x0, top, x1, bottom = run

@@ -27,7 +27,7 @@ from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
 from .preprocess import otsu_level, reduced, sharpen
 
-__all__ = ("MIN_WIDTH", "put_back", "read_crop", "recover", "regions")
+__all__ = ("MIN_WIDTH", "put_back", "read_crop", "read_region", "recover", "regions")
 
 MIN_WIDTH = 6.0
 """Text heights of uncovered, text-shaped ink a region needs before it is read again: a
@@ -131,7 +131,7 @@ def _sure(words: Sequence[Word]) -> int:
     return sum(len(w.text) for w in words if w.conf >= SURE)
 
 
-def _read(
+def read_region(
     img: Image.Image,
     box: Box,
     height: float,
@@ -208,7 +208,7 @@ def recover(
     done = 0
     for box, _ in regions(img, read, height):
         box = _grow(box, lines, height)
-        done += put_back(lines, box, _read(img, box, height, dpi, languages, scale, soft))
+        done += put_back(lines, box, read_region(img, box, height, dpi, languages, scale, soft))
     return done
 
 

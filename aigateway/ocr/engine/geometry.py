@@ -180,13 +180,11 @@ def join_words(words: list[tuple[Word, int]], height: float) -> str:
     out: list[str] = []
     prev: tuple[Word, int] | None = None
     for w, i in words:
-        gap = w.x0 - prev[0].x1 if prev is not None else 0
-        if (
-            prev is not None
-            and (i == prev[1] or gap >= TOUCH * height)
-            and not (i != prev[1] and _halves(prev[0].text, w.text, gap, height))
-        ):
-            out.append(" ")
+        if prev is not None:
+            gap = w.x0 - prev[0].x1
+            close = gap < TOUCH * height or _halves(prev[0].text, w.text, gap, height)
+            if i == prev[1] or not close:
+                out.append(" ")
         out.append(w.text)
         prev = (w, i)
     return "".join(out)

@@ -21,13 +21,6 @@ SHORT_LINE = 4.0
 """Mean words per recognised line under which rows split across blocks read row by row."""
 
 
-PAIRED_ROWS = 1
-"""Rows cut across blocks that a run needs to be read row by row. Fewer than a grid needs
-(:data:`~.geometry.MIN_ROWS`): a receipt's ``TOTAL 9.60`` and ``CARD 9.60``, set apart from
-its items by a blank line, were read ``TOTAL CARD``, the footer, then ``9.60 9.60``; a price
-list's ``TOTAL``, ``229.`` and ``29`` as three paragraphs. Such a short run's rows must be
-rows of short entries (:func:`_short`)."""
-
 LEVEL = 0.3
 """Lines of one row are level when their centres are at most this many text heights apart,
 and each is :data:`SIZES` text heights tall."""
@@ -40,11 +33,14 @@ FEW_WORDS = 3
 
 def _short(row: Row, lines: Sequence[Line], height: float) -> bool:
     """The row's lines are short (:data:`FEW_WORDS`) and set on one baseline, each a line of
-    text's height: a row of a receipt's ``TOTAL`` and ``9.60``. A heading in one column level
-    with a line of prose in the next is no such row, nor a term beside the first line of its
-    description (one entry is no list: :mod:`.terms`); and a speck of a grainy listing read as
-    ``4`` (a sixth of a text height, first in Tesseract's order) that stood on the row of the
-    listing's last line, read with it, moved that line to the top of the page."""
+    text's height: a row of a receipt's ``TOTAL`` and ``9.60``. A run of fewer rows cut across
+    blocks than a grid needs (:data:`~.geometry.MIN_ROWS`) is read row by row only if its rows
+    are such: a receipt's ``TOTAL 9.60`` and ``CARD 9.60``, set apart from its items by a blank
+    line, were read ``TOTAL CARD``, the footer, then ``9.60 9.60``. A heading in one column
+    level with a line of prose in the next is no such row, nor a term beside the first line of
+    its description (one entry is no list: :mod:`.terms`); and a speck of a grainy listing read
+    as ``4`` (a sixth of a text height, first in Tesseract's order) that stood on the row of
+    the listing's last line, read with it, moved that line to the top of the page."""
     parts = [lines[i] for i in row.lines]
     centres = [(ln.y0 + ln.y1) / 2 for ln in parts]
     low, high = SIZES
@@ -66,7 +62,7 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     even where a heading spanning them hides the gutter.
     """
     split = [r for r in run if len({lines[i].block for i in r.lines}) >= 2]
-    if len(split) < PAIRED_ROWS:
+    if not split:
         return None
     if len(split) < MIN_ROWS and not all(_short(r, lines, height) for r in split):
         return None  # too few rows to tell a row of entries from texts that merely meet
