@@ -269,10 +269,16 @@ class FormField:
     """x0, y0, x1, y1 in points, PDF coordinates (y up)."""
 
 
-def form_pdf(labels: Sequence[tuple[str, float, float]], fields: Sequence[FormField]) -> bytes:
+def form_pdf(
+    labels: Sequence[tuple[str, float, float]],
+    fields: Sequence[FormField],
+    *,
+    scanned: bool = False,
+) -> bytes:
     """A one-page A4 form as a form filler saves it: ``labels`` ((text, x, y) in points) are the
     page's text, and what was typed lives only in ``fields``' widgets (values and appearance
-    streams), not in the page's content."""
+    streams), not in the page's content. ``scanned``: the labels are a picture of a paper form
+    (a grainy 200 DPI JPEG filling the page), with no text of their own."""
     w = _PdfWriter()
     pages_id = w.add(b"")  # patched in finish()
     font_id = w.add(
@@ -304,11 +310,27 @@ def form_pdf(labels: Sequence[tuple[str, float, float]], fields: Sequence[FormFi
                 f"/DA (/F1 10 Tf 0 g) /AP << /N {ap} 0 R >> >>"
             )
         widget_ids.append(w.add(body.encode()))
-    ops = [b"BT /F1 11 Tf"]
-    for text, x, y in labels:
-        ops.append(f"1 0 0 1 {x:g} {y:g} Tm (".encode() + _pdf_escape(text) + b") Tj")
-    ops.append(b"ET")
-    content_id = w.stream(b"<< >>", b"\n".join(ops))
+    if scanned:
+        paper = Image.new("L", (1654, 2339), 245)
+        draw = ImageDraw.Draw(paper)
+        px = 1654 / A4[0]
+        for text, x, y in labels:
+            draw.text((x * px, (A4[1] - y) * px), text, font=font(30), fill=20, anchor="ls")
+        jpeg = _jpeg(on_grain(paper, seed=len(labels), mean=235, sigma=12), quality=85)
+        img_id = w.stream(
+            f"<< /Type /XObject /Subtype /Image /Width {paper.width} /Height {paper.height} "
+            f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode >>".encode(),
+            jpeg,
+        )
+        res = res[:-3] + f" /XObject << /Im0 {img_id} 0 R >> >>"
+        content = f"q {A4[0]:g} 0 0 {A4[1]:g} 0 0 cm /Im0 Do Q".encode()
+    else:
+        ops = [b"BT /F1 11 Tf"]
+        for text, x, y in labels:
+            ops.append(f"1 0 0 1 {x:g} {y:g} Tm (".encode() + _pdf_escape(text) + b") Tj")
+        ops.append(b"ET")
+        content = b"\n".join(ops)
+    content_id = w.stream(b"<< >>", content)
     annots = " ".join(f"{i} 0 R" for i in widget_ids)
     page_id = w.add(
         f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {A4[0]:g} {A4[1]:g}] {res} "

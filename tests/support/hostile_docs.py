@@ -245,6 +245,21 @@ def cases() -> list[Case]:
             None,
             pages=["Name: Ada Lovelace Date: 5 December 2026"],
         ),
+        # The same form scanned from paper: its only text is the answers, so it is read by OCR
+        # (labels and all), not from a text layer of answers without their labels.
+        Case(
+            "pdf-scanned-filled-form",
+            form_pdf(
+                [("Name:", 72, 700), ("Date:", 330, 700)],
+                [
+                    FormField("text", "Ada Lovelace", (110, 695, 300, 710)),
+                    FormField("text", "5 December 2026", (365, 695, 520, 710)),
+                ],
+                scanned=True,
+            ),
+            None,
+            pages=["Name: Ada Lovelace Date: 5 December 2026"],
+        ),
         # Over the documented limits: 413 / 422 naming them.
         Case(
             "pdf-mediabox-1e9-by-1-forced",

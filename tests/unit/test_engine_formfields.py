@@ -96,6 +96,24 @@ def test_a_filled_form_rendered_for_ocr_shows_its_answers() -> None:
     assert "Ada Lovelace" in result.markdown and "2026-12-05" in result.markdown
 
 
+def test_a_scanned_form_s_answers_alone_are_no_text_layer() -> None:
+    # A paper form scanned and filled in on screen: its only text is the answers. Taken for
+    # the page's text layer, they came back without a label; the page is read by OCR, with
+    # its answers drawn where they were typed.
+    labels = [("Name:", 72, H - 150), ("Date:", 330, H - 150), ("Home address", 72, H - 200)]
+    fields = [
+        FormField("text", "Ada Lovelace", (110, H - 155, 300, H - 140)),
+        FormField("text", "2026-12-05", (365, H - 155, 500, H - 140)),
+        FormField("text", "12 St James's Square, London", (72, H - 235, 400, H - 215)),
+    ]
+    data = form_pdf(labels, fields, scanned=True)
+    assert len(data) >= 100_000
+    result = page.read_page(Source("application/pdf", data=data), 0, EngineOptions(), False)
+    assert (result.method, result.reason) == ("ocr", "too little text")
+    text = " ".join(result.markdown.split())
+    assert "Name: Ada Lovelace Date: 2026-12-05 Home address 12 St James's Square, London" in text
+
+
 def test_a_page_without_a_form_reads_as_before() -> None:
     import pypdfium2 as pdfium
 

@@ -142,7 +142,9 @@ def _pdf_page(
                     )
                 if reason is None:
                     return PageResult(
-                        markdown=compose.with_images([escape_headings(layer.text)], None, images),
+                        markdown=compose.with_images(
+                            [escape_headings(layer.full_text)], None, images
+                        ),
                         dpi=round(scale * 72),
                         width=round(w_pt * scale),
                         height=round(h_pt * scale),

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from .formfields import Field, merge, read
+
 __all__ = ("PageLayer", "assess", "extract", "normalize")
 
 MIN_CHARS = 16
@@ -35,6 +37,14 @@ class PageLayer:
     """Fraction of the page area covered by image bounding boxes (0..1, capped)."""
     invisible_text: bool
     """Every text object uses render mode 3 (invisible): an OCR layer over a scan."""
+    fields: tuple[Field, ...] = ()
+    """A filled-in form's visible fields (:mod:`.formfields`): not the page's own text, so
+    not judged with it (:func:`assess`); a scanned form's answers alone are no text layer."""
+
+    @property
+    def full_text(self) -> str:
+        """The page's text with its form's answers after their labels."""
+        return merge(self.text, list(self.fields))
 
 
 def normalize(raw: str) -> str:
@@ -49,13 +59,10 @@ def extract(page: Any) -> PageLayer:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    from . import formfields
-
     textpage = page.get_textpage()
     try:
-        text = formfields.merge(
-            normalize(textpage.get_text_range()), formfields.read(page, textpage)
-        )
+        text = normalize(textpage.get_text_range())
+        fields = tuple(read(page, textpage))
     finally:
         textpage.close()
     width, height = page.get_size()
@@ -84,6 +91,7 @@ def extract(page: Any) -> PageLayer:
         image_objects=images,
         image_coverage=min(1.0, covered / area),
         invisible_text=texts > 0 and invisible == texts,
+        fields=fields,
     )
 
 
