@@ -839,6 +839,22 @@ def _till_receipt(
     return buf.getvalue()
 
 
+def _as_iphone_photo(jpeg: bytes) -> bytes:
+    """``jpeg`` as an iPhone saves a photo taken with the phone held sideways: HEIC, stored
+    turned a quarter, EXIF orientation 6."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(jpeg)).rotate(90, expand=True).save(
+        buf, format="HEIF", quality=90, exif=exif.tobytes()
+    )
+    assert 100_000 <= len(buf.getvalue()) <= 5_000_000, len(buf.getvalue())
+    return buf.getvalue()
+
+
 def test_a_till_receipt_reads_each_amount_beside_its_item(gateway: GatewayProcess) -> None:
     # A short receipt's amounts line their leading digits up in a column, which Tesseract's
     # page layout took for a sideways line ("rFPNN", "oO") and read the rest as ".20",
@@ -865,11 +881,13 @@ def test_a_till_receipt_reads_each_amount_beside_its_item(gateway: GatewayProces
         ("Tea", "66.69"),
     ]
     docs = [
+        # The short one also as an iPhone's HEIC photo taken sideways (HEIC was a 415).
+        ("image/heic", _as_iphone_photo(_till_receipt(short, total, 1.6))),
         ("image/jpeg", _till_receipt(short, total, 1.5)),
         ("image/jpeg", _till_receipt(long, total, 1.2)),
         ("image/jpeg", _till_receipt(bold, [("TOTAL", "222.84")], 1.5, "DejaVuSansMono-Bold.ttf")),
     ]
-    wants = (short + total, long + total, [*bold, ("TOTAL", "222.84")])
+    wants = (short + total, short + total, long + total, [*bold, ("TOTAL", "222.84")])
     for resp, wanted in zip(_post_images(gateway, docs), wants, strict=True):
         assert resp.status_code == 200, resp.text
         text = " ".join(resp.json()["pages"][0]["markdown"].replace("|", " ").split())
