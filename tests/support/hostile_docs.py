@@ -211,6 +211,13 @@ def cases() -> list[Case]:
         Case("png-card-on-transparency", _card_on_transparent(words), None, pages=[words]),
         Case("jpeg-exif-rotated", _exif_rotated_jpeg(words), None, pages=[words]),
         Case("heic-exif-rotated", _heic_photo(words), None, pages=[words]),
+        Case(
+            "heic-truncated",
+            _heic_photo(words)[:4000],
+            None,
+            status=422,
+            message="could not be decoded",
+        ),
         Case("avif", _avif(words), None, pages=[words]),
         Case("png-exif-upside-down", _exif_rotated_png(words), None, pages=[words]),
         Case("png-garbage-exif", _png_with_garbage_exif(words), None, pages=[words]),
