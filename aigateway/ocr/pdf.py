@@ -149,7 +149,8 @@ def unreadable_image(exc: Exception) -> UnprocessableDocumentError:
 def extra_image_types() -> frozenset[str]:
     """Image types this install decodes besides PNG, JPEG, GIF, WebP, TIFF and BMP: AVIF with
     Pillow's own decoder (in its wheels since 11.3), HEIC/HEIF with pillow-heif (a dependency;
-    found without importing it, so the server process does not load libheif)."""
+    found without importing it: libheif is loaded by :func:`open_image` when a HEIF image
+    first comes, not by every process that asks which types are read)."""
     import importlib.util
 
     from PIL import features
