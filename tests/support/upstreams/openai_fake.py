@@ -300,8 +300,10 @@ class OpenAIFake(FakeUpstream):
             events.append(b"data: [DONE]\n\n")
         try:
             for i, event in enumerate(events):
-                await send({"type": "http.response.body", "body": event, "more_body": True})
+                # Counted before it is sent: the server may flush it, and the gateway relay it
+                # to a test that reads this count, before this coroutine runs again.
                 self.chunks_sent += 1
+                await send({"type": "http.response.body", "body": event, "more_body": True})
                 if i == 1:
                     self.stream_started.set()
                     if model == "gated":
