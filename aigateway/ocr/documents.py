@@ -56,7 +56,7 @@ async def resolve_document(
     if blob.size > limits.max_bytes:
         blob.close()
         raise limits.too_large(src.field, blob.size)
-    media_type = resolve_media_type(request.content_type, declared, blob.head(2048))
+    media_type = resolve_media_type(request.content_type, declared, blob.head(8192), filename)
     return Document(blob=blob, media_type=media_type, filename=filename)
 
 

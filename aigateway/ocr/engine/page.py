@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, ImageStat
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
 from ..pages import image_pages
-from . import compose, scans, specks, textlayer
+from . import compose, office, scans, specks, textlayer
 from .markdown import escape_headings
 from .options import EngineOptions, PageImage, PageRequest, PageResult, Source
 from .reader import Reading, read_image
@@ -33,7 +33,10 @@ BODY_TEXT_PT = 11.0
 
 
 def probe(src: Source, max_pixels: int) -> int:
-    """Pages of a PDF, or frames of an image (each frame's header checked against the cap)."""
+    """Pages of a PDF or an Office file, or frames of an image (each frame's header checked
+    against the cap)."""
+    if office.is_office(src.media_type):
+        return office.probe(src)
     if src.media_type == "application/pdf":
         return pdf.count_pages(src.input(), src.password)
     img = pdf.open_image(src.input(), max_pixels)
@@ -65,6 +68,8 @@ def _read_page(
 ) -> PageResult:
     if src.media_type == "application/pdf":
         return _pdf_page(src, index, opts, force_ocr, req)
+    if office.is_office(src.media_type):
+        return office.read_page(src, index, opts, req)
     img, dpi = _load_image(src, index, opts.max_pixels)
     reading = read_image(img, dpi or 300, opts)
     if dpi:

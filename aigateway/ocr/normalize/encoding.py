@@ -14,6 +14,9 @@ from ...errors import BadRequestError
 from ...http.limits import document_too_large
 
 __all__ = (
+    "DOCX",
+    "PPTX",
+    "XLSX",
     "base64_blob",
     "data_uri_blob",
     "decode_base64",
@@ -66,6 +69,14 @@ def normalize_media_type(value: str) -> str:
     return _ALIASES.get(base, base)
 
 
+OOXML = "application/vnd.openxmlformats-officedocument."
+DOCX = OOXML + "wordprocessingml.document"
+PPTX = OOXML + "presentationml.presentation"
+XLSX = OOXML + "spreadsheetml.sheet"
+_OOXML_PARTS = ((b"word/", DOCX), (b"ppt/", PPTX), (b"xl/", XLSX))
+"""A part's folder in an Office Open XML zip, and the type it makes the package."""
+_OOXML_SUFFIXES = {".docx": DOCX, ".pptx": PPTX, ".xlsx": XLSX}
+
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"heif")
 """``ftyp`` brands of HEIF images (an iPhone's photos are ``heic``)."""
 
@@ -90,16 +101,27 @@ def sniff_media_type(head: bytes) -> str | None:
         return "image/avif"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return "image/heic"
+    if head.startswith(b"PK\x03\x04") and (
+        b"[Content_Types].xml" in head or b"_rels/.rels" in head
+    ):
+        # Part names stand in the clear in each zip entry's header; the main part's folder
+        # shows within the first few entries (Office, LibreOffice and python-docx write
+        # [Content_Types].xml and the package relationships first).
+        found = [(at, media) for folder, media in _OOXML_PARTS if (at := head.find(folder)) >= 0]
+        return min(found)[1] if found else None
     return None
 
 
-def resolve_media_type(content_type: str | None, declared: str | None, head: bytes) -> str:
+def resolve_media_type(
+    content_type: str | None, declared: str | None, head: bytes, filename: str | None = None
+) -> str:
     """The document's media type.
 
     An explicit ``content_type`` field wins. A type *declared* by a data URI, an upload or a
     download comes next, unless it is generic (``application/octet-stream`` …) or contradicts
     a magic number we recognise: browsers and SDKs label by file extension, the bytes do not
-    lie. Last comes the magic number itself.
+    lie. Last comes the magic number itself, and for a zip without a type (an Office file whose
+    first entries do not say which) the ``filename``'s extension.
     """
     if content_type:
         return normalize_media_type(content_type)
@@ -112,6 +134,12 @@ def resolve_media_type(content_type: str | None, declared: str | None, head: byt
         return sniffed
     if declared and normalize_media_type(declared) not in _GENERIC:
         return normalize_media_type(declared)
+    if filename and head.startswith(b"PK\x03\x04"):
+        # An Office file whose first entries do not show its main part, sent without a type
+        # (curl -F file=@deck.pptx): the name's extension says which zip it is.
+        media = _OOXML_SUFFIXES.get(filename[filename.rfind(".") :].lower())
+        if media:
+            return media
     # Not a document type we know: name what it looks like, so a 415 says something useful.
     return _sniff_other(head) or "application/octet-stream"
 

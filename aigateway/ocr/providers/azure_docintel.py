@@ -28,7 +28,7 @@ from ...config import OcrModelConfig
 from ...errors import ConfigError, UnprocessableDocumentError, UpstreamError, UpstreamTimeoutError
 from ...upstream.errors import UpstreamReply, check_response, decode_json, request, retry_after
 from ..protocol import Dimensions, OcrPage, OcrResult
-from .base import OcrJob, OcrProvider, ProviderContext
+from .base import OFFICE, OcrJob, OcrProvider, ProviderContext
 from .options import Options
 from .payload import b64_json_body
 
@@ -88,8 +88,10 @@ class AzureDocIntelOcrProvider(OcrProvider):
     """Adapter for Azure AI Document Intelligence's analyze API."""
 
     default_model = "prebuilt-layout"
-    accepted_types = frozenset(
-        {"application/pdf", "image/png", "image/jpeg", "image/tiff", "image/bmp"}
+    # Layout reads Word, PowerPoint and Excel files too (not by page range: see process).
+    accepted_types = (
+        frozenset({"application/pdf", "image/png", "image/jpeg", "image/tiff", "image/bmp"})
+        | OFFICE
     )
 
     def __init__(self, entity: OcrModelConfig, ctx: ProviderContext) -> None:
@@ -124,7 +126,8 @@ class AzureDocIntelOcrProvider(OcrProvider):
         params = {"api-version": self.api_version}
         if model == "prebuilt-layout":
             params["outputContentFormat"] = "markdown"
-        if job.options.pages:
+        if job.options.pages and doc.media_type not in OFFICE:
+            # Azure selects pages of PDFs and TIFFs only; an Office file's are picked below.
             params["pages"] = page_ranges(job.options.pages)
         size, body = b64_json_body(doc.blob, b'{"base64Source":"', b'"}')
         try:

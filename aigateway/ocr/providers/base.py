@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ...config import OcrModelConfig, Settings
 from ...upstream.adapters import ClientLender
+from ..normalize.encoding import DOCX, PPTX, XLSX
 from ..protocol import Document, OcrOptions, OcrResult
 
 if TYPE_CHECKING:
     from ...tracing import Tracer
     from ...upstream.fetch import Fetcher
 
-__all__ = ("PDF_AND_IMAGES", "OcrJob", "OcrProvider", "ProviderContext")
+__all__ = ("OFFICE", "PDF_AND_IMAGES", "OcrJob", "OcrProvider", "ProviderContext")
 
 PDF_AND_IMAGES: frozenset[str] = frozenset(
     {
@@ -34,6 +35,9 @@ PDF_AND_IMAGES: frozenset[str] = frozenset(
         "image/bmp",
     }
 )
+
+OFFICE: frozenset[str] = frozenset({DOCX, PPTX, XLSX})
+"""Word, PowerPoint and Excel files (Office Open XML)."""
 
 
 class ProviderContext(ClientLender, Protocol):

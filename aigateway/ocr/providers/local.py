@@ -51,7 +51,7 @@ from ..engine import tesseract as _tesseract
 from ..engine.options import ENGINES, EngineOptions, PageRequest, PageResult, Source
 from ..pdf import extra_image_types, select_pages
 from ..protocol import Document, OcrResult
-from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
+from .base import OFFICE, PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
 from .local_pages import to_pages
 
 __all__ = ("PROVIDER", "LocalOcrProvider")
@@ -88,7 +88,7 @@ _KNOWN = frozenset(
 class LocalOcrProvider(OcrProvider):
     """OCR in local worker processes; no network, no API key."""
 
-    accepted_types: ClassVar[frozenset[str]] = PDF_AND_IMAGES | extra_image_types()
+    accepted_types: ClassVar[frozenset[str]] = PDF_AND_IMAGES | extra_image_types() | OFFICE
     default_model: ClassVar[str] = "local-tesseract"
 
     def __init__(self, entity: OcrModelConfig, ctx: ProviderContext) -> None:

@@ -19,8 +19,9 @@ from msgspec import UNSET, UnsetType
 from ...config import OcrModelConfig
 from ...errors import ConfigError
 from ...upstream.errors import check_response, decode_json, request
+from ..normalize.encoding import DOCX, PPTX
 from ..protocol import Dimensions, OcrImage, OcrOptions, OcrPage, OcrResult
-from .base import OcrJob, OcrProvider, ProviderContext
+from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
 from .payload import b64_json_body
 
 __all__ = ("PROVIDER", "MistralOcrProvider")
@@ -141,6 +142,8 @@ class MistralOcrProvider(OcrProvider):
 
     passes_urls = True
     default_model = "mistral-ocr-latest"
+    # Mistral reads Word and PowerPoint files sent as a document_url (its OCR docs).
+    accepted_types = PDF_AND_IMAGES | {DOCX, PPTX}
 
     def __init__(self, entity: OcrModelConfig, ctx: ProviderContext) -> None:
         super().__init__(entity, ctx)

@@ -1,6 +1,6 @@
 """Client side of the served layout test: the mistralai SDK asks for tables and images.
 
-    python mistral_layout.py BASE_URL PDF
+    python mistral_layout.py BASE_URL PATH [MEDIA_TYPE]
 
 Prints one JSON report of what the SDK parsed: per page the markdown, the images (id, integer
 box, data URI prefix and length) and the tables (id, format, content), or the error.
@@ -18,6 +18,7 @@ from typing import Any
 
 def main() -> None:
     base_url, pdf_path = sys.argv[1:3]
+    media = sys.argv[3] if len(sys.argv) > 3 else "application/pdf"
     from mistralai.client import Mistral  # 2.x and later
 
     client: Any = Mistral(api_key="unused-key", server_url=base_url)
@@ -26,7 +27,7 @@ def main() -> None:
     try:
         resp = client.ocr.process(
             model="local",
-            document={"type": "document_url", "document_url": f"data:application/pdf;base64,{pdf}"},
+            document={"type": "document_url", "document_url": f"data:{media};base64,{pdf}"},
             include_image_base64=True,
             image_min_size=20,
             table_format="html",

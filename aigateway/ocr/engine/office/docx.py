@@ -1,0 +1,286 @@
+"""A Word document (DOCX) as pages of Markdown, read from its WordprocessingML.
+
+A DOCX has no fixed pages: Word lays it out when it opens it. Pages here break where the file
+says one does: an explicit page break, a paragraph set to start a page, a section starting on a
+new page, and the breaks Word recorded where its own last layout turned a page
+(``w:lastRenderedPageBreak``, present in files Word saved). A file written by a program that
+records none of them (many generators) is one page, however long.
+
+Headings come from paragraph styles (``heading 1``-``9``, ``Title``) or outline levels, list
+items from numbering (bullets as ``-``, numbered items counted), tables as rows of cells (merged
+cells left empty, nested tables flattened into their cell), hyperlinks as Markdown links,
+footnotes and endnotes as ``[^n]`` with their text at the end of the page that cites them, text
+boxes after the paragraph that anchors them. Deleted revisions and field codes are left out;
+inserted revisions and field results are read.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from ..markdown import escape_headings
+from .model import Grid, OfficePage, Picture
+from .package import Package, q
+from .wordparts import SKIP, SPACES, heading_styles, notes, number_formats, plain_text, val
+
+__all__ = ("read_docx",)
+
+_TWIP_EMU = 635
+"""EMUs per twip (1/1440 inch), the unit of Word's page sizes."""
+
+LETTER = (12_240 * _TWIP_EMU, 15_840 * _TWIP_EMU)
+"""US Letter, Word's page when a section gives no size."""
+
+_WRAPPERS = frozenset(q(t) for t in ("w:sdt", "w:sdtContent", "w:customXml"))
+"""Content controls and custom XML: their content is read as if they were not there (a
+``w:sdt``'s properties hold no text; its ``w:sdtContent`` does)."""
+_LINKABLE = ("http://", "https://", "mailto:")
+
+
+@dataclass
+class _Para:
+    """The paragraph being read: its text so far and what it set aside."""
+
+    text: list[str] = field(default_factory=list)
+    boxes: list[ET.Element] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        self.main = pkg.main_part()
+        self.rels = pkg.rels(self.main)
+        self.styles, self.style_numbers = heading_styles(self._part("styles"))
+        self.formats = number_formats(self._part("numbering"))
+        self.counters: dict[tuple[str, int], int] = {}
+        self.notes = {kind: notes(self._part(kind)) for kind in ("footnotes", "endnotes")}
+        self.cited: list[str] = []
+        self.noted = 0
+        self.pages: list[OfficePage] = [OfficePage(*LETTER)]
+        self.section_start = 0
+        self.in_table = 0
+        self.prefix = ""
+        self.extent: tuple[int, int] | None = None
+
+    # --- parts beside the document --------------------------------------------------------------
+
+    def _part(self, kind: str) -> ET.Element | None:
+        for rel in self.rels.values():
+            if rel.kind == kind and not rel.external and self.pkg.has(rel.target):
+                return self.pkg.xml(rel.target)
+        return None
+
+    # --- pages ----------------------------------------------------------------------------------
+
+    @property
+    def page(self) -> OfficePage:
+        return self.pages[-1]
+
+    def _break(self) -> None:
+        """Start a new page, unless nothing stands on this one yet (Word records a rendered
+        break beside the explicit one that caused it)."""
+        if self.in_table or not self.page.has_content():
+            return
+        self._flush_notes()
+        last = self.page
+        self.pages.append(OfficePage(last.width, last.height))
+
+    def _section(self, sect: ET.Element | None) -> None:
+        """The section that ends here sizes its pages."""
+        if sect is None:
+            return
+        size = sect.find(q("w:pgSz"))
+        if size is not None:
+            w, h = size.get(q("w:w"), ""), size.get(q("w:h"), "")
+            if w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0:
+                for page in self.pages[self.section_start :]:
+                    page.width, page.height = int(w) * _TWIP_EMU, int(h) * _TWIP_EMU
+
+    def _flush_notes(self) -> None:
+        for ref in self.cited:
+            self.page.blocks.append(ref)
+        self.cited.clear()
+
+    # --- body -----------------------------------------------------------------------------------
+
+    def body(self, container: ET.Element) -> None:
+        for el in container:
+            if el.tag == q("w:p"):
+                self.paragraph(el)
+            elif el.tag == q("w:tbl"):
+                self.table(el)
+            elif el.tag in _WRAPPERS:
+                self.body(el)
+
+    def paragraph(self, p: ET.Element) -> None:
+        ppr = p.find(q("w:pPr"))
+        before = ppr.find(q("w:pageBreakBefore")) if ppr is not None else None
+        if before is not None and before.get(q("w:val"), "true") not in ("0", "false"):
+            self._break()
+        self.prefix = self._prefix(ppr)
+        para = _Para()
+        self._walk(p, para)
+        self._emit(para)
+        sect = ppr.find(q("w:sectPr")) if ppr is not None else None
+        if sect is not None:
+            self._section(sect)
+            if val(sect, "w:type") not in ("continuous", "nextColumn"):
+                self._break()
+            # The next section's pages start with the page after the one this one ended on,
+            # or with this one when no break was made (a continuous section shares it).
+            self.section_start = len(self.pages) - 1
+        for box in para.boxes:
+            self.body(box)
+
+    def _prefix(self, ppr: ET.Element | None) -> str:
+        style = val(ppr, "w:pStyle") or ""
+        outline = val(ppr, "w:outlineLvl")
+        level = self.styles.get(style, 0)
+        if outline is not None and outline.isdigit():
+            level = int(outline) + 1 if int(outline) < 9 else 0
+        if level:
+            return "#" * min(level, 6) + " "
+        num = ppr.find(q("w:numPr")) if ppr is not None else None
+        if num is None:
+            num = self.style_numbers.get(style)  # a list style numbers its paragraphs
+        if num is None:
+            return ""
+        num_id = val(num, "w:numId") or ""
+        ilvl_s = val(num, "w:ilvl") or "0"
+        ilvl = int(ilvl_s) if ilvl_s.isdigit() else 0
+        fmt = self.formats.get((num_id, ilvl))
+        if num_id in ("", "0") or fmt in (None, "none"):
+            return ""
+        indent = "  " * min(ilvl, 8)
+        if fmt == "bullet":
+            return indent + "- "
+        n = self.counters.get((num_id, ilvl), 0) + 1
+        self.counters[(num_id, ilvl)] = n
+        for key in [k for k in self.counters if k[0] == num_id and k[1] > ilvl]:
+            del self.counters[key]
+        return f"{indent}{n}. "
+
+    def _emit(self, para: _Para) -> None:
+        text = "".join(para.text)
+        lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        body = "\n".join(escape_headings(line) for line in lines if line)
+        if body:
+            self.page.blocks.append(self.prefix + body)
+            self.prefix = ""
+        para.text.clear()
+
+    def _walk(self, el: ET.Element, para: _Para) -> None:
+        for child in el:
+            tag = child.tag
+            if tag in SKIP:
+                continue
+            if tag == q("w:t"):
+                para.text.append(child.text or "")
+            elif tag in (q("w:tab"), q("w:ptab")):
+                para.text.append(" ")
+            elif tag == q("w:br"):
+                kind = child.get(q("w:type"))
+                if kind == "page":
+                    self._emit(para)
+                    self._break()
+                else:
+                    para.text.append(" " if kind == "column" else "\n")
+            elif tag == q("w:cr"):
+                para.text.append("\n")
+            elif tag == q("w:noBreakHyphen"):
+                para.text.append("-")
+            elif tag == q("w:lastRenderedPageBreak"):
+                self._emit(para)
+                self._break()
+            elif tag in (q("w:footnoteReference"), q("w:endnoteReference")):
+                self._cite(child, para)
+            elif tag == q("w:hyperlink"):
+                self._link(child, para)
+            elif tag == q("w:txbxContent"):
+                para.boxes.append(child)
+            elif tag == q("a:blip") or tag == q("v:imagedata"):
+                self._picture(child, para)
+            elif tag in (q("wp:inline"), q("wp:anchor")):
+                self.extent = _extent(child)
+                self._walk(child, para)
+                self.extent = None
+            else:
+                self._walk(child, para)
+
+    def _cite(self, ref: ET.Element, para: _Para) -> None:
+        kind = "footnotes" if ref.tag == q("w:footnoteReference") else "endnotes"
+        text = self.notes[kind].get(ref.get(q("w:id"), ""))
+        if text is None:
+            return
+        self.noted += 1
+        n = self.noted
+        para.text.append(f"[^{n}]")
+        self.cited.append(f"[^{n}]: {text}")
+
+    def _link(self, link: ET.Element, para: _Para) -> None:
+        inner = _Para()
+        self._walk(link, inner)
+        para.boxes.extend(inner.boxes)
+        text = "".join(inner.text)
+        rel = self.rels.get(link.get(q("r:id"), ""))
+        if rel is not None and rel.external and rel.target.startswith(_LINKABLE) and text.strip():
+            url = rel.target.replace(" ", "%20").replace(")", "%29")
+            text = f"[{text.strip()}]({url})"
+        para.text.append(text)
+
+    def _picture(self, blip: ET.Element, para: _Para) -> None:
+        rid = blip.get(q("r:embed")) if blip.tag == q("a:blip") else blip.get(q("r:id"))
+        rel = self.rels.get(rid or "")
+        if rel is None or rel.external or rel.kind != "image":
+            return  # a linked image is never fetched
+        self._emit(para)
+        self.page.blocks.append(Picture(rel.target, size=self.extent))
+
+    def table(self, tbl: ET.Element) -> None:
+        rows: list[list[str]] = []
+        self.in_table += 1
+        for tr in _children(tbl, "w:tr"):
+            row: list[str] = []
+            for tc in _children(tr, "w:tc"):
+                row.append(plain_text(tc))
+                span = val(tc.find(q("w:tcPr")), "w:gridSpan") or "1"
+                row.extend([""] * (min(int(span), 64) - 1 if span.isdigit() else 0))
+            if any(c for c in row):
+                rows.append(row)
+        self.in_table -= 1
+        if rows:
+            self.page.blocks.append(Grid(rows))
+
+
+def _extent(drawing: ET.Element) -> tuple[int, int] | None:
+    """A drawing's size on the page in EMUs (``wp:extent``)."""
+    ext = drawing.find(q("wp:extent"))
+    if ext is None:
+        return None
+    cx, cy = ext.get("cx", ""), ext.get("cy", "")
+    return (int(cx), int(cy)) if cx.isdigit() and cy.isdigit() else None
+
+
+def _children(el: ET.Element, tag: str) -> list[ET.Element]:
+    """``tag`` children of ``el``, also inside content controls and custom XML wrappers."""
+    out: list[ET.Element] = []
+    for child in el:
+        if child.tag == q(tag):
+            out.append(child)
+        elif child.tag in _WRAPPERS:
+            out.extend(_children(child, tag))
+    return out
+
+
+def read_docx(pkg: Package) -> list[OfficePage]:
+    """The document's pages, in order (at least one, maybe empty)."""
+    reader = _Reader(pkg)
+    root = pkg.xml(reader.main)
+    body = root.find(q("w:body"))
+    if body is None:
+        return reader.pages
+    reader.body(body)
+    reader._flush_notes()
+    reader._section(body.find(q("w:sectPr")))
+    return reader.pages

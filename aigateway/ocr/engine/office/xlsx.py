@@ -1,0 +1,170 @@
+"""An Excel workbook (XLSX) as pages of Markdown: one page per sheet, its cells as one table.
+
+Each worksheet is a page headed by its name, with the rows and columns that hold a value as a
+table (the first such row is the header). Values are what Excel shows for the common cases:
+shared and inline strings, numbers to 15 significant digits (Excel's precision), booleans as
+``TRUE``/``FALSE``, error values as written, formulas as their cached result, and dates and
+times (cells styled with a date or time format) in ISO 8601. A chart sheet is a page with its
+name only.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
+
+from .model import EMU_PER_INCH, Grid, OfficePage
+from .package import Package, bad, q
+
+__all__ = ("read_xlsx",)
+
+MAX_CELLS = 2_000_000
+"""Cells of a sheet's table (rows with a value times columns with one)."""
+
+LETTER = (int(8.5 * EMU_PER_INCH), 11 * EMU_PER_INCH)
+"""A sheet's printed page when it sets no orientation (Letter, portrait)."""
+
+_DATE_IDS = frozenset({*range(14, 23), 45, 46, 47})
+"""Built-in number formats that show dates or times."""
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _col(ref: str) -> int | None:
+    m = _REF.match(ref)
+    if not m:
+        return None
+    n = 0
+    for ch in m.group(1):
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _text(el: ET.Element) -> str:
+    """A string item's text: its runs, not its phonetic guides."""
+    guides = {id(t) for rph in el.iter(q("s:rPh")) for t in rph.iter(q("s:t"))}
+    return "".join(t.text or "" for t in el.iter(q("s:t")) if id(t) not in guides)
+
+
+def _number(value: str) -> str:
+    try:
+        x = float(value)
+    except ValueError:
+        return value
+    return f"{x:.15g}"
+
+
+class _Book:
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        self.main = pkg.main_part()
+        self.rels = pkg.rels(self.main)
+        self.root = pkg.xml(self.main)
+        pr = self.root.find(q("s:workbookPr"))
+        self.epoch = (
+            datetime(1904, 1, 1)
+            if pr is not None and pr.get("date1904") in ("1", "true")
+            else datetime(1899, 12, 30)
+        )
+        self.shared = [_text(si) for si in self._part("sharedStrings", "s:si")]
+        self.dates = self._date_styles()
+
+    def _part(self, kind: str, tag: str) -> list[ET.Element]:
+        for rel in self.rels.values():
+            if rel.kind == kind and not rel.external and self.pkg.has(rel.target):
+                return list(self.pkg.xml(rel.target).iter(q(tag)))
+        return []
+
+    def _date_styles(self) -> dict[int, bool]:
+        """Cell style index -> whether it shows a date (``True``) or a time only (``False``)."""
+        custom: dict[int, str] = {}
+        for fmt in self._part("styles", "s:numFmt"):
+            raw_id = fmt.get("numFmtId", "")
+            if raw_id.isdigit():
+                custom[int(raw_id)] = _QUOTED.sub("", fmt.get("formatCode", "")).lower()
+        out: dict[int, bool] = {}
+        for styles in self._part("styles", "s:cellXfs"):
+            for n, xf in enumerate(styles.iter(q("s:xf"))):
+                fid_s = xf.get("numFmtId", "0")
+                fid = int(fid_s) if fid_s.isdigit() else 0
+                code = custom.get(fid)
+                if fid in _DATE_IDS and code is None:
+                    out[n] = fid not in (18, 19, 20, 21, 45, 46, 47)
+                elif code is not None and re.search(r"[dmyhs]", code):
+                    out[n] = bool(re.search(r"[dy]", code))
+        return out
+
+    def _date(self, value: str, with_date: bool) -> str:
+        try:
+            serial = float(value)
+            when = self.epoch + timedelta(days=serial)
+        except (ValueError, OverflowError):
+            return value
+        if not with_date:
+            return when.strftime("%H:%M:%S")
+        if serial == int(serial):
+            return when.date().isoformat()
+        return when.isoformat(sep=" ", timespec="seconds")
+
+    def value(self, c: ET.Element) -> str:
+        kind = c.get("t", "n")
+        v = c.find(q("s:v"))
+        raw = v.text or "" if v is not None else ""
+        if kind == "s":
+            return self.shared[int(raw)] if raw.isdigit() and int(raw) < len(self.shared) else ""
+        if kind == "inlineStr":
+            inline = c.find(q("s:is"))
+            return _text(inline) if inline is not None else ""
+        if kind == "b":
+            return {"1": "TRUE", "0": "FALSE"}.get(raw, raw)
+        if kind in ("str", "e") or not raw:
+            return raw
+        style = c.get("s", "0")
+        date = self.dates.get(int(style)) if style.isdigit() else None
+        return _number(raw) if date is None else self._date(raw, date)
+
+    def sheet(self, name: str, part: str) -> OfficePage:
+        root = self.pkg.xml(part)
+        setup = root.find(q("s:pageSetup"))
+        width, height = LETTER
+        if setup is not None and setup.get("orientation") == "landscape":
+            width, height = height, width
+        page = OfficePage(width, height, ["## " + name.replace("\n", " ")])
+        cells: dict[tuple[int, int], str] = {}
+        for r, row in enumerate(root.iter(q("s:row"))):
+            col = 0
+            for c in row.iter(q("s:c")):
+                at = _col(c.get("r", ""))
+                col = at if at is not None else col
+                text = " ".join(self.value(c).split())
+                if text:
+                    cells[(r, col)] = text
+                col += 1
+        rows = sorted({r for r, _ in cells})
+        cols = sorted({c for _, c in cells})
+        if len(rows) * len(cols) > MAX_CELLS:
+            raise bad(
+                "XLSX",
+                f"sheet {name!r} spans {len(rows)} x {len(cols)} cells (at most {MAX_CELLS})",
+            )
+        if rows:
+            page.blocks.append(Grid([[cells.get((r, c), "") for c in cols] for r in rows]))
+        return page
+
+
+def read_xlsx(pkg: Package) -> list[OfficePage]:
+    """One page per sheet, in the workbook's order."""
+    book = _Book(pkg)
+    pages: list[OfficePage] = []
+    sheets = book.root.find(q("s:sheets"))
+    for sheet in sheets if sheets is not None else ():
+        name = sheet.get("name", "")
+        rel = book.rels.get(sheet.get(q("r:id"), ""))
+        if rel is None or rel.external or not pkg.has(rel.target):
+            continue
+        if rel.kind == "worksheet":
+            pages.append(book.sheet(name, rel.target))
+        else:
+            pages.append(OfficePage(*LETTER, ["## " + name]))
+    return pages

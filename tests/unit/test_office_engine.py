@@ -1,0 +1,276 @@
+"""The built-in engine reads Word, PowerPoint and Excel files from their XML (``engine.office``)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from aigateway.errors import UnprocessableDocumentError
+from aigateway.ocr.engine import office, page
+from aigateway.ocr.engine.office import package as package_mod
+from aigateway.ocr.engine.options import EngineOptions, PageRequest, PageResult, Source
+from aigateway.ocr.normalize.encoding import DOCX, PPTX, XLSX
+from tests.support.officegen import (
+    deck_pptx,
+    package,
+    png,
+    rel,
+    report_docx,
+    sales_xlsx,
+    word_docx,
+)
+
+OPTS = EngineOptions(dpi=300)
+
+
+def read(data: bytes, media: str, **req: Any) -> list[PageResult]:
+    src = Source(media, data=data)
+    n = page.probe(src, 50_000_000)
+    return [page.read_page(src, i, OPTS, False, PageRequest(**req)) for i in range(n)]
+
+
+def p(text: str, props: str = "") -> str:
+    return f'<w:p>{props}<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+
+
+# --- Word -------------------------------------------------------------------------------------
+
+
+def test_python_docx_report_reads_as_structured_markdown() -> None:
+    data = report_docx(sections=2, photos=1)
+    first, second = read(data, DOCX, include_images=True)
+    assert first.method == "markup"
+    assert first.dpi_source == "layout"
+    assert (first.width, first.height) == (2550, 3300)  # US Letter at 300 DPI
+    md = first.markdown
+    assert md.startswith("# Quarterly report\n\n# Section 1: regional results\n\nRevenue in")
+    assert "- Northern stores opened late\n- Online orders doubled" in md
+    assert "1. Review the pricing\n2. Hire two engineers" in md
+    assert "| Region | Q2 | Q3 |\n|---|---|---|\n| North | 1,200 | 1,350 |" in md
+    assert "| West \\| coast | 15 | 17 |" in md  # a pipe in a cell stays in its cell
+    assert md.endswith("![img-0.jpeg](img-0.jpeg)")
+    (img,) = first.images
+    assert (img.x0, img.y0, img.x1) == (0, 0, 900)  # 3 inches wide at 300 DPI
+    assert img.jpeg is not None and img.jpeg[:3] == b"\xff\xd8\xff"
+    # The page break starts page two; its numbered list counts afresh (a new list in Word
+    # would too: python-docx's List Number continues one list, numbered on).
+    assert second.markdown.startswith("# Section 2: regional results")
+    assert "3. Review the pricing" in second.markdown
+    assert second.images == ()
+
+
+def test_docx_tables_and_images_follow_the_request() -> None:
+    data = report_docx(sections=1, photos=1)
+    (pg,) = read(data, DOCX, table_format="html", include_images=False)
+    assert "[tbl-0.html](tbl-0.html)" in pg.markdown
+    assert "| Region" not in pg.markdown
+    (table,) = pg.tables
+    assert table.content.startswith("<table><tr><th>Region</th><th>Q2</th><th>Q3</th></tr>")
+    assert "img-0" not in pg.markdown  # no images asked for: no placeholder either
+    (pg,) = read(data, DOCX, include_images=True, image_min_size=1000)
+    assert pg.images == ()
+
+
+def test_word_features_python_docx_does_not_write() -> None:
+    notes = (
+        f'<w:footnotes xmlns:w="{package_mod.NS["w"]}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+        "</w:footnote>"
+        '<w:footnote w:id="1"><w:p><w:r><w:t>Audited figures.</w:t></w:r></w:p></w:footnote>'
+        "</w:footnotes>"
+    )
+    body = (
+        p("Intro")
+        # A footnote reference, a hyperlink, a revision deleted and one inserted.
+        + '<w:p><w:r><w:t>Revenue</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'
+        '<w:r><w:t xml:space="preserve"> rose, see </w:t></w:r>'
+        '<w:hyperlink r:id="rLink"><w:r><w:t>the site</w:t></w:r></w:hyperlink>'
+        "<w:del><w:r><w:delText>not this</w:delText></w:r></w:del>"
+        '<w:ins><w:r><w:t xml:space="preserve"> today</w:t></w:r></w:ins></w:p>'
+        # A field: its code is not text, its result is.
+         + '<w:p><w:r><w:t xml:space="preserve">Page </w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText>'
+        '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+        # An explicit break, and the rendered break Word records beside it: one new page.
+         + '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+        "<w:p><w:r><w:lastRenderedPageBreak/><w:t>Second page</w:t></w:r></w:p>"
+        # A content control, and a text box given twice (DrawingML and its VML fallback).
+         + f"<w:sdt><w:sdtPr><w:alias w:val='x'/></w:sdtPr><w:sdtContent>{p('In a control')}"
+        "</w:sdtContent></w:sdt>"
+        '<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent>'
+        f"{p('Boxed text')}</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+        f"<w:txbxContent>{p('Boxed text')}</w:txbxContent></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r></w:p>"
+        # A heading by outline level, a literal '#', an A4 page.
+        + p("Outlined", "<w:pPr><w:outlineLvl w:val='1'/></w:pPr>")
+        + p("# hash")
+        + '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr>'
+    )
+    data = word_docx(
+        body,
+        parts={"word/footnotes.xml": notes},
+        rels=rel("rNotes", "footnotes", "footnotes.xml")
+        + rel("rLink", "hyperlink", "https://example.com/a b", external=True),
+    )
+    first, second = read(data, DOCX)
+    assert first.markdown == (
+        "Intro\n\nRevenue[^1] rose, see [the site](https://example.com/a%20b) today\n\nPage 1"
+        "\n\n[^1]: Audited figures."
+    )
+    assert second.markdown == (
+        "Second page\n\nIn a control\n\nBoxed text\n\n## Outlined\n\n\\# hash"
+    )
+    assert (first.width, first.height) == (2480, 3508)  # A4 at 300 DPI, from w:pgSz
+    assert (second.width, second.height) == (2480, 3508)
+
+
+def test_sections_size_their_own_pages_and_strict_documents_read() -> None:
+    landscape = '<w:pgSz w:w="15840" w:h="12240" w:orient="landscape"/>'
+    body = (
+        p("Portrait")
+        + '<w:p><w:pPr><w:sectPr><w:pgSz w:w="12240" w:h="15840"/></w:sectPr></w:pPr></w:p>'
+        + p("Wide table page")
+        + f"<w:sectPr>{landscape}</w:sectPr>"
+    )
+    one, two = read(word_docx(body), DOCX)
+    assert (one.width, one.height, one.markdown) == (2550, 3300, "Portrait")
+    assert (two.width, two.height, two.markdown) == (3300, 2550, "Wide table page")
+    strict = word_docx(
+        p("Strict text"), namespace="http://purl.oclc.org/ooxml/wordprocessingml/main"
+    )
+    assert read(strict, DOCX)[0].markdown == "Strict text"
+
+
+def test_pictures_are_read_from_the_package_only() -> None:
+    drawing = (
+        '<w:p><w:r><w:drawing><wp:inline><wp:extent cx="914400" cy="457200"/>'
+        '<a:graphic><a:graphicData><a:blip r:embed="{rid}"/></a:graphicData></a:graphic>'
+        "</wp:inline></w:drawing></w:r></w:p>"
+    )
+    body = drawing.format(rid="rIn") + drawing.format(rid="rOut") + drawing.format(rid="rGone")
+    data = word_docx(
+        body,
+        parts={"word/media/in.png": png()},
+        rels=rel("rIn", "image", "media/in.png")
+        + rel("rOut", "image", "http://169.254.169.254/latest/meta-data", external=True)
+        + rel("rGone", "image", "media/missing.png"),
+    )
+    (pg,) = read(data, DOCX, include_images=True)
+    # The linked picture is never fetched and the missing one is skipped: one image.
+    assert pg.markdown == "![img-0.jpeg](img-0.jpeg)"
+    (img,) = pg.images
+    assert (img.x0, img.y0, img.x1, img.y1) == (0, 0, 300, 150)
+
+
+# --- PowerPoint and Excel -----------------------------------------------------------------------
+
+
+def test_python_pptx_deck_reads_slide_by_slide_in_position_order() -> None:
+    first, second, third = read(deck_pptx(slides=3), PPTX, include_images=True)
+    assert first.markdown == "# Launch plan\n\n- Ship in March\n  - Beta in February"
+    assert (first.width, first.height) == (3000, 2250)  # 10 x 7.5 inches at 300 DPI
+    # Top to bottom, then left to right: the table and the picture beside it (added after
+    # it) level under the title, then the note at the bottom (added before both).
+    assert second.markdown == (
+        "# Numbers 1\n\n| Metric | Value |\n|---|---|\n| Users | 1000 |\n| Churn | 2 % |"
+        "\n\n![img-0.jpeg](img-0.jpeg)\n\nSource: finance team, slide 2"
+    )
+    (img,) = second.images
+    assert (img.x0, img.y0, img.x1) == (1950, 600, 2850)
+    assert third.markdown.startswith("# Numbers 2")
+
+
+def test_group_shapes_place_their_children() -> None:
+    import io
+
+    import pptx
+    from pptx.util import Inches
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank
+    group = slide.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(5), Inches(3), Inches(1)).text_frame.text = "low"
+    group.shapes.add_textbox(Inches(1), Inches(1), Inches(3), Inches(1)).text_frame.text = "high"
+    buf = io.BytesIO()
+    deck.save(buf)
+    (pg,) = read(buf.getvalue(), PPTX)
+    assert pg.markdown == "high\n\nlow"
+
+
+def test_openpyxl_workbook_reads_sheet_by_sheet() -> None:
+    sales, empty, far = read(sales_xlsx(rows=3), XLSX)
+    assert sales.markdown.splitlines()[:6] == [
+        "## Sales",
+        "",
+        "| Item | Qty | Price | Sold on | Paid |",
+        "|---|---|---|---|---|",
+        "| Item 0 | 1 | 0.1 | 2026-11-01 | TRUE |",
+        "| Item 1 | 2 | 0.3 | 2026-11-02 | FALSE |",
+    ]
+    # A formula openpyxl wrote has no cached value: nothing, not its code.
+    assert sales.markdown.splitlines()[-1] == "| Total |  |  |  |  |"
+    assert empty.markdown == "## Empty"
+    assert far.markdown == "## Far apart\n\n| top left |  |\n|---|---|\n|  | 2026-12-05 13:30:00 |"
+
+
+# --- hostile packages --------------------------------------------------------------------------
+
+
+def _error(data: bytes, media: str = DOCX) -> str:
+    with pytest.raises(UnprocessableDocumentError) as exc:
+        read(data, media)
+    assert exc.value.param == "document"
+    return str(exc.value)
+
+
+def test_files_that_are_not_packages_are_422s() -> None:
+    assert "not a zip archive" in _error(b"just text, labelled as a DOCX")
+    # What Word writes for a password-protected file: an OLE compound file.
+    assert "password-protected" in _error(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    no_main = package({"[Content_Types].xml": "<Types/>", "readme.txt": "hello"})
+    assert "no main document part" in _error(no_main, PPTX)
+    truncated = report_docx(sections=1, photos=0)
+    assert "truncated or damaged" in _error(truncated[: len(truncated) // 2])
+
+
+def test_xml_bombs_and_zip_bombs_stop_at_their_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    laughs = (
+        '<!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    )
+    assert "document type declaration" in _error(word_docx(p("&b;"), prolog=laughs))
+    external = '<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    assert "document type declaration" in _error(word_docx(p("&x;"), prolog=external))
+    # 80 MB of blanks deflate to about 80 KB: the part is refused by its size, unread.
+    bomb = word_docx(p("x") + " " * 80_000_000)
+    assert len(bomb) < 200_000
+    assert "inflates to" in _error(bomb)
+    monkeypatch.setattr(package_mod, "MAX_ENTRIES", 5)
+    many = package({f"f{n}.txt": "x" for n in range(6)})
+    assert "zip entries" in _error(many)
+
+
+def test_deep_nesting_is_a_422_not_a_crash() -> None:
+    depth = 5000
+    body = "<w:sdt><w:sdtContent>" * depth + p("deep") + "</w:sdtContent></w:sdt>" * depth
+    assert "nests too deeply" in _error(word_docx(body))
+
+
+def test_a_worker_parses_a_document_once_for_its_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = office.MEDIA_TYPES[DOCX]
+
+    def counting(pkg: Any) -> Any:
+        calls.append(1)
+        return real[1](pkg)
+
+    monkeypatch.setitem(office.MEDIA_TYPES, DOCX, (real[0], counting))
+    data = report_docx(sections=3, photos=0) + b""
+    pages = read(data, DOCX)
+    assert len(pages) == 3
+    assert len(calls) == 1
+    assert base64.b64encode(data)  # the same bytes again are still cached
+    read(data, DOCX)
+    assert len(calls) == 1
