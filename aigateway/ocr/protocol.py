@@ -56,14 +56,16 @@ class PageReading(msgspec.Struct):
     """
 
     method: str
-    """``"text_layer"``: the PDF's own text; ``"ocr"``: the page was rendered and recognised."""
+    """``"text_layer"``: the PDF's own text; ``"ocr"``: the page was rendered and recognised;
+    ``"markup"``: a Word, PowerPoint or Excel file's own XML (nothing rendered)."""
     engine: str | None = None
     """For ``"ocr"``: ``"tesseract"`` or ``"rapidocr"``."""
     dpi_source: str = "render"
     """Where ``dimensions.dpi`` comes from: ``"render"`` (the PDF page was rendered at that
     DPI), ``"metadata"`` (the image's own DPI tag), ``"estimated"`` (an image without one: from
-    its median text-line height, taken as 11 pt text) or ``"assumed"`` (no tag and no text:
-    96, the CSS pixel)."""
+    its median text-line height, taken as 11 pt text), ``"assumed"`` (no tag and no text:
+    96, the CSS pixel) or ``"layout"`` (an Office file's page, slide or sheet size, measured at
+    the engine's ``dpi``)."""
     rotation: int = 0
     """Counter-clockwise degrees the page was turned before recognition."""
     scale: float = 1.0

@@ -114,7 +114,10 @@ def playground_handlers(
                 )
             try:
                 media = resolve_media_type(
-                    body.content_type, body.source.declared_type, blob.head()
+                    body.content_type,
+                    body.source.declared_type,
+                    blob.head(8192),
+                    body.source.filename,
                 )
                 source: bytes | str = blob.read() if blob.in_memory else blob.path()
                 result = await anyio.to_thread.run_sync(

@@ -18,12 +18,13 @@ from aigateway.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
-from aigateway.ocr.normalize.encoding import base64_blob
+from aigateway.ocr.normalize.encoding import DOCX, base64_blob
 from aigateway.ocr.protocol import Document, OcrOptions
 from aigateway.ocr.providers.base import OcrJob
 from aigateway.ocr.providers.mistral import MistralOcrProvider
 from aigateway.ocr.registry import OcrRegistry
 from tests.support.docgen import text_pdf, text_png
+from tests.support.officegen import report_docx
 from tests.support.upstreams.mistral import FakeMistral
 from tests.support.upstreams.server import Reply, running
 
@@ -108,6 +109,26 @@ async def test_pdf_sent_as_data_uri_and_response_mapped(
     assert page.hyperlinks == ["https://example.com/"]
     assert result.pages_processed == 2
     assert result.doc_size_bytes == len(pdf)
+
+
+async def test_word_file_sent_as_a_document_url_data_uri(
+    provider: MistralOcrProvider, fake: FakeMistral
+) -> None:
+    docx = report_docx(sections=1, photos=1)
+    job = OcrJob(
+        document=Document(Blob(docx), DOCX, "report.docx"),
+        url=None,
+        model=None,
+        options=OcrOptions(),
+    )
+    await provider.process(job)
+    (req,) = fake.requests
+    document = req.json()["document"]
+    assert document["type"] == "document_url"
+    assert document["document_name"] == "report.docx"
+    prefix, b64 = document["document_url"].split(",", 1)
+    assert prefix == f"data:{DOCX};base64"
+    assert base64.b64decode(b64) == docx
 
 
 async def test_large_document_is_streamed_with_exact_length(

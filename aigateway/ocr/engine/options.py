@@ -119,12 +119,13 @@ class PageResult:
     width: int
     height: int
     method: str
-    """``"text_layer"`` (the PDF's own text) or ``"ocr"``."""
+    """``"text_layer"`` (the PDF's own text), ``"ocr"`` or ``"markup"`` (an Office file's XML)."""
     engine: str | None = None
     """The recogniser that read an OCR'd page: ``"tesseract"`` or ``"rapidocr"``."""
     dpi_source: str = "render"
     """``"render"`` (a PDF page rendered at :attr:`dpi`), ``"metadata"`` (the image's own DPI
-    tag) or ``"estimated"`` (an image without one: estimated from its text height)."""
+    tag), ``"estimated"`` (an image without one: estimated from its text height) or ``"layout"``
+    (an Office file's page size at :attr:`EngineOptions.dpi`)."""
     rotation: int = 0
     """Counter-clockwise degrees the page was turned before recognition."""
     scale: float = 1.0

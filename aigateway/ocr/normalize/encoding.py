@@ -75,6 +75,8 @@ PPTX = OOXML + "presentationml.presentation"
 XLSX = OOXML + "spreadsheetml.sheet"
 _OOXML_PARTS = ((b"word/", DOCX), (b"ppt/", PPTX), (b"xl/", XLSX))
 """A part's folder in an Office Open XML zip, and the type it makes the package."""
+_OOXML_FIRST = (b"[Content_Types].xml", b"_rels/", b"docProps/", b"word/", b"ppt/", b"xl/")
+"""Names an Office Open XML zip's first entry has (what writers put first)."""
 _OOXML_SUFFIXES = {".docx": DOCX, ".pptx": PPTX, ".xlsx": XLSX}
 
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"heif")
@@ -101,12 +103,10 @@ def sniff_media_type(head: bytes) -> str | None:
         return "image/avif"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return "image/heic"
-    if head.startswith(b"PK\x03\x04") and (
-        b"[Content_Types].xml" in head or b"_rels/.rels" in head
-    ):
+    if head.startswith(b"PK\x03\x04") and head[30:].startswith(_OOXML_FIRST):
         # Part names stand in the clear in each zip entry's header; the main part's folder
         # shows within the first few entries (Office, LibreOffice and python-docx write
-        # [Content_Types].xml and the package relationships first).
+        # [Content_Types].xml and the package relationships first, openpyxl docProps).
         found = [(at, media) for folder, media in _OOXML_PARTS if (at := head.find(folder)) >= 0]
         return min(found)[1] if found else None
     return None
