@@ -180,6 +180,12 @@ def _open_heif(head: bytes) -> None:
     _heif_opener = True
 
 
+_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "TIFF", "BMP", "AVIF", "HEIF")
+"""Pillow decoders an image may be opened with: the types the engine accepts. Not every one
+Pillow has: its EPS decoder runs Ghostscript on the bytes, and a PostScript file sent as
+``image/png`` (a declared type stands when no magic number contradicts it) must not reach it."""
+
+
 def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
     """Open an image lazily, refusing oversized headers; 422 when it is not a readable image."""
     if isinstance(data, bytes):
@@ -188,7 +194,7 @@ def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
         with open(data, "rb") as f:
             _open_heif(f.read(16))
     try:
-        img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
+        img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data, formats=_FORMATS)
     except (OSError, SyntaxError, ValueError) as exc:
         raise unreadable_image(exc) from None
     check_image_size(img.width, img.height, max_pixels)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 
+from aigateway.ocr.normalize.encoding import DOCX
+
 from .docgen import (
     FormField,
     font,
@@ -24,6 +26,7 @@ from .docgen import (
     text_pdf,
     tiff_frames,
 )
+from .officegen import report_docx, word_docx
 
 __all__ = ("Case", "cases")
 
@@ -165,6 +168,32 @@ def _bogus_bmp_header(width: int, height: int) -> bytes:
     # A BMP whose header promises a huge image and carries no pixels.
     info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, 0, 2835, 2835, 0, 0)
     return b"BM" + struct.pack("<IHHI", 14 + len(info), 0, 0, 14 + len(info)) + info
+
+
+_XXE = '<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DOCX_PAGE_1 = (
+    "Quarterly report Section 1: regional results Revenue in section 1 grew by 10 % against the "
+    "same quarter last year, while costs stayed flat; the table below gives the figures by "
+    "region. Northern stores opened late Online orders doubled 1. Review the pricing 2. Hire two "
+    "engineers Region Q2 Q3 North 1,200 1,350 South 980 1,010 West | coast 15 17"
+)
+_DOCX_PAGE_2 = (
+    _DOCX_PAGE_1.replace("Quarterly report ", "")
+    .replace("1:", "2:")
+    .replace("10 %", "11 %")
+    .replace("1. Review", "3. Review")
+    .replace("2. Hire", "4. Hire")
+    .replace("section 1", "section 2")
+)
+
+
+def _empty_deck() -> bytes:
+    import pptx
+
+    buf = io.BytesIO()
+    pptx.Presentation().save(buf)
+    return buf.getvalue()
 
 
 def cases() -> list[Case]:
@@ -314,6 +343,32 @@ def cases() -> list[Case]:
             message="not a readable PDF",
         ),
         Case("random-bytes", os.urandom(5000), None, status=415, message="application/pdf"),
+        # PostScript declared a PNG: Pillow's EPS decoder (which runs Ghostscript) is not used.
+        Case(
+            "eps-declared-png",
+            b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\nshowpage\n" + bytes(2000),
+            "image/png",
+            status=422,
+            message="not a readable image",
+        ),
+        # Office files: read from their XML; broken and hostile packages named.
+        Case("docx", report_docx(sections=2, photos=0), None, pages=[_DOCX_PAGE_1, _DOCX_PAGE_2]),
+        Case("pptx-no-slides", _empty_deck(), None, pages=[]),
+        Case(
+            "docx-zip-bomb",
+            word_docx("<w:p/>" + " " * 80_000_000),
+            DOCX,
+            status=422,
+            message="inflates to",
+        ),
+        Case(
+            "docx-external-entity",
+            word_docx("<w:p><w:r><w:t>&x;</w:t></w:r></w:p>", prolog=_XXE),
+            None,
+            status=422,
+            message="document type declaration",
+        ),
+        Case("docx-encrypted", _OLE + bytes(5000), DOCX, status=422, message="password-protected"),
         # Declared an image, holds none: Pillow's reason, without its Python object reprs.
         Case(
             "png-declared-not-an-image",
