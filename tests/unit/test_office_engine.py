@@ -165,6 +165,32 @@ def test_pictures_are_read_from_the_package_only() -> None:
     assert (img.x0, img.y0, img.x1, img.y1) == (0, 0, 300, 150)
 
 
+def test_smartart_reads_as_a_list_of_its_texts() -> None:
+    dgm = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+    data = (
+        f'<dgm:dataModel xmlns:dgm="{dgm}" xmlns:a="{package_mod.NS["a"]}"><dgm:ptLst>'
+        '<dgm:pt modelId="0" type="doc"><dgm:t><a:p><a:r><a:t>not shown</a:t></a:r></a:p>'
+        "</dgm:t></dgm:pt>"
+        '<dgm:pt modelId="1"><dgm:t><a:p><a:r><a:t>Plan</a:t></a:r></a:p></dgm:t></dgm:pt>'
+        '<dgm:pt modelId="2" type="parTrans"><dgm:t/></dgm:pt>'
+        '<dgm:pt modelId="3"><dgm:t><a:p><a:r><a:t>Build</a:t></a:r></a:p></dgm:t></dgm:pt>'
+        "</dgm:ptLst></dgm:dataModel>"
+    )
+    body = (
+        p("Our process:")
+        + f'<w:p><w:r><w:drawing><wp:inline><a:graphic><a:graphicData uri="{dgm}">'
+        f'<dgm:relIds xmlns:dgm="{dgm}" r:dm="rDm" r:lo="x" r:qs="y" r:cs="z"/>'
+        "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>" + p("Then ship.")
+    )
+    doc = word_docx(
+        body,
+        parts={"word/diagrams/data1.xml": data},
+        rels=rel("rDm", "diagramData", "diagrams/data1.xml"),
+    )
+    (pg,) = read(doc, DOCX)
+    assert pg.markdown == "Our process:\n\n- Plan\n- Build\n\nThen ship."
+
+
 # --- PowerPoint and Excel -----------------------------------------------------------------------
 
 
@@ -181,6 +207,48 @@ def test_python_pptx_deck_reads_slide_by_slide_in_position_order() -> None:
     (img,) = second.images
     assert (img.x0, img.y0, img.x1) == (1950, 600, 2850)
     assert third.markdown.startswith("# Numbers 2")
+
+
+def test_smartart_on_a_slide_stands_where_its_frame_does() -> None:
+    import io
+    import zipfile
+
+    import pptx
+    from pptx.util import Inches
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    slide.shapes.add_textbox(Inches(1), Inches(6), Inches(4), Inches(1)).text_frame.text = "below"
+    buf = io.BytesIO()
+    deck.save(buf)
+    dgm = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+    frame = (
+        '<p:graphicFrame><p:nvGraphicFramePr><p:cNvPr id="9" name="d"/><p:cNvGraphicFramePr/>'
+        '<p:nvPr/></p:nvGraphicFramePr><p:xfrm><a:off x="914400" y="914400"/>'
+        '<a:ext cx="3000000" cy="2000000"/></p:xfrm><a:graphic>'
+        f'<a:graphicData uri="{dgm}"><dgm:relIds xmlns:dgm="{dgm}" r:dm="rDm"/></a:graphicData>'
+        "</a:graphic></p:graphicFrame></p:spTree>"
+    )
+    data = (
+        f'<dgm:dataModel xmlns:dgm="{dgm}" xmlns:a="{package_mod.NS["a"]}"><dgm:ptLst>'
+        '<dgm:pt modelId="1"><dgm:t><a:p><a:r><a:t>Step one</a:t></a:r></a:p></dgm:t></dgm:pt>'
+        "</dgm:ptLst></dgm:dataModel>"
+    )
+    parts: dict[str, bytes | str] = {}
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+        for name in z.namelist():
+            parts[name] = z.read(name)
+    slide_xml = parts["ppt/slides/slide1.xml"]
+    assert isinstance(slide_xml, bytes)
+    parts["ppt/slides/slide1.xml"] = slide_xml.decode().replace("</p:spTree>", frame)
+    slide_rels = parts["ppt/slides/_rels/slide1.xml.rels"]
+    assert isinstance(slide_rels, bytes)
+    parts["ppt/slides/_rels/slide1.xml.rels"] = slide_rels.decode().replace(
+        "</Relationships>", rel("rDm", "diagramData", "../diagrams/data1.xml") + "</Relationships>"
+    )
+    parts["ppt/diagrams/data1.xml"] = data
+    (pg,) = read(package(parts), PPTX)
+    assert pg.markdown == "- Step one\n\nbelow"
 
 
 def test_group_shapes_place_their_children() -> None:
@@ -213,7 +281,28 @@ def test_openpyxl_workbook_reads_sheet_by_sheet() -> None:
     # A formula openpyxl wrote has no cached value: nothing, not its code.
     assert sales.markdown.splitlines()[-1] == "| Total |  |  |  |  |"
     assert empty.markdown == "## Empty"
+    (styled,) = read(_styled_book(), XLSX)
+    assert styled.markdown.splitlines()[-1] == "| 12.5% | 07:45:00 | 2026-12-05 | 1234.5 |"
     assert far.markdown == "## Far apart\n\n| top left |  |\n|---|---|\n|  | 2026-12-05 13:30:00 |"
+
+
+def _styled_book() -> bytes:
+    import datetime
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Share", "Start", "Day", "Amount"])
+    ws.append([0.125, datetime.time(7, 45), 46361, 1234.5])
+    ws["A2"].number_format = "0.0%"
+    ws["C2"].number_format = "yyyy-mm-dd"
+    ws["D2"].number_format = '#,##0.00 "EUR"'
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 # --- hostile packages --------------------------------------------------------------------------

@@ -10,8 +10,8 @@ Headings come from paragraph styles (``heading 1``-``9``, ``Title``) or outline 
 items from numbering (bullets as ``-``, numbered items counted), tables as rows of cells (merged
 cells left empty, nested tables flattened into their cell), hyperlinks as Markdown links,
 footnotes and endnotes as ``[^n]`` with their text at the end of the page that cites them, text
-boxes after the paragraph that anchors them. Deleted revisions and field codes are left out;
-inserted revisions and field results are read.
+boxes after the paragraph that anchors them, SmartArt as a list of its texts. Deleted revisions
+and field codes are left out; inserted revisions and field results are read.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ..markdown import escape_headings
+from .diagrams import DGM, diagram_items
 from .model import Grid, OfficePage, Picture
 from .package import Package, q
 from .wordparts import SKIP, SPACES, heading_styles, notes, number_formats, plain_text, val
@@ -32,6 +33,8 @@ _TWIP_EMU = 635
 LETTER = (12_240 * _TWIP_EMU, 15_840 * _TWIP_EMU)
 """US Letter, Word's page when a section gives no size."""
 
+_RELIDS = f"{{{DGM}}}relIds"
+"""A SmartArt drawing's link to its data part."""
 _WRAPPERS = frozenset(q(t) for t in ("w:sdt", "w:sdtContent", "w:customXml"))
 """Content controls and custom XML: their content is read as if they were not there (a
 ``w:sdt``'s properties hold no text; its ``w:sdtContent`` does)."""
@@ -199,6 +202,9 @@ class _Reader:
                 self._link(child, para)
             elif tag == q("w:txbxContent"):
                 para.boxes.append(child)
+            elif tag == _RELIDS:
+                self._emit(para)
+                self.page.blocks.extend(diagram_items(self.pkg, self.rels, child))
             elif tag == q("a:blip") or tag == q("v:imagedata"):
                 self._picture(child, para)
             elif tag in (q("wp:inline"), q("wp:anchor")):

@@ -3,9 +3,10 @@
 Each slide's shapes are read top to bottom, left to right, by their boxes (a shape that does not
 place itself takes the box its layout's or master's placeholder gives it): the title as a
 heading, text boxes as paragraphs, the body placeholders' paragraphs as list items (as the
-master draws them, unless a paragraph turns its bullet off), tables as rows of cells, pictures
-where they stand, groups taken apart. Speaker notes are not on the slide and are left out;
-hidden slides are read like the others, so page ``n`` is always slide ``n + 1``.
+master draws them, unless a paragraph turns its bullet off), tables as rows of cells, SmartArt
+as a list of its texts, pictures where they stand, groups taken apart. Speaker notes are not on
+the slide and are left out; hidden slides are read like the others, so page ``n`` is always
+slide ``n + 1``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..markdown import escape_headings
+from .diagrams import DGM, diagram_items
 from .model import Block, Grid, OfficePage, Picture
 from .package import Package, q
 
@@ -191,7 +193,11 @@ class _Slide:
     def frame(self, shape: ET.Element, xf: _Xform) -> None:
         tbl = shape.find(f".//{q('a:tbl')}")
         if tbl is None:
-            return  # a chart or a diagram: drawn, not written
+            relids = shape.find(f".//{{{DGM}}}relIds")
+            items = diagram_items(self.deck.pkg, self.rels, relids) if relids is not None else []
+            if items:  # SmartArt; a chart is drawn, not written
+                self.found.append((1, xf.box(shape.find(q("p:xfrm"))), "\n".join(items)))
+            return
         rows: list[list[str]] = []
         for tr in tbl.iter(q("a:tr")):
             row: list[str] = []

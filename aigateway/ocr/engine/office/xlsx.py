@@ -4,8 +4,8 @@ Each worksheet is a page headed by its name, with the rows and columns that hold
 table (the first such row is the header). Values are what Excel shows for the common cases:
 shared and inline strings, numbers to 15 significant digits (Excel's precision), booleans as
 ``TRUE``/``FALSE``, error values as written, formulas as their cached result, and dates and
-times (cells styled with a date or time format) in ISO 8601. A chart sheet is a page with its
-name only.
+times (cells styled with a date or time format) in ISO 8601, percentages as percentages. A chart
+sheet is a page with its name only.
 """
 
 from __future__ import annotations
@@ -25,8 +25,23 @@ MAX_CELLS = 2_000_000
 LETTER = (int(8.5 * EMU_PER_INCH), 11 * EMU_PER_INCH)
 """A sheet's printed page when it sets no orientation (Letter, portrait)."""
 
-_DATE_IDS = frozenset({*range(14, 23), 45, 46, 47})
-"""Built-in number formats that show dates or times."""
+_BUILTIN = {
+    9: "0%",
+    10: "0.00%",
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    18: "h:mm am/pm",
+    19: "h:mm:ss am/pm",
+    20: "h:mm",
+    21: "h:mm:ss",
+    22: "m/d/yy h:mm",
+    45: "mm:ss",
+    46: "h:mm:ss",
+    47: "mmss.0",
+}
+"""Built-in number formats (ECMA-376 18.8.30) that show a number other than as stored."""
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
@@ -45,6 +60,13 @@ def _text(el: ET.Element) -> str:
     """A string item's text: its runs, not its phonetic guides."""
     guides = {id(t) for rph in el.iter(q("s:rPh")) for t in rph.iter(q("s:t"))}
     return "".join(t.text or "" for t in el.iter(q("s:t")) if id(t) not in guides)
+
+
+def _percent(value: str) -> str:
+    try:
+        return f"{float(value) * 100:.13g}%"
+    except ValueError:
+        return value
 
 
 def _number(value: str) -> str:
@@ -68,7 +90,7 @@ class _Book:
             else datetime(1899, 12, 30)
         )
         self.shared = [_text(si) for si in self._part("sharedStrings", "s:si")]
-        self.dates = self._date_styles()
+        self.shows = self._number_styles()
 
     def _part(self, kind: str, tag: str) -> list[ET.Element]:
         for rel in self.rels.values():
@@ -76,23 +98,26 @@ class _Book:
                 return list(self.pkg.xml(rel.target).iter(q(tag)))
         return []
 
-    def _date_styles(self) -> dict[int, bool]:
-        """Cell style index -> whether it shows a date (``True``) or a time only (``False``)."""
+    def _number_styles(self) -> dict[int, str]:
+        """Cell style index -> ``"date"``, ``"time"`` or ``"percent"``, for styles whose number
+        format shows a number so (other numbers are shown as stored)."""
         custom: dict[int, str] = {}
         for fmt in self._part("styles", "s:numFmt"):
             raw_id = fmt.get("numFmtId", "")
             if raw_id.isdigit():
                 custom[int(raw_id)] = _QUOTED.sub("", fmt.get("formatCode", "")).lower()
-        out: dict[int, bool] = {}
+        out: dict[int, str] = {}
         for styles in self._part("styles", "s:cellXfs"):
             for n, xf in enumerate(styles.iter(q("s:xf"))):
                 fid_s = xf.get("numFmtId", "0")
                 fid = int(fid_s) if fid_s.isdigit() else 0
-                code = custom.get(fid)
-                if fid in _DATE_IDS and code is None:
-                    out[n] = fid not in (18, 19, 20, 21, 45, 46, 47)
-                elif code is not None and re.search(r"[dmyhs]", code):
-                    out[n] = bool(re.search(r"[dy]", code))
+                code = custom.get(fid, _BUILTIN.get(fid, ""))
+                if re.search(r"[dy]", code) or (re.search(r"m", code) and "h" not in code):
+                    out[n] = "date"
+                elif re.search(r"[hs]", code):
+                    out[n] = "time"
+                elif "%" in code:
+                    out[n] = "percent"
         return out
 
     def _date(self, value: str, with_date: bool) -> str:
@@ -121,8 +146,10 @@ class _Book:
         if kind in ("str", "e") or not raw:
             return raw
         style = c.get("s", "0")
-        date = self.dates.get(int(style)) if style.isdigit() else None
-        return _number(raw) if date is None else self._date(raw, date)
+        shows = self.shows.get(int(style)) if style.isdigit() else None
+        if shows == "percent":
+            return _percent(raw)
+        return _number(raw) if shows is None else self._date(raw, shows == "date")
 
     def sheet(self, name: str, part: str) -> OfficePage:
         root = self.pkg.xml(part)
