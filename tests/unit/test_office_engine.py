@@ -336,9 +336,28 @@ def test_xml_bombs_and_zip_bombs_stop_at_their_caps(monkeypatch: pytest.MonkeyPa
     bomb = word_docx(p("x") + " " * 80_000_000)
     assert len(bomb) < 200_000
     assert "inflates to" in _error(bomb)
+    # A worksheet is streamed, not parsed whole: its declaration is refused all the same.
+    book = _rewrite(
+        sales_xlsx(rows=2),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"<worksheet", laughs.encode() + b"<worksheet", 1),
+    )
+    assert "document type declaration" in _error(book, XLSX)
     monkeypatch.setattr(package_mod, "MAX_ENTRIES", 5)
     many = package({f"f{n}.txt": "x" for n in range(6)})
     assert "zip entries" in _error(many)
+
+
+def _rewrite(data: bytes, name: str, change: Any) -> bytes:
+    import io
+    import zipfile
+
+    parts: dict[str, bytes | str] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for entry in z.namelist():
+            parts[entry] = z.read(entry)
+    parts[name] = change(parts[name])
+    return package(parts)
 
 
 def test_deep_nesting_is_a_422_not_a_crash() -> None:

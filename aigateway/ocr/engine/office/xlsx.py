@@ -42,6 +42,8 @@ _BUILTIN = {
     47: "mmss.0",
 }
 """Built-in number formats (ECMA-376 18.8.30) that show a number other than as stored."""
+_CELL, _SETUP = q("s:c"), q("s:pageSetup")
+_SHEET_TAGS = frozenset({q("s:row"), _SETUP})
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
@@ -152,31 +154,41 @@ class _Book:
         return _number(raw) if shows is None else self._date(raw, shows == "date")
 
     def sheet(self, name: str, part: str) -> OfficePage:
-        root = self.pkg.xml(part)
-        setup = root.find(q("s:pageSetup"))
         width, height = LETTER
-        if setup is not None and setup.get("orientation") == "landscape":
-            width, height = height, width
-        page = OfficePage(width, height, ["## " + name.replace("\n", " ")])
-        cells: dict[tuple[int, int], str] = {}
-        for r, row in enumerate(root.iter(q("s:row"))):
+        rows: list[list[tuple[int, str]]] = []
+        cols: set[int] = set()
+        for el in self.pkg.elements(part, _SHEET_TAGS):
+            if el.tag == _SETUP:
+                if el.get("orientation") == "landscape":
+                    width, height = height, width
+                continue
+            row: list[tuple[int, str]] = []
             col = 0
-            for c in row.iter(q("s:c")):
+            for c in el.iter(_CELL):
                 at = _col(c.get("r", ""))
                 col = at if at is not None else col
                 text = " ".join(self.value(c).split())
                 if text:
-                    cells[(r, col)] = text
+                    row.append((col, text))
+                    cols.add(col)
                 col += 1
-        rows = sorted({r for r, _ in cells})
-        cols = sorted({c for _, c in cells})
+            if row:
+                rows.append(row)
+        page = OfficePage(width, height, ["## " + name.replace("\n", " ")])
         if len(rows) * len(cols) > MAX_CELLS:
             raise bad(
                 "XLSX",
                 f"sheet {name!r} spans {len(rows)} x {len(cols)} cells (at most {MAX_CELLS})",
             )
-        if rows:
-            page.blocks.append(Grid([[cells.get((r, c), "") for c in cols] for r in rows]))
+        order = {c: k for k, c in enumerate(sorted(cols))}
+        grid = []
+        for entries in rows:
+            cells = [""] * len(order)
+            for at, text in entries:
+                cells[order[at]] = text
+            grid.append(cells)
+        if grid:
+            page.blocks.append(Grid(grid))
         return page
 
 
