@@ -104,6 +104,11 @@ def test_word_features_python_docx_does_not_write() -> None:
         f"{p('Boxed text')}</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict>"
         f"<w:txbxContent>{p('Boxed text')}</w:txbxContent></w:pict></mc:Fallback>"
         "</mc:AlternateContent></w:r></w:p>"
+        # An equation's text (OMML), in the order written.
+         + '<w:p><w:r><w:t xml:space="preserve">Energy: </w:t></w:r><m:oMath '
+        'xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math"><m:r><m:t>E=m'
+        "</m:t></m:r><m:sSup><m:e><m:r><m:t>c</m:t></m:r></m:e><m:sup><m:r><m:t>2</m:t></m:r>"
+        "</m:sup></m:sSup></m:oMath></w:p>"
         # A heading by outline level, a literal '#', an A4 page.
         + p("Outlined", "<w:pPr><w:outlineLvl w:val='1'/></w:pPr>")
         + p("# hash")
@@ -121,7 +126,7 @@ def test_word_features_python_docx_does_not_write() -> None:
         "\n\n[^1]: Audited figures."
     )
     assert second.markdown == (
-        "Second page\n\nIn a control\n\nBoxed text\n\n## Outlined\n\n\\# hash"
+        "Second page\n\nIn a control\n\nBoxed text\n\nEnergy: E=mc2\n\n## Outlined\n\n\\# hash"
     )
     assert (first.width, first.height) == (2480, 3508)  # A4 at 300 DPI, from w:pgSz
     assert (second.width, second.height) == (2480, 3508)

@@ -23,7 +23,7 @@ from ..markdown import escape_headings
 from .diagrams import DGM, diagram_items
 from .model import Grid, OfficePage, Picture
 from .package import Package, q
-from .wordparts import SKIP, SPACES, heading_styles, notes, number_formats, plain_text, val
+from .wordparts import MATH_T, SKIP, SPACES, heading_styles, notes, number_formats, plain_text, val
 
 __all__ = ("read_docx",)
 
@@ -33,6 +33,7 @@ _TWIP_EMU = 635
 LETTER = (12_240 * _TWIP_EMU, 15_840 * _TWIP_EMU)
 """US Letter, Word's page when a section gives no size."""
 
+_W_T = q("w:t")
 _RELIDS = f"{{{DGM}}}relIds"
 """A SmartArt drawing's link to its data part."""
 _WRAPPERS = frozenset(q(t) for t in ("w:sdt", "w:sdtContent", "w:customXml"))
@@ -178,7 +179,7 @@ class _Reader:
             tag = child.tag
             if tag in SKIP:
                 continue
-            if tag == q("w:t"):
+            if tag in (_W_T, MATH_T):
                 para.text.append(child.text or "")
             elif tag in (q("w:tab"), q("w:ptab")):
                 para.text.append(" ")

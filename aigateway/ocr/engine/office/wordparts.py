@@ -8,7 +8,16 @@ import xml.etree.ElementTree as ET
 
 from .package import q
 
-__all__ = ("SKIP", "SPACES", "heading_styles", "notes", "number_formats", "plain_text", "val")
+__all__ = (
+    "MATH_T",
+    "SKIP",
+    "SPACES",
+    "heading_styles",
+    "notes",
+    "number_formats",
+    "plain_text",
+    "val",
+)
 
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 SKIP = frozenset(
@@ -26,6 +35,8 @@ SKIP = frozenset(
 ) | {MC_FALLBACK}
 """Elements whose text is not the document's: properties, deleted revisions, field codes, and
 the fallback copy of content given twice (``mc:AlternateContent``)."""
+MATH_T = "{http://schemas.openxmlformats.org/officeDocument/2006/math}t"
+"""An equation's (OMML) run text: read as plain text, in the order written."""
 SPACES = re.compile(r"[ \t]+")
 _HEADING = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 
@@ -130,7 +141,7 @@ def _walk_text(el: ET.Element, parts: list[str]) -> None:
     for child in el:
         if child.tag in SKIP or child.tag in (q("w:tbl"), q("w:txbxContent")):
             continue  # nested tables' own paragraphs come through el.iter
-        if child.tag == q("w:t"):
+        if child.tag in (q("w:t"), MATH_T):
             parts.append(child.text or "")
         elif child.tag in (q("w:tab"), q("w:br"), q("w:cr")):
             parts.append(" ")
