@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,8 +20,8 @@ import pytest
 from PIL import Image
 
 from ..support.docgen_layout import table_and_figure_pdf
-from ..support.served_pages import GRAINY_PROSE
-from ..support.server import REPO, GatewayProcess
+from ..support.served_pages import GRAINY_PROSE, mistral_layout
+from ..support.server import GatewayProcess
 
 pytestmark = pytest.mark.slow
 
@@ -120,20 +117,7 @@ def test_sdk_parses_tables_images_and_reading_reports(
 ) -> None:
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "tests" / "support" / "clients" / "mistral_layout.py"),
-            gateway.url,
-            path,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert out.returncode == 0, out.stderr
-    report = json.loads(out.stdout)
-    assert "error" not in report, report
+    report = mistral_layout(gateway.url, path)
     scan, figure = report["pages"]
     # Page 0 is a scan of a table: OCR'd, the table moved into tables[] as HTML.
     assert "[tbl-0.html](tbl-0.html)" in scan["markdown"]

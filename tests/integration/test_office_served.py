@@ -9,10 +9,7 @@ than it has workers; hostile packages get 422s naming ``document`` and cost no w
 from __future__ import annotations
 
 import base64
-import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,8 +20,8 @@ import pytest
 from aigateway.ocr.normalize.encoding import DOCX, PPTX, XLSX
 
 from ..support.officegen import deck_pptx, report_docx, sales_xlsx, word_docx
-from ..support.served_pages import LOCAL_OCR_CONFIG
-from ..support.server import REPO, GatewayProcess
+from ..support.served_pages import LOCAL_OCR_CONFIG, mistral_layout
+from ..support.server import GatewayProcess
 from .test_served_ocr import restarts
 
 pytestmark = pytest.mark.slow
@@ -52,16 +49,7 @@ def test_mistralai_sdk_reads_a_word_report(
 ) -> None:
     path = tmp_path / "report.docx"
     path.write_bytes(files["report.docx"])
-    client = REPO / "tests" / "support" / "clients" / "mistral_layout.py"
-    out = subprocess.run(
-        [sys.executable, str(client), gateway.url, str(path), DOCX],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert out.returncode == 0, out.stderr
-    report = json.loads(out.stdout)
-    assert "error" not in report, report
+    report = mistral_layout(gateway.url, path, DOCX)
     pages = report["pages"]
     assert [p["index"] for p in pages] == [0, 1, 2, 3]
     first = pages[0]

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 from PIL import Image
 
-from .server import GatewayProcess
+from .server import REPO, GatewayProcess
 
-__all__ = ("COMMA_LISTS", "GRAINY_PROSE", "LOCAL_OCR_CONFIG", "encode", "post_ocr", "read_all")
+__all__ = (
+    "COMMA_LISTS",
+    "GRAINY_PROSE",
+    "LOCAL_OCR_CONFIG",
+    "encode",
+    "mistral_layout",
+    "post_ocr",
+    "read_all",
+)
 
 LOCAL_OCR_CONFIG = """
 [limits]
@@ -75,6 +87,22 @@ def encode(
     data = buf.getvalue()
     assert 100_000 <= len(data) <= 5_000_000, len(data)  # real sizes, not toys
     return f"image/{fmt.lower()}", data
+
+
+def mistral_layout(url: str, path: object, media: str = "application/pdf") -> dict[str, Any]:
+    """What the mistralai SDK parsed of ``path`` sent to ``url`` with tables as HTML and images
+    (``tests/support/clients/mistral_layout.py``, run in its own process)."""
+    client = REPO / "tests" / "support" / "clients" / "mistral_layout.py"
+    out = subprocess.run(
+        [sys.executable, str(client), url, str(path), media],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.returncode == 0, out.stderr
+    report: dict[str, Any] = json.loads(out.stdout)
+    assert "error" not in report, report
+    return report
 
 
 def post_ocr(gw: GatewayProcess, doc: tuple[str, bytes], model: str = "local") -> httpx.Response:

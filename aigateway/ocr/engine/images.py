@@ -14,7 +14,7 @@ from PIL import Image
 
 from .options import PageImage
 
-__all__ = ("FULL_PAGE", "extract")
+__all__ = ("FULL_PAGE", "encode_jpeg", "extract")
 
 FULL_PAGE = 0.85
 """On an OCR'd page an image covering this much of the page is the scan itself, not a figure."""
@@ -64,12 +64,18 @@ def own_pixels(obj: Any, mode: str) -> Image.Image | None:
 
 def _jpeg(obj: Any) -> bytes | None:
     img = own_pixels(obj, "RGB")
-    if img is None:
-        return None
-    if max(img.size) > _MAX_SIDE:
-        img.thumbnail((_MAX_SIDE, _MAX_SIDE), Image.Resampling.LANCZOS)
+    return None if img is None else encode_jpeg(img)
+
+
+def encode_jpeg(img: Image.Image) -> bytes:
+    """``img`` as the JPEG returned in ``pages[].images`` (RGB, at most :data:`_MAX_SIDE` a
+    side)."""
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
+    if max(rgb.size) > _MAX_SIDE:
+        rgb = rgb.copy()
+        rgb.thumbnail((_MAX_SIDE, _MAX_SIDE), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=85)
+    rgb.save(buf, format="JPEG", quality=85)
     return buf.getvalue()
 
 

@@ -10,7 +10,6 @@ JPEG when asked for.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from PIL import Image
 from ... import pdf
 from .. import tables as _tables
 from ..compose import image_placeholder
+from ..images import encode_jpeg
 from ..options import PageImage, PageRequest, PageResult, PageTable
 from .package import MAX_MEDIA, Package
 
@@ -29,9 +29,6 @@ EMU_PER_INCH = 914_400
 
 _ITEM = re.compile(r"^( *)(- |\d+\. )")
 """A Markdown list item's start: its indent and its marker."""
-
-_MAX_SIDE = 4000
-"""Images larger than this on a side are scaled down before encoding (as for PDFs)."""
 
 
 @dataclass
@@ -80,15 +77,6 @@ def _image(package: Package, part: str, max_pixels: int) -> Image.Image | None:
     return img
 
 
-def _jpeg(img: Image.Image) -> bytes:
-    rgb = img.convert("RGB")
-    if max(rgb.size) > _MAX_SIDE:
-        rgb.thumbnail((_MAX_SIDE, _MAX_SIDE), Image.Resampling.LANCZOS)
-    buf = io.BytesIO()
-    rgb.save(buf, format="JPEG", quality=85)
-    return buf.getvalue()
-
-
 def _images(
     page: OfficePage, package: Package, scale: float, req: PageRequest, max_pixels: int
 ) -> dict[int, PageImage]:
@@ -116,7 +104,7 @@ def _images(
         x1, y1 = max(x0, min(x1, width)), max(y0, min(y1, height))
         if req.image_min_size and min(x1 - x0, y1 - y0) < req.image_min_size:
             continue
-        out[k] = PageImage(len(out), x0, y0, x1, y1, jpeg=_jpeg(img))
+        out[k] = PageImage(len(out), x0, y0, x1, y1, jpeg=encode_jpeg(img))
     return out
 
 

@@ -48,14 +48,10 @@ class _Xform:
     def box(self, xfrm: ET.Element | None) -> Box | None:
         if xfrm is None:
             return None
-        off, ext = xfrm.find(q("a:off")), xfrm.find(q("a:ext"))
+        off, ext = _pair(xfrm, "a:off", "x", "y"), _pair(xfrm, "a:ext", "cx", "cy")
         if off is None or ext is None:
             return None
-        try:
-            x, y = int(off.get("x", "0")), int(off.get("y", "0"))
-            cx, cy = int(ext.get("cx", "0")), int(ext.get("cy", "0"))
-        except ValueError:
-            return None
+        (x, y), (cx, cy) = off, ext
         x0, y0 = self.dx + x * self.sx, self.dy + y * self.sy
         return round(x0), round(y0), round(x0 + cx * self.sx), round(y0 + cy * self.sy)
 
@@ -64,17 +60,24 @@ class _Xform:
         box = self.box(xfrm)
         assert xfrm is not None
         assert box is not None
-        ch_off, ch_ext = xfrm.find(q("a:chOff")), xfrm.find(q("a:chExt"))
+        ch_off, ch_ext = _pair(xfrm, "a:chOff", "x", "y"), _pair(xfrm, "a:chExt", "cx", "cy")
         if ch_off is None or ch_ext is None:
             return self
-        try:
-            cx0, cy0 = int(ch_off.get("x", "0")), int(ch_off.get("y", "0"))
-            ccx, ccy = int(ch_ext.get("cx", "0")), int(ch_ext.get("cy", "0"))
-        except ValueError:
-            return self
+        (cx0, cy0), (ccx, ccy) = ch_off, ch_ext
         sx = (box[2] - box[0]) / ccx if ccx > 0 else 1.0
         sy = (box[3] - box[1]) / ccy if ccy > 0 else 1.0
         return _Xform(box[0] - cx0 * sx, box[1] - cy0 * sy, sx, sy)
+
+
+def _pair(xfrm: ET.Element, tag: str, a: str, b: str) -> tuple[int, int] | None:
+    """Attributes ``a`` and ``b`` of ``xfrm``'s ``tag`` child as integers (EMUs)."""
+    el = xfrm.find(q(tag))
+    if el is None:
+        return None
+    try:
+        return int(el.get(a, "0")), int(el.get(b, "0"))
+    except ValueError:
+        return None
 
 
 def _ph(shape: ET.Element) -> tuple[str | None, str | None] | None:
