@@ -29,6 +29,7 @@ import pytest
 from PIL import Image
 
 from tests.support import docgen
+from tests.support.officegen import report_docx
 from tests.support.server import GatewayProcess, free_port, gateway_server
 from tests.support.upstreams.openai_fake import OpenAIFake
 
@@ -281,6 +282,30 @@ def test_pdf_and_png_render_with_page_images_and_working_snippets(
         "() => [localStorage.length, sessionStorage.length, document.cookie, location.href]"
     )
     assert stored == [0, 0, "", gateway.url + "/playground"]
+    assert page.console_errors == []
+
+
+def test_a_word_file_reads_in_the_playground_and_its_snippet_works(
+    page: Any, gateway: GatewayProcess, tmp_path: Path
+) -> None:
+    path = tmp_path / "quarterly report.docx"
+    path.write_bytes(report_docx(sections=2, photos=2))
+    assert path.stat().st_size > 100_000
+    page.goto(gateway.url + "/playground")
+    _apply_key(page)
+    page.select_option("#provider", "local")
+    _run_ocr(page, path)
+    texts = page.eval_on_selector_all(".page .md", "els => els.map(e => e.textContent)")
+    assert len(texts) == 2
+    assert "Section 1: regional results" in texts[0]
+    assert "Section 2: regional results" in texts[1]
+    # The table is rendered as a table, not as pipes.
+    assert page.eval_on_selector_all(".page .md table", "ts => ts.length") == 2
+    raw = json.loads(page.text_content("#raw-json") or "")
+    assert [p["reading"]["method"] for p in raw["pages"]] == ["markup", "markup"]
+    _shot(page, "playground-docx")
+    body = _run_snippet("curl", page.inner_text("#snippet-curl"), tmp_path)
+    assert [p["index"] for p in body["pages"]] == [0, 1]
     assert page.console_errors == []
 
 
