@@ -131,6 +131,35 @@ async def test_word_file_sent_as_a_document_url_data_uri(
     assert base64.b64decode(b64) == docx
 
 
+async def test_heic_photo_sent_as_an_upright_jpeg(
+    provider: MistralOcrProvider, fake: FakeMistral
+) -> None:
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # taken with the phone held sideways: shown turned a quarter
+    buf = io.BytesIO()
+    Image.new("RGB", (80, 50), "white").save(buf, format="HEIF", exif=exif.tobytes())
+    job = OcrJob(
+        document=Document(Blob(buf.getvalue()), "image/heic", "IMG_0001.HEIC"),
+        url=None,
+        model=None,
+        options=OcrOptions(),
+    )
+    await provider.process(job)
+    (req,) = fake.requests
+    document = req.json()["document"]
+    assert document["type"] == "image_url"
+    prefix, b64 = document["image_url"].split(",", 1)
+    assert prefix == "data:image/jpeg;base64"
+    sent = Image.open(io.BytesIO(base64.b64decode(b64)))
+    assert (sent.format, sent.size) == ("JPEG", (50, 80))
+
+
 async def test_large_document_is_streamed_with_exact_length(
     provider: MistralOcrProvider, fake: FakeMistral
 ) -> None:

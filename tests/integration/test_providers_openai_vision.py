@@ -129,6 +129,18 @@ async def test_images_sent_as_is_or_converted(registry: OcrRegistry, fake: FakeO
     assert [p.index for p in result.pages] == [0, 1]
     assert all(p.markdown.startswith("# PNG ") for p in result.pages)
 
+    # An iPhone's HEIC photo and an AVIF: decoded here, sent as PNG.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    for fmt, media in (("HEIF", "image/heic"), ("AVIF", "image/avif")):
+        buf = io.BytesIO()
+        Image.new("RGB", (60, 40), "white").save(buf, format=fmt)
+        result = await registry.providers["vis"].process(_job(buf.getvalue(), media))
+        assert result.pages[0].markdown.startswith("# PNG 60x40"), media
+        sent = fake.requests[-1].json()["messages"][0]["content"][0]["image_url"]["url"]
+        assert sent.startswith("data:image/png;base64,")
+
 
 async def test_custom_prompt_and_max_tokens(fake: FakeOpenAI) -> None:
     fake.reset()

@@ -22,9 +22,11 @@ from ...upstream.errors import check_response, decode_json, request
 from ..normalize.encoding import DOCX, PPTX
 from ..protocol import Dimensions, OcrImage, OcrOptions, OcrPage, OcrResult
 from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
-from .payload import b64_json_body
+from .payload import as_jpeg, b64_json_body
 
 __all__ = ("PROVIDER", "MistralOcrProvider")
+
+HEIC = "image/heic"
 
 _DEFAULT_BASE_URL = "https://api.mistral.ai"
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".avif")
@@ -142,8 +144,9 @@ class MistralOcrProvider(OcrProvider):
 
     passes_urls = True
     default_model = "mistral-ocr-latest"
-    # Mistral reads Word and PowerPoint files sent as a document_url (its OCR docs).
-    accepted_types = PDF_AND_IMAGES | {DOCX, PPTX}
+    # Mistral reads Word and PowerPoint files sent as a document_url (its OCR docs); HEIC,
+    # which it does not list, is sent as a JPEG of the photo.
+    accepted_types = PDF_AND_IMAGES | {DOCX, PPTX, HEIC}
 
     def __init__(self, entity: OcrModelConfig, ctx: ProviderContext) -> None:
         super().__init__(entity, ctx)
@@ -192,6 +195,8 @@ class MistralOcrProvider(OcrProvider):
             doc_size = None
         else:
             doc = job.document
+            if doc.media_type == HEIC:
+                doc = await as_jpeg(doc, self.ctx.settings.limits.max_pixels_per_page)
             kind = "image_url" if doc.media_type.startswith("image/") else "document_url"
             media = _encode(doc.media_type)[1:-1]
             prefix = b'{"model":%b,"document":{"type":"%b","%b":"data:%b;base64,' % (

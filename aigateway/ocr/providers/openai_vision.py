@@ -3,7 +3,8 @@
 One ``POST {base_url}/chat/completions`` per page: the page image as a data-URI ``image_url``
 part followed by the OCR prompt, ``temperature: 0``. Most compatible servers take images only,
 so PDF pages are rasterized here (pypdfium2, in a worker thread) to PNG; PNG/JPEG/WebP/GIF images
-are sent as they are and other images (TIFF, BMP; every TIFF frame is a page) converted to PNG.
+are sent as they are and other images (TIFF, BMP, HEIC, AVIF; every TIFF frame is a page)
+converted to PNG.
 Pages run in parallel up to ``options.concurrency``; a rendered page is held only while its
 call runs. Code fences the model wraps its answer in are removed.
 
@@ -17,7 +18,7 @@ import base64
 import io
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import anyio
@@ -28,9 +29,17 @@ from ...config import OcrModelConfig
 from ...errors import ConfigError, UpstreamError
 from ...upstream.errors import check_response, decode_json, request
 from ..pages import image_pages
-from ..pdf import PDFIUM_LOCK, count_pages, open_image, open_pdf, render_page, select_pages
+from ..pdf import (
+    PDFIUM_LOCK,
+    count_pages,
+    extra_image_types,
+    open_image,
+    open_pdf,
+    render_page,
+    select_pages,
+)
 from ..protocol import Dimensions, OcrPage, OcrResult
-from .base import OcrJob, OcrProvider, ProviderContext
+from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
 from .options import Options
 from .payload import pdf_source, run_bounded
 
@@ -117,6 +126,9 @@ def _image_pages(
 
 class OpenAIVisionOcrProvider(OcrProvider):
     """OCR through an OpenAI-compatible ``/chat/completions`` vision model."""
+
+    # HEIC (an iPhone's photos) and AVIF are decoded here and sent as PNG, as TIFF and BMP are.
+    accepted_types: ClassVar[frozenset[str]] = PDF_AND_IMAGES | extra_image_types()
 
     def __init__(self, entity: OcrModelConfig, ctx: ProviderContext) -> None:
         super().__init__(entity, ctx)

@@ -12,7 +12,7 @@ import anyio
 from ...blob import Base64Blob, Blob
 from ..protocol import Document
 
-__all__ = ("b64_json_body", "pdf_source", "run_bounded")
+__all__ = ("as_jpeg", "b64_json_body", "pdf_source", "run_bounded")
 
 T = TypeVar("T")
 
@@ -22,6 +22,23 @@ _B64_CHUNK = 3 * 256 * 1024  # a multiple of 3, so chunk encodings concatenate i
 def pdf_source(doc: Document) -> bytes | str:
     """What pdfium opens: the bytes when in memory, else the spooled file (no extra copy)."""
     return doc.blob.read() if doc.blob.in_memory else doc.blob.path()
+
+
+def _jpeg_of(doc: Document, max_pixels: int) -> Document:
+    import io
+
+    from ..pdf import open_image
+
+    img = open_image(pdf_source(doc), max_pixels)  # 413/422 for what it cannot take or read
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, format="JPEG", quality=95)
+    return Document(Blob.from_bytes(buf.getvalue()), "image/jpeg", doc.filename)
+
+
+async def as_jpeg(doc: Document, max_pixels: int) -> Document:
+    """An image an upstream does not read (an iPhone's HEIC photo) as a JPEG of it, decoded
+    upright (its orientation applied) off the event loop."""
+    return await anyio.to_thread.run_sync(_jpeg_of, doc, max_pixels)
 
 
 def b64_json_body(
