@@ -19,11 +19,13 @@ from aigateway.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from aigateway.ocr.normalize.encoding import DOCX
 from aigateway.ocr.protocol import Document, OcrOptions
 from aigateway.ocr.providers.azure_docintel import page_ranges
 from aigateway.ocr.providers.base import OcrJob
 from aigateway.ocr.registry import OcrRegistry
 from tests.support.docgen import text_pdf, text_png
+from tests.support.officegen import report_docx
 from tests.support.upstreams.azure import FakeAzure
 from tests.support.upstreams.server import Reply, running
 
@@ -104,6 +106,19 @@ async def test_pages_become_one_based_ranges(registry: OcrRegistry, fake: FakeAz
     assert fake.requests[0].query["pages"] == "1-3,5"
     assert [p.index for p in result.pages] == [4, 0, 1, 2]
     assert result.pages[0].markdown == "# Page 5\n\ne"
+
+
+async def test_office_files_go_whole_and_pages_are_picked_from_the_answer(
+    registry: OcrRegistry, fake: FakeAzure
+) -> None:
+    docx = report_docx(sections=1, photos=0)
+    result = await registry.providers["az"].process(_job(docx, DOCX, pages=(0,)))
+    assert "pages" not in fake.requests[0].query  # Azure selects pages of PDFs and TIFFs only
+    assert base64.b64decode(fake.requests[0].json()["base64Source"]) == docx
+    (page,) = result.pages
+    assert page.index == 0
+    assert "Quarterly report" in page.markdown
+    assert page.dimensions is None
 
 
 async def test_read_model_and_image_in_pixels(fake: FakeAzure) -> None:

@@ -94,6 +94,16 @@ class FakeAzure(FakeUpstream):
                     ("InvalidBase64", "The base64 source is invalid."),
                 ),
             )
+        if data.startswith(b"PK") and req.query.get("pages"):
+            # Page ranges are for PDFs and TIFFs.
+            return Reply(
+                400,
+                azure_error(
+                    "InvalidRequest",
+                    "Invalid request.",
+                    ("InvalidParameter", "The parameter pages is invalid for this file type."),
+                ),
+            )
         op_id = f"op-{next(self._ids)}"
         self.operations[op_id] = {
             "data": data,
@@ -117,8 +127,15 @@ class FakeAzure(FakeUpstream):
                 200, {"status": "running", "createdDateTime": "2026-01-01T00:00:00Z"}, headers
             )
         data: bytes = op["data"]
-        pages: list[tuple[str, float, float, str]] = []
-        if data.startswith(b"%PDF"):
+        pages: list[tuple[str, float | None, float | None, str | None]] = []
+        if data.startswith(b"PK"):
+            # A Word file: its paragraphs, a page per page break (no page size, as Azure
+            # gives none for a flowing document).
+            import docx
+
+            text = "\n\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+            pages.extend((t.strip(), None, None, None) for t in text.split("\f"))
+        elif data.startswith(b"%PDF"):
             pdf = pdfium.PdfDocument(data)
             for page in pdf:
                 tp = page.get_textpage()
