@@ -193,8 +193,11 @@ def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
     else:
         with open(data, "rb") as f:
             _open_heif(f.read(16))
+    Image.init()
+    # HEIF is a decoder only once pillow-heif's opener is registered (by _open_heif).
+    formats = [f for f in _FORMATS if f in Image.OPEN]
     try:
-        img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data, formats=_FORMATS)
+        img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data, formats=formats)
     except (OSError, SyntaxError, ValueError) as exc:
         raise unreadable_image(exc) from None
     check_image_size(img.width, img.height, max_pixels)
