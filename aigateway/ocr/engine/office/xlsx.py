@@ -42,7 +42,7 @@ _BUILTIN = {
     47: "mmss.0",
 }
 """Built-in number formats (ECMA-376 18.8.30) that show a number other than as stored."""
-_CELL, _SETUP = q("s:c"), q("s:pageSetup")
+_CELL, _SETUP, _V, _IS, _T = q("s:c"), q("s:pageSetup"), q("s:v"), q("s:is"), q("s:t")
 _SHEET_TAGS = frozenset({q("s:row"), _SETUP})
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
@@ -61,7 +61,7 @@ def _col(ref: str) -> int | None:
 def _text(el: ET.Element) -> str:
     """A string item's text: its runs, not its phonetic guides."""
     guides = {id(t) for rph in el.iter(q("s:rPh")) for t in rph.iter(q("s:t"))}
-    return "".join(t.text or "" for t in el.iter(q("s:t")) if id(t) not in guides)
+    return "".join(t.text or "" for t in el.iter(_T) if id(t) not in guides)
 
 
 def _percent(value: str) -> str:
@@ -136,12 +136,12 @@ class _Book:
 
     def value(self, c: ET.Element) -> str:
         kind = c.get("t", "n")
-        v = c.find(q("s:v"))
+        v = c.find(_V)
         raw = v.text or "" if v is not None else ""
         if kind == "s":
             return self.shared[int(raw)] if raw.isdigit() and int(raw) < len(self.shared) else ""
         if kind == "inlineStr":
-            inline = c.find(q("s:is"))
+            inline = c.find(_IS)
             return _text(inline) if inline is not None else ""
         if kind == "b":
             return {"1": "TRUE", "0": "FALSE"}.get(raw, raw)
