@@ -170,6 +170,15 @@ def test_pictures_are_read_from_the_package_only() -> None:
     assert (img.x0, img.y0, img.x1, img.y1) == (0, 0, 300, 150)
 
 
+def test_hidden_text_is_left_out() -> None:
+    body = (
+        '<w:p><w:r><w:t xml:space="preserve">Shown </w:t></w:r>'
+        "<w:r><w:rPr><w:vanish/></w:rPr><w:t>secret </w:t></w:r>"
+        '<w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t>too</w:t></w:r></w:p>'
+    )
+    assert read(word_docx(body), DOCX)[0].markdown == "Shown too"
+
+
 def test_smartart_reads_as_a_list_of_its_texts() -> None:
     dgm = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
     data = (
@@ -254,6 +263,39 @@ def test_smartart_on_a_slide_stands_where_its_frame_does() -> None:
     parts["ppt/diagrams/data1.xml"] = data
     (pg,) = read(package(parts), PPTX)
     assert pg.markdown == "- Step one\n\nbelow"
+
+
+def test_hidden_shapes_sheets_rows_and_columns_are_left_out() -> None:
+    import io
+
+    import openpyxl
+    import pptx
+    from pptx.util import Inches
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    slide.shapes.add_textbox(Inches(1), Inches(1), Inches(3), Inches(1)).text_frame.text = "seen"
+    ghost = slide.shapes.add_textbox(Inches(1), Inches(3), Inches(3), Inches(1))
+    ghost.text_frame.text = "hidden"
+    ghost._element.nvSpPr.cNvPr.set("hidden", "1")
+    buf = io.BytesIO()
+    deck.save(buf)
+    assert [pg.markdown for pg in read(buf.getvalue(), PPTX)] == ["seen"]
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Shown"
+    for row in (["a", "b", "c"], ["1", "2", "3"], ["4", "5", "6"]):
+        ws.append(row)
+    ws.column_dimensions["B"].hidden = True
+    ws.row_dimensions[2].hidden = True
+    wb.create_sheet("Secret").append(["x"])
+    wb["Secret"].sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    (sheet,) = read(buf.getvalue(), XLSX)
+    assert sheet.markdown == "## Shown\n\n| a | c |\n|---|---|\n| 4 | 6 |"
 
 
 def test_group_shapes_place_their_children() -> None:

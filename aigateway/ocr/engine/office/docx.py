@@ -10,8 +10,8 @@ Headings come from paragraph styles (``heading 1``-``9``, ``Title``) or outline 
 items from numbering (bullets as ``-``, numbered items counted), tables as rows of cells (merged
 cells left empty, nested tables flattened into their cell), hyperlinks as Markdown links,
 footnotes and endnotes as ``[^n]`` with their text at the end of the page that cites them, text
-boxes after the paragraph that anchors them, SmartArt as a list of its texts. Deleted revisions
-and field codes are left out; inserted revisions and field results are read.
+boxes after the paragraph that anchors them, SmartArt as a list of its texts. Deleted revisions,
+hidden text and field codes are left out; inserted revisions and field results are read.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _TWIP_EMU = 635
 LETTER = (12_240 * _TWIP_EMU, 15_840 * _TWIP_EMU)
 """US Letter, Word's page when a section gives no size."""
 
-_W_T = q("w:t")
+_W_T, _W_R = q("w:t"), q("w:r")
 _RELIDS = f"{{{DGM}}}relIds"
 """A SmartArt drawing's link to its data part."""
 _WRAPPERS = frozenset(q(t) for t in ("w:sdt", "w:sdtContent", "w:customXml"))
@@ -177,7 +177,7 @@ class _Reader:
     def _walk(self, el: ET.Element, para: _Para) -> None:
         for child in el:
             tag = child.tag
-            if tag in SKIP:
+            if tag in SKIP or (tag == _W_R and _hidden(child)):
                 continue
             if tag in (_W_T, MATH_T):
                 para.text.append(child.text or "")
@@ -258,6 +258,13 @@ class _Reader:
         self.in_table -= 1
         if rows:
             self.page.blocks.append(Grid(rows))
+
+
+def _hidden(run: ET.Element) -> bool:
+    """A run set as hidden text (``w:vanish``): Word neither shows nor prints it."""
+    props = run.find(q("w:rPr"))
+    vanish = props.find(q("w:vanish")) if props is not None else None
+    return vanish is not None and vanish.get(q("w:val"), "true") not in ("0", "false")
 
 
 def _extent(drawing: ET.Element) -> tuple[int, int] | None:

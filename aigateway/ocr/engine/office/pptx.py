@@ -5,8 +5,8 @@ place itself takes the box its layout's or master's placeholder gives it): the t
 heading, text boxes as paragraphs, the body placeholders' paragraphs as list items (as the
 master draws them, unless a paragraph turns its bullet off), tables as rows of cells, SmartArt
 as a list of its texts, pictures where they stand, groups taken apart. Speaker notes are not on
-the slide and are left out; hidden slides are read like the others, so page ``n`` is always
-slide ``n + 1``.
+the slide and are left out, as are shapes hidden in the selection pane; hidden slides are read
+like the others, so page ``n`` is always slide ``n + 1``.
 """
 
 from __future__ import annotations
@@ -67,6 +67,15 @@ class _Xform:
         sx = (box[2] - box[0]) / ccx if ccx > 0 else 1.0
         sy = (box[3] - box[1]) / ccy if ccy > 0 else 1.0
         return _Xform(box[0] - cx0 * sx, box[1] - cy0 * sy, sx, sy)
+
+
+def _hidden(shape: ET.Element) -> bool:
+    """A shape hidden in the selection pane (``p:cNvPr hidden``): not drawn."""
+    for nv in shape:
+        props = nv.find(q("p:cNvPr"))
+        if props is not None:
+            return props.get("hidden") in ("1", "true")
+    return False
 
 
 def _pair(xfrm: ET.Element, tag: str, a: str, b: str) -> tuple[int, int] | None:
@@ -145,6 +154,8 @@ class _Slide:
     def shapes(self, tree: ET.Element, xf: _Xform) -> None:
         for shape in tree:
             tag = shape.tag
+            if _hidden(shape):
+                continue
             if tag == _MC_ALT:
                 choice = shape.find(_MC_CHOICE)
                 if choice is not None:

@@ -1,11 +1,12 @@
-"""An Excel workbook (XLSX) as pages of Markdown: one page per sheet, its cells as one table.
+"""An Excel workbook (XLSX) as pages of Markdown: a page per visible sheet, its cells as a table.
 
 Each worksheet is a page headed by its name, with the rows and columns that hold a value as a
 table (the first such row is the header). Values are what Excel shows for the common cases:
 shared and inline strings, numbers to 15 significant digits (Excel's precision), booleans as
 ``TRUE``/``FALSE``, error values as written, formulas as their cached result, and dates and
 times (cells styled with a date or time format) in ISO 8601, percentages as percentages. A chart
-sheet is a page with its name only.
+sheet is a page with its name only. Hidden sheets, rows and columns are left out: Excel neither
+shows nor prints them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ _BUILTIN = {
 }
 """Built-in number formats (ECMA-376 18.8.30) that show a number other than as stored."""
 _CELL, _SETUP, _V, _IS, _T = q("s:c"), q("s:pageSetup"), q("s:v"), q("s:is"), q("s:t")
-_SHEET_TAGS = frozenset({q("s:row"), _SETUP})
+_COL = q("s:col")
+_SHEET_TAGS = frozenset({q("s:row"), _SETUP, _COL})
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
@@ -62,6 +64,16 @@ def _text(el: ET.Element) -> str:
     """A string item's text: its runs, not its phonetic guides."""
     guides = {id(t) for rph in el.iter(q("s:rPh")) for t in rph.iter(q("s:t"))}
     return "".join(t.text or "" for t in el.iter(_T) if id(t) not in guides)
+
+
+def _hidden_columns(col: ET.Element) -> set[int]:
+    """0-based columns a hidden ``s:col`` range covers (at most Excel's 16,384)."""
+    if col.get("hidden") not in ("1", "true"):
+        return set()
+    lo, hi = col.get("min", ""), col.get("max", "")
+    if not (lo.isdigit() and hi.isdigit()):
+        return set()
+    return set(range(max(1, int(lo)) - 1, min(int(hi), 16_384)))
 
 
 def _percent(value: str) -> str:
@@ -157,18 +169,24 @@ class _Book:
         width, height = LETTER
         rows: list[list[tuple[int, str]]] = []
         cols: set[int] = set()
+        hidden: set[int] = set()
         for el in self.pkg.elements(part, _SHEET_TAGS):
             if el.tag == _SETUP:
                 if el.get("orientation") == "landscape":
                     width, height = height, width
                 continue
+            if el.tag == _COL:
+                hidden |= _hidden_columns(el)
+                continue
+            if el.get("hidden") in ("1", "true"):
+                continue  # Excel neither shows nor prints a hidden row
             row: list[tuple[int, str]] = []
             col = 0
             for c in el.iter(_CELL):
                 at = _col(c.get("r", ""))
                 col = at if at is not None else col
                 text = " ".join(self.value(c).split())
-                if text:
+                if text and col not in hidden:
                     row.append((col, text))
                     cols.add(col)
                 col += 1
@@ -193,12 +211,14 @@ class _Book:
 
 
 def read_xlsx(pkg: Package) -> list[OfficePage]:
-    """One page per sheet, in the workbook's order."""
+    """One page per visible sheet, in the workbook's order."""
     book = _Book(pkg)
     pages: list[OfficePage] = []
     sheets = book.root.find(q("s:sheets"))
     for sheet in sheets if sheets is not None else ():
         name = sheet.get("name", "")
+        if sheet.get("state") in ("hidden", "veryHidden"):
+            continue  # not shown, not printed
         rel = book.rels.get(sheet.get(q("r:id"), ""))
         if rel is None or rel.external or not pkg.has(rel.target):
             continue
