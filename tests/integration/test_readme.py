@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.support.docgen import text_pdf, text_png
+from tests.support.officegen import report_docx
 from tests.support.server import GatewayProcess, gateway_server
 from tests.support.sized_docs import pad_pdf, pad_png
 
@@ -39,6 +40,7 @@ PDF_PAGES = [
 PNG_TEXT = "Scanned receipt for forty two euros"
 PDF_SIZE = 5 * 1024 * 1024
 PNG_SIZE = 1024 * 1024
+DOCX = report_docx(sections=2, photos=2)
 README_URL = "http://127.0.0.1:8080"
 
 _FENCE = re.compile(
@@ -78,6 +80,7 @@ def test_readme_has_the_examples_this_test_expects() -> None:
     assert any("--data-binary @body.json" in b.body for b in RUNNABLE)
     assert any("Mistral(" in b.body for b in RUNNABLE)
     assert any("@asgi(" in b.body for b in RUNNABLE)
+    assert any("file=@report.docx" in b.body for b in RUNNABLE)
 
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.lang == "toml"], ids=lambda b: b.id)
@@ -90,6 +93,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("readme")
     (path / "invoice.pdf").write_bytes(pad_pdf(text_pdf(PDF_PAGES), PDF_SIZE))
     (path / "scan.png").write_bytes(pad_png(text_png(PNG_TEXT), PNG_SIZE))
+    (path / "report.docx").write_bytes(DOCX)
     shutil.copy(REPO / "config.toml", path / "config.toml")
     return path
 
@@ -118,7 +122,11 @@ def _check_ocr_answer(answer: dict[str, Any]) -> None:
     assert "error" not in answer, answer
     assert answer["model"] == "local-auto"
     first = answer["pages"][0]["markdown"]
-    if answer["usage_info"]["doc_size_bytes"] == PDF_SIZE:
+    if answer["usage_info"]["doc_size_bytes"] == len(DOCX):
+        assert first.startswith("# Quarterly report\n\n# Section 1"), first
+        assert answer["pages"][0]["tables"][0]["id"] == "tbl-0.html"
+        assert answer["pages"][0]["reading"]["method"] == "markup"
+    elif answer["usage_info"]["doc_size_bytes"] == PDF_SIZE:
         assert first == PDF_PAGES[0]
         assert [p["markdown"] for p in answer["pages"]] == PDF_PAGES[: len(answer["pages"])]
     else:
