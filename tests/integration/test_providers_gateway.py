@@ -17,7 +17,9 @@ import httpx
 import pytest
 from mistralai.client import Mistral
 
-from tests.support.docgen import text_pdf
+from aigateway.ocr.normalize.encoding import DOCX
+from tests.support.docgen import noise, text_pdf
+from tests.support.officegen import report_docx
 from tests.support.server import GatewayProcess, gateway_server
 from tests.support.upstreams.alphaedge import FakeAlphaEdge
 from tests.support.upstreams.mistral import FakeMistral
@@ -118,6 +120,52 @@ def test_mistral_sdk_through_the_gateway(gateway: GatewayProcess, primary: FakeM
     assert body["document_annotation_format"] == fmt
     assert sent.headers["authorization"] == "Bearer sk-primary"
     assert base64.b64decode(body["document"]["document_url"].split(",", 1)[1]) == pdf
+
+
+def test_office_files_and_iphone_photos_reach_mistral_as_it_reads_them(
+    gateway: GatewayProcess, primary: FakeMistral
+) -> None:
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    docx = report_docx(sections=2, photos=2)
+    assert len(docx) > 100_000
+    client = Mistral(api_key="k", server_url=gateway.url)
+    resp = client.ocr.process(
+        model="mistral-ocr-latest",
+        document={
+            "type": "document_url",
+            "document_url": f"data:{DOCX};base64," + base64.b64encode(docx).decode(),
+        },
+    )
+    assert len(resp.pages) == 1
+    sent = primary.requests[-1].json()["document"]["document_url"]
+    assert sent.split(",", 1)[0] == f"data:{DOCX};base64"
+    assert base64.b64decode(sent.split(",", 1)[1]) == docx
+
+    # An iPhone's HEIC photo, held sideways: Mistral gets an upright JPEG of it.
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    photo = noise((1200, 900), 40, seed=3).convert("RGB")
+    photo.save(buf, format="HEIF", quality=90, exif=exif.tobytes())
+    assert len(buf.getvalue()) > 100_000
+    resp = client.ocr.process(
+        model="mistral-ocr-latest",
+        document={
+            "type": "image_url",
+            "image_url": "data:image/heic;base64," + base64.b64encode(buf.getvalue()).decode(),
+        },
+    )
+    assert len(resp.pages) == 1
+    sent = primary.requests[-1].json()["document"]["image_url"]
+    head, data = sent.split(",", 1)
+    assert head == "data:image/jpeg;base64"
+    img = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert (img.format, img.size) == ("JPEG", (900, 1200))
 
 
 def test_remote_url_passed_through_not_fetched(
