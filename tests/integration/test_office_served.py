@@ -85,7 +85,9 @@ def test_every_office_type_both_transports_at_once(
         lambda: _upload(url, "report.docx", files["report.docx"], octet),
         lambda: _upload(url, "deck.pptx", files["deck.pptx"], octet),
         lambda: _upload(url, "sales.xlsx", files["sales.xlsx"], octet),
-        lambda: _json(url, files["report.docx"], DOCX, pages=[2]),
+        lambda: _json(
+            url, files["report.docx"], DOCX, pages=[2], extract_header=True, extract_footer=True
+        ),
         lambda: _json(url, files["deck.pptx"], PPTX, include_image_base64=True),
         lambda: _json(url, files["sales.xlsx"], XLSX, table_format="markdown"),
     ]
@@ -101,6 +103,10 @@ def test_every_office_type_both_transports_at_once(
     (only,) = docx_p2.json()["pages"]
     assert only["index"] == 2
     assert only["markdown"].startswith("# Section 3")
+    # The running header and footer apart when asked for; not in the Markdown either way.
+    assert (only["header"], only["footer"]) == ("Acme Corp | Quarterly report", "Confidential")
+    assert "header" not in docx.json()["pages"][0]
+    assert "Acme Corp" not in docx.text
     slides = pptx.json()["pages"]
     assert [s["markdown"].split("\n")[0] for s in slides] == ["# Launch plan"] + [
         f"# Numbers {n}" for n in range(1, 5)

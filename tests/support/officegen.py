@@ -32,12 +32,14 @@ def photo(size: tuple[int, int] = (900, 600), seed: int = 1) -> bytes:
 
 
 def report_docx(sections: int = 3, photos: int = 3) -> bytes:
-    """A report python-docx writes: title, headings, prose, bullet and numbered lists, a table
-    per section, photos, a page break between sections."""
+    """A report python-docx writes: a running header and footer, title, headings, prose, bullet
+    and numbered lists, a table per section, photos, a page break between sections."""
     import docx
     from docx.shared import Inches
 
     d = docx.Document()
+    d.sections[0].header.paragraphs[0].text = "Acme Corp | Quarterly report"
+    d.sections[0].footer.paragraphs[0].text = "Confidential"
     d.add_heading("Quarterly report", 0)
     for s in range(sections):
         d.add_heading(f"Section {s + 1}: regional results", level=1)

@@ -132,6 +132,48 @@ def test_word_features_python_docx_does_not_write() -> None:
     assert (second.width, second.height) == (2480, 3508)
 
 
+def test_running_headers_and_footers_come_from_each_section() -> None:
+    def margin(kind: str, text: str) -> str:
+        tag = "hdr" if kind == "header" else "ftr"
+        return f'<w:{tag} xmlns:w="{package_mod.NS["w"]}">{p(text)}</w:{tag}>'
+
+    refs = (
+        '<w:headerReference w:type="default" r:id="rH"/>'
+        '<w:headerReference w:type="first" r:id="rH1"/>'
+        '<w:footerReference w:type="default" r:id="rF"/>'
+    )
+    body = (
+        p("Cover")
+        + f"<w:p><w:pPr><w:sectPr>{refs}<w:titlePg/></w:sectPr></w:pPr></w:p>"
+        + p("Body one")
+        + '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+        + p("Body two")
+        + "<w:sectPr><w:headerReference w:type='default' r:id='rH2'/></w:sectPr>"
+    )
+    data = word_docx(
+        body,
+        parts={
+            "word/header1.xml": margin("header", "Annual report"),
+            "word/header2.xml": margin("header", "Cover header"),
+            "word/header3.xml": margin("header", "Appendix"),
+            "word/footer1.xml": margin("footer", "Page footer"),
+        },
+        rels=rel("rH", "header", "header1.xml")
+        + rel("rH1", "header", "header2.xml")
+        + rel("rH2", "header", "header3.xml")
+        + rel("rF", "footer", "footer1.xml"),
+    )
+    pages = read(data, DOCX)
+    assert [(pg.markdown, pg.header, pg.footer) for pg in pages] == [
+        # A section with a title page shows that page's own header and footer: it has no
+        # first-page footer, so none (as Word shows it).
+        ("Cover", "Cover header", None),
+        # The second section names its own default header and keeps the first one's footer.
+        ("Body one", "Appendix", "Page footer"),
+        ("Body two", "Appendix", "Page footer"),
+    ]
+
+
 def test_sections_size_their_own_pages_and_strict_documents_read() -> None:
     landscape = '<w:pgSz w:w="15840" w:h="12240" w:orient="landscape"/>'
     body = (

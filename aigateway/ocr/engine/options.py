@@ -87,6 +87,9 @@ class PageRequest:
     """Extract a PDF page's embedded images (``![img-N.jpeg](img-N.jpeg)`` in the Markdown)."""
     image_limit: int | None = None
     image_min_size: int | None = None
+    extract_header: bool = False
+    """Return the page's running header apart (Office files: a Word section's header)."""
+    extract_footer: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,9 @@ class PageResult:
     """Why a PDF page's text layer was not used, when it was OCR'd."""
     tables: tuple[PageTable, ...] = ()
     images: tuple[PageImage, ...] = ()
+    header: str | None = None
+    """A Word page's running header (its section's); ``None`` for other pages."""
+    footer: str | None = None
     started_ns: int = 0
     ended_ns: int = 0
     """When the worker began and finished the page (``time.time_ns()``): the server traces

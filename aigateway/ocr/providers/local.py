@@ -240,6 +240,8 @@ class LocalOcrProvider(OcrProvider):
             include_images=bool(o.include_image_base64),
             image_limit=o.image_limit,
             image_min_size=o.image_min_size,
+            extract_header=bool(o.extract_header),
+            extract_footer=bool(o.extract_footer),
         )
         results: list[PageResult] = await pool.run_batch(
             [(_page.read_page, (src, i, self.options, force, req)) for i in indexes]

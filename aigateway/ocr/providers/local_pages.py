@@ -96,5 +96,10 @@ def to_pages(
         )
         if req.table_format is not None:
             page.tables = tables
+        if r.method == "markup":  # Office files know their running headers and footers
+            if req.extract_header:
+                page.header = r.header
+            if req.extract_footer:
+                page.footer = r.footer
         pages.append(page)
     return pages

@@ -10,7 +10,9 @@ Headings come from paragraph styles (``heading 1``-``9``, ``Title``) or outline 
 items from numbering (bullets as ``-``, numbered items counted), tables as rows of cells (merged
 cells left empty, nested tables flattened into their cell), hyperlinks as Markdown links,
 footnotes and endnotes as ``[^n]`` with their text at the end of the page that cites them, text
-boxes after the paragraph that anchors them, SmartArt as a list of its texts. Deleted revisions,
+boxes after the paragraph that anchors them, SmartArt as a list of its texts. Each page knows
+its section's header and footer (the first page's own where the section has one), returned
+when ``extract_header`` / ``extract_footer`` ask for them. Deleted revisions,
 hidden text and field codes are left out; inserted revisions and field results are read.
 """
 
@@ -66,6 +68,8 @@ class _Reader:
         self.in_table = 0
         self.prefix = ""
         self.extent: tuple[int, int] | None = None
+        self.headers: dict[str, str] = {}
+        self.footers: dict[str, str] = {}
 
     # --- parts beside the document --------------------------------------------------------------
 
@@ -91,15 +95,32 @@ class _Reader:
         self.pages.append(OfficePage(last.width, last.height))
 
     def _section(self, sect: ET.Element | None) -> None:
-        """The section that ends here sizes its pages."""
+        """The section that ends here sizes its pages and gives them their header and footer."""
         if sect is None:
             return
+        pages = self.pages[self.section_start :]
         size = sect.find(q("w:pgSz"))
         if size is not None:
             w, h = size.get(q("w:w"), ""), size.get(q("w:h"), "")
             if w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0:
-                for page in self.pages[self.section_start :]:
+                for page in pages:
                     page.width, page.height = int(w) * _TWIP_EMU, int(h) * _TWIP_EMU
+        # A section that names no header of a kind keeps the one before it (as Word does).
+        self.headers.update(self._margins(sect, "header"))
+        self.footers.update(self._margins(sect, "footer"))
+        titled = sect.find(q("w:titlePg")) is not None
+        for k, page in enumerate(pages):
+            kind = "first" if titled and k == 0 else "default"
+            page.header, page.footer = self.headers.get(kind), self.footers.get(kind)
+
+    def _margins(self, sect: ET.Element, kind: str) -> dict[str, str]:
+        """The section's headers (or footers) by type (``default``, ``first``, ``even``)."""
+        out: dict[str, str] = {}
+        for ref in sect.iter(q(f"w:{kind}Reference")):
+            rel = self.rels.get(ref.get(q("r:id"), ""))
+            if rel is not None and not rel.external and self.pkg.has(rel.target):
+                out[ref.get(q("w:type"), "default")] = plain_text(self.pkg.xml(rel.target))
+        return out
 
     def _flush_notes(self) -> None:
         for ref in self.cited:

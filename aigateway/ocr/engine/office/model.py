@@ -59,6 +59,9 @@ class OfficePage:
     width: int
     height: int
     blocks: list[Block] = field(default_factory=list)
+    header: str | None = None
+    """The page's running header (a Word section's), when the format has one."""
+    footer: str | None = None
 
     def has_content(self) -> bool:
         """True once anything but empty text stands on the page."""
@@ -153,6 +156,8 @@ def render(
         height=round(page.height * scale),
         method="markup",
         dpi_source="layout",
+        header=page.header,
+        footer=page.footer,
         tables=tuple(taken),
         images=tuple(images[k] for k in sorted(images)),
     )
