@@ -14,9 +14,23 @@ import zipfile
 
 from PIL import Image
 
+from aigateway.ocr.engine import page
+from aigateway.ocr.engine.options import EngineOptions, PageRequest, PageResult, Source
+
 from .docgen import noise
 
-__all__ = ("W_NS", "deck_pptx", "package", "report_docx", "sales_xlsx", "word_docx")
+__all__ = (
+    "W_NS",
+    "deck_pptx",
+    "package",
+    "para",
+    "png",
+    "read_pages",
+    "rel",
+    "report_docx",
+    "sales_xlsx",
+    "word_docx",
+)
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -177,6 +191,19 @@ def rel(rid: str, kind: str, target: str, *, external: bool = False) -> str:
     """One ``Relationship`` element of type ``kind`` (``image``, ``footnotes`` ...)."""
     mode = ' TargetMode="External"' if external else ""
     return f'<Relationship Id="{rid}" Type="{_REL}{kind}" Target="{target}"{mode}/>'
+
+
+def para(text: str, props: str = "") -> str:
+    """One WordprocessingML paragraph of ``text`` (``props``: its ``w:pPr``)."""
+    return f'<w:p>{props}<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+
+
+def read_pages(data: bytes, media: str, **req: object) -> list[PageResult]:
+    """Every page of an Office file as a pool worker reads it (``req``: the PageRequest)."""
+    src = Source(media, data=data)
+    n = page.probe(src, 50_000_000)
+    request = PageRequest(**req)  # type: ignore[arg-type]
+    return [page.read_page(src, i, EngineOptions(dpi=300), False, request) for i in range(n)]
 
 
 def png(size: tuple[int, int] = (120, 80)) -> bytes:
