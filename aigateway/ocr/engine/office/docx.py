@@ -111,7 +111,8 @@ class _Reader:
         titled = sect.find(q("w:titlePg")) is not None
         for k, page in enumerate(pages):
             kind = "first" if titled and k == 0 else "default"
-            page.header, page.footer = self.headers.get(kind), self.footers.get(kind)
+            page.header = self.headers.get(kind) or None  # an empty header is none
+            page.footer = self.footers.get(kind) or None
 
     def _margins(self, sect: ET.Element, kind: str) -> dict[str, str]:
         """The section's headers (or footers) by type (``default``, ``first``, ``even``)."""

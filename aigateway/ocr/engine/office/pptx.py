@@ -128,6 +128,18 @@ class _Deck:
         return out
 
 
+BAND = 300_000
+"""EMUs (a third of an inch, a line of slide text or so) within which shapes' tops count as
+level: they are read left to right."""
+
+
+def _reading_order(found: tuple[int, Box | None, Block]) -> tuple[int, int, int]:
+    """Titles first, then top to bottom in bands, then left to right; shapes without a box
+    (none found on the slide, its layout or master) last, in the order the slide lists them."""
+    rank, box, _ = found
+    return (rank, box[1] // BAND, box[0]) if box else (rank, 1 << 40, 0)
+
+
 class _Slide:
     def __init__(self, deck: _Deck, part: str) -> None:
         self.deck = deck
@@ -143,13 +155,7 @@ class _Slide:
         tree = self.root.find(f"{q('p:cSld')}/{q('p:spTree')}")
         if tree is not None:
             self.shapes(tree, _Xform())
-
-        # Titles first, then top to bottom in bands of a line or so, then left to right.
-        def key(t: tuple[int, Box | None, Block]) -> tuple[int, int, int]:
-            rank, box, _ = t
-            return (rank, box[1] // 300_000, box[0]) if box else (rank, 1 << 40, 0)
-
-        return [block for _, _, block in sorted(self.found, key=key)]
+        return [block for _, _, block in sorted(self.found, key=_reading_order)]
 
     def shapes(self, tree: ET.Element, xf: _Xform) -> None:
         for shape in tree:
