@@ -2,7 +2,9 @@
 
 A PDF has its pages; an image is one page, except a TIFF, whose every frame is a page (the local
 engine reads them so, the vision adapter sends them so, and page limits charge them so). An
-animated GIF or WebP is one page: its frames are an animation, not a document's pages.
+animated GIF or WebP is one page: its frames are an animation, not a document's pages. A
+Word, PowerPoint or Excel file has the pages the local engine reads from it: Word's recorded
+pages, slides, visible sheets.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from ..http.limits import DocumentLimits
 from . import pdf
+from .engine import office
 from .protocol import Document
 
 __all__ = ("count_document_pages", "image_pages")
@@ -33,6 +36,8 @@ def _count_sync(
     source: bytes | str = document.blob.read() if document.blob.in_memory else document.blob.path()
     if document.media_type == "application/pdf":
         total = pdf.count_pages(source, password)
+    elif office.is_office(document.media_type):
+        total = office.count_pages(source, document.media_type)
     elif document.media_type.startswith("image/"):
         img = pdf.open_image(source, limits.max_pixels_per_page)
         try:

@@ -14,6 +14,7 @@ from aigateway.tenancy.auth import hash_key
 
 from ..support.docgen import text_pdf, text_png
 from ..support.echo import EchoOcrProvider, echo_app, echo_settings
+from ..support.officegen import deck_pptx, report_docx
 
 pytestmark = pytest.mark.usefixtures("echo_provider")
 
@@ -109,6 +110,26 @@ async def test_page_quota_counts_pdf_pages_before_any_ocr(state: str) -> None:
         assert two.status_code == 429
         one = await c.post("/v1/ocr", json={**pdf_body(3), "pages": [2]}, headers=AUTH)
         assert one.status_code == 200
+    assert len(EchoOcrProvider.calls) == 2
+
+
+async def test_office_files_count_their_pages_before_any_ocr() -> None:
+    app = echo_app(echo_settings(tenant("pages_per_day = 4")))
+    docx = report_docx(sections=5, photos=0)  # five pages, a page break between sections
+    deck = deck_pptx(slides=3, photos=False)
+    async with AsyncTestClient(app) as c:
+        body = {"document_base64": base64.b64encode(docx).decode()}
+        big = await c.post("/v1/ocr", json=body, headers=AUTH)
+        assert big.status_code == 429
+        assert "5 pages" in big.json()["error"]["message"]
+        assert EchoOcrProvider.calls == []  # refused before the provider saw it
+        body = {"document_base64": base64.b64encode(deck).decode()}
+        assert (await c.post("/v1/ocr", json=body, headers=AUTH)).status_code == 200
+        # Three slides counted: one page is left, and a two-page selection does not fit.
+        body = {"document_base64": base64.b64encode(docx).decode(), "pages": [0, 1]}
+        assert (await c.post("/v1/ocr", json=body, headers=AUTH)).status_code == 429
+        body["pages"] = [4]
+        assert (await c.post("/v1/ocr", json=body, headers=AUTH)).status_code == 200
     assert len(EchoOcrProvider.calls) == 2
 
 

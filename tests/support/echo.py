@@ -17,7 +17,7 @@ from litestar import Litestar
 from aigateway import create_app
 from aigateway.config import Settings, parse_config
 from aigateway.ocr.protocol import OcrPage, OcrResult
-from aigateway.ocr.providers.base import OcrJob, OcrProvider
+from aigateway.ocr.providers.base import OFFICE, PDF_AND_IMAGES, OcrJob, OcrProvider
 
 __all__ = ("ECHO_CONFIG", "EchoOcrProvider", "echo_app", "echo_settings")
 
@@ -51,6 +51,7 @@ class EchoOcrProvider(OcrProvider):
     """Answers one page whose markdown is a JSON summary of the job."""
 
     default_model = "echo-1"
+    accepted_types = PDF_AND_IMAGES | OFFICE
     calls: ClassVar[list[str]] = []
     """Entity ids of every call, across instances (tests clear it)."""
     delay: ClassVar[float] = 0.0

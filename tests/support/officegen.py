@@ -80,7 +80,7 @@ def report_docx(sections: int = 3, photos: int = 3) -> bytes:
     return buf.getvalue()
 
 
-def deck_pptx(slides: int = 3) -> bytes:
+def deck_pptx(slides: int = 3, photos: bool = True) -> bytes:
     """A deck python-pptx writes: a title slide layout with bullets, then slides with a table, a
     picture and a text box (added bottom first: reading order comes from position)."""
     import pptx
@@ -103,7 +103,8 @@ def deck_pptx(slides: int = 3) -> bytes:
         for r, row in enumerate([["Metric", "Value"], ["Users", str(1000 * n)], ["Churn", "2 %"]]):
             for c, text in enumerate(row):
                 tbl.cell(r, c).text = text
-        sl.shapes.add_picture(io.BytesIO(photo(seed=n)), Inches(6.5), Inches(2), Inches(3))
+        if photos:
+            sl.shapes.add_picture(io.BytesIO(photo(seed=n)), Inches(6.5), Inches(2), Inches(3))
     buf = io.BytesIO()
     p.save(buf)
     return buf.getvalue()

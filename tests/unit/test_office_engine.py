@@ -231,6 +231,22 @@ def test_deep_nesting_is_a_422_not_a_crash() -> None:
     assert "nests too deeply" in _error(word_docx(body))
 
 
+def test_pages_counted_first_are_the_pages_read() -> None:
+    for data, media in (
+        (report_docx(sections=4, photos=0), DOCX),
+        (deck_pptx(slides=3, photos=False), PPTX),
+        (sales_xlsx(rows=3), XLSX),
+        (package({"[Content_Types].xml": "<Types/>"}), PPTX),
+    ):
+        try:
+            counted = office.count_pages(data, media)
+        except UnprocessableDocumentError:
+            with pytest.raises(UnprocessableDocumentError):
+                read(data, media)
+            continue
+        assert counted == len(read(data, media)), media
+
+
 def test_a_worker_parses_a_document_once_for_its_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     real = office.MEDIA_TYPES[DOCX]

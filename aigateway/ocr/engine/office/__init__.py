@@ -17,17 +17,17 @@ import io
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TypeVar
 
 from ...normalize.encoding import DOCX, PPTX, XLSX
 from ..options import EngineOptions, PageRequest, PageResult, Source
 from .docx import read_docx
 from .model import OfficePage, render
 from .package import Package, bad
-from .pptx import read_pptx
-from .xlsx import read_xlsx
+from .pptx import count_pptx, read_pptx
+from .xlsx import count_xlsx, read_xlsx
 
-__all__ = ("MEDIA_TYPES", "is_office", "probe", "read_page")
+__all__ = ("MEDIA_TYPES", "count_pages", "is_office", "probe", "read_page")
 
 MEDIA_TYPES: dict[str, tuple[str, Callable[[Package], list[OfficePage]]]] = {
     DOCX: ("DOCX", read_docx),
@@ -37,6 +37,8 @@ MEDIA_TYPES: dict[str, tuple[str, Callable[[Package], list[OfficePage]]]] = {
 """Media type -> (name in errors, reader)."""
 
 _last: tuple[object, list[OfficePage]] | None = None
+
+T = TypeVar("T")
 
 
 def is_office(media_type: str) -> bool:
@@ -65,18 +67,41 @@ def _key(src: Source) -> object:
     return (src.media_type, src.path, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _guarded(read: Callable[[Package], T], pkg: Package) -> T:
+    try:
+        return read(pkg)
+    except RecursionError:
+        raise bad(pkg.kind, "its XML nests too deeply") from None
+
+
 def _pages(src: Source, pkg: Package) -> list[OfficePage]:
     global _last
     key = _key(src)
     if _last is not None and _last[0] == key:
         return _last[1]
-    kind, reader = MEDIA_TYPES[src.media_type]
-    try:
-        pages = reader(pkg)
-    except RecursionError:
-        raise bad(kind, "its XML nests too deeply") from None
+    pages = _guarded(MEDIA_TYPES[src.media_type][1], pkg)
     _last = (key, pages)
     return pages
+
+
+_COUNTERS: dict[str, Callable[[Package], int]] = {
+    DOCX: lambda pkg: len(read_docx(pkg)),  # Word's pages are known once the body is read
+    PPTX: count_pptx,
+    XLSX: count_xlsx,
+}
+
+
+def count_pages(source: bytes | str, media_type: str) -> int:
+    """Pages of an Office file, counted before any reading is asked for (tenant page limits
+    charge them first): slides and visible sheets from the main part alone, a Word file's
+    pages from its body. Nothing is kept (this runs in the server, not in a worker)."""
+    src = (
+        Source(media_type, data=source)
+        if isinstance(source, bytes)
+        else Source(media_type, path=source)
+    )
+    with _opened(src) as pkg:
+        return _guarded(_COUNTERS[media_type], pkg)
 
 
 def probe(src: Source) -> int:

@@ -20,7 +20,7 @@ from .diagrams import DGM, diagram_items
 from .model import Block, Grid, OfficePage, Picture
 from .package import Package, q
 
-__all__ = ("read_pptx",)
+__all__ = ("count_pptx", "read_pptx")
 
 DEFAULT_SIZE = (12_192_000, 6_858_000)
 """A 16:9 slide in EMUs, PowerPoint's default when ``p:sldSz`` is missing."""
@@ -270,21 +270,31 @@ def _runs(p: ET.Element) -> str:
     return _SPACES.sub(" ", "".join(parts))
 
 
-def read_pptx(pkg: Package) -> list[OfficePage]:
-    """One page per slide, in the deck's order (none for a deck without slides)."""
+def _slides(pkg: Package) -> tuple[ET.Element, list[str]]:
+    """The presentation part and its slides' parts, in the deck's order."""
     main = pkg.main_part()
     pres = pkg.xml(main)
     rels = pkg.rels(main)
+    parts: list[str] = []
+    ids = pres.find(q("p:sldIdLst"))
+    for sld in ids if ids is not None else ():
+        rel = rels.get(sld.get(q("r:id"), ""))
+        if rel is not None and not rel.external and pkg.has(rel.target):
+            parts.append(rel.target)
+    return pres, parts
+
+
+def count_pptx(pkg: Package) -> int:
+    """The deck's pages (its slides) without reading them."""
+    return len(_slides(pkg)[1])
+
+
+def read_pptx(pkg: Package) -> list[OfficePage]:
+    """One page per slide, in the deck's order (none for a deck without slides)."""
+    pres, parts = _slides(pkg)
     width, height = DEFAULT_SIZE
     size = pres.find(q("p:sldSz"))
     if size is not None and size.get("cx", "").isdigit() and size.get("cy", "").isdigit():
         width, height = int(size.get("cx", "0")) or width, int(size.get("cy", "0")) or height
     deck = _Deck(pkg)
-    pages: list[OfficePage] = []
-    ids = pres.find(q("p:sldIdLst"))
-    for sld in ids if ids is not None else ():
-        rel = rels.get(sld.get(q("r:id"), ""))
-        if rel is None or rel.external or not pkg.has(rel.target):
-            continue
-        pages.append(OfficePage(width, height, _Slide(deck, rel.target).read()))
-    return pages
+    return [OfficePage(width, height, _Slide(deck, part).read()) for part in parts]

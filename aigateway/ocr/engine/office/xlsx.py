@@ -16,9 +16,9 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 from .model import EMU_PER_INCH, Grid, OfficePage
-from .package import Package, bad, q
+from .package import Package, Rel, bad, q
 
-__all__ = ("read_xlsx",)
+__all__ = ("count_xlsx", "read_xlsx")
 
 MAX_CELLS = 2_000_000
 """Cells of a sheet's table (rows with a value times columns with one)."""
@@ -210,18 +210,32 @@ class _Book:
         return page
 
 
+def _sheets(pkg: Package, main: str, root: ET.Element) -> list[tuple[str, Rel]]:
+    """The workbook's visible sheets (name, relationship), in its order: hidden ones are
+    neither shown nor printed."""
+    rels = pkg.rels(main)
+    out: list[tuple[str, Rel]] = []
+    sheets = root.find(q("s:sheets"))
+    for sheet in sheets if sheets is not None else ():
+        if sheet.get("state") in ("hidden", "veryHidden"):
+            continue
+        rel = rels.get(sheet.get(q("r:id"), ""))
+        if rel is not None and not rel.external and pkg.has(rel.target):
+            out.append((sheet.get("name", ""), rel))
+    return out
+
+
+def count_xlsx(pkg: Package) -> int:
+    """The workbook's pages (its visible sheets) without reading them."""
+    main = pkg.main_part()
+    return len(_sheets(pkg, main, pkg.xml(main)))
+
+
 def read_xlsx(pkg: Package) -> list[OfficePage]:
     """One page per visible sheet, in the workbook's order."""
     book = _Book(pkg)
     pages: list[OfficePage] = []
-    sheets = book.root.find(q("s:sheets"))
-    for sheet in sheets if sheets is not None else ():
-        name = sheet.get("name", "")
-        if sheet.get("state") in ("hidden", "veryHidden"):
-            continue  # not shown, not printed
-        rel = book.rels.get(sheet.get(q("r:id"), ""))
-        if rel is None or rel.external or not pkg.has(rel.target):
-            continue
+    for name, rel in _sheets(pkg, book.main, book.root):
         if rel.kind == "worksheet":
             pages.append(book.sheet(name, rel.target))
         else:
