@@ -13,6 +13,7 @@ from aigateway.ocr.normalize.encoding import DOCX, PPTX, XLSX
 from tests.support.officegen import (
     deck_pptx,
     package,
+    png,
     read_pages,
     rel,
     report_docx,
@@ -223,6 +224,32 @@ def _rewrite(data: bytes, name: str, change: Any) -> bytes:
             parts[entry] = z.read(entry)
     parts[name] = change(parts[name])
     return package(parts)
+
+
+def test_an_encrypted_zip_entry_is_a_422() -> None:
+    data = bytearray(word_docx(p("secret")))
+    # Set the "encrypted" flag of every entry, in its local and its central header.
+    for sig, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(sig)
+        while at >= 0:
+            data[at + flag_at] |= 1
+            at = data.find(sig, at + 4)
+    assert "encrypted" in _error(bytes(data))
+
+
+def test_part_names_written_as_uris_are_found() -> None:
+    drawing = (
+        '<w:p><w:r><w:drawing><wp:inline><wp:extent cx="914400" cy="457200"/><a:graphic>'
+        '<a:graphicData><a:blip r:embed="rImg"/></a:graphicData></a:graphic></wp:inline>'
+        "</w:drawing></w:r></w:p>"
+    )
+    data = word_docx(
+        drawing,
+        parts={"word/media/my picture.png": png()},
+        rels=rel("rImg", "image", "media/my%20picture.png"),
+    )
+    (pg,) = read(data, DOCX, include_images=True)
+    assert len(pg.images) == 1
 
 
 def test_deep_nesting_is_a_422_not_a_crash() -> None:

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, cast
+from urllib.parse import unquote
 
 from ....errors import UnprocessableDocumentError
 
@@ -165,6 +166,8 @@ class Package:
                 data = f.read(cap + 1)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise bad(self.kind, f"part {name!r} is broken ({exc})") from None
+        except RuntimeError as exc:  # zipfile's "File is encrypted, password required"
+            raise bad(self.kind, f"part {name!r} is encrypted ({exc})") from None
         if len(data) > cap:
             raise bad(self.kind, f"part {name!r} inflates past {cap} bytes")
         return data
@@ -231,6 +234,8 @@ class Package:
                     if target.startswith("/")
                     else posixpath.normpath(posixpath.join(folder, target))
                 )
+                if not self.has(target) and self.has(unquote(target)):
+                    target = unquote(target)  # a part name written as a URI (%20 for a space)
             out[rid] = Rel(kind.rsplit("/", 1)[-1], target, external)
         return out
 
