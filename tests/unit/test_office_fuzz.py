@@ -85,6 +85,28 @@ def test_mutated_office_files_read_or_422(media: str, seed: int, edits: int) -> 
         assert exc.param == "document"
 
 
+@functools.cache
+def _file(media: str) -> bytes:
+    parts: dict[str, bytes | str] = dict(_parts(media))
+    return package(parts)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    media=st.sampled_from([DOCX, PPTX, XLSX]),
+    flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), max_size=8),
+)
+def test_bytes_flipped_anywhere_read_or_422(media: str, flips: list[tuple[float, int]]) -> None:
+    # Zip headers included: flags (encryption), sizes, offsets, name lengths, the end record.
+    data = bytearray(_file(media))
+    for where, value in flips:
+        data[int(where * len(data))] = value
+    try:
+        _read(bytes(data), media)
+    except UnprocessableDocumentError as exc:
+        assert exc.param == "document"
+
+
 @pytest.mark.parametrize("media", [DOCX, PPTX, XLSX])
 def test_every_part_missing_in_turn_reads_or_422(media: str) -> None:
     parts = _parts(media)

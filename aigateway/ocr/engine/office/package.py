@@ -17,6 +17,7 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, cast
@@ -109,6 +110,17 @@ def _entries(f: IO[bytes]) -> int:
     return int(count)
 
 
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,  # a compression method or zip version zipfile does not know
+    zlib.error,  # deflate data that does not inflate
+    struct.error,
+)
+"""What :mod:`zipfile` raises on a damaged archive (it has no one error for all of them)."""
+
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """An OLE compound file: a legacy .doc/.ppt/.xls, or an OOXML file encrypted with a password."""
 
@@ -138,7 +150,7 @@ class Package:
         file.seek(0)
         try:
             self._zip = zipfile.ZipFile(file)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:
             raise bad(kind, f"broken zip archive ({exc})") from None
         self._names = {info.filename: info for info in self._zip.infolist()}
         if len(self._names) > MAX_ENTRIES:
@@ -164,7 +176,14 @@ class Package:
         try:
             with self._zip.open(info) as f:
                 data = f.read(cap + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+            zlib.error,
+        ) as exc:
             raise bad(self.kind, f"part {name!r} is broken ({exc})") from None
         except RuntimeError as exc:  # zipfile's "File is encrypted, password required"
             raise bad(self.kind, f"part {name!r} is encrypted ({exc})") from None
