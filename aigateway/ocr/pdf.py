@@ -21,6 +21,7 @@ from ..errors import BadRequestError, PayloadTooLargeError, UnprocessableDocumen
 from .normalize.encoding import sniff_media_type
 
 __all__ = (
+    "DECODE_ERRORS",
     "MAX_SIDE",
     "PDFIUM_LOCK",
     "check_image_size",
@@ -137,6 +138,11 @@ def check_image_size(width: int, height: int, max_pixels: int) -> None:
         )
 
 
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, RuntimeError)
+"""What Pillow and its decoders raise for bytes they cannot decode: a damaged AVIF or HEIC
+raises ``RuntimeError`` ("Failed to decode frame 0"), the others ``OSError`` and its kin."""
+
+
 def unreadable_image(exc: Exception) -> UnprocessableDocumentError:
     """The 422 for a document Pillow cannot read, with Pillow's reason but not the Python
     object reprs it puts in some ("cannot identify image file <_io.BytesIO object at 0x...>")."""
@@ -198,7 +204,7 @@ def open_image(data: bytes | str, max_pixels: int) -> Image.Image:
     formats = [f for f in _FORMATS if f in Image.OPEN]
     try:
         img = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data, formats=formats)
-    except (OSError, SyntaxError, ValueError) as exc:
+    except DECODE_ERRORS as exc:
         raise unreadable_image(exc) from None
     check_image_size(img.width, img.height, max_pixels)
     return img

@@ -132,7 +132,7 @@ def render_preview(
                     images.append(_jpeg(frame.copy(), i))
                 if not shown or i >= shown[-1]:
                     break
-        except (OSError, SyntaxError, ValueError) as exc:
+        except pdf.DECODE_ERRORS as exc:
             raise pdf.unreadable_image(exc) from None
         finally:
             img.close()

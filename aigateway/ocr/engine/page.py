@@ -263,7 +263,7 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
         gray = specks.despeckle(out.convert("L"), max(xdpi, ydpi))
         if xdpi and ydpi and abs(xdpi - ydpi) > 0.1 * max(xdpi, ydpi):
             gray, dpi = _square(gray, xdpi, ydpi, max_pixels)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except pdf.DECODE_ERRORS as exc:
         raise UnprocessableDocumentError(
             f"the image could not be decoded ({exc})", param="document"
         ) from None

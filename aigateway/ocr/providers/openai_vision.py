@@ -30,6 +30,7 @@ from ...errors import ConfigError, UpstreamError
 from ...upstream.errors import check_response, decode_json, request
 from ..pages import image_pages
 from ..pdf import (
+    DECODE_ERRORS,
     PDFIUM_LOCK,
     count_pages,
     extra_image_types,
@@ -37,6 +38,7 @@ from ..pdf import (
     open_pdf,
     render_page,
     select_pages,
+    unreadable_image,
 )
 from ..protocol import Dimensions, OcrPage, OcrResult
 from .base import PDF_AND_IMAGES, OcrJob, OcrProvider, ProviderContext
@@ -117,10 +119,13 @@ def _image_pages(
         dims = Dimensions(dpi=_image_dpi(img), height=img.height, width=img.width)
         return [(0, _PageImage(data, media_type, dims))]
     out = []
-    for i, frame in enumerate(ImageSequence.Iterator(img)):
-        if i in indexes:
-            dims = Dimensions(dpi=_image_dpi(frame), height=frame.height, width=frame.width)
-            out.append((i, _PageImage(_png(frame), "image/png", dims)))
+    try:
+        for i, frame in enumerate(ImageSequence.Iterator(img)):
+            if i in indexes:
+                dims = Dimensions(dpi=_image_dpi(frame), height=frame.height, width=frame.width)
+                out.append((i, _PageImage(_png(frame), "image/png", dims)))
+    except DECODE_ERRORS as exc:  # the pixels are decoded here, not when the header was read
+        raise unreadable_image(exc) from None
     return sorted(out, key=lambda p: indexes.index(p[0]))
 
 

@@ -27,11 +27,14 @@ def pdf_source(doc: Document) -> bytes | str:
 def _jpeg_of(doc: Document, max_pixels: int) -> Document:
     import io
 
-    from ..pdf import open_image
+    from ..pdf import DECODE_ERRORS, open_image, unreadable_image
 
     img = open_image(pdf_source(doc), max_pixels)  # 413/422 for what it cannot take or read
     buf = io.BytesIO()
-    img.convert("RGB").save(buf, format="JPEG", quality=95)
+    try:
+        img.convert("RGB").save(buf, format="JPEG", quality=95)
+    except DECODE_ERRORS as exc:  # the pixels are decoded here, not when the header was read
+        raise unreadable_image(exc) from None
     return Document(Blob.from_bytes(buf.getvalue()), "image/jpeg", doc.filename)
 
 
