@@ -35,7 +35,7 @@ _TWIP_EMU = 635
 LETTER = (12_240 * _TWIP_EMU, 15_840 * _TWIP_EMU)
 """US Letter, Word's page when a section gives no size."""
 
-_W_T, _W_R = q("w:t"), q("w:r")
+_W_T, _W_R, _SECT = q("w:t"), q("w:r"), q("w:sectPr")
 _RELIDS = f"{{{DGM}}}relIds"
 """A SmartArt drawing's link to its data part."""
 _WRAPPERS = frozenset(q(t) for t in ("w:sdt", "w:sdtContent", "w:customXml"))
@@ -132,12 +132,16 @@ class _Reader:
 
     def body(self, container: ET.Element) -> None:
         for el in container:
-            if el.tag == q("w:p"):
-                self.paragraph(el)
-            elif el.tag == q("w:tbl"):
-                self.table(el)
-            elif el.tag in _WRAPPERS:
-                self.body(el)
+            self.block(el)
+
+    def block(self, el: ET.Element) -> None:
+        """One element of the body (or of a text box, a content control)."""
+        if el.tag == q("w:p"):
+            self.paragraph(el)
+        elif el.tag == q("w:tbl"):
+            self.table(el)
+        elif el.tag in _WRAPPERS:
+            self.body(el)
 
     def paragraph(self, p: ET.Element) -> None:
         ppr = p.find(q("w:pPr"))
@@ -312,11 +316,13 @@ def _children(el: ET.Element, tag: str) -> list[ET.Element]:
 def read_docx(pkg: Package) -> list[OfficePage]:
     """The document's pages, in order (at least one, maybe empty)."""
     reader = _Reader(pkg)
-    root = pkg.xml(reader.main)
-    body = root.find(q("w:body"))
-    if body is None:
-        return reader.pages
-    reader.body(body)
+    # The body's children one at a time, each emptied once read: a 1,000-page report is never
+    # held whole as a tree (w:document > w:body > its blocks, at depth 3).
+    for el in pkg.elements(reader.main, depth=3):
+        if el.tag == _SECT:  # the last section's properties close the body
+            reader._flush_notes()
+            reader._section(el)
+        else:
+            reader.block(el)
     reader._flush_notes()
-    reader._section(body.find(q("w:sectPr")))
     return reader.pages
