@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -64,9 +65,10 @@ timeout = {timeout}
     )
 
 
-def _job(data: bytes, media: str, **options: object) -> OcrJob:
+def _job(data: bytes, media: str, filename: str | None = None, **options: object) -> OcrJob:
+    default = "doc.pdf" if media == "application/pdf" else None
     return OcrJob(
-        document=Document(Blob(data), media, "doc.pdf" if media == "application/pdf" else None),
+        document=Document(Blob(data), media, filename or default),
         url=None,
         model=None,
         options=OcrOptions(**options),  # type: ignore[arg-type]
@@ -111,24 +113,23 @@ async def test_pdf_sent_as_data_uri_and_response_mapped(
     assert result.doc_size_bytes == len(pdf)
 
 
+def _sent(fake: FakeMistral, kind: str) -> tuple[dict[str, Any], str, bytes]:
+    """The one request's document object, its data URI's prefix and its decoded bytes."""
+    (req,) = fake.requests
+    document: dict[str, Any] = req.json()["document"]
+    assert document["type"] == kind
+    prefix, b64 = document[kind].split(",", 1)
+    return document, prefix, base64.b64decode(b64)
+
+
 async def test_word_file_sent_as_a_document_url_data_uri(
     provider: MistralOcrProvider, fake: FakeMistral
 ) -> None:
     docx = report_docx(sections=1, photos=1)
-    job = OcrJob(
-        document=Document(Blob(docx), DOCX, "report.docx"),
-        url=None,
-        model=None,
-        options=OcrOptions(),
-    )
-    await provider.process(job)
-    (req,) = fake.requests
-    document = req.json()["document"]
-    assert document["type"] == "document_url"
+    await provider.process(_job(docx, DOCX, "report.docx"))
+    document, prefix, data = _sent(fake, "document_url")
     assert document["document_name"] == "report.docx"
-    prefix, b64 = document["document_url"].split(",", 1)
-    assert prefix == f"data:{DOCX};base64"
-    assert base64.b64decode(b64) == docx
+    assert (prefix, data) == (f"data:{DOCX};base64", docx)
 
 
 async def test_heic_photo_sent_as_an_upright_jpeg(
@@ -144,19 +145,10 @@ async def test_heic_photo_sent_as_an_upright_jpeg(
     exif[0x0112] = 6  # taken with the phone held sideways: shown turned a quarter
     buf = io.BytesIO()
     Image.new("RGB", (80, 50), "white").save(buf, format="HEIF", exif=exif.tobytes())
-    job = OcrJob(
-        document=Document(Blob(buf.getvalue()), "image/heic", "IMG_0001.HEIC"),
-        url=None,
-        model=None,
-        options=OcrOptions(),
-    )
-    await provider.process(job)
-    (req,) = fake.requests
-    document = req.json()["document"]
-    assert document["type"] == "image_url"
-    prefix, b64 = document["image_url"].split(",", 1)
+    await provider.process(_job(buf.getvalue(), "image/heic", "IMG_0001.HEIC"))
+    _, prefix, data = _sent(fake, "image_url")
     assert prefix == "data:image/jpeg;base64"
-    sent = Image.open(io.BytesIO(base64.b64decode(b64)))
+    sent = Image.open(io.BytesIO(data))
     assert (sent.format, sent.size) == ("JPEG", (50, 80))
 
 
