@@ -190,6 +190,64 @@ def test_pictures_are_read_from_the_package_only() -> None:
     assert (img.x0, img.y0, img.x1, img.y1) == (0, 0, 300, 150)
 
 
+def test_numbered_paragraphs_show_the_labels_word_shows() -> None:
+    def lvl(ilvl: int, fmt: str, text: str, start: int = 1) -> str:
+        return (
+            f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>'
+            f'<w:lvlText w:val="{text}"/></w:lvl>'
+        )
+
+    numbering = (
+        f'<w:numbering xmlns:w="{package_mod.NS["w"]}">'
+        '<w:abstractNum w:abstractNumId="0">'
+        + lvl(0, "decimal", "%1")
+        + lvl(1, "decimal", "%1.%2")
+        + "</w:abstractNum>"
+        '<w:abstractNum w:abstractNumId="1">'
+        + lvl(0, "lowerLetter", "(%1)")
+        + lvl(1, "lowerRoman", "%2.", start=3)
+        + "</w:abstractNum>"
+        '<w:abstractNum w:abstractNumId="2">' + lvl(0, "decimal", "%1.") + "</w:abstractNum>"
+        '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+        '<w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>'
+        '<w:num w:numId="3"><w:abstractNumId w:val="2"/></w:num>'
+        "</w:numbering>"
+    )
+
+    def item(text: str, num: int, ilvl: int = 0, heading: bool = False) -> str:
+        style = '<w:outlineLvl w:val="0"/>' if heading else ""
+        props = f'<w:numPr><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num}"/></w:numPr>'
+        return p(text, f"<w:pPr>{style}{props}</w:pPr>")
+
+    body = (
+        item("Scope", 1, heading=True)
+        + item("Purpose", 1, 1)
+        + item("Terms", 1, 1)
+        + item("Definitions", 1, heading=True)
+        + item("first clause", 2)
+        + item("its detail", 2, 1)
+        + item("second clause", 2)
+        + item("plain one", 3)
+        + item("plain two", 3)
+    )
+    data = word_docx(
+        body,
+        parts={"word/numbering.xml": numbering},
+        rels=rel("rNum", "numbering", "numbering.xml"),
+    )
+    (pg,) = read(data, DOCX)
+    assert pg.markdown.split("\n\n") == [
+        "# 1 Scope",
+        "1.1 Purpose",
+        "1.2 Terms",
+        "# 2 Definitions",
+        "(a) first clause",
+        "iii. its detail",  # its level starts at 3
+        "(b) second clause",
+        "1. plain one\n2. plain two",  # plain decimals: a Markdown list
+    ]
+
+
 def test_hidden_text_is_left_out() -> None:
     body = (
         '<w:p><w:r><w:t xml:space="preserve">Shown </w:t></w:r>'

@@ -25,7 +25,8 @@ from ..markdown import escape_headings
 from .diagrams import DGM, diagram_items
 from .model import Grid, OfficePage, Picture
 from .package import Package, q
-from .wordparts import MATH_T, SKIP, SPACES, heading_styles, notes, number_formats, plain_text, val
+from .wordnumbers import Numbering, number_levels
+from .wordparts import MATH_T, SKIP, SPACES, heading_styles, notes, plain_text, val
 
 __all__ = ("read_docx",)
 
@@ -58,8 +59,7 @@ class _Reader:
         self.main = pkg.main_part()
         self.rels = pkg.rels(self.main)
         self.styles, self.style_numbers = heading_styles(self._part("styles"))
-        self.formats = number_formats(self._part("numbering"))
-        self.counters: dict[tuple[str, int], int] = {}
+        self.numbering = Numbering(number_levels(self._part("numbering")))
         self.notes = {kind: notes(self._part(kind)) for kind in ("footnotes", "endnotes")}
         self.cited: list[str] = []
         self.noted = 0
@@ -164,32 +164,21 @@ class _Reader:
             self.body(box)
 
     def _prefix(self, ppr: ET.Element | None) -> str:
+        """A heading's ``#``s, or a list item's marker or label (a numbered heading's label
+        after its ``#``s: Word shows ``1.2 Scope``)."""
         style = val(ppr, "w:pStyle") or ""
         outline = val(ppr, "w:outlineLvl")
         level = self.styles.get(style, 0)
         if outline is not None and outline.isdigit():
             level = int(outline) + 1 if int(outline) < 9 else 0
-        if level:
-            return "#" * min(level, 6) + " "
         num = ppr.find(q("w:numPr")) if ppr is not None else None
         if num is None:
             num = self.style_numbers.get(style)  # a list style numbers its paragraphs
-        if num is None:
-            return ""
-        num_id = val(num, "w:numId") or ""
-        ilvl_s = val(num, "w:ilvl") or "0"
-        ilvl = int(ilvl_s) if ilvl_s.isdigit() else 0
-        fmt = self.formats.get((num_id, ilvl))
-        if num_id in ("", "0") or fmt in (None, "none"):
-            return ""
-        indent = "  " * min(ilvl, 8)
-        if fmt == "bullet":
-            return indent + "- "
-        n = self.counters.get((num_id, ilvl), 0) + 1
-        self.counters[(num_id, ilvl)] = n
-        for key in [k for k in self.counters if k[0] == num_id and k[1] > ilvl]:
-            del self.counters[key]
-        return f"{indent}{n}. "
+        mark = self.numbering.prefix(num) if num is not None else ""
+        if level:
+            label = mark.strip()
+            return "#" * min(level, 6) + " " + (label + " " if label and label != "-" else "")
+        return mark
 
     def _emit(self, para: _Para) -> None:
         text = "".join(para.text)

@@ -14,7 +14,6 @@ __all__ = (
     "SPACES",
     "heading_styles",
     "notes",
-    "number_formats",
     "plain_text",
     "val",
 )
@@ -90,26 +89,6 @@ def heading_styles(root: ET.Element | None) -> tuple[dict[str, int], dict[str, E
                 break
             cur = based.get(cur)
     return out, numbers
-
-
-def number_formats(root: ET.Element | None) -> dict[tuple[str, int], str]:
-    """(numId, level) -> number format (``bullet``, ``decimal`` ...)."""
-    if root is None:
-        return {}
-    abstract: dict[str, dict[int, str]] = {}
-    for ab in root.iter(q("w:abstractNum")):
-        levels: dict[int, str] = {}
-        for lvl in ab.iter(q("w:lvl")):
-            raw = lvl.get(q("w:ilvl"), "0")
-            if raw.isdigit():
-                levels[int(raw)] = val(lvl, "w:numFmt") or "decimal"
-        abstract[ab.get(q("w:abstractNumId"), "")] = levels
-    out: dict[tuple[str, int], str] = {}
-    for num in root.iter(q("w:num")):
-        levels = abstract.get(val(num, "w:abstractNumId") or "", {})
-        for ilvl, fmt in levels.items():
-            out[(num.get(q("w:numId"), ""), ilvl)] = fmt
-    return out
 
 
 def notes(root: ET.Element | None) -> dict[str, str]:
