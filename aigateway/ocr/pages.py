@@ -24,7 +24,11 @@ def image_pages(img: Any, media_type: str) -> int:
     """Pages of an opened image of ``media_type``: every frame of a TIFF, else one."""
     if media_type != "image/tiff":
         return 1
-    return max(1, int(getattr(img, "n_frames", 1)))
+    try:
+        # Pillow counts a TIFF's frames by walking them: a damaged one fails the count.
+        return max(1, int(getattr(img, "n_frames", 1)))
+    except pdf.DECODE_ERRORS as exc:
+        raise pdf.unreadable_image(exc) from None
 
 
 def _count_sync(

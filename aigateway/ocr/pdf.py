@@ -11,6 +11,7 @@ import contextlib
 import io
 import math
 import re
+import struct
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -138,9 +139,22 @@ def check_image_size(width: int, height: int, max_pixels: int) -> None:
         )
 
 
-DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, RuntimeError)
-"""What Pillow and its decoders raise for bytes they cannot decode: a damaged AVIF or HEIC
-raises ``RuntimeError`` ("Failed to decode frame 0"), the others ``OSError`` and its kin."""
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ZeroDivisionError,
+    struct.error,
+)
+"""What Pillow and its decoders raise for bytes they cannot decode. Not only ``OSError``: a
+damaged AVIF or HEIC raises ``RuntimeError`` ("Failed to decode frame 0"), a TIFF frame
+without a tag it needs ``KeyError`` (257) or ``TypeError`` ("Missing dimensions"), one with a
+bad mode ``SyntaxError`` (byte-flip fuzzing, ``tests/unit/test_image_fuzz.py``)."""
 
 
 def unreadable_image(exc: Exception) -> UnprocessableDocumentError:

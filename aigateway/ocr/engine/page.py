@@ -43,9 +43,11 @@ def probe(src: Source, max_pixels: int) -> int:
     try:
         frames = image_pages(img, src.media_type)
         for i in range(1, frames):
-            img.seek(i)
+            img.seek(i)  # a damaged frame's header fails here ("unknown pixel mode")
             pdf.check_image_size(img.width, img.height, max_pixels)
         return frames
+    except pdf.DECODE_ERRORS as exc:
+        raise pdf.unreadable_image(exc) from None
     finally:
         img.close()
 
