@@ -106,6 +106,7 @@ def test_every_office_type_both_transports_at_once(
     # The running header and footer apart when asked for; not in the Markdown either way.
     assert (only["header"], only["footer"]) == ("Acme Corp | Quarterly report", "Confidential")
     assert "header" not in docx.json()["pages"][0]
+    assert docx.json()["pages"][0]["hyperlinks"] == []  # a Word page says which links it has
     assert "Acme Corp" not in docx.text
     slides = pptx.json()["pages"]
     assert [s["markdown"].split("\n")[0] for s in slides] == ["# Launch plan"] + [

@@ -106,6 +106,8 @@ def test_word_features_python_docx_does_not_write() -> None:
     assert second.markdown == (
         "Second page\n\nIn a control\n\nBoxed text\n\nEnergy: E=mc2\n\n## Outlined\n\n\\# hash"
     )
+    assert first.hyperlinks == ("https://example.com/a%20b",)
+    assert second.hyperlinks == ()
     assert (first.width, first.height) == (2480, 3508)  # A4 at 300 DPI, from w:pgSz
     assert (second.width, second.height) == (2480, 3508)
 

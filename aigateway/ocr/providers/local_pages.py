@@ -96,7 +96,8 @@ def to_pages(
         )
         if req.table_format is not None:
             page.tables = tables
-        if r.method == "markup":  # Office files know their running headers and footers
+        if r.method == "markup":  # Office files know their links, running headers and footers
+            page.hyperlinks = list(r.hyperlinks)
             if req.extract_header:
                 page.header = r.header
             if req.extract_footer:

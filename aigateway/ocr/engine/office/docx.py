@@ -249,6 +249,8 @@ class _Reader:
         if rel is not None and rel.external and rel.target.startswith(_LINKABLE) and text.strip():
             url = rel.target.replace(" ", "%20").replace(")", "%29")
             text = f"[{text.strip()}]({url})"
+            if url not in self.page.links:
+                self.page.links.append(url)
         para.text.append(text)
 
     def _picture(self, blip: ET.Element, para: _Para) -> None:

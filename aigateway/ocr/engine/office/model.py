@@ -62,6 +62,8 @@ class OfficePage:
     header: str | None = None
     """The page's running header (a Word section's), when the format has one."""
     footer: str | None = None
+    links: list[str] = field(default_factory=list)
+    """The URLs the page's hyperlinks point at, in order, once each."""
 
     def has_content(self) -> bool:
         """True once anything but empty text stands on the page."""
@@ -158,6 +160,7 @@ def render(
         dpi_source="layout",
         header=page.header,
         footer=page.footer,
+        hyperlinks=tuple(page.links),
         tables=tuple(taken),
         images=tuple(images[k] for k in sorted(images)),
     )
