@@ -117,6 +117,30 @@ def test_hidden_shapes_sheets_rows_and_columns_are_left_out() -> None:
     assert sheet.markdown == "## Shown\n\n| a | c |\n|---|---|\n| 4 | 6 |"
 
 
+def test_slide_hyperlinks_are_links_and_listed() -> None:
+    import io
+
+    import pptx
+    from pptx.util import Inches
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    frame = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(6), Inches(1)).text_frame
+    para = frame.paragraphs[0]
+    para.add_run().text = "See "
+    run = para.add_run()
+    run.text = "the docs"
+    run.hyperlink.address = "https://example.com/docs (v2)"
+    other = para.add_run()
+    other.text = " or run this"
+    other.hyperlink.address = "file:///etc/passwd"  # not a web or mail address: text only
+    buf = io.BytesIO()
+    deck.save(buf)
+    (pg,) = read(buf.getvalue(), PPTX)
+    assert pg.markdown == "See [the docs](https://example.com/docs%20(v2%29) or run this"
+    assert pg.hyperlinks == ("https://example.com/docs%20(v2%29",)
+
+
 def test_group_shapes_place_their_children() -> None:
     import io
 

@@ -150,7 +150,7 @@ class PageResult:
     """A Word page's running header (its section's); ``None`` for other pages."""
     footer: str | None = None
     hyperlinks: tuple[str, ...] = ()
-    """The URLs a Word page's hyperlinks point at (Mistral's ``pages[].hyperlinks``)."""
+    """The URLs an Office page's hyperlinks point at (Mistral's ``pages[].hyperlinks``)."""
     started_ns: int = 0
     ended_ns: int = 0
     """When the worker began and finished the page (``time.time_ns()``): the server traces

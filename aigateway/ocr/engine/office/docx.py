@@ -42,7 +42,6 @@ _RELIDS = f"{{{DGM}}}relIds"
 _WRAPPERS = frozenset(q(t) for t in ("w:sdt", "w:sdtContent", "w:customXml"))
 """Content controls and custom XML: their content is read as if they were not there (a
 ``w:sdt``'s properties hold no text; its ``w:sdtContent`` does)."""
-_LINKABLE = ("http://", "https://", "mailto:")
 
 
 @dataclass
@@ -246,8 +245,8 @@ class _Reader:
         para.boxes.extend(inner.boxes)
         text = "".join(inner.text)
         rel = self.rels.get(link.get(q("r:id"), ""))
-        if rel is not None and rel.external and rel.target.startswith(_LINKABLE) and text.strip():
-            url = rel.target.replace(" ", "%20").replace(")", "%29")
+        url = rel.url if rel is not None else None
+        if url is not None and text.strip():
             text = f"[{text.strip()}]({url})"
             if url not in self.page.links:
                 self.page.links.append(url)

@@ -94,6 +94,14 @@ class Rel:
     """A part name inside the package, or the raw target when :attr:`external`."""
     external: bool
 
+    @property
+    def url(self) -> str | None:
+        """A hyperlink's web or mail address, as a Markdown link may hold it (``None`` for
+        anything else: a part, a file path, a script)."""
+        if not self.external or not self.target.startswith(("http://", "https://", "mailto:")):
+            return None
+        return self.target.replace(" ", "%20").replace(")", "%29")
+
 
 def _entries(f: IO[bytes]) -> int:
     """Entry count from the end-of-central-directory record (Zip64 counts taken at face value

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..markdown import escape_headings
 from .diagrams import DGM, diagram_items
 from .model import Block, Grid, OfficePage, Picture
-from .package import Package, q
+from .package import Package, Rel, q
 
 __all__ = ("count_pptx", "read_pptx")
 
@@ -140,6 +140,21 @@ def _reading_order(found: tuple[int, Box | None, Block]) -> tuple[int, int, int]
     return (rank, box[1] // BAND, box[0]) if box else (rank, 1 << 40, 0)
 
 
+class _Links:
+    """A slide's hyperlinks: the URL a run's ``a:hlinkClick`` names, and those used, in order."""
+
+    def __init__(self, rels: dict[str, Rel]) -> None:
+        self.rels = rels
+        self.used: list[str] = []
+
+    def url(self, rid: str) -> str | None:
+        rel = self.rels.get(rid)
+        url = rel.url if rel is not None else None
+        if url is not None and url not in self.used:
+            self.used.append(url)
+        return url
+
+
 class _Slide:
     def __init__(self, deck: _Deck, part: str) -> None:
         self.deck = deck
@@ -150,6 +165,7 @@ class _Slide:
             if rel.kind == "slideLayout" and deck.pkg.has(rel.target):
                 self.inherited = deck.placeholders(rel.target)
         self.found: list[tuple[int, Box | None, Block]] = []
+        self.links = _Links(self.rels)
 
     def read(self) -> list[Block]:
         tree = self.root.find(f"{q('p:cSld')}/{q('p:spTree')}")
@@ -193,7 +209,7 @@ class _Slide:
         ph = _ph(shape)
         title = ph is not None and ph[0] in _TITLES
         bulleted = ph is not None and ph[0] in _BULLETED
-        lines = _paragraphs(body, bulleted)
+        lines = _paragraphs(body, bulleted, self.links)
         if not lines:
             return
         if title:
@@ -224,7 +240,7 @@ class _Slide:
             for tc in tr.iter(q("a:tc")):
                 merged = tc.get("hMerge") in ("1", "true") or tc.get("vMerge") in ("1", "true")
                 body = tc.find(q("a:txBody"))
-                text = " ".join(_paragraphs(body, False)) if body is not None else ""
+                text = " ".join(_paragraphs(body, False, self.links)) if body is not None else ""
                 row.append("" if merged else text)
             if any(row):
                 rows.append(row)
@@ -233,7 +249,7 @@ class _Slide:
             self.found.append((1, box, Grid(rows)))
 
 
-def _paragraphs(body: ET.Element, bulleted: bool) -> list[str]:
+def _paragraphs(body: ET.Element, bulleted: bool, links: _Links) -> list[str]:
     """The text body's paragraphs as Markdown lines (list items where bullets are drawn)."""
     out: list[str] = []
     counters: dict[int, int] = {}
@@ -241,7 +257,7 @@ def _paragraphs(body: ET.Element, bulleted: bool) -> list[str]:
         ppr = p.find(q("a:pPr"))
         level = int(ppr.get("lvl", "0")) if ppr is not None and ppr.get("lvl", "").isdigit() else 0
         level = min(level, 8)
-        text = _runs(p).strip()
+        text = _runs(p, links).strip()
         if not text:
             continue
         text = "\n".join(escape_headings(t.strip()) for t in text.split("\n") if t.strip())
@@ -259,12 +275,15 @@ def _paragraphs(body: ET.Element, bulleted: bool) -> list[str]:
     return out
 
 
-def _runs(p: ET.Element) -> str:
+def _runs(p: ET.Element, links: _Links) -> str:
     parts: list[str] = []
     for child in p:
         if child.tag in (q("a:r"), q("a:fld")):
             t = child.find(q("a:t"))
-            parts.append(t.text or "" if t is not None else "")
+            text = t.text or "" if t is not None else ""
+            click = child.find(f"{q('a:rPr')}/{q('a:hlinkClick')}")
+            url = links.url(click.get(q("r:id"), "")) if click is not None else None
+            parts.append(f"[{text.strip()}]({url})" if url and text.strip() else text)
         elif child.tag == q("a:br"):
             parts.append("\n")
     return _SPACES.sub(" ", "".join(parts))
@@ -297,4 +316,8 @@ def read_pptx(pkg: Package) -> list[OfficePage]:
     if size is not None and size.get("cx", "").isdigit() and size.get("cy", "").isdigit():
         width, height = int(size.get("cx", "0")) or width, int(size.get("cy", "0")) or height
     deck = _Deck(pkg)
-    return [OfficePage(width, height, _Slide(deck, part).read()) for part in parts]
+    pages = []
+    for part in parts:
+        slide = _Slide(deck, part)
+        pages.append(OfficePage(width, height, slide.read(), links=slide.links.used))
+    return pages
