@@ -188,6 +188,16 @@ _DOCX_PAGE_2 = (
 )
 
 
+def _filled_form(*, scanned: bool) -> bytes:
+    """An application form with its name and date filled in (on screen, or scanned)."""
+    labels = [("Name:", 72, 700), ("Date:", 330, 700)]
+    fields = [
+        FormField("text", "Ada Lovelace", (110, 695, 300, 710)),
+        FormField("text", "5 December 2026", (365, 695, 520, 710)),
+    ]
+    return form_pdf(labels, fields, scanned=scanned)
+
+
 def _empty_deck() -> bytes:
     import pptx
 
@@ -271,13 +281,7 @@ def cases() -> list[Case]:
         # A filled-in form: the answers live in its fields' widgets, not in the page's text.
         Case(
             "pdf-filled-form",
-            form_pdf(
-                [("Name:", 72, 700), ("Date:", 330, 700)],
-                [
-                    FormField("text", "Ada Lovelace", (110, 695, 300, 710)),
-                    FormField("text", "5 December 2026", (365, 695, 520, 710)),
-                ],
-            ),
+            _filled_form(scanned=False),
             None,
             pages=["Name: Ada Lovelace Date: 5 December 2026"],
         ),
@@ -285,14 +289,7 @@ def cases() -> list[Case]:
         # (labels and all), not from a text layer of answers without their labels.
         Case(
             "pdf-scanned-filled-form",
-            form_pdf(
-                [("Name:", 72, 700), ("Date:", 330, 700)],
-                [
-                    FormField("text", "Ada Lovelace", (110, 695, 300, 710)),
-                    FormField("text", "5 December 2026", (365, 695, 520, 710)),
-                ],
-                scanned=True,
-            ),
+            _filled_form(scanned=True),
             None,
             pages=["Name: Ada Lovelace Date: 5 December 2026"],
         ),
