@@ -193,3 +193,70 @@ def test_a_semicolon_after_a_gap_and_a_bracket_over_a_word_stay_apart() -> None:
     img, line = _read_as("( fun-name )", ["(", "fun-name", ")"], 30)
     assert spaces.restore(img, [line]) == 0
     assert line.text == "( fun-name )"
+
+
+def _block(rows: list[tuple[str, list[str]]], face: str = MONO) -> tuple[Image.Image, list[Line]]:
+    """Each ``row`` drawn and read as its ``parts`` (stretches of it, in order), boxed to their
+    ink: one block of lines, as Tesseract groups a code listing."""
+    f = font(40, face)
+    img = Image.new("L", (1800, 90 * len(rows) + 60), 255)
+    draw = ImageDraw.Draw(img)
+    lines = []
+    for r, (row, parts) in enumerate(rows):
+        y = 40 + 90 * r
+        draw.text((40, y), row, font=f, fill=0)
+        words, at = [], 0
+        for part in parts:
+            at = row.index(part, at)
+            x0, y0, x1, y1 = draw.textbbox(
+                (40 + draw.textlength(row[:at], font=f), y), part, font=f
+            )
+            words.append(Word(part, 92.0, round(x0), round(y0), round(x1), round(y1)))
+            at += len(part)
+        lines.append(Line(words, 1, r))
+    return img, lines
+
+
+def test_spaces_read_into_code_beside_brackets_are_taken_out() -> None:
+    # A typewriter face's bracket or ``;`` leaves a wide blank in its own cell, and Tesseract
+    # cuts the word there; no space cell lies between them.
+    rows = [
+        ("assert(count > 0);", ["assert", "(count", ">", "0)", ";"]),
+        ("values.emplace_back(first, second);", ["values.emplace_back", "(first,", "second);"]),
+        ("return table(x)[0];", ["return", "table(x)", "[0];"]),
+        ("auto cmp = [&](auto a) { return f(a); };", ["auto", "cmp", "=", "[&]", "(auto", "a)"]),
+    ]
+    img, lines = _block(rows)
+    assert spaces.monospace_pitch(lines) is not None
+    assert spaces.restore(img, lines) == 5
+    assert [ln.text for ln in lines] == [
+        "assert(count > 0);",
+        "values.emplace_back(first, second);",
+        "return table(x)[0];",
+        "auto cmp = [&](auto a)",
+    ]
+
+
+def test_spaces_written_beside_brackets_stay() -> None:
+    # ``if (n)``, and a style that sets its arguments off with spaces: a cell of blank and more.
+    rows = [
+        ("if (number > 0) return number ;", ["if", "(number", ">", "0)", "return", "number", ";"]),
+        ("BZ2_bzRead ( &error, file, buf ) ;", ["BZ2_bzRead", "(", "&error,", "file,", "buf", ")"]),
+        ("call( first, second );", ["call(", "first,", "second", ");"]),
+    ]
+    img, lines = _block(rows)
+    assert spaces.monospace_pitch(lines) is not None
+    before = [ln.text for ln in lines]
+    assert spaces.restore(img, lines) == 0
+    assert [ln.text for ln in lines] == before
+
+
+def test_brackets_in_proportional_text_keep_their_spaces() -> None:
+    # Prose is never judged monospace, so its word gaps are never measured against a cell.
+    rows = [
+        ("The value (when given) is used as the limit", ["The", "value", "(when", "given)"]),
+        ("for every column [see below] of the table ;", ["for", "every", "column", "[see"]),
+    ]
+    img, lines = _block(rows, SANS)
+    assert spaces.monospace_pitch(lines) is None
+    assert spaces.restore(img, lines) == 0
