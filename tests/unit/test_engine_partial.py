@@ -68,6 +68,17 @@ def test_the_faint_end_of_a_line_read_in_part_is_found() -> None:
     assert found[0].extra >= len("a once") - len("1")
 
 
+def test_a_light_keyword_read_in_part_inside_a_line_is_found() -> None:
+    # Syntax-highlighted code at 150 DPI: a light grey ``return`` read ``turn``, its ``re``
+    # (one text height's ink or less) left out between the line number and the word.
+    img, words = _page([("94 ", DARK), ("re", FAINT), ("turn value;", DARK)])
+    line = Line([w for w in words if w.conf > 0], 1, 1)
+    assert line.text == "94 turn value;"
+    found = partial.find(strays.mask(img, [line], faint=True), [line])
+    assert len(found) == 1
+    assert found[0].extra >= len("re")
+
+
 def test_the_page_threshold_alone_does_not_see_the_faint_glyphs() -> None:
     # Why the pass thresholds halfway to the paper: at the page's own level the ink left out
     # is as invisible as it was to Tesseract.
@@ -101,17 +112,25 @@ def test_specks_of_grain_along_a_line_read_whole_are_not_text_left_out() -> None
     assert partial.find(strays.mask(img, [line], faint=True), [line]) == []
 
 
-def test_a_page_of_loose_ink_has_no_lines_read_in_part() -> None:
+def _rows(count: int) -> tuple[Image.Image, list[Line]]:
+    """``count`` lines of ``8 #pragm`` with ``a once`` faint after it, one under another."""
     lines = []
-    img = Image.new("L", (1600, 40 * (partial.MAX_LINES + 2) + 100), 255)
-    for k in range(partial.MAX_LINES + 1):
+    img = Image.new("L", (1600, 60 * count + 100), 255)
+    for k in range(count):
         row, words = _page([("8 #pragm", DARK), ("a once", FAINT)])
-        img.paste(row.crop((0, 90, 1600, 150)), (0, 40 + 40 * k))
-        shift = 40 + 40 * k - 90
+        img.paste(row.crop((0, 90, 1600, 150)), (0, 40 + 60 * k))
+        shift = 40 + 60 * k - 90
         sure = [
             Word(w.text, w.conf, w.x0, w.y0 + shift, w.x1, w.y1 + shift) for w in words if w.conf
         ]
         lines.append(Line(sure, k, k))
+    return img, lines
+
+
+def test_a_page_of_loose_ink_has_no_lines_read_in_part() -> None:
+    img, lines = _rows(partial.MAX_LINES)
+    assert len(partial.find(strays.mask(img, lines, faint=True), lines)) == partial.MAX_LINES
+    img, lines = _rows(partial.MAX_LINES + 1)
     assert partial.find(strays.mask(img, lines, faint=True), lines) == []
 
 
