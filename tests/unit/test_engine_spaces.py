@@ -6,6 +6,8 @@ boxes a recogniser would: the words' text with a space missing, boxes tight to t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
@@ -260,3 +262,21 @@ def test_brackets_in_proportional_text_keep_their_spaces() -> None:
     img, lines = _block(rows, SANS)
     assert spaces.monospace_pitch(lines) is None
     assert spaces.restore(img, lines) == 0
+
+
+def test_a_line_number_is_not_joined_to_the_code_beside_it() -> None:
+    # A number standing first on a listing's line is its line number, whatever the code's
+    # first glyph was read as and however close it stands (``6 //`` read ``6 [fl``).
+    rows = [
+        ("6//  include the header", ["6", "//", "include", "the", "header"]),
+        (
+            "7 result == value && count != limit",
+            ["7", "result", "==", "value", "&&", "count", "!=", "limit"],
+        ),
+        ("8 static int compute(int width);", ["8", "static", "int", "compute(int", "width);"]),
+    ]
+    img, lines = _block(rows)
+    assert spaces.monospace_pitch(lines) is not None
+    lines[0].words[1] = replace(lines[0].words[1], text="[fl")
+    assert spaces.restore(img, lines) == 0
+    assert lines[0].text == "6 [fl include the header"
