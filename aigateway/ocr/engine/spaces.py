@@ -27,7 +27,7 @@ word before it, ``currentpicture) ;`` (:func:`_semicolon`).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PIL import Image
 
@@ -169,13 +169,18 @@ def _semicolon(a: Word, b: Word) -> Word | None:
     return glued(a, b)
 
 
-def _join_split(line: Line) -> int:
-    """Join, in place, the words of ``line`` that are one word read as two (:func:`_scope`,
-    :func:`_semicolon`); returns how many were joined."""
+def _read_as_two(a: Word, b: Word, height: int) -> Word | None:
+    """``a`` and ``b`` as one word when they are one read as two (:func:`_scope`,
+    :func:`_semicolon`)."""
+    return _scope(a, b, height) or _semicolon(a, b)
+
+
+def _join(line: Line, one: Callable[..., Word | None], *args: object) -> int:
+    """Join, in place, each two neighbouring words of ``line`` that ``one(a, b, *args)`` makes
+    one word (and that word with the next, in turn); returns how many were joined."""
     joined, i = 0, 0
     while i + 1 < len(line.words):
-        a, b = line.words[i], line.words[i + 1]
-        both = _scope(a, b, line.height) or _semicolon(a, b)
+        both = one(line.words[i], line.words[i + 1], *args)
         if both is None:
             i += 1
             continue
@@ -250,24 +255,10 @@ def _unspaced(a: Word, b: Word, page: Image.Image, pitch: float) -> Word | None:
     return glued(a, b) if blank - bearings < SPACE else None
 
 
-def _join_unspaced(line: Line, page: Image.Image, pitch: float) -> int:
-    """Join, in place, the words of monospace ``line`` with no space between them
-    (:func:`_unspaced`); returns how many were joined."""
-    joined, i = 0, 0
-    while i + 1 < len(line.words):
-        both = _unspaced(line.words[i], line.words[i + 1], page, pitch)
-        if both is None:
-            i += 1
-            continue
-        line.words[i : i + 2] = [both]
-        joined += 1
-    return joined
-
-
 def restore(img: Image.Image, lines: list[Line]) -> int:
     """Put back, in place, spaces missing inside words of ``lines``' monospace blocks, take
-    out those read beside their brackets (:func:`_join_unspaced`), and
-    join the halves of a ``::`` or a ``;`` split off a word (:func:`_join_split`) in any line.
+    out those read beside their brackets (:func:`_unspaced`), and join the halves of a ``::``
+    (:func:`_scope`) or a ``;`` split off a word (:func:`_semicolon`) in any line.
 
     Returns how many words changed.
     """
@@ -275,7 +266,7 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     changed = 0
     for ln in lines:
         if ln.words:
-            changed += _join_split(ln)
+            changed += _join(ln, _read_as_two, ln.height)
             blocks.setdefault(ln.block, []).append(ln)
     gray: Image.Image | None = None
     for block in blocks.values():
@@ -284,7 +275,7 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
             continue
         gray = gray or img.convert("L")
         for ln in block:
-            changed += _join_unspaced(ln, gray, pitch)
+            changed += _join(ln, _unspaced, gray, pitch)
             for i, word in enumerate(ln.words):
                 new = _split(word, gray, pitch)
                 if new is not None:
