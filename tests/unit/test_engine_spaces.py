@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageOps
 
 from aigateway.ocr.engine import spaces
@@ -280,3 +282,40 @@ def test_a_line_number_is_not_joined_to_the_code_beside_it() -> None:
     lines[0].words[1] = replace(lines[0].words[1], text="[fl")
     assert spaces.restore(img, lines) == 0
     assert lines[0].text == "6 [fl include the header"
+
+
+_TOKENS = ["assert", "(n", ">", "0)", ";", "f(x)", "[0]", "values", "(", ")", "x==", "a<-2", "if"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_TOKENS),
+            st.integers(-40, 1900),
+            st.integers(-20, 200),
+            st.integers(-10, 160),
+        ),
+        min_size=1,
+        max_size=14,
+    ),
+    st.integers(0, 4),
+    st.floats(0.5, 60.0),
+)
+def test_spaces_only_ever_move_spaces(
+    words: list[tuple[str, int, int, int]], rows: int, pitch: float
+) -> None:
+    # Any boxes (overlapping, reaching off the page, zero wide) on any ink and any cell
+    # width: the passes never raise, and never change, add or drop a character other than a
+    # space. The monospace passes are run with the cell forced, as random boxes are seldom
+    # judged monospace.
+    img, _ = _block([(" ".join(CODE), [])])
+    got = [Line([], 1, 0) for _ in range(rows + 1)]
+    for k, (text, x, width, y) in enumerate(words):
+        got[k % len(got)].words.append(Word(text, 90.0, x, y, x + width, y + 40))
+    before = "".join(w.text for ln in got for w in ln.words).replace(" ", "")
+    spaces.restore(img, got)
+    for ln in got:
+        spaces._join(ln, spaces._unspaced, img, pitch)
+        ln.words[:] = [spaces._split(w, img, pitch) or w for w in ln.words]
+    assert "".join(w.text for ln in got for w in ln.words).replace(" ", "") == before
