@@ -89,7 +89,14 @@ def monospace_pitch(lines: Sequence[Line]) -> float | None:
     side bearings of its two end glyphs, about a third of a cell) and letter widths (a
     proportional font's). Monospace text fits the first far better.
     """
-    words = [w for ln in lines for w in ln.words if len(w.text) >= 2 and " " not in w.text]
+    # A box with no width (a recogniser's box for a glyph it barely saw, a box rounded when
+    # scaled back) says nothing of a cell, and would divide by zero.
+    words = [
+        w
+        for ln in lines
+        for w in ln.words
+        if len(w.text) >= 2 and " " not in w.text and w.x1 > w.x0
+    ]
     if len(words) < MIN_WORDS:
         return None
     widths = [float(w.x1 - w.x0) for w in words]
