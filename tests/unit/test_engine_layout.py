@@ -646,3 +646,11 @@ def test_a_padded_table_whose_cells_wrap_is_one_table() -> None:
         lines.append(_line(["before", "giving", "up."], 700, y + 45, 3, 3))
     tables = [i for i in layout.build_page(lines) if isinstance(i, Table)]
     assert len(tables) == 1 and len(tables[0].rows) == 8, tables
+
+
+def test_boxes_mapped_back_from_an_enlarged_copy_keep_a_width_and_a_height() -> None:
+    # A glyph a pixel wide on a copy enlarged twice rounds to no width at all (1.5 and 2.0
+    # both round to 2); every pass after measures words by their boxes.
+    line = Line([Word("i", 90.0, 3, 3, 4, 4), Word("word", 95.0, 10, 2, 60, 30)], 1, 1)
+    back = line.scaled(0.5, 0.5)
+    assert [(w.x1 - w.x0, w.y1 - w.y0) for w in back.words] == [(1, 1), (25, 14)]

@@ -88,7 +88,10 @@ class Line:
         from a resized copy, mapped back to the page)."""
 
         def box(w: Word) -> tuple[int, int, int, int]:
-            return round(w.x0 * fx), round(w.y0 * fy), round(w.x1 * fx), round(w.y1 * fy)
+            # A box a pixel wide read from an enlarged copy must not round to no width: the
+            # passes after divide by words' widths and heights.
+            x0, y0 = round(w.x0 * fx), round(w.y0 * fy)
+            return x0, y0, max(x0 + 1, round(w.x1 * fx)), max(y0 + 1, round(w.y1 * fy))
 
         return Line([Word(w.text, w.conf, *box(w)) for w in self.words], self.block, self.para)
 

@@ -177,7 +177,7 @@ def read_lines(
                 box = w.BoundingBox(RIL.WORD)
                 if new_line or not lines:
                     lines.append(Line([], block, para))
-                if not text or not text.strip() or box is None:
+                if not text or not text.strip() or box is None or not _boxed(box):
                     continue
                 lines[-1].words.append(Word(text.strip(), float(w.Confidence(RIL.WORD)), *box))
     except RuntimeError:
@@ -189,6 +189,11 @@ def read_lines(
     lines = [Line(_distinct(ln.words), ln.block, ln.para) for ln in lines if ln.words]
     words = [w.conf for ln in lines for w in ln.words]
     return lines, (sum(words) / len(words) if words else 0.0)
+
+
+def _boxed(box: tuple[int, int, int, int]) -> bool:
+    """A word box with some width and height: every pass after measures words by them."""
+    return box[2] > box[0] and box[3] > box[1]
 
 
 DUPLICATE = 0.5
