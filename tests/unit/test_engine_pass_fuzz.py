@@ -30,7 +30,21 @@ from ..support.docgen import find_font, font
 pytestmark = pytest.mark.skipif(find_font("DejaVuSansMono.ttf") is None, reason="fonts-dejavu")
 
 TOKENS = ["the", "(n", "0)", ";", "12", "•", "-", "x==", "3.20", "TOTAL", "|", "——", "::", "i"]
-TOKENS += ["iii.", "#", "*", "\u200b", "\ufb01", "\u2019", "\u0661\u0662", "字", "a\u0301", "`", "$", "(a)", "l1"]
+TOKENS += [
+    "iii.",
+    "#",
+    "*",
+    "\u200b",
+    "\ufb01",
+    "\u2019",
+    "\u0661\u0662",
+    "字",
+    "a\u0301",
+    "`",
+    "$",
+    "(a)",
+    "l1",
+]
 
 # A word: its text and its box as shares of the image read (x, width, y, height).
 _WORD = st.tuples(
