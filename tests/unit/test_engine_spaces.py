@@ -162,43 +162,6 @@ def test_colons_far_apart_stay_two_words() -> None:
     assert line.text == "label: :value"
 
 
-def _read_as(row: str, parts: list[str], reach: int = 0) -> tuple[Image.Image, Line]:
-    """``row`` in a monospace font, read as the words ``parts`` (each a stretch of ``row``,
-    in order), boxed to their ink; the last word's box starts ``reach`` px further left, over
-    the word before it, as Tesseract boxes a ``;`` it split off."""
-    f = font(40, MONO)
-    img = Image.new("L", (1800, 140), 255)
-    draw = ImageDraw.Draw(img)
-    draw.text((40, 40), row, font=f, fill=0)
-    words, at = [], 0
-    for k, part in enumerate(parts):
-        at = row.index(part, at)
-        x0, y0, x1, y1 = draw.textbbox((40 + draw.textlength(row[:at], font=f), 40), part, font=f)
-        shift = reach if k == len(parts) - 1 else 0
-        words.append(Word(part, 92.0, round(x0) - shift, round(y0), round(x1), round(y1)))
-        at += len(part)
-    return img, Line(words, 1, 1)
-
-
-def test_a_semicolon_split_off_over_the_word_before_is_joined() -> None:
-    img, line = _read_as(
-        "layer(picture pic=currentpicture);", ["layer(picture", "pic=currentpicture)", ";"], 14
-    )
-    assert spaces.restore(img, [line]) == 1
-    assert line.text == "layer(picture pic=currentpicture);"
-
-
-def test_a_semicolon_after_a_gap_and_a_bracket_over_a_word_stay_apart() -> None:
-    # A space before the ``;`` leaves a gap between the boxes.
-    img, line = _read_as("value = f(a) ;", ["value", "=", "f(a)", ";"])
-    assert spaces.restore(img, [line]) == 0
-    assert line.text == "value = f(a) ;"
-    # An italic word's box reaches over the space after it: a ``)`` over it is not joined.
-    img, line = _read_as("( fun-name )", ["(", "fun-name", ")"], 30)
-    assert spaces.restore(img, [line]) == 0
-    assert line.text == "( fun-name )"
-
-
 def _block(rows: list[tuple[str, list[str]]], face: str = MONO) -> tuple[Image.Image, list[Line]]:
     """Each ``row`` drawn and read as its ``parts`` (stretches of it, in order), boxed to their
     ink: one block of lines, as Tesseract groups a code listing."""
@@ -219,6 +182,35 @@ def _block(rows: list[tuple[str, list[str]]], face: str = MONO) -> tuple[Image.I
             at += len(part)
         lines.append(Line(words, 1, r))
     return img, lines
+
+
+def _read_as(row: str, parts: list[str], reach: int = 0) -> tuple[Image.Image, Line]:
+    """``row`` in a monospace font, read as the words ``parts`` (each a stretch of ``row``,
+    in order), boxed to their ink; the last word's box starts ``reach`` px further left, over
+    the word before it, as Tesseract boxes a ``;`` it split off."""
+    img, (line,) = _block([(row, parts)])
+    last = line.words[-1]
+    line.words[-1] = replace(last, x0=last.x0 - reach)
+    return img, Line(line.words, 1, 1)
+
+
+def test_a_semicolon_split_off_over_the_word_before_is_joined() -> None:
+    img, line = _read_as(
+        "layer(picture pic=currentpicture);", ["layer(picture", "pic=currentpicture)", ";"], 14
+    )
+    assert spaces.restore(img, [line]) == 1
+    assert line.text == "layer(picture pic=currentpicture);"
+
+
+def test_a_semicolon_after_a_gap_and_a_bracket_over_a_word_stay_apart() -> None:
+    # A space before the ``;`` leaves a gap between the boxes.
+    img, line = _read_as("value = f(a) ;", ["value", "=", "f(a)", ";"])
+    assert spaces.restore(img, [line]) == 0
+    assert line.text == "value = f(a) ;"
+    # An italic word's box reaches over the space after it: a ``)`` over it is not joined.
+    img, line = _read_as("( fun-name )", ["(", "fun-name", ")"], 30)
+    assert spaces.restore(img, [line]) == 0
+    assert line.text == "( fun-name )"
 
 
 def test_spaces_read_into_code_beside_brackets_are_taken_out() -> None:

@@ -90,8 +90,9 @@ def monospace_pitch(lines: Sequence[Line]) -> float | None:
     side bearings of its two end glyphs, about a third of a cell) and letter widths (a
     proportional font's). Monospace text fits the first far better.
     """
-    # A box with no width (a recogniser's box for a glyph it barely saw, a box rounded when
-    # scaled back) says nothing of a cell, and would divide by zero.
+    # Boxes are made a pixel wide or more where words are read (``tesseract.read_lines``,
+    # ``Line.scaled``); one with no width from any other pass still says nothing of a cell,
+    # and must not divide by zero.
     words = [
         w
         for ln in lines
