@@ -275,3 +275,42 @@ def test_lines_the_recogniser_made_across_the_gutter_are_cut_first() -> None:
         "Customer ID: C-88213",
         "Bill to: Northwind Traders, 4 Mill Lane, Leeds LS1 4AP",
     ]
+
+
+# A LaTeX page's linear program (300 DPI, Tesseract's lines after the engine's passes): lines
+# of text at the margin between display formulas with their numbers at the right margin.
+PROGRAM = [
+    _words([("minimize", 466, 315, 641, 346), ("(or", 663, 312, 715, 357)], 1, 1),
+    _words([("z = (0 | c)Tx + c0", 1101, 360, 1449, 414), ("(3.4)", 2161, 368, 2245, 414)], 2, 2),
+    _ln("subject to linear constraints", 466, 454, 1020, 495, 2, 2),
+    _words([("(I | - A)x = 0", 1140, 508, 1412, 554), ("(3.5)", 2161, 508, 2245, 554)], 2, 2),
+    _ln("and bounds of variables", 468, 594, 935, 626, 2, 2),
+    _words([("l ≤ x ≤ u", 1183, 651, 1367, 689), ("(3.6)", 2161, 648, 2245, 694)], 2, 2),
+    _ln("where:", 301, 734, 424, 766, 3, 3),
+    _ln("x = (xR | xS) is the (m + n)-vector of (all) variables;", 368, 809, 1418, 854, 3, 3),
+]
+
+
+def test_text_between_display_formulas_is_read_in_its_place() -> None:
+    # The margin's lines and the formulas never share a row: read stack by stack, they came
+    # out "minimize, subject to ..., and bounds ..." before the three formulas; and the
+    # formulas' rows, cut into formula and number, are no table with the text as a column.
+    items = layout.build_page(PROGRAM)
+    assert all(isinstance(i, Paragraph) for i in items)
+    text = " ".join(ln for i in items for ln in i.lines)  # type: ignore[union-attr]
+    order = ["minimize", "z =", "(3.4)", "subject", "(I |", "(3.5)", "and bounds", "l ≤", "where"]
+    assert [text.index(t) for t in order] == sorted(text.index(t) for t in order), text
+
+
+def test_stacks_that_share_no_height_are_no_sides() -> None:
+    # The rule alone: two texts side by side always overlap somewhere (a line's blank is less
+    # than a line's height), so lines that interleave without touching are one text.
+    from aigateway.ocr.engine import sides
+
+    assert sides._sides(PROGRAM[1:6], 40.0) is None
+    beside = [_ln("left one", 100, 100, 400, 140, 1, 1), _ln("left two", 100, 170, 400, 210, 1, 1)]
+    beside += [
+        _ln("right one", 900, 120, 1300, 160, 2, 2),
+        _ln("right two", 900, 220, 1300, 260, 2, 2),
+    ]
+    assert sides._sides(beside, 40.0) is not None

@@ -230,6 +230,8 @@ def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     multi = [r for r in run if len(r.segments) >= 2]
     if len(multi) < MIN_ROWS:
         return None
+    if _interludes(run, cols):
+        return rowsplit.row_order(run, lines, height)
     if len(cols) < 2:
         return rowsplit.row_order(run, lines, height)
     if len(cols) == 2 and numbered(run, cols):
@@ -248,6 +250,16 @@ def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     grid = _grid(run, cols)
     top, bottom = min(r.top for r in run), max(r.bottom for r in run)
     return Region(run, [Table(tuple(tuple(r) for r in grid), top, bottom)])
+
+
+def _interludes(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
+    """Some column holds only whole rows, two or more, between the rows split into cells:
+    lines of text between display formulas with their numbers at the margin ("subject to
+    linear constraints" between "z = ... (3.4)" and "(I | -A)x = 0 (3.5)"), not cells of a
+    grid. A table's wrapped cells and spanning headings fall in columns its rows use too."""
+    split = {column_of(s, cols) for r in run if len(r.segments) >= 2 for s in r.segments}
+    whole = [column_of(r.segments[0], cols) for r in run if len(r.segments) == 1]
+    return any(whole.count(k) >= 2 for k in set(whole) - split)
 
 
 def _mixed(run: Sequence[Row], lines: Sequence[Line], cols: Sequence[tuple[int, int]]) -> bool:

@@ -177,6 +177,8 @@ def _sides(parts: list[Line], height: float) -> tuple[list[Line], list[Line]] | 
         return None
     left = [ln for ln in solid if ln.x1 <= cut]
     right = [ln for ln in solid if ln.x1 > cut]
+    if not any(a.y0 < b.y1 and b.y0 < a.y1 for a in left for b in right):
+        return None  # interleaved, not side by side: every line has its own row
     for side, other in ((left, right), (right, left)):
         level = sum(1 for a in side if any(_level(a, b) for b in other))
         if len(side) < STACK or level >= ALIGNED * len(side):
