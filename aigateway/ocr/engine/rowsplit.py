@@ -10,6 +10,7 @@ read row by row instead.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from . import sides
@@ -51,6 +52,29 @@ def _short(row: Row, lines: Sequence[Line], height: float) -> bool:
     )
 
 
+def _numbered(rows: Sequence[Row], lines: Sequence[Line], height: float) -> bool:
+    """Two or more rows of a numbered listing, some cut by the recogniser into pieces: each
+    row's first piece starts with its line number, the numbers count up by one, and each
+    row's pieces share the band of its first piece, under :data:`~.sides.APART` text heights
+    apart. A scanned listing cut at a wide ``:=`` into two blocks read ``2 border(...) { x :``
+    and ``3 border(...) { x :`` before both lines' ends (``cos(t); ...``): whatever blocks
+    the recogniser made, what stands close by on a numbered line's row belongs to that line.
+    (A numbered list beside a column of prose stands a gutter off it.)"""
+    numbers = []
+    for r in rows:
+        parts = sorted((lines[i] for i in r.lines), key=lambda ln: ln.x0)
+        first = parts[0].words[0].text
+        if not first.isdigit() or len(first) > 4:
+            return False
+        middle = (parts[0].y0 + parts[0].y1) / 2
+        if any(not ln.y0 < middle < ln.y1 for ln in parts):
+            return False  # a piece off the number's band: texts that merely meet
+        if any(b.x0 - a.x1 >= sides.APART * height for a, b in itertools.pairwise(parts)):
+            return False
+        numbers.append(int(first))
+    return len(numbers) >= 2 and all(b == a + 1 for a, b in itertools.pairwise(numbers))
+
+
 def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | None:
     """Rows that are not a grid (their segments do not fall into steady columns) but that the
     recogniser cut into blocks side by side, reading one block down before the next: a list
@@ -64,11 +88,12 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     split = [r for r in run if len({lines[i].block for i in r.lines}) >= 2]
     if not split:
         return None
-    if len(split) < MIN_ROWS and not all(_short(r, lines, height) for r in split):
-        return None  # too few rows to tell a row of entries from texts that merely meet
-    count = [len(lines[i].words) for r in run for i in r.lines]
-    if sum(count) / len(count) >= SHORT_LINE:
-        return None
+    if not _numbered(run, lines, height):
+        if len(split) < MIN_ROWS and not all(_short(r, lines, height) for r in split):
+            return None  # too few rows to tell a row of entries from texts that merely meet
+        count = [len(lines[i].words) for r in run for i in r.lines]
+        if sum(count) / len(count) >= SHORT_LINE:
+            return None
     apart = sides.stacks(run, lines, height)
     if apart is not None:
         return apart
