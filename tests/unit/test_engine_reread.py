@@ -134,6 +134,28 @@ def test_two_doubtful_runs_on_a_line_both_merge_in_place(
     assert line.text == "abcdefgh w3 w4 abcdefgh"
 
 
+def test_a_space_read_in_another_place_merges_the_run_not_word_for_word(
+    page: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A grainy heading: Tesseract's "glp_ios_branch_upon —", the name doubtful; the
+    # recogniser's "glp ios_branch_upon—" has as many tokens but its space elsewhere. Word for
+    # word, the name became "glp" and the sure dash kept: "ios_branch_upon—" was lost.
+    line = Line(
+        [
+            Word("5.2.9", 95.0, 100, 10, 190, 40),
+            Word("glp_ios_branch_upon", 40.0, 220, 10, 760, 40),
+            Word("\N{EM DASH}", 90.0, 790, 10, 830, 40),
+            Word("choose", 95.0, 860, 10, 1000, 40),
+        ],
+        1,
+        1,
+    )
+    answer = "5.2.9 glp ios_branch_upon\N{EM DASH}"  # the crop: the run and a word either side
+    monkeypatch.setattr(rapid, "recognize_crops", lambda crops, *_: [(answer, 0.99)] * len(crops))
+    assert reread.reread(page, [line], 60.0) == 1
+    assert line.text == f"{answer} choose"
+
+
 def test_the_recogniser_reads_in_the_pages_languages(
     page: Image.Image, monkeypatch: pytest.MonkeyPatch
 ) -> None:

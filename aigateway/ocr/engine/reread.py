@@ -349,7 +349,11 @@ def _doubtful_stretches(
         if score < MIN_SCORE or not _plausible(old, text, conf) or text == old:
             continue
         tokens = text.split(" ")
-        if len(tokens) == len(run):
+        # Word for word only where the words line up: a space read in another place
+        # (``glp_ios_branch_upon —`` read ``glp ios_branch_upon—``) pairs a long word with a
+        # short token, and the sure word's token was dropped with the pairing.
+        pairs = zip((ln.words[i].text for i in run), tokens, strict=False)
+        if len(tokens) == len(run) and all(_plausible(a, b) for a, b in pairs):
             # Word for word: only the doubtful words change (the context words were sure).
             for i, tok in zip(run, tokens, strict=True):
                 w = ln.words[i]
