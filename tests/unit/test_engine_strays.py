@@ -102,6 +102,28 @@ def test_a_table_rule_beside_a_word_is_not_a_stray() -> None:
     assert strays.find(img, [Line(list(words), 1, 1)]) == []
 
 
+def test_a_line_number_outside_a_listings_frame_is_found_past_its_rule() -> None:
+    # A framed listing: the frame's left edge runs between the line numbers and the code, and
+    # the number is beyond it. Only the rule, nearest the word, was found, and passed over as
+    # a rule: the number was never looked at.
+    img, words = _draw([("4", 130), ("0.", 195), ("1.", 330)])
+    ImageDraw.Draw(img).line((174, 20, 174, 280), fill=0, width=2)
+    found = strays.find(img, [Line(words[1:], 1, 1)])
+    assert [s.side for s in found] == ["left"]
+    assert words[0].x0 <= found[0].x0 < found[0].x1 <= words[0].x1  # the number's ink
+
+
+@pytest.mark.skipif(rapid.available() is not None, reason=str(rapid.available()))
+def test_a_line_number_read_back_stays_a_word_of_its_own() -> None:
+    # The recogniser reads the number and the word after it as one ("40."): the blank between
+    # them is a space.
+    img, words = _draw([("4", 130), ("0.", 195), ("1.", 330)])
+    ImageDraw.Draw(img).line((174, 20, 174, 280), fill=0, width=2)
+    lines = [Line(words[1:], 1, 1)]
+    assert reread.reread(img, lines, 60.0, strays=strays.find(img, lines)) == 1
+    assert lines[0].text == "4 0. 1."
+
+
 def test_ink_out_of_reach_of_the_line_is_not_a_stray() -> None:
     # A word three text heights to the right is another column's, not this line's lost glyph.
     img, words = _draw([("alpha", 100), ("beta", 220), ("gamma", 420)])

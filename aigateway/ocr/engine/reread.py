@@ -195,21 +195,39 @@ def _extend(
 ) -> int:
     """Read each stray again together with the word beside it; keep the reading when it is
     that word plus a few characters. Returns how many words grew."""
-    jobs: list[tuple[Line, Word, tuple[int, int, int, int], int]] = []
+    jobs: list[tuple[Line, Word, tuple[int, int, int, int], int, Stray]] = []
     for s in strays:
         ln = lines[s.line]
         w = ln.words[0] if s.side == "left" else ln.words[-1]
         box = (min(w.x0, s.x0), min(w.y0, s.y0), max(w.x1, s.x1), max(w.y1, s.y1))
         extra = math.ceil((s.x1 - s.x0) / (0.3 * ln.height)) + 1
-        jobs.append((ln, w, box, extra))
-    texts = recognize(img, [box for _, _, box, _ in jobs], threads, languages)
+        jobs.append((ln, w, box, extra, s))
+    texts = recognize(img, [job[2] for job in jobs], threads, languages)
     grown = 0
-    for (ln, w, box, extra), (text, score) in zip(jobs, texts, strict=False):
+    for (ln, w, box, extra, s), (text, score) in zip(jobs, texts, strict=False):
         if score < MIN_SCORE or not extends(w.text, text, extra) or w not in ln.words:
             continue  # not sure, not the word plus a glyph, or the word was re-read already
-        ln.words[ln.words.index(w)] = Word(text, 100 * score, *box)
+        ln.words[ln.words.index(w)] = Word(_spaced(text, w, s, ln.height), 100 * score, *box)
         grown += 1
     return grown
+
+
+SPACED = 0.5
+"""Text heights of blank between a stray and its word from which the two are words apart."""
+
+
+def _spaced(text: str, word: Word, stray: Stray, height: float) -> str:
+    """``text``, the word read with the stray beside it, with a space between the two when
+    blank a space wide parts them and the recogniser ran them together: a listing's line
+    numbers read with their lines' first words (``1 0. 0.``) came back ``10.``."""
+    gap = word.x0 - stray.x1 if stray.side == "left" else stray.x0 - word.x1
+    if gap < SPACED * height or " " in text:
+        return text
+    if stray.side == "left" and text.endswith(word.text) and len(text) > len(word.text):
+        return f"{text[: -len(word.text)]} {word.text}"
+    if stray.side == "right" and text.startswith(word.text) and len(text) > len(word.text):
+        return f"{word.text} {text[len(word.text) :]}"
+    return text
 
 
 def reread(
