@@ -58,7 +58,7 @@ async def read_capped(
     """
     declared = response.headers.get("content-length")
     identity = "content-encoding" not in response.headers  # else the length is compressed
-    if identity and declared and declared.isdigit() and int(declared) > limit:
+    if identity and declared and declared.isdecimal() and int(declared) > limit:
         raise too_large(name, limit, key)
     buf = bytearray()
     async for chunk in response.aiter_bytes():

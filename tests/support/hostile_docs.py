@@ -366,6 +366,19 @@ def cases() -> list[Case]:
             message="document type declaration",
         ),
         Case("docx-encrypted", _OLE + bytes(5000), DOCX, status=422, message="password-protected"),
+        # "²" is a digit to str.isdigit() and no number to int(): a cell spanning "²" columns
+        # and a heading at outline level "²" were a ValueError in the server's page count.
+        Case(
+            "docx-superscript-numbers",
+            word_docx(
+                '<w:tbl><w:tr><w:tc><w:tcPr><w:gridSpan w:val="\N{SUPERSCRIPT TWO}"/></w:tcPr>'
+                "<w:p><w:r><w:t>cell</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+                '<w:p><w:pPr><w:outlineLvl w:val="\N{SUPERSCRIPT TWO}"/></w:pPr>'
+                "<w:r><w:t>Heading</w:t></w:r></w:p>"
+            ),
+            DOCX,
+            pages=["cell Heading"],
+        ),
         # Declared an image, holds none: Pillow's reason, without its Python object reprs.
         Case(
             "png-declared-not-an-image",

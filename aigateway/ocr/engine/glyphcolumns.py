@@ -196,7 +196,7 @@ def _numbered(texts: Sequence[tuple[str, float]]) -> bool:
     header's ``1`` to ``9``, four beside nothing), but no sideways label reads as a count."""
     if len(texts) < MIN_COUNT:
         return False
-    numbers = [t for t, score in texts if score >= MIN_SCORE and t.isdigit() and len(t) <= 5]
+    numbers = [t for t, score in texts if score >= MIN_SCORE and t.isdecimal() and len(t) <= 5]
     if len(numbers) != len(texts):
         return False
     return all(int(b) == int(a) + 1 for a, b in itertools.pairwise(numbers))

@@ -78,7 +78,7 @@ def numbered(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
     firsts = []
     for r in run:
         cells = [s for s in r.segments if column_of(s, cols) == 0]
-        if len(cells) != 1 or not cells[0][2].isdigit():
+        if len(cells) != 1 or not cells[0][2].isdecimal():
             return False
         firsts.append(int(cells[0][2]))
     return all(b == a + 1 for a, b in itertools.pairwise(firsts))

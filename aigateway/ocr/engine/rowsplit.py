@@ -64,7 +64,7 @@ def _numbered(rows: Sequence[Row], lines: Sequence[Line], height: float) -> bool
     for r in rows:
         parts = sorted((lines[i] for i in r.lines), key=lambda ln: ln.x0)
         first = parts[0].words[0].text
-        if not first.isdigit() or len(first) > 4:
+        if not first.isdecimal() or len(first) > 4:
             return False
         middle = (parts[0].y0 + parts[0].y1) / 2
         if any(not ln.y0 < middle < ln.y1 for ln in parts):

@@ -81,7 +81,7 @@ def _host_port(item: str, default_port: int) -> tuple[str, int]:
         raise ValueError(f"node {item!r} has no host")
     if not port_text:
         return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not port_text.isdecimal() or not 0 < int(port_text) < 65536:
         raise ValueError(f"node {item!r} has no valid port")
     return host, int(port_text)
 
@@ -94,7 +94,7 @@ def _nodes(hosts: str, kind: Kind) -> tuple[tuple[str, int], ...]:
 
 
 def _db(text: str) -> int:
-    if not text.isdigit():
+    if not text.isdecimal():
         raise ValueError(f"database {text!r} is not a number")
     return int(text)
 

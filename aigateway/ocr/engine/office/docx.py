@@ -101,7 +101,7 @@ class _Reader:
         size = sect.find(q("w:pgSz"))
         if size is not None:
             w, h = size.get(q("w:w"), ""), size.get(q("w:h"), "")
-            if w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0:
+            if w.isdecimal() and h.isdecimal() and int(w) > 0 and int(h) > 0:
                 for page in pages:
                     page.width, page.height = int(w) * _TWIP_EMU, int(h) * _TWIP_EMU
         # A section that names no header of a kind keeps the one before it (as Word does).
@@ -168,7 +168,7 @@ class _Reader:
         style = val(ppr, "w:pStyle") or ""
         outline = val(ppr, "w:outlineLvl")
         level = self.styles.get(style, 0)
-        if outline is not None and outline.isdigit():
+        if outline is not None and outline.isdecimal():
             level = int(outline) + 1 if int(outline) < 9 else 0
         num = ppr.find(q("w:numPr")) if ppr is not None else None
         if num is None:
@@ -268,7 +268,7 @@ class _Reader:
             for tc in _children(tr, "w:tc"):
                 row.append(plain_text(tc))
                 span = val(tc.find(q("w:tcPr")), "w:gridSpan") or "1"
-                row.extend([""] * (min(int(span), 64) - 1 if span.isdigit() else 0))
+                row.extend([""] * (min(int(span), 64) - 1 if span.isdecimal() else 0))
             if any(c for c in row):
                 rows.append(row)
         self.in_table -= 1
@@ -289,7 +289,7 @@ def _extent(drawing: ET.Element) -> tuple[int, int] | None:
     if ext is None:
         return None
     cx, cy = ext.get("cx", ""), ext.get("cy", "")
-    return (int(cx), int(cy)) if cx.isdigit() and cy.isdigit() else None
+    return (int(cx), int(cy)) if cx.isdecimal() and cy.isdecimal() else None
 
 
 def _children(el: ET.Element, tag: str) -> list[ET.Element]:

@@ -255,7 +255,8 @@ def _paragraphs(body: ET.Element, bulleted: bool, links: _Links) -> list[str]:
     counters: dict[int, int] = {}
     for p in body.iter(q("a:p")):
         ppr = p.find(q("a:pPr"))
-        level = int(ppr.get("lvl", "0")) if ppr is not None and ppr.get("lvl", "").isdigit() else 0
+        lvl = ppr.get("lvl", "") if ppr is not None else ""
+        level = int(lvl) if lvl.isdecimal() else 0
         level = min(level, 8)
         text = _runs(p, links).strip()
         if not text:
@@ -313,7 +314,7 @@ def read_pptx(pkg: Package) -> list[OfficePage]:
     pres, parts = _slides(pkg)
     width, height = DEFAULT_SIZE
     size = pres.find(q("p:sldSz"))
-    if size is not None and size.get("cx", "").isdigit() and size.get("cy", "").isdigit():
+    if size is not None and size.get("cx", "").isdecimal() and size.get("cy", "").isdecimal():
         width, height = int(size.get("cx", "0")) or width, int(size.get("cy", "0")) or height
     deck = _Deck(pkg)
     pages = []

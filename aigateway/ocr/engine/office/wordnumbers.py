@@ -35,7 +35,7 @@ class Level:
 
 
 def _int(value: str | None, default: int) -> int:
-    return int(value) if value is not None and value.isdigit() else default
+    return int(value) if value is not None and value.isdecimal() else default
 
 
 def number_levels(root: ET.Element | None) -> dict[tuple[str, int], Level]:
@@ -47,7 +47,7 @@ def number_levels(root: ET.Element | None) -> dict[tuple[str, int], Level]:
         levels: dict[int, Level] = {}
         for lvl in ab.iter(q("w:lvl")):
             raw = lvl.get(q("w:ilvl"), "0")
-            if raw.isdigit() and int(raw) < 9:
+            if raw.isdecimal() and int(raw) < 9:
                 fmt = val(lvl, "w:numFmt") or "decimal"
                 text = val(lvl, "w:lvlText")
                 levels[int(raw)] = Level(

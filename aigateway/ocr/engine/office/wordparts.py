@@ -71,7 +71,7 @@ def heading_styles(root: ET.Element | None) -> tuple[dict[str, int], dict[str, E
             own[sid] = int(m.group(1))
         elif name.lower() == "title":
             own[sid] = 1
-        elif level is not None and level.isdigit() and int(level) < 9:
+        elif level is not None and level.isdecimal() and int(level) < 9:
             own[sid] = int(level) + 1
         else:
             own[sid] = None

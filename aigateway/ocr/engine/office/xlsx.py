@@ -71,7 +71,7 @@ def _hidden_columns(col: ET.Element) -> set[int]:
     if col.get("hidden") not in ("1", "true"):
         return set()
     lo, hi = col.get("min", ""), col.get("max", "")
-    if not (lo.isdigit() and hi.isdigit()):
+    if not (lo.isdecimal() and hi.isdecimal()):
         return set()
     return set(range(max(1, int(lo)) - 1, min(int(hi), 16_384)))
 
@@ -118,13 +118,13 @@ class _Book:
         custom: dict[int, str] = {}
         for fmt in self._part("styles", "s:numFmt"):
             raw_id = fmt.get("numFmtId", "")
-            if raw_id.isdigit():
+            if raw_id.isdecimal():
                 custom[int(raw_id)] = _QUOTED.sub("", fmt.get("formatCode", "")).lower()
         out: dict[int, str] = {}
         for styles in self._part("styles", "s:cellXfs"):
             for n, xf in enumerate(styles.iter(q("s:xf"))):
                 fid_s = xf.get("numFmtId", "0")
-                fid = int(fid_s) if fid_s.isdigit() else 0
+                fid = int(fid_s) if fid_s.isdecimal() else 0
                 code = custom.get(fid, _BUILTIN.get(fid, ""))
                 if re.search(r"[dy]", code) or (re.search(r"m", code) and "h" not in code):
                     out[n] = "date"
@@ -151,7 +151,7 @@ class _Book:
         v = c.find(_V)
         raw = v.text or "" if v is not None else ""
         if kind == "s":
-            return self.shared[int(raw)] if raw.isdigit() and int(raw) < len(self.shared) else ""
+            return self.shared[int(raw)] if raw.isdecimal() and int(raw) < len(self.shared) else ""
         if kind == "inlineStr":
             inline = c.find(_IS)
             return _text(inline) if inline is not None else ""
@@ -160,7 +160,7 @@ class _Book:
         if kind in ("str", "e") or not raw:
             return raw
         style = c.get("s", "0")
-        shows = self.shows.get(int(style)) if style.isdigit() else None
+        shows = self.shows.get(int(style)) if style.isdecimal() else None
         if shows == "percent":
             return _percent(raw)
         return _number(raw) if shows is None else self._date(raw, shows == "date")
