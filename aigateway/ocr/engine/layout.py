@@ -230,9 +230,7 @@ def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     multi = [r for r in run if len(r.segments) >= 2]
     if len(multi) < MIN_ROWS:
         return None
-    if _interludes(run, cols):
-        return rowsplit.row_order(run, lines, height)
-    if len(cols) < 2:
+    if len(cols) < 2 or _interludes(run, cols):
         return rowsplit.row_order(run, lines, height)
     if len(cols) == 2 and numbered(run, cols):
         # Lines numbered in the margin (a listing, a numbered list): not a two-column table.

@@ -120,14 +120,15 @@ def _probe(mask: Image.Image, k: int, ln: Line, side: str) -> Stray | None:
     else:
         lo, hi = max(0, w.x0 - span), w.x0 - 1
     cols = _columns(mask, lo, hi, ln.y0, ln.y1)
-    run = _run(cols, 0 if side == "right" else len(cols) - 1, gap)
+    nearest = 0 if side == "right" else len(cols) - 1
+    run = _run(cols, nearest, gap)
     # A frame's rule beside the word is passed over: a listing's line numbers stand outside
     # its box's left edge, and only that edge was found (FreeFEM's framed listings).
     for _ in range(2):
         if run is None or not rule(mask, lo + run[0], lo + run[1], ln):
             break
         cols[run[0] : run[1]] = [False] * (run[1] - run[0])
-        run = _run(cols, 0 if side == "right" else len(cols) - 1, gap)
+        run = _run(cols, nearest, gap)
     if run is None:
         return None
     x0, x1 = lo + run[0], lo + run[1]
