@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aigateway.ocr.engine import layout
+from aigateway.ocr.engine import compose, layout
 from aigateway.ocr.engine.layout import Line, Paragraph, Word
 
 
@@ -66,6 +66,10 @@ def test_a_numbered_listing_cut_in_two_blocks_is_read_line_by_line() -> None:
     text = _text(_listing(60))
     order = ["1 twopi", "2 border", "cos(t)", "3 border", "0.25*cos", "4 buildmesh"]
     assert [text.index(t) for t in order] == sorted(text.index(t) for t in order), text
+    # And each numbered line stays a line of its own in the Markdown.
+    markdown = compose.compose(layout.build_page(_listing(60)), [], None)[0]
+    starts = [ln.split()[0] for ln in markdown.splitlines() if ln.strip()]
+    assert starts[:4] == ["1", "2", "3", "4"], markdown
 
 
 def test_rows_whose_numbers_do_not_count_up_or_stand_a_gutter_off_keep_their_order() -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import sides
-from .geometry import MIN_ROWS, Line, Region, Row, paragraphs, row_text
+from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, paragraphs, row_text
 
 __all__ = ("SHORT_LINE", "row_order", "split_runs")
 
@@ -88,7 +89,8 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     split = [r for r in run if len({lines[i].block for i in r.lines}) >= 2]
     if not split:
         return None
-    if not _numbered(run, lines, height):
+    listing = _numbered(run, lines, height)
+    if not listing:
         if len(split) < MIN_ROWS and not all(_short(r, lines, height) for r in split):
             return None  # too few rows to tell a row of entries from texts that merely meet
         count = [len(lines[i].words) for r in run for i in r.lines]
@@ -98,7 +100,19 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     if apart is not None:
         return apart
     texts = [(row_text(r, lines, height), r.top, r.bottom) for r in run]
-    return Region(run, paragraphs(texts, height))
+    items = paragraphs(texts, height)
+    if listing:
+        # A listing's lines stay lines: joined as wrapped text, a served grainy listing came
+        # back as one paragraph, no line number at the head of a line.
+        items = [_lines(item) for item in items]
+    return Region(run, items)
+
+
+def _lines(item: Item) -> Item:
+    """``item`` with every line of a paragraph ended on purpose."""
+    if not isinstance(item, Paragraph) or len(item.lines) < 2:
+        return item
+    return replace(item, seps=("", *("\n" for _ in item.lines[1:])))
 
 
 def split_runs(
