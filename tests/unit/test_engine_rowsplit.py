@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from aigateway.ocr.engine import compose, layout
-from aigateway.ocr.engine.layout import Line, Paragraph, Word
+from aigateway.ocr.engine.layout import Line, Paragraph
 
-
-def _words(boxes: list[tuple[str, int, int, int, int]], block: int) -> Line:
-    return Line([Word(t, 95.0, x0, y0, x1, y1) for t, x0, y0, x1, y1 in boxes], block, block)
+from ..support.geometry import boxed
 
 
 def _text(lines: list[Line]) -> str:
@@ -22,8 +20,8 @@ def _listing(gap: int, first: str = "2") -> list[Line]:
     right = 1298 + gap
     ends = [(right, right + 155), (right + 189, right + 211), (right + 245, right + 282)]
     return [
-        _words([("1", 653, 1556, 663, 1573), ("twopi", 689, 1545, 803, 1583)], 6),
-        _words(
+        boxed([("1", 653, 1556, 663, 1573), ("twopi", 689, 1545, 803, 1583)], 6),
+        boxed(
             [
                 (first, 651, 1613, 664, 1630),
                 ("border(1,0,twopi,60)", 689, 1598, 1156, 1640),
@@ -32,7 +30,7 @@ def _listing(gap: int, first: str = "2") -> list[Line]:
             ],
             6,
         ),
-        _words(
+        boxed(
             [
                 ("3", 651, 1669, 664, 1687),
                 ("border(2,0,twopi,20)", 689, 1654, 1156, 1696),
@@ -41,15 +39,15 @@ def _listing(gap: int, first: str = "2") -> list[Line]:
             ],
             6,
         ),
-        _words([("4", 651, 1726, 676, 1743), ("buildmesh(400);", 688, 1707, 1037, 1753)], 6),
-        _words(
+        boxed([("4", 651, 1726, 676, 1743), ("buildmesh(400);", 688, 1707, 1037, 1753)], 6),
+        boxed(
             [
                 (t, x0, 1598, x1, 1636)
                 for t, (x0, x1) in zip(("cos(t);", "y", ":="), ends, strict=True)
             ],
             7,
         ),
-        _words(
+        boxed(
             [
                 (t, x0, 1654, x1, 1693)
                 for t, (x0, x1) in zip(("0.25*cos", "y", ":="), ends, strict=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aigateway.ocr.engine import layout
 from aigateway.ocr.engine.layout import Line, Paragraph, Word
 
+from ..support.geometry import boxed
+
 
 def _ln(text: str, x0: int, y0: int, x1: int, y1: int, block: int, para: int) -> Line:
     """A recognised line whose words share its box evenly."""
@@ -14,10 +16,6 @@ def _ln(text: str, x0: int, y0: int, x1: int, y1: int, block: int, para: int) ->
     return Line(
         [Word(w, 95.0, a, y0, b, y1) for w, (a, b) in zip(words, boxes, strict=True)], block, para
     )
-
-
-def _words(boxes: list[tuple[str, int, int, int, int]], block: int, para: int) -> Line:
-    return Line([Word(t, 95.0, x0, y0, x1, y1) for t, x0, y0, x1, y1 in boxes], block, para)
 
 
 def _texts(lines: list[Line]) -> list[str]:
@@ -30,7 +28,7 @@ def _texts(lines: list[Line]) -> list[str]:
 # Tesseract's lines for an invoice's head (blurred 300 DPI JPEG): a letterhead left, the
 # invoice's number and dates right, their labels and values in two blocks.
 INVOICE = [
-    _words(
+    boxed(
         [
             ("ACME", 151, 161, 318, 207),
             ("Supplies", 345, 160, 591, 218),
@@ -39,7 +37,7 @@ INVOICE = [
         1,
         1,
     ),
-    _words(
+    boxed(
         [
             ("12", 153, 247, 187, 270),
             ("Harbour", 204, 246, 331, 270),
@@ -51,7 +49,7 @@ INVOICE = [
         2,
         2,
     ),
-    _words(
+    boxed(
         [
             ("Bill", 153, 506, 196, 530),
             ("to:", 210, 507, 248, 530),
@@ -67,12 +65,12 @@ INVOICE = [
         3,
         3,
     ),
-    _words([("Invoice", 1503, 156, 1613, 180), ("number:", 1628, 156, 1756, 180)], 4, 4),
-    _words([("Invoice", 1503, 211, 1613, 235), ("date:", 1627, 211, 1704, 235)], 5, 5),
-    _words([("Due", 1503, 267, 1563, 290), ("date:", 1577, 266, 1654, 290)], 5, 5),
-    _words([("Customer", 1502, 322, 1655, 345), ("ID:", 1669, 322, 1707, 345)], 5, 5),
-    _words([("INV-2026-0412", 1853, 157, 2086, 180)], 6, 6),
-    _words(
+    boxed([("Invoice", 1503, 156, 1613, 180), ("number:", 1628, 156, 1756, 180)], 4, 4),
+    boxed([("Invoice", 1503, 211, 1613, 235), ("date:", 1627, 211, 1704, 235)], 5, 5),
+    boxed([("Due", 1503, 267, 1563, 290), ("date:", 1577, 266, 1654, 290)], 5, 5),
+    boxed([("Customer", 1502, 322, 1655, 345), ("ID:", 1669, 322, 1707, 345)], 5, 5),
+    boxed([("INV-2026-0412", 1853, 157, 2086, 180)], 6, 6),
+    boxed(
         [
             ("14", 1853, 212, 1889, 235),
             ("November", 1904, 211, 2067, 235),
@@ -81,7 +79,7 @@ INVOICE = [
         6,
         7,
     ),
-    _words(
+    boxed(
         [
             ("14", 1853, 267, 1889, 290),
             ("December", 1904, 266, 2067, 290),
@@ -90,7 +88,7 @@ INVOICE = [
         6,
         7,
     ),
-    _words([("C-88213", 1852, 322, 1983, 345)], 6, 7),
+    boxed([("C-88213", 1852, 322, 1983, 345)], 6, 7),
 ]
 
 
@@ -157,7 +155,7 @@ def test_rows_that_line_up_across_a_gutter_stay_rows() -> None:
 # the invoice's number ("ACME Supplies Ltd. Invoice number: INV-2026-0412"), and of the
 # address and the due date.
 MERGED = [
-    _words(
+    boxed(
         [
             ("ACME", 151, 161, 318, 207),
             ("Supplies", 345, 152, 591, 222),
@@ -169,7 +167,7 @@ MERGED = [
         1,
         1,
     ),
-    _words(
+    boxed(
         [
             ("Invoice", 1503, 211, 1613, 235),
             ("date:", 1627, 211, 1704, 235),
@@ -180,7 +178,7 @@ MERGED = [
         2,
         2,
     ),
-    _words(
+    boxed(
         [
             ("12", 153, 247, 187, 270),
             ("Harbour", 204, 246, 331, 270),
@@ -197,7 +195,7 @@ MERGED = [
         2,
         2,
     ),
-    _words(
+    boxed(
         [
             ("Customer", 1502, 322, 1655, 345),
             ("ID:", 1669, 322, 1707, 345),
@@ -206,7 +204,7 @@ MERGED = [
         2,
         2,
     ),
-    _words(
+    boxed(
         [
             ("Bill", 153, 506, 196, 530),
             ("to:", 210, 507, 248, 530),
@@ -222,7 +220,7 @@ MERGED = [
         3,
         3,
     ),
-    _words(
+    boxed(
         [
             ("Line", 153, 706, 215, 730),
             ("O", 229, 707, 245, 730),
@@ -242,7 +240,7 @@ MERGED = [
         4,
         4,
     ),
-    _words(
+    boxed(
         [
             ("Line", 153, 766, 215, 790),
             ("1", 230, 767, 245, 790),
@@ -280,12 +278,12 @@ def test_lines_the_recogniser_made_across_the_gutter_are_cut_first() -> None:
 # A LaTeX page's linear program (300 DPI, Tesseract's lines after the engine's passes): lines
 # of text at the margin between display formulas with their numbers at the right margin.
 PROGRAM = [
-    _words([("minimize", 466, 315, 641, 346), ("(or", 663, 312, 715, 357)], 1, 1),
-    _words([("z = (0 | c)Tx + c0", 1101, 360, 1449, 414), ("(3.4)", 2161, 368, 2245, 414)], 2, 2),
+    boxed([("minimize", 466, 315, 641, 346), ("(or", 663, 312, 715, 357)], 1, 1),
+    boxed([("z = (0 | c)Tx + c0", 1101, 360, 1449, 414), ("(3.4)", 2161, 368, 2245, 414)], 2, 2),
     _ln("subject to linear constraints", 466, 454, 1020, 495, 2, 2),
-    _words([("(I | - A)x = 0", 1140, 508, 1412, 554), ("(3.5)", 2161, 508, 2245, 554)], 2, 2),
+    boxed([("(I | - A)x = 0", 1140, 508, 1412, 554), ("(3.5)", 2161, 508, 2245, 554)], 2, 2),
     _ln("and bounds of variables", 468, 594, 935, 626, 2, 2),
-    _words([("l ≤ x ≤ u", 1183, 651, 1367, 689), ("(3.6)", 2161, 648, 2245, 694)], 2, 2),
+    boxed([("l ≤ x ≤ u", 1183, 651, 1367, 689), ("(3.6)", 2161, 648, 2245, 694)], 2, 2),
     _ln("where:", 301, 734, 424, 766, 3, 3),
     _ln("x = (xR | xS) is the (m + n)-vector of (all) variables;", 368, 809, 1418, 854, 3, 3),
 ]
