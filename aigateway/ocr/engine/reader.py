@@ -112,6 +112,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     from . import (
         checkboxes,
         dropped,
+        ellipses,
         figures,
         glyphcolumns,
         hyphens,
@@ -152,6 +153,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     # After every pass that adds words: the dropped-lines pass may have read a drawing too.
     figures.drop(img, lines)
     spaces.restore(img, lines)
+    ellipses.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
     return replace(r, items=_items(lines, opts), source=[], reread=replaced)
