@@ -121,6 +121,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         panels,
         partial,
         rapid,
+        relations,
         reread,
         spaces,
         straddle,
@@ -154,6 +155,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     figures.drop(img, lines)
     spaces.restore(img, lines)
     ellipses.restore(img, lines)
+    relations.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
     return replace(r, items=_items(lines, opts), source=[], reread=replaced)

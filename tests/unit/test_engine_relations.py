@@ -1,0 +1,65 @@
+"""``≤`` and ``≥`` read as ``<`` and ``>`` get their bar back (``relations.restore``).
+
+Each test draws real glyphs (DejaVu Sans) and hands ``restore`` the words a recogniser
+would: its text over boxes tight to each word's ink.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from aigateway.ocr.engine import relations
+from aigateway.ocr.engine.geometry import Line, Word
+
+from ..support.docgen import find_font, font
+
+SANS = "DejaVuSans.ttf"
+
+pytestmark = pytest.mark.skipif(find_font(SANS) is None, reason="fonts-dejavu-core not installed")
+
+
+def _read(drawn: str, read: str, size: int = 40) -> tuple[Image.Image, Line]:
+    """``drawn`` on a line, read word for word as ``read`` (as many words), boxed to ink."""
+    f = font(size, SANS)
+    img = Image.new("L", (1400, 3 * size), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((40, size), drawn, font=f, fill=0)
+    words, at = [], 0
+    for token, text in zip(drawn.split(" "), read.split(" "), strict=True):
+        at = drawn.index(token, at)
+        x0 = 40 + round(draw.textlength(drawn[:at], font=f))
+        x1 = 40 + round(draw.textlength(drawn[: at + len(token)], font=f))
+        box = (x0 - 2, 0, x1 + 2, img.height)
+        ink = ImageOps.invert(img.crop(box)).getbbox()
+        assert ink is not None
+        words.append(Word(text, 88.0, box[0] + ink[0], ink[1], box[0] + ink[2], ink[3]))
+        at += len(token)
+    return img, Line(words, 1, 1)
+
+
+@pytest.mark.parametrize("size", [40, 21])
+def test_less_or_equal_read_as_less_gets_its_bar(size: int) -> None:
+    img, line = _read("where 1 ≤ k ≥ m holds", "where 1 < k > m holds", size)
+    assert relations.restore(img, [line]) == 2
+    assert line.text == "where 1 ≤ k ≥ m holds"
+
+
+def test_a_plain_less_than_stays() -> None:
+    img, line = _read("where 1 < k > m holds", "where 1 < k > m holds")
+    assert relations.restore(img, [line]) == 0
+    assert line.text == "where 1 < k > m holds"
+
+
+def test_a_less_than_over_an_underline_of_the_line_stays() -> None:
+    # A rule under the whole line (a table's) is no glyph's bar: it is wider than the word.
+    img, line = _read("where 1 < k holds", "where 1 < k holds")
+    draw = ImageDraw.Draw(img)
+    foot = max(w.y1 for w in line.words)
+    draw.line((20, foot + 6, 1380, foot + 6), fill=0, width=2)
+    tall = Line([*line.words[:-1], Word("holds", 88.0, *_box(line.words[-1], foot + 8))], 1, 1)
+    assert relations.restore(img, [tall]) == 0
+
+
+def _box(word: Word, y1: int) -> tuple[int, int, int, int]:
+    return word.x0, word.y0, word.x1, y1
