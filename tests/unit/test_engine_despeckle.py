@@ -15,6 +15,7 @@ from PIL import Image
 
 from aigateway.ocr import pdf
 from aigateway.ocr.engine import specks
+from aigateway.ocr.engine.geometry import Line, Word
 
 
 def _specks(ink: np.ndarray, size: int) -> np.ndarray:
@@ -124,3 +125,43 @@ def test_a_pdf_image_larger_than_the_pixel_limit_is_not_decoded() -> None:
         page.close()
         doc.close()
     assert (np.asarray(after) < 128).sum() >= ink.sum() - 50
+
+
+def _word(text: str, x: int, y: int, w: int, h: int, conf: float = 30.0) -> Word:
+    return Word(text, conf, x, y, x + w, y + h)
+
+
+def test_specks_read_as_glyphs_are_dropped_and_real_marks_kept() -> None:
+    body = [
+        Line(
+            [
+                _word("Border", 100, 100 + 60 * i, 110, 40, 95.0),
+                _word("width", 220, 100 + 60 * i, 90, 40, 95.0),
+            ],
+            1,
+            i,
+        )
+        for i in range(3)
+    ]
+    cell = Line(
+        [
+            _word("sideLabels", 100, 300, 190, 40, 95.0),
+            _word("é", 600, 310, 5, 4),  # a speck read as a letter: dropped
+            _word("3", 700, 310, 4, 5),  # ... as a digit: dropped
+            _word(".", 800, 330, 4, 4),  # a full stop is that small: kept
+            _word("J.", 900, 310, 4, 5, 93.0),  # a real word Tesseract boxed too small: kept
+        ],
+        1,
+        3,
+    )
+    alone = Line([_word("=", 400, 400, 5, 4)], 2, 4)  # a line of nothing but a speck: gone
+    lines = [*body, cell, alone]
+    assert specks.drop_read(lines) == 3
+    assert [ln.text for ln in lines[3:]] == ["sideLabels . J."]
+    assert len(lines) == 4
+
+
+def test_a_small_glyph_in_small_print_is_no_speck() -> None:
+    # The size is the page's text height's share: a 150 DPI page's letters are 8 px tall.
+    lines = [Line([_word("a", 10, 10, 6, 8), _word("to", 20, 10, 10, 10)], 1, 1)]
+    assert specks.drop_read(lines) == 0

@@ -124,11 +124,14 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         relations,
         reread,
         spaces,
+        specks,
         straddle,
         strays,
     )
 
     img, lines = r.source[0]
+    # Before anything reads around them: a speck read as a glyph joins a doubtful stretch.
+    specks.drop_read(lines)
     auto = opts.engine == "auto" and rapid.available() is None
     # First: the regions put back are Tesseract's words like the rest, re-read if doubtful.
     # Before the regions and words read again, which would guess again at a check box.
