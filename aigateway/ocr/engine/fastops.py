@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-__all__ = ("components", "median3", "rotate", "unsharp")
+__all__ = ("boxes", "components", "median3", "rotate", "unsharp")
 
 
 @functools.cache
@@ -78,3 +78,17 @@ def components(mask: Any) -> tuple[Any, Any] | None:
 
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     return labels, stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+
+
+def boxes(mask: Any) -> Any | None:
+    """The bounding boxes of the 8-connected parts of a boolean numpy ``mask``, an ``(n, 4)``
+    array of ``x0, y0, x1, y1`` (end exclusive); ``None`` without OpenCV (:func:`components`)."""
+    cv2 = _cv2()
+    if cv2 is None:
+        return None
+    import numpy as np
+
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    return np.stack([x, y, x + w, y + h], axis=1)

@@ -111,6 +111,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         return r
     from . import (
         checkboxes,
+        crossbars,
         dropped,
         ellipses,
         figures,
@@ -132,6 +133,8 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     img, lines = r.source[0]
     # Before anything reads around them: a speck read as a glyph joins a doubtful stretch.
     specks.drop_read(lines)
+    if r.uncleaned is not None:
+        crossbars.restore(r.uncleaned, lines)
     auto = opts.engine == "auto" and rapid.available() is None
     # First: the regions put back are Tesseract's words like the rest, re-read if doubtful.
     # Before the regions and words read again, which would guess again at a check box.
