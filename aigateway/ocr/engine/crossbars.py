@@ -7,7 +7,7 @@ pieces or not at all: Tesseract reads ``gencral``, ``scction``, ``zcro``, ``cith
 page before the clean-up the bar is still there: across the inside of the glyph, halfway up,
 a row clearly darker than the paper, where a ``c`` is open paper.
 
-So a word read from a clean-up is cut into glyphs on the page before it (:func:`_glyphs`:
+So a word read from a clean-up is cut into glyphs on the page before it (:func:`.glyphs.find`:
 connected ink much darker than the paper, where strokes are solid and the grey bar is left
 out). When they are as many as its letters (stops and commas aside), each letter on a glyph
 of its shape (:func:`_matched`), each glyph read as ``c`` is looked at there
@@ -23,21 +23,17 @@ upper end reaches into its middle third): each check here stopped one such misre
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from . import fastops
+from . import glyphs
 from .geometry import Line, Word, body_height
+from .ink import median_level
 from .preprocess import as_gray, page_histogram
 
 __all__ = ("restore",)
-
-GLYPH = 0.3
-"""Connected ink at least this many text heights tall is (part of) a glyph; less is an i's
-dot, a full stop or a speck."""
 
 BAR = 0.65
 """A crossbar's row averages at most this share of the paper's grey level across the glyph's
@@ -59,35 +55,6 @@ OPEN = 0.85
 """A row of the inside's middle third averages this share of the paper's grey at least."""
 
 
-def _one(a: Sequence[int], b: Sequence[int]) -> bool:
-    """Two pieces of ink, ``b`` starting right of ``a``'s start, are one glyph: they overlap
-    across, or touch (a pixel apart at most) and one is a fragment, under three quarters of
-    the other's height (an ``e``'s top right end, its bar broken off the rest)."""
-    if min(a[2], b[2]) > max(a[0], b[0]):
-        return True
-    ha, hb = a[3] - a[1], b[3] - b[1]
-    return b[0] - a[2] <= 1 and min(ha, hb) < 0.75 * max(ha, hb)
-
-
-def _glyphs(ink: Any, height: float) -> list[tuple[int, int, int, int]] | None:
-    """The word's glyphs, left to right: connected ink at least :data:`GLYPH` tall, pieces
-    of one glyph (:func:`_one`) merged (``None`` without OpenCV)."""
-    found = fastops.boxes(ink)
-    if found is None:
-        return None
-    out: list[list[int]] = []
-    for x0, y0, x1, y1 in sorted(found.tolist()):
-        if y1 - y0 < GLYPH * height:
-            continue
-        if out and _one(out[-1], (x0, y0, x1, y1)):
-            last = out[-1]
-            out[-1] = [min(last[0], x0), min(last[1], y0), max(last[2], x1), max(last[3], y1)]
-        else:
-            out.append([x0, y0, x1, y1])
-    return [(a, b, c, d) for a, b, c, d in out]
-
-
-_SMALL = frozenset(".,:;'`\"-_~^*\u00b7")
 _SHORT = frozenset("acemnorsuvwxzi")
 _TALL = frozenset("bdfhklt") | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _LONG = frozenset("gjpqy")
@@ -95,16 +62,17 @@ _ROUND = frozenset("abcdeghnopqsuv")
 _THIN = frozenset("ijl")
 
 
-def _matched(text: str, glyphs: list[tuple[int, int, int, int]], height: float) -> bool:
-    """Each letter of ``text`` stands on a glyph of its shape: short letters between the
-    x-height and the baseline, tall ones (``d``, ``f``, capitals) over the x-height, those with
-    a tail (``p``, ``y``) under the baseline; round ones about as wide as each other, and
-    ``i``, ``l`` and ``j`` narrower. A glyph split in two, two run together or a
-    ligature (``fi``) shifts the letters off their glyphs, and the count alone can match."""
+def _matched(paired: list[tuple[int, str, glyphs.Box]], height: float) -> bool:
+    """Each letter stands on a glyph of its shape: short letters between the x-height and the
+    baseline, tall ones (``d``, ``f``, capitals) over the x-height, those with a tail (``p``,
+    ``y``) under the baseline; round ones about as wide as each other, and ``i``, ``l`` and
+    ``j`` narrower. A glyph split in two, two run together or a ligature (``fi``) shifts the
+    letters off their glyphs, and the count alone can match."""
+    boxes = [g for _, _, g in paired]
     # Letters of a word stand close: a wide blank between two glyphs is a letter not found.
-    if any(b[0] - a[2] > GAP * height for a, b in itertools.pairwise(glyphs)):
+    if any(b[0] - a[2] > GAP * height for a, b in itertools.pairwise(boxes)):
         return False
-    short = [g for ch, g in zip(text, glyphs, strict=True) if ch in _SHORT]
+    short = [g for _, ch, g in paired if ch in _SHORT]
     if not short:
         return False
     top = float(np.median([g[1] for g in short]))
@@ -112,14 +80,13 @@ def _matched(text: str, glyphs: list[tuple[int, int, int, int]], height: float) 
     slack = 0.12 * height
     # Round letters are about as wide as each other; ``i``, ``l`` and ``j`` far narrower (an
     # ``h``'s right leg, split off its stem, stood for an ``e``).
-    round_ = [g[2] - g[0] for ch, g in zip(text, glyphs, strict=True) if ch in _ROUND]
+    round_ = [g[2] - g[0] for _, ch, g in paired if ch in _ROUND]
     wide = float(np.median(round_)) if round_ else 0.0
-    for ch, (x0, _, x1, _) in zip(text, glyphs, strict=True):
+    for _, ch, (x0, y0, x1, y1) in paired:
         if ch in _ROUND and x1 - x0 < 0.6 * wide:
             return False
         if ch in _THIN and x1 - x0 > 0.6 * wide > 0:
             return False
-    for ch, (_, y0, _, y1) in zip(text, glyphs, strict=True):
         if ch in _SHORT and (y0 < top - slack or y1 > base + slack):
             return False
         if ch in _TALL and y0 > top - slack:
@@ -129,7 +96,7 @@ def _matched(text: str, glyphs: list[tuple[int, int, int, int]], height: float) 
     return True
 
 
-def _barred(grey: Any, glyph: tuple[int, int, int, int], paper: float) -> bool:
+def _barred(grey: Any, glyph: glyphs.Box, paper: float) -> bool:
     """The glyph's box in ``grey`` (its word's box on the page before the clean-up) has an
     ``e``'s crossbar: over the glyph's inside (right of its left stroke), a row in its middle
     third averages :data:`BAR` of the paper's grey or darker, :data:`SET_OFF` of it darker
@@ -157,29 +124,15 @@ def _barred(grey: Any, glyph: tuple[int, int, int, int], paper: float) -> bool:
 def _read(word: Word, grey: Any, paper: float, height: float) -> str:
     """``word``'s text with each ``c`` whose glyph has a crossbar read as ``e``."""
     box = grey[word.y0 : word.y1, word.x0 : word.x1]
-    glyphs = _glyphs(box <= INK * paper, height)
-    # Stops, commas, colons and quotes are too small to be found as glyphs.
-    at = [k for k, ch in enumerate(word.text) if ch not in _SMALL]
-    letters = "".join(word.text[k] for k in at)
-    if glyphs is None or len(glyphs) != len(at) or not _matched(letters, glyphs, height):
+    found = glyphs.find(box <= INK * paper, height)
+    paired = None if found is None else glyphs.pair(word.text, found)
+    if not paired or not _matched(paired, height):
         return word.text
     text = list(word.text)
-    for k, ch, glyph in zip(at, letters, glyphs, strict=True):
+    for k, ch, glyph in paired:
         if ch == "c" and _barred(box, glyph, paper):
             text[k] = "e"
     return "".join(text)
-
-
-def _paper(hist: Sequence[int]) -> float:
-    """The median grey of a page's pixels lighter than a quarter of the way from black: the
-    paper's, its grain around it (ink is a few per cent of a page, and dark)."""
-    light = hist[64:256]
-    half, seen = sum(light) / 2, 0
-    for level, count in enumerate(light, start=64):
-        seen += count
-        if seen >= half:
-            return float(level)
-    return 255.0
 
 
 def restore(uncleaned: Image.Image, lines: list[Line]) -> int:
@@ -191,7 +144,8 @@ def restore(uncleaned: Image.Image, lines: list[Line]) -> int:
     if not words or height <= 0:
         return 0
     gray = as_gray(uncleaned)
-    paper = _paper(page_histogram(gray))
+    # The paper's median grey, grain and all: ink is a few per cent of a page, and dark.
+    paper = float(median_level(list(page_histogram(gray)), 64) or 255)
     grey = np.asarray(gray)
     changed = 0
     for ln, i in words:
