@@ -117,6 +117,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         figures,
         glyphcolumns,
         hyphens,
+        infinity,
         numbering,
         orphans,
         panels,
@@ -162,6 +163,7 @@ def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     spaces.restore(img, lines)
     ellipses.restore(img, lines)
     relations.restore(img, lines)
+    infinity.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
     return replace(r, items=_items(lines, opts), source=[], reread=replaced)
