@@ -35,10 +35,10 @@ from typing import Literal
 
 from PIL import Image, ImageOps
 
-from . import amounts, breaks, bullets, deskew, orientation, paper, preprocess, streaks, textsize
-from . import layout as _layout
+from . import bullets, deskew, orientation, paper, preprocess, streaks, textsize
+from .finish import finish
 from .geometry import body_height
-from .layout import Item, Line, Paragraph
+from .layout import Item, Paragraph
 from .options import EngineOptions
 from .reading import Reading
 
@@ -82,7 +82,7 @@ def _tesseract(
     if seen.size != img.size:
         lines = [ln.scaled(img.width / size[0], img.height / size[1]) for ln in lines]
     bullets.restore(lines, img)
-    # No layout pass yet: only the reading kept is laid out, once (:func:`_reread`), not each
+    # No layout pass yet: only the reading kept is laid out, once (:func:`.finish.finish`), not each
     # second chance's (30 ms a page, 2 % of the gateway's time on tune born-digital pages).
     return Reading(
         [],
@@ -95,78 +95,6 @@ def _tesseract(
         softened=edges == "soften",
         source=[(img, lines)],
     )
-
-
-def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:
-    layout = opts.layout and not _layout.vertical(lines)
-    return _layout.build_page(lines) if layout else breaks.own_paragraphs(lines)
-
-
-def _reread(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
-    """The kept Tesseract reading with its lost bullets put back (:mod:`.strays`) and, with
-    ``auto``, its doubtful words and other lost glyphs read again (:mod:`.reread`), then laid
-    out: only the winner, not every second chance's reading, pays for it. Its confidence
-    stays Tesseract's."""
-    if not r.source:
-        return r
-    from . import (
-        checkboxes,
-        crossbars,
-        dropped,
-        ellipses,
-        figures,
-        glyphcolumns,
-        hyphens,
-        infinity,
-        numbering,
-        orphans,
-        panels,
-        partial,
-        rapid,
-        relations,
-        reread,
-        spaces,
-        specks,
-        straddle,
-        strays,
-    )
-
-    img, lines = r.source[0]
-    # Before anything reads around them: a speck read as a glyph joins a doubtful stretch.
-    specks.drop_read(lines)
-    if r.uncleaned is not None:
-        crossbars.restore(r.uncleaned, lines)
-    auto = opts.engine == "auto" and rapid.available() is None
-    # First: the regions put back are Tesseract's words like the rest, re-read if doubtful.
-    # Before the regions and words read again, which would guess again at a check box.
-    checkboxes.restore(img, lines)
-    dropped.recover(img, lines, dpi, opts.languages, r.scale, r.sharpened)
-    panels.recover(img, lines, dpi, opts.languages, r.scale)
-    # Before the re-reading: a column read sideways is not worth re-reading as it stands, nor
-    # is each half of a word cut across two lines.
-    amounts.glued(img, lines, dpi, opts.languages, r.scale, r.sharpened)
-    glyphcolumns.split(img, lines, auto, opts.threads, opts.languages)
-    straddle.join(img, lines, auto, opts.threads, opts.languages)
-    rest = strays.restore_bullets(img, lines, strays.find(img, lines))
-    replaced = 0
-    if auto and opts.reread_below > 0:
-        # A clean-up's threshold broke strokes the recogniser sees in grey: read the page before.
-        grey = img if r.uncleaned is None else r.uncleaned
-        below, budget = reread.plan(lines, opts.reread_below, cleaned=grey is not img)
-        parts = partial.find(strays.mask(img, lines, faint=True), lines)
-        replaced = reread.reread(grey, lines, below, opts.threads, rest, budget, opts.languages)
-        replaced += partial.read(grey, lines, parts, opts.threads, opts.languages)
-    if auto:
-        orphans.recover(img, lines, opts.threads, opts.languages, r.uncleaned)
-    # After every pass that adds words: the dropped-lines pass may have read a drawing too.
-    figures.drop(img, lines)
-    spaces.restore(img, lines)
-    ellipses.restore(img, lines)
-    relations.restore(img, lines)
-    infinity.restore(img, lines)
-    hyphens.restore(img, lines)
-    numbering.repair(lines)
-    return replace(r, items=_items(lines, opts), source=[], reread=replaced)
 
 
 def _osd(img: Image.Image, dpi: int, opts: EngineOptions) -> tuple[int, bool]:
@@ -220,7 +148,7 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool) ->
         flat = _upright(flat_img, dpi, opts, found.rules, preprocess.grainy(flat_img))
         if _weight(flat) > _weight(r):
             r = flat
-    return _reread(r, opts, dpi)
+    return finish(r, opts, dpi)
 
 
 def _weight(r: Reading) -> float:

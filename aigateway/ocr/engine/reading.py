@@ -40,7 +40,7 @@ class Reading:
     reading by RapidOCR's recogniser replaced Tesseract's (:func:`.reread.reread`)."""
     source: list[tuple[Image.Image, list[Line]]] = field(default_factory=list, compare=False)
     """Tesseract's page image and lines, not yet laid out: :attr:`items` stays empty until
-    :func:`.reader._reread` lays out the kept reading (empty for RapidOCR's reading, and after)."""
+    :func:`.finish.finish` lays out the kept reading (empty for RapidOCR's reading, and after)."""
     uncleaned: Image.Image | None = field(default=None, compare=False)
     """For a reading of a cleaned page (:attr:`cleanup`), the page before the clean-up, the
     same size: what the recogniser re-reads doubtful words from (:data:`.reread.CLEANED_BELOW`)."""

@@ -1,0 +1,93 @@
+"""The passes over the reading a page keeps, in their order, and its layout.
+
+Only the winner of :mod:`.reader`'s second chances pays for them: specks read as glyphs
+dropped (:mod:`.specks`), a clean-up's broken ``e`` mended (:mod:`.crossbars`), check boxes,
+dropped regions, panels and columns read sideways put back, lost bullets, with ``auto`` the
+doubtful words and lost glyphs read again (:mod:`.reread`, :mod:`.partial`) and dropped lines
+(:mod:`.orphans`), words read out of drawings dropped (:mod:`.figures`), then the glyph-level
+repairs (spaces, spaced stops, ``≤``, ``∞``, rows of hyphens, line numbers), then the layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import amounts, breaks
+from . import layout as _layout
+from .layout import Item, Line
+from .options import EngineOptions
+from .reading import Reading
+
+__all__ = ("finish",)
+
+
+def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:
+    layout = opts.layout and not _layout.vertical(lines)
+    return _layout.build_page(lines) if layout else breaks.own_paragraphs(lines)
+
+
+def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
+    """The kept Tesseract reading with its lost bullets put back (:mod:`.strays`) and, with
+    ``auto``, its doubtful words and other lost glyphs read again (:mod:`.reread`), then laid
+    out: only the winner, not every second chance's reading, pays for it. Its confidence
+    stays Tesseract's."""
+    if not r.source:
+        return r
+    from . import (
+        checkboxes,
+        crossbars,
+        dropped,
+        ellipses,
+        figures,
+        glyphcolumns,
+        hyphens,
+        infinity,
+        numbering,
+        orphans,
+        panels,
+        partial,
+        rapid,
+        relations,
+        reread,
+        spaces,
+        specks,
+        straddle,
+        strays,
+    )
+
+    img, lines = r.source[0]
+    # Before anything reads around them: a speck read as a glyph joins a doubtful stretch.
+    specks.drop_read(lines)
+    if r.uncleaned is not None:
+        crossbars.restore(r.uncleaned, lines)
+    auto = opts.engine == "auto" and rapid.available() is None
+    # First: the regions put back are Tesseract's words like the rest, re-read if doubtful.
+    # Before the regions and words read again, which would guess again at a check box.
+    checkboxes.restore(img, lines)
+    dropped.recover(img, lines, dpi, opts.languages, r.scale, r.sharpened)
+    panels.recover(img, lines, dpi, opts.languages, r.scale)
+    # Before the re-reading: a column read sideways is not worth re-reading as it stands, nor
+    # is each half of a word cut across two lines.
+    amounts.glued(img, lines, dpi, opts.languages, r.scale, r.sharpened)
+    glyphcolumns.split(img, lines, auto, opts.threads, opts.languages)
+    straddle.join(img, lines, auto, opts.threads, opts.languages)
+    rest = strays.restore_bullets(img, lines, strays.find(img, lines))
+    replaced = 0
+    if auto and opts.reread_below > 0:
+        # A clean-up's threshold broke strokes the recogniser sees in grey: read the page before.
+        grey = img if r.uncleaned is None else r.uncleaned
+        below, budget = reread.plan(lines, opts.reread_below, cleaned=grey is not img)
+        parts = partial.find(strays.mask(img, lines, faint=True), lines)
+        replaced = reread.reread(grey, lines, below, opts.threads, rest, budget, opts.languages)
+        replaced += partial.read(grey, lines, parts, opts.threads, opts.languages)
+    if auto:
+        orphans.recover(img, lines, opts.threads, opts.languages, r.uncleaned)
+    # After every pass that adds words: the dropped-lines pass may have read a drawing too.
+    figures.drop(img, lines)
+    spaces.restore(img, lines)
+    ellipses.restore(img, lines)
+    relations.restore(img, lines)
+    infinity.restore(img, lines)
+    hyphens.restore(img, lines)
+    numbering.repair(lines)
+    return replace(r, items=_items(lines, opts), source=[], reread=replaced)
