@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageChops, ImageDraw, ImageOps
+from PIL import Image, ImageChops
 
 from aigateway.ocr.engine import crossbars, fastops
-from aigateway.ocr.engine.geometry import Line, Word
+from aigateway.ocr.engine.geometry import Line
 
-from ..support.docgen import find_font, font
+from ..support.docgen import find_font
+from ..support.geometry import drawn
 
 SERIF = "DejaVuSerif.ttf"
 
@@ -25,25 +26,12 @@ pytestmark = [
 ]
 
 
-def _grainy(drawn: str, read: str, seed: int = 7) -> tuple[Image.Image, Line]:
-    """``drawn`` on grainy paper, read word for word as ``read``, boxed to each word's ink."""
-    f = font(40, SERIF)
-    page = Image.new("L", (1200, 140), 255)
-    draw = ImageDraw.Draw(page)
-    draw.text((40, 40), drawn, font=f, fill=0)
-    words, at = [], 0
-    for token, text in zip(drawn.split(" "), read.split(" "), strict=True):
-        at = drawn.index(token, at)
-        x0 = 40 + round(draw.textlength(drawn[:at], font=f))
-        x1 = 40 + round(draw.textlength(drawn[: at + len(token)], font=f))
-        ink = ImageOps.invert(page.crop((x0 - 2, 0, x1 + 2, page.height))).getbbox()
-        assert ink is not None
-        words.append(Word(text, 70.0, x0 - 2 + ink[0], ink[1], x0 - 2 + ink[2], ink[3]))
-        at += len(token)
+def _grainy(text: str, read: str, seed: int = 7) -> tuple[Image.Image, Line]:
+    """``text`` on grainy paper, read word for word as ``read``, boxed to each word's ink."""
+    page, line = drawn(text, read, SERIF)
     rng = np.random.default_rng(seed)
     grain = np.clip(np.rint(rng.normal(205, 45, (page.height, page.width))), 0, 255)
-    grainy = ImageChops.darker(page, Image.fromarray(grain.astype(np.uint8), "L"))
-    return grainy, Line(words, 1, 1)
+    return ImageChops.darker(page, Image.fromarray(grain.astype(np.uint8), "L")), line
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -14,6 +14,7 @@ from aigateway.ocr.engine import fastops, infinity
 from aigateway.ocr.engine.geometry import Line, Word
 
 from ..support.docgen import find_font, font
+from ..support.geometry import drawn
 
 SANS = "DejaVuSans.ttf"
 
@@ -23,22 +24,8 @@ pytestmark = [
 ]
 
 
-def _read(drawn: str, read: str, size: int = 40) -> tuple[Image.Image, Line]:
-    """``drawn`` on a line, read word for word as ``read``, boxed to each word's ink."""
-    f = font(size, SANS)
-    page = Image.new("L", (1400, 3 * size), 255)
-    draw = ImageDraw.Draw(page)
-    draw.text((40, size), drawn, font=f, fill=0)
-    words, at = [], 0
-    for token, text in zip(drawn.split(" "), read.split(" "), strict=True):
-        at = drawn.index(token, at)
-        x0 = 40 + round(draw.textlength(drawn[:at], font=f))
-        x1 = 40 + round(draw.textlength(drawn[: at + len(token)], font=f))
-        ink = ImageOps.invert(page.crop((x0 - 2, 0, x1 + 2, page.height))).getbbox()
-        assert ink is not None
-        words.append(Word(text, 90.0, x0 - 2 + ink[0], ink[1], x0 - 2 + ink[2], ink[3]))
-        at += len(token)
-    return page, Line(words, 1, 1)
+def _read(text: str, read: str, size: int = 40) -> tuple[Image.Image, Line]:
+    return drawn(text, read, SANS, size)
 
 
 @pytest.mark.parametrize("size", [40, 21])

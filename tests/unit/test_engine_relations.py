@@ -7,35 +7,21 @@ would: its text over boxes tight to each word's ink.
 from __future__ import annotations
 
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import relations
 from aigateway.ocr.engine.geometry import Line, Word
 
-from ..support.docgen import find_font, font
+from ..support.docgen import find_font
+from ..support.geometry import drawn
 
 SANS = "DejaVuSans.ttf"
 
 pytestmark = pytest.mark.skipif(find_font(SANS) is None, reason="fonts-dejavu-core not installed")
 
 
-def _read(drawn: str, read: str, size: int = 40) -> tuple[Image.Image, Line]:
-    """``drawn`` on a line, read word for word as ``read`` (as many words), boxed to ink."""
-    f = font(size, SANS)
-    img = Image.new("L", (1400, 3 * size), 255)
-    draw = ImageDraw.Draw(img)
-    draw.text((40, size), drawn, font=f, fill=0)
-    words, at = [], 0
-    for token, text in zip(drawn.split(" "), read.split(" "), strict=True):
-        at = drawn.index(token, at)
-        x0 = 40 + round(draw.textlength(drawn[:at], font=f))
-        x1 = 40 + round(draw.textlength(drawn[: at + len(token)], font=f))
-        box = (x0 - 2, 0, x1 + 2, img.height)
-        ink = ImageOps.invert(img.crop(box)).getbbox()
-        assert ink is not None
-        words.append(Word(text, 88.0, box[0] + ink[0], ink[1], box[0] + ink[2], ink[3]))
-        at += len(token)
-    return img, Line(words, 1, 1)
+def _read(text: str, read: str, size: int = 40) -> tuple[Image.Image, Line]:
+    return drawn(text, read, SANS, size)
 
 
 @pytest.mark.parametrize("size", [40, 21])

@@ -147,11 +147,4 @@ def restore(uncleaned: Image.Image, lines: list[Line]) -> int:
     # The paper's median grey, grain and all: ink is a few per cent of a page, and dark.
     paper = float(median_level(list(page_histogram(gray)), 64) or 255)
     grey = np.asarray(gray)
-    changed = 0
-    for ln, i in words:
-        word = ln.words[i]
-        new = _read(word, grey, paper, height)
-        if new != word.text:
-            ln.words[i] = Word(new, word.conf, word.x0, word.y0, word.x1, word.y1)
-            changed += 1
-    return changed
+    return glyphs.retext(words, lambda word: _read(word, grey, paper, height))

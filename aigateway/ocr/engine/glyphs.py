@@ -12,12 +12,13 @@ word stays as read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import fastops
+from .geometry import Line, Word
 
-__all__ = ("GLYPH", "SMALL", "Box", "find", "pair")
+__all__ = ("GLYPH", "SMALL", "Box", "find", "pair", "retext")
 
 Box = tuple[int, int, int, int]
 
@@ -65,3 +66,16 @@ def pair(text: str, glyphs: Sequence[Box]) -> list[tuple[int, str, Box]] | None:
     if len(at) != len(glyphs):
         return None
     return [(k, text[k], g) for k, g in zip(at, glyphs, strict=True)]
+
+
+def retext(words: Sequence[tuple[Line, int]], read: Callable[[Word], str]) -> int:
+    """Give each of ``words`` (a line and a word's index in it) the text ``read`` finds for
+    it, in place, its box and confidence kept. Returns how many changed."""
+    changed = 0
+    for ln, i in words:
+        word = ln.words[i]
+        new = read(word)
+        if new != word.text:
+            ln.words[i] = Word(new, word.conf, word.x0, word.y0, word.x1, word.y1)
+            changed += 1
+    return changed

@@ -98,11 +98,4 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     gray = as_gray(img)
     level = otsu_level(list(page_histogram(gray)))
     page = np.asarray(gray)
-    changed = 0
-    for ln, i in maybe:
-        word = ln.words[i]
-        new = _read(word, page, level, height)
-        if new != word.text:
-            ln.words[i] = Word(new, word.conf, word.x0, word.y0, word.x1, word.y1)
-            changed += 1
-    return changed
+    return glyphs.retext(maybe, lambda word: _read(word, page, level, height))
