@@ -49,3 +49,16 @@ def test_a_less_than_over_an_underline_of_the_line_stays() -> None:
 
 def _box(word: Word, y1: int) -> tuple[int, int, int, int]:
     return word.x0, word.y0, word.x1, y1
+
+
+def test_signs_inside_a_formula_read_as_one_word_get_their_bars() -> None:
+    # Tesseract runs a tight formula together: each sign is found as a glyph of the word.
+    img, line = _read("where 1≤k≥m holds", "where 1<k>m holds")
+    assert relations.restore(img, [line]) == 1
+    assert line.text == "where 1≤k≥m holds"
+
+
+def test_plain_signs_inside_a_word_stay() -> None:
+    img, line = _read("if a<b&&c>d then", "if a<b&&c>d then")
+    assert relations.restore(img, [line]) == 0
+    assert line.text == "if a<b&&c>d then"

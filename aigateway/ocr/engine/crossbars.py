@@ -147,4 +147,4 @@ def restore(uncleaned: Image.Image, lines: list[Line]) -> int:
     # The paper's median grey, grain and all: ink is a few per cent of a page, and dark.
     paper = float(median_level(list(page_histogram(gray)), 64) or 255)
     grey = np.asarray(gray)
-    return glyphs.retext(words, lambda word: _read(word, grey, paper, height))
+    return glyphs.retext(words, lambda _, word: _read(word, grey, paper, height))

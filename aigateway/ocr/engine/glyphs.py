@@ -68,13 +68,13 @@ def pair(text: str, glyphs: Sequence[Box]) -> list[tuple[int, str, Box]] | None:
     return [(k, text[k], g) for k, g in zip(at, glyphs, strict=True)]
 
 
-def retext(words: Sequence[tuple[Line, int]], read: Callable[[Word], str]) -> int:
+def retext(words: Sequence[tuple[Line, int]], read: Callable[[Line, Word], str]) -> int:
     """Give each of ``words`` (a line and a word's index in it) the text ``read`` finds for
-    it, in place, its box and confidence kept. Returns how many changed."""
+    it on its line, in place, its box and confidence kept. Returns how many changed."""
     changed = 0
     for ln, i in words:
         word = ln.words[i]
-        new = read(word)
+        new = read(ln, word)
         if new != word.text:
             ln.words[i] = Word(new, word.conf, word.x0, word.y0, word.x1, word.y1)
             changed += 1

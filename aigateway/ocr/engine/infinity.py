@@ -98,4 +98,4 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     gray = as_gray(img)
     level = otsu_level(list(page_histogram(gray)))
     page = np.asarray(gray)
-    return glyphs.retext(maybe, lambda word: _read(word, page, level, height))
+    return glyphs.retext(maybe, lambda _, word: _read(word, page, level, height))

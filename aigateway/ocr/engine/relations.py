@@ -4,11 +4,15 @@ Tesseract's English model reads a formula's ``1 ≤ k ≤ m`` as ``1 < k < m``, 
 the re-reading's cut never sees it. The ink says otherwise: under the chevron of ``≤`` lies a
 bar as wide as the glyph, parted from it by a blank, which no ``<`` has (its lower arm ends in
 a point). So a word read as a lone ``<`` or ``>`` whose ink, down to its line's foot, ends in
-such a bar (:func:`_barred`) is read as ``≤`` or ``≥``.
+such a bar (:func:`_barred`) is read as ``≤`` or ``≥``; so is one inside a formula Tesseract
+ran into one word (``1<k<m``), on its own glyph, where the word's glyphs pair off with its
+characters (:mod:`.glyphs`).
 
 Forty-fourth round, GLPK's tune pages: of 63 ``≤`` and ``≥``, Tesseract and the passes after
 it left 17 as ``<`` and ``>`` (raw RapidOCR, reading whole lines, none); now 6, each inside a
-word Tesseract ran together (``<u2``). 1337 to 1326 edits, six pages better, none worse.
+word Tesseract ran together (``<u2``). 1337 to 1326 edits, six pages better, none worse. Signs
+inside such words: one more page better by an edit (GLPK, C++ and Raptor pages, where code's
+``<`` and ``>`` abound, otherwise the same).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from typing import Any
 
 from PIL import Image
 
-from .geometry import Line, Word
+from . import glyphs
+from .geometry import Line, Word, body_height
 from .ink import Windows, bounds
 from .preprocess import as_gray, otsu
 
@@ -52,23 +57,46 @@ def _barred(ink: Any, pad: int) -> bool:
     return not (ink[top:bottom, :pad].any() or ink[top:bottom, ink.shape[1] - pad :].any())
 
 
+def _glyph_barred(ink: Windows, x0: int, y0: int, x1: int, foot: int, pad: int) -> bool:
+    """The glyph in columns ``x0..x1`` from row ``y0`` ends in a bar by its line's ``foot``,
+    with no ink ``pad`` columns either side of the bar."""
+    return x0 >= pad and _barred(ink.window(x0 - pad, y0, x1 + pad, foot), pad)
+
+
+def _read(word: Word, ink: Windows, foot: int, height: float) -> str:
+    """``word``'s text with each ``<`` or ``>`` whose glyph ends in a bar read as ``≤`` or
+    ``≥``: a lone one on its box, one in a longer word (``1<k<m``) on its glyph, where the
+    word's glyphs pair off with its characters (:func:`.glyphs.pair`)."""
+    if word.text in _BARRED:
+        pad = max(2, (word.x1 - word.x0) // 4)  # a recogniser's box may be a pixel loose
+        barred = _glyph_barred(ink, word.x0, word.y0, word.x1, max(word.y1, foot), pad)
+        return _BARRED[word.text] if barred else word.text
+    found = glyphs.find(ink.window(word.x0, word.y0, word.x1, word.y1), height)
+    paired = None if found is None else glyphs.pair(word.text, found)
+    if not paired:
+        return word.text
+    text = list(word.text)
+    for k, ch, (x0, y0, x1, _) in paired:
+        # A glyph found in the ink is tight to it, its neighbours a pixel or two away: the
+        # column beside it is blank unless a rule runs on under it.
+        left = word.x0 + x0
+        if ch in _BARRED and _glyph_barred(ink, left, word.y0 + y0, word.x0 + x1, foot, 1):
+            text[k] = _BARRED[ch]
+    return "".join(text)
+
+
 def restore(img: Image.Image, lines: list[Line]) -> int:
-    """Read, in place, each lone ``<`` or ``>`` in ``lines`` whose ink ends in a bar as
-    ``≤`` or ``≥`` (the module docstring). Returns how many changed."""
-    ink: Windows | None = None
-    changed = 0
-    for ln in lines:
-        for i, word in enumerate(ln.words):
-            if word.text not in _BARRED or word.x1 - word.x0 < 3:
-                continue
-            if ink is None:
-                gray = as_gray(img)
-                ink = Windows(gray, otsu(gray))
-            pad = max(2, (word.x1 - word.x0) // 4)
-            box = (word.x0 - pad, word.y0, word.x1 + pad, max(word.y1, ln.y1))
-            if word.x0 >= pad and _barred(ink.window(*box), pad):
-                ln.words[i] = Word(
-                    _BARRED[word.text], word.conf, word.x0, word.y0, word.x1, word.y1
-                )
-                changed += 1
-    return changed
+    """Read, in place, each ``<`` or ``>`` in ``lines`` whose ink ends in a bar as ``≤`` or
+    ``≥`` (the module docstring). Returns how many words changed."""
+    words = [
+        (ln, i)
+        for ln in lines
+        for i, w in enumerate(ln.words)
+        if any(c in _BARRED for c in w.text) and w.x1 - w.x0 >= 3
+    ]
+    height = body_height(lines)
+    if not words or height <= 0:
+        return 0
+    gray = as_gray(img)
+    ink = Windows(gray, otsu(gray))
+    return glyphs.retext(words, lambda ln, word: _read(word, ink, ln.y1, height))
