@@ -33,7 +33,7 @@ from PIL import Image
 
 from .geometry import Line, Word, body_height
 from .ink import Windows, bounds
-from .preprocess import as_gray, otsu
+from .preprocess import as_gray, page_otsu
 from .spaces import monospace_pitch
 
 __all__ = ("SPACED", "restore")
@@ -165,7 +165,7 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     for ln in lines:
         blocks.setdefault(ln.block, []).append(ln)
     gray = as_gray(img)
-    ink = Windows(gray, otsu(gray))
+    ink = Windows(gray, page_otsu(gray))
     monospace = {b: monospace_pitch(blocks[b]) is not None for b in {ln.block for ln in maybe}}
     changed = 0
     for ln in maybe:

@@ -30,7 +30,7 @@ from PIL import Image
 
 from . import glyphs
 from .geometry import Line, Word, body_height
-from .preprocess import as_gray, otsu_level, page_histogram
+from .preprocess import as_gray, page_otsu
 
 __all__ = ("restore",)
 
@@ -96,6 +96,6 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     if not maybe or height <= 0:
         return 0
     gray = as_gray(img)
-    level = otsu_level(list(page_histogram(gray)))
+    level = page_otsu(gray)
     page = np.asarray(gray)
     return glyphs.retext(maybe, lambda _, word: _read(word, page, level, height))

@@ -24,7 +24,7 @@ from PIL import Image
 from . import glyphs
 from .geometry import Line, Word, body_height
 from .ink import Windows, bounds
-from .preprocess import as_gray, otsu
+from .preprocess import as_gray, page_otsu
 
 __all__ = ("restore",)
 
@@ -98,5 +98,5 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     if not words or height <= 0:
         return 0
     gray = as_gray(img)
-    ink = Windows(gray, otsu(gray))
+    ink = Windows(gray, page_otsu(gray))
     return glyphs.retext(words, lambda ln, word: _read(word, ink, ln.y1, height))
