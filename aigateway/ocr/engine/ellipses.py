@@ -32,8 +32,8 @@ import re
 from PIL import Image
 
 from .geometry import Line, Word, body_height
-from .ink import Windows, bounds
-from .preprocess import as_gray, page_otsu
+from .ink import Windows, bounds, page_otsu
+from .preprocess import as_gray
 from .spaces import monospace_pitch
 
 __all__ = ("SPACED", "restore")

@@ -30,7 +30,8 @@ from PIL import Image
 
 from . import glyphs
 from .geometry import Line, Word, body_height
-from .preprocess import as_gray, page_otsu
+from .ink import page_otsu
+from .preprocess import as_gray
 
 __all__ = ("restore",)
 

@@ -13,7 +13,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from .geometry import Line
-from .preprocess import ink_mask, otsu
+from .preprocess import ink_mask, otsu, otsu_level, page_histogram
 
 __all__ = (
     "CELL",
@@ -24,6 +24,7 @@ __all__ = (
     "ink_grid",
     "long_runs",
     "median_level",
+    "page_otsu",
     "runs",
     "shaded",
     "solid",
@@ -144,6 +145,13 @@ def shaded(img: Image.Image, box: tuple[int, int, int, int], paper: int) -> bool
     level = otsu(part)
     middle = median_level(part.histogram()[:256], level)
     return middle is not None and paper - middle > SHADE
+
+
+def page_otsu(img: Image.Image) -> int:
+    """:func:`~.preprocess.otsu` of a whole page, from its kept histogram
+    (:func:`~.preprocess.page_histogram`): the passes that read glyphs from a page's ink after
+    its reading each want it."""
+    return otsu_level(page_histogram(img)[:256])
 
 
 def median_level(hist: list[int], start: int = 0) -> int | None:

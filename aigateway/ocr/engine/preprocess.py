@@ -32,7 +32,6 @@ __all__ = (
     "otsu",
     "otsu_level",
     "page_histogram",
-    "page_otsu",
     "paper_spread",
     "reduced",
     "sharpen",
@@ -89,12 +88,6 @@ def reduced(img: Image.Image, factor: int) -> Image.Image:
 def otsu(img: Image.Image) -> int:
     """Otsu's threshold of a grayscale image: the level that best splits ink from paper."""
     return otsu_level(img.histogram()[:256])
-
-
-def page_otsu(img: Image.Image) -> int:
-    """:func:`otsu` of a whole page, from its kept histogram (:func:`page_histogram`): the
-    passes that look at a page's ink after its reading each want it."""
-    return otsu_level(page_histogram(img)[:256])
 
 
 def page_histogram(img: Image.Image) -> tuple[int, ...]:

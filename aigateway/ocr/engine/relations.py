@@ -23,8 +23,8 @@ from PIL import Image
 
 from . import glyphs
 from .geometry import Line, Word, body_height
-from .ink import Windows, bounds
-from .preprocess import as_gray, page_otsu
+from .ink import Windows, bounds, page_otsu
+from .preprocess import as_gray
 
 __all__ = ("restore",)
 
