@@ -6,10 +6,13 @@ must not notice which library did it.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat
 
-from aigateway.ocr.engine import fastops
+from aigateway.ocr.engine import fastops, ink
 
 from ..support.docgen import font
 
@@ -80,3 +83,21 @@ def test_median_filter_without_opencv_is_pillows(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(fastops, "_cv2", lambda: None)
     page = _page().effect_spread(3)
     assert fastops.median3(page).tobytes() == page.filter(ImageFilter.MedianFilter(3)).tobytes()
+
+
+@needs_cv2
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 30).flatmap(
+        lambda h: st.lists(st.lists(st.booleans(), min_size=h, max_size=h), min_size=1, max_size=30)
+    )
+)
+def test_connected_parts_on_opencv_come_in_the_flood_fills_order(rows: list[list[bool]]) -> None:
+    # The dropped-line passes cap their candidates as they come: the same boxes in the same
+    # order either way, not merely the same set.
+    grid = np.array(rows, dtype=bool)
+    fast = list(ink.components(grid))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fastops, "_cv2", lambda: None)
+        slow = list(ink.components(grid))
+    assert fast == slow

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from aigateway.ocr.engine import layout
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aigateway.ocr.engine import layout, sides
 from aigateway.ocr.engine.layout import Line, Paragraph, Word
 
 from ..support.geometry import boxed
@@ -312,3 +315,22 @@ def test_stacks_that_share_no_height_are_no_sides() -> None:
         _ln("right two", 900, 220, 1300, 260, 2, 2),
     ]
     assert sides._sides(beside, 40.0) is not None
+
+
+_spans = st.lists(
+    st.tuples(st.integers(0, 400), st.integers(1, 60)).map(lambda t: (t[0], t[0] + t[1], t[1])),
+    max_size=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_spans, _spans)
+def test_lines_level_and_overlapping_are_counted_as_pairwise(
+    left: list[sides.Span], right: list[sides.Span]
+) -> None:
+    # The sorted searches stand in for comparing every line with every other: same answers.
+    pairwise = sum(1 for a in left if any(sides._level(a, b) for b in right))
+    assert sides._level_count(left, right) == pairwise
+    assert sides._overlap(left, right) == any(
+        a[0] < b[1] and b[0] < a[1] for a in left for b in right
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from . import fastops
 from .geometry import Line
 from .preprocess import ink_mask, otsu, otsu_level, page_histogram
 
@@ -106,7 +107,13 @@ def long_runs(grid: Any, n: int) -> Any:
 
 
 def components(grid: Any) -> Iterator[tuple[int, int, int, int]]:
-    """Bounding boxes (cells, end exclusive) of 8-connected inked cells."""
+    """Bounding boxes (cells, end exclusive) of 8-connected inked cells, in the order a scan
+    row by row meets their first cell. On OpenCV when installed (:func:`.fastops.raster_boxes`):
+    this flood fill cost 14 ms a page on tune pages, a cell at a time in Python."""
+    fast = fastops.raster_boxes(grid)
+    if fast is not None:
+        yield from fast
+        return
     seen = set()
     h, w = grid.shape
     ys, xs = grid.nonzero()

@@ -16,6 +16,8 @@ two words before the gutter is looked for.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -175,21 +177,57 @@ def _sides(parts: list[Line], height: float) -> tuple[list[Line], list[Line]] | 
         reach = max(reach, x1)
     if cut is None:
         return None
-    left = [ln for ln in solid if ln.x1 <= cut]
-    right = [ln for ln in solid if ln.x1 > cut]
-    if not any(a.y0 < b.y1 and b.y0 < a.y1 for a in left for b in right):
+    left = [_span(ln) for ln in solid if ln.x1 <= cut]
+    right = [_span(ln) for ln in solid if ln.x1 > cut]
+    if not _overlap(left, right):
         return None  # interleaved, not side by side: every line has its own row
     for side, other in ((left, right), (right, left)):
-        level = sum(1 for a in side if any(_level(a, b) for b in other))
-        if len(side) < STACK or level >= ALIGNED * len(side):
+        if len(side) < STACK or _level_count(side, other) >= ALIGNED * len(side):
             return None
     return [ln for ln in parts if ln.x1 <= cut], [ln for ln in parts if ln.x1 > cut]
 
 
-def _level(a: Line, b: Line) -> bool:
+Span = tuple[int, int, int]
+"""A line's top, bottom and height, measured once: :func:`_sides` compares every line of a
+side with the other side's (a long run's lines each summed their words' boxes 600 times)."""
+
+
+def _span(ln: Line) -> Span:
+    y0, y1 = ln.y0, ln.y1
+    return y0, y1, max(1, y1 - y0)
+
+
+def _overlap(left: list[Span], right: list[Span]) -> bool:
+    """Some line of ``left`` overlaps some line of ``right`` in height: of the right lines
+    starting above a left line's bottom, the lowest-reaching one reaches below its top."""
+    ordered = sorted(right)
+    tops = [s[0] for s in ordered]
+    reach = list(itertools.accumulate((s[1] for s in ordered), max))
+    for y0, y1, _ in left:
+        k = bisect.bisect_left(tops, y1)
+        if k and reach[k - 1] > y0:
+            return True
+    return False
+
+
+def _level_count(side: list[Span], other: list[Span]) -> int:
+    """How many of ``side``'s lines are level with one of ``other``'s (:func:`_level`); only
+    lines whose centres lie within :data:`LEVEL` of the line's own height are looked at."""
+    ordered = sorted(other, key=lambda s: s[0] + s[1])
+    centres = [s[0] + s[1] for s in ordered]
+    count = 0
+    for a in side:
+        twice, reach = a[0] + a[1], 2 * LEVEL * a[2]
+        lo = bisect.bisect_left(centres, twice - reach - 1)
+        hi = bisect.bisect_right(centres, twice + reach + 1)
+        count += any(_level(a, b) for b in ordered[lo:hi])
+    return count
+
+
+def _level(a: Span, b: Span) -> bool:
     """``a`` and ``b`` are set on one row (:data:`LEVEL`), not merely overlapping."""
-    off = abs((a.y0 + a.y1) - (b.y0 + b.y1)) / 2
-    return off <= LEVEL * min(a.height, b.height)
+    off = abs((a[0] + a[1]) - (b[0] + b[1])) / 2
+    return off <= LEVEL * min(a[2], b[2])
 
 
 def _regroup(parts: list[Line]) -> list[Row]:
