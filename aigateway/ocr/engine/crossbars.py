@@ -10,7 +10,7 @@ a row clearly darker than the paper, where a ``c`` is open paper.
 So a word read from a clean-up is cut into glyphs on the page before it (:func:`.glyphs.find`:
 connected ink much darker than the paper, where strokes are solid and the grey bar is left
 out). When they are as many as its letters (stops and commas aside), each letter on a glyph
-of its shape (:func:`_matched`), each glyph read as ``c`` is looked at there
+of its shape (:func:`.glyphs.matched`), each glyph read as ``c`` is looked at there
 (:func:`_barred`), and read as ``e`` when it has the bar.
 
 Forty-fourth round: 219 tune pages 6861 to 6856 edits (five grainy pages, a word each, none
@@ -22,7 +22,6 @@ upper end reaches into its middle third): each check here stopped one such misre
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -44,56 +43,12 @@ INK = 0.45
 grey or darker: strokes are solid there (the clean-up broke an ``e`` or an ``h`` in two),
 grain that dark a speck now and then, and an ``e``'s grey bar left out (it is looked for)."""
 
-GAP = 0.2
-"""Text heights of blank between two glyphs of a word at most (letters stand a tenth apart)."""
-
 SET_OFF = 0.15
 """A crossbar's row is darker than the ``e``'s eye above it by this share of the paper's grey
 (104 under 155-165 on paper of 208)."""
 
 OPEN = 0.85
 """A row of the inside's middle third averages this share of the paper's grey at least."""
-
-
-_SHORT = frozenset("acemnorsuvwxzi")
-_TALL = frozenset("bdfhklt") | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-_LONG = frozenset("gjpqy")
-_ROUND = frozenset("abcdeghnopqsuv")
-_THIN = frozenset("ijl")
-
-
-def _matched(paired: list[tuple[int, str, glyphs.Box]], height: float) -> bool:
-    """Each letter stands on a glyph of its shape: short letters between the x-height and the
-    baseline, tall ones (``d``, ``f``, capitals) over the x-height, those with a tail (``p``,
-    ``y``) under the baseline; round ones about as wide as each other, and ``i``, ``l`` and
-    ``j`` narrower. A glyph split in two, two run together or a ligature (``fi``) shifts the
-    letters off their glyphs, and the count alone can match."""
-    boxes = [g for _, _, g in paired]
-    # Letters of a word stand close: a wide blank between two glyphs is a letter not found.
-    if any(b[0] - a[2] > GAP * height for a, b in itertools.pairwise(boxes)):
-        return False
-    short = [g for _, ch, g in paired if ch in _SHORT]
-    if not short:
-        return False
-    top = float(np.median([g[1] for g in short]))
-    base = float(np.median([g[3] for g in short]))
-    slack = 0.12 * height
-    # Round letters are about as wide as each other; ``i``, ``l`` and ``j`` far narrower (an
-    # ``h``'s right leg, split off its stem, stood for an ``e``).
-    round_ = [g[2] - g[0] for _, ch, g in paired if ch in _ROUND]
-    wide = float(np.median(round_)) if round_ else 0.0
-    for _, ch, (x0, y0, x1, y1) in paired:
-        if ch in _ROUND and x1 - x0 < 0.6 * wide:
-            return False
-        if ch in _THIN and x1 - x0 > 0.6 * wide > 0:
-            return False
-        if ch in _SHORT and (y0 < top - slack or y1 > base + slack):
-            return False
-        if ch in _TALL and y0 > top - slack:
-            return False
-        if ch in _LONG and y1 < base + slack:
-            return False
-    return True
 
 
 def _barred(grey: Any, glyph: glyphs.Box, paper: float) -> bool:
@@ -126,7 +81,7 @@ def _read(word: Word, grey: Any, paper: float, height: float) -> str:
     box = grey[word.y0 : word.y1, word.x0 : word.x1]
     found = glyphs.find(box <= INK * paper, height)
     paired = None if found is None else glyphs.pair(word.text, found)
-    if not paired or not _matched(paired, height):
+    if not paired or not glyphs.matched(paired, height):
         return word.text
     text = list(word.text)
     for k, ch, glyph in paired:

@@ -5,7 +5,8 @@ dropped (:mod:`.specks`), a clean-up's broken ``e`` mended (:mod:`.crossbars`), 
 dropped regions, panels and columns read sideways put back, lost bullets, with ``auto`` the
 doubtful words and lost glyphs read again (:mod:`.reread`, :mod:`.partial`) and dropped lines
 (:mod:`.orphans`), words read out of drawings dropped (:mod:`.figures`), then the glyph-level
-repairs (spaces, spaced stops, ``≤``, ``∞``, rows of hyphens, line numbers), then the layout.
+repairs (spaces, spaced stops, ``≤``, ``∞``, subscript letters read as ``;``, lost colons,
+rows of hyphens, line numbers), then the layout.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         return r
     from . import (
         checkboxes,
+        colons,
         crossbars,
         dropped,
         ellipses,
@@ -49,6 +51,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         rapid,
         relations,
         reread,
+        semicolons,
         spaces,
         specks,
         straddle,
@@ -88,6 +91,8 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     ellipses.restore(img, lines)
     relations.restore(img, lines)
     infinity.restore(img, lines)
+    semicolons.restore(img, lines)
+    colons.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
     return replace(r, items=_items(lines, opts), source=[], reread=replaced)

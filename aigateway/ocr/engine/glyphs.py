@@ -12,13 +12,16 @@ word stays as read.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 from . import fastops
 from .geometry import Line, Word
 
-__all__ = ("GLYPH", "SMALL", "Box", "find", "pair", "retext")
+__all__ = ("GAP", "GLYPH", "SMALL", "Box", "find", "matched", "pair", "retext")
 
 Box = tuple[int, int, int, int]
 
@@ -28,6 +31,16 @@ dot, a stop, a hyphen or a speck."""
 
 SMALL = frozenset(".,:;'`\"-_~^*\u00b7")
 """Characters whose glyphs are under :data:`GLYPH` tall (or, a colon's, in pieces that are)."""
+
+
+GAP = 0.2
+"""Text heights of blank between two glyphs of a word at most (letters stand a tenth apart)."""
+
+_SHORT = frozenset("acemnorsuvwxzi")
+_TALL = frozenset("bdfhklt") | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_LONG = frozenset("gjpqy")
+_ROUND = frozenset("abcdeghnopqsuv")
+_THIN = frozenset("ijl")
 
 
 def _one(a: Sequence[int], b: Sequence[int]) -> bool:
@@ -66,6 +79,40 @@ def pair(text: str, glyphs: Sequence[Box]) -> list[tuple[int, str, Box]] | None:
     if len(at) != len(glyphs):
         return None
     return [(k, text[k], g) for k, g in zip(at, glyphs, strict=True)]
+
+
+def matched(paired: Sequence[tuple[int, str, Box]], height: float) -> bool:
+    """Each letter stands on a glyph of its shape: short letters between the x-height and the
+    baseline, tall ones (``d``, ``f``, capitals) over the x-height, those with a tail (``p``,
+    ``y``) under the baseline; round ones about as wide as each other, and ``i``, ``l`` and
+    ``j`` narrower. A glyph split in two, two run together or a ligature (``fi``) shifts the
+    letters off their glyphs, and the count alone can match."""
+    boxes = [g for _, _, g in paired]
+    # Letters of a word stand close: a wide blank between two glyphs is a letter not found.
+    if any(b[0] - a[2] > GAP * height for a, b in itertools.pairwise(boxes)):
+        return False
+    short = [g for _, ch, g in paired if ch in _SHORT]
+    if not short:
+        return False
+    top = float(np.median([g[1] for g in short]))
+    base = float(np.median([g[3] for g in short]))
+    slack = 0.12 * height
+    # Round letters are about as wide as each other; ``i``, ``l`` and ``j`` far narrower (an
+    # ``h``'s right leg, split off its stem, stood for an ``e``).
+    round_ = [g[2] - g[0] for _, ch, g in paired if ch in _ROUND]
+    wide = float(np.median(round_)) if round_ else 0.0
+    for _, ch, (x0, y0, x1, y1) in paired:
+        if ch in _ROUND and x1 - x0 < 0.6 * wide:
+            return False
+        if ch in _THIN and x1 - x0 > 0.6 * wide > 0:
+            return False
+        if ch in _SHORT and (y0 < top - slack or y1 > base + slack):
+            return False
+        if ch in _TALL and y0 > top - slack:
+            return False
+        if ch in _LONG and y1 < base + slack:
+            return False
+    return True
 
 
 def retext(words: Sequence[tuple[Line, int]], read: Callable[[Line, Word], str]) -> int:
