@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image
@@ -30,6 +31,10 @@ __all__ = ("restore",)
 DOT = 0.25
 """A dot is at most this many text heights wide and tall (a colon's: 0.11 at 300 DPI, 0.14
 at 150)."""
+
+REACH = 1.0
+"""Text heights looked past a word's edge that its run of colons touches: Tesseract leaves
+the colon it did not read out of the word's box as often as not (``::=`` boxed as ``:=``)."""
 
 _RUN = re.compile(r":+")
 
@@ -81,15 +86,38 @@ def _colons(ink: Any, height: float) -> list[Box] | None:
     return colons
 
 
-def _read(word: Word, ink: Windows, height: float) -> str:
+def _window(
+    words: Sequence[Word], word: Word, run: re.Match[str], ink: Windows, height: float
+) -> Any:
+    """The ink of ``word``'s box, reaching :data:`REACH` text heights past an edge its run of
+    colons touches (up to the next of the page's ``words`` on its row, unless that word's
+    colons face the run) and a fifth of one up and down."""
+    x0, x1 = word.x0, word.x1
+    reach = round(REACH * height)
+    # The page's words, not the line's: a line may have been cut in two by then.
+    row = [w for w in words if w is not word and w.y0 < word.y1 and word.y0 < w.y1]
+    before = max((w for w in row if w.x1 <= word.x0), key=lambda w: w.x1, default=None)
+    after = min((w for w in row if w.x0 >= word.x1), key=lambda w: w.x0, default=None)
+    # Not towards a word whose own colons face this run (``file_type:`` ``:not_found``, one
+    # ``::`` read into two words): a box can stop short of its colon's ink.
+    if run.start() == 0 and not (before and before.text.endswith(":")):
+        x0 = max(x0 - reach, before.x1 + 1 if before else 0)
+    if run.end() == len(word.text) and not (after and after.text.startswith(":")):
+        x1 = min(x1 + reach, after.x0 - 1 if after else ink.gray.width)
+    pad = round(0.2 * height)
+    y0, y1 = max(0, word.y0 - pad), min(ink.gray.height, word.y1 + pad)
+    return ink.window(x0, y0, max(x0 + 1, x1), y1)
+
+
+def _read(words: Sequence[Word], word: Word, ink: Windows, height: float) -> str:
     """``word``'s text with its one run of colons one longer, when its ink holds one colon
     more than the run, side by side with nothing between them."""
-    runs = _RUN.findall(word.text)
+    runs = list(_RUN.finditer(word.text))
     if len(runs) != 1:
         return word.text
-    box = ink.window(word.x0, word.y0, word.x1, word.y1)
+    box = _window(words, word, runs[0], ink, height)
     colons = _colons(box, height)
-    if colons is None or len(colons) != len(runs[0]) + 1:
+    if colons is None or len(colons) != len(runs[0].group()) + 1:
         return word.text
     # Side by side: nothing between two of them (``key:value:`` read ``key:value`` has a run
     # of one and two colons in its ink, but a word between them).
@@ -107,4 +135,5 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
         return 0
     gray = as_gray(img)
     ink = Windows(gray, page_otsu(gray))
-    return glyphs.retext(words, lambda ln, word: _read(word, ink, height))
+    every = [w for ln in lines for w in ln.words]
+    return glyphs.retext(words, lambda _, word: _read(every, word, ink, height))
