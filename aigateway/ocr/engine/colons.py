@@ -22,9 +22,8 @@ from typing import Any
 from PIL import Image
 
 from . import fastops, glyphs
-from .geometry import Line, Word, body_height
-from .ink import Windows, page_otsu
-from .preprocess import as_gray
+from .geometry import Line, Word
+from .ink import Windows
 
 __all__ = ("restore",)
 
@@ -129,11 +128,10 @@ def _read(words: Sequence[Word], word: Word, ink: Windows, height: float) -> str
 def restore(img: Image.Image, lines: list[Line]) -> int:
     """Give, in place, each word of ``lines`` whose ink holds one colon more than its text's
     run of colons that colon (the module docstring). Returns how many words changed."""
-    words = [(ln, i) for ln in lines for i, w in enumerate(ln.words) if ":" in w.text]
-    height = body_height(lines)
-    if not words or height <= 0:
-        return 0
-    gray = as_gray(img)
-    ink = Windows(gray, page_otsu(gray))
     every = [w for ln in lines for w in ln.words]
-    return glyphs.retext(words, lambda _, word: _read(every, word, ink, height))
+    return glyphs.reread(
+        img,
+        lines,
+        lambda w: ":" in w.text,
+        lambda _, word, ink, height: _read(every, word, ink, height),
+    )

@@ -17,11 +17,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from . import fastops
-from .geometry import Line, Word
+from .geometry import Line, Word, body_height
+from .ink import Windows, page_otsu
+from .preprocess import as_gray
 
-__all__ = ("GAP", "GLYPH", "SMALL", "Box", "find", "matched", "pair", "retext")
+__all__ = ("GAP", "GLYPH", "SMALL", "Box", "find", "matched", "pair", "reread", "retext")
 
 Box = tuple[int, int, int, int]
 
@@ -126,3 +129,21 @@ def retext(words: Sequence[tuple[Line, int]], read: Callable[[Line, Word], str])
             ln.words[i] = Word(new, word.conf, word.x0, word.y0, word.x1, word.y1)
             changed += 1
     return changed
+
+
+def reread(
+    img: Image.Image,
+    lines: Sequence[Line],
+    wanted: Callable[[Word], bool],
+    read: Callable[[Line, Word, Windows, float], str],
+) -> int:
+    """Give each of ``lines``' ``wanted`` words, in place, the text ``read`` finds for it
+    (its line, the word, the page's ink at its Otsu level, the body text's height), as
+    :func:`retext` does. Returns how many changed (0 on a page without body text)."""
+    words = [(ln, i) for ln in lines for i, w in enumerate(ln.words) if wanted(w)]
+    height = body_height(lines)
+    if not words or height <= 0:
+        return 0
+    gray = as_gray(img)
+    ink = Windows(gray, page_otsu(gray))
+    return retext(words, lambda ln, word: read(ln, word, ink, height))

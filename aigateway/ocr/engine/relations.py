@@ -22,9 +22,8 @@ from typing import Any
 from PIL import Image
 
 from . import glyphs
-from .geometry import Line, Word, body_height
-from .ink import Windows, bounds, page_otsu
-from .preprocess import as_gray
+from .geometry import Line, Word
+from .ink import Windows, bounds
 
 __all__ = ("restore",)
 
@@ -88,15 +87,9 @@ def _read(word: Word, ink: Windows, foot: int, height: float) -> str:
 def restore(img: Image.Image, lines: list[Line]) -> int:
     """Read, in place, each ``<`` or ``>`` in ``lines`` whose ink ends in a bar as ``≤`` or
     ``≥`` (the module docstring). Returns how many words changed."""
-    words = [
-        (ln, i)
-        for ln in lines
-        for i, w in enumerate(ln.words)
-        if any(c in _BARRED for c in w.text) and w.x1 - w.x0 >= 3
-    ]
-    height = body_height(lines)
-    if not words or height <= 0:
-        return 0
-    gray = as_gray(img)
-    ink = Windows(gray, page_otsu(gray))
-    return glyphs.retext(words, lambda ln, word: _read(word, ink, ln.y1, height))
+    return glyphs.reread(
+        img,
+        lines,
+        lambda w: any(c in _BARRED for c in w.text) and w.x1 - w.x0 >= 3,
+        lambda ln, word, ink, height: _read(word, ink, ln.y1, height),
+    )
