@@ -1,13 +1,16 @@
 """A word's glyphs, found in its ink and paired with its characters.
 
-Passes that read a glyph again from the ink (:mod:`.crossbars`, :mod:`.infinity`) need to know
-which stretch of a word's ink is which of its characters. Tesseract's word boxes say nothing
+Passes that read a glyph again from the ink (:mod:`.crossbars`, :mod:`.infinity`,
+:mod:`.relations`, :mod:`.semicolons`) need to know which stretch of a word's ink is which of
+its characters. Tesseract's word boxes say nothing
 finer, so the word's ink is cut into glyphs here: connected ink (OpenCV's labelling; a flood
 fill in Python would cost more than the reading), pieces of one glyph taken as one (an ``i``
 and its dot, the bars of ``=``, the halves of a glyph a clean-up broke). When a word has as
 many glyphs as characters (stops, commas, colons and quotes aside, which are too small to
 find), each character stands on the glyph in its place; otherwise nothing is paired, and the
-word stays as read.
+word stays as read. :func:`matched` checks that each letter stands on a glyph of its shape
+(the count alone can match one place off), and :func:`reread` runs such a pass over the words
+it wants, with the page's ink at its Otsu level.
 """
 
 from __future__ import annotations
