@@ -16,7 +16,7 @@ it wants, with the page's ink at its Otsu level.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -87,15 +87,21 @@ def pair(text: str, glyphs: Sequence[Box]) -> list[tuple[int, str, Box]] | None:
     return [(k, text[k], g) for k, g in zip(at, glyphs, strict=True)]
 
 
-def matched(paired: Sequence[tuple[int, str, Box]], height: float) -> bool:
+def matched(
+    paired: Sequence[tuple[int, str, Box]], height: float, spaced: Collection[int] = ()
+) -> bool:
     """Each letter stands on a glyph of its shape: short letters between the x-height and the
     baseline, tall ones (``d``, ``f``, capitals) over the x-height, those with a tail (``p``,
     ``y``) under the baseline; round ones about as wide as each other, and ``i``, ``l`` and
     ``j`` narrower. A glyph split in two, two run together or a ligature (``fi``) shifts the
-    letters off their glyphs, and the count alone can match."""
-    boxes = [g for _, _, g in paired]
+    letters off their glyphs, and the count alone can match. ``spaced``: indices of
+    characters a space is taken to stand before (the blank before their glyphs is not
+    looked at)."""
     # Letters of a word stand close: a wide blank between two glyphs is a letter not found.
-    if any(b[0] - a[2] > GAP * height for a, b in itertools.pairwise(boxes)):
+    if any(
+        b[2][0] - a[2][2] > GAP * height and b[0] not in spaced
+        for a, b in itertools.pairwise(paired)
+    ):
         return False
     short = [g for _, ch, g in paired if ch in _SHORT]
     if not short:
