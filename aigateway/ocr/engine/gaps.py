@@ -1,8 +1,7 @@
 """Spaces put back inside words of proportional text, where the ink leaves a word's gap.
 
 Tesseract joins two words whose blank it judges too narrow for a space: ``in a`` read as
-``ina``, ``is a string`` as ``isastring``, ``file3, etc.`` as ``file3,etc.``, ``lb ≤ x`` as
-``lb≤x``. A text layer (what a PDF's reader copies) has the space, as its blank is as wide as
+``ina``, ``Id is`` as ``Idis``, ``efile, which`` as ``efile,which``, ``lb ≤ x`` as ``lb≤x``. A text layer (what a PDF's reader copies) has the space, as its blank is as wide as
 the line's other spaces. So within a word whose glyphs pair off with its characters, each on
 a glyph of its shape (:func:`.glyphs.matched`), a blank between two glyphs as wide as most of
 its line's gaps between words, and a good part of a text height, is a space.
