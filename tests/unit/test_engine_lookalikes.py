@@ -37,6 +37,9 @@ from ..support.lookalike_page import ROWS, listing
         "Ic",  # two letters, not a word: lc
         "te,",
         "=>",  # Texinfo's result arrow, read by a model that has no class for it
+        "Cygwin!",  # a 1 read as "!" at a word's end (a footnote's mark: Cygwin1)
+        "Jump!,",
+        "fi!e",
     ],
 )
 def test_suspects(text: str) -> None:
@@ -56,6 +59,9 @@ def test_suspects(text: str) -> None:
         'select="0"></xsl:param>',  # a 0 between quotes, not among letters
         "",
         "...",
+        "operator!=",  # an operator, not a glyph after a letter
+        "!important",
+        "!",
     ],
 )
 def test_not_suspects(text: str) -> None:

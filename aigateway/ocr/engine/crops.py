@@ -45,11 +45,19 @@ def recognize(
         return []
     from . import rapid
 
+    areas = [_margin(box, img) for box in boxes]
+    # A box off the page (or of no size) crops to nothing, which the recogniser divides by.
+    seen = [k for k, (x0, y0, x1, y1) in enumerate(areas) if x1 - x0 >= 2 and y1 - y0 >= 2]
     try:
-        crops = [img.crop(_margin(box, img)) for box in boxes]
+        crops = [img.crop(areas[k]) for k in seen]
         texts = rapid.recognize_crops(crops, threads, languages)
     except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
         # The recogniser is reached below rapidocr's public API (no detector): if an installed
         # version moved it, the page keeps Tesseract's reading rather than failing.
         return []
-    return [(_clean(t), s) for t, s in texts] if len(texts) == len(boxes) else []
+    if len(texts) != len(seen):
+        return []
+    out = [("", 0.0)] * len(boxes)
+    for k, (t, s) in zip(seen, texts, strict=True):
+        out[k] = (_clean(t), s)
+    return out

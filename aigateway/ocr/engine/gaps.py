@@ -1,9 +1,10 @@
 """Spaces put back inside words of proportional text, where the ink leaves a word's gap.
 
 Tesseract joins two words whose blank it judges too narrow for a space: ``in a`` read as
-``ina``, ``Id is`` as ``Idis``, ``efile, which`` as ``efile,which``, ``lb ≤ x`` as ``lb≤x``. A text layer (what a PDF's reader copies) has the space, as its blank is as wide as
-the line's other spaces. So within a word whose glyphs pair off with its characters, each on
-a glyph of its shape (:func:`.glyphs.matched`), a blank between two glyphs as wide as most of
+``ina``, ``Id is`` as ``Idis``, ``efile, which`` as ``efile,which``, ``lb ≤ x`` as ``lb≤x``.
+A text layer (what a PDF's reader copies) has the space, as its blank is as wide as the
+line's other spaces. So within a word whose glyphs pair off with its characters, each on a
+glyph of its shape (:func:`.glyphs.matched`), a blank between two glyphs as wide as most of
 its line's gaps between words, and a good part of a text height, is a space.
 
 Only between letters and digits (not two digits: a proportional face's ``1`` stands in a
@@ -100,7 +101,7 @@ def _cuts(word: Word, ink: Any, height: float, least: float) -> list[int]:
 
 
 def _read(word: Word, ink: Windows, height: float, least: float) -> str:
-    if len(word.text) < 2 or " " in word.text:
+    if len(word.text) < 2 or " " in word.text or word.x1 <= word.x0 or word.y1 <= word.y0:
         return word.text
     cuts = set(_cuts(word, ink.window(word.x0, word.y0, word.x1, word.y1), height, least))
     return "".join((" " if i in cuts else "") + c for i, c in enumerate(word.text))

@@ -4,7 +4,8 @@ swaps such glyphs back (pure: no OCR here; :mod:`.reread` does the reading).
 Tesseract reads ``l`` and ``1``, ``O`` and ``0`` in code surely wrong where letters and digits
 meet: ``aesi28_encrypt``, ``charl6_t``, ``cal1CC``, ``Ox40F6BBCC``, ``boo1``; and, in a short
 word with no dictionary to lean on, ``Ic`` and ``te`` for gnuplot's ``lc`` and ``tc``; and
-Texinfo's result arrow ``⇒``, for which its English model has no class, as ``=>``. Its
+Texinfo's result arrow ``⇒``, for which its English model has no class, as ``=>``; and a
+``1`` ending an identifier as ``!`` (``Cygwin!``: a footnote's mark). Its
 confidence in them is 80-95, above the re-reading's cut, where most words are right. RapidOCR's
 recogniser reads them right: it reads glyph shapes in context, with no language model pulling a
 digit to a letter. So the words that look like such a mix-up (:func:`suspect`) are read again
@@ -84,6 +85,10 @@ def _glyphs(text: str) -> bool:
         return True
     for i, c in enumerate(core):
         beside = core[max(0, i - 1) : i] + core[i + 1 : i + 2]
+        # A "1" or "l" read as "!" (``Jump!`` for ``Jump1``); ``operator!=`` is meant.
+        last = i == len(core) - 1
+        if c == "!" and i > 0 and core[i - 1].isalnum() and (last or core[i + 1].isalnum()):
+            return True
         if c in _LETTERS and any(n.isdigit() for n in beside):
             return True
         among_letters = any(n.isalpha() for n in beside) and not any(n.isdigit() for n in beside)
