@@ -4,8 +4,9 @@ A grammar in BNF, set in a typewriter face: Tesseract reads each rule's ``::=`` 
 leaving the first colon out of the word's box; the engine finds it beside the box and puts
 it back (``colons.py``), while the grammar's own ``':='`` token stays as it is. Prose with
 subscripts set as TeX sets them (``x_j``): Tesseract reads ``x;``; the engine reads the
-letter from its dot and stem (``semicolons.py``). One real server process (uvloop, two
-workers), more pages at once than workers.
+letter from its dot and stem (``semicolons.py``). Prose with formulas: Tesseract runs a
+``≤ x`` together, and the engine puts the space back from the ink (``gaps.py``). One real
+server process (uvloop, two workers), more pages at once than workers.
 """
 
 from __future__ import annotations
@@ -130,3 +131,37 @@ def test_subscript_letters_read_as_semicolons_are_letters(gateway: GatewayProces
         assert md.count("xj") >= 4, md  # of 5
         assert "x;" not in md, md
         assert "negative." in md and "problem." in md, md  # real stops and commas stay
+
+
+BOUNDS = [
+    "Each column has a lower bound lb and an upper bound ub, and the",
+    "bounds hold as lb ≤ x ≤ ub for a double-bounded variable, as",
+    "0 ≤ x ≤ 1 for a binary one and lb ≤ x < +∞ for one bounded below.",
+    "A row is fixed when lb = ub, free when \u2212∞ < x < +∞ holds for it,",
+    "and the solver reports a row in a state it can check at once.",
+    "If x ≥ 0 and y ≥ 0 then x + y ≥ 0 in any basic solution we find.",
+]
+
+
+def _bounds_page() -> Image.Image:
+    """An A4 page at 300 DPI: four paragraphs of prose with formulas in DejaVu Serif at
+    38 px. Tesseract runs two of its ``≤ x`` together (``≤x``); the engine puts the space
+    back from the ink (``gaps.py``)."""
+    img = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(img)
+    f = font(38, "DejaVuSerif.ttf")
+    y = 300
+    for _ in range(4):
+        for line in BOUNDS:
+            d.text((250, y), line, font=f, fill=0)
+            y += 57
+        y += 38
+    return img
+
+
+def test_a_formulas_lost_spaces_come_back(gateway: GatewayProcess) -> None:
+    docs = [encode(_bounds_page(), "PNG", dpi=300)] * 3
+    for md in read_all(gateway, docs):
+        assert "≤x" not in md, md  # two without the pass
+        assert md.count("≤ x") >= 10, md  # of 12
+        assert "upper bound ub" in md, md
