@@ -7,7 +7,7 @@ its text over boxes tight to each word's ink, two words read as one where it joi
 from __future__ import annotations
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import gaps
 from aigateway.ocr.engine.geometry import Line, Word, glued
@@ -101,3 +101,14 @@ def test_punctuation_is_left_alone() -> None:
     # A bracket's blank is a typewriter cell as often as a space (``f(x)`` set in code).
     img, line = joined("then call f (x) and g (y) to end", [2, 5])
     assert gaps.restore(img, [line]) == 0
+
+
+def test_a_mark_in_the_blank_keeps_the_word_whole() -> None:
+    # A speck or a glyph's broken piece in the blank (a fax's "extra" read "extr a"): no
+    # blank as wide as a space is left, whatever the glyphs around it.
+    img, line = joined("we put it in a box to keep it dry", [3])
+    w = line.words[3]
+    mid_x, mid_y = (w.x0 + w.x1) // 2 + 3, (w.y0 + w.y1) // 2
+    ImageDraw.Draw(img).rectangle((mid_x - 1, mid_y - 1, mid_x + 1, mid_y + 1), fill=0)
+    assert gaps.restore(img, [line]) == 0
+    assert line.words[3].text == "ina"

@@ -25,6 +25,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from . import glyphs
@@ -76,9 +77,20 @@ def _blank(ink: Any, x0: int, x1: int, between: str) -> int:
     return 0 if len(inked) == 0 else x1 - x0 - 1 - int(inked[-1])
 
 
+def _widest_blank(ink: Any) -> int:
+    """The widest run of blank columns of ``ink`` between its first and last inked ones."""
+    inked = ink.any(axis=0).nonzero()[0]
+    return int(np.diff(inked).max()) - 1 if len(inked) >= 2 else 0
+
+
 def _cuts(word: Word, ink: Any, height: float, least: float) -> list[int]:
     """Indices in ``word``'s text before which a space is missing: its glyph pairs blank
     ``least`` pixels or more apart, where :func:`_spaceable`."""
+    # No run of blank columns that wide: no cut, and no labelling (three quarters of the
+    # pass's time). A mark in the blank (a speck, a glyph's broken piece: a fax's "extra"
+    # read "extr a") leaves none either.
+    if _widest_blank(ink) < least:
+        return []
     found = glyphs.find(ink, height)
     paired = None if found is None else glyphs.pair(word.text, found)
     if paired is None:
