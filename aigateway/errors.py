@@ -181,6 +181,16 @@ class ServiceUnavailableError(GatewayError):
         headers = {"Retry-After": str(max(1, int(retry_after + 0.999)))}
         headers.update(kwargs.pop("headers", None) or {})
         super().__init__(message, headers=headers, **kwargs)
+        self.retry_after = retry_after
+
+
+class ClientClosedRequestError(GatewayError):
+    """499 (nginx's "client closed request"): the caller hung up before its request body
+    arrived. Nobody reads the answer; the status keeps a dropped upload out of the 500s."""
+
+    status = 499
+    type = "invalid_request_error"
+    default_code = "client_closed_request"
 
 
 class UpstreamError(GatewayError):
@@ -205,6 +215,7 @@ GATEWAY_CODES: frozenset[str] = frozenset(
         for cls in (
             GatewayError,
             BadRequestError,
+            ClientClosedRequestError,
             AuthenticationError,
             PermissionDeniedError,
             NotFoundError,

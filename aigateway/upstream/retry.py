@@ -3,7 +3,8 @@
 A failed call is tried again when its status says the upstream may do better in a moment
 (:data:`RETRYABLE`: 429 and 5xx, timeouts included): on the same entity up to its
 ``max_retries`` more times, after an exponential backoff that honours the upstream's
-``Retry-After`` (at most :data:`MAX_BACKOFF` seconds), then on the next entity of the chain (its
+``Retry-After`` (at most :data:`MAX_BACKOFF` seconds: an upstream asking for a longer wait is
+not retried on the same entity), then on the next entity of the chain (its
 ``fallbacks``).
 
 One signal says "the same entity will fail the same way" (rejected credentials, an answer over
@@ -45,14 +46,25 @@ def may_fall_back(exc: GatewayError) -> bool:
 def retry_again(exc: GatewayError, attempt: int, retries: int) -> bool:
     """True when attempt ``attempt`` (0-based) of ``retries + 1`` should be followed by another
     on the same entity."""
-    return attempt < retries and may_fall_back(exc) and exc.headers.get(_HEADER) != "false"
+    return (
+        attempt < retries
+        and may_fall_back(exc)
+        and exc.headers.get(_HEADER) != "false"
+        and _retry_after(exc) <= MAX_BACKOFF
+    )
+
+
+def _retry_after(exc: GatewayError) -> float:
+    """The wait ``exc`` asks for (its ``Retry-After``), 0 without one. One longer than
+    :data:`MAX_BACKOFF` is not waited out on the same entity: a retry sooner than the upstream
+    asked fails the same way (the local OCR queue, full, asks for minutes), so the call moves on
+    to a fallback, or the caller hears the wait at once."""
+    retry_after: object = getattr(exc, "retry_after", None)
+    return float(retry_after) if isinstance(retry_after, (int, float)) else 0.0
 
 
 def backoff(attempt: int, exc: GatewayError) -> float:
     """Seconds to wait before attempt ``attempt + 1``: exponential with jitter, at least the
     upstream's ``Retry-After`` and at most :data:`MAX_BACKOFF`."""
     delay = min(MAX_BACKOFF, 0.25 * 2.0**attempt) * (0.75 + random.random() / 4)
-    retry_after: object = getattr(exc, "retry_after", None)
-    if isinstance(retry_after, (int, float)):
-        delay = min(MAX_BACKOFF, max(delay, float(retry_after)))
-    return delay
+    return min(MAX_BACKOFF, max(delay, _retry_after(exc)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import os
 import re
 import signal
@@ -24,7 +25,7 @@ import pytest
 
 from aigateway.ocr.engine.health import STORM_RESTARTS_PER_WORKER
 
-from ..support.docgen import scanned_pdf
+from ..support.docgen import render_text, scanned_pdf
 from ..support.server import GatewayProcess
 from ..support.sized_docs import sized_document
 
@@ -243,6 +244,33 @@ def test_readyz_follows_the_pool_through_a_restart_storm(
         assert resp.status_code == 200, resp.text
         counted = restarts(client.get("/metrics").text)
         assert counted >= killed - POOL_WORKERS  # the last round may still be reaping
+    assert "Traceback" not in gw.log()
+
+
+def test_a_page_over_the_task_timeout_is_read_once_and_504_not_to_retry(
+    gateway_server_factory: Callable[..., GatewayProcess],
+) -> None:
+    # A page of dense small print, far more than a second's work: the same page times out
+    # again, so the gateway must not read it twice (the caller had waited twice the timeout
+    # and a second worker was killed) and tells the caller not to retry either.
+    gw = gateway_server_factory(SERVED.replace("[ocr_pool]\n", "[ocr_pool]\ntask_timeout = 1\n"))
+    page = render_text(" ".join(["dense small print for the timeout"] * 3000), width=3000, size=14)
+    buf = io.BytesIO()
+    page.save(buf, format="PNG")
+    with httpx.Client(base_url=gw.url, timeout=60) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200, "never ready")
+        resp = client.post("/v1/ocr", files={"file": ("dense.png", buf.getvalue(), "image/png")})
+        assert resp.status_code == 504, resp.text[:300]
+        assert resp.json()["error"]["code"] == "upstream_timeout"
+        assert resp.headers["x-should-retry"] == "false"
+        wait_until(lambda: restarts(client.get("/metrics").text) >= 1, "no worker replaced")
+        wait_until(
+            lambda: client.get("/readyz").json()["checks"]["ocr_pool"]["alive"] == POOL_WORKERS,
+            "the worker was not replaced",
+        )
+        assert restarts(client.get("/metrics").text) == 1  # one reading, one worker killed
+        data, media_type = sized_document("png", CASES[0][2], 1024)
+        assert post_document(gw.url, data, media_type, "json").status_code == 200
     assert "Traceback" not in gw.log()
 
 

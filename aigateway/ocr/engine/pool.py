@@ -38,6 +38,7 @@ from ...errors import (
     UnprocessableDocumentError,
     UpstreamTimeoutError,
 )
+from ...upstream.retry import do_not_retry
 from . import procs
 from .batches import BatchQueue, Task
 from .health import PoolHealth, PoolStatus
@@ -281,9 +282,15 @@ class OcrPool(WorkerStarts):
         if w.task is not task:
             return
         w.task = None
+        # Deterministic: the same page takes as long again (a retry had the caller wait twice
+        # the timeout and killed a second worker), so neither the gateway nor its caller
+        # retries it; a fallback entity may still read it.
         task.fail(
-            UpstreamTimeoutError(
-                f"the local OCR engine took longer than {self.config.task_timeout:g} s on one page"
+            do_not_retry(
+                UpstreamTimeoutError(
+                    f"the local OCR engine took longer than {self.config.task_timeout:g} s on "
+                    "one page"
+                )
             )
         )
         # The only way to stop a page mid-recognition; the socket's EOF then replaces it.
