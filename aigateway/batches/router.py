@@ -18,6 +18,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from ..files.params import Admit, int_param, json_response
 from ..http.bodies import read_json
+from ..http.client import body_stream
 from ..http.limits import BodyLimits, json_body_limit
 from ..http.middleware import log_fields
 from ..tenancy.auth import Tenant
@@ -62,7 +63,7 @@ def batch_handlers(
         # Inline Mistral requests may carry documents: the route's JSON cap applies.
         limits = BodyLimits(json_body_limit(max_bytes), f"JSON body (max_size_upload {max_bytes})")
         limits.check_declared(request.headers.get("content-length"))
-        spec = parse(await read_json(request.stream(), limits, max_depth))
+        spec = parse(await read_json(body_stream(request), limits, max_depth))
         job, counts = await batches.create(
             tenant,
             spec,

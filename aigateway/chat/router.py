@@ -20,6 +20,7 @@ from litestar.response import Stream
 
 from ..errors import UnsupportedMediaTypeError
 from ..http.bodies import content_type_of, read_bytes
+from ..http.client import body_stream
 from ..http.limits import DocumentLimits
 from ..http.middleware import log_fields
 from ..http.routes import RouteSpec
@@ -69,7 +70,7 @@ async def _read_body(request: Request[Any, Any, Any], limits: DocumentLimits) ->
     # Chat bodies carry images as base64 data URIs: the same cap as a JSON OCR upload.
     body = limits.json_body("content")
     body.check_declared(request.headers.get("content-length"))
-    return parse_body(await read_bytes(request.stream(), body), limits.max_json_depth)
+    return parse_body(await read_bytes(body_stream(request), body), limits.max_json_depth)
 
 
 def chat_handlers(

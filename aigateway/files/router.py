@@ -21,6 +21,7 @@ from litestar.response import Stream
 
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..http.bodies import content_type_of, read_multipart
+from ..http.client import body_stream
 from ..http.limits import BodyLimits, multipart_body_limit
 from ..http.middleware import log_fields
 from ..tenancy.auth import Tenant
@@ -94,7 +95,7 @@ def file_handlers(
         )
         limits.check_declared(request.headers.get("content-length"))
         form = await read_multipart(
-            request.stream(),
+            body_stream(request),
             params["boundary"],
             limits,
             file_fields=("file",),

@@ -18,6 +18,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..http.bodies import content_type_of, read_buffer, read_multipart, read_urlencoded
+from ..http.client import body_stream
 from ..http.limits import DocumentLimits
 from ..http.middleware import log_fields
 from ..http.routes import RouteSpec
@@ -37,7 +38,7 @@ async def read_ocr_request(request: Request[Any, Any, Any], limits: DocumentLimi
     values too), JSON in them ``max_json_depth`` levels deep."""
     media, params = content_type_of(request.headers.get("content-type"))
     declared = request.headers.get("content-length")
-    stream = request.stream()
+    stream = body_stream(request)
     max_bytes, max_depth = limits.max_bytes, limits.max_json_depth
     if media == "multipart/form-data":
         boundary = params.get("boundary")

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -262,6 +265,31 @@ def test_chat_and_embeddings_never_5xx(
     with http.stream("POST", path, content=body, headers={"content-type": "application/json"}) as r:
         r.read()
     _check(r, body[:300])
+
+
+@pytest.mark.parametrize(
+    ("path", "ctype"),
+    [
+        ("/v1/ocr", "application/json"),
+        ("/v1/ocr", "multipart/form-data; boundary=b"),
+        ("/v1/chat/completions", "application/json"),
+    ],
+)
+def test_a_client_hanging_up_mid_body_is_a_499_not_a_500(
+    client: tuple[httpx.Client, GatewayProcess], path: str, ctype: str
+) -> None:
+    http, gw = client
+    before = len(re.findall(r'"status":499', gw.log()))
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as sock:
+        head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+        sock.sendall(f"{head}Content-Length: 100000\r\n\r\n".encode() + b"{" + b" " * 999)
+        time.sleep(0.3)  # the gateway is reading the body when the client goes
+    deadline = time.monotonic() + 30
+    while len(re.findall(r'"status":499', gw.log())) == before:
+        assert time.monotonic() < deadline, "the dropped upload was never logged"
+        time.sleep(0.05)
+    metrics = http.get("/metrics").text
+    assert not re.search(r'^aigw_requests_total\{[^}]*status="500"', metrics, re.M), metrics
 
 
 def test_no_unhandled_error_was_logged(client: tuple[httpx.Client, GatewayProcess]) -> None:
