@@ -18,7 +18,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from ..errors import BadRequestError, UnsupportedMediaTypeError
 from ..http.bodies import content_type_of, read_buffer, read_multipart, read_urlencoded
-from ..http.client import body_stream
+from ..http.client import body_stream, unless_gone
 from ..http.limits import DocumentLimits
 from ..http.middleware import log_fields
 from ..http.routes import RouteSpec
@@ -96,13 +96,17 @@ def ocr_handlers(
             try:
                 limits = route.document_limits(tenant.limits)
                 ocr_request = await read_ocr_request(request, limits)
-                outcome = await service.process(
-                    ocr_request,
-                    refs=tenant.narrow(list(route.ocr_refs)),
-                    limits=limits,
-                    allowed=tenant.allowed_refs,
-                    admission=admission,
-                    documents=documents(tenant.id) if documents is not None else None,
+                # A client that hangs up stops its pages not yet started (the pool drops them).
+                outcome = await unless_gone(
+                    request,
+                    service.process(
+                        ocr_request,
+                        refs=tenant.narrow(list(route.ocr_refs)),
+                        limits=limits,
+                        allowed=tenant.allowed_refs,
+                        admission=admission,
+                        documents=documents(tenant.id) if documents is not None else None,
+                    ),
                 )
             finally:
                 await admission.release()

@@ -274,6 +274,32 @@ def test_a_page_over_the_task_timeout_is_read_once_and_504_not_to_retry(
     assert "Traceback" not in gw.log()
 
 
+def test_a_client_that_hangs_up_stops_its_pending_pages(
+    gateway_server_factory: Callable[..., GatewayProcess],
+) -> None:
+    # Twenty scanned pages on two workers, a client that gives up after two seconds: the
+    # pages not yet started are dropped at once (before, all twenty were read, for nobody).
+    gw = gateway_server_factory(SERVED)
+    text = "Page of a long scanned contract that nobody waits for any more. " * 12
+    pdf = scanned_pdf([f"{k} {text}" for k in range(20)])
+
+    def waiting(client: httpx.Client) -> float:
+        found = re.search(r"^aigw_ocr_tasks_waiting (\S+)$", client.get("/metrics").text, re.M)
+        assert found, "aigw_ocr_tasks_waiting is missing from /metrics"
+        return float(found.group(1))
+
+    with httpx.Client(base_url=gw.url, timeout=60) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200, "never ready")
+        files = {"file": ("contract.pdf", pdf, "application/pdf")}
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(gw.url + "/v1/ocr", files=files, timeout=httpx.Timeout(60, read=2))
+        wait_until(lambda: waiting(client) == 0, "the pages queued were still read", 5)
+        wait_until(lambda: '"status":499' in gw.log(), "the hang-up was not logged as 499", 30)
+        data, media_type = sized_document("png", CASES[0][2], 1024)
+        assert post_document(gw.url, data, media_type, "json").status_code == 200
+    assert "Traceback" not in gw.log()
+
+
 def test_sigterm_with_a_busy_pool_answers_503_and_stops_in_time(
     gateway_server_factory: Callable[..., GatewayProcess],
 ) -> None:
