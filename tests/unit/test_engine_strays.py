@@ -86,6 +86,31 @@ def test_a_lost_bullet_is_put_back_on_a_black_and_white_page() -> None:
     assert lines[0].text == f"{BULLET} Fields of the struct"
 
 
+def test_a_bullet_a_hanging_indent_away_is_put_back() -> None:
+    # A hanging indent (ReportLab's and Erlang's lists): the bullet three text heights before
+    # its item, beyond the reach of a glyph lost from the word.
+    img, words = _draw([("Fields", 400), ("of", 540), ("the", 600)])
+    ImageDraw.Draw(img).ellipse((262, 122, 278, 138), fill=0)
+    lines = [Line(list(words), 1, 1)]
+    assert strays.restore_bullets(img, lines, strays.find(img, lines)) == []
+    assert lines[0].text == f"{BULLET} Fields of the"
+    assert lines[0].words[0].x0 >= 261 and lines[0].words[0].x1 <= 280
+
+
+def test_a_leader_dot_or_a_far_disc_is_not_a_bullet() -> None:
+    # A row of leader dots before an entry: each dot is a filled disc, but ink stands a text
+    # height before the nearest. A disc further than the reach belongs to something else.
+    img, words = _draw([("Fields", 400), ("of", 540)])
+    d = ImageDraw.Draw(img)
+    for x in range(150, 380, 24):
+        d.ellipse((x, 130, x + 6, 136), fill=0)
+    lines = [Line(list(words), 1, 1)]
+    assert strays.find(img, lines) == []
+    img, words = _draw([("Fields", 400), ("of", 540)])
+    ImageDraw.Draw(img).ellipse((160, 122, 176, 138), fill=0)  # 7.5 text heights away
+    assert strays.find(img, [Line(list(words), 1, 1)]) == []
+
+
 def test_a_ring_before_a_line_is_not_a_bullet() -> None:
     img, words = _draw([("Fields", 200), ("of", 340)])
     ImageDraw.Draw(img).ellipse((136, 118, 160, 142), outline=0, width=2)

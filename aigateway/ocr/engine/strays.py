@@ -35,6 +35,11 @@ _GAP = 0.3
 _SPAN = 2.5
 """A stray is at most this many text heights wide (more is a missed word or a drawing)."""
 
+_BULLET_REACH = 6.0
+"""How far before its item's first word, in text heights, a list bullet may stand: a hanging
+indent sets it 2-4 text heights away (ReportLab's and Erlang's manuals, a word processor's
+tab), beyond :data:`_REACH`, and Tesseract leaves such a bullet out of every word."""
+
 
 @dataclass(frozen=True, slots=True)
 class Stray:
@@ -141,8 +146,36 @@ def _probe(mask: Image.Image, k: int, ln: Line, side: str) -> Stray | None:
     return Stray(k, side, x0, ln.y0 + box[1], x1, ln.y0 + box[3])
 
 
+def _far_bullet(ink: Image.Image, img: Image.Image, k: int, ln: Line) -> Stray | None:
+    """A list bullet up to :data:`_BULLET_REACH` text heights before ``ln``: the inked run
+    nearest its first word, a filled disc (:func:`.bullets.filled_disc`) with blank paper a
+    text height wide before it. (A period ending a word of a column to the left has its
+    word's last glyph just before it.)"""
+    h, w = ln.height, ln.words[0]
+    lo, hi = max(0, w.x0 - round(_BULLET_REACH * h)), w.x0 - 1
+    cols = _columns(ink, lo, hi, ln.y0, ln.y1)
+    run = _run(cols, len(cols) - 1, max(2, round(_GAP * h)))
+    if run is None or run[0] == 0:
+        return None  # no ink, or ink running on past the reach
+    x0, x1 = lo + run[0], lo + run[1]
+    if any(_columns(ink, max(0, x0 - h), x0, ln.y0, ln.y1)):
+        return None
+    box = ink.crop((x0, ln.y0, x1, ln.y1)).getbbox()
+    if box is None:
+        return None
+    disc = (x0 + box[0], ln.y0 + box[1], x0 + box[2], ln.y0 + box[3])
+    if not bullets.filled_disc(img, disc, h):
+        return None
+    return Stray(k, "left", *disc)
+
+
+def _bullet(ink: Image.Image, img: Image.Image, k: int, ln: Line, side: str) -> Stray | None:
+    return _far_bullet(ink, img, k, ln) if side == "left" else None
+
+
 def find(img: Image.Image, lines: list[Line]) -> list[Stray]:
-    """Strays beside the lines' end words (none on a page with over :data:`MAX_STRAYS`)."""
+    """Strays beside the lines' end words (none on a page with over :data:`MAX_STRAYS`),
+    and bullets standing further before their items (:func:`_far_bullet`)."""
     if not lines or img.width < 4 or img.height < 4:
         return []
     ink = mask(img, lines)
@@ -151,7 +184,7 @@ def find(img: Image.Image, lines: list[Line]) -> list[Stray]:
         for k, ln in enumerate(lines)
         if ln.words
         for side in ("left", "right")
-        if (s := _probe(ink, k, ln, side)) is not None
+        if (s := _probe(ink, k, ln, side) or _bullet(ink, img, k, ln, side)) is not None
     ]
     if len(found) > MAX_STRAYS:
         return []  # loose ink everywhere: a dirty page, where re-reading guesses
