@@ -51,6 +51,8 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"{src}: $.limits.max_size_upload: expected a positive byte count")
     if settings.server.header_timeout <= 0:
         raise ConfigError(f"{src}: $.server.header_timeout: expected a positive number of seconds")
+    if settings.server.body_timeout <= 0:
+        raise ConfigError(f"{src}: $.server.body_timeout: expected a positive number of seconds")
     if settings.server.max_connections < 0:
         raise ConfigError(f"{src}: $.server.max_connections: expected 0 (no cap) or more")
     if not 1 <= settings.limits.max_json_depth <= 512:

@@ -60,6 +60,10 @@ class ServerConfig(_Base, frozen=True):
     """Seconds a client has to send a request's line and headers (from connecting, or from the
     first byte of a later request on the connection); then 408 and the connection is closed.
     Stops slow-header (slowloris) clients from holding connections forever."""
+    body_timeout: float = 30.0
+    """Seconds a request body may go without a byte arriving while the server reads it; then
+    408 and the connection is closed (a client trickling its upload held its admission slot
+    forever). Not a cap on the upload's length: a slow but steady upload never waits this long."""
     max_connections: int = 2048
     """Open connections per server process; more are answered 503 and closed at once. Clamped
     to the open-file limit (``ulimit -n``) less 128; 0 turns the cap off."""

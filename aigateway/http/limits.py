@@ -150,8 +150,8 @@ class BodyLimits:
 
     def error(self, size: int | None) -> PayloadTooLargeError:
         """The 413 for this body."""
-        said = f" ({size} bytes)" if size is not None else ""
+        said = f"is {size} bytes, over" if size is not None else "exceeds"
         return PayloadTooLargeError(
-            f"the {self.what}{said} exceeds the limit of {self.limit} bytes",
+            f"the {self.what} {said} the limit of {self.limit} bytes",
             param=None,
         )

@@ -67,8 +67,10 @@ def open_pdf(source: bytes | str, password: str | None = None, *, forms: bool = 
             raise UnprocessableDocumentError(
                 "the PDF is encrypted: send its password in pdf_password", param="pdf_password"
             ) from None
+        # pdfium's reason, unless it has none to give ("Success" for a PDF without pages).
+        why = "" if "success" in msg else f" ({exc})"
         raise UnprocessableDocumentError(
-            f"the document is not a readable PDF ({exc})", param="document"
+            f"the document is not a readable PDF{why}", param="document"
         ) from None
     if forms:
         # A form pdfium cannot set up: its pages are read as they are drawn without it.

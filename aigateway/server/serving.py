@@ -1,16 +1,20 @@
-"""Connection guards of ``aigateway serve``: a header-read timeout and a connection cap.
+"""Connection guards of ``aigateway serve``: header and body read timeouts and a connection cap.
 
 uvicorn (httptools) bounds the idle time *between* requests (``timeout_keep_alive``) but not the
 time a client takes to send a request's line and headers, and it accepts connections without
 limit: a slowloris client that opens thousands of sockets and trickles one header byte now and
 then holds them all, forever, and with them the process's file descriptors. Two guards close
-that hole, both in :class:`GuardedHttpToolsProtocol`, uvicorn's httptools protocol plus:
+that hole, all in :class:`GuardedHttpToolsProtocol`, uvicorn's httptools protocol plus:
 
 - ``[server] header_timeout``: a request's head (request line and headers) must be complete
   this many seconds after the connection opens, or after the first byte of a later request on a
   kept-alive connection. Otherwise the gateway answers ``408`` (when no response is in
-  progress) and closes the connection. Bodies are not covered: they are read by the endpoint,
-  under the upload caps, after authentication.
+  progress) and closes the connection.
+- ``[server] body_timeout``: a request's body may go this many seconds without a byte
+  arriving while the server is reading it (a client trickling a byte now and then held its
+  tenant's admission slot for as long as it liked). Then ``408`` and the connection is
+  closed. Time the server itself is not reading (its buffer full, the endpoint busy) does not
+  count.
 - ``[server] max_connections``: open connections per server process. A connection beyond it
   is answered ``503`` with the error envelope and closed at once, before anything is parsed,
   so the process keeps descriptors for upstream calls, spooled uploads and the OCR pool. The
@@ -58,6 +62,12 @@ _TIMEOUT_RESPONSE = _canned(
         status=408,
     ),
 )
+_BODY_TIMEOUT_RESPONSE = _canned(
+    "408 Request Timeout",
+    BadRequestError(
+        "the request body stopped arriving (body_timeout)", code="request_timeout", status=408
+    ),
+)
 _FULL_RESPONSE = _canned(
     "503 Service Unavailable",
     ServiceUnavailableError(
@@ -80,11 +90,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         *,
         header_timeout: float,
         max_connections: int,
+        body_timeout: float = 0.0,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
         self.max_connections = max_connections
         self._head_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -96,6 +109,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._body_done()
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
@@ -106,6 +120,39 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm()
         super().on_headers_complete()
+        self._body_wait()
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._body_wait()
+
+    def on_message_complete(self) -> None:
+        self._body_done()
+        super().on_message_complete()
+
+    def _body_wait(self) -> None:
+        """(Re)start the wait for the body's next bytes."""
+        self._body_done()
+        if self.body_timeout > 0:
+            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+
+    def _body_done(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing():
+            return
+        if self.flow.read_paused or getattr(self.cycle, "waiting_for_100_continue", False):
+            # The server is not reading, or the client waits for its ``100 Continue`` (sent
+            # when the endpoint first reads): the client cannot be late.
+            self._body_wait()
+            return
+        if self.cycle is not None and not self.cycle.response_started:
+            self.transport.write(_BODY_TIMEOUT_RESPONSE)
+        self.transport.close()
 
     def _arm(self) -> None:
         self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
@@ -140,6 +187,7 @@ def server_options(server: ServerConfig) -> dict[str, Any]:
     protocol = functools.partial(
         GuardedHttpToolsProtocol,
         header_timeout=server.header_timeout,
+        body_timeout=server.body_timeout,
         max_connections=connection_cap(server.max_connections),
     )
     return {"http": protocol}

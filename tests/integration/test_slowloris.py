@@ -29,6 +29,7 @@ CAP = 100
 CONFIG = f"""
 [server]
 header_timeout = 1.0
+body_timeout = 1.0
 max_connections = {CAP}
 
 [[ocr_models]]
@@ -156,3 +157,38 @@ def test_a_complete_head_sent_in_pieces_within_the_timeout_is_served(gw: Gateway
         assert sock.recv(4096).startswith(b"HTTP/1.1 200")
     finally:
         sock.close()
+
+
+def _post_head(port: int, length: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    head = "POST /v1/ocr HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    sock.sendall(f"{head}Content-Length: {length}\r\n\r\n".encode())
+    return sock
+
+
+def test_a_body_that_stops_arriving_is_a_408_and_a_steady_trickle_is_not(
+    gw: GatewayProcess,
+) -> None:
+    # Stops: ten bytes of a thousand, then nothing for longer than body_timeout.
+    stalled = _post_head(gw.port, 1000)
+    # Trickles: a byte every 0.4 s (under body_timeout), then the rest: served.
+    body = b"{" + b" " * 8 + b"}"
+    steady = _post_head(gw.port, len(body))
+    try:
+        stalled.sendall(b"{" + b" " * 9)
+        for byte in body[:-1]:
+            steady.sendall(bytes([byte]))
+            time.sleep(0.4)
+        steady.sendall(body[-1:])
+        answer = steady.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]  # no document: served
+        deadline = time.monotonic() + 10
+        while (got := _read_to_close(stalled)) is None:
+            assert time.monotonic() < deadline, "the stalled body's connection is still open"
+            time.sleep(0.05)
+        assert got.startswith(b"HTTP/1.1 408"), got[:200]
+        assert b'"code":"request_timeout"' in got and b"body_timeout" in got
+    finally:
+        stalled.close()
+        steady.close()
+    assert "Traceback" not in gw.log()
