@@ -13,7 +13,7 @@ from PIL import Image
 
 from .geometry import Line, Word
 
-__all__ = ("BULLET", "filled_disc", "restore")
+__all__ = ("BULLET", "filled_disc", "plain", "restore")
 
 BULLET = "\u2022"
 
@@ -24,6 +24,10 @@ _NOT_BULLETS = frozenset(".,:;'\"`-_|/\\aAI")
 """Single characters kept as read: punctuation a line may really start with, and the words
 of one letter ("a" fills 62 % of its box in 30 px DejaVu Sans: a justified paper's line
 starting "a time." came back as "• time.")."""
+
+
+_ROUND = frozenset("●⚫⬤")
+"""Large round bullets: RapidOCR's recogniser has no "•" and reads every filled disc as "●"."""
 
 
 def _filled(img: Image.Image, box: tuple[int, int, int, int]) -> bool:
@@ -45,13 +49,57 @@ def filled_disc(img: Image.Image, box: tuple[int, int, int, int], text_height: f
     return _filled(img, box)
 
 
+_STOPS = frozenset(".")
+"""A small bullet a hanging indent away from its item comes back as a full stop: one that is
+a filled disc standing :data:`_APART` before the item and :data:`_RAISED` is a bullet."""
+
+_APART = 1.0
+"""Text heights of paper between a stop read for a bullet and its item, at least (a period
+ending a sentence wrapped onto the line stands a space before the next word)."""
+
+_RAISED = 0.15
+"""Text heights a bullet's middle stands above the line's baseline, at least: a bullet is
+centred on the lower-case letters, a full stop sits on the baseline."""
+
+
+def _baseline(words: list[Word]) -> float:
+    """Where the words stand: the bottom most of them share (letters with descenders go
+    lower, so a low quantile of the bottoms, not their median)."""
+    bottoms = sorted(w.y1 for w in words)
+    return bottoms[(len(bottoms) - 1) * 3 // 10]
+
+
+def _bullet_stop(first: Word, rest: list[Word], height: float) -> bool:
+    """The full stop ``first`` stands where a bullet does: well before the line's next word
+    and above its baseline."""
+    return (
+        rest[0].x0 - first.x1 >= _APART * height
+        and _baseline(rest) - (first.y0 + first.y1) / 2 >= _RAISED * height
+    )
+
+
 def restore(lines: list[Line], img: Image.Image) -> None:
     """Turn misread bullets at the start of lines back into "•" (in place)."""
     for ln in lines:
         if len(ln.words) < 2:
             continue
         first, nxt = ln.words[0], ln.words[1]
-        if len(first.text) != 1 or first.text in _NOT_BULLETS or first.text == BULLET:
+        height = nxt.y1 - nxt.y0
+        if len(first.text) != 1 or first.text == BULLET:
             continue
-        if filled_disc(img, (first.x0, first.y0, first.x1, first.y1), nxt.y1 - nxt.y0):
+        if first.text in _NOT_BULLETS and not (
+            first.text in _STOPS and _bullet_stop(first, ln.words[1:], height)
+        ):
+            continue
+        if filled_disc(img, (first.x0, first.y0, first.x1, first.y1), height):
+            ln.words[0] = Word(BULLET, first.conf, first.x0, first.y0, first.x1, first.y1)
+
+
+def plain(lines: list[Line]) -> None:
+    """Write, in place, a line's first word that is a large round bullet (:data:`_ROUND`) as
+    "•": the recogniser reads every bullet so whatever its size, and "•" is the bullet text
+    layers and word processors write (a ReportLab list's, read again, came back "●")."""
+    for ln in lines:
+        if ln.words and ln.words[0].text in _ROUND:
+            first = ln.words[0]
             ln.words[0] = Word(BULLET, first.conf, first.x0, first.y0, first.x1, first.y1)

@@ -36,7 +36,7 @@ from .ink import Windows, bounds, page_otsu
 from .preprocess import as_gray
 from .spaces import monospace_pitch
 
-__all__ = ("SPACED", "restore")
+__all__ = ("SPACED", "dot_spans", "restore")
 
 SPACED = 0.28
 """Blank between two dots, in text heights, from which they are spaced stops: TeX's stand
@@ -63,7 +63,7 @@ CELL = 0.15
 _STOPS = re.compile(r"\.(?: ?\.)+")
 
 
-def _spans(ink: Windows, line: Line, height: float) -> list[tuple[int, int, bool]]:
+def dot_spans(ink: Windows, line: Line, height: float) -> list[tuple[int, int, bool]]:
     """The runs of inked columns along ``line``'s band (page columns, end exclusive), each
     with whether its ink is a dot."""
     window = ink.window(line.x0, line.y0, line.x1, line.y1)
@@ -171,7 +171,7 @@ def restore(img: Image.Image, lines: list[Line]) -> int:
     for ln in maybe:
         if monospace[ln.block]:
             continue
-        spans = _spans(ink, ln, height)
+        spans = dot_spans(ink, ln, height)
         for i, word in enumerate(ln.words):
             new = _spaced(word, spans, height)
             if new is not None:

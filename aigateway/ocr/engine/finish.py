@@ -1,12 +1,13 @@
 """The passes over the reading a page keeps, in their order, and its layout.
 
-Only the winner of :mod:`.reader`'s second chances pays for them: specks read as glyphs
-dropped (:mod:`.specks`), a clean-up's broken ``e`` mended (:mod:`.crossbars`), check boxes,
-dropped regions, panels and columns read sideways put back, lost bullets, with ``auto`` the
-doubtful words and lost glyphs read again (:mod:`.reread`, :mod:`.partial`) and dropped lines
-(:mod:`.orphans`), words read out of drawings dropped (:mod:`.figures`), then the glyph-level
-repairs (spaces, spaced stops, ``≤``, ``∞``, subscript letters read as ``;``, lost colons,
-rows of hyphens, line numbers), then the layout.
+Only the winner of :mod:`.reader`'s second chances pays for them: rows of leader dots read
+as letters written as dots (:mod:`.leaders`), specks read as glyphs dropped (:mod:`.specks`),
+a clean-up's broken ``e`` mended (:mod:`.crossbars`), check boxes, dropped regions, panels and
+columns read sideways put back, lost bullets, with ``auto`` the doubtful words and lost glyphs
+read again (:mod:`.reread`, :mod:`.partial`) and dropped lines (:mod:`.orphans`), words read
+out of drawings dropped (:mod:`.figures`), then the glyph-level repairs (spaces, spaced stops,
+``≤``, ``∞``, subscript letters read as ``;``, lost colons, rows of hyphens, line numbers),
+then the layout.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     if not r.source:
         return r
     from . import (
+        bullets,
         checkboxes,
         colons,
         crossbars,
@@ -45,6 +47,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         glyphcolumns,
         hyphens,
         infinity,
+        leaders,
         numbering,
         orphans,
         panels,
@@ -60,6 +63,9 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     )
 
     img, lines = r.source[0]
+    # First: a leader's one-dot words read as letters would go as specks, and the rest be
+    # read again for nothing.
+    leaders.restore(img, lines)
     # Before anything reads around them: a speck read as a glyph joins a doubtful stretch.
     specks.drop_read(lines)
     if r.uncleaned is not None:
@@ -88,6 +94,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         orphans.recover(img, lines, opts.threads, opts.languages, r.uncleaned)
     # After every pass that adds words: the dropped-lines pass may have read a drawing too.
     figures.drop(img, lines)
+    bullets.plain(lines)
     spaces.restore(img, lines)
     ellipses.restore(img, lines)
     relations.restore(img, lines)

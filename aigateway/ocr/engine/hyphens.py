@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from . import orphans, strays
+from . import leaders, orphans, strays
 from .geometry import Line, Word
 from .ink import Windows, bounds
 from .preprocess import as_gray
@@ -162,6 +162,10 @@ def _bar(run: Any, height: float) -> tuple[int, int] | None:
         return None
     if width < LONG * (rows[-1] - rows[0] + 1):
         return None  # a dot (a leader's), not a bar
+    if rows[0] == 0 or rows[-1] == run.shape[0] - 1:
+        # Cut by the band's edge: the top of a leader's dot on the baseline, under a band
+        # about the line's middle, is two rows as wide as the dot.
+        return None
     if inked.sum() - inked[rows[0] : rows[-1] + 1].sum() > 0.5 * width:
         return None
     return int(rows[0]), int(rows[-1])
@@ -241,7 +245,9 @@ def _replace(ln: Line, row: _Row) -> bool:
         elif shared > 0.2 * (w.x1 - w.x0):
             return False
     text = "-" * row.count
-    if [w.text for w in over] == [text]:
+    if [w.text for w in over] == [text] or any(leaders.is_leader(w.text) for w in over):
+        # A leader's dots, read from their own shapes (:mod:`.leaders`): at the faint level a
+        # scan's dots can measure as short bars.
         return False
     y0, y1 = min(w.y0 for w in ln.words), max(w.y1 for w in ln.words)
     keep = [w for w in ln.words if w not in over]

@@ -38,7 +38,7 @@ from .geometry import (
     join_words,
     paragraphs,
 )
-from .prose import column_of, numbered, prose
+from .prose import bulleted, column_of, numbered, prose
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -232,8 +232,9 @@ def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
         return None
     if len(cols) < 2 or _interludes(run, cols):
         return rowsplit.row_order(run, lines, height)
-    if len(cols) == 2 and numbered(run, cols):
-        # Lines numbered in the margin (a listing, a numbered list): not a two-column table.
+    if len(cols) == 2 and (numbered(run, cols) or bulleted(run, cols)):
+        # Lines numbered in the margin (a listing, a numbered list) or bullets a hanging
+        # indent away from their items: not a two-column table.
         return rowsplit.row_order(run, lines, height)
     # A row with two segments in one column: columns merged by a spanning cell; tolerate few.
     crowded = sum(

@@ -12,8 +12,9 @@ import statistics
 from collections.abc import Sequence
 
 from .geometry import MIN_ROWS, Row
+from .markdown import BULLETS
 
-__all__ = ("PROSE_WORDS", "WRAPPED", "column_of", "numbered", "prose")
+__all__ = ("PROSE_WORDS", "WRAPPED", "bulleted", "column_of", "numbered", "prose")
 
 
 def column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> int:
@@ -69,6 +70,14 @@ def _wrapped(line: tuple[int, int, str], nxt: tuple[int, int, str], width: int) 
     per_char = (nxt[1] - nxt[0]) / chars
     # The first word plus a space (a character's width), as wide as the characters say.
     return line[1] - line[0] + per_char * (len(first) + 1) > 0.95 * width
+
+
+def bulleted(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
+    """Every cell of the first column is a bullet alone: a list set with a hanging indent
+    (its bullets a wide gap before their items, :mod:`.strays`), not a column of a table. The
+    rows with nothing there are its items' wrapped lines."""
+    firsts = [s[2] for r in run for s in r.segments if column_of(s, cols) == 0]
+    return bool(firsts) and all(len(t) == 1 and t in BULLETS for t in firsts)
 
 
 def numbered(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:

@@ -1,0 +1,135 @@
+"""Tables of contents and hanging-indent lists, through ``aigateway serve`` as shipped.
+
+A contents page leads the eye from each entry to its page number along a row of dots, which
+Tesseract reads as words of letters (``nnn nent tebe tent ene``); the engine writes them back
+as dots from the ink (``leaders.py``). A bulleted list set with a hanging indent puts each
+bullet three text heights before its item, where Tesseract leaves it out of every word; the
+engine puts it back (``strays.py``). One real server process (uvloop, two workers), more pages
+at once than workers, at a scanner's and a renderer's sizes.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable
+
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from ..support.docgen import find_font, font
+from ..support.served_pages import GRAINY_PROSE, LOCAL_OCR_CONFIG, encode, read_all
+from ..support.server import GatewayProcess
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core"),
+]
+
+CHAPTERS = [
+    ("Introduction", ["What the gateway is", "Who it is for", "How to read this guide"]),
+    ("Installing the gateway", ["From a package", "From the sources", "On a cluster"]),
+    ("Configuration", ["Routes and models", "Tenants and keys", "Limits on uploads"]),
+    ("The OCR engine", ["Reading scanned pages", "Tables and images", "Languages"]),
+    ("Chat and embeddings", ["Streaming answers", "Fallbacks", "Usage and cost"]),
+    ("Operations", ["Metrics and tracing", "Reloading the configuration", "Upgrades"]),
+    ("Files and batches", ["Uploading files", "Running a batch", "Results and errors"]),
+    ("Reference", ["Command line", "Configuration keys", "Error codes"]),
+]
+ENTRIES = [
+    (entry, str(3 + 4 * c + s))
+    for c, (title, sections) in enumerate(CHAPTERS)
+    for s, entry in enumerate(
+        [f"{c + 1}. {title}"] + [f"{c + 1}.{k + 1}. {sub}" for k, sub in enumerate(sections)]
+    )
+]
+
+GARBAGE = re.compile(r"\b(?:nnn|nent|tebe|tent|ene|eee|een|enn|nee)\b")
+
+
+@pytest.fixture(scope="module")
+def gateway(module_gateway_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return module_gateway_factory(LOCAL_OCR_CONFIG)
+
+
+def _contents_page(pitch: int = 24) -> Image.Image:
+    """An A4 page at 300 DPI: a contents list in DejaVu Serif at 40 px, each entry's dots
+    ``pitch`` px apart on the page's grid (as TeX and DocBook set leaders) up to its page
+    number at the right margin."""
+    img = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(img)
+    f = font(40, "DejaVuSerif.ttf")
+    d.text((300, 250), "Table of Contents", font=font(64, "DejaVuSans-Bold.ttf"), fill=0)
+    right = 2250
+    for k, (entry, number) in enumerate(ENTRIES):
+        y = 420 + 64 * k
+        x0 = 300 + (60 if entry.count(".") > 1 else 0)
+        d.text((x0, y), entry, font=f, fill=0)
+        end = x0 + d.textlength(entry, font=f) + 40
+        width = d.textlength(number, font=f)
+        d.text((right - width, y), number, font=f, fill=0)
+        x = int(right - width - 40) // pitch * pitch
+        while x > end:
+            d.text((x, y), ".", font=f, fill=0)
+            x -= pitch
+    return img
+
+
+def test_a_contents_pages_leaders_come_back_as_dots(gateway: GatewayProcess) -> None:
+    page = _contents_page()
+    docs = [
+        encode(page, "PNG", dpi=300),
+        encode(page.filter(ImageFilter.GaussianBlur(0.7)), "JPEG", 85, dpi=300),
+        encode(page.filter(ImageFilter.GaussianBlur(0.6)), "JPEG", 90),
+    ]
+    for md in read_all(gateway, docs):
+        assert not GARBAGE.search(md), md  # a dozen such words a line without the pass
+        # Each entry led by its dots to its page number.
+        led = re.findall(r"(?:\. ){20,}\.?\s*(\d+)", md)
+        assert len(led) >= 0.8 * len(ENTRIES), md
+        assert "Reloading the configuration" in md, md
+
+
+ITEMS = [
+    "Fully documented, with two manuals and a formal specification of the markup.",
+    "Work in high-level markup rather than building graphs of objects by hand.",
+    "Requires no programming expertise from the colleagues who write the reports.",
+    "Support for vector graphics and the inclusion of other documents as pages.",
+    "Many more useful features, each expressed with a single tag of the language.",
+    "Commercial support is included with every licence, for as long as it runs.",
+]
+
+
+def _list_page() -> Image.Image:
+    """An A4 page at 300 DPI: prose, then a bulleted list in DejaVu Serif at 40 px whose
+    bullets stand 140 px (about three text heights) before their items, then prose."""
+    img = Image.new("L", (2550, 3300), 255)
+    d = ImageDraw.Draw(img)
+    f = font(40, "DejaVuSerif.ttf")
+    y = 300
+    for line in textwrap.wrap(GRAINY_PROSE.split("\n\n")[0], 80)[:5]:
+        d.text((250, y), line, font=f, fill=0)
+        y += 60
+    y += 30
+    for item in ITEMS:
+        d.ellipse((400, y + 22, 411, y + 33), fill=0)
+        d.text((556, y), item, font=f, fill=0)
+        y += 70
+    y += 40
+    for line in textwrap.wrap(" ".join(GRAINY_PROSE.split()), 80):
+        d.text((250, y), line, font=f, fill=0)
+        y += 60
+        if y > 3100:
+            break
+    return img
+
+
+def test_a_hanging_indents_bullets_come_back(gateway: GatewayProcess) -> None:
+    page = _list_page()
+    docs = [
+        encode(page, "PNG", dpi=300),
+        encode(page.filter(ImageFilter.GaussianBlur(0.7)), "JPEG", 85, dpi=300),
+    ]
+    for md in read_all(gateway, docs):
+        items = re.findall(r"^• (?:Fully|Work|Requires|Support|Many|Commercial)\b", md, re.M)
+        assert len(items) >= 5, md  # of 6; one or none without the pass
