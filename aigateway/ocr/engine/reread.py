@@ -50,6 +50,11 @@ a budget of 220 read the 54-page tune sample with 1687 edits against 1738 (faxes
 scans 382 -> 375), but read 17 % more crops through the pool and spent what the cut saved:
 kept at 150, for the speed."""
 
+UNREAD_SUSPECTS = 60
+"""Doubtful look-alike suspects (``basel6``) past the page's budget read on their own at
+most (each a word's crop, about 9 ms): on onnxruntime, whose budget is a quarter of
+OpenVINO's, a scanned listing's 40 ``base16`` read 19 ``basel6`` without them, none with."""
+
 CLEANED_BELOW = 90.0
 """On a page read from its clean-up (a grainy page, :data:`~.preprocess.LADDER`), words under
 this confidence are read again (when re-reading is on at all), from the page as it was before
@@ -250,26 +255,39 @@ def reread(
     """
     if below <= 0:
         return 0
-    replaced = _doubtful_stretches(img, lines, below, threads, budget, languages)
-    replaced += _lookalikes(img, lines, below, threads, languages)
+    read: set[int] = set()
+    replaced = _doubtful_stretches(img, lines, below, threads, budget, languages, read)
+    replaced += _lookalikes(img, lines, below, threads, languages, read)
     return replaced + _extend(img, lines, strays, threads, languages)
 
 
 def _lookalikes(
-    img: Image.Image, lines: list[Line], below: float, threads: int, languages: Sequence[str]
+    img: Image.Image,
+    lines: list[Line],
+    below: float,
+    threads: int,
+    languages: Sequence[str],
+    read: set[int],
 ) -> int:
     """Read again, each on its own, the surer words that look like a letter and a digit
     read for each other, or a comma read as a full stop (:mod:`.lookalikes`); keep a reading
-    that only swaps them back."""
+    that only swaps them back. Doubtful such words the budget left unread (``read``: the ids
+    of the words the doubtful stretches' crops held) are read so too, up to
+    :data:`UNREAD_SUSPECTS`, least sure first."""
     # The word after each (on the next line after a line's last): a lowercase one makes a
     # full stop a comma suspect.
     words = [(ln, i) for ln in lines for i in range(len(ln.words))]
     after = [ln.words[i].text for ln, i in words[1:]] + [""] * bool(words)  # none on a blank
-    jobs = [
+    suspects = [
         (ln, i)
         for (ln, i), nxt in zip(words, after, strict=True)
-        if below <= ln.words[i].conf < lookalikes.cut(ln.words[i].text, nxt)
+        if ln.words[i].conf < lookalikes.cut(ln.words[i].text, nxt) and id(ln.words[i]) not in read
     ]
+    unread = sorted(
+        (job for job in suspects if job[0].words[job[1]].conf < below),
+        key=lambda job: job[0].words[job[1]].conf,
+    )[:UNREAD_SUSPECTS]
+    jobs = [job for job in suspects if job[0].words[job[1]].conf >= below or job in unread]
     boxes = [(w.x0, w.y0, w.x1, w.y1) for w in (ln.words[i] for ln, i in jobs)]
     swapped = 0
     texts = recognize(img, boxes, threads, languages)  # empty if the recogniser cannot run
@@ -336,7 +354,11 @@ def _doubtful_stretches(
     threads: int,
     budget: float,
     languages: Sequence[str],
+    read: set[int],
 ) -> int:
+    """Read the page's doubtful stretches (least sure first, within the budget) and keep the
+    readings :func:`_plausible` finds better; ``read`` gets the ids of the doubtful words
+    cropped (not of the sure words around them, which the look-alike pass still reads)."""
     jobs: list[tuple[Line, list[int], tuple[int, int, int, int]]] = []
     height = _word_height(lines)
     for ln in lines:
@@ -352,6 +374,7 @@ def _doubtful_stretches(
     if not jobs:
         return 0
     jobs = _within_budget(jobs, lines, budget)
+    read.update(id(ln.words[i]) for ln, run, _ in jobs for i in run if ln.words[i].conf < below)
     # The crop is cut to the line's band; a merged reading keeps the words' box, which is
     # what the layout pass placed them by.
     crops = [_trim(box, ln, height) for ln, _, box in jobs]
