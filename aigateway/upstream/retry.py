@@ -20,7 +20,15 @@ from typing import TypeVar
 
 from ..errors import GatewayError
 
-__all__ = ("MAX_BACKOFF", "RETRYABLE", "backoff", "do_not_retry", "may_fall_back", "retry_again")
+__all__ = (
+    "MAX_BACKOFF",
+    "RETRYABLE",
+    "backoff",
+    "do_not_retry",
+    "may_fall_back",
+    "not_here",
+    "retry_again",
+)
 
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 """Gateway statuses after which the call is retried or the next entity is tried."""
@@ -38,6 +46,14 @@ def do_not_retry(exc: E) -> E:
     return exc
 
 
+def not_here(exc: E) -> E:
+    """Mark ``exc`` as one the same entity fails again at once, while elsewhere the call may
+    succeed (a local OCR pool that is stopping): the gateway skips its same-entity retries,
+    but the caller is not told not to retry (another replica will take it)."""
+    exc.retry_here = False  # type: ignore[attr-defined]
+    return exc
+
+
 def may_fall_back(exc: GatewayError) -> bool:
     """True when the next entity of the chain may succeed where this one failed."""
     return exc.status_code in RETRYABLE
@@ -50,6 +66,7 @@ def retry_again(exc: GatewayError, attempt: int, retries: int) -> bool:
         attempt < retries
         and may_fall_back(exc)
         and exc.headers.get(_HEADER) != "false"
+        and getattr(exc, "retry_here", True)
         and _retry_after(exc) <= MAX_BACKOFF
     )
 

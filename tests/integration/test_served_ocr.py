@@ -331,7 +331,7 @@ def test_sigterm_with_a_busy_pool_answers_503_and_stops_in_time(
         stopped_after = time.monotonic() - started
         answers = [c.result() for c in calls]
     for resp in answers:
-        assert resp.status_code == 503, resp.text[:300]
+        assert resp.status_code == 503, (resp.text[:300], gw.log()[-4000:])
         err = resp.json()["error"]
         assert "stopped" in err["message"] or "shutting down" in err["message"]
         assert resp.headers["retry-after"]

@@ -12,7 +12,7 @@ from aigateway.errors import (
     ServiceUnavailableError,
     UpstreamTimeoutError,
 )
-from aigateway.upstream.retry import MAX_BACKOFF, backoff, do_not_retry, retry_again
+from aigateway.upstream.retry import MAX_BACKOFF, backoff, do_not_retry, not_here, retry_again
 
 
 def test_a_retryable_failure_is_tried_again_until_the_retries_are_spent() -> None:
@@ -27,6 +27,14 @@ def test_a_deterministic_failure_is_not_tried_again() -> None:
     exc = do_not_retry(UpstreamTimeoutError("took longer than 300 s on one page"))
     assert exc.headers["x-should-retry"] == "false"
     assert not retry_again(exc, 0, 3)
+
+
+def test_a_stopping_pool_is_not_retried_here_but_the_caller_may_retry() -> None:
+    # A local OCR pool draining for shutdown: another replica will take the call.
+    exc = not_here(ServiceUnavailableError("the OCR engine stopped", retry_after=1))
+    assert not retry_again(exc, 0, 3)
+    assert "x-should-retry" not in exc.headers
+    assert retry_again(ServiceUnavailableError("busy", retry_after=1), 0, 3)
 
 
 def test_a_wait_longer_than_the_backoff_is_not_waited_out_on_the_same_entity() -> None:

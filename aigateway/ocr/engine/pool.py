@@ -38,7 +38,7 @@ from ...errors import (
     UnprocessableDocumentError,
     UpstreamTimeoutError,
 )
-from ...upstream.retry import do_not_retry
+from ...upstream.retry import do_not_retry, not_here
 from . import procs
 from .batches import BatchQueue, Task
 from .health import PoolHealth, PoolStatus
@@ -135,7 +135,7 @@ class OcrPool(WorkerStarts):
             GatewayError: what a task raised, rebuilt in this process.
         """
         if self._closed or self._draining:
-            raise ServiceUnavailableError("the OCR engine is shutting down", retry_after=1)
+            raise self._stopping("the OCR engine is shutting down")
         if not calls:
             return []
         loop = self._bind()
@@ -297,13 +297,20 @@ class OcrPool(WorkerStarts):
         w.timed_out = True
         w.kill()
 
+    @staticmethod
+    def _stopping(message: str) -> ServiceUnavailableError:
+        """The 503 of a pool that is stopping: the caller may retry elsewhere (another
+        replica), but this pool will not take the work again (a retry on it, a second after,
+        outlived the server's graceful timeout and was cut off as a 500)."""
+        return not_here(ServiceUnavailableError(message, retry_after=1))
+
     def _abort(self, message: str) -> None:
         """Fail every queued and running task with 503; kill the busy workers."""
-        self._queue.fail_all(ServiceUnavailableError(message, retry_after=1))
+        self._queue.fail_all(self._stopping(message))
         for w in self._workers:
             task, w.task = w.task, None
             if task is not None:
-                task.fail(ServiceUnavailableError(message, retry_after=1))
+                task.fail(self._stopping(message))
                 w.retired = True  # stopped on purpose: not a crash, not replaced
                 w.kill()
 
