@@ -19,7 +19,14 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from ..support.docgen import find_font, font
-from ..support.served_pages import COMMA_LISTS, GRAINY_PROSE, LOCAL_OCR_CONFIG, encode, read_all
+from ..support.served_pages import (
+    COMMA_LISTS,
+    GRAINY_PROSE,
+    LOCAL_OCR_CONFIG,
+    encode,
+    read_all,
+    rendered_and_scanned,
+)
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -123,8 +130,7 @@ def _subscripted_page() -> Image.Image:
 def test_subscript_letters_read_as_semicolons_are_letters(gateway: GatewayProcess) -> None:
     page = _subscripted_page()
     docs = [
-        encode(page, "PNG", dpi=300),
-        encode(page.filter(ImageFilter.GaussianBlur(0.7)), "JPEG", 85, dpi=300),
+        *rendered_and_scanned(page),
         encode(page.filter(ImageFilter.GaussianBlur(0.7)), "PNG", dpi=300),
     ]
     for md in read_all(gateway, docs):

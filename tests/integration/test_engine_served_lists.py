@@ -18,7 +18,13 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
-from ..support.served_pages import GRAINY_PROSE, LOCAL_OCR_CONFIG, encode, read_all
+from ..support.served_pages import (
+    GRAINY_PROSE,
+    LOCAL_OCR_CONFIG,
+    encode,
+    read_all,
+    rendered_and_scanned,
+)
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -77,11 +83,8 @@ def _contents_page(pitch: int = 24) -> Image.Image:
 
 def test_a_contents_pages_leaders_come_back_as_dots(gateway: GatewayProcess) -> None:
     page = _contents_page()
-    docs = [
-        encode(page, "PNG", dpi=300),
-        encode(page.filter(ImageFilter.GaussianBlur(0.7)), "JPEG", 85, dpi=300),
-        encode(page.filter(ImageFilter.GaussianBlur(0.6)), "JPEG", 90),
-    ]
+    # Untagged too: a JPEG without its DPI.
+    docs = [*rendered_and_scanned(page), encode(page.filter(ImageFilter.GaussianBlur(0.6)), "JPEG")]
     for md in read_all(gateway, docs):
         assert not GARBAGE.search(md), md  # a dozen such words a line without the pass
         # Each entry led by its dots to its page number.
@@ -125,11 +128,6 @@ def _list_page() -> Image.Image:
 
 
 def test_a_hanging_indents_bullets_come_back(gateway: GatewayProcess) -> None:
-    page = _list_page()
-    docs = [
-        encode(page, "PNG", dpi=300),
-        encode(page.filter(ImageFilter.GaussianBlur(0.7)), "JPEG", 85, dpi=300),
-    ]
-    for md in read_all(gateway, docs):
+    for md in read_all(gateway, rendered_and_scanned(_list_page())):
         items = re.findall(r"^• (?:Fully|Work|Requires|Support|Many|Commercial)\b", md, re.M)
         assert len(items) >= 5, md  # of 6; one or none without the pass

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from .server import REPO, GatewayProcess
 
@@ -23,6 +23,7 @@ __all__ = (
     "mistral_layout",
     "post_ocr",
     "read_all",
+    "rendered_and_scanned",
 )
 
 LOCAL_OCR_CONFIG = """
@@ -87,6 +88,13 @@ def encode(
     data = buf.getvalue()
     assert 100_000 <= len(data) <= 5_000_000, len(data)  # real sizes, not toys
     return f"image/{fmt.lower()}", data
+
+
+def rendered_and_scanned(page: Image.Image) -> list[tuple[str, bytes]]:
+    """``page`` as a renderer gives it (PNG, 300 DPI) and as a scanner does (softened by 0.7
+    px, JPEG at quality 85, 300 DPI)."""
+    scanned = page.filter(ImageFilter.GaussianBlur(0.7))
+    return [encode(page, "PNG", dpi=300), encode(scanned, "JPEG", 85, dpi=300)]
 
 
 def mistral_layout(url: str, path: object, media: str = "application/pdf") -> dict[str, Any]:
