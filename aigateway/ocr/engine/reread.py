@@ -19,7 +19,7 @@ from statistics import median_high
 
 from PIL import Image
 
-from . import lookalikes
+from . import suspects
 from .crops import recognize
 from .geometry import Line, Word
 from .strays import Stray
@@ -49,11 +49,6 @@ split). With the recogniser's classes cut to the page's scripts (:func:`~.charse
 a budget of 220 read the 54-page tune sample with 1687 edits against 1738 (faxes 605 -> 565,
 scans 382 -> 375), but read 17 % more crops through the pool and spent what the cut saved:
 kept at 150, for the speed."""
-
-UNREAD_SUSPECTS = 60
-"""Doubtful look-alike suspects (``basel6``) past the page's budget read on their own at
-most (each a word's crop, about 9 ms): on onnxruntime, whose budget is a quarter of
-OpenVINO's, a scanned listing's 40 ``base16`` read 19 ``basel6`` without them, none with."""
 
 CLEANED_BELOW = 90.0
 """On a page read from its clean-up (a grainy page, :data:`~.preprocess.LADDER`), words under
@@ -257,46 +252,8 @@ def reread(
         return 0
     read: set[int] = set()
     replaced = _doubtful_stretches(img, lines, below, threads, budget, languages, read)
-    replaced += _lookalikes(img, lines, below, threads, languages, read)
+    replaced += suspects.read(img, lines, below, threads, languages, read)
     return replaced + _extend(img, lines, strays, threads, languages)
-
-
-def _lookalikes(
-    img: Image.Image,
-    lines: list[Line],
-    below: float,
-    threads: int,
-    languages: Sequence[str],
-    read: set[int],
-) -> int:
-    """Read again, each on its own, the surer words that look like a letter and a digit
-    read for each other, or a comma read as a full stop (:mod:`.lookalikes`); keep a reading
-    that only swaps them back. Doubtful such words the budget left unread (``read``: the ids
-    of the words the doubtful stretches' crops held) are read so too, up to
-    :data:`UNREAD_SUSPECTS`, least sure first."""
-    # The word after each (on the next line after a line's last): a lowercase one makes a
-    # full stop a comma suspect.
-    words = [(ln, i) for ln in lines for i in range(len(ln.words))]
-    after = [ln.words[i].text for ln, i in words[1:]] + [""] * bool(words)  # none on a blank
-    suspects = [
-        (ln, i)
-        for (ln, i), nxt in zip(words, after, strict=True)
-        if ln.words[i].conf < lookalikes.cut(ln.words[i].text, nxt) and id(ln.words[i]) not in read
-    ]
-    unread = sorted(
-        (job for job in suspects if job[0].words[job[1]].conf < below),
-        key=lambda job: job[0].words[job[1]].conf,
-    )[:UNREAD_SUSPECTS]
-    jobs = [job for job in suspects if job[0].words[job[1]].conf >= below or job in unread]
-    boxes = [(w.x0, w.y0, w.x1, w.y1) for w in (ln.words[i] for ln, i in jobs)]
-    swapped = 0
-    texts = recognize(img, boxes, threads, languages)  # empty if the recogniser cannot run
-    for (ln, i), (text, score) in zip(jobs, texts, strict=False):
-        w = ln.words[i]
-        if lookalikes.kept(w.text, text, score):
-            ln.words[i] = Word(text, 100 * score, w.x0, w.y0, w.x1, w.y1)
-            swapped += 1
-    return swapped
 
 
 def plan(lines: list[Line], below: float, cleaned: bool) -> tuple[float, float]:
