@@ -169,23 +169,18 @@ def _far_bullet(ink: Image.Image, img: Image.Image, k: int, ln: Line) -> Stray |
     return Stray(k, "left", *disc)
 
 
-def _bullet(ink: Image.Image, img: Image.Image, k: int, ln: Line, side: str) -> Stray | None:
-    return _far_bullet(ink, img, k, ln) if side == "left" else None
-
-
 def find(img: Image.Image, lines: list[Line]) -> list[Stray]:
     """Strays beside the lines' end words (none on a page with over :data:`MAX_STRAYS`),
     and bullets standing further before their items (:func:`_far_bullet`)."""
     if not lines or img.width < 4 or img.height < 4:
         return []
     ink = mask(img, lines)
-    found = [
-        s
-        for k, ln in enumerate(lines)
-        if ln.words
-        for side in ("left", "right")
-        if (s := _probe(ink, k, ln, side) or _bullet(ink, img, k, ln, side)) is not None
-    ]
+    found: list[Stray] = []
+    for k, ln in enumerate(lines):
+        if ln.words:
+            left = _probe(ink, k, ln, "left") or _far_bullet(ink, img, k, ln)
+            right = _probe(ink, k, ln, "right")
+            found += [s for s in (left, right) if s is not None]
     if len(found) > MAX_STRAYS:
         return []  # loose ink everywhere: a dirty page, where re-reading guesses
     return found
