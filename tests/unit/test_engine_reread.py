@@ -110,7 +110,7 @@ def test_auto_engine_rereads_and_tesseract_engine_does_not(
 
 def test_the_budget_keeps_the_least_confident_crops() -> None:
     # Crops 3 text heights wide, more of them than the runtime's budget holds.
-    budget = reread.BUDGET[rapid.runtime()]
+    budget = reread.page_budget()
     n = int(budget // 3) + 10
     line = Line([Word(f"w{i}", i / n, 100 * i, 0, 100 * i + 90, 30) for i in range(n)], 1, 1)
     jobs = [(line, [i], (100 * i, 0, 100 * i + 90, 30)) for i in range(n)]
@@ -224,7 +224,7 @@ def test_a_page_of_doubtful_words_spends_more(monkeypatch: pytest.MonkeyPatch) -
     """Half a page's words doubtful (a standard-mode fax): the page spends the cleaned page's
     budget (:data:`~.reread.DOUBT_SHARE`), so more crops are read than the usual budget holds,
     and words under :data:`~.reread.CLEANED_BELOW` are read too."""
-    plain = int(reread.BUDGET[rapid.runtime()] // 3)  # crops 3 text heights wide
+    plain = int(reread.page_budget() // 3)  # crops 3 text heights wide
     read: list[int] = []
 
     def recognise(crops: list[Image.Image], *_: Any) -> Any:

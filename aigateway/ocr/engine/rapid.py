@@ -59,23 +59,36 @@ def _models() -> dict[str, str]:
 def runtime() -> str:
     """The runtime the re-reading's recogniser (:func:`recognize_crops`) runs on.
 
-    ``openvino`` where it is installed and the CPU computes in bfloat16 (AVX-512 BF16 or AMX):
-    there the recogniser costs about half the CPU time, and reads as well (bench/ocr_quality.py,
-    tune split). Everywhere else ``onnxruntime``: OpenVINO in float32 is no faster. Whole pages
-    (:func:`read_paragraphs`) are always read on onnxruntime in float32: the detector in
-    bfloat16 finds lines less well on scans.
+    ``openvino`` where it is installed: its graph API cuts the recogniser's output layer to
+    the page's script (:func:`~.charset.cut_classes`), a sixth of a crop's CPU time even in
+    float32 (an Intel Xeon without bfloat16, 200 crops of 18 tune pages: onnxruntime 6.45 s,
+    OpenVINO with the cut 5.33-5.41 s, the same model cut by hand on onnxruntime 5.35-5.57 s:
+    the cut is the saving, not the runtime); where the CPU computes in bfloat16
+    (:func:`bfloat16`) it costs about half onnxruntime's time. Everywhere else
+    ``onnxruntime``. Whole pages (:func:`read_paragraphs`) are always read on onnxruntime in
+    float32: the detector in bfloat16 finds lines less well on scans.
     """
     try:
-        import openvino
+        import openvino  # noqa: F401
         import rapidocr  # noqa: F401
     except ImportError:
         return "onnxruntime"
+    return "openvino" if "rec" in _models() else "onnxruntime"
+
+
+@functools.cache
+def bfloat16() -> bool:
+    """Whether the re-reading's recogniser computes in bfloat16: OpenVINO's CPU plugin's
+    default precision where the CPU has it (AVX-512 BF16 or AMX)."""
+    if runtime() != "openvino":
+        return False
+    import openvino
+
     try:
-        # The CPU plugin's default precision: bfloat16 only where the CPU computes in it.
-        bf16 = openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT") == openvino.Type.bf16
+        hint = openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT")
     except (RuntimeError, AttributeError):
-        return "onnxruntime"
-    return "openvino" if bf16 and "rec" in _models() else "onnxruntime"
+        return False
+    return bool(hint == openvino.Type.bf16)
 
 
 def _engine(threads: int, crops: bool = False, chars: str = "all") -> Any:

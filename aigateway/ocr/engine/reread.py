@@ -30,6 +30,7 @@ __all__ = (
     "DOUBT_SHARE",
     "MIN_SCORE",
     "extends",
+    "page_budget",
     "plan",
     "recognize",
     "reread",
@@ -38,11 +39,11 @@ __all__ = (
 MIN_SCORE = 0.9
 """RapidOCR's line score (0-1) above which its text replaces Tesseract's."""
 
-BUDGET = {"openvino": 150.0, "onnxruntime": 40.0}
+BUDGET = {"bfloat16": 150.0, "float32": 40.0}
 """Crop widths a page may spend, in text heights (all crops together; least confident first),
-by the runtime the recogniser runs on (:func:`~.rapid.runtime`): OpenVINO in bfloat16 reads a
-crop in about half of onnxruntime's CPU time, so more doubtful words are read for little more
-time. Tune split, against ``reread_below`` 60 and 40 text heights: born-digital 1356 -> 1277
+by the precision the recogniser computes in (:func:`~.rapid.bfloat16`): OpenVINO in bfloat16
+reads a crop in about half of the float32 CPU time, so more doubtful words are read for little
+more time. Tune split, against ``reread_below`` 60 and 40 text heights: born-digital 1356 -> 1277
 edits, scans 1654 -> 1612, 150 DPI 296 -> 268, JPEG 409 -> 375. A budget of 400 read 1-7 %
 better again, but slowed the gateway from x0.83 to x0.76 of raw Tesseract's speed (report
 split). With the recogniser's classes cut to the page's scripts (:func:`~.charset.charset`)
@@ -50,12 +51,20 @@ a budget of 220 read the 54-page tune sample with 1687 edits against 1738 (faxes
 scans 382 -> 375), but read 17 % more crops through the pool and spent what the cut saved:
 kept at 150, for the speed."""
 
+
+def page_budget() -> float:
+    """:data:`BUDGET` for the precision this process's recogniser computes in."""
+    from . import rapid
+
+    return BUDGET["bfloat16" if rapid.bfloat16() else "float32"]
+
+
 CLEANED_BELOW = 90.0
 """On a page read from its clean-up (a grainy page, :data:`~.preprocess.LADDER`), words under
 this confidence are read again (when re-reading is on at all), from the page as it was before
 the clean-up."""
 
-CLEANED_BUDGET = 1000 / BUDGET["openvino"]
+CLEANED_BUDGET = 1000 / BUDGET["bfloat16"]
 """And such a page may spend this many times :data:`BUDGET` (1000 text heights on OpenVINO,
 as measured when its budget was 150). The clean-up's threshold thins
 and breaks strokes (``a1`` read ``al``, ``nu11`` read ``nuii``) where the recogniser, trained
@@ -152,9 +161,7 @@ def _within_budget(
         ln, part, _ = job
         return min(ln.words[i].conf for i in part)
 
-    from . import rapid
-
-    budget = factor * BUDGET.get(rapid.runtime(), min(BUDGET.values()))
+    budget = factor * page_budget()
     kept, spent = [], 0.0
     for job in sorted(jobs, key=doubt):
         x0, y0, x1, y1 = job[2]
