@@ -114,3 +114,32 @@ def test_the_crop_widths_are_prepared_from_the_narrowest_batch_up() -> None:
     inner.widths.clear()
     rapid._Bucketed(inner).prepare((3, 48, 100))  # a narrowest width off the steps: rounded up
     assert inner.widths[0] == 128 and all(w % step == 0 for w in inner.widths)
+
+
+def test_a_narrow_crop_is_read_at_its_own_width_only_when_asked() -> None:
+    """A word's crop is padded to the recogniser's 320 px, unless ``narrow``: then to the next
+    step of its own width (OpenVINO's session)."""
+    if rapid.runtime() != "openvino":
+        pytest.skip("narrow crops are read on OpenVINO's bucketed session")
+    word = render_text("Invoice", size=32)
+    word = word.crop(_ink(word))
+    rec = rapid._engine(1, crops=True, chars=charset.charset(["eng"]))._load_rec_model()
+    session = rec.session
+    assert isinstance(session, rapid._Bucketed) and session.width == 320
+    widths: list[int] = []
+
+    def spy(batch: Any) -> Any:
+        widths.append(batch.shape[-1])
+        return inner(batch)
+
+    inner = session._session
+    session._session = spy
+    try:
+        wide = rapid.recognize_crops([word])
+        narrow = rapid.recognize_crops([word], narrow=True)
+    finally:
+        session._session = inner
+    own = word.width * 48 / word.height
+    assert widths[0] == 320 and widths[1] < 320
+    assert own <= widths[1] < own + rapid._Bucketed.STEP + 1
+    assert wide[0][0] == narrow[0][0] == "Invoice"

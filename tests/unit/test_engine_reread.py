@@ -162,7 +162,7 @@ def test_the_recogniser_reads_in_the_pages_languages(
     """The recogniser's characters follow the page's languages (:func:`.charset.charset`)."""
     asked: list[Any] = []
 
-    def recognise(crops: list[Image.Image], threads: int, languages: Any) -> Any:
+    def recognise(crops: list[Image.Image], threads: int, languages: Any, *_: Any) -> Any:
         asked.append(tuple(languages))
         return [("abcdefgh", 0.99)] * len(crops)
 

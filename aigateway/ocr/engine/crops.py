@@ -38,9 +38,11 @@ def recognize(
     boxes: list[tuple[int, int, int, int]],
     threads: int,
     languages: Sequence[str],
+    narrow: bool = False,
 ) -> list[tuple[str, float]]:
     """The recogniser's (text, score) for each box (with a margin), in the characters of the
-    page's Tesseract ``languages``, its text folded (:func:`_clean`); empty if it cannot run."""
+    page's Tesseract ``languages``, its text folded (:func:`_clean`); empty if it cannot run.
+    ``narrow``: words read at their own width (:func:`~.rapid.recognize_crops`)."""
     if not boxes:
         return []
     from . import rapid
@@ -50,7 +52,7 @@ def recognize(
     seen = [k for k, (x0, y0, x1, y1) in enumerate(areas) if x1 - x0 >= 2 and y1 - y0 >= 2]
     try:
         crops = [img.crop(areas[k]) for k in seen]
-        texts = rapid.recognize_crops(crops, threads, languages)
+        texts = rapid.recognize_crops(crops, threads, languages, narrow)
     except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
         # The recogniser is reached below rapidocr's public API (no detector): if an installed
         # version moved it, the page keeps Tesseract's reading rather than failing.

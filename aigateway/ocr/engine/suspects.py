@@ -51,7 +51,8 @@ def read(
     jobs = [job for job in suspects if job[0].words[job[1]].conf >= below or job in unread]
     boxes = [(w.x0, w.y0, w.x1, w.y1) for w in (ln.words[i] for ln, i in jobs)]
     swapped = 0
-    texts = recognize(img, boxes, threads, languages)  # empty if the recogniser cannot run
+    # At each word's own width: only a swap is kept, which a narrow reading makes as well.
+    texts = recognize(img, boxes, threads, languages, narrow=True)  # empty if it cannot run
     for (ln, i), (text, score) in zip(jobs, texts, strict=False):
         w = ln.words[i]
         if lookalikes.kept(w.text, text, score):
