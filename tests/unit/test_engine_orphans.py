@@ -162,3 +162,28 @@ def test_a_piece_unsure_before_the_clean_up_is_read_from_the_clean_up() -> None:
     _striped(uncleaned, 1)
     assert orphans.recover(cleaned, lines, uncleaned=uncleaned) == len(DROPPED)
     assert [ln.text for ln in lines] == [t.strip() for t in LISTING]
+
+
+def test_pieces_are_read_with_every_class_of_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ink no word covers may be grain: it is read by the recogniser with every class (the
+    whole-page engine's), never by the one cut to the page's script, whose softmax over a
+    tenth of the classes scores grain read as letters past the cut."""
+    asked: list[bool] = []
+    real = rapid.recognize_crops
+
+    def spy(
+        crops: list[Image.Image],
+        threads: int = 1,
+        languages: tuple[str, ...] = ("eng",),
+        narrow: bool = False,
+        every_class: bool = False,
+    ) -> list[tuple[str, float]]:
+        asked.append(every_class)
+        return real(crops, threads, languages, narrow, every_class)
+
+    monkeypatch.setattr(rapid, "recognize_crops", spy)
+    img, lines = _page()
+    assert orphans.recover(img, lines) == len(DROPPED)
+    assert asked and all(asked)
+    rec = rapid._engine(1)._load_rec_model()
+    assert len(rec.postprocess_op.character) > 18000  # every class: the model's whole layer

@@ -39,10 +39,12 @@ def recognize(
     threads: int,
     languages: Sequence[str],
     narrow: bool = False,
+    every_class: bool = False,
 ) -> list[tuple[str, float]]:
     """The recogniser's (text, score) for each box (with a margin), in the characters of the
     page's Tesseract ``languages``, its text folded (:func:`_clean`); empty if it cannot run.
-    ``narrow``: words read at their own width (:func:`~.rapid.recognize_crops`)."""
+    ``narrow``: words read at their own width; ``every_class``: ink that may not be text,
+    read with every class of the model (:func:`~.rapid.recognize_crops`)."""
     if not boxes:
         return []
     from . import rapid
@@ -52,7 +54,7 @@ def recognize(
     seen = [k for k, (x0, y0, x1, y1) in enumerate(areas) if x1 - x0 >= 2 and y1 - y0 >= 2]
     try:
         crops = [img.crop(areas[k]) for k in seen]
-        texts = rapid.recognize_crops(crops, threads, languages, narrow)
+        texts = rapid.recognize_crops(crops, threads, languages, narrow, every_class)
     except (ImportError, AttributeError, TypeError, ValueError, RuntimeError):
         # The recogniser is reached below rapidocr's public API (no detector): if an installed
         # version moved it, the page keeps Tesseract's reading rather than failing.

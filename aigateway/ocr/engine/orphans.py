@@ -264,13 +264,20 @@ def _read(
     clean-up, whose threshold broke the faint grey glyphs of a grainy listing's lines
     (raptor grainy pages read from the clean-up came back as scattered specks); a piece it
     is unsure of there (a lone brace lost in the grain) is read again from the clean-up."""
-    from .reread import recognize
+    from .crops import recognize as crops
+
+    def recognize(page: Image.Image, found: list[Box]) -> list[tuple[str, float]]:
+        # Ink no word covers may be grain or line work: read with every class of the model.
+        # Cut to the page's script, its softmax spreads over a tenth of the classes, and
+        # grain read as Latin letters scored past MIN_SCORE (report grainy pages: 29 to 126
+        # edits); over every class such readings score low and are turned down.
+        return crops(page, found, threads, languages, every_class=True)
 
     if uncleaned is None:
-        return recognize(img, boxes, threads, languages)
-    texts = recognize(uncleaned, boxes, threads, languages)
+        return recognize(img, boxes)
+    texts = recognize(uncleaned, boxes)
     again = [k for k, (text, score) in enumerate(texts) if not _sure(text, score)]
-    retry = recognize(img, [boxes[k] for k in again], threads, languages)
+    retry = recognize(img, [boxes[k] for k in again])
     for k, read in zip(again, retry, strict=False):
         if _sure(*read):
             texts[k] = read

@@ -133,9 +133,9 @@ def _engine(threads: int, crops: bool = False, chars: str = "all") -> Any:
             if chars == "latin":
                 cut_classes(rec, latin, threads)
             rec.session = _Bucketed(rec.session, rec.rec_image_shape[2])
-            # Prepared from the narrowest step up: a word's crop may be read at its own width
+            # Prepared from the narrowest batch up: a word's crop may be read at its own width
             # (:func:`recognize_crops`'s ``narrow``).
-            rec.rec_image_shape = [*rec.rec_image_shape[:2], _Bucketed.STEP]
+            rec.rec_image_shape = [*rec.rec_image_shape[:2], _Bucketed.NARROWEST]
             rec.session.prepare(rec.rec_image_shape)
         _ENGINES[key] = engine
     return _ENGINES[key]
@@ -153,6 +153,11 @@ class _Bucketed:
 
     STEP = 64
 
+    NARROWEST = 128
+    """The narrowest batch of a ``narrow`` reading (:func:`recognize_crops`): a word's crop is
+    padded to this, not to 320 px. At its own width a lone glyph lost its context (a
+    ``⇒`` read ``=>``, a ``,`` read ``1``); at 128 px it reads as at 320."""
+
     PREPARED = 1920
     """Widths up to this are prepared when the recogniser is loaded (:meth:`prepare`)."""
 
@@ -165,8 +170,8 @@ class _Bucketed:
         """Run one blank crop of each width from the recogniser's own (``shape``: channels,
         height, width; the narrowest batch it makes) to :attr:`PREPARED` through the
         session, so that OpenVINO prepares those shapes with the model, not on the pages
-        that first need them: 24 ms of CPU a shape on the first use (bfloat16), 30 shapes
-        from 64 px. 840 crops of 54 tune pages came in 25 of the widths from 320 (none
+        that first need them: 24 ms of CPU a shape on the first use (bfloat16), 29 shapes
+        from 128 px. 840 crops of 54 tune pages came in 25 of the widths from 320 (none
         wider)."""
         import numpy as np
 
@@ -336,31 +341,43 @@ def recognize_crops(
     threads: int = 1,
     languages: Sequence[str] = ("eng",),
     narrow: bool = False,
+    every_class: bool = False,
 ) -> list[tuple[str, float]]:
     """RapidOCR's recogniser alone (no detector) on text-line crops: text and score (0-1)
     each, the characters those of the page's Tesseract ``languages`` (:func:`charset`).
 
     ``narrow``: crops narrower than the recogniser's 320 px input (words) are read at their
-    own width rather than padded to it (OpenVINO only): for the passes that keep only a swap
+    own width (at least :attr:`_Bucketed.NARROWEST`) rather than padded to it (OpenVINO
+    only): for the passes that keep only a swap
     of look-alikes or a lost glyph's word. 200 crops of 18 tune pages: 14 % less CPU, 16 texts
     changed, most for the better (``POF``/``PDF``, ``valuc``/``value``); but on a line's
     stretch a narrow reading loses spaces (``c1, C2, . . . , Cn`` read ``c1,c2,...,Cn``):
-    225 tune pages 10100 to 10114 edits with every crop narrow."""
+    225 tune pages 10100 to 10114 edits with every crop narrow.
+
+    ``every_class``: crops of ink that may not be text at all (:mod:`.orphans`: ink no word
+    covers, grain among it), read by the whole-page engine's recogniser (onnxruntime, every
+    class of the model), not the one cut to the page's script, whose softmax over a tenth of
+    the classes scores grain read as Latin letters sure enough to keep (report split, grainy
+    pages: 29 edits against 126 with the cut model, on both machines)."""
     import numpy as np
     from rapidocr.ch_ppocr_rec import TextRecInput
 
     if not crops:
         return []
-    rec = _engine(threads, crops=True, chars=charset(languages))._load_rec_model()
-    if isinstance(rec.session, _Bucketed):
-        width = _Bucketed.STEP if narrow else rec.session.width
+    if every_class:
+        rec = _engine(threads)._load_rec_model()  # loaded by warm() already: no second model
+    else:
+        rec = _engine(threads, crops=True, chars=charset(languages))._load_rec_model()
+    bucketed = isinstance(rec.session, _Bucketed)
+    if bucketed:
+        width = _Bucketed.NARROWEST if narrow else rec.session.width
         rec.rec_image_shape = [*rec.rec_image_shape[:2], width]
     arrays = [np.asarray(c.convert("RGB")) for c in crops]
     # OpenVINO's engine reads one crop a batch already (``Rec.rec_batch_num``); on onnxruntime,
     # one crop a call as well: a batch is as wide as its widest crop and the narrower ones'
     # padding is computed too (860 tune crops: 17.0 s of CPU one at a time, 19.0 s in the
     # shipped batches of 6).
-    batches = [arrays] if runtime() == "openvino" else [[a] for a in arrays]
+    batches = [arrays] if bucketed else [[a] for a in arrays]
     found: list[tuple[str, float]] = []
     for batch in batches:
         out = rec(TextRecInput(img=batch))
