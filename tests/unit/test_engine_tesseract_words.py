@@ -50,3 +50,17 @@ def test_words_of_a_line_read_sideways_are_all_kept() -> None:
         words.append(Word(t, 90.0, 500, y, 540, y + 20 * len(t)))
         y += 20 * len(t) + 15
     assert _distinct(words) == words
+
+
+def test_every_image_mode_reads_the_same_words() -> None:
+    # set_image hands gray, RGB and RGBA samples over raw and lets tesserocr encode the rest:
+    # whichever way a page goes in, Tesseract reads the same words in the same boxes.
+    from aigateway.ocr.engine.tesseract import read_lines
+    from tests.support.docgen import render_text
+
+    page = render_text("Quarterly results 2026\n\nRevenue grew by 14 percent.", width=1200)
+    expected, _ = read_lines(page, 200, ["eng"])
+    assert [w.text for ln in expected for w in ln.words][:3] == ["Quarterly", "results", "2026"]
+    for mode in ("RGB", "RGBA", "P", "LA"):  # not "1": PIL dithers it
+        got, _ = read_lines(page.convert(mode), 200, ["eng"])
+        assert got == expected, mode
