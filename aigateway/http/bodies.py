@@ -147,9 +147,10 @@ async def read_multipart(
 ) -> FormBody:
     """Stream a ``multipart/form-data`` body.
 
-    The first part named in ``file_fields`` (or any part with a filename, when none of those
-    is present) becomes the upload, spooled to disk past 1 MiB; other parts are text fields of
-    at most ``max_field_bytes``. The upload is capped at ``max_file_bytes``.
+    The part named in ``file_fields`` (a second such part is a 400; or the first part with a
+    filename, when none of those is present) becomes the upload, spooled to disk past 1 MiB;
+    other parts are text fields of at most ``max_field_bytes``. The upload is capped at
+    ``max_file_bytes``.
     """
     form = FormBody()
     writer: SpoolingWriter | None = None
@@ -196,6 +197,15 @@ async def read_multipart(
                     if writer is not None:
                         part = (name, writer.finish(), segment.content_type, segment.filename)
                         writer = None
+                        if name in file_fields and form.upload is not None:
+                            # Which one was meant? Reading the first and dropping the rest
+                            # would answer for a document the caller did not ask about.
+                            part[1].close()
+                            raise BadRequestError(
+                                f"{name}: more than one document was uploaded; send one "
+                                "file a request",
+                                param=name,
+                            )
                         if form.upload is None and name in file_fields:
                             form.upload = part
                         elif spare is None and form.upload is None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import resource
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -96,8 +97,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.header_timeout = header_timeout
         self.body_timeout = body_timeout
         self.max_connections = max_connections
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._body_timer: asyncio.TimerHandle | None = None
+        self._head = _Timer()
+        self._body = _Timer()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -114,7 +115,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._head_timer is None:  # a later request on a kept-alive connection
+        if not self._head.pending:  # a later request on a kept-alive connection
             self._arm()
 
     def on_headers_complete(self) -> None:
@@ -134,15 +135,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """(Re)start the wait for the body's next bytes."""
         self._body_done()
         if self.body_timeout > 0:
-            self._body_timer = self.loop.call_later(self.body_timeout, self._body_timed_out)
+            self._body.start(self.loop, self.body_timeout, self._body_timed_out)
 
     def _body_done(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
+        self._body.stop()
 
     def _body_timed_out(self) -> None:
-        self._body_timer = None
         if self.transport.is_closing():
             return
         if self.flow.read_paused or getattr(self.cycle, "waiting_for_100_continue", False):
@@ -155,21 +153,47 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _arm(self) -> None:
-        self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+        self._head.start(self.loop, self.header_timeout, self._head_timed_out)
 
     def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        self._head.stop()
 
     def _head_timed_out(self) -> None:
-        self._head_timer = None
         if self.transport.is_closing():
             return
         if self.cycle is None or self.cycle.response_complete:
             # Never inside a response still being written (a pipelined request's head).
             self.transport.write(_TIMEOUT_RESPONSE)
         self.transport.close()
+
+
+class _Timer:
+    """One pending ``call_later`` of a connection (the head's or the body's wait): starting it
+    again replaces the last, and it knows whether it is still pending."""
+
+    __slots__ = ("_handle",)
+
+    def __init__(self) -> None:
+        self._handle: asyncio.TimerHandle | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self._handle is not None
+
+    def start(
+        self, loop: asyncio.AbstractEventLoop, delay: float, callback: Callable[[], None]
+    ) -> None:
+        self.stop()
+        self._handle = loop.call_later(delay, self._fire, callback)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self, callback: Callable[[], None]) -> None:
+        self._handle = None
+        callback()
 
 
 def connection_cap(configured: int) -> int:

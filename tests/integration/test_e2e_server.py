@@ -121,6 +121,43 @@ def test_scanned_and_encrypted_pdfs_over_http(local_gateway: GatewayProcess) -> 
     assert ok.json()["text"] == "Secret quarterly numbers"
 
 
+def test_two_documents_or_a_text_file_are_refused_by_name(local_gateway: GatewayProcess) -> None:
+    """Served, with real-sized parts: a form carrying two documents is a 400 naming the field
+    (not the first read and the second dropped), and a ``data:text/plain`` document is a 415
+    naming ``text/plain``, not "octet-stream"."""
+    scanned = scanned_pdf(["First document of two", "and its second page"])
+    png = text_png(IMAGE_TEXT * 120, size=28)
+    assert len(scanned) > 100_000 and len(png) > 100_000, (len(scanned), len(png))
+    two = httpx.post(
+        local_gateway.url + "/v1/ocr",
+        files=[
+            ("file", ("a.pdf", scanned, "application/pdf")),
+            ("file", ("b.png", png, "image/png")),
+        ],
+        timeout=60,
+    )
+    assert two.status_code == 400, two.text
+    assert two.json()["error"]["param"] == "file"
+    assert "more than one document" in two.json()["error"]["message"]
+    text = base64.b64encode(b"plain words, not a document\n" * 8000).decode()
+    plain = httpx.post(
+        local_gateway.url + "/v1/ocr",
+        json={
+            "document": {"type": "document_url", "document_url": f"data:text/plain;base64,{text}"}
+        },
+        timeout=60,
+    )
+    assert plain.status_code == 415, plain.text
+    assert "text/plain" in plain.json()["error"]["message"]
+    one = httpx.post(
+        local_gateway.url + "/v1/ocr",
+        files={"file": ("a.pdf", scanned, "application/pdf")},
+        timeout=60,
+    )
+    assert one.status_code == 200, one.text
+    assert "First document of two" in one.json()["text"]
+
+
 def test_chunked_upload_over_the_cap_is_cut_off(local_gateway: GatewayProcess) -> None:
     """A chunked body (no Content-Length) is answered 413 once the running count passes the
     ~3 MB JSON cap, while the client is still sending: the server does not read it all."""

@@ -253,6 +253,9 @@ def test_decode_base64_tolerance() -> None:
         (None, "application/octet-stream", b"%PDF-1.4", "application/pdf"),
         (None, "image/jpg", b"\xff\xd8\xff\xe0", "image/jpeg"),
         (None, None, b"unknown", "application/octet-stream"),
+        # Not a document either way: the 415 names what the caller called it.
+        (None, "text/plain", b"hello", "text/plain"),
+        (None, "application/octet-stream", b"unknown", "application/octet-stream"),
         (None, "application/octet-stream", b"  <svg xmlns='x'>", "image/svg+xml"),
         (None, None, b"<!DOCTYPE html><html>", "text/html"),
         (None, None, b"PK\x03\x04....", "application/zip"),

@@ -95,6 +95,27 @@ async def test_multipart_fields_parsed_like_json(client: AsyncTestClient[Any]) -
     assert_envelope(resp, 400, "pages")
 
 
+async def test_two_documents_in_one_form_are_refused_not_half_read(
+    client: AsyncTestClient[Any],
+) -> None:
+    # Reading the first and dropping the second answered for a document nobody asked about.
+    for second in ("file", "image"):
+        resp = await client.post(
+            "/v1/ocr",
+            files=[
+                ("file", ("a.png", PNG, "image/png")),
+                (second, ("b.pdf", PDF, "application/pdf")),
+            ],
+        )
+        assert_envelope(resp, 400, second)
+        assert "more than one document" in resp.json()["error"]["message"]
+    # A text part beside the document is a field, not a second document.
+    resp = await client.post(
+        "/v1/ocr", files={"file": ("a.png", PNG, "image/png")}, data={"pages": "0"}
+    )
+    assert resp.status_code == 200
+
+
 async def test_entity_selection(client: AsyncTestClient[Any]) -> None:
     doc = {"document_base64": base64.b64encode(PNG).decode()}
     assert summary(await client.post("/v1/ocr", json=doc))["model"] == "echo-1"

@@ -140,8 +140,9 @@ def resolve_media_type(
         media = _OOXML_SUFFIXES.get(filename[filename.rfind(".") :].lower())
         if media:
             return media
-    # Not a document type we know: name what it looks like, so a 415 says something useful.
-    return _sniff_other(head) or "application/octet-stream"
+    # Not a document type we know: name what it looks like, so a 415 says something useful,
+    # or what the caller called it (``data:text/plain;…`` answered "octet-stream" before).
+    return _sniff_other(head) or normalize_media_type(declared or "") or "application/octet-stream"
 
 
 def _sniff_other(head: bytes) -> str | None:
