@@ -57,7 +57,8 @@ async def resolve_document(
         blob.close()
         raise limits.too_large(src.field, blob.size)
     media_type = resolve_media_type(request.content_type, declared, blob.head(8192), filename)
-    return Document(blob=blob, media_type=media_type, filename=filename)
+    type_field = "content_type" if request.content_type else src.field
+    return Document(blob=blob, media_type=media_type, filename=filename, type_field=type_field)
 
 
 def check_type(document: Document, provider: OcrProvider) -> None:
@@ -67,5 +68,5 @@ def check_type(document: Document, provider: OcrProvider) -> None:
         raise UnsupportedMediaTypeError(
             f"document type {document.media_type} is not supported by OCR model "
             f"{provider.id!r}; accepted types: {accepted}",
-            param="content_type",
+            param=document.type_field,
         )

@@ -197,6 +197,10 @@ class Document:
     blob: Blob
     media_type: str
     filename: str | None = None
+    type_field: str = "content_type"
+    """The request field the media type answers to, for a 415: ``content_type`` when the
+    caller set it, else the field that carried the document (``file``,
+    ``document.document_url``...)."""
 
     @property
     def size(self) -> int:

@@ -149,6 +149,7 @@ def test_two_documents_or_a_text_file_are_refused_by_name(local_gateway: Gateway
     )
     assert plain.status_code == 415, plain.text
     assert "text/plain" in plain.json()["error"]["message"]
+    assert plain.json()["error"]["param"] == "document.document_url"  # no content_type was sent
     one = httpx.post(
         local_gateway.url + "/v1/ocr",
         files={"file": ("a.pdf", scanned, "application/pdf")},

@@ -44,7 +44,7 @@ def check(case: Case, resp: httpx.Response) -> str | None:
         err = body.get("error", {})
         if case.message not in err.get("message", ""):
             return f"{case.name}: message {err.get('message')!r} lacks {case.message!r}"
-        if err.get("param") not in ("document", "content_type"):
+        if err.get("param") not in ("document", "document_base64", "content_type"):
             return f"{case.name}: param {err.get('param')!r}"
         if re.search(r" at 0x[0-9a-fA-F]+>", err.get("message", "")):
             return f"{case.name}: a Python object's repr in the message: {err['message']!r}"

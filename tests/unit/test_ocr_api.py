@@ -167,8 +167,25 @@ async def test_ocr_plugin_route_serves_its_path_and_sdk_path(client: AsyncTestCl
         pytest.param(
             {"json": {"document_base64": base64.b64encode(b"just text").decode()}},
             415,
-            "content_type",
+            "document_base64",  # the field that carried it: no content_type was sent
             id="unsupported-doc",
+        ),
+        pytest.param(
+            {
+                "json": {
+                    "document_base64": base64.b64encode(b"just text").decode(),
+                    "content_type": "text/plain",
+                }
+            },
+            415,
+            "content_type",
+            id="unsupported-declared-type",
+        ),
+        pytest.param(
+            {"files": {"file": ("notes.txt", b"just text", "text/plain")}},
+            415,
+            "file",
+            id="unsupported-upload",
         ),
         pytest.param(
             {

@@ -35,7 +35,7 @@ def _jpeg_of(doc: Document, max_pixels: int) -> Document:
         img.convert("RGB").save(buf, format="JPEG", quality=95)
     except DECODE_ERRORS as exc:  # the pixels are decoded here, not when the header was read
         raise unreadable_image(exc) from None
-    return Document(Blob.from_bytes(buf.getvalue()), "image/jpeg", doc.filename)
+    return Document(Blob.from_bytes(buf.getvalue()), "image/jpeg", doc.filename, doc.type_field)
 
 
 async def as_jpeg(doc: Document, max_pixels: int) -> Document:
