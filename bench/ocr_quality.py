@@ -73,7 +73,7 @@ def raw_tesseract() -> Callable[[Item], str]:
     def read(item: Item) -> str:
         with Image.open(item.image) as img:
             dpi = img.info.get("dpi", (300, 300))[0] or 300
-            # The gateway's own way in (raw samples, no PNG round trip), so the speed ratio
+            # The gateway's own way in (raw samples, no BMP round trip), so the speed ratio
             # compares Tesseract's work, not tesserocr's encoder.
             set_image(api, img.convert("L"))
         api.SetSourceResolution(round(float(dpi)))

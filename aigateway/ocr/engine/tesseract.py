@@ -91,9 +91,10 @@ _SAMPLE_BYTES = {"L": 1, "RGB": 3, "RGBA": 4}
 def set_image(api: Any, img: Image.Image) -> None:
     """Give ``api`` the page's pixels as they are.
 
-    tesserocr's ``SetImage`` encodes the image to a file in memory (PNG for an image made in
-    memory, the format it was opened in otherwise: a JPEG re-compressed) that leptonica then
-    decodes: 3.4 % of Tesseract's CPU time on 9 tune pages, for the same text. Gray, RGB and
+    tesserocr's ``SetImage`` encodes the image to a file in memory (BMP for an image made in
+    memory, as every page here is; the format it was opened in otherwise: a PNG compressed
+    again, a JPEG re-compressed) that leptonica then decodes: 3.4 % of Tesseract's CPU time on
+    9 tune pages made in memory, for the same text. Gray, RGB and
     RGBA samples are handed over raw; other modes go the encoded way, which converts them.
     """
     depth = _SAMPLE_BYTES.get(img.mode)
