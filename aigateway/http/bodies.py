@@ -197,16 +197,16 @@ async def read_multipart(
                     if writer is not None:
                         part = (name, writer.finish(), segment.content_type, segment.filename)
                         writer = None
-                        if name in file_fields and form.upload is not None:
-                            # Which one was meant? Reading the first and dropping the rest
-                            # would answer for a document the caller did not ask about.
-                            part[1].close()
-                            raise BadRequestError(
-                                f"{name}: more than one document was uploaded; send one "
-                                "file a request",
-                                param=name,
-                            )
-                        if form.upload is None and name in file_fields:
+                        if name in file_fields:
+                            if form.upload is not None:
+                                # Which one was meant? Reading the first and dropping the
+                                # rest would answer for a document nobody asked about.
+                                part[1].close()
+                                raise BadRequestError(
+                                    f"{name}: more than one document was uploaded; send one "
+                                    "file a request",
+                                    param=name,
+                                )
                             form.upload = part
                         elif spare is None and form.upload is None:
                             spare = part

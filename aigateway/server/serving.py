@@ -133,8 +133,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _body_wait(self) -> None:
         """(Re)start the wait for the body's next bytes."""
-        self._body_done()
         if self.body_timeout > 0:
+            # Starting the timer again replaces its last wait.
             self._body.start(self.loop, self.body_timeout, self._body_timed_out)
 
     def _body_done(self) -> None:
