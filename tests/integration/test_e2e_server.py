@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -122,41 +123,48 @@ def test_scanned_and_encrypted_pdfs_over_http(local_gateway: GatewayProcess) -> 
 
 
 def test_two_documents_or_a_text_file_are_refused_by_name(local_gateway: GatewayProcess) -> None:
-    """Served, with real-sized parts: a form carrying two documents is a 400 naming the field
+    """Served, eight requests at once on two workers, with real-sized parts: a form carrying
+    two documents is a 400 naming the field
     (not the first read and the second dropped), and a ``data:text/plain`` document is a 415
     naming ``text/plain``, not "octet-stream"."""
     scanned = scanned_pdf(["First document of two", "and its second page"])
     png = text_png(IMAGE_TEXT * 120, size=28)
     assert len(scanned) > 100_000 and len(png) > 100_000, (len(scanned), len(png))
-    two = httpx.post(
-        local_gateway.url + "/v1/ocr",
-        files=[
+    text = base64.b64encode(b"plain words, not a document\n" * 8000).decode()
+    url = local_gateway.url + "/v1/ocr"
+
+    def two() -> httpx.Response:
+        pair = [
             ("file", ("a.pdf", scanned, "application/pdf")),
             ("file", ("b.png", png, "image/png")),
-        ],
-        timeout=60,
-    )
-    assert two.status_code == 400, two.text
-    assert two.json()["error"]["param"] == "file"
-    assert "more than one document" in two.json()["error"]["message"]
-    text = base64.b64encode(b"plain words, not a document\n" * 8000).decode()
-    plain = httpx.post(
-        local_gateway.url + "/v1/ocr",
-        json={
-            "document": {"type": "document_url", "document_url": f"data:text/plain;base64,{text}"}
-        },
-        timeout=60,
-    )
-    assert plain.status_code == 415, plain.text
-    assert "text/plain" in plain.json()["error"]["message"]
-    assert plain.json()["error"]["param"] == "document.document_url"  # no content_type was sent
-    one = httpx.post(
-        local_gateway.url + "/v1/ocr",
-        files={"file": ("a.pdf", scanned, "application/pdf")},
-        timeout=60,
-    )
-    assert one.status_code == 200, one.text
-    assert "First document of two" in one.json()["text"]
+        ]
+        return httpx.post(url, files=pair, timeout=120)
+
+    def plain() -> httpx.Response:
+        doc = {"type": "document_url", "document_url": f"data:text/plain;base64,{text}"}
+        return httpx.post(url, json={"document": doc}, timeout=120)
+
+    def one() -> httpx.Response:
+        return httpx.post(url, files={"file": ("a.pdf", scanned, "application/pdf")}, timeout=120)
+
+    # All at once, three good documents among them: more requests than the pool's 2 workers,
+    # and the refusals do not wait behind (or disturb) the pages being read.
+    calls = [two, plain, one, two, one, plain, one, two]
+    with ThreadPoolExecutor(len(calls)) as ex:
+        answers = list(ex.map(lambda call: (call.__name__, call()), calls))
+    for name, resp in answers:
+        if name == "two":
+            assert resp.status_code == 400, resp.text
+            assert resp.json()["error"]["param"] == "file"
+            assert "more than one document" in resp.json()["error"]["message"]
+        elif name == "plain":
+            assert resp.status_code == 415, resp.text
+            assert "text/plain" in resp.json()["error"]["message"]
+            # No content_type was sent: the field that carried the document is named.
+            assert resp.json()["error"]["param"] == "document.document_url"
+        else:
+            assert resp.status_code == 200, resp.text
+            assert "First document of two" in resp.json()["text"]
 
 
 def test_chunked_upload_over_the_cap_is_cut_off(local_gateway: GatewayProcess) -> None:
