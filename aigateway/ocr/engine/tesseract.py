@@ -8,7 +8,9 @@ worker process keeps one per language set in :data:`_APIS` and uses it from its 
 
 from __future__ import annotations
 
+import functools
 import glob
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +24,7 @@ from .textsize import text_height
 __all__ = (
     "detect_rotation",
     "find_tessdata",
+    "quiet_leptonica",
     "read_lines",
     "recognize",
     "set_image",
@@ -31,6 +34,8 @@ __all__ = (
 
 _APIS: dict[tuple[str, str], Any] = {}
 """(tessdata dir, "eng+deu") -> PyTessBaseAPI; per worker process, never shared across threads."""
+
+_log = logging.getLogger("aigateway.ocr.engine.leptonica")
 
 
 def tessdata_dirs() -> list[str]:
@@ -78,10 +83,59 @@ def _api(path: str, lang: str) -> Any:
     if api is None:
         from tesserocr import PSM, PyTessBaseAPI
 
+        quiet_leptonica()
         psm = PSM.OSD_ONLY if lang == "osd" else PSM.AUTO
         api = PyTessBaseAPI(path=path, lang=lang, psm=psm)
         _APIS[key] = api
     return api
+
+
+def _mapped(prefixes: Sequence[str]) -> str | None:
+    """The path of a shared library this process has loaded whose file name starts with one of
+    ``prefixes`` (Linux's ``/proc/self/maps``; ``None`` elsewhere or when none is)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            for row in maps:
+                path = row.split(maxsplit=5)[-1].strip()
+                if path.startswith("/") and os.path.basename(path).startswith(tuple(prefixes)):
+                    return path
+    except OSError:
+        pass
+    return None
+
+
+def _log_message(message: bytes | None) -> None:
+    _log.debug("%s", (message or b"").decode("utf-8", "replace").rstrip())
+
+
+@functools.cache
+def quiet_leptonica() -> Any:
+    """Send leptonica's messages to the ``aigateway.ocr.engine.leptonica`` logger at debug
+    level instead of the worker's stderr, and return the handler (``None`` where leptonica's
+    library cannot be found).
+
+    Tesseract calls leptonica with boxes and images leptonica finds fault with and carries on
+    regardless (``Error in boxClipToRectangle: box outside rectangle`` on pages of the bench's
+    unseen split, read well): the server's stderr got lines no one can act on, in no log format.
+    Leptonica lets a program take those lines (``leptSetStderrHandler``); the handler must
+    outlive every call, hence the cache."""
+    import ctypes
+
+    path = _mapped(("libleptonica", "liblept"))
+    if path is None:
+        return None
+    try:
+        lib = ctypes.CDLL(path, mode=getattr(os, "RTLD_NOLOAD", 0))
+        setter = lib.leptSetStderrHandler
+    except (OSError, AttributeError):  # pragma: no cover - a leptonica older than 1.79
+        return None
+
+    kind = ctypes.CFUNCTYPE(None, ctypes.c_char_p)
+    handler = kind(_log_message)
+    setter.argtypes = [kind]
+    setter.restype = None
+    setter(handler)
+    return handler
 
 
 _SAMPLE_BYTES = {"L": 1, "RGB": 3, "RGBA": 4}
