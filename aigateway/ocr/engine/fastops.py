@@ -39,7 +39,10 @@ def rotate(img: Image.Image, angle: float) -> Image.Image:
     Pillow's 0.047.) OpenCV's bilinear here is Pillow's to the grey level: the same canvas
     and the same sample points (Pillow samples pixel centres, OpenCV pixel corners, which
     the half-pixel shift in :func:`_pillow_affine` squares), every pixel within 1 of
-    Pillow's on 300 DPI pages, in a quarter of the time (0.03-0.05 s against 0.15-0.20 s)."""
+    Pillow's on 300 DPI pages, in a quarter of the time (0.03-0.05 s against 0.15-0.20 s).
+    The tune sample (225 pages) read with 10092 edits against Pillow's 10091, 28 scan and
+    skewed pages moved by 1-6 edits either way. (An OpenCV levelling tried in the seventeenth
+    round read tune scans, skewed and rotated pages with 3773 edits against 3710.)"""
     cv2 = _cv2()
     if cv2 is None or img.mode != "L" or angle % 90 == 0:  # a right angle is a transpose
         return img.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
