@@ -14,7 +14,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,22 +94,6 @@ def die_once(marker: str) -> int:
             pass
         os.kill(os.getpid(), signal.SIGKILL)
     return os.getpid()
-
-
-def wait_for_file(path: str) -> None:
-    """An idle warm-up that holds its worker until ``path`` exists, then leaves a mark."""
-    deadline = time.monotonic() + 60
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            return
-        time.sleep(0.02)
-    with open(path + ".warm", "w") as f:
-        f.write(str(os.getpid()))
-
-
-def read_mark(path: str) -> tuple[int, str]:
-    with open(path + ".warm") as f:
-        return os.getpid(), f.read()
 
 
 def unpicklable() -> Any:
@@ -251,30 +234,6 @@ def test_workers_dying_at_start_make_it_not_ready_and_503_at_once(run: Run) -> N
                 await pool.run(echo_len, b"x")
             assert exc.value.status_code == 503
             assert int(exc.value.headers["Retry-After"]) >= 1
-        finally:
-            await pool.aclose()
-
-    run(scenario())
-
-
-def test_idle_warmups_run_after_ready_and_before_the_first_task(run: Run, tmp_path: Path) -> None:
-    # The local engine loads RapidOCR's recogniser this way: readiness does not wait for it,
-    # and the worker's first page finds it loaded.
-    gate = str(tmp_path / "gate")
-
-    async def scenario() -> None:
-        pool = make_pool(workers=1)
-        pool.add_warmup(wait_for_file, gate, idle=True)
-        try:
-            # Ready while the idle warm-up still waits for the gate: it runs after "ready".
-            await ready(pool)
-            assert not (tmp_path / "gate.warm").exists()
-            task = asyncio.create_task(pool.run(read_mark, gate))
-            await asyncio.sleep(0.2)
-            assert not task.done()  # the task waits for the warm-up, it does not overtake it
-            (tmp_path / "gate").touch()
-            pid, mark = await asyncio.wait_for(task, 60)
-            assert mark == str(pid)  # the warm-up ran in the worker that ran the task
         finally:
             await pool.aclose()
 

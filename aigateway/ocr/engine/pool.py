@@ -71,7 +71,6 @@ class OcrPool(WorkerStarts):
         self.health = PoolHealth(self.size)
         self.on_event = on_event
         self._warmups: list[Call] = []
-        self._idle_warmups: list[Call] = []
         self._workers: list[procs.Worker] = []
         self._idle: list[procs.Worker] = []
         self._queue = BatchQueue()
@@ -109,12 +108,10 @@ class OcrPool(WorkerStarts):
             closing=self._closed or self._draining,
         )
 
-    def add_warmup(self, fn: Callable[..., Any], *args: Any, idle: bool = False) -> None:
-        """Run ``fn(*args)`` in every worker when it starts (e.g. load a Tesseract model): before
-        it says ready, or with ``idle`` right after, before its first task."""
-        warmups = self._idle_warmups if idle else self._warmups
-        if (fn, args) not in warmups:
-            warmups.append((fn, args))
+    def add_warmup(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` in every worker when it starts (e.g. load a Tesseract model)."""
+        if (fn, args) not in self._warmups:
+            self._warmups.append((fn, args))
 
     async def start(self) -> None:
         """Start the workers in the background; returns at once."""

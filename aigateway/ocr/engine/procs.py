@@ -89,10 +89,8 @@ async def start_worker(
     on_message: Callable[[Worker, Any], None],
     on_close: Callable[[Worker, str], None],
     ctx: Any = None,
-    idle: Sequence[Warmup] = (),
 ) -> Worker:
-    """Start one worker process and open the pool's channel to it (``warmups`` run before it
-    says ready, ``idle`` ones after: :func:`.serve.serve`).
+    """Start one worker process and open the pool's channel to it.
 
     Raises:
         Exception: whatever starting the process raised (nothing is left open).
@@ -100,10 +98,7 @@ async def start_worker(
     ctx = ctx or _context()
     parent, child = socket.socketpair()
     proc = ctx.Process(
-        target=serve.serve,
-        args=(child, list(warmups), list(idle)),
-        name="aigateway-ocr",
-        daemon=True,
+        target=serve.serve, args=(child, list(warmups)), name="aigateway-ocr", daemon=True
     )
     try:
         await asyncio.to_thread(proc.start)

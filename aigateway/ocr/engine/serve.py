@@ -69,20 +69,8 @@ def _answer(sock: socket.socket, reply: tuple[Any, ...]) -> None:
         wire.send(sock, ("error", f"the result cannot be returned: {type(exc).__name__}: {exc}"))
 
 
-def _warm(warmups: Sequence[Warmup]) -> None:
-    for fn, args in warmups:
-        # A failed warm-up resurfaces, with context, on the first real task.
-        with contextlib.suppress(Exception):
-            fn(*args)
-
-
-def serve(sock: socket.socket, warmups: Sequence[Warmup], idle: Sequence[Warmup] = ()) -> None:
-    """Worker process entry point: warm up, say ready, run the ``idle`` warm-ups, then run
-    tasks until EOF or ``None``.
-
-    ``idle`` warm-ups load what most pages need but readiness should not wait for (a restarted
-    worker says ready at once): run while no task has come yet, they spare the first pages
-    the load (a task sent meanwhile waits in the socket, as it would have waited for the load)."""
+def serve(sock: socket.socket, warmups: Sequence[Warmup]) -> None:
+    """Worker process entry point: warm up, say ready, then run tasks until EOF or ``None``."""
     # Ctrl-C in a terminal reaches the whole process group: let the parent decide shutdown.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
@@ -90,10 +78,12 @@ def serve(sock: socket.socket, warmups: Sequence[Warmup], idle: Sequence[Warmup]
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     sock.setblocking(True)
-    _warm(warmups)
+    for fn, args in warmups:
+        # A failed warm-up resurfaces, with context, on the first real task.
+        with contextlib.suppress(Exception):
+            fn(*args)
     try:
         wire.send(sock, ("ready", os.getpid()))
-        _warm(idle)
         while True:
             msg = wire.recv(sock)
             if msg is None:

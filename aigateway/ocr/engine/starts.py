@@ -36,7 +36,6 @@ class WorkerStarts(abc.ABC):
     size: int
     health: PoolHealth
     _warmups: list[tuple[Callable[..., Any], tuple[Any, ...]]]
-    _idle_warmups: list[tuple[Callable[..., Any], tuple[Any, ...]]]
     _workers: list[procs.Worker]
     _queue: BatchQueue
     _loop: asyncio.AbstractEventLoop | None
@@ -107,11 +106,7 @@ class WorkerStarts(abc.ABC):
         assert self._loop is not None
         try:
             w = await procs.start_worker(
-                self._warmups,
-                self._loop,
-                self._on_message,
-                self._on_close,
-                idle=self._idle_warmups,
+                self._warmups, self._loop, self._on_message, self._on_close
             )
         except Exception as exc:
             self._spawn_error = f"{type(exc).__name__}: {exc}"

@@ -199,16 +199,13 @@ class LocalOcrProvider(OcrProvider):
         """Start the pool's workers in the background, preloading this entity's models."""
         pool = self._pool()
         opts = self.options
-        from ..engine import rapid
-
         if opts.engine == "rapidocr":
+            from ..engine import rapid
+
+            # "auto" loads RapidOCR on a worker's first page that needs it (its recogniser, for
+            # doubtful words, on most pages): a worker restarted in a storm stays quick to start.
             pool.add_warmup(rapid.warm, opts.threads)
         pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
-        if opts.engine == "auto":
-            # RapidOCR's recogniser re-reads doubtful words on most pages: loaded once the
-            # worker has said ready, so a worker restarted in a storm is ready as soon as
-            # Tesseract is, and the first pages do not wait for the load (about 4 s served).
-            pool.add_warmup(rapid.warm, opts.threads, tuple(opts.languages), idle=True)
         await pool.start()
 
     # --- OCR ------------------------------------------------------------------------------------
