@@ -141,7 +141,7 @@ class Gateway:
             pool.add_warmup(rapid.warm, threads, languages)
         await self.reg.start()
         pool = self.reg.ocr_pool()
-        while pool.alive < pool.size:  # noqa: ASYNC110 - a counter, not an event
+        while pool.alive < pool.size or pool.warming:  # noqa: ASYNC110 - counters
             await asyncio.sleep(0.05)
 
     def result(self, data: bytes, media_type: str, **options: Any) -> OcrResult:

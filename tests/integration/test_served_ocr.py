@@ -338,3 +338,38 @@ def test_sigterm_with_a_busy_pool_answers_503_and_stops_in_time(
     wait_until(lambda: not any(alive(p) for p in workers), "workers outlived the server", 10)
     # Not a timing assertion on speed: the point is that it stopped at all (it used not to).
     assert stopped_after < graceful + 20
+
+
+def recogniser_loaded(pid: int) -> bool:
+    """Whether worker ``pid`` has the re-reading recogniser's runtime loaded."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            maps = f.read()
+    except OSError:
+        return False
+    return "libopenvino" in maps or "onnxruntime_pybind11_state" in maps
+
+
+def test_workers_load_the_recogniser_after_ready_before_their_first_page(
+    gateway_server_factory: Callable[..., GatewayProcess],
+) -> None:
+    # Readiness waits for Tesseract only; each worker then loads the recogniser that re-reads
+    # doubtful words (seconds of CPU) on its own, with no page sent, so no first page pays for
+    # it with its task_timeout running. A page sent meanwhile waits in the queue and is read.
+    gw = gateway_server_factory(SERVED)
+    data, media_type = sized_document("pdf", CASES[2][2], 300 * 1024)
+    with httpx.Client(base_url=gw.url, timeout=60) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200, "never ready")
+        early = ThreadPoolExecutor(1).submit(post_document, gw.url, data, media_type, "json")
+        wait_until(
+            lambda: client.get("/readyz").json()["checks"]["ocr_pool"]["warming"] == 0,
+            "the workers never finished warming",
+        )
+        workers = pool_workers(gw.pid)
+        assert len(workers) == POOL_WORKERS
+        assert all(recogniser_loaded(p) for p in workers)
+        resp = early.result(timeout=180)
+        assert resp.status_code == 200, resp.text[:300]
+        assert set(words(CASES[2][2])) <= set(words(resp.json()["pages"][0]["markdown"]))
+        assert restarts(client.get("/metrics").text) == 0
+    assert "Traceback" not in gw.log()

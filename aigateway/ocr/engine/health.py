@@ -52,6 +52,9 @@ class PoolStatus:
     busy: int
     waiting: int
     restarts_recent: int
+    warming: int = 0
+    """Workers ready but still loading what most pages need (the pool's idle warm-ups): they
+    take tasks once done, and meanwhile tasks wait in the queue."""
     """Restarts within the storm window."""
 
     def as_dict(self) -> dict[str, object]:
@@ -64,6 +67,7 @@ class PoolStatus:
             "busy": self.busy,
             "waiting": self.waiting,
             "restarts_last_minute": self.restarts_recent,
+            "warming": self.warming,
         }
 
 
@@ -110,7 +114,14 @@ class PoolHealth:
         return len(self._recent)
 
     def status(
-        self, *, alive: int, busy: int, waiting: int, started: bool, closing: bool
+        self,
+        *,
+        alive: int,
+        busy: int,
+        waiting: int,
+        started: bool,
+        closing: bool,
+        warming: int = 0,
     ) -> PoolStatus:
         """The readiness verdict for the pool's current counts."""
         recent = self.recent_restarts()
@@ -140,4 +151,5 @@ class PoolHealth:
             busy=busy,
             waiting=waiting,
             restarts_recent=recent,
+            warming=warming,
         )

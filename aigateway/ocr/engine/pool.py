@@ -71,6 +71,8 @@ class OcrPool(WorkerStarts):
         self.health = PoolHealth(self.size)
         self.on_event = on_event
         self._warmups: list[Call] = []
+        self._idle_warmups: list[Call] = []
+        self._warm_deaths = 0
         self._workers: list[procs.Worker] = []
         self._idle: list[procs.Worker] = []
         self._queue = BatchQueue()
@@ -106,12 +108,16 @@ class OcrPool(WorkerStarts):
             waiting=self.waiting,
             started=self._started,
             closing=self._closed or self._draining,
+            warming=self.warming,
         )
 
-    def add_warmup(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(*args)`` in every worker when it starts (e.g. load a Tesseract model)."""
-        if (fn, args) not in self._warmups:
-            self._warmups.append((fn, args))
+    def add_warmup(self, fn: Callable[..., Any], *args: Any, idle: bool = False) -> None:
+        """Run ``fn(*args)`` in every worker when it starts: before it says ready (e.g. load a
+        Tesseract model), or with ``idle`` right after, before it is given a task (what most
+        pages need but readiness need not wait for: see :mod:`.starts`)."""
+        warmups = self._idle_warmups if idle else self._warmups
+        if (fn, args) not in warmups:
+            warmups.append((fn, args))
 
     async def start(self) -> None:
         """Start the workers in the background; returns at once."""
@@ -186,6 +192,7 @@ class OcrPool(WorkerStarts):
         workers, self._workers, self._idle = self._workers, [], []
         for w in workers:
             w.retired = True
+            self._stop_warming(w)
             w.close()  # an idle worker reads EOF and exits; a busy one was killed by _abort
         await asyncio.gather(*(asyncio.to_thread(procs.reap, w.proc, 2.0) for w in workers))
         # Workers still starting see _closed and stop themselves; replacements reap theirs.
@@ -202,9 +209,11 @@ class OcrPool(WorkerStarts):
             self._spawn_error = None
             self._backoff = RESTART_BACKOFF
             w.ready = True
-            self._idle.append(w)
             self._wake_waiters()
-            self._pump()
+            self._said_ready(w)
+            return
+        if w.warming:
+            self._warmed(w)
             return
         task, w.task = w.task, None
         if w.usable and w not in self._idle:
@@ -241,6 +250,8 @@ class OcrPool(WorkerStarts):
 
     async def _replace(self, w: procs.Worker, why: str) -> None:
         code = await asyncio.to_thread(procs.reap, w.proc, 5.0)
+        if w.warming:
+            self._died_warming(w)
         task, w.task = w.task, None
         if task is not None and not task.future.done():
             task.stop_timer()

@@ -42,7 +42,17 @@ def _context() -> Any:
 class Worker:
     """One worker process, the pool's channel to it, and what it is doing."""
 
-    __slots__ = ("channel", "pid", "proc", "ready", "retired", "task", "timed_out")
+    __slots__ = (
+        "channel",
+        "pid",
+        "proc",
+        "ready",
+        "retired",
+        "task",
+        "timed_out",
+        "warm_timer",
+        "warming",
+    )
 
     def __init__(self, proc: Any) -> None:
         self.proc = proc
@@ -56,6 +66,10 @@ class Worker:
         """True when the pool killed it for running past ``task_timeout``."""
         self.retired = False
         """True when the pool stopped it on purpose (shutdown): not a restart."""
+        self.warming = False
+        """True while it runs the pool's idle warm-ups (said ready, not yet given a task)."""
+        self.warm_timer: asyncio.TimerHandle | None = None
+        """Kills it if those warm-ups hang."""
 
     @property
     def usable(self) -> bool:

@@ -206,6 +206,12 @@ def warm(threads: int = 1, languages: Sequence[str] | None = None) -> None:
         _engine(threads, True, charset(languages))
 
 
+def warm_recogniser(threads: int, languages: Sequence[str]) -> None:
+    """Load only the recogniser :func:`recognize_crops` uses for ``languages`` (the ``auto``
+    engine's re-reading of doubtful words: most pages need it, few need the whole-page engine)."""
+    _engine(threads, True, charset(languages))
+
+
 Para = tuple[list[str], int, int]
 """A paragraph's lines, top and bottom in pixels."""
 

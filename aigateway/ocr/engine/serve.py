@@ -25,7 +25,7 @@ from typing import Any
 from ...errors import GatewayError
 from . import wire
 
-__all__ = ("run_task", "serve")
+__all__ = ("run_task", "run_warmups", "serve")
 
 Warmup = tuple[Callable[..., Any], tuple[Any, ...]]
 
@@ -69,6 +69,14 @@ def _answer(sock: socket.socket, reply: tuple[Any, ...]) -> None:
         wire.send(sock, ("error", f"the result cannot be returned: {type(exc).__name__}: {exc}"))
 
 
+def run_warmups(warmups: Sequence[Warmup]) -> None:
+    """Run each warm-up, ignoring its failure: a failed load resurfaces, with context, on the
+    first real task that needs it."""
+    for fn, args in warmups:
+        with contextlib.suppress(Exception):
+            fn(*args)
+
+
 def serve(sock: socket.socket, warmups: Sequence[Warmup]) -> None:
     """Worker process entry point: warm up, say ready, then run tasks until EOF or ``None``."""
     # Ctrl-C in a terminal reaches the whole process group: let the parent decide shutdown.
@@ -78,10 +86,7 @@ def serve(sock: socket.socket, warmups: Sequence[Warmup]) -> None:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     sock.setblocking(True)
-    for fn, args in warmups:
-        # A failed warm-up resurfaces, with context, on the first real task.
-        with contextlib.suppress(Exception):
-            fn(*args)
+    run_warmups(warmups)
     try:
         wire.send(sock, ("ready", os.getpid()))
         while True:

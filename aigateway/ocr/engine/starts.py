@@ -1,4 +1,4 @@
-"""Starting the OCR pool's workers, and backing off when they keep dying at start.
+"""Starting the OCR pool's workers, warming them, and backing off when they keep dying at start.
 
 :class:`WorkerStarts` is the part of :class:`~.pool.OcrPool` that keeps ``size`` workers
 starting or running: it spawns them in the background (starting a process blocks, so it runs
@@ -6,6 +6,12 @@ in a thread), counts those in flight so none is started twice, and, once workers
 saying ready :data:`~.health.FAILED_STARTS` times in a row, stops respawning, fails what waits
 with 503 and tries again after a back-off that doubles from :data:`RESTART_BACKOFF` to
 :data:`MAX_BACKOFF` seconds (a timer, so the pool recovers with no request to prompt it).
+
+A worker runs the pool's warm-ups before it says ready, and its *idle* warm-ups right after:
+what most pages need but readiness should not wait for (a restarted worker is ready as soon as
+Tesseract is). The pool sends them as the worker's first task and hands it no page until they
+are done, so a page never waits inside a warming worker with its ``task_timeout`` running: it
+waits in the queue, for the first worker to be warm.
 """
 
 from __future__ import annotations
@@ -17,17 +23,23 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import ServiceUnavailableError
-from . import procs
+from . import procs, serve
 from .batches import BatchQueue
 from .health import FAILED_STARTS, PoolHealth
 
-__all__ = ("MAX_BACKOFF", "RESTART_BACKOFF", "WorkerStarts")
+__all__ = ("IDLE_WARM_TIMEOUT", "MAX_BACKOFF", "RESTART_BACKOFF", "WorkerStarts")
 
 _log = logging.getLogger("aigateway.ocr.pool")
 
 RESTART_BACKOFF = 5.0
 """Seconds before starting workers again once they keep dying at start (doubling each time)."""
 MAX_BACKOFF = 60.0
+IDLE_WARM_TIMEOUT = 120.0
+"""Seconds a worker's idle warm-ups may take before it is killed and replaced; the pool then
+stops running them (the first page that needs a model loads it)."""
+WARM_DEATHS = 2
+"""Workers in a row that may die during their idle warm-ups before the pool stops running them:
+a load that crashes its worker would otherwise restart workers for ever."""
 
 
 class WorkerStarts(abc.ABC):
@@ -36,7 +48,10 @@ class WorkerStarts(abc.ABC):
     size: int
     health: PoolHealth
     _warmups: list[tuple[Callable[..., Any], tuple[Any, ...]]]
+    _idle_warmups: list[tuple[Callable[..., Any], tuple[Any, ...]]]
+    _warm_deaths: int
     _workers: list[procs.Worker]
+    _idle: list[procs.Worker]
     _queue: BatchQueue
     _loop: asyncio.AbstractEventLoop | None
     _background: set[asyncio.Task[Any]]
@@ -56,6 +71,10 @@ class WorkerStarts(abc.ABC):
     @abc.abstractmethod
     def _on_close(self, w: procs.Worker, why: str) -> None:
         """Worker ``w``'s socket closed."""
+
+    @abc.abstractmethod
+    def _pump(self) -> None:
+        """Hand queued tasks to idle workers."""
 
     @property
     def alive(self) -> int:
@@ -122,6 +141,66 @@ class WorkerStarts(abc.ABC):
             await asyncio.to_thread(procs.reap, w.proc, 2.0)
             return
         self._workers.append(w)
+
+    @property
+    def warming(self) -> int:
+        """Workers running their idle warm-ups."""
+        return sum(1 for w in self._workers if w.warming)
+
+    def _said_ready(self, w: procs.Worker) -> None:
+        """Worker ``w`` said ready: send it the idle warm-ups, or let it take tasks at once."""
+        if self._idle_warmups and not (self._closed or self._draining):
+            try:
+                w.send((serve.run_warmups, (list(self._idle_warmups),)))
+            except Exception:  # a warm-up that does not pickle: a bug, not worth a dead pool
+                _log.exception("the OCR pool's idle warm-ups cannot be sent; dropping them")
+                self._idle_warmups.clear()
+            else:
+                w.warming = True
+                assert self._loop is not None
+                w.warm_timer = self._loop.call_later(IDLE_WARM_TIMEOUT, self._warm_stuck, w)
+                return
+        self._idle.append(w)
+        self._pump()
+
+    def _warmed(self, w: procs.Worker) -> None:
+        """Worker ``w`` finished its idle warm-ups: it takes tasks now."""
+        self._stop_warming(w)
+        self._warm_deaths = 0
+        if w.usable and w not in self._idle:
+            self._idle.append(w)
+        self._pump()
+
+    def _stop_warming(self, w: procs.Worker) -> None:
+        w.warming = False
+        if w.warm_timer is not None:
+            w.warm_timer.cancel()
+            w.warm_timer = None
+
+    def _warm_stuck(self, w: procs.Worker) -> None:
+        if not w.warming:
+            return
+        _log.warning(
+            "an OCR worker's idle warm-ups ran over %g s: replacing it, and workers now load "
+            "on their first page instead",
+            IDLE_WARM_TIMEOUT,
+        )
+        self._idle_warmups.clear()
+        w.timed_out = True
+        w.kill()
+
+    def _died_warming(self, w: procs.Worker) -> None:
+        """Worker ``w`` died during its idle warm-ups (its replacement gets them again, up to
+        :data:`WARM_DEATHS` deaths in a row)."""
+        self._stop_warming(w)
+        self._warm_deaths += 1
+        if self._warm_deaths >= WARM_DEATHS and self._idle_warmups:
+            _log.warning(
+                "%d OCR workers in a row died during their idle warm-ups: workers now load on "
+                "their first page instead",
+                self._warm_deaths,
+            )
+            self._idle_warmups.clear()
 
     def _wake_waiters(self) -> None:
         waiters, self._ready_waiters = self._ready_waiters, []

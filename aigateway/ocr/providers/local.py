@@ -199,13 +199,17 @@ class LocalOcrProvider(OcrProvider):
         """Start the pool's workers in the background, preloading this entity's models."""
         pool = self._pool()
         opts = self.options
-        if opts.engine == "rapidocr":
-            from ..engine import rapid
+        from ..engine import rapid
 
-            # "auto" loads RapidOCR on a worker's first page that needs it (its recogniser, for
-            # doubtful words, on most pages): a worker restarted in a storm stays quick to start.
+        if opts.engine == "rapidocr":
             pool.add_warmup(rapid.warm, opts.threads)
         pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
+        if opts.engine == "auto" and rapid.available() is None:
+            # The recogniser that re-reads doubtful words (most pages; about 2.3 s of CPU to
+            # load) is loaded once the worker has said ready: a worker restarted in a storm is
+            # ready as soon as Tesseract is, and no page waits for the load with its timeout
+            # running (the pool holds pages back from a warming worker).
+            pool.add_warmup(rapid.warm_recogniser, opts.threads, tuple(opts.languages), idle=True)
         await pool.start()
 
     # --- OCR ------------------------------------------------------------------------------------
