@@ -133,12 +133,14 @@ class Gateway:
 
         if rapid.available() is None:
             # Every engine is timed with its models loaded (raw Tesseract's API is made, raw
-            # RapidOCR warmed, before the first page): each worker loads the recogniser that
-            # re-reads words before it says ready, not on its first page (2.3 s of CPU each).
+            # RapidOCR warmed, before the first page): each worker also loads the whole-page
+            # engine (rare fallback) and prepares the recogniser's crop widths, as a worker
+            # that has served a while has (a served worker loads the recogniser once ready).
             pool = self.reg.ocr_pool()
             threads = max(1, cpus.usable() // pool.size)  # as the provider shares the cores
             languages = tuple(self.reg.providers["local"].options.languages)
             pool.add_warmup(rapid.warm, threads, languages)
+            pool.add_warmup(rapid.prepare_widths, threads, languages)
         await self.reg.start()
         pool = self.reg.ocr_pool()
         while pool.alive < pool.size or pool.warming:  # noqa: ASYNC110 - counters

@@ -121,6 +121,10 @@ class Metrics:
         h["aigw_ocr_workers_alive"] = ("gauge", "Local OCR workers ready for tasks.")
         h["aigw_ocr_tasks_running"] = ("gauge", "Local OCR page tasks in a worker now.")
         h["aigw_ocr_tasks_waiting"] = ("gauge", "Local OCR page tasks queued for a worker.")
+        h["aigw_ocr_workers_warming"] = (
+            "gauge",
+            "Local OCR workers ready but still loading models before their first task.",
+        )
 
     def watch_ocr_pool(self, registry: Any, reasons: Sequence[str]) -> None:
         """Count ``registry``'s OCR pool events and read its gauges (the newest app's pool
@@ -142,6 +146,7 @@ class Metrics:
         self.gauges["aigw_ocr_workers_alive"] = gauge("alive")
         self.gauges["aigw_ocr_tasks_running"] = gauge("running")
         self.gauges["aigw_ocr_tasks_waiting"] = gauge("waiting")
+        self.gauges["aigw_ocr_workers_warming"] = gauge("warming")
 
     def declare(self, name: str, kind: str, text: str) -> None:
         """Make a counter (``kind = "counter"``) or histogram known, so it is rendered."""

@@ -365,6 +365,7 @@ def test_workers_load_the_recogniser_after_ready_before_their_first_page(
             lambda: client.get("/readyz").json()["checks"]["ocr_pool"]["warming"] == 0,
             "the workers never finished warming",
         )
+        assert re.search(r"^aigw_ocr_workers_warming 0(\.0)?$", client.get("/metrics").text, re.M)
         workers = pool_workers(gw.pid)
         assert len(workers) == POOL_WORKERS
         assert all(recogniser_loaded(p) for p in workers)

@@ -133,10 +133,8 @@ def _engine(threads: int, crops: bool = False, chars: str = "all") -> Any:
             if chars == "latin":
                 cut_classes(rec, latin, threads)
             rec.session = _Bucketed(rec.session, rec.rec_image_shape[2])
-            # Prepared from the narrowest batch up: a word's crop may be read at its own width
-            # (:func:`recognize_crops`'s ``narrow``).
+            # A word's crop may be read at its own width (:func:`recognize_crops`'s ``narrow``).
             rec.rec_image_shape = [*rec.rec_image_shape[:2], _Bucketed.NARROWEST]
-            rec.session.prepare(rec.rec_image_shape)
         _ENGINES[key] = engine
     return _ENGINES[key]
 
@@ -149,6 +147,12 @@ class _Bucketed:
     of varying widths, none once shapes repeat. Padding is what the batch already does to its
     narrower crops (zeros after normalisation), and the padded columns' time steps are cut off
     the output, so the texts are the recogniser's as it was.
+
+    A worker prepares each width when a page first needs it, about 15 ms of CPU (29 widths:
+    0.43 s over its life). Preparing them all when the recogniser is loaded runs a blank crop
+    of each width through it, 1.9 s of CPU (1.5 s of it the inferences themselves): the load
+    took 3.0 s instead of 1.1 s. Only the bench does that (:func:`prepare_widths`), to time
+    pages as a worker that has been serving for a while reads them.
     """
 
     STEP = 64
@@ -159,7 +163,7 @@ class _Bucketed:
     ``⇒`` read ``=>``, a ``,`` read ``1``); at 128 px it reads as at 320."""
 
     PREPARED = 1920
-    """Widths up to this are prepared when the recogniser is loaded (:meth:`prepare`)."""
+    """Widths up to this are prepared by :meth:`prepare`."""
 
     def __init__(self, session: Any, width: int = 320) -> None:
         self._session = session
@@ -167,12 +171,11 @@ class _Bucketed:
         """The recogniser's own input width (320 px): the narrowest batch it was trained on."""
 
     def prepare(self, shape: Sequence[int]) -> None:
-        """Run one blank crop of each width from the recogniser's own (``shape``: channels,
-        height, width; the narrowest batch it makes) to :attr:`PREPARED` through the
-        session, so that OpenVINO prepares those shapes with the model, not on the pages
-        that first need them: 24 ms of CPU a shape on the first use (bfloat16), 29 shapes
-        from 128 px. 840 crops of 54 tune pages came in 25 of the widths from 320 (none
-        wider)."""
+        """Run one blank crop of each width from the narrowest batch (``shape``: channels,
+        height, width) to :attr:`PREPARED` through the session, so that OpenVINO has
+        prepared those shapes before any page needs them: 15-24 ms of CPU a shape on first
+        use, 29 shapes from 128 px. 840 crops of 54 tune pages came in 25 of the widths from
+        320 (none wider)."""
         import numpy as np
 
         channels, height, narrowest = shape[:3]
@@ -198,12 +201,21 @@ class _Bucketed:
 
 def warm(threads: int = 1, languages: Sequence[str] | None = None) -> None:
     """Load the models now rather than on the first page: the whole-page engine, and with
-    ``languages`` also the recogniser :func:`recognize_crops` uses for them (about 2.3 s of
-    CPU on first use: the model read, its classes cut and compiled, on OpenVINO its crop
-    widths prepared, :meth:`_Bucketed.prepare`)."""
+    ``languages`` also the recogniser :func:`recognize_crops` uses for them (about 1.1 s of
+    CPU on first use: the model read, its classes cut and compiled)."""
     _engine(threads)
     if languages is not None:
         _engine(threads, True, charset(languages))
+
+
+def prepare_widths(threads: int, languages: Sequence[str]) -> None:
+    """Load the recogniser for ``languages`` and prepare every crop width it pads to
+    (:meth:`_Bucketed.prepare`), as a worker has after serving a while: for timing pages in
+    their steady state (the bench), not for serving, where each width is prepared when first
+    met for less CPU in all."""
+    rec = _engine(threads, True, charset(languages))._load_rec_model()
+    if isinstance(rec.session, _Bucketed):
+        rec.session.prepare(rec.rec_image_shape)
 
 
 def warm_recogniser(threads: int, languages: Sequence[str]) -> None:
