@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from aigateway.ocr.engine import charset, rapid
+from aigateway.ocr.engine.buckets import Bucketed
 
 from ..support.docgen import render_text
 
@@ -39,11 +40,11 @@ class _Session:
 @pytest.mark.parametrize("width", [320, 328, 384, 1000])
 def test_a_batch_is_padded_to_a_step_and_the_padding_cut_off(width: int) -> None:
     inner = _Session()
-    bucketed = rapid._Bucketed(inner)
+    bucketed = Bucketed(inner)
     batch = np.full((2, 3, 48, width), 3.0, dtype=np.float32)
     out = bucketed(batch)
-    assert inner.widths[0] % rapid._Bucketed.STEP == 0 and inner.widths[0] >= width
-    assert inner.widths[0] - width < rapid._Bucketed.STEP
+    assert inner.widths[0] % Bucketed.STEP == 0 and inner.widths[0] >= width
+    assert inner.widths[0] - width < Bucketed.STEP
     # The output is as long as the unpadded batch's, and none of it comes from the padding.
     assert out.shape[1] == -(-width // 8)
     assert (out.argmax(axis=2) == 3).all()
@@ -84,11 +85,11 @@ def test_crops_of_every_width_read_the_same_padded_or_not() -> None:
     crops = [c.crop(_ink(c)) for c in crops]
     rec = rapid._engine(1, crops=True, chars=charset.charset(["eng"]))._load_rec_model()
     session = rec.session
-    inner = session._session if isinstance(session, rapid._Bucketed) else session
+    inner = session._session if isinstance(session, Bucketed) else session
     try:
         rec.session = inner
         unpadded = rapid.recognize_crops(crops)
-        rec.session = rapid._Bucketed(inner)
+        rec.session = Bucketed(inner)
         padded = rapid.recognize_crops(crops)
     finally:
         rec.session = session
@@ -108,11 +109,11 @@ def _ink(img: Any) -> tuple[int, int, int, int]:
 
 def test_the_crop_widths_are_prepared_from_the_narrowest_batch_up() -> None:
     inner = _Session()
-    rapid._Bucketed(inner).prepare((3, 48, 320))
-    step = rapid._Bucketed.STEP
-    assert inner.widths == list(range(320, rapid._Bucketed.PREPARED + 1, step))
+    Bucketed(inner).prepare((3, 48, 320))
+    step = Bucketed.STEP
+    assert inner.widths == list(range(320, Bucketed.PREPARED + 1, step))
     inner.widths.clear()
-    rapid._Bucketed(inner).prepare((3, 48, 100))  # a narrowest width off the steps: rounded up
+    Bucketed(inner).prepare((3, 48, 100))  # a narrowest width off the steps: rounded up
     assert inner.widths[0] == 128 and all(w % step == 0 for w in inner.widths)
 
 
@@ -125,7 +126,7 @@ def test_a_narrow_crop_is_read_at_its_own_width_only_when_asked() -> None:
     word = word.crop(_ink(word))
     rec = rapid._engine(1, crops=True, chars=charset.charset(["eng"]))._load_rec_model()
     session = rec.session
-    assert isinstance(session, rapid._Bucketed) and session.width == 320
+    assert isinstance(session, Bucketed) and session.width == 320
     widths: list[int] = []
 
     def spy(batch: Any) -> Any:
@@ -141,5 +142,5 @@ def test_a_narrow_crop_is_read_at_its_own_width_only_when_asked() -> None:
         session._session = inner
     own = word.width * 48 / word.height
     assert widths[0] == 320 and widths[1] < 320
-    assert own <= widths[1] < own + rapid._Bucketed.STEP + 1
+    assert own <= widths[1] < own + Bucketed.STEP + 1
     assert wide[0][0] == narrow[0][0] == "Invoice"

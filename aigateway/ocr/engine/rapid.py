@@ -16,6 +16,7 @@ from typing import Any
 
 from PIL import Image
 
+from .buckets import Bucketed
 from .charset import charset, cut_classes, latin
 from .markdown import paragraphs_to_markdown
 
@@ -132,71 +133,11 @@ def _engine(threads: int, crops: bool = False, chars: str = "all") -> Any:
             rec = engine._load_rec_model()
             if chars == "latin":
                 cut_classes(rec, latin, threads)
-            rec.session = _Bucketed(rec.session, rec.rec_image_shape[2])
+            rec.session = Bucketed(rec.session, rec.rec_image_shape[2])
             # A word's crop may be read at its own width (:func:`recognize_crops`'s ``narrow``).
-            rec.rec_image_shape = [*rec.rec_image_shape[:2], _Bucketed.NARROWEST]
+            rec.rec_image_shape = [*rec.rec_image_shape[:2], Bucketed.NARROWEST]
         _ENGINES[key] = engine
     return _ENGINES[key]
-
-
-class _Bucketed:
-    """The recogniser's session with each batch padded to a width in steps of :attr:`STEP` px.
-
-    A batch is as wide as its widest crop, so nearly every batch has a shape of its own, and
-    OpenVINO prepares each new input shape on first use: 35 % of the inference time on crops
-    of varying widths, none once shapes repeat. Padding is what the batch already does to its
-    narrower crops (zeros after normalisation), and the padded columns' time steps are cut off
-    the output, so the texts are the recogniser's as it was.
-
-    A worker prepares each width when a page first needs it, about 15 ms of CPU (29 widths:
-    0.43 s over its life). Preparing them all when the recogniser is loaded runs a blank crop
-    of each width through it, 1.9 s of CPU (1.5 s of it the inferences themselves): the load
-    took 3.0 s instead of 1.1 s. Only the bench does that (:func:`prepare_widths`), to time
-    pages as a worker that has been serving for a while reads them.
-    """
-
-    STEP = 64
-
-    NARROWEST = 128
-    """The narrowest batch of a ``narrow`` reading (:func:`recognize_crops`): a word's crop is
-    padded to this, not to 320 px. At its own width a lone glyph lost its context (a
-    ``⇒`` read ``=>``, a ``,`` read ``1``); at 128 px it reads as at 320."""
-
-    PREPARED = 1920
-    """Widths up to this are prepared by :meth:`prepare`."""
-
-    def __init__(self, session: Any, width: int = 320) -> None:
-        self._session = session
-        self.width = width
-        """The recogniser's own input width (320 px): the narrowest batch it was trained on."""
-
-    def prepare(self, shape: Sequence[int]) -> None:
-        """Run one blank crop of each width from the narrowest batch (``shape``: channels,
-        height, width) to :attr:`PREPARED` through the session, so that OpenVINO has
-        prepared those shapes before any page needs them: 15-24 ms of CPU a shape on first
-        use, 29 shapes from 128 px. 840 crops of 54 tune pages came in 25 of the widths from
-        320 (none wider)."""
-        import numpy as np
-
-        channels, height, narrowest = shape[:3]
-        start = -(-narrowest // self.STEP) * self.STEP
-        for width in range(start, self.PREPARED + 1, self.STEP):
-            self._session(np.zeros((1, channels, height, width), dtype=np.float32))
-
-    def __call__(self, batch: Any) -> Any:
-        import numpy as np
-
-        width = batch.shape[-1]
-        padded = -(-width // self.STEP) * self.STEP
-        if padded == width:
-            return self._session(batch)
-        wide = np.zeros((*batch.shape[:-1], padded), dtype=batch.dtype)
-        wide[..., :width] = batch
-        out = self._session(wide)
-        return out[:, : -(-out.shape[1] * width // padded)]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
 
 
 def warm(threads: int = 1, languages: Sequence[str] | None = None) -> None:
@@ -210,11 +151,11 @@ def warm(threads: int = 1, languages: Sequence[str] | None = None) -> None:
 
 def prepare_widths(threads: int, languages: Sequence[str]) -> None:
     """Load the recogniser for ``languages`` and prepare every crop width it pads to
-    (:meth:`_Bucketed.prepare`), as a worker has after serving a while: for timing pages in
+    (:meth:`Bucketed.prepare`), as a worker has after serving a while: for timing pages in
     their steady state (the bench), not for serving, where each width is prepared when first
     met for less CPU in all."""
     rec = _engine(threads, True, charset(languages))._load_rec_model()
-    if isinstance(rec.session, _Bucketed):
+    if isinstance(rec.session, Bucketed):
         rec.session.prepare(rec.rec_image_shape)
 
 
@@ -365,7 +306,7 @@ def recognize_crops(
     each, the characters those of the page's Tesseract ``languages`` (:func:`charset`).
 
     ``narrow``: crops narrower than the recogniser's 320 px input (words) are read at their
-    own width (at least :attr:`_Bucketed.NARROWEST`) rather than padded to it (OpenVINO
+    own width (at least :attr:`Bucketed.NARROWEST`) rather than padded to it (OpenVINO
     only): for the passes that keep only a swap
     of look-alikes or a lost glyph's word. 200 crops of 18 tune pages: 14 % less CPU, 16 texts
     changed, most for the better (``POF``/``PDF``, ``valuc``/``value``); but on a line's
@@ -386,9 +327,9 @@ def recognize_crops(
         rec = _engine(threads)._load_rec_model()  # loaded by warm() already: no second model
     else:
         rec = _engine(threads, crops=True, chars=charset(languages))._load_rec_model()
-    bucketed = isinstance(rec.session, _Bucketed)
+    bucketed = isinstance(rec.session, Bucketed)
     if bucketed:
-        width = _Bucketed.NARROWEST if narrow else rec.session.width
+        width = Bucketed.NARROWEST if narrow else rec.session.width
         rec.rec_image_shape = [*rec.rec_image_shape[:2], width]
     arrays = [np.asarray(c.convert("RGB")) for c in crops]
     # OpenVINO's engine reads one crop a batch already (``Rec.rec_batch_num``); on onnxruntime,
