@@ -4,6 +4,7 @@
 
     .venv/bin/python bench/ocr_served.py lag  [--seconds 15] [--json out.json]
     .venv/bin/python bench/ocr_served.py soak [--minutes 10] [--clients 6] [--json out.json]
+    .venv/bin/python bench/ocr_served.py cold [--settle 10] [--json out.json]
 
 ``lag`` measures three phases in one run (ratios between them, no absolute targets): idle, a
 busy pool, and a busy pool while 1 MiB documents are sent to it:
@@ -22,6 +23,12 @@ busy pool, and a busy pool while 1 MiB documents are sent to it:
 requests (each with the 4xx it must get). It reports per kind the count, wrong answers, 5xx,
 p50/p99, the server's RSS and the pool's (forkserver and workers, PSS) at start and end, and
 the worker restarts counter.
+
+``cold`` starts ``aigateway serve`` and sends one full page per worker the moment ``/readyz``
+turns ready, then the same pages again once the workers have warmed and ``--settle`` seconds
+passed: the first pages' latency as a ratio to the warm ones. Each worker loads the
+re-reading recogniser once it is ready, and pages that come meanwhile wait for it: a grainy
+scan needs the recogniser (its doubtful words are read again), a clean page does not.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +58,7 @@ from served_load import (
     bad_requests,
     busy_pdf,
     chat_requests,
+    cold_pages,
     gateway_config,
     ocr_requests,
     pick,
@@ -214,6 +223,47 @@ def lag(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+# --- cold -------------------------------------------------------------------------------------
+
+
+def _cold_burst(url: str, page: bytes, media_type: str) -> list[float]:
+    """One page per worker at once; each latency in seconds."""
+
+    def one(_: int) -> float:
+        t0 = time.perf_counter()
+        with httpx.Client(base_url=url, timeout=300) as c:
+            r = c.post("/v1/ocr", files={"file": ("page", page, media_type)})
+        assert r.status_code == 200, r.text[:300]
+        return time.perf_counter() - t0
+
+    with ThreadPoolExecutor(POOL_WORKERS) as ex:
+        return sorted(ex.map(one, range(POOL_WORKERS)))
+
+
+def cold(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind, (page, media_type) in cold_pages().items():
+        log(f"cold start, {kind} page ({len(page) // 1024} KB): {POOL_WORKERS} at ready, then warm")
+        with tempfile.TemporaryDirectory(prefix="aigw-cold-") as tmp:
+            gw = start_gateway(Path(tmp), gateway_config(POOL_WORKERS), "cold")
+            try:
+                first = _cold_burst(gw.url, page, media_type)
+                with httpx.Client(base_url=gw.url, timeout=30) as c:
+                    while c.get("/readyz").json()["checks"]["ocr_pool"].get("warming"):
+                        time.sleep(0.1)
+                time.sleep(args.settle)
+                warm = _cold_burst(gw.url, page, media_type)
+            finally:
+                gw.stop()
+        ratio = round(max(first) / max(warm), 2)
+        out[kind] = {"first_s": first, "warm_s": warm, "ratio": ratio, "kb": len(page) // 1024}
+        print(
+            f"{kind:6s} page: first at ready {', '.join(f'{t:.2f}' for t in first)} s, "
+            f"warm {', '.join(f'{t:.2f}' for t in warm)} s: slowest first / slowest warm x{ratio}"
+        )
+    return out
+
+
 # --- soak -------------------------------------------------------------------------------------
 
 
@@ -344,10 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     p_soak = sub.add_parser("soak")
     p_soak.add_argument("--minutes", type=float, default=10.0)
     p_soak.add_argument("--clients", type=int, default=6)
-    for p in (p_lag, p_soak):
+    p_cold = sub.add_parser("cold")
+    p_cold.add_argument("--settle", type=float, default=10.0, help="seconds before the warm pages")
+    for p in (p_lag, p_soak, p_cold):
         p.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
-    out = lag(args) if args.mode == "lag" else soak(args)
+    out = {"lag": lag, "soak": soak, "cold": cold}[args.mode](args)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
     bad = args.mode == "soak" and (

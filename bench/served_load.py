@@ -9,6 +9,7 @@ knows the answer it must get, so a run counts wrong answers, not only errors.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import random
 import re
@@ -22,7 +23,11 @@ import httpx
 from common import PYTHON, REPO, Server, free_port, start_server
 
 sys.path.insert(0, str(REPO))
-from tests.support.docgen import scanned_pdf  # the repository's test documents
+from tests.support.docgen import (  # the repository's test documents
+    on_grain,
+    render_text,
+    scanned_pdf,
+)
 from tests.support.sized_docs import sized_document
 
 __all__ = (
@@ -272,6 +277,21 @@ def bad_requests() -> list[Request]:
 def busy_pdf(pages: int) -> bytes:
     """A scanned PDF of ``pages`` pages: seconds of work for the pool."""
     return scanned_pdf([f"Busy page {i} keeps a worker occupied" for i in range(pages)])
+
+
+def cold_pages() -> dict[str, tuple[bytes, str]]:
+    """Two full A4 pages at 200 DPI: a clean scanned PDF, and a JPEG of the same print under
+    paper grain (as the corpus's grainy pages), whose doubtful words the engine reads again."""
+    words = "The harbour office forwards every cover sheet to the customs desk before noon; "
+    words += "invoice No. 4471-B (12.5 kg, $318.40) is due 03/11."
+    text = " ".join([words] * 20)
+    grainy = on_grain(render_text(text, size=30, width=1654, min_height=2339), seed=3)
+    buf = io.BytesIO()
+    grainy.save(buf, format="JPEG", quality=85)
+    return {
+        "clean": (scanned_pdf([text], size=30), "application/pdf"),
+        "grainy": (buf.getvalue(), "image/jpeg"),
+    }
 
 
 def pick(rng: random.Random, catalogue: dict[str, list[Request]], mix: dict[str, float]) -> Request:

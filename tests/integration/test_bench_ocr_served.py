@@ -1,6 +1,7 @@
-"""``bench/ocr_served.py`` still runs: a second of each lag phase, a few seconds of soak.
+"""``bench/ocr_served.py`` still runs: a second of each lag phase, a few seconds of soak, and
+the cold start's first and warm pages.
 
-No timing is asserted: only that both modes ran against real processes and produced figures,
+No timing is asserted: only that the modes ran against real processes and produced figures,
 and that the soak saw no wrong answer, no 5xx and no worker restart. The soak needs nginx
 (``nginx-light``, as the main bench); without it only the lag mode runs.
 """
@@ -53,3 +54,16 @@ def test_soak_mode_runs_clean(tmp_path: Path) -> None:
     assert result["worker_restarts"] == 0
     assert result["rss_mb_end"]["server"] > 0
     assert result["rss_mb_end"]["pool"] > 0
+
+
+def test_cold_mode_times_first_and_warm_pages(tmp_path: Path) -> None:
+    out = tmp_path / "cold.json"
+    cmd = [sys.executable, str(BENCH), "cold", "--settle", "0", "--json", str(out)]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert set(result) == {"clean", "grainy"}
+    for kind in result.values():
+        assert len(kind["first_s"]) == len(kind["warm_s"]) == 2
+        assert kind["ratio"] > 0 and kind["kb"] > 100
+    assert "slowest first / slowest warm" in done.stdout
