@@ -12,6 +12,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from aigateway.ocr.engine.starts import WARM_DEATHS
 
 from .test_ocr_pool import Run, echo_len, make_pool, ready, run, until
@@ -120,3 +122,20 @@ def test_a_warmup_that_kills_its_worker_is_dropped_and_pages_are_read(
             await pool.aclose()
 
     run(scenario())
+
+
+def test_a_warmup_that_cannot_be_sent_is_dropped_and_pages_are_read(
+    run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        pool = make_pool(workers=1)
+        pool.add_warmup(lambda: None, idle=True)  # a lambda does not pickle
+        try:
+            assert await asyncio.wait_for(pool.run(echo_len, b"page"), 60) == 4
+            assert pool.warming == 0
+            assert pool.health.restarts == {"crashed": 0, "timeout": 0, "failed_start": 0}
+        finally:
+            await pool.aclose()
+
+    run(scenario())
+    assert "idle warm-ups cannot be sent" in caplog.text

@@ -152,6 +152,8 @@ class WorkerStarts(abc.ABC):
         if self._idle_warmups and not (self._closed or self._draining):
             try:
                 w.send((serve.run_warmups, (list(self._idle_warmups),)))
+            except ConnectionError:
+                return  # the worker is gone: its close replaces it
             except Exception:  # a warm-up that does not pickle: a bug, not worth a dead pool
                 _log.exception("the OCR pool's idle warm-ups cannot be sent; dropping them")
                 self._idle_warmups.clear()
