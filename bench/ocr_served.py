@@ -4,7 +4,7 @@
 
     .venv/bin/python bench/ocr_served.py lag  [--seconds 15] [--json out.json]
     .venv/bin/python bench/ocr_served.py soak [--minutes 10] [--clients 6] [--json out.json]
-    .venv/bin/python bench/ocr_served.py cold [--settle 10] [--json out.json]
+    .venv/bin/python bench/ocr_served.py cold [--delay 0] [--settle 10] [--json out.json]
 
 ``lag`` measures three phases in one run (ratios between them, no absolute targets): idle, a
 busy pool, and a busy pool while 1 MiB documents are sent to it:
@@ -25,7 +25,7 @@ p50/p99, the server's RSS and the pool's (forkserver and workers, PSS) at start 
 the worker restarts counter.
 
 ``cold`` starts ``aigateway serve`` and sends one full page per worker the moment ``/readyz``
-turns ready, then the same pages again once the workers have warmed and ``--settle`` seconds
+turns ready (or ``--delay`` seconds after), then the same pages again once the workers have warmed and ``--settle`` seconds
 passed: the first pages' latency as a ratio to the warm ones. Each worker loads the
 re-reading recogniser once it is ready, and pages that come meanwhile wait for it: a grainy
 scan needs the recogniser (its doubtful words are read again), a clean page does not.
@@ -247,6 +247,7 @@ def cold(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="aigw-cold-") as tmp:
             gw = start_gateway(Path(tmp), gateway_config(POOL_WORKERS), "cold")
             try:
+                time.sleep(args.delay)
                 first = _cold_burst(gw.url, page, media_type)
                 with httpx.Client(base_url=gw.url, timeout=30) as c:
                     while c.get("/readyz").json()["checks"]["ocr_pool"].get("warming"):
@@ -396,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     p_soak.add_argument("--clients", type=int, default=6)
     p_cold = sub.add_parser("cold")
     p_cold.add_argument("--settle", type=float, default=10.0, help="seconds before the warm pages")
+    p_cold.add_argument("--delay", type=float, default=0.0, help="seconds after ready to wait")
     for p in (p_lag, p_soak, p_cold):
         p.add_argument("--json", help="write the figures here")
     args = parser.parse_args(argv)
