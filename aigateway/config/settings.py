@@ -96,6 +96,10 @@ class OcrPoolConfig(_Base, frozen=True):
     """Page tasks that may wait for a worker before requests get 503 + Retry-After."""
     task_timeout: float = 300.0
     """Seconds one page may take in a worker before the request fails with 504."""
+    warm: bool = True
+    """Workers load what most pages need (the ``auto`` engine's re-reading recogniser, about
+    125 MB each) once ready and before their first page; ``false`` leaves it to the first page
+    that needs it (a smaller idle pool where documents have a text layer)."""
 
 
 class OcrModelConfig(_Base, frozen=True):

@@ -374,3 +374,16 @@ def test_workers_load_the_recogniser_after_ready_before_their_first_page(
         assert set(words(CASES[2][2])) <= set(words(resp.json()["pages"][0]["markdown"]))
         assert restarts(client.get("/metrics").text) == 0
     assert "Traceback" not in gw.log()
+
+
+def test_warm_false_leaves_the_recogniser_to_the_first_page_that_needs_it(
+    gateway_server_factory: Callable[..., GatewayProcess],
+) -> None:
+    gw = gateway_server_factory(SERVED.replace("[ocr_pool]\n", "[ocr_pool]\nwarm = false\n"))
+    with httpx.Client(base_url=gw.url, timeout=60) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200, "never ready")
+        wait_until(lambda: len(pool_workers(gw.pid)) == POOL_WORKERS, "no workers")
+        time.sleep(3)  # what a warming worker takes to load it, with room to spare
+        assert client.get("/readyz").json()["checks"]["ocr_pool"]["warming"] == 0
+        assert not any(recogniser_loaded(p) for p in pool_workers(gw.pid))
+    assert "Traceback" not in gw.log()

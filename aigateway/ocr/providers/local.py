@@ -204,7 +204,7 @@ class LocalOcrProvider(OcrProvider):
         if opts.engine == "rapidocr":
             pool.add_warmup(rapid.warm, opts.threads)
         pool.add_warmup(_tesseract.warm, opts.languages, opts.detect_orientation)
-        if opts.engine == "auto" and rapid.available() is None:
+        if opts.engine == "auto" and pool.config.warm and rapid.available() is None:
             # The recogniser that re-reads doubtful words (most pages; about 1.1 s of CPU to
             # load) is loaded once the worker has said ready: a worker restarted in a storm is
             # ready as soon as Tesseract is, and no page waits for the load with its timeout
