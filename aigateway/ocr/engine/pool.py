@@ -216,15 +216,13 @@ class OcrPool(WorkerStarts):
             self._warmed(w)
             return
         task, w.task = w.task, None
-        if w.usable and w not in self._idle:
-            self._idle.append(w)
         if task is not None:
             task.stop_timer()
             elapsed = time.monotonic() - task.started
             self._avg_seconds = 0.8 * self._avg_seconds + 0.2 * elapsed
             if not task.future.done():
                 self._settle(task, msg, w)
-        self._pump()
+        self._takes_tasks(w)
 
     def _settle(self, task: Task, msg: Any, w: procs.Worker) -> None:
         if isinstance(msg, Undecodable):

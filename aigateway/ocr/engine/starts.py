@@ -27,7 +27,13 @@ from . import procs, serve
 from .batches import BatchQueue
 from .health import FAILED_STARTS, PoolHealth
 
-__all__ = ("IDLE_WARM_TIMEOUT", "MAX_BACKOFF", "RESTART_BACKOFF", "WorkerStarts")
+__all__ = (
+    "IDLE_WARM_TIMEOUT",
+    "MAX_BACKOFF",
+    "RESTART_BACKOFF",
+    "WARM_DEATHS",
+    "WorkerStarts",
+)
 
 _log = logging.getLogger("aigateway.ocr.pool")
 
@@ -162,13 +168,16 @@ class WorkerStarts(abc.ABC):
                 assert self._loop is not None
                 w.warm_timer = self._loop.call_later(IDLE_WARM_TIMEOUT, self._warm_stuck, w)
                 return
-        self._idle.append(w)
-        self._pump()
+        self._takes_tasks(w)
 
     def _warmed(self, w: procs.Worker) -> None:
         """Worker ``w`` finished its idle warm-ups: it takes tasks now."""
         self._stop_warming(w)
         self._warm_deaths = 0
+        self._takes_tasks(w)
+
+    def _takes_tasks(self, w: procs.Worker) -> None:
+        """Count ``w`` (if still usable) among the idle workers and hand out queued tasks."""
         if w.usable and w not in self._idle:
             self._idle.append(w)
         self._pump()
