@@ -360,7 +360,14 @@ def test_workers_load_the_recogniser_after_ready_before_their_first_page(
     data, media_type = sized_document("pdf", CASES[2][2], 300 * 1024)
     with httpx.Client(base_url=gw.url, timeout=60) as client:
         wait_until(lambda: client.get("/readyz").status_code == 200, "never ready")
-        early = ThreadPoolExecutor(1).submit(post_document, gw.url, data, media_type, "json")
+        # More pages than workers, both transports, and a broken PDF, all while they warm.
+        pool = ThreadPoolExecutor(POOL_WORKERS + 2)
+        transports = ["json", "multipart"] * POOL_WORKERS
+        early = [
+            pool.submit(post_document, gw.url, data, media_type, t)
+            for t in transports[: POOL_WORKERS + 1]
+        ]
+        broken = pool.submit(post_document, gw.url, data[:4096], media_type, "multipart")
         wait_until(
             lambda: client.get("/readyz").json()["checks"]["ocr_pool"]["warming"] == 0,
             "the workers never finished warming",
@@ -369,9 +376,14 @@ def test_workers_load_the_recogniser_after_ready_before_their_first_page(
         workers = pool_workers(gw.pid)
         assert len(workers) == POOL_WORKERS
         assert all(recogniser_loaded(p) for p in workers)
-        resp = early.result(timeout=180)
-        assert resp.status_code == 200, resp.text[:300]
-        assert set(words(CASES[2][2])) <= set(words(resp.json()["pages"][0]["markdown"]))
+        for future in early:
+            resp = future.result(timeout=180)
+            assert resp.status_code == 200, resp.text[:300]
+            assert set(words(CASES[2][2])) <= set(words(resp.json()["pages"][0]["markdown"]))
+        bad = broken.result(timeout=180)
+        assert bad.status_code == 422, bad.text[:300]
+        assert bad.json()["error"]["param"] == "document"
+        pool.shutdown()
         assert restarts(client.get("/metrics").text) == 0
     assert "Traceback" not in gw.log()
 
