@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-__all__ = ("boxes", "components", "median3", "raster_boxes", "rotate", "unsharp")
+__all__ = ("boxes", "components", "median3", "parts", "raster_boxes", "rotate", "unsharp")
 
 
 @functools.cache
@@ -117,6 +117,19 @@ def components(mask: Any) -> tuple[Any, Any] | None:
 
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     return labels, stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+
+
+def parts(mask: Any, connectivity: int = 8) -> tuple[Any, Any] | None:
+    """The parts of a boolean numpy ``mask``: a label image and an ``(n + 1, 5)`` array of
+    each label's left, top, width, height and area (row 0: the background's); ``None``
+    without OpenCV (:func:`components`)."""
+    cv2 = _cv2()
+    if cv2 is None:
+        return None
+    import numpy as np
+
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity)
+    return labels, stats
 
 
 def boxes(mask: Any) -> Any | None:

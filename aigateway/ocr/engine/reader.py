@@ -35,7 +35,7 @@ from typing import Literal
 
 from PIL import Image, ImageOps
 
-from . import bullets, deskew, orientation, paper, preprocess, streaks, textsize
+from . import borders, bullets, deskew, orientation, paper, preprocess, streaks, textsize
 from .finish import finish
 from .geometry import body_height
 from .layout import Item, Paragraph
@@ -128,6 +128,9 @@ def read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool = Fa
 def _read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool) -> Reading:
     if opts.engine == "rapidocr":
         return _rapid(img, dpi, opts)
+    # First, a scanner's black border: every level measured on the page, and Tesseract's own
+    # threshold, would count it as ink.
+    img = borders.clear(img, dpi)
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
     # the page's skew, and would read as a column rule or a sideways line of text.
     if preprocess.dark_paper(img):
