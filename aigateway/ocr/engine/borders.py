@@ -24,7 +24,16 @@ from PIL import Image, ImageFilter
 from . import fastops
 from .preprocess import median_level, otsu, page_histogram, reduced
 
-__all__ = ("EDGE", "MAX_AREA", "MAX_HOLES", "MIN_SPAN", "MIN_THICKNESS", "clear", "find")
+__all__ = (
+    "EDGE",
+    "LIGHTER",
+    "MAX_AREA",
+    "MAX_LIGHT",
+    "MIN_SPAN",
+    "MIN_THICKNESS",
+    "clear",
+    "find",
+)
 
 MIN_SPAN = 0.6
 """Share of the side it touches that a border runs along (a scanner's bed runs the length of
@@ -36,9 +45,12 @@ MIN_THICKNESS = 1 / 25
 MAX_AREA = 0.35
 """Share of the page a border may cover: more is the page's own ground (a dark-mode page)."""
 
-MAX_HOLES = 0.01
-"""Share of a border's area its small light holes may make up: more is light detail (text in
-a dark bar), which clearing would erase."""
+LIGHTER = 30
+"""Grey levels over a border's own median from which a pixel in it is light detail."""
+
+MAX_LIGHT = 0.0005
+"""Share of a border (with its small holes) that may be light detail: a scanner's bed is dark
+all over, while a dark sidebar or banner holds light text, which clearing would erase."""
 
 EDGE = 0.2
 """Share of an edge's outermost line a border darkens at the least (looked at first)."""
@@ -60,12 +72,20 @@ def find(img: Image.Image, dpi: int) -> np.ndarray | None:
     edges = (dark[:, 0], dark[:, -1], dark[0], dark[-1])
     if max(float(e.mean()) for e in edges) < EDGE:
         return None  # nothing dark runs along any edge: most pages, for 2-3 ms
+    thick = max(2.0, MIN_THICKNESS * dpi / factor)
+    # Opened by a square a border's thickness wide: print and grain (whose darker half Otsu's
+    # level takes on a page of little print) are thinner, and fall away; a band stays.
+    side = max(3, (int(thick) - 1) // 2 * 2 + 1)
+    eroded = Image.fromarray(dark.astype(np.uint8) * 255).filter(ImageFilter.MinFilter(side))
+    dark = np.asarray(eroded.filter(ImageFilter.MaxFilter(side))) > 0
+    # A border's inside, off its soft edge, is where its grey is judged.
+    core = np.asarray(eroded) > 0
     found = fastops.parts(dark)
     if found is None:
         return None
     labels, stats = found
     sh, sw = dark.shape
-    thick = max(2.0, MIN_THICKNESS * dpi / factor)
+    grey = np.asarray(small)
     x, y, bw, bh, area = stats.T
     along = np.maximum(
         np.where((x == 0) | (x + bw == sw), bh / sh, 0.0),
@@ -76,28 +96,29 @@ def find(img: Image.Image, dpi: int) -> np.ndarray | None:
     likely[0] = False  # the paper
     border = np.zeros_like(dark)
     for k in np.flatnonzero(likely).tolist():
-        kx, ky, kw, kh, karea = (int(v) for v in stats[k])
+        kx, ky, kw, kh = (int(v) for v in stats[k][:4])
         part = labels[ky : ky + kh, kx : kx + kw] == k
-        if _small_holes(part, sw * sh) > MAX_HOLES * karea:
+        box = (slice(ky, ky + kh), slice(kx, kx + kw))
+        inside = grey[box][(part & core[box]) | _small_holes(part, sw * sh)]
+        if np.mean(inside > np.median(inside) + LIGHTER) > MAX_LIGHT:
             continue
         border[ky : ky + kh, kx : kx + kw] |= part
     return border if border.any() else None
 
 
-def _small_holes(part: np.ndarray, page: int) -> int:
-    """Pixels of the light holes inside ``part`` (a component's mask over its box), leaving
-    out any hole of more than a hundredth of the ``page``: the sheet itself, inside a border
-    that runs all the way round it."""
+def _small_holes(part: np.ndarray, page: int) -> np.ndarray:
+    """The holes inside ``part`` (a component's mask over its box) as a mask, leaving out any
+    hole of more than a hundredth of the ``page``: the sheet itself, inside a border that
+    runs all the way round it."""
     found = fastops.parts(~part, 4)
     assert found is not None  # the caller found ``part`` with OpenCV
+    labels, stats = found
     ph, pw = part.shape
-    holes = 0
-    for x, y, bw, bh, area in found[1][1:].tolist():
-        # A light region that reaches the box's edge is outside the component, not in it.
-        if x == 0 or y == 0 or x + bw == pw or y + bh == ph or area > page / 100:
-            continue
-        holes += area
-    return holes
+    x, y, bw, bh, area = stats.T
+    # A region that reaches the box's edge is outside the component, not in it.
+    inner = (x > 0) & (y > 0) & (x + bw < pw) & (y + bh < ph) & (area <= page / 100)
+    inner[0] = False  # the component itself
+    return np.asarray(inner[labels])
 
 
 def clear(img: Image.Image, dpi: int) -> Image.Image:
