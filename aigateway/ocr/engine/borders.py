@@ -75,7 +75,8 @@ def find(img: Image.Image, dpi: int) -> np.ndarray | None:
     thick = max(2.0, MIN_THICKNESS * dpi / factor)
     # Opened by a square a border's thickness wide: print and grain (whose darker half Otsu's
     # level takes on a page of little print) are thinner, and fall away; a band stays.
-    side = max(3, (int(thick) - 1) // 2 * 2 + 1)
+    # At most 7 px: a DPI tag of thousands (as some files carry) must not make it slow.
+    side = min(7, max(3, (int(thick) - 1) // 2 * 2 + 1))
     eroded = Image.fromarray(dark.astype(np.uint8) * 255).filter(ImageFilter.MinFilter(side))
     dark = np.asarray(eroded.filter(ImageFilter.MaxFilter(side))) > 0
     # A border's inside, off its soft edge, is where its grey is judged.
