@@ -8,12 +8,14 @@ black band down the left edge and another along the top read 983 edits worse by 
 though the engine took the same steps on both. Raw RapidOCR, which finds text regions
 first, does not see the bands at all.
 
-A border is a part of the page's dark ink (at Otsu's level, on a reduced copy) that touches
-the image's edge, runs along at least :data:`MIN_SPAN` of that side, is at least
-:data:`MIN_THICKNESS` thick, covers at most :data:`MAX_AREA` of the page, and holds no light
-detail: a dark bar with light text in it (a screenshot's title bar, a banner) has holes where
-its letters are, and is left as it is. So are a dark-mode page (its dark ground is most of
-it) and a rule along the edge (too thin). What is cleared is painted the paper's own grey.
+A border is a part of the page's dark ink (at Otsu's level, on a reduced copy, opened by a
+square :data:`MIN_THICKNESS` wide so that print and grain fall away) that touches the image's
+edge, runs along at least :data:`MIN_SPAN` of that side, is at least :data:`MIN_THICKNESS`
+thick, covers at most :data:`MAX_AREA` of the page, and holds no light detail (:data:`MAX_LIGHT`):
+a dark bar with light text in it (a screenshot's title bar, a sidebar, a banner) has light
+pixels where its letters are, and is left as it is. So are a dark-mode page (its dark ground
+is most of it) and a rule along the edge (too thin). What is cleared is painted the paper's
+own grey.
 """
 
 from __future__ import annotations
