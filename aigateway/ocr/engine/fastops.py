@@ -110,19 +110,18 @@ def components(mask: Any) -> tuple[Any, Any] | None:
     off, ``1..n`` for its parts) and an ``(n + 1, 2)`` array of each label's bounding width
     and height (row 0: the background's). ``None`` without OpenCV: a flood fill in Python
     would cost a page more than Tesseract's reading."""
-    cv2 = _cv2()
-    if cv2 is None:
+    found = parts(mask)
+    if found is None:
         return None
-    import numpy as np
-
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    return labels, stats[:, [cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT]]
+    labels, stats = found
+    return labels, stats[:, 2:4]
 
 
 def parts(mask: Any, connectivity: int = 8) -> tuple[Any, Any] | None:
     """The parts of a boolean numpy ``mask``: a label image and an ``(n + 1, 5)`` array of
-    each label's left, top, width, height and area (row 0: the background's); ``None``
-    without OpenCV (:func:`components`)."""
+    each label's left, top, width, height and area (OpenCV's ``CC_STAT_*`` columns; row 0:
+    the background's); ``None`` without OpenCV (a flood fill in Python would cost a page more
+    than Tesseract's reading). The other functions here that find parts are views of it."""
     cv2 = _cv2()
     if cv2 is None:
         return None
@@ -135,14 +134,12 @@ def parts(mask: Any, connectivity: int = 8) -> tuple[Any, Any] | None:
 def boxes(mask: Any) -> Any | None:
     """The bounding boxes of the 8-connected parts of a boolean numpy ``mask``, an ``(n, 4)``
     array of ``x0, y0, x1, y1`` (end exclusive); ``None`` without OpenCV (:func:`components`)."""
-    cv2 = _cv2()
-    if cv2 is None:
+    found = parts(mask)
+    if found is None:
         return None
     import numpy as np
 
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    x, y = stats[1:, cv2.CC_STAT_LEFT], stats[1:, cv2.CC_STAT_TOP]
-    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    x, y, w, h = found[1][1:, :4].T
     return np.stack([x, y, x + w, y + h], axis=1)
 
 
@@ -150,16 +147,15 @@ def raster_boxes(mask: Any) -> list[tuple[int, int, int, int]] | None:
     """:func:`boxes` as a list, in the order a scan row by row meets each part's first
     pixel (:func:`.ink.components`' own order, on which its callers' caps and ties depend);
     ``None`` without OpenCV."""
-    cv2 = _cv2()
-    if cv2 is None:
+    found = parts(mask)
+    if found is None:
         return None
     import numpy as np
 
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    labels, stats = found
     # np.unique's first indexes of each label in the raveled (row-major) image, label 0 the
     # background's: parts ordered by where the scan first meets them.
-    found, first = np.unique(labels, return_index=True)
-    order = found[np.argsort(first)]
-    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    seen, first = np.unique(labels, return_index=True)
+    order = seen[np.argsort(first)]
+    x, y, w, h = stats[:, :4].T
     return [(int(x[k]), int(y[k]), int(x[k] + w[k]), int(y[k] + h[k])) for k in order.tolist() if k]
