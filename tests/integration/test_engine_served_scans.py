@@ -22,7 +22,7 @@ import httpx
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from ..support.docgen import find_font, on_grain, render_text
+from ..support.docgen import find_font, font, on_grain, render_text
 from ..support.lookalike_page import ROWS, listing
 from ..support.served_pages import (
     COMMA_LISTS,
@@ -139,11 +139,8 @@ def test_commas_in_small_print_on_grain_are_not_read_as_full_stops(gateway: Gate
     assert refused.json()["error"]["param"] == "document", refused.text
 
 
-def _bordered_scan(ink: int, paper: int, band: float, margin: int) -> Image.Image:
-    """An A4 page of prose at 300 DPI, scanned with the lid open: print of grey ``ink`` on
-    ``paper``, a black band of the scanner's bed down the left edge (``band`` of the width,
-    ending a few millimetres short of the text at ``margin``), half as wide down the right,
-    and a wedge along the top (the sheet askew on the bed), the whole softened as a scan is."""
+def _printed(ink: int, paper: int, margin: int) -> Image.Image:
+    """An A4 page of prose at 300 DPI, printed in grey ``ink`` on ``paper`` with ``margin``."""
     page = render_text(
         GRAINY_PROSE,
         width=2480,
@@ -153,7 +150,15 @@ def _bordered_scan(ink: int, paper: int, band: float, margin: int) -> Image.Imag
         line_spacing=1.4,
         min_height=3508,
     )
-    page = Image.eval(page, lambda v: ink + (paper - ink) * v // 255)
+    return Image.eval(page, lambda v: ink + (paper - ink) * v // 255)
+
+
+def _bordered_scan(ink: int, paper: int, band: float, margin: int) -> Image.Image:
+    """:func:`_printed`, scanned with the lid open: a black band of the scanner's bed down the
+    left edge (``band`` of the width, ending a few millimetres short of the text at
+    ``margin``), half as wide down the right, and a wedge along the top (the sheet askew on
+    the bed), the whole softened as a scan is."""
+    page = _printed(ink, paper, margin)
     d = ImageDraw.Draw(page)
     w, h = page.size
     d.rectangle((0, 0, round(w * band), h), fill=15)
@@ -180,5 +185,49 @@ def test_a_scanners_black_borders_do_not_turn_or_cut_the_text(gateway: GatewayPr
     for md in mds:
         said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
         assert said == words, (said - words, words - said)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["param"] == "document", refused.text
+
+
+HEAD = "Strings and their bytes"
+
+
+def _punched_scan(ink: int, paper: int, top: bool) -> Image.Image:
+    """:func:`_printed` from a binder, scanned with the lid open: two 6 mm punch holes, black,
+    12 mm in from the top edge on either side of a centred running head and its page number
+    (``top``), or from the left edge beside the text; softened as a scan is."""
+    page = _printed(ink, paper, 300 if top else 215)
+    d = ImageDraw.Draw(page)
+    w, h = page.size
+    mm = 300 / 25.4
+    serif = font(40, "DejaVuSerif.ttf")
+    if top:
+        d.text(((w - d.textlength(HEAD, font=serif)) / 2, 12 * mm - 22), HEAD, font=serif, fill=ink)
+        d.text((w - 360, 12 * mm - 22), "29", font=serif, fill=ink)
+        centres = [(w / 2 - 40 * mm, 12 * mm), (w / 2 + 40 * mm, 12 * mm)]
+    else:
+        centres = [(12 * mm, h / 2 - 40 * mm), (12 * mm, h / 2 + 40 * mm)]
+    for x, y in centres:
+        d.ellipse((x - 3 * mm, y - 3 * mm, x + 3 * mm, y + 3 * mm), fill=12)
+    return page.filter(ImageFilter.GaussianBlur(0.8))
+
+
+def test_punch_holes_are_not_read_as_letters(gateway: GatewayProcess) -> None:
+    # Without the holes cleared (holes.py) the running head came back "CQ Strings and their
+    # bytes C) 29" and "QC Strings and their bytes C) 29".
+    docs = [
+        encode(_punched_scan(60, 225, True), "JPEG", 80, dpi=300),
+        encode(_punched_scan(40, 230, True), "PNG", dpi=300),
+        encode(_punched_scan(90, 215, False), "JPEG", 80, dpi=300),
+    ]
+    # Hostile input alongside: a JPEG whose every byte after its header is garbage.
+    garbled = ("image/jpeg", docs[0][1][:2048] + bytes(range(256)) * 400)
+    with ThreadPoolExecutor(1) as ex:
+        broken = ex.submit(post_ocr, gateway, garbled)
+        mds = read_all(gateway, docs)
+        refused = broken.result()
+    for top, md in zip((True, True, False), mds, strict=True):
+        expected = (f"{HEAD} 29 " if top else "") + GRAINY_PROSE
+        assert Counter(re.findall(r"\w+", md)) == Counter(re.findall(r"\w+", expected)), md
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["param"] == "document", refused.text

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from . import fastops
+from . import fastops, holes
 from .preprocess import median_level, otsu, page_histogram, reduced
 
 __all__ = (
@@ -65,16 +65,26 @@ an A4 page at 300 DPI, the copy other passes measure too)."""
 def find(img: Image.Image, dpi: int) -> np.ndarray | None:
     """The border pixels of the grayscale page ``img`` at ``dpi`` as a boolean mask of a
     reduced copy's size (``None`` when there is no border, or no OpenCV to find one with)."""
-    w, h = img.size
-    if min(w, h) < 64:
+    if min(img.size) < 64:
         return None
-    factor = max(1, max(w, h) // _SIDE)
+    small, dark, factor = _dark(img)
+    return _borders(small, dark, dpi / factor)
+
+
+def _dark(img: Image.Image) -> tuple[Image.Image, np.ndarray, int]:
+    """The reduced copy of ``img`` the marks are looked for on, its ink at Otsu's level as a
+    boolean mask, and the copy's reduction factor."""
+    factor = max(1, max(img.size) // _SIDE)
     small = reduced(img, factor)
-    dark = np.asarray(small) <= otsu(small)
+    return small, np.asarray(small) <= otsu(small), factor
+
+
+def _borders(small: Image.Image, dark: np.ndarray, dpi: float) -> np.ndarray | None:
+    """:func:`find` on the reduced copy ``small``, its ink ``dark``, at ``dpi``."""
     edges = (dark[:, 0], dark[:, -1], dark[0], dark[-1])
     if max(float(e.mean()) for e in edges) < EDGE:
         return None  # nothing dark runs along any edge: most pages, for 2-3 ms
-    thick = max(2.0, MIN_THICKNESS * dpi / factor)
+    thick = max(2.0, MIN_THICKNESS * dpi)
     # Opened by a square a border's thickness wide: print and grain (whose darker half Otsu's
     # level takes on a page of little print) are thinner, and fall away; a band stays.
     # At most 7 px: a DPI tag of thousands (as some files carry) must not make it slow.
@@ -125,13 +135,22 @@ def _small_holes(part: np.ndarray, page: int) -> np.ndarray:
 
 
 def clear(img: Image.Image, dpi: int) -> Image.Image:
-    """``img`` with its dark borders (:func:`find`) painted its paper's grey, a pixel or two
-    past their edge (a scan's edge is soft); ``img`` itself when it has none."""
-    border = find(img, dpi)
-    if border is None:
+    """``img`` with its dark borders (:func:`find`) and punch holes (:func:`.holes.find`)
+    painted its paper's grey; ``img`` itself when it has neither."""
+    if min(img.size) < 64:
         return img
-    grown = Image.fromarray(border.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(5))
-    mask = grown.resize(img.size, Image.Resampling.NEAREST)
+    small, dark, factor = _dark(img)
+    border = _borders(small, dark, dpi / factor)
+    punched = holes.find(dark, dpi / factor)  # already the pixels to clear
+    if border is None and punched is None:
+        return img
+    marks = punched if punched is not None else np.zeros_like(dark)
+    if border is not None:
+        # A pixel or two past a border's edge: a scan's edge is soft.
+        grown = Image.fromarray(border.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(5))
+        marks = marks | (np.asarray(grown) > 0)
+    small_mask = Image.fromarray(marks.astype(np.uint8) * 255)
+    mask = small_mask.resize(img.size, Image.Resampling.NEAREST)
     # The paper's grey: the median of what is left (the border darkens the page's median).
     hist = list(page_histogram(img))
     inked = np.bincount(np.asarray(img)[np.asarray(mask) > 0], minlength=256)

@@ -16,7 +16,16 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
-__all__ = ("boxes", "components", "median3", "parts", "raster_boxes", "rotate", "unsharp")
+__all__ = (
+    "boxes",
+    "components",
+    "median3",
+    "opened",
+    "parts",
+    "raster_boxes",
+    "rotate",
+    "unsharp",
+)
 
 
 @functools.cache
@@ -103,6 +112,19 @@ def median3(img: Image.Image) -> Image.Image:
     import numpy as np
 
     return Image.fromarray(cv2.medianBlur(np.asarray(img), 3))
+
+
+def opened(mask: Any, side: int) -> Any | None:
+    """The boolean numpy ``mask`` opened by a ``side`` px square (eroded, then dilated: what is
+    thinner than the square falls away, the rest keeps its shape); ``None`` without OpenCV.
+    Under a millisecond on a quarter-size A4 page, where Pillow's rank filters take 10-20 ms."""
+    cv2 = _cv2()
+    if cv2 is None:
+        return None
+    import numpy as np
+
+    kernel = np.ones((side, side), np.uint8)
+    return cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
 
 
 def components(mask: Any) -> tuple[Any, Any] | None:
