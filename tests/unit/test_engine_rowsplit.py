@@ -76,3 +76,106 @@ def test_rows_whose_numbers_do_not_count_up_or_stand_a_gutter_off_keep_their_ord
     for lines in (_listing(60, first="7"), _listing(170)):
         text = _text(lines)
         assert text.index("4 buildmesh") < text.index("cos(t)"), text
+
+
+# A till receipt in DejaVu Sans Mono, 22 px at 203 DPI (JPEG), word for word as the engine's
+# recogniser read it: the header, names and footer in three blocks, the prices in a fourth.
+RECEIPT = [
+    boxed(
+        [("GREEN", 163, 35, 227, 51), ("GROCER", 243, 35, 321, 51), ("MARKET", 334, 35, 414, 51)],
+        1,
+        1,
+    ),
+    boxed(
+        [("12", 177, 69, 201, 85), ("Harbour", 216, 68, 307, 85), ("Street", 323, 69, 398, 85)],
+        1,
+        1,
+    ),
+    boxed(
+        [
+            ("Tel", 175, 102, 213, 119),
+            ("0161", 229, 103, 280, 119),
+            ("555", 296, 103, 332, 119),
+            ("0192", 349, 103, 399, 119),
+        ],
+        1,
+        1,
+    ),
+    boxed(
+        [("Organic", 21, 170, 111, 192), ("milk", 127, 170, 179, 187), ("1L", 195, 171, 218, 187)],
+        2,
+        2,
+    ),
+    boxed([("Sourdough", 21, 204, 138, 226), ("loaf", 154, 204, 204, 221)], 2, 2),
+    boxed(
+        [
+            ("Free", 22, 239, 72, 255),
+            ("range", 90, 243, 151, 260),
+            ("eggs", 167, 243, 217, 260),
+            ("x12", 233, 239, 271, 255),
+        ],
+        2,
+        3,
+    ),
+    boxed(
+        [("Bananas", 21, 273, 111, 289), ("1.2", 129, 273, 165, 289), ("kg", 181, 272, 204, 294)],
+        2,
+        3,
+    ),
+    boxed([("Cheddar", 21, 306, 113, 323), ("400g", 127, 307, 177, 328)], 2, 3),
+    boxed(
+        [("Olive", 21, 340, 85, 357), ("oil", 101, 340, 137, 357), ("750ml", 154, 340, 217, 357)],
+        2,
+        4,
+    ),
+    boxed([("Coffee", 21, 374, 98, 391), ("beans", 115, 374, 177, 391)], 2, 4),
+    boxed([("Paper", 22, 409, 85, 430), ("towels", 101, 408, 177, 425)], 2, 5),
+    boxed([("TOTAL", 20, 463, 85, 479)], 3, 6),
+    boxed([("VISA", 21, 497, 73, 513), ("****4821", 88, 497, 191, 513)], 3, 6),
+    boxed(
+        [
+            ("Thank", 20, 530, 86, 547),
+            ("you", 101, 535, 138, 552),
+            ("for", 155, 530, 192, 547),
+            ("shopping", 208, 530, 309, 552),
+            ("with", 325, 530, 377, 547),
+            ("us", 393, 535, 415, 547),
+        ],
+        3,
+        6,
+    ),
+    boxed([("1.89", 505, 171, 555, 187)], 4, 7),
+    boxed([("3.45", 504, 205, 554, 221)], 4, 8),
+    boxed([("4.20", 504, 239, 555, 255)], 4, 9),
+    boxed([("1.56", 505, 273, 555, 289)], 4, 10),
+    boxed([("5.10", 505, 307, 555, 323)], 4, 11),
+    boxed([("8.99", 504, 341, 555, 357)], 4, 12),
+    boxed([("11.50", 492, 375, 555, 391)], 4, 13),
+    boxed([("2.75", 505, 408, 554, 425)], 4, 14),
+    boxed([("39.44", 492, 463, 555, 479)], 4, 15),
+]
+
+
+def test_a_monospaced_receipt_keeps_each_item_on_a_line_of_its_own() -> None:
+    # Its word spaces (16 px) are as wide as its text is tall, so every word is a cell and
+    # the rows are no grid; they read row by row, and joined as wrapped text they came back
+    # "Cheddar 400g 5.10 Olive oil 750ml 8.99 Coffee beans 11.50 Paper towels 2.75", the
+    # header "GREEN GROCER MARKET 12 Harbour Street Tel 0161 555 0192".
+    markdown = compose.compose(layout.build_page(RECEIPT), [], None)[0]
+    said = [ln for ln in markdown.splitlines() if ln.strip()]
+    assert said == [
+        "GREEN GROCER MARKET",
+        "12 Harbour Street",
+        "Tel 0161 555 0192",
+        "Organic milk 1L 1.89",
+        "Sourdough loaf 3.45",
+        "Free range eggs x12 4.20",
+        "Bananas 1.2 kg 1.56",
+        "Cheddar 400g 5.10",
+        "Olive oil 750ml 8.99",
+        "Coffee beans 11.50",
+        "Paper towels 2.75",
+        "TOTAL 39.44",
+        "VISA ****4821",
+        "Thank you for shopping with us",
+    ], markdown

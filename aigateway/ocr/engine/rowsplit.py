@@ -100,12 +100,11 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     if apart is not None:
         return apart
     texts = [(row_text(r, lines, height), r.top, r.bottom) for r in run]
-    items = paragraphs(texts, height)
-    if listing:
-        # A listing's lines stay lines: joined as wrapped text, a served grainy listing came
-        # back as one paragraph, no line number at the head of a line.
-        items = [_lines(item) for item in items]
-    return Region(run, items)
+    # Each row stays a line: its parts stand a gutter apart, so it ends where it was set to
+    # (an entry and its label, an item and its price), not where a column was full. Joined
+    # as wrapped text, a served grainy listing came back as one paragraph, no line number at
+    # the head of a line, and a receipt's items as "Cheddar 400g 5.10 Olive oil 750ml 8.99".
+    return Region(run, [_lines(item) for item in paragraphs(texts, height)])
 
 
 def _lines(item: Item) -> Item:
