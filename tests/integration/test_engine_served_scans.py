@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -230,4 +231,62 @@ def test_punch_holes_are_not_read_as_letters(gateway: GatewayProcess) -> None:
         expected = (f"{HEAD} 29 " if top else "") + GRAINY_PROSE
         assert Counter(re.findall(r"\w+", md)) == Counter(re.findall(r"\w+", expected)), md
     assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["param"] == "document", refused.text
+
+
+ITEMS = [
+    ("Organic milk 1L", "1.89"),
+    ("Sourdough loaf", "3.45"),
+    ("Free range eggs x12", "4.20"),
+    ("Bananas 1.2 kg", "1.56"),
+    ("Cheddar 400g", "5.10"),
+    ("Olive oil 750ml", "8.99"),
+    ("Coffee beans", "11.50"),
+    ("Paper towels", "2.75"),
+]
+
+
+def _receipt(size: int, ink: int, seed: int) -> Image.Image:
+    """A till receipt scanned at 300 DPI (80 mm wide): a shop's name and street centred,
+    then :data:`ITEMS` and a total, names on the left and prices right-aligned, in DejaVu
+    Sans Mono at ``size`` px in grey ``ink``, softened, with the scanner's noise."""
+    width, serif = 945, font(size, "DejaVuSansMono.ttf")
+    pitch = size * 3 // 2
+    page = Image.new("L", (width, 2000), 246)
+    d = ImageDraw.Draw(page)
+    y = 60
+    for head in ("GREEN GROCER MARKET", "12 Harbour Street"):
+        d.text(((width - d.textlength(head, font=serif)) / 2, y), head, font=serif, fill=ink)
+        y += pitch
+    for name, price in [*ITEMS, ("TOTAL", "39.44")]:
+        y += pitch if name in ("Organic milk 1L", "TOTAL") else 0
+        d.text((40, y), name, font=serif, fill=ink)
+        d.text((width - 40 - d.textlength(price, font=serif), y), price, font=serif, fill=ink)
+        y += pitch
+    page = page.crop((0, 0, width, y + 80)).filter(ImageFilter.GaussianBlur(0.7))
+    noise = np.random.default_rng(seed).normal(0, 6, (page.height, width))
+    return Image.fromarray(np.clip(np.asarray(page) + noise, 0, 255).astype(np.uint8))
+
+
+def test_a_monospaced_receipt_keeps_each_item_on_its_own_line(gateway: GatewayProcess) -> None:
+    # Before: its items came back joined as wrapped text ("Cheddar 400g 5.10 Olive oil 750ml
+    # 8.99 Coffee beans 11.50"), the header "GREEN GROCER MARKET 12 Harbour Street".
+    docs = [
+        encode(_receipt(34, 50, 1), "JPEG", 90, dpi=300),
+        encode(_receipt(30, 80, 2), "JPEG", 90, dpi=300),
+        encode(_receipt(32, 40, 3), "PNG", dpi=300),
+    ]
+    # Hostile input alongside: a PNG signature and nothing after it.
+    with ThreadPoolExecutor(1) as ex:
+        broken = ex.submit(post_ocr, gateway, ("image/png", docs[2][1][:8]))
+        mds = read_all(gateway, docs)
+        refused = broken.result()
+    for md in mds:
+        said = [ln.strip() for ln in md.splitlines() if ln.strip()]
+        assert said[:2] == ["GREEN GROCER MARKET", "12 Harbour Street"], md
+        for name, _ in [*ITEMS, ("TOTAL", "")]:
+            line = next(ln for ln in said if name in ln)
+            # The item and its price alone on the line (a digit may be misread: 5.19).
+            assert re.fullmatch(re.escape(name) + r" \d+[.:,]\d\d", line), md
+    assert refused.status_code in (400, 422), refused.text
     assert refused.json()["error"]["param"] == "document", refused.text
