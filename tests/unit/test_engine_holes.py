@@ -16,7 +16,9 @@ pytestmark = pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fo
 
 MM = 300 / 25.4
 
-PROSE = "A sheet from a ring binder, scanned with the lid open, shows its holes as black discs. " * 8
+PROSE = (
+    "A sheet from a ring binder, scanned with the lid open, shows its holes as black discs. " * 8
+)
 
 
 def _page() -> Image.Image:
