@@ -11,6 +11,7 @@ read row by row instead.
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -104,7 +105,20 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     # (an entry and its label, an item and its price), not where a column was full. Joined
     # as wrapped text, a served grainy listing came back as one paragraph, no line number at
     # the head of a line, and a receipt's items as "Cheddar 400g 5.10 Olive oil 750ml 8.99".
-    return Region(run, [_lines(item) for item in paragraphs(texts, height)])
+    return Region(run, [_lines(item) for item in paragraphs(texts, _blank(run, height))])
+
+
+def _blank(run: Sequence[Row], height: float) -> float:
+    """The gap between two rows of ``run`` from which a new paragraph starts: a text line's
+    ``height``, or half a line over the rows' usual gap where they are set loosely but
+    evenly (a receipt at one and a half lines' pitch was cut into paragraphs at random,
+    where its descenders made a gap a pixel or two wider than a text line). Rows that stand
+    apart as a rule (a running head, a heading, a line of code) keep a paragraph each."""
+    gaps = [b.top - a.bottom for a, b in itertools.pairwise(run)]
+    if len(gaps) < 3:
+        return height
+    usual = statistics.median(gaps)
+    return max(height, usual + 0.5 * height) if usual < 1.5 * height else height
 
 
 def _lines(item: Item) -> Item:
