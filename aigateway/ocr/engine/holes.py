@@ -5,8 +5,7 @@ A sheet taken out of a ring binder and scanned with the lid open (or copied) sho
 as black discs 5-8 mm across, 9-13 mm in from one edge. In the left margin Tesseract passes
 them over, but along the top they sit beside the running head and are read as letters: a
 tune scan's ``Miscellanea`` came back as ``O @ @ @ Miscellanea``, and a page number ``29`` as
-``QC) CQ O td) 29``. Raw RapidOCR, which finds text regions first, reads them the same way
-when they stand in a line's row.
+``QC) CQ O td) 29``.
 
 A hole is a part of the page's dark ink (at Otsu's level, on the reduced copy the borders are
 looked for on) that is a solid disc: as wide as high, :data:`MIN_SIZE` to :data:`MAX_SIZE`
