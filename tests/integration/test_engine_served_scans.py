@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from ..support.docgen import find_font, font, on_grain, render_text
+from ..support.docgen import creased, find_font, font, on_grain, render_text
 from ..support.lookalike_page import ROWS, listing
 from ..support.served_pages import (
     COMMA_LISTS,
@@ -289,4 +289,50 @@ def test_a_monospaced_receipt_keeps_each_item_on_its_own_line(gateway: GatewayPr
             # The item and its price alone on the line (a digit may be misread: 5.19).
             assert re.fullmatch(re.escape(name) + r" \d+[.:,]\d\d", line), md
     assert refused.status_code in (400, 422), refused.text
+    assert refused.json()["error"]["param"] == "document", refused.text
+
+
+LETTER = "\n\n".join([GRAINY_PROSE] * 4)
+"""A page of prose: four times :data:`GRAINY_PROSE` fills an A4 sheet at 40 px."""
+
+
+def _folded_letter(ink: int, paper: int, crease: int, drop: float, offset: int) -> Image.Image:
+    """:data:`LETTER` printed in grey ``ink`` on ``paper`` (A4, 300 DPI), folded in three for
+    its envelope and scanned flat: two soft creases of grey ``crease`` across the sheet, each
+    along a line of text (``offset`` px below its top, near the baseline), askew by ``drop``
+    px over the width; softened as a scan is."""
+    page = render_text(
+        LETTER,
+        width=2480,
+        size=40,
+        margin=170,
+        font_name="DejaVuSerif.ttf",
+        line_spacing=1.4,
+        min_height=3508,
+    )
+    page = Image.eval(page, lambda v: ink + (paper - ink) * v // 255)
+    pitch = 56  # 40 px at 1.4
+    page = creased(page, 170 + 20 * pitch + offset, crease, 5, drop)
+    page = creased(page, 170 + 41 * pitch + offset, crease, 5, -drop)
+    return page.filter(ImageFilter.GaussianBlur(0.7))
+
+
+def test_a_folded_letters_creases_do_not_join_or_break_words(gateway: GatewayProcess) -> None:
+    # Without the creases lifted (creases.py) a crease came back as a word of its own
+    # ("eee"); drawn with hard edges, along the letters' feet, it ran words together
+    # ("characterbycharacter", "thatis").
+    docs = [
+        encode(_folded_letter(60, 225, 170, 6, 36), "JPEG", 80, dpi=300),
+        encode(_folded_letter(90, 215, 185, 8, 30), "JPEG", 80, dpi=300),
+    ]
+    # Hostile input alongside: a JPEG cut off inside its header.
+    with ThreadPoolExecutor(1) as ex:
+        broken = ex.submit(post_ocr, gateway, ("image/jpeg", docs[0][1][:100]))
+        mds = read_all(gateway, docs)
+        refused = broken.result()
+    words = Counter(re.findall(r"[a-z]{3,}", LETTER.lower()))
+    for md in mds:
+        said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
+        assert said == words, (said - words, words - said)
+    assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["param"] == "document", refused.text

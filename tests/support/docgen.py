@@ -22,6 +22,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 __all__ = (
     "FONT_DIRS",
     "PY_LISTING",
+    "creased",
     "encrypted_pdf",
     "find_font",
     "font",
@@ -408,3 +409,18 @@ def on_grain(img: Image.Image, seed: int, mean: int = 200, sigma: float = 50) ->
     """``img`` (mode ``L``) under seeded Gaussian paper grain, as bench/corpus.py makes its
     grainy pages (there: mean 195-210, sigma 40-55): each pixel the darker of the two."""
     return ImageChops.darker(img, _gaussian(img.size, mean, sigma, seed))
+
+
+def creased(
+    img: Image.Image, y: float, grey: int = 190, width: float = 4, drop: float = 30
+) -> Image.Image:
+    """``img`` (mode ``L``) folded and flattened again: a soft grey crease across it from row
+    ``y``, falling ``drop`` px over the width with a slight wave, about ``width`` px thick and
+    ``grey`` at its darkest, laid over the print as a shadow is (multiplied)."""
+    w, h = img.size
+    x = np.arange(w)
+    centre = y + drop * x / w + 3 * np.sin(x / 300)
+    rows = np.arange(h)[:, None]
+    shade = (255 - grey) * np.exp(-0.5 * ((rows - centre[None, :]) / (width / 2)) ** 2)
+    layer = Image.fromarray(np.clip(255 - shade, 0, 255).round().astype(np.uint8))
+    return ImageChops.multiply(img, layer)

@@ -35,7 +35,7 @@ from typing import Literal
 
 from PIL import Image, ImageOps
 
-from . import borders, bullets, deskew, orientation, paper, preprocess, streaks, textsize
+from . import borders, bullets, creases, deskew, orientation, paper, preprocess, streaks, textsize
 from .finish import finish
 from .geometry import body_height
 from .layout import Item, Paragraph
@@ -131,6 +131,8 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool) ->
     # First, a scanner's black border: every level measured on the page, and Tesseract's own
     # threshold, would count it as ink.
     img = borders.clear(img, dpi)
+    # A folded sheet's creases, grey lines across it, read as ink where they cross a line.
+    img = creases.clear(img, dpi)
     # Before anything measures the page: a streak is vertical in the scanner's frame, whatever
     # the page's skew, and would read as a column rule or a sideways line of text.
     if preprocess.dark_paper(img):
