@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ..support.docgen import creased, find_font, font, on_grain, render_text
 from ..support.lookalike_page import ROWS, listing
@@ -336,3 +336,56 @@ def test_a_folded_letters_creases_do_not_join_or_break_words(gateway: GatewayPro
         assert said == words, (said - words, words - said)
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["param"] == "document", refused.text
+
+
+def _marked_letter(stamp: tuple[int, int, int], seed: int) -> Image.Image:
+    """:data:`LETTER` printed black on white (A4, 300 DPI) and marked in colour by hand: a
+    round ``RECEIVED`` stamp in ``stamp`` pressed askew over its prose, a green highlighter's
+    band over a line and a blue pen's line under another; scanned in colour (softened, with
+    the scanner's noise)."""
+    page = render_text(
+        LETTER,
+        width=2480,
+        size=40,
+        margin=170,
+        font_name="DejaVuSerif.ttf",
+        line_spacing=1.4,
+        min_height=3508,
+    ).convert("RGB")
+    layer = Image.new("RGB", page.size, (255, 255, 255))
+    d = ImageDraw.Draw(layer)
+    cx, cy, r = 1550, 900 + 600 * seed, 300
+    d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=stamp, width=16)
+    d.ellipse((cx - r + 45, cy - r + 45, cx + r - 45, cy + r - 45), outline=stamp, width=7)
+    d.text((cx - 250, cy - 45), "RECEIVED", font=font(80, "DejaVuSans-Bold.ttf"), fill=stamp)
+    layer = layer.rotate(12 + 10 * seed, fillcolor=(255, 255, 255), center=(cx, cy))
+    d = ImageDraw.Draw(layer)
+    d.rectangle((160, 170 + 7 * 56 - 4, 2300, 170 + 8 * 56 + 4), fill=(150, 240, 130))
+    d.line((400, 170 + 31 * 56 + 48, 1500, 170 + 31 * 56 + 44), fill=(30, 50, 160), width=5)
+    page = ImageChops.multiply(page, layer.filter(ImageFilter.GaussianBlur(1.0)))
+    noise = np.random.default_rng(seed).normal(0, 5, (page.height, page.width, 1))
+    page = Image.fromarray(np.clip(np.asarray(page) + noise, 0, 255).astype(np.uint8))
+    return page.filter(ImageFilter.GaussianBlur(0.6))
+
+
+def test_a_stamp_and_a_highlighter_in_colour_do_not_hide_the_print(gateway: GatewayProcess) -> None:
+    # Without the marks made light (marks.py) the stamp, as dark as the print in grey, was
+    # taken for a picture: the paragraphs under it came back in pieces or not at all.
+    docs = [
+        encode(_marked_letter((200, 35, 45), 0), "JPEG", 85, dpi=300),
+        encode(_marked_letter((40, 60, 170), 1), "JPEG", 85, dpi=300),
+    ]
+    # Hostile input alongside: an image in a mode no scan comes in (a 32-bit float TIFF, all
+    # one level): a blank page, read as one.
+    odd = io.BytesIO()
+    Image.new("F", (64, 64), 0.5).save(odd, format="TIFF")
+    with ThreadPoolExecutor(1) as ex:
+        broken = ex.submit(post_ocr, gateway, ("image/tiff", odd.getvalue()))
+        mds = read_all(gateway, docs)
+        odd_reply = broken.result()
+    words = Counter(re.findall(r"[a-z]{3,}", LETTER.lower()))
+    for md in mds:
+        said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
+        assert said == words, (said - words, words - said)
+    assert odd_reply.status_code == 200, odd_reply.text
+    assert odd_reply.json()["pages"][0]["markdown"] == "", odd_reply.text

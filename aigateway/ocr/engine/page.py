@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, ImageStat
 from ...errors import PayloadTooLargeError, UnprocessableDocumentError
 from .. import pdf
 from ..pages import image_pages
-from . import compose, office, scans, specks, textlayer
+from . import compose, marks, office, scans, specks, textlayer
 from .markdown import escape_headings
 from .options import EngineOptions, PageImage, PageRequest, PageResult, Source
 from .reader import Reading, read_image
@@ -262,7 +262,8 @@ def _load_image(src: Source, index: int, max_pixels: int) -> tuple[Image.Image, 
             top = max(255, int(low_high[1]))
             out = out.point(lambda v: v * 255 / top)
         # Before squaring a fax's oblong pixels, which would blur its specks into grey.
-        gray = specks.despeckle(out.convert("L"), max(xdpi, ydpi))
+        # In grey, with a stamp's or a highlighter's colour over the print made light.
+        gray = specks.despeckle(marks.grey(out), max(xdpi, ydpi))
         if xdpi and ydpi and abs(xdpi - ydpi) > 0.1 * max(xdpi, ydpi):
             gray, dpi = _square(gray, xdpi, ydpi, max_pixels)
     except pdf.DECODE_ERRORS as exc:
