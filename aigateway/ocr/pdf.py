@@ -264,11 +264,12 @@ def render_page(pdf: Any, index: int, dpi: int, max_pixels: int) -> tuple[Image.
         page.close()
 
 
-def render(page: Any, dpi: int, max_pixels: int) -> tuple[Image.Image, int]:
-    """:func:`render_page` of a page already open (``pdf[index]``), left open."""
+def render(page: Any, dpi: int, max_pixels: int, colour: bool = False) -> tuple[Image.Image, int]:
+    """:func:`render_page` of a page already open (``pdf[index]``), left open; in RGB with
+    ``colour`` (pdfium renders it as fast)."""
     w, h = page.get_size()
     scale = page_scale(w, h, dpi, max_pixels)
-    bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
+    bitmap = page.render(scale=scale, grayscale=not colour, may_draw_forms=True)
     try:
         # to_pil shares the bitmap's buffer: copy before the bitmap is freed.
         img = bitmap.to_pil().copy()

@@ -375,14 +375,23 @@ def test_a_stamp_and_a_highlighter_in_colour_do_not_hide_the_print(gateway: Gate
         encode(_marked_letter((200, 35, 45), 0), "JPEG", 85, dpi=300),
         encode(_marked_letter((40, 60, 170), 1), "JPEG", 85, dpi=300),
     ]
+    # And scanned into a PDF, as most such letters are filed (pdfium renders it in colour).
+    scan = io.BytesIO()
+    _marked_letter((200, 35, 45), 2).save(scan, format="PDF", resolution=300.0)
+    uri = "data:application/pdf;base64," + base64.b64encode(scan.getvalue()).decode()
+    body = {"model": "local", "document": {"type": "document_url", "document_url": uri}}
     # Hostile input alongside: an image in a mode no scan comes in (a 32-bit float TIFF, all
     # one level): a blank page, read as one.
     odd = io.BytesIO()
     Image.new("F", (64, 64), 0.5).save(odd, format="TIFF")
-    with ThreadPoolExecutor(1) as ex:
+    with ThreadPoolExecutor(2) as ex:
         broken = ex.submit(post_ocr, gateway, ("image/tiff", odd.getvalue()))
+        filed = ex.submit(httpx.post, f"{gateway.url}/v1/ocr", json=body, timeout=300)
         mds = read_all(gateway, docs)
         odd_reply = broken.result()
+        filed_reply = filed.result()
+    assert filed_reply.status_code == 200, filed_reply.text
+    mds.append(filed_reply.json()["pages"][0]["markdown"])
     words = Counter(re.findall(r"[a-z]{3,}", LETTER.lower()))
     for md in mds:
         said = Counter(re.findall(r"[a-z]{3,}", md.lower()))

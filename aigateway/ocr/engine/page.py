@@ -162,7 +162,9 @@ def _pdf_page(
                 # read from this handle (a page loaded again would parse the images afresh).
                 specks.clean_pdf_page(page, opts.max_pixels)
                 grain = scans.grainy_scan(page, opts.max_pixels)
-                img, dpi = pdf.render(page, opts.dpi, opts.max_pixels)
+                # In colour, so a stamp or a highlighter over the print is told from it.
+                img, dpi = pdf.render(page, opts.dpi, opts.max_pixels, colour=True)
+                img = marks.grey(img)
             finally:
                 page.close()
         except pdfium.PdfiumError as exc:
