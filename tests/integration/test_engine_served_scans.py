@@ -140,6 +140,14 @@ def test_commas_in_small_print_on_grain_are_not_read_as_full_stops(gateway: Gate
     assert refused.json()["error"]["param"] == "document", refused.text
 
 
+def _same_words(mds: list[str], text: str) -> None:
+    """Each of ``mds`` holds exactly the words of three letters or more that ``text`` does."""
+    words = Counter(re.findall(r"[a-z]{3,}", text.lower()))
+    for md in mds:
+        said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
+        assert said == words, (said - words, words - said)
+
+
 def _printed(ink: int, paper: int, margin: int) -> Image.Image:
     """An A4 page of prose at 300 DPI, printed in grey ``ink`` on ``paper`` with ``margin``."""
     page = render_text(
@@ -182,10 +190,7 @@ def test_a_scanners_black_borders_do_not_turn_or_cut_the_text(gateway: GatewayPr
         broken = ex.submit(post_ocr, gateway, cut)
         mds = read_all(gateway, docs)
         refused = broken.result()
-    words = Counter(re.findall(r"[a-z]{3,}", GRAINY_PROSE.lower()))
-    for md in mds:
-        said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
-        assert said == words, (said - words, words - said)
+    _same_words(mds, GRAINY_PROSE)
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["param"] == "document", refused.text
 
@@ -296,12 +301,14 @@ LETTER = "\n\n".join([GRAINY_PROSE] * 4)
 """A page of prose: four times :data:`GRAINY_PROSE` fills an A4 sheet at 40 px."""
 
 
-def _folded_letter(ink: int, paper: int, crease: int, drop: float, offset: int) -> Image.Image:
-    """:data:`LETTER` printed in grey ``ink`` on ``paper`` (A4, 300 DPI), folded in three for
-    its envelope and scanned flat: two soft creases of grey ``crease`` across the sheet, each
-    along a line of text (``offset`` px below its top, near the baseline), askew by ``drop``
-    px over the width; softened as a scan is."""
-    page = render_text(
+PITCH = 56
+"""The letter's line pitch in pixels: 40 px type at 1.4."""
+
+
+def _letter() -> Image.Image:
+    """:data:`LETTER` set in serif type at 40 px on an A4 page at 300 DPI (lines from 170 px
+    down, :data:`PITCH` apart)."""
+    return render_text(
         LETTER,
         width=2480,
         size=40,
@@ -310,10 +317,16 @@ def _folded_letter(ink: int, paper: int, crease: int, drop: float, offset: int) 
         line_spacing=1.4,
         min_height=3508,
     )
-    page = Image.eval(page, lambda v: ink + (paper - ink) * v // 255)
-    pitch = 56  # 40 px at 1.4
-    page = creased(page, 170 + 20 * pitch + offset, crease, 5, drop)
-    page = creased(page, 170 + 41 * pitch + offset, crease, 5, -drop)
+
+
+def _folded_letter(ink: int, paper: int, crease: int, drop: float, offset: int) -> Image.Image:
+    """:data:`LETTER` printed in grey ``ink`` on ``paper`` (A4, 300 DPI), folded in three for
+    its envelope and scanned flat: two soft creases of grey ``crease`` across the sheet, each
+    along a line of text (``offset`` px below its top, near the baseline), askew by ``drop``
+    px over the width; softened as a scan is."""
+    page = Image.eval(_letter(), lambda v: ink + (paper - ink) * v // 255)
+    page = creased(page, 170 + 20 * PITCH + offset, crease, 5, drop)
+    page = creased(page, 170 + 41 * PITCH + offset, crease, 5, -drop)
     return page.filter(ImageFilter.GaussianBlur(0.7))
 
 
@@ -330,10 +343,7 @@ def test_a_folded_letters_creases_do_not_join_or_break_words(gateway: GatewayPro
         broken = ex.submit(post_ocr, gateway, ("image/jpeg", docs[0][1][:100]))
         mds = read_all(gateway, docs)
         refused = broken.result()
-    words = Counter(re.findall(r"[a-z]{3,}", LETTER.lower()))
-    for md in mds:
-        said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
-        assert said == words, (said - words, words - said)
+    _same_words(mds, LETTER)
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["param"] == "document", refused.text
 
@@ -343,15 +353,7 @@ def _marked_letter(stamp: tuple[int, int, int], seed: int) -> Image.Image:
     round ``RECEIVED`` stamp in ``stamp`` pressed askew over its prose, a green highlighter's
     band over a line and a blue pen's line under another; scanned in colour (softened, with
     the scanner's noise)."""
-    page = render_text(
-        LETTER,
-        width=2480,
-        size=40,
-        margin=170,
-        font_name="DejaVuSerif.ttf",
-        line_spacing=1.4,
-        min_height=3508,
-    ).convert("RGB")
+    page = _letter().convert("RGB")
     layer = Image.new("RGB", page.size, (255, 255, 255))
     d = ImageDraw.Draw(layer)
     cx, cy, r = 1550, 900 + 600 * seed, 300
@@ -360,8 +362,8 @@ def _marked_letter(stamp: tuple[int, int, int], seed: int) -> Image.Image:
     d.text((cx - 250, cy - 45), "RECEIVED", font=font(80, "DejaVuSans-Bold.ttf"), fill=stamp)
     layer = layer.rotate(12 + 10 * seed, fillcolor=(255, 255, 255), center=(cx, cy))
     d = ImageDraw.Draw(layer)
-    d.rectangle((160, 170 + 7 * 56 - 4, 2300, 170 + 8 * 56 + 4), fill=(150, 240, 130))
-    d.line((400, 170 + 31 * 56 + 48, 1500, 170 + 31 * 56 + 44), fill=(30, 50, 160), width=5)
+    d.rectangle((160, 170 + 7 * PITCH - 4, 2300, 170 + 8 * PITCH + 4), fill=(150, 240, 130))
+    d.line((400, 170 + 31 * PITCH + 48, 1500, 170 + 31 * PITCH + 44), fill=(30, 50, 160), width=5)
     page = ImageChops.multiply(page, layer.filter(ImageFilter.GaussianBlur(1.0)))
     noise = np.random.default_rng(seed).normal(0, 5, (page.height, page.width, 1))
     page = Image.fromarray(np.clip(np.asarray(page) + noise, 0, 255).astype(np.uint8))
@@ -392,9 +394,6 @@ def test_a_stamp_and_a_highlighter_in_colour_do_not_hide_the_print(gateway: Gate
         filed_reply = filed.result()
     assert filed_reply.status_code == 200, filed_reply.text
     mds.append(filed_reply.json()["pages"][0]["markdown"])
-    words = Counter(re.findall(r"[a-z]{3,}", LETTER.lower()))
-    for md in mds:
-        said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
-        assert said == words, (said - words, words - said)
+    _same_words(mds, LETTER)
     assert odd_reply.status_code == 200, odd_reply.text
     assert odd_reply.json()["pages"][0]["markdown"] == "", odd_reply.text

@@ -52,6 +52,9 @@ MAX_GAIN = 2.0
 MIN_SHARE = 0.0005
 """Share of the page's pixels that must be coloured for the page to be looked at further."""
 
+_BAND = 512
+"""Rows of the page worked on at once where marks are lightened."""
+
 _SIDE = 800
 """Long side in pixels of the reduced copy the marks are found on, at the least."""
 
@@ -138,7 +141,9 @@ def _marks(
 def _lighten(img: Image.Image, plain: Image.Image, gains: np.ndarray, tint: int) -> Image.Image:
     """``plain`` with the coloured pixels of ``img`` under the marks (``gains``, a reduced
     copy's map) turned grey by their brightest channel, raised by their mark's gain."""
-    grown = _grown(gains)  # a pixel more round each mark: its soft edge
+    # A pixel more round each mark (its soft edge), the gains in hundredths (a byte a pixel
+    # at the page's size: a 50-megapixel page's float map would be 200 MB).
+    grown = np.round(_grown(gains) * 100).astype(np.uint8)
     ys, xs = np.nonzero(grown)
     sy, sx = img.height / grown.shape[0], img.width / grown.shape[1]
     # The marks' box on the page; the gains scaled up over it alone.
@@ -147,14 +152,18 @@ def _lighten(img: Image.Image, plain: Image.Image, gains: np.ndarray, tint: int)
     y1 = min(img.height, int((ys.max() + 1) * sy))
     small = Image.fromarray(grown[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
     gain = np.asarray(small.resize((x1 - x0, y1 - y0), Image.Resampling.NEAREST))
-    rgb = np.asarray(img.crop((x0, y0, x1, y1)))
-    brightest = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
-    # A coloured pixel (half the spread will do: a mark's soft edge over the paper) under a
-    # mark; black print under a stamp is dark in every channel, and stays so.
-    lift = (_spread(rgb) > tint + SPREAD // 2) & (gain > 0)
     out = np.array(plain)
-    region = out[y0:y1, x0:x1]
-    region[lift] = np.minimum(brightest[lift] * gain[lift], 255).round().astype(np.uint8)
+    # In bands of rows, so the colour channels' copies stay small on a large page.
+    for top in range(y0, y1, _BAND):
+        bottom = min(y1, top + _BAND)
+        rgb = np.asarray(img.crop((x0, top, x1, bottom)))
+        brightest = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+        band = gain[top - y0 : bottom - y0]
+        # A coloured pixel (half the spread will do: a mark's soft edge over the paper)
+        # under a mark; black print under a stamp is dark in every channel, and stays so.
+        lift = (_spread(rgb) > tint + SPREAD // 2) & (band > 0)
+        raised = brightest[lift] * (band[lift] / 100.0)
+        out[top:bottom, x0:x1][lift] = np.minimum(raised, 255).round().astype(np.uint8)
     return Image.fromarray(out)
 
 
