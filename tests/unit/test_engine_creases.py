@@ -1,5 +1,5 @@
-"""A folded sheet's creases are filled in with paper; printed rules, panels and short lines
-stay (``ocr/engine/creases.py``)."""
+"""A folded sheet's creases are lifted out; printed rules, panels and short lines stay
+(``ocr/engine/creases.py``)."""
 
 from __future__ import annotations
 

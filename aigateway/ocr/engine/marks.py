@@ -5,15 +5,16 @@ The engine reads in grey. By its luminance a red stamp is as dark as the print (
 200, 35, 45 is grey 85), and where a ``PAID`` stamp's rings crossed a page's paragraphs
 Tesseract took the whole stamp for a picture and dropped the text under and around it. In
 colour the two are apart: print is black or grey, the stamp's ink is coloured. So a coloured
-part that lies over the print (its box holds neutral ink, :data:`OVER_PRINT`) is turned grey
-by its lightest channel instead: a red stamp on white paper turns 200, light enough for
-every threshold to pass over, while the black print under it, dark in every channel, stays
-black.
+part that lies over the print (:data:`OVER_PRINT`: its box holds neutral ink, or print under
+it that took its tint) is turned grey by its brightest channel instead, raised to the paper
+by the mark's own gain: a red stamp on white paper turns paper, while the black print under
+it, dark in every channel, stays black.
 
 Coloured print is not a mark: a red heading or a blue link is a part whose box holds no
-black print, and is turned grey as before. Nor is a coloured ground (a photo's table, tinted
-paper): the paper's own tint is measured first (:data:`SPREAD` counts over it), and a part
-over :data:`MAX_AREA` of the page is left alone.
+black print, and is turned grey as before; so is a coloured glyph that touches the print
+(:data:`MIN_SIZE`). Nor is a coloured ground (a photo's table, tinted paper): the paper's own
+tint is measured first (:data:`SPREAD` counts over it), and a part over :data:`MAX_AREA` of
+the page is left alone, as is a page on a dark ground, whose colours are the print's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PIL import Image
 from . import fastops
 from .preprocess import otsu_level
 
-__all__ = ("MAX_AREA", "MAX_GAIN", "OVER_PRINT", "SPREAD", "grey")
+__all__ = ("MAX_AREA", "MAX_GAIN", "MAX_PIXELS", "OVER_PRINT", "SPREAD", "grey")
 
 SPREAD = 60
 """Channel spread (brightest less darkest channel) over the paper's own from which a pixel is
@@ -48,6 +49,10 @@ MAX_AREA = 0.15
 
 MAX_GAIN = 2.0
 """The most a mark's brightest channel is raised by (a dark blue ink's 130 to the paper)."""
+
+MAX_PIXELS = 25_000_000
+"""The largest PDF page rendered in colour for its marks to be found (an A4 page at 600 DPI is
+35 megapixels; at 300 DPI, the default, 8.7)."""
 
 MIN_SHARE = 0.0005
 """Share of the page's pixels that must be coloured for the page to be looked at further."""

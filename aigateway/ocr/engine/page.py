@@ -162,8 +162,10 @@ def _pdf_page(
                 # read from this handle (a page loaded again would parse the images afresh).
                 specks.clean_pdf_page(page, opts.max_pixels)
                 grain = scans.grainy_scan(page, opts.max_pixels)
-                # In colour, so a stamp or a highlighter over the print is told from it.
-                img, dpi = pdf.render(page, opts.dpi, opts.max_pixels, colour=True)
+                # In colour, so a stamp or a highlighter over the print is told from it (up to
+                # a size: three channels of a 50-megapixel page are 150 MB, copied once more).
+                colour = w_pt * scale * h_pt * scale <= marks.MAX_PIXELS
+                img, dpi = pdf.render(page, opts.dpi, opts.max_pixels, colour=colour)
                 img = marks.grey(img)
             finally:
                 page.close()
