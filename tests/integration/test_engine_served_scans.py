@@ -386,12 +386,22 @@ def test_a_stamp_and_a_highlighter_in_colour_do_not_hide_the_print(gateway: Gate
     # one level): a blank page, read as one.
     odd = io.BytesIO()
     Image.new("F", (64, 64), 0.5).save(odd, format="TIFF")
-    with ThreadPoolExecutor(2) as ex:
+    # And a colour strip 32 px wide and 30,000 tall, with a red bar across it: sampled for
+    # marks every 37th pixel, it once had no column left (a ValueError).
+    strip = Image.new("RGB", (32, 30000), "white")
+    ImageDraw.Draw(strip).rectangle((0, 15000, 31, 15040), fill=(200, 30, 40))
+    thin = io.BytesIO()
+    strip.save(thin, format="PNG")
+    with ThreadPoolExecutor(3) as ex:
         broken = ex.submit(post_ocr, gateway, ("image/tiff", odd.getvalue()))
+        stripped = ex.submit(post_ocr, gateway, ("image/png", thin.getvalue()))
         filed = ex.submit(httpx.post, f"{gateway.url}/v1/ocr", json=body, timeout=300)
         mds = read_all(gateway, docs)
         odd_reply = broken.result()
+        strip_reply = stripped.result()
         filed_reply = filed.result()
+    assert strip_reply.status_code == 200, strip_reply.text
+    assert strip_reply.json()["pages"][0]["dimensions"]["height"] == 30000, strip_reply.text
     assert filed_reply.status_code == 200, filed_reply.text
     mds.append(filed_reply.json()["pages"][0]["markdown"])
     _same_words(mds, LETTER)

@@ -92,3 +92,12 @@ def test_a_grey_page_in_rgb_is_its_luminance() -> None:
     rgb = page.convert("RGB")
     assert np.array_equal(np.asarray(marks.grey(rgb)), np.asarray(page))
     assert marks.grey(page).mode == "L"
+
+
+@pytest.mark.parametrize("size", [(32, 30000), (30000, 32), (40, 40000)])
+def test_a_long_thin_colour_image_is_turned_grey(size: tuple[int, int]) -> None:
+    # Sampled every 37th pixel, a strip 32 px wide had no column left (a ValueError, a 500).
+    rgb = np.random.default_rng(0).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    grey = marks.grey(Image.fromarray(rgb))
+    assert grey.mode == "L"
+    assert grey.size == size

@@ -74,7 +74,7 @@ def grey(img: Image.Image) -> Image.Image:
         return plain
     factor = max(1, max(img.size) // _SIDE)
     # Every factor-th pixel (a mark is large; a reduction of all three channels cost 13 ms).
-    size = (img.width // factor, img.height // factor)
+    size = (max(1, img.width // factor), max(1, img.height // factor))  # a strip 32 px wide
     sample = img.resize(size, Image.Resampling.NEAREST)
     rgb = np.asarray(sample)
     spread = _spread(rgb)
