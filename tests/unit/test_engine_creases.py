@@ -80,3 +80,14 @@ def test_what_a_page_prints_is_no_crease(what: str, draw: object) -> None:
 def test_a_small_image_is_returned_as_it_is() -> None:
     small = Image.new("L", (40, 40), 255)
     assert creases.clear(small, 300) is small
+
+
+@pytest.mark.parametrize(("size", "dpi"), [((5000, 64), 2400), ((5000, 200), 10000), ((80, 64), 1)])
+def test_a_short_page_with_a_high_dpi_tag_is_returned_as_it_is(
+    size: tuple[int, int], dpi: int
+) -> None:
+    # A grey line across a strip 64 px tall tagged 2400 DPI: the rows a crease's width above
+    # and below it were past the page (numpy's broadcast error, a 500).
+    page = Image.new("L", size, 250)
+    ImageDraw.Draw(page).line((0, size[1] // 2, size[0], size[1] // 2), fill=180, width=2)
+    assert creases.clear(page, dpi) is page

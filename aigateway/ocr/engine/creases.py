@@ -99,8 +99,9 @@ def find(img: Image.Image, dpi: int) -> list[Crease]:
     # Every STEP-th column: a line is as whole in them, and a page is judged on a quarter.
     cols = max(4, round(STRIP * dpi / STEP))
     count = w // (cols * STEP)
-    if count < 5 or h < 64:
-        return []
+    apart = max(3, round(MAX_THICK * dpi / 2) + 1)  # rows from a crease's middle to paper
+    if count < 5 or h < max(64, 4 * apart):
+        return []  # too narrow or too short for its DPI (a tag of thousands, as some carry)
     hist = page_histogram(img)[:256]
     otsu = otsu_level(hist)
     paper = max(range(otsu, 256), key=lambda v: hist[v])
@@ -111,7 +112,6 @@ def find(img: Image.Image, dpi: int) -> list[Crease]:
     ink = grey < paper - MARGIN
     # Or a little darker than the rows a line's width above and below it: a scan's paper is
     # lighter in one place than another, and a crease over its lighter margin was missed.
-    apart = max(3, round(MAX_THICK * dpi / 2) + 1)
     # (In bytes, clipped so as not to wrap: a pixel that light cannot be darker by as much.)
     mid = np.minimum(grey[apart : h - apart], 255 - MARGIN // 2) + np.uint8(MARGIN // 2)
     ink[apart : h - apart] |= (mid < grey[: h - 2 * apart]) & (mid < grey[2 * apart :])
