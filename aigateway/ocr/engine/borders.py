@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from . import fastops, holes
+from . import fastops, holes, rings
 from .preprocess import median_level, otsu, page_histogram, reduced
 
 __all__ = (
@@ -135,16 +135,23 @@ def _small_holes(part: np.ndarray, page: int) -> np.ndarray:
 
 
 def clear(img: Image.Image, dpi: int) -> Image.Image:
-    """``img`` with its dark borders (:func:`find`) and punch holes (:func:`.holes.find`)
-    painted its paper's grey; ``img`` itself when it has neither."""
+    """``img`` with its dark borders (:func:`find`), punch holes (:func:`.holes.find`) and a
+    stamp's rings between its lines (:func:`.rings.find`) painted its paper's grey; ``img``
+    itself when it has none."""
     if min(img.size) < 64:
         return img
     small, dark, factor = _dark(img)
     border = _borders(small, dark, dpi / factor)
     punched = holes.find(dark, dpi / factor)  # already the pixels to clear
-    if border is None and punched is None:
+    # So are these; a stamp on a page under MIN_DPI is left: the quarter-size mask of a 150
+    # DPI page loses a figure's thin hatching, and its pattern-filled circles looked like
+    # rings (their outlines cut, the hatching was read as words).
+    ringed = rings.find(dark, dpi / factor) if dpi >= rings.MIN_DPI else None
+    if border is None and punched is None and ringed is None:
         return img
     marks = punched if punched is not None else np.zeros_like(dark)
+    if ringed is not None:
+        marks = marks | ringed
     if border is not None:
         # A pixel or two past a border's edge: a scan's edge is soft.
         grown = Image.fromarray(border.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(5))
