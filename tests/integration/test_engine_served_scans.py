@@ -81,11 +81,11 @@ def test_grainy_scans_in_pdfs_are_read_from_their_clean_up(gateway: GatewayProce
 
     with ThreadPoolExecutor(len(docs)) as ex:
         answers = list(ex.map(post, docs))
-    words = Counter(re.findall(r"[a-z]{3,}", GRAINY_PROSE.lower()))
+    words = _words(GRAINY_PROSE)
     for r in answers:
         assert r.status_code == 200, r.text
         page = r.json()["pages"][0]
-        said = Counter(re.findall(r"[a-z]{3,}", page["markdown"].lower()))
+        said = _words(page["markdown"])
         assert sum((said & words).values()) >= 0.95 * sum(words.values()), said
         assert page["dimensions"]["dpi"] == 300
 
@@ -140,11 +140,16 @@ def test_commas_in_small_print_on_grain_are_not_read_as_full_stops(gateway: Gate
     assert refused.json()["error"]["param"] == "document", refused.text
 
 
+def _words(text: str) -> Counter[str]:
+    """The words of three letters or more in ``text``, lower-cased, with their counts."""
+    return Counter(re.findall(r"[a-z]{3,}", text.lower()))
+
+
 def _same_words(mds: list[str], text: str) -> None:
     """Each of ``mds`` holds exactly the words of three letters or more that ``text`` does."""
-    words = Counter(re.findall(r"[a-z]{3,}", text.lower()))
+    words = _words(text)
     for md in mds:
-        said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
+        said = _words(md)
         assert said == words, (said - words, words - said)
 
 
@@ -411,8 +416,7 @@ def test_a_stamp_and_a_highlighter_in_colour_do_not_hide_the_print(gateway: Gate
 
 def _share(md: str, text: str) -> float:
     """The share of ``text``'s words of three letters or more that ``md`` holds."""
-    words = Counter(re.findall(r"[a-z]{3,}", text.lower()))
-    said = Counter(re.findall(r"[a-z]{3,}", md.lower()))
+    words, said = _words(text), _words(md)
     return sum((said & words).values()) / sum(words.values())
 
 

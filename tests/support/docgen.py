@@ -28,6 +28,7 @@ __all__ = (
     "font",
     "noise",
     "png_header",
+    "prose_page",
     "render_text",
     "scanned_pdf",
     "text_pdf",
@@ -109,6 +110,14 @@ def render_text(
     for i, line in enumerate(lines):
         d.text((margin, margin + i * step), line, font=fnt, fill=0)
     return img
+
+
+def prose_page(text: str, *, margin: int = 300, height: int = 3508) -> Image.Image:
+    """``text`` set in serif type at 42 px, A4-wide at 300 DPI (2480 px) with ``margin``, on
+    a page at least ``height`` px tall (3508: a whole A4 page): the engine passes' unit pages."""
+    return render_text(
+        text, width=2480, size=42, margin=margin, font_name="DejaVuSerif.ttf", min_height=height
+    )
 
 
 def text_png(text: str, *, size: int = 40, rotate: int = 0, width: int = 1700) -> bytes:

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import borders
 
-from ..support.docgen import find_font, font, render_text
+from ..support.docgen import find_font, font, prose_page
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core")
 
@@ -21,9 +21,7 @@ PROSE = (
 
 def _page() -> Image.Image:
     """An A4 page at 300 DPI of serif prose on a light grey scanned paper."""
-    page = render_text(
-        PROSE, width=2480, size=42, margin=260, font_name="DejaVuSerif.ttf", min_height=3508
-    )
+    page = prose_page(PROSE, margin=260)
     return Image.eval(page, lambda v: 30 + v * 205 // 255)
 
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import creases
 
-from ..support.docgen import creased, find_font, render_text
+from ..support.docgen import creased, find_font, prose_page
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core")
 
@@ -18,9 +18,7 @@ PROSE = "A letter folded in three for its envelope shows two creases once it is 
 
 def _page() -> Image.Image:
     """An A4 page at 300 DPI of serif prose."""
-    return render_text(
-        PROSE, width=2480, size=42, margin=300, font_name="DejaVuSerif.ttf", min_height=3508
-    )
+    return prose_page(PROSE)
 
 
 def _rows_off_paper(img: Image.Image, y0: int, y1: int) -> int:

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from aigateway.ocr.engine import borders, holes
 from aigateway.ocr.engine.preprocess import otsu
 
-from ..support.docgen import find_font, font, render_text
+from ..support.docgen import find_font, font, prose_page
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core")
 
@@ -23,9 +23,7 @@ PROSE = (
 
 def _page() -> Image.Image:
     """An A4 page at 300 DPI of serif prose on a light grey scanned paper."""
-    page = render_text(
-        PROSE, width=2480, size=42, margin=300, font_name="DejaVuSerif.ttf", min_height=3508
-    )
+    page = prose_page(PROSE)
     return Image.eval(page, lambda v: 30 + v * 205 // 255)
 
 

@@ -10,7 +10,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from aigateway.ocr.engine import marks
 
-from ..support.docgen import find_font, font, render_text
+from ..support.docgen import find_font, font, prose_page, render_text
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core")
 
@@ -19,9 +19,7 @@ PROSE = "An invoice stamped as paid once the money came in, and filed with the o
 
 def _page() -> Image.Image:
     """Half an A4 page at 300 DPI of serif prose, in grey."""
-    return render_text(
-        PROSE, width=2480, size=42, margin=250, font_name="DejaVuSerif.ttf", min_height=1754
-    )
+    return prose_page(PROSE, margin=250, height=1754)
 
 
 def _stamped(page: Image.Image, rgb: tuple[int, int, int]) -> Image.Image:

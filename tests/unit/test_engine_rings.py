@@ -10,7 +10,7 @@ from PIL import Image, ImageChops, ImageDraw
 from aigateway.ocr.engine import borders, rings
 from aigateway.ocr.engine.preprocess import otsu
 
-from ..support.docgen import find_font, render_text
+from ..support.docgen import find_font, prose_page
 
 pytestmark = pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core")
 
@@ -24,9 +24,7 @@ CENTRE = (1500, 1100)
 
 def _page() -> Image.Image:
     """An A4 page at 300 DPI of serif prose."""
-    return render_text(
-        PROSE, width=2480, size=42, margin=300, font_name="DejaVuSerif.ttf", min_height=3508
-    )
+    return prose_page(PROSE)
 
 
 def _stamped(page: Image.Image, grey: int = 100) -> Image.Image:

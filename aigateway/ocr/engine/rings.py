@@ -161,17 +161,25 @@ def _mark(
         i = j + 1
 
 
-def _cover(dark: np.ndarray, centre: tuple[float, float], radii: np.ndarray) -> np.ndarray | None:
-    """The share of each circle round ``centre`` (one a radius) that is ink; ``None`` when the
-    circles are mostly off the page."""
+def _on_circles(
+    dark: np.ndarray, centre: tuple[float, float], radii: np.ndarray, theta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sampled round ``centre`` at each of ``radii`` (rows) and angles ``theta`` (columns):
+    whether the point is ink in ``dark``, and whether it is on the page at all."""
     h, w = dark.shape
-    theta = np.linspace(0, 2 * math.pi, _ANGLES, endpoint=False)
     xs = np.rint(centre[0] + radii[:, None] * np.cos(theta)).astype(int)
     ys = np.rint(centre[1] + radii[:, None] * np.sin(theta)).astype(int)
     inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
+    return inside & dark[ys.clip(0, h - 1), xs.clip(0, w - 1)], inside
+
+
+def _cover(dark: np.ndarray, centre: tuple[float, float], radii: np.ndarray) -> np.ndarray | None:
+    """The share of each circle round ``centre`` (one a radius) that is ink; ``None`` when the
+    circles are mostly off the page."""
+    theta = np.linspace(0, 2 * math.pi, _ANGLES, endpoint=False)
+    ink, inside = _on_circles(dark, centre, radii, theta)
     if inside.mean() < 0.75:
         return None
-    ink = inside & dark[ys.clip(0, h - 1), xs.clip(0, w - 1)]
     # Ink at a radius or the next: a thin ring a little out of round, or drawn between two
     # radii, is whole in neither.
     ink[:-1] |= ink[1:]
@@ -190,12 +198,8 @@ def _clear(
     h, w = rings.shape
     n = max(90, int(2 * math.pi * r1))
     theta = np.arange(n) * (2 * math.pi / n)
-    crossed = np.zeros(n, dtype=bool)
-    for r in (r0 - GAP, r0 - GAP - 1, r1 + GAP, r1 + GAP + 1):
-        xs = np.rint(cx + r * np.cos(theta)).astype(int)
-        ys = np.rint(cy + r * np.sin(theta)).astype(int)
-        inside = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)
-        crossed |= inside & dark[ys.clip(0, h - 1), xs.clip(0, w - 1)]
+    past = np.array([r0 - GAP, r0 - GAP - 1, r1 + GAP, r1 + GAP + 1])
+    crossed = np.any(_on_circles(dark, centre, past, theta)[0], axis=0)
     # A crossing's neighbours too: a glyph's stroke meets the band at a slant.
     spread = max(1, round(n * SPREAD / (2 * math.pi * r1)))
     kept = crossed.copy()
