@@ -91,6 +91,42 @@ def test_a_page_of_leftovers_is_a_picture_and_is_left_as_read() -> None:
     _assert_left_as_read(img, lines)
 
 
+def _cell(rules: tuple[int, ...]) -> tuple[Image.Image, list[Line]]:
+    """The listing read whole, then a lone ``4`` three text heights below it and a line of
+    text as far below it (so the ``4`` is no page number in the margin), with horizontal rules
+    drawn across the page at the ``rules`` rows (a table's cell: one above and one below the
+    value) and the cell's sides."""
+    img, lines = _page(dropped=False)
+    d = ImageDraw.Draw(img)
+    d.text((X, 836), "end", font=font(40, "DejaVuSansMono.ttf"), fill=0)
+    lines.append(Line([Word("end", 92.0, X, 842, X + 72, 878)], 1, 1))
+    for y in rules:
+        d.rectangle((X, y, 1200, y + 2), fill=0)
+    if len(rules) == 2:
+        d.rectangle((X, rules[0], X + 2, rules[1]), fill=0)
+        d.rectangle((1198, rules[0], 1200, rules[1]), fill=0)
+    d.text((300, 680), "4", font=font(40, "DejaVuSansMono.ttf"), fill=0)
+    return img, lines
+
+
+def test_a_lone_value_in_a_ruled_cell_is_put_back_as_a_paragraph_of_its_own() -> None:
+    # A protocol table's row of field sizes, each alone in a cell two text heights tall:
+    # further from any line than a dropped line of a listing stands, but framed as a cell.
+    img, lines = _cell((640, 760))
+    before = [ln.text for ln in lines]
+    assert orphans.recover(img, lines) == 1
+    assert [ln.text for ln in lines] == [*before[:-1], "4", "end"]
+    assert lines[-2].para == max(ln.para for ln in lines) > lines[-3].para
+
+
+@pytest.mark.parametrize("rules", [(), (640,), (760,)])
+def test_a_lone_value_far_from_the_text_and_not_in_a_cell_is_left_alone(
+    rules: tuple[int, ...],
+) -> None:
+    # No frame, or a rule on one side only (an axis over a tick label): a figure's label.
+    _assert_left_as_read(*_cell(rules))
+
+
 def _numbered(*marks: tuple[int, int, str]) -> tuple[Image.Image, list[Line]]:
     """The listing read whole, with ``(x, y, text)`` marks drawn in the page's margins."""
     img, lines = _page(dropped=False)

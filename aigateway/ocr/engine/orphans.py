@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
+from typing import Any
 
 from PIL import Image
 
@@ -81,17 +82,20 @@ def _near_word(box: Box, lines: list[Line], height: float) -> bool:
     return False
 
 
-def _in_text(boxes: list[Box], lines: list[Line], height: float) -> list[int]:
+def _in_text(
+    boxes: list[Box], lines: list[Line], height: float, cells: Sequence[int] = ()
+) -> list[int]:
     """Indexes of the boxes that belong to the page's text: within one and a half text heights
-    of a line above or below, or of such a box (a run of dropped lines in a listing). Labels
-    in a figure stand apart from the text and are left to it."""
+    of a line above or below, or of such a box (a run of dropped lines in a listing), and the
+    ``cells`` (boxes in a ruled table's cell, :func:`_in_cell`). Labels in a figure stand
+    apart from the text and are left to it."""
 
     def near(a: Box, b: Box) -> bool:
         vgap = max(a[1] - b[3], b[1] - a[3])
         return vgap <= 1.5 * height and min(a[2], b[2]) + 4 * height > max(a[0], b[0])
 
-    anchors = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in lines]
-    kept: list[int] = []
+    anchors = [(ln.x0, ln.y0, ln.x1, ln.y1) for ln in lines] + [boxes[k] for k in cells]
+    kept: list[int] = list(cells)
     grew = True
     while grew:
         grew = False
@@ -101,6 +105,37 @@ def _in_text(boxes: list[Box], lines: list[Line], height: float) -> list[int]:
                 anchors.append(box)
                 grew = True
     return sorted(kept)
+
+
+CELL_REACH = 2.0
+"""Text heights from a piece to the rules of the table cell it stands in, above and below."""
+
+
+def _in_cell(rules: Any, box: Box, cell: int, height: float) -> bool:
+    """Whether ``box`` stands in a ruled table's cell: a rule (``rules``, the ink grid's
+    horizontal ones) runs over its columns, a text height past either side of it, within
+    :data:`CELL_REACH` above it and below it.
+
+    Such a cell can stand more than the reach of :func:`_in_text` from any line: a protocol
+    table's row holding a lone ``1`` in a cell two text heights tall, which Tesseract dropped
+    once the page was shrunk for reading (a thin glyph alone in a frame)."""
+    cols = rules.shape[1]
+    x0, x1 = (
+        max(0, (box[0] - round(height)) // cell),
+        min(cols, -(-(box[2] + round(height)) // cell)),
+    )
+    y0, y1 = box[1] // cell, -(-box[3] // cell)
+    reach = max(1, round(CELL_REACH * height / cell))
+    if x1 - x0 < 2:
+        return False
+
+    def ruled(band: Any) -> bool:
+        # Over two rows, a rule a row thick that steps a row down across the cell still counts.
+        return len(band) > 0 and bool(
+            (band[:-1] | band[1:]).all(axis=1).any() if len(band) > 1 else band.all()
+        )
+
+    return ruled(rules[max(0, y0 - reach) : y0, x0:x1]) and ruled(rules[y1 : y1 + reach, x0:x1])
 
 
 def _folios(boxes: list[Box], lines: list[Line], height: float) -> list[int]:
@@ -122,18 +157,22 @@ def _folios(boxes: list[Box], lines: list[Line], height: float) -> list[int]:
     )
 
 
-def _pieces(img: Image.Image, lines: list[Line], height: float) -> tuple[list[Box], set[Box]]:
-    """Line-shaped boxes (pixels) of ink that no word covers, in the page's text, and those
-    of them that may be its number (:func:`_folios`)."""
+def _pieces(
+    img: Image.Image, lines: list[Line], height: float
+) -> tuple[list[Box], set[Box], set[Box]]:
+    """Line-shaped boxes (pixels) of ink that no word covers, in the page's text, those of
+    them that may be its number (:func:`_folios`) and those in a ruled table's cell
+    (:func:`_in_cell`)."""
     # A quarter-size copy's histogram: levels as good, a sixteenth of the pixels to count.
     hist = reduced(img, 4).histogram()[:256]
     paper = max(range(256), key=lambda v: hist[v])
     grid, mask, cell = ink_grid(img, lines, height, otsu_level(hist))
     if not grid.any():
-        return [], set()
+        return [], set(), set()
     tall = max(3, round(2 * height / cell))
     grid &= ~long_runs(grid, tall)
-    grid &= ~long_runs(grid.T, round(8 * height / cell)).T  # horizontal rules
+    rules = long_runs(grid.T, round(8 * height / cell)).T  # horizontal rules
+    grid &= ~rules
     # Glyphs of a word are apart by less than half a text height: joined, a piece is a word
     # or a run of words.
     reach = max(1, round(0.5 * height / cell))
@@ -150,8 +189,10 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> tuple[list[Bo
             continue
         found.append(box)
         if len(found) > MAX_CANDIDATES:
-            return [], set()
-    in_text = _in_text(found, lines, height)
+            return [], set(), set()
+    cells = [k for k, box in enumerate(found) if _in_cell(rules, box, cell, height)]
+    in_text = _in_text(found, lines, height, cells)
+    in_cells = {found[k] for k in cells}
     folios = {found[k] for k in _folios(found, lines, height) if k not in in_text}
     found = [found[k] for k in in_text] + sorted(folios)
     # Narrowest first, within the budget: a dropped brace or line number is narrow, and a
@@ -164,7 +205,7 @@ def _pieces(img: Image.Image, lines: list[Line], height: float) -> tuple[list[Bo
             break
         kept.append(box)
         spent += cost
-    return kept, folios & set(kept)
+    return kept, folios & set(kept), in_cells & set(kept)
 
 
 def _onto_row(lines: list[Line], word: Word, height: float, reach: float) -> bool:
@@ -179,10 +220,11 @@ def _onto_row(lines: list[Line], word: Word, height: float, reach: float) -> boo
     return False
 
 
-def place(lines: list[Line], word: Word, height: float) -> None:
+def place(lines: list[Line], word: Word, height: float, own: bool = False) -> None:
     """Put ``word`` into the line on its row, or else as a line of its own after the line it
-    follows in its column: the lowest one above it (in that line's paragraph); before the
-    first line if none."""
+    follows in its column: the lowest one above it (in that line's paragraph, or in a
+    paragraph of its own with ``own``: a table cell's text is no line of the prose above);
+    before the first line if none."""
     centre = (word.y0 + word.y1) / 2
 
     def key(ln: Line) -> tuple[float, int] | None:
@@ -206,6 +248,9 @@ def place(lines: list[Line], word: Word, height: float) -> None:
     if best is None:
         first = lines[0]
         lines.insert(0, Line([word], first.block, first.para))
+    elif own:
+        block = max(ln.block for ln in lines) + 1
+        lines.insert(best + 1, Line([word], block, max(ln.para for ln in lines) + 1))
     else:
         above = lines[best]
         lines.insert(best + 1, Line([word], above.block, above.para))
@@ -226,10 +271,11 @@ def recover(
     if len(lines_with_words) < 3:
         return 0  # a page Tesseract barely read has other problems than dropped lines
     height = float(statistics.median(ln.height for ln in lines_with_words))
-    boxes, folios = _pieces(img, lines_with_words, height)
+    boxes, folios, cells = _pieces(img, lines_with_words, height)
     if not boxes:
         return 0
-    words, numbers = [], []
+    words: list[Word] = []
+    numbers: list[Word] = []
     for box, (text, score) in zip(
         boxes, _read(img, uncleaned, boxes, threads, languages), strict=False
     ):
@@ -241,7 +287,7 @@ def recover(
             numbers.append(Word(text, 100 * score, *box))
     # Top to bottom, left to right: each piece then follows the one before it on the page.
     for word in sorted(words, key=lambda w: (round((w.y0 + w.y1) / height), w.x0)):
-        place(lines, word, height)
+        place(lines, word, height, own=(word.x0, word.y0, word.x1, word.y1) in cells)
     for word in numbers:
         _place_folio(lines, word, height)
     return len(words) + len(numbers)
