@@ -120,7 +120,7 @@ from .support.server import (  # noqa: E402,F401  (fixtures, shared by every mod
 )
 
 # Modules that read real-size pages through served OCR pools: each keeps both cores busy, so
-# under ``pytest -n 2`` they run one after another on one worker while the other worker takes
+# under ``pytest -n 3`` they run one after another on one worker while the other workers take
 # the rest (mostly waiting on sockets, timers and child processes).
 _OCR_HEAVY = ("test_engine_served", "test_served_robustness", "test_bench_ocr_served")
 
