@@ -12,9 +12,12 @@ then the layout.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
-from . import amounts, breaks
+from PIL import Image
+
+from . import amounts, breaks, ink
 from . import layout as _layout
 from .layout import Item, Line
 from .options import EngineOptions
@@ -23,9 +26,10 @@ from .reading import Reading
 __all__ = ("finish",)
 
 
-def _items(lines: list[Line], opts: EngineOptions) -> list[Item]:
-    layout = opts.layout and not _layout.vertical(lines)
-    return _layout.build_page(lines) if layout else breaks.own_paragraphs(lines)
+def _items(img: Image.Image, lines: list[Line], opts: EngineOptions) -> list[Item]:
+    if not opts.layout or _layout.vertical(lines):
+        return breaks.own_paragraphs(lines)
+    return _layout.build_page(lines, functools.cache(lambda: ink.horizontal_rules(img, lines)))
 
 
 def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
@@ -107,4 +111,4 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         gaps.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
-    return replace(r, items=_items(lines, opts), source=[], reread=replaced)
+    return replace(r, items=_items(img, lines, opts), source=[], reread=replaced)

@@ -22,6 +22,7 @@ __all__ = (
     "Windows",
     "bounds",
     "components",
+    "horizontal_rules",
     "ink_grid",
     "long_runs",
     "median_level",
@@ -104,6 +105,31 @@ def long_runs(grid: Any, n: int) -> Any:
     low = np.maximum(ys - n + 1, 0)
     covered = hits[ys + 1] - hits[low]
     return (covered > 0) & grid
+
+
+RULE_WIDTH = 8.0
+"""Text heights a horizontal rule spans at least (:func:`horizontal_rules`)."""
+
+
+def horizontal_rules(img: Image.Image, lines: list[Line]) -> list[tuple[int, int, int]]:
+    """The page's horizontal rules clear of its words, as ``(y, x0, x1)`` in pixels: runs of
+    ink cells (:func:`ink_grid`) at least :data:`RULE_WIDTH` text heights long, each row of
+    cells its own (a rule two cells thick is two). ``lines``: the page's words; their boxes
+    are masked out, so an underline right under its words is none."""
+    import statistics
+
+    import numpy as np
+
+    read = [ln for ln in lines if ln.words]
+    if not read:
+        return []
+    height = float(statistics.median(ln.height for ln in read))
+    grid, _, cell = ink_grid(img, read, height, page_otsu(img))
+    long = long_runs(grid.T, max(2, round(RULE_WIDTH * height / cell))).T
+    found: list[tuple[int, int, int]] = []
+    for y in np.flatnonzero(long.any(axis=1)).tolist():
+        found += [(y * cell + cell // 2, a * cell, b * cell) for a, b in runs(long[y])]
+    return found
 
 
 def components(grid: Any) -> Iterator[tuple[int, int, int, int]]:

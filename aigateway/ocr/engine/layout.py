@@ -25,7 +25,8 @@ import itertools
 import statistics
 from collections.abc import Sequence
 
-from . import anchors, breaks, labels, pieces, rowsplit, sides, stacks, terms
+from . import anchors, breaks, frames, labels, pieces, rowsplit, sides, stacks, terms
+from .frames import Rules
 from .geometry import (
     MIN_ROWS,
     Item,
@@ -114,7 +115,11 @@ def _grid(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> list[list[str
 
 
 def _regions(
-    rows: list[Row], lines: Sequence[Line], height: float, taken: Sequence[Region]
+    rows: list[Row],
+    lines: Sequence[Line],
+    height: float,
+    taken: Sequence[Region],
+    rules: Rules | None = None,
 ) -> list[Region]:
     """Maximal runs of multi-segment rows that form a grid (a table) or interleaved columns,
     among the rows no region in ``taken`` holds."""
@@ -158,7 +163,7 @@ def _regions(
         more = sides.extend(run, following, lines, height)
         run += following[:more]
         j += more
-        region = _validate(run, lines, height)
+        region = _validate(run, lines, height, rules)
         if region is not None:
             found.append(region)
             i = j
@@ -211,7 +216,9 @@ def _lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[in
     return {k for k, n in users.items() if n == 1}
 
 
-def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | None:
+def _validate(
+    run: list[Row], lines: Sequence[Line], height: float, rules: Rules | None = None
+) -> Region | None:
     apart = sides.stacks(run, lines, height)
     if apart is not None:
         return apart  # texts side by side whose rows only meet by chance: no table
@@ -228,7 +235,7 @@ def _validate(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
             break
         cols = _columns(run)
     multi = [r for r in run if len(r.segments) >= 2]
-    if len(multi) < MIN_ROWS:
+    if len(multi) < MIN_ROWS and not frames.ruled(run, height, rules):
         return None
     if len(cols) < 2 or _interludes(run, cols):
         return rowsplit.row_order(run, lines, height)
@@ -299,13 +306,14 @@ def vertical(lines: Sequence[Line]) -> bool:
     return bool(lines) and 2 * tall > len(lines)
 
 
-def build_page(lines: Sequence[Line]) -> list[Item]:
+def build_page(lines: Sequence[Line], rules: Rules | None = None) -> list[Item]:
     """Paragraphs and tables in reading order.
 
     ``lines`` come in the recogniser's reading order; each keeps its block and paragraph
-    number. A table is placed after the nearest line above it that shares some of its width
-    (:func:`.anchors.place`): where the recogniser met its first line depends on how it cut the page
-    into blocks, which shifts with small changes in the image.
+    number; ``rules``, the page's horizontal rules (two rows in a ruled frame are a table,
+    :func:`.frames.ruled`). A table is placed after the nearest line above it that shares some
+    of its width (:func:`.anchors.place`): where the recogniser met its first line depends on
+    how it cut the page into blocks, which shifts with small changes in the image.
     """
     lines = [ln for ln in lines if ln.words]
     if not lines:
@@ -324,7 +332,7 @@ def build_page(lines: Sequence[Line]) -> list[Item]:
     # Term lists first: a list whose descriptions wrap at most a line each also passes for
     # a two-column table with a row for every wrapped line under an empty term cell.
     regions = terms.term_lists(rows, lines, height)
-    regions += _regions(rows, lines, height, regions)
+    regions += _regions(rows, lines, height, regions, rules)
     regions += rowsplit.split_runs(rows, lines, height, regions)
     for k, region in enumerate(regions):
         for r in region.rows:
