@@ -292,9 +292,83 @@ def test_lone_values_in_ruled_cells_come_back_in_tables(gateway: GatewayProcess)
         assert len(tables) == len(FIELDS), md
         for sizes, text in zip(FIELDS, tables, strict=True):
             # The sizes over the names, as a table: two rows in a ruled frame are one.
-            rows = [
-                [cell.strip() for cell in row.strip().strip("|").split("|")]
-                for row in text.splitlines()
-                if row.startswith("|") and "---" not in row
-            ]
-            assert rows == [sizes, NAMES[: len(sizes)]], md
+            assert _tables(text) == [[sizes, NAMES[: len(sizes)]]], md
+
+
+HEADER = [
+    ["Invoice number", "Invoice date", "Customer ID"],
+    ["INV-2026-0117", "30 Nov 2026", "C-4471"],
+]
+ITEMS = [
+    ["Item", "Qty", "Amount"],
+    ["Paper A4, 5 reams", "1", "51.00"],
+    ["Toner cartridge", "2", "68.00"],
+    ["Stapler", "3", "85.00"],
+    ["Desk lamp", "1", "102.00"],
+    ["Folders, box of 50", "2", "119.00"],
+]
+
+
+def _ruled_rows(d: ImageDraw.ImageDraw, rows: list[list[str]], xs: list[int], top: int) -> int:
+    """``rows`` in a grid of rules at the column edges ``xs``, from ``top``; its bottom."""
+    sans, step = font(38), 88
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            d.text((xs[c] + 25, top + r * step + 24), text, font=sans, fill=0)
+    bottom = top + step * len(rows)
+    for r in range(len(rows) + 1):
+        d.line((xs[0], top + r * step, xs[-1], top + r * step), fill=0, width=3)
+    for x in xs:
+        d.line((x, top, x, bottom), fill=0, width=3)
+    return bottom
+
+
+def _invoice() -> Image.Image:
+    """An invoice's first page at 300 DPI: its number, date and customer in a box of two ruled
+    rows under the letterhead, then its items in a ruled table. Before, the box came back as
+    one line, ``Invoice number Invoice date Customer ID INV-2026-0117 30 Nov 2026 C-4471``."""
+    img = Image.new("L", (2480, 3508), 255)
+    d = ImageDraw.Draw(img)
+    d.text((300, 200), "ACME Office Supplies Ltd", font=font(60), fill=0)
+    d.text((300, 300), "12 Market Street, Leeds LS1 4AB", font=font(38), fill=0)
+    _ruled_rows(d, HEADER, [300, 960, 1560, 2180], 500)
+    d.text(
+        (300, 800),
+        "Thank you for your order. Items delivered are listed below.",
+        font=font(38),
+        fill=0,
+    )
+    bottom = _ruled_rows(d, ITEMS, [300, 1400, 1700, 2180], 950)
+    d.text(
+        (300, bottom + 100),
+        "Payment is due within 30 days of the invoice date.",
+        font=font(38),
+        fill=0,
+    )
+    return img
+
+
+def _tables(md: str) -> list[list[list[str]]]:
+    """The Markdown tables of ``md``, each as its rows of cells (the rule under the header
+    left out)."""
+    found: list[list[list[str]]] = []
+    last = False
+    for row in md.splitlines():
+        is_row = row.startswith("|")
+        if is_row and "---" not in row:
+            if not last:
+                found.append([])
+            found[-1].append([cell.strip() for cell in row.strip().strip("|").split("|")])
+        last = is_row
+    return found
+
+
+def test_a_boxed_invoice_header_comes_back_as_a_table(gateway: GatewayProcess) -> None:
+    page = _invoice()
+    docs = [
+        encode(_scanned(page, 0.6), "JPEG", 88, dpi=300),
+        encode(_scanned(page, 0.8), "JPEG", 75, dpi=300),
+        encode(page.resize((1240, 1754), Image.Resampling.LANCZOS), "TIFF", dpi=150),
+    ]
+    for md in read_all(gateway, docs):
+        assert _tables(md) == [HEADER, ITEMS], md
