@@ -290,6 +290,8 @@ def test_lone_values_in_ruled_cells_come_back_in_tables(gateway: GatewayProcess)
     for md in read_all(gateway, docs):
         tables = re.split(r"Table \d+:", md)[1:]
         assert len(tables) == len(FIELDS), md
+        # Each table's sentence and the next one's caption are paragraphs of their own.
+        assert "order. Table" not in md, md
         for sizes, text in zip(FIELDS, tables, strict=True):
             # The sizes over the names, as a table: two rows in a ruled frame are one.
             assert _tables(text) == [[sizes, NAMES[: len(sizes)]]], md

@@ -1,4 +1,5 @@
-"""Two rows of cells in a ruled frame are a table (``frames.py``, ``layout.build_page``).
+"""Two rows of cells in a ruled frame are a table (``frames.py``, ``layout.build_page``), and
+lines of one recognised paragraph far apart are two paragraphs (``layout.PARA_GAP``).
 
 Geometry is built by hand: a caption, a header row and one row of values (each cell its own
 block, as the recogniser reads a ruled table), a sentence after, and the page's horizontal
@@ -102,3 +103,32 @@ def test_horizontal_rules_are_found_on_the_page_and_an_underline_is_not_one() ->
     assert not [y for y in ys if 540 <= y <= 570]
     tables = [it for it in layout.build_page(lines, lambda: found) if isinstance(it, Table)]
     assert [[list(r) for r in t.rows] for t in tables] == [[HEADER, VALUES]]
+
+
+def test_lines_of_one_recognised_paragraph_far_apart_are_two_paragraphs() -> None:
+    # A single-block reading gives a region one paragraph: with the table between them taken
+    # out, the sentence under it ran into the next table's caption.
+    lines = [
+        line(["Table", "1:", "the", "request."], 200, 100, 1, 1),
+        *[
+            line([t], X[c], 240 + 110 * r, 1, 1)
+            for r, row in enumerate((HEADER, VALUES))
+            for c, t in enumerate(row)
+        ],
+        line(["Sent", "in", "network", "order."], 200, 520, 1, 1),
+        line(["Table", "2:", "the", "reply."], 200, 640, 1, 1),
+    ]
+    items = layout.build_page(lines, lambda: FRAME)
+    texts = [" ".join(it.lines) if isinstance(it, Paragraph) else "table" for it in items]
+    assert texts == [
+        "Table 1: the request.",
+        "table",
+        "Sent in network order.",
+        "Table 2: the reply.",
+    ]
+
+
+def test_double_spaced_lines_stay_one_paragraph() -> None:
+    lines = [line(["A", "line", "of", "prose", "text."], 200, 100 + 72 * k, 1, 1) for k in range(4)]
+    (item,) = layout.build_page(lines)
+    assert isinstance(item, Paragraph) and len(item.lines) == 4

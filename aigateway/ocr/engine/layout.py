@@ -306,6 +306,13 @@ def vertical(lines: Sequence[Line]) -> bool:
     return bool(lines) and 2 * tall > len(lines)
 
 
+PARA_GAP = 2.5
+"""Text heights of blank space between two lines of one recognised paragraph that part it in
+two: a single-block reading (:mod:`.dropped`) gives a whole region one paragraph, and with a
+table between two of its lines taken out, the sentence under one table ran into the caption
+of the next. Double-spaced lines stand about 1.4 text heights apart."""
+
+
 def build_page(lines: Sequence[Line], rules: Rules | None = None) -> list[Item]:
     """Paragraphs and tables in reading order.
 
@@ -366,7 +373,10 @@ def build_page(lines: Sequence[Line], rules: Rules | None = None) -> list[Item]:
     for i, ln in enumerate(lines):
         if i in owner:
             continue
-        if current and (ln.para != lines[current[-1]].para or ln.block != lines[current[-1]].block):
+        last = lines[current[-1]] if current else None
+        if last and (
+            (ln.para, ln.block) != (last.para, last.block) or ln.y0 - last.y1 > PARA_GAP * height
+        ):
             flush()
         current.append(i)
         if ("line", i) in after:
