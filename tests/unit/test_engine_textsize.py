@@ -185,3 +185,40 @@ def test_by_default_small_text_is_enlarged_and_only_crisp_large_text_shrunk(
             assert first[0] >= 0.9 * img.width, mode  # levelled, but not shrunk
         else:
             assert first == img.size, mode
+
+
+def test_an_untagged_pages_small_print_sets_the_resolution_tesseract_is_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Told 300 DPI, Tesseract took 11-13 px screen print for 2-4 pt text and cut its lines
+    # into fragments; an untagged page is told a resolution its text's height allows, a
+    # tagged page its own, whatever its print.
+    from aigateway.ocr.engine import tesseract
+
+    told: list[int] = []
+    real = tesseract.read_lines
+
+    def spy(img: Image.Image, dpi: int, languages: Any) -> Any:
+        told.append(dpi)
+        return real(img, dpi, languages)
+
+    monkeypatch.setattr(tesseract, "read_lines", spy)
+    small = render_text("\n\n".join([PROSE] * 2), size=12, width=900)
+    large = render_text("\n\n".join([PROSE] * 2), size=44, width=2400)
+    first = {}
+    for img, assumed in [(small, True), (small, False), (large, True), (large, False)]:
+        told.clear()
+        read_image(img, 300, EngineOptions(dpi_assumed=assumed, detect_orientation=False))
+        first[img is small, assumed] = told[0]
+    # Enlarged twice, small print is told 600 only when a tag says 300 DPI.
+    assert 70 <= first[True, True] <= 270 and first[True, False] == 600, first
+    # Print of a book's size is told the same either way.
+    assert first[False, True] == first[False, False], first
+
+
+@pytest.mark.parametrize(
+    ("dpi", "height", "told"), [(300, 12, 123), (600, 26, 267), (150, 40, 150)]
+)
+def test_told_dpi_is_the_lower_of_the_page_and_its_text(dpi: int, height: float, told: int) -> None:
+    assert textsize.told_dpi(dpi, height) == told
+    assert textsize.told_dpi(1, 0.1) == 1  # never 0, which Tesseract takes for "unknown"

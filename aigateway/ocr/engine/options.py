@@ -74,6 +74,10 @@ class EngineOptions:
     depend on it."""
     max_pixels: int = 50_000_000
     threads: int = 1
+    dpi_assumed: bool = False
+    """Set by the worker for one page, never configured: the page is an image without a DPI
+    tag, read as :attr:`dpi`, so the resolution Tesseract is told follows its text's height
+    instead (:func:`~.textsize.told_dpi`)."""
 
 
 @dataclass(frozen=True)

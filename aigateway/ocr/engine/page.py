@@ -73,7 +73,11 @@ def _read_page(
     if office.is_office(src.media_type):
         return office.read_page(src, index, opts, req)
     img, dpi = _load_image(src, index, opts.max_pixels)
-    reading = read_image(img, dpi or 300, opts)
+    # An untagged image (a screenshot, as a rule) is read as 300 DPI, a guess its text may
+    # belie: the resolution Tesseract is told follows the text (textsize.told_dpi).
+    reading = read_image(
+        img, dpi or 300, opts if dpi else dataclasses.replace(opts, dpi_assumed=True)
+    )
     if dpi:
         source = "metadata"
     else:

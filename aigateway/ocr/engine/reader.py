@@ -60,7 +60,8 @@ def _tesseract(
     edges) or a ``"soften"``-ed one (a bilevel page's staircase edges)."""
     from . import tesseract
 
-    scale = 1.0 if opts.rescale == "off" else textsize.read_scale(img)
+    height = textsize.text_height(img)
+    scale = 1.0 if opts.rescale == "off" else textsize.read_scale(img, height)
     if scale < 1.0 and opts.rescale != "both":
         scale = 1.0
     size, seen = img.size, img
@@ -78,7 +79,10 @@ def _tesseract(
         # 332 -> 296 edits (sharpened before enlarging: 387). Only Tesseract sees the sharpened
         # copy; RapidOCR's re-reading crops come from the page as given.
         seen = preprocess.sharpen(seen)
-    lines, conf = tesseract.read_lines(seen, max(1, round(dpi * scale)), opts.languages)
+    told = max(1, round(dpi * scale))
+    if opts.dpi_assumed and height:
+        told = textsize.told_dpi(told, height * size[0] / img.width)
+    lines, conf = tesseract.read_lines(seen, told, opts.languages)
     if seen.size != img.size:
         lines = [ln.scaled(img.width / size[0], img.height / size[1]) for ln in lines]
     bullets.restore(lines, img)
