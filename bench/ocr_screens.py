@@ -27,8 +27,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import Item, build, default_cache  # noqa: E402
-from ocr_quality import ENGINES, quality  # noqa: E402
+from corpus import Item, build, default_cache
+from ocr_quality import ENGINES, quality
 
 FONTS = "/usr/share/fonts/truetype/dejavu/"
 FACES = ("DejaVuSans.ttf", "DejaVuSansMono.ttf", "DejaVuSerif.ttf", "DejaVuSansCondensed.ttf")
