@@ -35,6 +35,7 @@ __all__ = (
     "MIN_LINE_PT",
     "MIN_SCALE",
     "TARGET",
+    "TINY_LINE_PT",
     "Edges",
     "bilevel",
     "crisp",
@@ -64,24 +65,32 @@ _MIN_RUNS = 8
 """Fewer measured lines than this: no estimate (a page with a handful of words, a picture)."""
 
 
+TINY_LINE_PT = 3.5
+"""Text lines (ascenders to descenders) of an untagged image that measure less than this many
+points at the resolution it is read as are screen print, not print (:func:`told_dpi`)."""
+
 MIN_LINE_PT = 7.0
-"""Text lines (ascenders to descenders) of an untagged image are taken to be at least this
-many points tall when Tesseract is told its resolution (:func:`told_dpi`)."""
+"""And Tesseract is told a resolution at which such lines measure this many points."""
 
 
 def told_dpi(dpi: float, height: float) -> int:
     """The resolution to tell Tesseract for an image read as ``dpi`` without a DPI tag to
-    say so, whose text lines are ``height`` px tall (:func:`text_height`): ``dpi``, but no
-    more than would make those lines :data:`MIN_LINE_PT` tall.
+    say so, whose text lines are ``height`` px tall (:func:`text_height`): ``dpi``, unless
+    those lines measure under :data:`TINY_LINE_PT` at it; then one at which they measure
+    :data:`MIN_LINE_PT`.
 
-    Tesseract's layout analysis sizes what it takes for text and for noise by the resolution
-    it is told. An untagged image is read as 300 DPI, and a screenshot's 11-13 px text (an
-    8-10 pt font on a screen) then measures 2-4 pt: Tesseract cut its lines into fragments,
-    dropped runs of words without a word of doubt and put the rest out of order (a 1440 x
-    140 px screenshot of six lines of 11 px monospace: 50 edits told 200 DPI or less, 446
-    told 300, 786 told 600). A page whose DPI is known keeps it: small print at its true
-    resolution read as well or better told so (bench corpus, a grainy page of 4 pt lines).
+    Tesseract's layout analysis sizes text and noise by the resolution it is told. An untagged
+    image is read as 300 DPI, and a screenshot's 11-13 px text (an 8-10 pt font on a screen)
+    then measures 2-3 pt: Tesseract cut its lines into fragments, dropped runs of words
+    without a word of doubt and put the rest out of order (a 1440 x 140 px screenshot of six
+    lines of 11 px monospace: 50 edits told 200 DPI or less, 446 told 300, 786 told 600).
+    Lines of 3.5 pt and more keep the guess: a web page's 20 px article (lines of 18 px, 4.3 pt
+    at 300 DPI) told 226 DPI had its sidebar read into the middle of the article. A page whose
+    DPI is known keeps it whatever its print: small print at its true resolution read as well
+    or better told so (bench corpus, a grainy page of 4 pt lines).
     """
+    if height * 72.0 / max(1.0, dpi) >= TINY_LINE_PT:
+        return max(1, round(dpi))
     return max(1, min(round(dpi), round(height * 72.0 / MIN_LINE_PT)))
 
 
