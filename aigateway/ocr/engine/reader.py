@@ -60,8 +60,10 @@ def _tesseract(
     edges) or a ``"soften"``-ed one (a bilevel page's staircase edges)."""
     from . import tesseract
 
-    height = textsize.text_height(img)
-    scale = 1.0 if opts.rescale == "off" else textsize.read_scale(img, height)
+    # Measured once: the scale and, on an untagged page, the resolution Tesseract is told.
+    measure = opts.rescale != "off" or opts.dpi_assumed
+    height = textsize.text_height(img) if measure else None
+    scale = 1.0 if opts.rescale == "off" else textsize.scale_for(img, height)
     if scale < 1.0 and opts.rescale != "both":
         scale = 1.0
     size, seen = img.size, img

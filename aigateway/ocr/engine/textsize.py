@@ -41,6 +41,7 @@ __all__ = (
     "crisp",
     "edges",
     "read_scale",
+    "scale_for",
     "text_height",
     "told_dpi",
 )
@@ -171,15 +172,18 @@ def crisp(img: Image.Image) -> bool:
     return edges(img).crisp
 
 
-def read_scale(img: Image.Image, height: float | None = None) -> float:
-    """The factor to resize ``img`` by before Tesseract reads it, towards :data:`TARGET`
-    (``height``: :func:`text_height` of ``img`` when already measured).
+def read_scale(img: Image.Image) -> float:
+    """The factor to resize ``img`` by before Tesseract reads it, towards :data:`TARGET`.
 
     1.0 when the text height cannot be measured or is already close (a resampled copy costs
     time and softens the glyphs for nothing).
     """
-    if height is None:
-        height = text_height(img)
+    return scale_for(img, text_height(img))
+
+
+def scale_for(img: Image.Image, height: float | None) -> float:
+    """:func:`read_scale` for ``img`` whose :func:`text_height` is already measured as
+    ``height`` (``None``: it could not be)."""
     if height is None:
         return 1.0
     scale = TARGET / height
