@@ -102,3 +102,28 @@ def test_screenshots_in_small_print_read_whole_and_in_order(gateway: GatewayProc
         # the fragments' heights).
         dpi, source = page["dimensions"]["dpi"], page["reading"]["dpi_source"]
         assert source == "estimated" and 50 <= dpi <= 100, (k, dpi, source)
+
+
+def test_untagged_screens_without_measurable_print_are_read_and_errors_name_the_field(
+    gateway: GatewayProcess,
+) -> None:
+    # Hostile and odd untagged captures beside real ones: a screen of pure grain (no lines to
+    # measure), a one-line strip of tiny print (too few lines to measure), a truncated PNG.
+    grain = Image.frombytes("RGB", (1440, 240), random.Random(9).randbytes(1440 * 240 * 3))
+    strip = Image.blend(
+        Image.new("RGB", (4000, 30), "white"),
+        Image.frombytes("RGB", (4000, 30), random.Random(10).randbytes(4000 * 30 * 3)),
+        0.3,
+    )
+    ImageDraw.Draw(strip).text((10, 8), TEXT[:600], font=font(11), fill=(0, 0, 0))
+    shot = encode(_screenshot(2)[0], "PNG")
+    broken = (shot[0], shot[1][: len(shot[1]) // 2])
+    docs = [encode(grain, "PNG"), encode(strip, "PNG"), broken, shot, shot]
+    with ThreadPoolExecutor(len(docs)) as ex:
+        grain_r, strip_r, broken_r, *shots = ex.map(lambda doc: post_ocr(gateway, doc), docs)
+    for r in (grain_r, strip_r, *shots):
+        assert r.status_code == 200, r.text
+    assert _found_in_order(shots[0].json()["pages"][0]["markdown"], _screenshot(2)[1]) >= 0.96
+    assert broken_r.status_code in (400, 422), broken_r.text
+    error = broken_r.json()["error"]
+    assert error["param"] == "document" and "truncated" in error["message"], error
