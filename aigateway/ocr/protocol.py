@@ -62,10 +62,10 @@ class PageReading(msgspec.Struct):
     """For ``"ocr"``: ``"tesseract"`` or ``"rapidocr"``."""
     dpi_source: str = "render"
     """Where ``dimensions.dpi`` comes from: ``"render"`` (the PDF page was rendered at that
-    DPI), ``"metadata"`` (the image's own DPI tag), ``"estimated"`` (an image without one: from
-    its median text-line height, taken as 11 pt text), ``"assumed"`` (no tag and no text:
-    96, the CSS pixel) or ``"layout"`` (an Office file's page, slide or sheet size, measured at
-    the engine's ``dpi``)."""
+    DPI), ``"metadata"`` (the image's own DPI tag), ``"estimated"`` (an image without one, or
+    with one no page could have, a 300 DPI scan saved as 72: from its text lines' height),
+    ``"assumed"`` (no tag and no text: 96, the CSS pixel) or ``"layout"`` (an Office file's
+    page, slide or sheet size, measured at the engine's ``dpi``)."""
     rotation: int = 0
     """Counter-clockwise degrees the page was turned before recognition."""
     scale: float = 1.0

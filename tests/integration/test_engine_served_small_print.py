@@ -13,13 +13,12 @@ import random
 import textwrap
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from difflib import SequenceMatcher
 
 import pytest
 from PIL import Image, ImageDraw
 
 from ..support.docgen import find_font, font
-from ..support.served_pages import LOCAL_OCR_CONFIG, encode, post_ocr
+from ..support.served_pages import LOCAL_OCR_CONFIG, encode, found_in_order, post_ocr
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -76,14 +75,6 @@ def _screenshot(k: int) -> tuple[Image.Image, list[str]]:
     return Image.blend(img, grain, 0.03), " ".join(lines).split()
 
 
-def _found_in_order(text: str, words: list[str]) -> float:
-    """Share of ``words`` read, in order, in ``text`` (the longest common subsequence of the
-    two word lists; case aside: 11 px print's ``l`` and ``L`` differ by a pixel or two)."""
-    got = text.lower().split()
-    blocks = SequenceMatcher(None, [w.lower() for w in words], got, autojunk=False)
-    return sum(b.size for b in blocks.get_matching_blocks()) / len(words)
-
-
 def test_screenshots_in_small_print_read_whole_and_in_order(gateway: GatewayProcess) -> None:
     shots = [_screenshot(k) for k in range(len(SCREENS))]
     # Untagged PNGs, as screenshots are, and the second as a JPEG too (as one is shared).
@@ -97,7 +88,7 @@ def test_screenshots_in_small_print_read_whole_and_in_order(gateway: GatewayProc
         page = r.json()["pages"][0]
         text = " ".join(page["markdown"].split())
         # Before, the last three screens kept 82-95 % of their words in order (in process).
-        assert _found_in_order(text, want) >= 0.96, (k, text)
+        assert found_in_order(text, want) >= 0.96, (k, text)
         # Screen print measured as such: an 8-10 pt font at 70-100 DPI (before, 100-170 from
         # the fragments' heights).
         dpi, source = page["dimensions"]["dpi"], page["reading"]["dpi_source"]
@@ -123,7 +114,7 @@ def test_untagged_screens_without_measurable_print_are_read_and_errors_name_the_
         grain_r, strip_r, broken_r, *shots = ex.map(lambda doc: post_ocr(gateway, doc), docs)
     for r in (grain_r, strip_r, *shots):
         assert r.status_code == 200, r.text
-    assert _found_in_order(shots[0].json()["pages"][0]["markdown"], _screenshot(2)[1]) >= 0.96
+    assert found_in_order(shots[0].json()["pages"][0]["markdown"], _screenshot(2)[1]) >= 0.96
     assert broken_r.status_code in (400, 422), broken_r.text
     error = broken_r.json()["error"]
     assert error["param"] == "document" and "truncated" in error["message"], error

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from difflib import SequenceMatcher
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ __all__ = (
     "GRAINY_PROSE",
     "LOCAL_OCR_CONFIG",
     "encode",
+    "found_in_order",
     "mistral_layout",
     "post_ocr",
     "read_all",
@@ -130,3 +132,11 @@ def read_all(gw: GatewayProcess, docs: list[tuple[str, bytes]], model: str = "lo
 
     with ThreadPoolExecutor(len(docs)) as ex:
         return list(ex.map(post, docs))
+
+
+def found_in_order(text: str, words: list[str]) -> float:
+    """Share of ``words`` read, in order, in ``text`` (the longest common subsequence of the
+    two word lists; case aside: 11 px print's ``l`` and ``L`` differ by a pixel or two)."""
+    got = text.lower().split()
+    blocks = SequenceMatcher(None, [w.lower() for w in words], got, autojunk=False)
+    return sum(b.size for b in blocks.get_matching_blocks()) / len(words)

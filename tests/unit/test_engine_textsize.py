@@ -222,3 +222,24 @@ def test_an_untagged_pages_small_print_sets_the_resolution_tesseract_is_told(
 def test_told_dpi_is_the_lower_of_the_page_and_its_text(dpi: int, height: float, told: int) -> None:
     assert textsize.told_dpi(dpi, height) == told
     assert textsize.told_dpi(1, 0.1) == 1  # never 0, which Tesseract takes for "unknown"
+
+
+def test_a_tag_no_page_could_have_gives_way_to_the_texts_own_resolution() -> None:
+    # A 300 DPI page saved with a camera's or an editor's 72 (or 96) DPI: 34 x 49 inches, its
+    # body text 40-50 pt. Its text says what resolution it is: within a fifth of the truth.
+    page = render_text("\n\n".join([PROSE] * 6), size=42, width=2480, min_height=3508)
+    for tag in (72, 96):
+        assert 240 <= textsize.checked_dpi(page, tag) <= 400, tag
+    assert textsize.checked_dpi(page, 300) == 300
+    assert textsize.checked_dpi(page, 0) == 0  # untagged stays untagged
+
+
+def test_large_print_or_a_large_sheet_alone_keeps_its_tag() -> None:
+    # A slide at 96 DPI: 28 pt text on a 13 inch page. A poster's worth of grain, tagged 72,
+    # 35 inches long, with no lines to measure. A large sheet of small print (a map's legend).
+    slide = render_text("\n\n".join([PROSE] * 2), size=37, width=1280, min_height=720)
+    grain = Image.effect_noise((2500, 1800), 60).convert("L")
+    legend = render_text("\n\n".join([PROSE] * 20), size=12, width=2000)
+    assert textsize.checked_dpi(slide, 96) == 96
+    assert textsize.checked_dpi(grain, 72) == 72
+    assert max(legend.size) > 20 * 72 and textsize.checked_dpi(legend, 72) == 72
