@@ -515,6 +515,32 @@ def test_columns_of_short_cells_with_room_to_spare_stay_a_table() -> None:
     assert any(isinstance(i, Table) for i in items), items
 
 
+def test_narrow_columns_of_prose_level_row_for_row_are_prose_not_a_table() -> None:
+    # A newsletter's four columns: 3-4 words a line (under PROSE_WORDS), every line ended
+    # because the next one's first word would not have fitted. Read as a 4-column table before.
+    lines = []
+    for c in range(4):
+        for r in range(14):
+            texts = ["harbour", "plan", "plan", "plan"] if r % 2 else ["harbour", "plan", "plan"]
+            lines.append(_line(texts, 100 + 500 * c, 100 + 45 * r, c + 1, c + 1))
+    items = layout.build_page(lines)
+    assert all(isinstance(i, Paragraph) for i in items), items
+    assert len(items) == 4
+
+
+def test_narrow_columns_of_phrases_with_room_to_spare_stay_a_table() -> None:
+    # The same grid of 3-word cells, but cells of a table: their lengths vary, and most
+    # leave room for the next cell's first word.
+    cells = [["Total", "amount", "due"], ["Net", "price", "per", "unit"], ["Tax", "rate"]]
+    cells += [["Discount", "on", "order"]]
+    lines = []
+    for r in range(14):
+        words = [_line(cells[(r + c) % 4], 100 + 500 * c, 100 + 45 * r, 1, 1) for c in range(4)]
+        lines.append(Line([w for ln in words for w in ln.words], 1, 1))
+    items = layout.build_page(lines)
+    assert any(isinstance(i, Table) for i in items), items
+
+
 @pytest.mark.parametrize(
     ("firsts", "columns", "table"),
     [

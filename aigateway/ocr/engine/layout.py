@@ -39,7 +39,7 @@ from .geometry import (
     join_words,
     paragraphs,
 )
-from .prose import bulleted, column_of, numbered, prose
+from .prose import bulleted, column_of, columns, numbered, prose
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -86,18 +86,6 @@ def _segment(row: Row, lines: Sequence[Line], gap: float) -> None:
         segs[-1].append((w, i))
         prev = (w, i)
     row.segments = [(s[0][0].x0, max(w.x1 for w, _ in s), join_words(s, gap)) for s in segs]
-
-
-def _columns(rows: Sequence[Row]) -> list[tuple[int, int]]:
-    """Column intervals: the union of overlapping segment extents, left to right."""
-    spans = sorted((s[0], s[1]) for r in rows for s in r.segments)
-    cols: list[list[int]] = []
-    for x0, x1 in spans:
-        if cols and x0 <= cols[-1][1]:
-            cols[-1][1] = max(cols[-1][1], x1)
-        else:
-            cols.append([x0, x1])
-    return [(a, b) for a, b in cols]
 
 
 def _grid(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> list[list[str]]:
@@ -152,7 +140,7 @@ def _regions(
             j < len(rows)
             and id(rows[j]) not in used
             and _wrapped_cell(rows[j], run[-1], height)
-            and not prose(run, _columns(run))  # a column's last line: the paragraph's end
+            and not prose(run, columns(run))  # a column's last line: the paragraph's end
         ):
             run.append(rows[j])
             j += 1
@@ -167,7 +155,7 @@ def _regions(
         if region is not None:
             found.append(region)
             i = j
-        elif prose(run, _columns(run)):
+        elif prose(run, columns(run)):
             # Columns of prose, read right by the recogniser: a run starting further down
             # them (at a paragraph's short last line, a heading) is the same prose, though
             # its few short lines can make it look like a table.
@@ -222,7 +210,7 @@ def _validate(
     apart = sides.stacks(run, lines, height)
     if apart is not None:
         return apart  # texts side by side whose rows only meet by chance: no table
-    cols = _columns(run)
+    cols = columns(run)
     # Trim edge rows with a segment in a column no other row uses (a heading above a table,
     # a caption below): they are not part of the grid.
     while len(run) > MIN_ROWS:
@@ -233,7 +221,7 @@ def _validate(
             run = run[:-1]
         else:
             break
-        cols = _columns(run)
+        cols = columns(run)
     multi = [r for r in run if len(r.segments) >= 2]
     if len(multi) < MIN_ROWS and not frames.ruled(run, height, rules):
         return None

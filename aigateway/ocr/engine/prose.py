@@ -14,7 +14,28 @@ from collections.abc import Sequence
 from .geometry import MIN_ROWS, Row
 from .markdown import BULLETS
 
-__all__ = ("PROSE_WORDS", "WRAPPED", "bulleted", "column_of", "numbered", "prose")
+__all__ = (
+    "NARROW_WORDS",
+    "NARROW_WRAPPED",
+    "PROSE_WORDS",
+    "WRAPPED",
+    "bulleted",
+    "column_of",
+    "numbered",
+    "prose",
+)
+
+
+def columns(rows: Sequence[Row]) -> list[tuple[int, int]]:
+    """Column intervals: the union of overlapping segment extents, left to right."""
+    spans = sorted((s[0], s[1]) for r in rows for s in r.segments)
+    cols: list[list[int]] = []
+    for x0, x1 in spans:
+        if cols and x0 <= cols[-1][1]:
+            cols[-1][1] = max(cols[-1][1], x1)
+        else:
+            cols.append([x0, x1])
+    return [(a, b) for a, b in cols]
 
 
 def column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> int:
@@ -42,19 +63,33 @@ def _prose_column(
 ) -> bool:
     cells = [[s for s in r.segments if column_of(s, cols) == k] for r in rows]
     flat = [c[0] for c in cells if len(c) == 1]
-    if not flat or statistics.mean(len(s[2].split()) for s in flat) < PROSE_WORDS:
+    words = statistics.mean(len(s[2].split()) for s in flat) if flat else 0.0
+    if words < NARROW_WORDS:
         return False
     width = cols[k][1] - cols[k][0]
+    pairs = [(u[0], v[0]) for u, v in itertools.pairwise(cells) if len(u) == len(v) == 1]
+    wrapped = sum(1 for u, v in pairs if _wrapped(u, v, width))
+    if words < PROSE_WORDS:
+        # A narrow column (a newsletter's four on a page: 4-5 words a line) is prose only when
+        # nearly every line is wrapped, and over twice the rows a table needs: a table's
+        # column of phrases leaves room to spare, a column of single tokens is not read here.
+        return len(pairs) >= 2 * MIN_ROWS and wrapped >= NARROW_WRAPPED * len(pairs)
     full = sum(1 for s in flat if s[1] - s[0] >= 0.8 * width)
     if justified and full >= 0.6 * len(flat):
         return True
-    pairs = [(u[0], v[0]) for u, v in itertools.pairwise(cells) if len(u) == len(v) == 1]
-    wrapped = sum(1 for u, v in pairs if _wrapped(u, v, width))
     return len(pairs) >= MIN_ROWS and wrapped >= WRAPPED * len(pairs)
 
 
 PROSE_WORDS = 5
-"""Words a column's lines hold on average, at least, to read as prose."""
+"""Words a column's lines hold on average, at least, to read as prose by their width alone."""
+
+NARROW_WORDS = 3
+"""Words a column's lines hold on average, at least, to read as prose at all (a narrow one,
+under :data:`PROSE_WORDS`, by :data:`NARROW_WRAPPED`)."""
+
+NARROW_WRAPPED = 0.9
+"""Share of a narrow column's lines that must end where the next line's first word would not
+have fitted."""
 
 WRAPPED = 0.7
 """Share of a ragged-right column's lines that must end where the next line's first word

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from . import sides
 from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, paragraphs, row_text
+from .prose import columns, prose
 
 __all__ = ("SHORT_LINE", "row_order", "split_runs")
 
@@ -95,8 +96,8 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
         if len(split) < MIN_ROWS and not all(_short(r, lines, height) for r in split):
             return None  # too few rows to tell a row of entries from texts that merely meet
         count = [len(lines[i].words) for r in run for i in r.lines]
-        if sum(count) / len(count) >= SHORT_LINE:
-            return None
+        if sum(count) / len(count) >= SHORT_LINE or prose(run, columns(run)):
+            return None  # long lines, or narrow columns of prose (a newsletter's four)
     apart = sides.stacks(run, lines, height)
     if apart is not None:
         return apart

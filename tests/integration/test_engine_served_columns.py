@@ -1,0 +1,118 @@
+"""Narrow columns of prose, through ``aigateway serve`` as shipped.
+
+A newsletter's or a magazine's page sets its text in three to five columns on one baseline
+grid: the columns' lines level row for row, like a table's cells, and a narrow column holds
+4-5 words a line. Four such columns were read as a four-column Markdown table, every row a
+line from each column (:func:`aigateway.ocr.engine.prose.prose`). A real table of short
+phrases beside them must stay a table. One real server process (uvloop, two workers), more
+pages at once than workers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from ..support.docgen import find_font, font
+from ..support.served_pages import LOCAL_OCR_CONFIG, encode, found_in_order, post_ocr
+from ..support.server import GatewayProcess
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(find_font("DejaVuSerif.ttf") is None, reason="fonts-dejavu-core"),
+]
+
+PROSE = (
+    "the council agreed on a new plan for the harbour after months of debate while local "
+    "traders asked for more time to move their stalls and fishermen said the work would "
+    "close the north quay during the busiest weeks of the season residents who spoke at "
+    "the meeting welcomed the lighting and wider paths but questioned the cost of parking "
+    "which rises next spring when the ferry timetable changes again according to officials"
+)
+VOCABULARY = PROSE.split()
+
+
+@pytest.fixture(scope="module")
+def gateway(module_gateway_factory: Callable[..., GatewayProcess]) -> GatewayProcess:
+    return module_gateway_factory(LOCAL_OCR_CONFIG)
+
+
+def _wrap(words: list[str], face_width: Callable[[str], float], width: int) -> list[str]:
+    lines, line = [], ""
+    for w in words:
+        cand = f"{line} {w}".strip()
+        if face_width(cand) <= width or not line:
+            line = cand
+        else:
+            lines.append(line)
+            line = w
+    return [*lines, line]
+
+
+def _newsletter(columns: int, size: int, seed: int) -> tuple[Image.Image, list[str]]:
+    """An A4 page at 300 DPI: ``columns`` ragged-right columns of seeded prose at ``size``
+    px, on one baseline grid; the words in reading order (column by column)."""
+    rng = random.Random(seed)
+    face = font(size, "DejaVuSerif.ttf")
+    gutter = 60
+    width = (2480 - 400 - gutter * (columns - 1)) // columns
+    img = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(img)
+    order: list[str] = []
+    for c in range(columns):
+        words = [rng.choice(VOCABULARY) for _ in range(420)]
+        lines = _wrap(words, face.getlength, width)[:50]
+        for i, line in enumerate(lines):
+            draw.text((200 + c * (width + gutter), 250 + i * int(size * 1.6)), line, font=face)
+        order += " ".join(lines).split()
+    return _scanned(img), order
+
+
+def _scanned(img: Image.Image) -> Image.Image:
+    """``img`` as a scanner gives it: glyph edges softened (and so a real file size)."""
+    return img.filter(ImageFilter.GaussianBlur(0.8))
+
+
+def _price_table() -> Image.Image:
+    """A four-column table of short phrases, rows level, on an A4 page at 300 DPI."""
+    face = font(32, "DejaVuSans.ttf")
+    img = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(img)
+    cells = [["Harbour fee", "per day", "12.50", "from May"], ["Quay permit", "yearly", "300"]]
+    cells += [["Parking", "per hour", "2.10", "evenings free"], ["Ferry", "return", "8.40", "-"]]
+    for r in range(16):
+        row = cells[r % 4]
+        for c, text in enumerate(row):
+            draw.text(
+                (200 + 520 * c, 300 + 60 * r), f"{text} {r + 1}" if c == 0 else text, font=face
+            )
+    return _scanned(img)
+
+
+def test_narrow_columns_of_prose_read_column_by_column_and_a_table_stays_a_table(
+    gateway: GatewayProcess,
+) -> None:
+    four, four_words = _newsletter(4, 30, seed=1)
+    three, three_words = _newsletter(3, 34, seed=2)
+    docs = [
+        encode(four, "PNG", dpi=300),
+        encode(three, "PNG", dpi=300),
+        encode(four.convert("RGB"), "JPEG", quality=80, dpi=300),
+        encode(_price_table(), "PNG", dpi=300),
+    ]
+    with ThreadPoolExecutor(len(docs)) as ex:
+        answers = list(ex.map(lambda doc: post_ocr(gateway, doc), docs))
+    for r in answers:
+        assert r.status_code == 200, r.text
+    pages = [r.json()["pages"][0]["markdown"] for r in answers]
+    for text, words in ((pages[0], four_words), (pages[1], three_words), (pages[2], four_words)):
+        # Before: four columns came back as a table, rows across the columns (a tenth of the
+        # words in order).
+        assert "|---" not in text, text[:800]
+        assert found_in_order(text, words) >= 0.97, text[:800]
+    assert "|---" in pages[3], pages[3]
+    assert "Harbour fee 1" in pages[3] and "evenings free" in pages[3], pages[3]
