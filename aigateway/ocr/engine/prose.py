@@ -21,6 +21,7 @@ __all__ = (
     "WRAPPED",
     "bulleted",
     "column_of",
+    "columns",
     "numbered",
     "prose",
 )
@@ -53,7 +54,9 @@ def prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
     either justified (most fill the column's width) or wrapped: set ragged-right, a line
     ends where the next line's first word would not have fitted after it (a newsletter's or
     a paper's columns on one baseline grid, which line up row for row like a table's cells).
-    A table's cells leave room to spare: its next cell's first word would fit.
+    A table's cells leave room to spare: its next cell's first word would fit. A narrow
+    column (:data:`NARROW_WORDS` to :data:`PROSE_WORDS` words a line) is prose only when
+    nearly every line is wrapped (:data:`NARROW_WRAPPED`), over twice :data:`MIN_ROWS`.
     """
     return all(_prose_column(rows, cols, k) for k in range(len(cols)))
 
