@@ -103,8 +103,12 @@ def test_narrow_columns_of_prose_read_column_by_column_and_a_table_stays_a_table
         encode(five.convert("RGB"), "JPEG", quality=80, dpi=300),
         encode(_price_table(), "PNG", dpi=300),
     ]
-    with ThreadPoolExecutor(len(docs)) as ex:
-        answers = list(ex.map(lambda doc: post_ocr(gateway, doc), docs))
+    # Beside them, hostile: the newsletter cut off halfway through its PNG stream.
+    cut = (docs[0][0], docs[0][1][: len(docs[0][1]) // 2])
+    with ThreadPoolExecutor(len(docs) + 1) as ex:
+        *answers, broken = ex.map(lambda doc: post_ocr(gateway, doc), [*docs, cut])
+    assert broken.status_code in (400, 422), broken.text
+    assert broken.json()["error"]["param"] == "document", broken.text
     for r in answers:
         assert r.status_code == 200, r.text
     pages = [r.json()["pages"][0]["markdown"] for r in answers]
