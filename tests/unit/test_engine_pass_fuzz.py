@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from aigateway.ocr.engine import compose, reader, tesseract
+from aigateway.ocr.engine import compose, reader, spaces, tesseract
 from aigateway.ocr.engine.geometry import Line, Word
 from aigateway.ocr.engine.options import EngineOptions
 
@@ -112,3 +112,13 @@ def test_any_reading_tesseract_gives_goes_through_every_pass(
         r = reader.read_image(PAGE.copy(), dpi, opts)
     markdown, _ = compose.compose(r.items, [], table_format)
     assert isinstance(markdown, str)
+
+
+def test_a_word_listed_after_one_it_stands_left_of_is_joined_into_a_box_covering_both() -> None:
+    """A ``;`` that a line lists after a word it stands left of (the test above found it): the
+    spaces pass joins it to that word as a recogniser's stray ``;``, and the joined box must
+    cover both, not run from the first word's left edge back to the ``;``'s right one (which
+    the layout pass's ink grid then failed to draw: a 500)."""
+    line = Line([Word("x==", 50.0, 349, 74, 390, 130), Word(";", 24.0, 0, 80, 152, 120)], 0, 0)
+    spaces.restore(PAGE.copy(), [line])
+    assert [(w.text, w.x0, w.x1) for w in line.words] == [("x==;", 0, 390)]

@@ -153,8 +153,11 @@ def same_row(a: Line, b: Line) -> bool:
 
 def glued(a: Word, b: Word) -> Word:
     """``a`` and ``b`` (left to right) as one word, without a space: their texts joined, their
-    boxes united, the less sure confidence."""
-    return Word(a.text + b.text, min(a.conf, b.conf), a.x0, min(a.y0, b.y0), b.x1, max(a.y1, b.y1))
+    boxes united, the less sure confidence. United whatever their order: a recogniser's
+    line can list a word after one it stands left of (a fuzzed reading's ``;`` left of the
+    word before it made a box 197 px wide the wrong way round, which Pillow refused to draw)."""
+    x0, x1 = min(a.x0, b.x0), max(a.x1, b.x1)
+    return Word(a.text + b.text, min(a.conf, b.conf), x0, min(a.y0, b.y0), x1, max(a.y1, b.y1))
 
 
 POINT_GAP = 0.5

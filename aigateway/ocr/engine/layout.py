@@ -39,7 +39,7 @@ from .geometry import (
     join_words,
     paragraphs,
 )
-from .prose import bulleted, column_of, columns, numbered, prose
+from .prose import bulleted, cells, column_of, columns, numbered, prose
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -232,9 +232,7 @@ def _validate(
         # indent away from their items: not a two-column table.
         return rowsplit.row_order(run, lines, height)
     # A row with two segments in one column: columns merged by a spanning cell; tolerate few.
-    crowded = sum(
-        1 for r in multi if len({column_of(s, cols) for s in r.segments}) < len(r.segments)
-    )
+    crowded = sum(1 for r in multi if any(len(cells(r, cols, k)) > 1 for k in range(len(cols))))
     if crowded > 0.2 * len(multi):
         return rowsplit.row_order(run, lines, height)
     if prose(run, cols):

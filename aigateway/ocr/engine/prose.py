@@ -20,6 +20,7 @@ __all__ = (
     "PROSE_WORDS",
     "WRAPPED",
     "bulleted",
+    "cells",
     "column_of",
     "columns",
     "numbered",
@@ -47,6 +48,43 @@ def column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> int
     return 0  # unreachable: every segment is inside the union of all segments
 
 
+def cells(row: Row, cols: Sequence[tuple[int, int]], k: int) -> list[tuple[int, int, str]]:
+    """``row``'s segments in column ``k``, a justified line stretched apart (:func:`stretched`)
+    joined into one."""
+    found = [s for s in row.segments if column_of(s, cols) == k]
+    if stretched(found):
+        return [(found[0][0], found[-1][1], " ".join(s[2] for s in found))]
+    return found
+
+
+def stretched(segs: Sequence[tuple[int, int, str]]) -> bool:
+    """Segments of one row in one column (left to right) that are one justified line whose
+    spaces were stretched past the gap that splits a row into cells: a narrow column's line
+    of few long words (a scanned paper's "courts  shall  apply  local  law  that  most
+    closely", 46 px spaces in 39 px print, each as wide as the next). At least
+    :data:`STRETCHED_WORDS` of them, their gaps even (the widest at most
+    :data:`STRETCHED_EVEN` times the narrowest) and narrower than their words on average: a
+    table's evenly spaced cells ("Jan  Feb  Mar") stand further apart than they are wide."""
+    if len(segs) < STRETCHED_WORDS:
+        return False
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(segs)]
+    widths = [s[1] - s[0] for s in segs]
+    return (
+        min(gaps) > 0
+        and max(gaps) <= STRETCHED_EVEN * min(gaps)
+        and max(gaps) < statistics.mean(widths)
+    )
+
+
+STRETCHED_WORDS = 4
+"""Segments a stretched line (:func:`stretched`) has at least: two words with one wide gap
+between them are as likely two cells."""
+
+STRETCHED_EVEN = 1.5
+"""How much wider than its narrowest gap a stretched line's widest may be (a sentence's end
+gets a wider space in some typesetting)."""
+
+
 def prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
     """Every column reads like running text, not cells: multi-column text, not a table.
 
@@ -64,13 +102,13 @@ def prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
 def _prose_column(
     rows: Sequence[Row], cols: Sequence[tuple[int, int]], k: int, justified: bool = True
 ) -> bool:
-    cells = [[s for s in r.segments if column_of(s, cols) == k] for r in rows]
-    flat = [c[0] for c in cells if len(c) == 1]
+    found = [cells(r, cols, k) for r in rows]
+    flat = [c[0] for c in found if len(c) == 1]
     words = statistics.mean(len(s[2].split()) for s in flat) if flat else 0.0
     if words < NARROW_WORDS:
         return False
     width = cols[k][1] - cols[k][0]
-    pairs = [(u[0], v[0]) for u, v in itertools.pairwise(cells) if len(u) == len(v) == 1]
+    pairs = [(u[0], v[0]) for u, v in itertools.pairwise(found) if len(u) == len(v) == 1]
     wrapped = sum(1 for u, v in pairs if _wrapped(u, v, width))
     if words < PROSE_WORDS:
         # A narrow column (a newsletter's four on a page: 4-5 words a line) is prose only when
