@@ -1,19 +1,23 @@
-"""Narrow columns of prose, through ``aigateway serve`` as shipped.
+"""Columns of prose, through ``aigateway serve`` as shipped.
 
 A newsletter's or a magazine's page sets its text in three to five columns on one baseline
 grid: the columns' lines level row for row, like a table's cells, and a narrow column holds
 4-5 words a line. Four such columns were read as a four-column Markdown table, every row a
 line from each column (:func:`aigateway.ocr.engine.prose.prose`). A real table of short
-phrases beside them must stay a table. One real server process (uvloop, two workers), more
-pages at once than workers.
+phrases beside them must stay a table. A scanned paper's two justified columns, where a narrow
+column's line of few words has its spaces stretched past the gap that splits a row into cells
+(:func:`aigateway.ocr.engine.prose.stretched`), were read as a table too. One real server
+process (uvloop, two workers), more pages at once than workers.
 """
 
 from __future__ import annotations
 
+import base64
 import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -119,3 +123,81 @@ def test_narrow_columns_of_prose_read_column_by_column_and_a_table_stays_a_table
         assert found_in_order(text, words) >= 0.97, text[:800]
     assert "|---" in pages[2], pages[2]
     assert "Harbour fee 1" in pages[2] and "evenings free" in pages[2], pages[2]
+
+
+# A paper's opening rows: (kind, words) per row of each column; kind "j" a justified line,
+# "r" a paragraph's ragged last line, "h" a heading, "" a blank row.
+_OPENING = [
+    [("r", ["under", "review"]), ("", []), ("", []), ("h", ["1", "Introduction"]), ("", [])],
+    [("r", ["of", "the", "season"]), ("", []), ("h", ["2", "Method"]), ("", []), ("", [])],
+]
+
+
+def _paper(seed: int) -> tuple[Image.Image, list[str]]:
+    """An A4 page at 300 DPI, scanned (0.7 degrees askew, softened): two justified columns
+    965 px wide, paragraphs set apart by blank lines. The left column opens with a paragraph
+    of six lines, the right one with "courts shall apply local law that most closely"
+    stretched to the column's width (38 px spaces in 33 px print), two full lines, a short
+    one and a heading, as a scanned paper's page does. The words in reading order."""
+    rng = random.Random(seed)
+    face, bold = font(34, "DejaVuSerif.ttf"), font(38, "DejaVuSerif-Bold.ttf")
+    width = 965
+
+    def paragraph(n: int) -> list[tuple[str, list[str]]]:
+        lines = [
+            ln.split()
+            for ln in _wrap([rng.choice(VOCABULARY) for _ in range(n)], face.getlength, width)
+        ]
+        return [("j", ln) for ln in lines[:-1]] + [("r", lines[-1]), ("", []), ("", [])]
+
+    left = [("j", ln) for kind, ln in paragraph(70)[:6]] + _OPENING[0]
+    right = [("j", ["courts", "shall", "apply", "local", "law", "that", "most", "closely"])]
+    right += [("j", ln) for kind, ln in paragraph(40)[:2]] + _OPENING[1]
+    img = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(img)
+    order: list[str] = []
+    for c, column in enumerate((left, right)):
+        for _ in range(5):
+            column += paragraph(rng.randint(40, 80))
+        x0 = 250 + c * (width + 90)
+        for r, (kind, words) in enumerate(column):
+            y = 300 + 46 * r
+            if y > 3200:
+                break
+            if not kind:
+                continue
+            ink = sum(face.getlength(w) for w in words)
+            space = face.getlength(" ")
+            if kind == "j" and len(words) > 1:
+                space = (width - ink) / (len(words) - 1)
+            x = float(x0)
+            for w in words:
+                draw.text((x, y), w, font=bold if kind == "h" else face)
+                x += face.getlength(w) + space
+            order += words
+    img = img.rotate(0.7, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    return img.filter(ImageFilter.GaussianBlur(0.7)), order
+
+
+def test_a_scanned_papers_justified_columns_with_stretched_lines_read_column_by_column(
+    gateway: GatewayProcess,
+) -> None:
+    first, first_words = _paper(seed=3)
+    second, second_words = _paper(seed=2)
+    docs = [encode(first, "JPEG", quality=70, dpi=300), encode(second, "PNG", dpi=300)]
+    assert all(len(doc[1]) > 300_000 for doc in docs)
+    # Beside them, hostile: the same page with a page asked for that an image does not have.
+    url = f"data:{docs[0][0]};base64," + base64.b64encode(docs[0][1]).decode()
+    body = {"model": "local", "document": {"type": "image_url", "image_url": url}, "pages": [3]}
+    with ThreadPoolExecutor(len(docs) + 1) as ex:
+        answers = list(ex.map(lambda doc: post_ocr(gateway, doc), docs))
+        bad = ex.submit(httpx.post, f"{gateway.url}/v1/ocr", json=body, timeout=300).result()
+    assert bad.status_code == 400, bad.text
+    assert bad.json()["error"]["param"] == "pages", bad.text
+    for r, words in zip(answers, (first_words, second_words), strict=True):
+        assert r.status_code == 200, r.text
+        text = r.json()["pages"][0]["markdown"]
+        # Before: both pages' opening rows came back as a two-column table, the stretched
+        # line's words its cells (95 % of the words in order).
+        assert "|---" not in text, text[:800]
+        assert found_in_order(text, words) >= 0.99, text[:800]

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from aigateway.ocr.engine import layout, tables
+from aigateway.ocr.engine import layout, prose, tables
 from aigateway.ocr.engine.layout import Line, Paragraph, Table, Word
 from aigateway.ocr.engine.options import EngineOptions, PageImage, PageRequest, PageResult
 from aigateway.ocr.engine.page import ASSUMED_DPI, read_page
@@ -26,6 +26,7 @@ from aigateway.ocr.providers.local_pages import to_pages
 
 from ..support.docgen import render_text
 from ..support.docgen_layout import figure_pdf, noisy_png, png, table_image, two_column_image
+from ..support.geometry import boxed
 from ..support.geometry import line as _line
 
 ROWS = [
@@ -507,6 +508,31 @@ def test_ragged_right_columns_level_row_for_row_are_prose_not_a_table() -> None:
     items = layout.build_page(lines)
     assert all(isinstance(i, Paragraph) for i in items), items
     assert [i.lines[0].split()[0] for i in items if isinstance(i, Paragraph)] == ["harbour"] * 3
+
+
+def test_a_justified_line_stretched_past_the_cell_gap_stays_a_line_of_its_column() -> None:
+    # A scanned two-column paper: a narrow column's justified line of six words, its spaces
+    # stretched to 53 px (past the 27 px gap that splits a row into cells), beside full lines,
+    # a paragraph's short last line and a heading. Read as a two-column table before, the
+    # stretched line's words its cells.
+    left = [_line(["alpha"] * 8, 100, 100 + 45 * r, 1, 1) for r in range(6)]
+    stretched = [("omegas", 1000 + 143 * k, 100, 1090 + 143 * k, 130) for k in range(6)]
+    right = [boxed(stretched, 2)]
+    right += [_line(["omega"] * 8, 1000, 100 + 45 * r, 2, 2) for r in (1, 2)]
+    right.append(_line(["omega"] * 6, 1000, 235, 2, 2))
+    right.append(_line(["2", "Method"], 1000, 325, 3, 3))
+    items = layout.build_page(left + right)
+    assert all(isinstance(i, Paragraph) for i in items), items
+    assert items[0].lines == tuple(["alpha " * 7 + "alpha"] * 6)  # type: ignore[union-attr]
+
+
+def test_evenly_spaced_cells_wider_apart_than_they_are_wide_are_not_one_line() -> None:
+    # The stretched-line rule's limit: a row of four month names 200 px apart in a table's
+    # column band is four cells, however even the gaps.
+    months = [(m, 1000 + 260 * k, 100, 1060 + 260 * k, 130) for k, m in enumerate("ABCD")]
+    assert not prose.stretched([(x0, x1, t) for t, x0, _, x1, _ in months])
+    words = [(t, 1000 + 143 * k, 100, 1090 + 143 * k, 130) for k, t in enumerate("ABCDEF")]
+    assert prose.stretched([(x0, x1, t) for t, x0, _, x1, _ in words])
 
 
 def test_columns_of_short_cells_with_room_to_spare_stay_a_table() -> None:

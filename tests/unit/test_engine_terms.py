@@ -132,3 +132,20 @@ def test_a_three_column_table_with_a_wrapped_cell_stays_a_table() -> None:
         y += 2 * STEP + 15
     tables = [i for i in layout.build_page(lines) if isinstance(i, Table)]
     assert tables and [r[0] for r in tables[0].rows if r[0]] == [f"opt{k}" for k in range(4)]
+
+
+def test_a_sidebars_short_lines_beside_an_article_are_not_terms() -> None:
+    # A web page's sidebar (smaller print, 38 px apart) ends a paragraph with a one-word line
+    # ("of"), then gives a heading and a line of tags, level with lines of the article beside
+    # it. Short lines with text beside them look like terms; but the article's paragraph runs
+    # on from the row above, and a list's first description starts on its term's row. Read
+    # as a term list before: "of a5 omega ...", "Tags a6 omega ...".
+    texts = [["beta"] * 5] * 4 + [["License", "with", "terms:", "c)"]]
+    texts += [["Prohibiting", "misrepresentation"], ["of"]]
+    side = [_line(t, 100, 100 + 38 * r, 2, 3, h=26) for r, t in enumerate(texts)]
+    side.append(_line(["Tags"], 100, 372, 3, 4, h=26))
+    side.append(_line(["licence,", "freedom,", "copyleft"], 100, 410, 3, 4, h=26))
+    article = [_line([f"a{r}"] + ["omega"] * 6, 700, 100 + STEP * r, 5, 6) for r in range(11)]
+    got = _read(side + article)
+    assert got[: len(side)] == [" ".join(w.text for w in ln.words) for ln in side]
+    assert [ln.split()[0] for ln in got[len(side) :]] == [f"a{r}" for r in range(11)]
