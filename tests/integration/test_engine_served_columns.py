@@ -6,8 +6,10 @@ grid: the columns' lines level row for row, like a table's cells, and a narrow c
 line from each column (:func:`aigateway.ocr.engine.prose.prose`). A real table of short
 phrases beside them must stay a table. A scanned paper's two justified columns, where a narrow
 column's line of few words has its spaces stretched past the gap that splits a row into cells
-(:func:`aigateway.ocr.engine.prose.stretched`), were read as a table too. One real server
-process (uvloop, two workers), more pages at once than workers.
+(:func:`aigateway.ocr.engine.prose.stretched`), were read as a table too; and a web page's
+sidebar ending a paragraph with a one-word line, then "Tags" and its tags, beside the first
+lines of an article's paragraph, as a term list or a table (:func:`~aigateway.ocr.engine.prose.
+continued`). One real server process (uvloop, two workers), more pages at once than workers.
 """
 
 from __future__ import annotations
@@ -201,3 +203,59 @@ def test_a_scanned_papers_justified_columns_with_stretched_lines_read_column_by_
         # line's words its cells (95 % of the words in order).
         assert "|---" not in text, text[:800]
         assert found_in_order(text, words) >= 0.99, text[:800]
+
+
+def _web_page(seed: int) -> tuple[Image.Image, list[str]]:
+    """An A4 page at 300 DPI, as a web page prints: a dark navigation bar, a sidebar in
+    smaller print (28 px, 40 px apart) whose paragraph ends in a one-word line, then "Tags"
+    and a line of tags, beside an article (34 px, 50 px apart) in paragraphs. The words in
+    reading order (navigation, sidebar, article)."""
+    rng = random.Random(seed)
+    small, big = font(28, "DejaVuSans.ttf"), font(34, "DejaVuSans.ttf")
+    bold = font(30, "DejaVuSans-Bold.ttf")
+    img = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((150, 200, 2330, 290), fill=40)
+    draw.text((200, 225), "Home    Products    Pricing    Docs    Contact", font=big, fill=235)
+    order = ["Home", "Products", "Pricing", "Docs", "Contact", "Related"]
+    draw.text((200, 400), "Related", font=bold)
+    side = [
+        ln.split()
+        for ln in _wrap([rng.choice(VOCABULARY) for _ in range(60)], small.getlength, 560)
+    ]
+    side[-1] = ["of"]  # the paragraph's last line: one word
+    y = 450
+    for words in side:
+        draw.text((200, y), " ".join(words), font=small)
+        order += words
+        y += 40
+    draw.text((200, y + 6), "Tags", font=bold)
+    draw.text((200, y + 46), "licence, freedom, copyleft", font=small)
+    order += ["Tags", "licence,", "freedom,", "copyleft"]
+    y = 400
+    for _ in range(4):
+        for line in _wrap([rng.choice(VOCABULARY) for _ in range(90)], big.getlength, 1400):
+            draw.text((860, y), line, font=big)
+            order += line.split()
+            y += 50
+        y += 50
+    return img.filter(ImageFilter.GaussianBlur(0.6)), order
+
+
+def test_a_sidebars_short_lines_beside_an_article_read_apart_from_it(
+    gateway: GatewayProcess,
+) -> None:
+    pages = [_web_page(seed) for seed in (1, 2, 3)]
+    docs = [encode(img, "PNG", dpi=300) for img, _ in pages[:2]]
+    docs.append(encode(pages[2][0].convert("RGB"), "JPEG", quality=85, dpi=300))
+    with ThreadPoolExecutor(len(docs)) as ex:
+        answers = list(ex.map(lambda doc: post_ocr(gateway, doc), docs))
+    for r, (_, words) in zip(answers, pages, strict=True):
+        assert r.status_code == 200, r.text
+        text = r.json()["pages"][0]["markdown"]
+        lines = [ln.strip() for ln in text.split("\n")]
+        # Before: a term list ("Tags residents during weeks ...") or a two-column table of
+        # the sidebar's last lines and the article's.
+        assert "|---" not in text, text[:1500]
+        assert "Tags" in lines and "licence, freedom, copyleft" in lines, text[:1500]
+        assert found_in_order(text, words) >= 0.98, text[:1500]

@@ -535,6 +535,23 @@ def test_evenly_spaced_cells_wider_apart_than_they_are_wide_are_not_one_line() -
     assert prose.stretched([(x0, x1, t) for t, x0, _, x1, _ in words])
 
 
+def test_a_column_running_on_from_a_paragraph_above_or_below_is_told() -> None:
+    # prose.continued: a column's line on a row and the column's nearest line beyond it (on
+    # whatever row, under the gap) of one recognised paragraph. Another paragraph, or a line
+    # further off, is a column that starts (or ends) there, as a table's does.
+    lines = [
+        _line(["omega"] * 6, 700, 100, 5, 8),  # the paragraph's line above the row
+        _line(["of"], 100, 138, 2, 3, h=26),
+        _line(["omega"] * 6, 700, 145, 5, 8),  # the row's line in the column
+        _line(["omega"] * 6, 700, 190, 5, 9),  # a new paragraph below
+    ]
+    row = layout.Row([1, 2], 138, 175)
+    assert prose.continued(row, lines, 700, 18, 60)
+    assert not prose.continued(row, lines, 700, 18, 60, below=True)
+    assert not prose.continued(row, lines, 700, 18, 5)  # the line above is too far off
+    assert not prose.continued(row, lines, 100, 18, 60)  # nothing above in that column
+
+
 def test_columns_of_short_cells_with_room_to_spare_stay_a_table() -> None:
     lines = _ragged_columns(3, 6, wrap=False)
     items = layout.build_page(lines)

@@ -11,7 +11,7 @@ import itertools
 import statistics
 from collections.abc import Sequence
 
-from .geometry import MIN_ROWS, Row
+from .geometry import MIN_ROWS, Line, Row
 from .markdown import BULLETS
 
 __all__ = (
@@ -23,8 +23,10 @@ __all__ = (
     "cells",
     "column_of",
     "columns",
+    "continued",
     "numbered",
     "prose",
+    "prose_column",
 )
 
 
@@ -55,6 +57,33 @@ def cells(row: Row, cols: Sequence[tuple[int, int]], k: int) -> list[tuple[int, 
     if stretched(found):
         return [(found[0][0], found[-1][1], " ".join(s[2] for s in found))]
     return found
+
+
+def continued(
+    row: Row, lines: Sequence[Line], edge: int, reach: float, gap: float, below: bool = False
+) -> bool:
+    """A column starting at ``edge`` (within ``reach`` px) runs on into ``row`` from above (or,
+    ``below``, out of it downwards): its line there and the column's nearest line above (below)
+    it, under ``gap`` px away on whatever row, are of one recognised paragraph. A run of rows
+    that starts or ends in the middle of a paragraph is running text beside whatever is level
+    with it, not a list's descriptions or a table's column, which start on their first row
+    and end on their last. Only that column is looked at: a list's first term, a table's
+    first cell, can share a recognised paragraph with the heading above it ("Arguments" over
+    "url")."""
+    here = [lines[k] for k in row.lines if abs(lines[k].x0 - edge) <= reach]
+    if not here:
+        return False
+
+    def beyond(ln: Line) -> bool:
+        if below:
+            return ln.y0 + ln.y1 > 2 * row.bottom and ln.y0 - row.bottom < gap
+        return ln.y0 + ln.y1 < 2 * row.top and row.top - ln.y1 < gap
+
+    near = [ln for ln in lines if abs(ln.x0 - edge) <= reach and beyond(ln)]
+    if not near:
+        return False
+    last = min(near, key=lambda ln: ln.y0) if below else max(near, key=lambda ln: ln.y1)
+    return any((last.block, last.para) == (ln.block, ln.para) for ln in here)
 
 
 def stretched(segs: Sequence[tuple[int, int, str]]) -> bool:
@@ -96,10 +125,10 @@ def prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
     column (:data:`NARROW_WORDS` to :data:`PROSE_WORDS` words a line) is prose only when
     nearly every line is wrapped (:data:`NARROW_WRAPPED`), over twice :data:`MIN_ROWS`.
     """
-    return all(_prose_column(rows, cols, k) for k in range(len(cols)))
+    return all(prose_column(rows, cols, k) for k in range(len(cols)))
 
 
-def _prose_column(
+def prose_column(
     rows: Sequence[Row], cols: Sequence[tuple[int, int]], k: int, justified: bool = True
 ) -> bool:
     found = [cells(r, cols, k) for r in rows]

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .geometry import Item, Line, Region, Row, paragraphs, row_text
+from .prose import continued
 
 __all__ = ("ALIGN", "MAX_TERM_WORDS", "term_lists")
 
@@ -60,22 +61,6 @@ def _prose_beside(row: Row, left: int, edge: int, height: float) -> bool:
         if abs(x0 - left) <= ALIGN * height and x1 < edge and len(text.split()) > MAX_TERM_WORDS:
             return True
     return False
-
-
-def _runs_on(above: Row, first: Row, lines: Sequence[Line], edge: int, height: float) -> bool:
-    """The description column's text began above the run's first entry: the row just above
-    holds a line at the description ``edge`` from the same recognised paragraph as the first
-    entry's description. Short lines in a column beside running text (a web page's sidebar,
-    its paragraph's last word "of" and then "Tags", level with lines of an article) are no
-    terms of it: an entry's description starts on its term's row. (Only the description
-    column: a list's first term shares its paragraph with the heading above it, "Arguments"
-    over "url", as Tesseract often reads a term column.)"""
-
-    def starts(row: Row) -> set[tuple[int, int]]:
-        at = [lines[k] for k in row.lines if abs(lines[k].x0 - edge) <= ALIGN * height]
-        return {(ln.block, ln.para) for ln in at}
-
-    return bool(starts(above) & starts(first))
 
 
 def _entries(run: list[Row], lines: Sequence[Line], height: float) -> list[Item]:
@@ -128,12 +113,17 @@ def term_lists(rows: list[Row], lines: Sequence[Line], height: float) -> list[Re
             run.append(r)
             j += 1
         # The rows just above and below the run, where close enough to belong with it.
-        above = rows[i - 1] if i > 0 and first.top - rows[i - 1].bottom < 2.0 * height else None
-        below = rows[j] if j < len(rows) and rows[j].top - run[-1].bottom < 2.0 * height else None
-        near = [r for r in (above, below) if r is not None]
+        near = []
+        if i > 0 and first.top - rows[i - 1].bottom < 2.0 * height:
+            near.append(rows[i - 1])
+        if j < len(rows) and rows[j].top - run[-1].bottom < 2.0 * height:
+            near.append(rows[j])
         wrapped = len(run) > terms
         prose = any(_prose_beside(r, left, edge, height) for r in near)
-        prose = prose or (above is not None and _runs_on(above, first, lines, edge, height))
+        # The description column's text began above the first entry: short lines in a column
+        # beside running text (a web page's sidebar, its paragraph's last word "of" and then
+        # "Tags", level with lines of an article) are no terms of it.
+        prose = prose or continued(first, lines, edge, ALIGN * height, 2.0 * height)
         if terms >= 2 and wrapped and not prose and not _grid(run, height):
             found.append(Region(run, _entries(run, lines, height)))
             i = j
