@@ -39,7 +39,7 @@ from .geometry import (
     join_words,
     paragraphs,
 )
-from .prose import bulleted, cells, column_of, columns, continued, numbered, prose, prose_column
+from .prose import amid_text, bulleted, cells, column_of, columns, numbered, prose
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -151,7 +151,7 @@ def _regions(
         more = sides.extend(run, following, lines, height)
         run += following[:more]
         j += more
-        amid = _amid_text(run, lines, height)
+        amid = amid_text(run, lines, height, ROW_GAP * height)
         region = None if amid else _validate(run, lines, height, rules)
         if region is not None:
             found.append(region)
@@ -164,24 +164,6 @@ def _regions(
         else:
             i += 1
     return found
-
-
-def _amid_text(run: Sequence[Row], lines: Sequence[Line], height: float) -> bool:
-    """A column of ``run`` other than its first is running text that began above the run or
-    goes on below it (:func:`~.prose.continued`): short lines level with part of a paragraph
-    (a web page's sidebar ending "of", then "Tags" and its tags, beside the first lines of an
-    article's paragraph) are no cells of a table with it, and the recogniser's blocks read
-    the two texts apart. A table's column starts on its first row and ends on its last."""
-    cols = columns(run)
-    reach, gap = 0.6 * height, ROW_GAP * height
-    return any(
-        prose_column(run, cols, k)
-        and (
-            continued(run[0], lines, cols[k][0], reach, gap)
-            or continued(run[-1], lines, cols[k][0], reach, gap, below=True)
-        )
-        for k in range(1, len(cols))
-    )
 
 
 def _wrapped_cell(row: Row, last: Row, height: float) -> bool:

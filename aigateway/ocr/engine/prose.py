@@ -15,10 +15,12 @@ from .geometry import MIN_ROWS, Line, Row
 from .markdown import BULLETS
 
 __all__ = (
+    "AMID",
     "NARROW_WORDS",
     "NARROW_WRAPPED",
     "PROSE_WORDS",
     "WRAPPED",
+    "amid_text",
     "bulleted",
     "cells",
     "column_of",
@@ -60,30 +62,69 @@ def cells(row: Row, cols: Sequence[tuple[int, int]], k: int) -> list[tuple[int, 
 
 
 def continued(
-    row: Row, lines: Sequence[Line], edge: int, reach: float, gap: float, below: bool = False
+    row: Row,
+    lines: Sequence[Line],
+    edge: int,
+    reach: float,
+    gap: float,
+    below: bool = False,
+    least: int = 1,
 ) -> bool:
     """A column starting at ``edge`` (within ``reach`` px) runs on into ``row`` from above (or,
-    ``below``, out of it downwards): its line there and the column's nearest line above (below)
-    it, under ``gap`` px away on whatever row, are of one recognised paragraph. A run of rows
-    that starts or ends in the middle of a paragraph is running text beside whatever is level
-    with it, not a list's descriptions or a table's column, which start on their first row
-    and end on their last. Only that column is looked at: a list's first term, a table's
-    first cell, can share a recognised paragraph with the heading above it ("Arguments" over
-    "url")."""
+    ``below``, out of it downwards): its line there and at least ``least`` of the column's
+    lines beyond it, each under ``gap`` px from the one before on whatever row, are of one
+    recognised paragraph of that column. A run of rows that starts or ends in the middle of a
+    paragraph is running text beside whatever is level with it, not a list's descriptions or
+    a table's column, which start on their first row and end on their last. Only that column
+    is looked at: a list's first term, a table's first cell, can share a recognised paragraph
+    with the heading above it ("Arguments" over "url")."""
     here = [lines[k] for k in row.lines if abs(lines[k].x0 - edge) <= reach]
-    if not here:
-        return False
+    column = [ln for ln in lines if abs(ln.x0 - edge) <= reach]
+    # The column's own paragraphs only: one that also holds lines starting further off than
+    # a first line's indent (five times ``reach``, 3 text heights) is a block Tesseract made
+    # across the columns (a scoring table's rows read as whole lines, its descriptions'
+    # wrapped lines on their own: read as paragraphs with the rule taken as it stood).
+    paras = {(ln.block, ln.para) for ln in here}
+    paras -= {(ln.block, ln.para) for ln in lines if abs(ln.x0 - edge) > 5 * reach}
+    if below:
+        beyond = sorted(
+            (ln for ln in column if ln.y0 + ln.y1 > 2 * row.bottom), key=lambda ln: ln.y0
+        )
+    else:
+        beyond = sorted((ln for ln in column if ln.y0 + ln.y1 < 2 * row.top), key=lambda ln: -ln.y1)
+    found, at = 0, row.bottom if below else row.top
+    for ln in beyond:
+        if (ln.y0 - at if below else at - ln.y1) >= gap or (ln.block, ln.para) not in paras:
+            break
+        found += 1
+        at = ln.y1 if below else ln.y0
+    return found >= least
 
-    def beyond(ln: Line) -> bool:
-        if below:
-            return ln.y0 + ln.y1 > 2 * row.bottom and ln.y0 - row.bottom < gap
-        return ln.y0 + ln.y1 < 2 * row.top and row.top - ln.y1 < gap
 
-    near = [ln for ln in lines if abs(ln.x0 - edge) <= reach and beyond(ln)]
-    if not near:
-        return False
-    last = min(near, key=lambda ln: ln.y0) if below else max(near, key=lambda ln: ln.y1)
-    return any((last.block, last.para) == (ln.block, ln.para) for ln in here)
+def amid_text(run: Sequence[Row], lines: Sequence[Line], height: float, gap: float) -> bool:
+    """A column of ``run`` other than its first is running text that began above the run or
+    goes on below it, :data:`AMID` lines or more of one recognised paragraph within ``gap`` px
+    of each other (:func:`continued`): short lines level with part of a paragraph (a web
+    page's sidebar ending "of", then "Tags" and its tags, beside the first lines of an
+    article's paragraph) are no cells of a table with it, and the recogniser's blocks read
+    the two texts apart. A table's column starts on its first row and ends on its last."""
+    cols = columns(run)
+    reach = 0.6 * height
+    return any(
+        prose_column(run, cols, k)
+        and (
+            continued(run[0], lines, cols[k][0], reach, gap, least=AMID)
+            or continued(run[-1], lines, cols[k][0], reach, gap, below=True, least=AMID)
+        )
+        for k in range(1, len(cols))
+    )
+
+
+AMID = 2
+"""Lines of a column's paragraph beyond a run (above or below) that make the column running
+text (:func:`amid_text`): one may be a table's header cell or a wrapped last cell that
+Tesseract put in one paragraph with the column (a scoring table's descriptions under their
+header: read as paragraphs with one)."""
 
 
 def stretched(segs: Sequence[tuple[int, int, str]]) -> bool:
