@@ -172,6 +172,8 @@ def prose(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
 def prose_column(
     rows: Sequence[Row], cols: Sequence[tuple[int, int]], k: int, justified: bool = True
 ) -> bool:
+    """Column ``k`` of ``rows`` reads like running text (see :func:`prose`): its lines long
+    and, with ``justified``, most filling its width, or else wrapped."""
     found = [cells(r, cols, k) for r in rows]
     flat = [c[0] for c in found if len(c) == 1]
     words = statistics.mean(len(s[2].split()) for s in flat) if flat else 0.0
