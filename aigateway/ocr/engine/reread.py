@@ -19,7 +19,7 @@ from statistics import median_high
 
 from PIL import Image
 
-from . import suspects
+from . import diacritics, suspects
 from .crops import recognize
 from .geometry import Line, Word
 from .strays import Stray
@@ -260,6 +260,14 @@ def reread(
     read: set[int] = set()
     replaced = _doubtful_stretches(img, lines, below, threads, budget, languages, read)
     replaced += suspects.read(img, lines, below, threads, languages, read)
+    height = _word_height(lines)
+    replaced += diacritics.read(
+        img,
+        lines,
+        threads,
+        languages,
+        lambda ln: _trim((ln.x0, ln.y0, ln.x1, ln.y1), ln, height),
+    )
     return replaced + _extend(img, lines, strays, threads, languages)
 
 
