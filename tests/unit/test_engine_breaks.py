@@ -79,6 +79,25 @@ def test_a_listing_with_three_depths_keeps_every_line() -> None:
     assert separators(lines) == ("", "\n", "\n", "\n")
 
 
+def test_lines_of_one_word_each_are_a_list() -> None:
+    # Identifiers in a listing, measured against a margin that short lines set: each would
+    # not have fitted beside the one before, yet no prose holds one word a line, line after
+    # line (a 2x screenshot's dark-mode listing came back "BadRequestError", "ConfigError",
+    # ... on one line).
+    names = ['"BadRequestError",', '"ConfigError",', '"ErrorDetail",', '"ErrorEnvelope",']
+    lines = para(*names)
+    assert separators(lines, right=260) == ("", "\n", "\n", "\n")
+    assert join_lines([ln.text for ln in lines], separators(lines, 260)) == "\n".join(names)
+    # In a paragraph with other lines: the run and the lines either side of it.
+    lines = para("__all__ = (", *names, ")", "class GatewayError(Exception):")
+    assert separators(lines, right=300) == ("", *["\n"] * 6)
+    lines = para("the names are", *names[:3], "and then the text runs on as", "prose does")
+    assert separators(lines, right=300)[1:5] == ("\n",) * 4
+    # Two such lines may be a long word wrapped after a short one; prose around them wraps.
+    assert separators(para("a", "extraordinarily"), right=150) == ("", " ")
+    assert separators(para("in", "extraordinary", "circumstances b"), right=150)[1] == " "
+
+
 def test_one_line_has_no_separators() -> None:
     assert separators(para("alone")) == ()
 

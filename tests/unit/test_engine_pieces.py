@@ -144,6 +144,27 @@ def test_a_column_a_word_space_and_more_away_stays_apart() -> None:
     assert pieces.join([label, text], 29) == [label, text]
 
 
+def test_a_piece_opening_with_a_backtick_a_word_space_and_its_bearing_away_is_joined() -> None:
+    # A 96 DPI screenshot's listing (25 px text, 19 px word spaces): Tesseract cut the line
+    # ``"""Base of every error a caller sees. Subclasses set ``status`` and ``type``."""``
+    # before its backticks, whose ink sits in the middle of a typewriter cell: 24 px apart.
+    texts = ['"""Base', "of", "every", "error", "a", "caller", "sees.", "Subclasses", "set"]
+    words, x = [], 202
+    for t in texts:
+        words.append(Word(t, 96.0, x, 1294, x + 15 * len(t), 1320))
+        x += 15 * len(t) + 19
+    head = Line(words, 7, 8)
+    tail = Line([Word("``status``", 96.0, head.x1 + 24, 1291, head.x1 + 176, 1322)], 11, 12)
+    rest = Line([Word("and", 96.0, tail.x1 + 20, 1294, tail.x1 + 65, 1320)], 13, 14)
+    joined = pieces.join([head, tail, rest], 25)
+    assert [" ".join(w.text for w in ln.words) for ln in joined] == [
+        '"""Base of every error a caller sees. Subclasses set ``status`` and'
+    ]
+    # The same gap before a letter is a column's gutter.
+    plain = Line([Word("status", 96.0, head.x1 + 24, 1294, head.x1 + 114, 1320)], 11, 12)
+    assert pieces.join([head, plain], 25) == [head, plain]
+
+
 def test_a_headline_cut_where_the_columns_below_part_is_joined() -> None:
     # A 74 px headline across a page of two columns of 29 px text: Tesseract cut it above
     # the gutter and read its end after the second column. Its pieces stand 44 px apart, its

@@ -15,9 +15,10 @@ column of one), the column's margin is what lines starting where it starts mostl
 (:func:`margin`), not the longest of them (a code line running past the margin).
 
 A paragraph whose lines start at three or more depths is a listing (code, an outline), where
-every line ends on purpose. List items (:data:`.markdown.BULLETS`) start paragraphs of their
-own; that needs only the text, so it is done in :func:`.markdown.join_lines` for every
-paragraph.
+every line ends on purpose; so do the lines of a run of three or more lines of one word each
+and the lines on either side of it (a listing's names, a menu). List items
+(:data:`.markdown.BULLETS`) start paragraphs of their own; that needs only the text, so it is
+done in :func:`.markdown.join_lines` for every paragraph.
 """
 
 from __future__ import annotations
@@ -49,6 +50,26 @@ def _depths(lines: Sequence[Line], height: float) -> int:
     return depths
 
 
+RUN = 3
+"""Consecutive lines of one word each that make a list."""
+
+
+def _listed(lines: Sequence[Line]) -> set[int]:
+    """The lines (by index) that start a line of their own because they, or the line before
+    them, belong to a run of :data:`RUN` or more lines of one word each: a list (identifiers
+    in a listing, a menu), not prose, whose lines hold one word only where the next would not
+    fit beside it, and that in line after line only in a column narrower than two words."""
+    out: set[int] = set()
+    start = 0
+    for k in range(len(lines) + 1):
+        if k < len(lines) and len(lines[k].words) == 1:
+            continue
+        if k - start >= RUN:
+            out.update(range(max(1, start), min(len(lines), k + 1)))
+        start = k + 1
+    return out
+
+
 def margin(lines: Sequence[Line], mates: Sequence[Line]) -> int | None:
     """The right margin of the column a paragraph's ``lines`` stand in: the edge that nine in
     ten of ``mates`` (the page's lines with nothing beside them) starting where the paragraph
@@ -71,11 +92,12 @@ def separators(lines: Sequence[Line], right: int | None = None) -> tuple[str, ..
     height = statistics.median(ln.height for ln in lines)
     right = max(right or 0, *(ln.x1 for ln in lines))
     listing = _depths(lines, height) >= 3
+    listed = _listed(lines)
     seps = [""]
-    for prev, ln in pairwise(lines):
+    for k, (prev, ln) in enumerate(pairwise(lines), start=1):
         first = ln.words[0]
         room = right - prev.x1
-        ended = listing or room > (first.x1 - first.x0) + (0.3 + SLACK) * height
+        ended = listing or k in listed or room > (first.x1 - first.x0) + (0.3 + SLACK) * height
         seps.append("\n" if ended else " ")
     return tuple(seps)
 

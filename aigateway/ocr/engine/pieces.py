@@ -41,17 +41,32 @@ piece may lie this many text heights further off than the line's median space. (
 labels, ``Line 0:`` ... ``Line 24:``, that Tesseract read apart from the text after each label
 stood 16 px from it, the labels' own space being 15 px, in 26-33 px text.)"""
 
+BEARING = 0.3
+"""And this many text heights more where a piece starts with an opening mark (a backtick, a
+quote, a bracket) or the line before it ends with a closing one: in a typewriter font the
+mark sits in the middle of a cell as wide as any letter's, and the ink of ``set`` and of the
+backticked ``status`` after it in a 96 DPI screenshot's listing stood 24 px apart, its words'
+own spaces 19 px (25 px text). Not after a colon or a full stop, which end a column of
+labels (``Line 0:``) as often as a word in a line."""
+
+OPENING = "`'\"([{"
+"""Marks that open a quotation or a bracket, their ink narrower than a typewriter's cell."""
+
+CLOSING = "`'\")]}"
+"""Marks that close one."""
+
 OVERLAP = 0.2
 """A piece may start this many text heights left of where the other ends (italic overhang, a
 box drawn loosely) and still follow it."""
 
 
-def _reach(a: Line, height: float) -> float:
+def _reach(a: Line, height: float, narrow: bool = False) -> float:
     """How far right of ``a`` a piece of it may start: :data:`GAP`, or the median space
-    between ``a``'s words, give or take :data:`SLACK`, up to :data:`WIDEST`."""
+    between ``a``'s words, give or take :data:`SLACK` (and :data:`BEARING` where the two meet
+    at a ``narrow`` mark), up to :data:`WIDEST`."""
     words = sorted(a.words, key=lambda w: w.x0)
     gaps = sorted(v.x0 - u.x1 for u, v in itertools.pairwise(words))
-    spacing = gaps[len(gaps) // 2] + SLACK * height if gaps else 0
+    spacing = gaps[len(gaps) // 2] + (SLACK + BEARING * narrow) * height if gaps else 0
     return max(GAP * height, min(WIDEST * height, spacing))
 
 
@@ -65,7 +80,10 @@ def _follows(a: Line, b: Line, height: float) -> bool:
     # its pieces in 74 px print, 29 px body text).
     height = max(height, low)
     gap = b.x0 - a.x1
-    if not -OVERLAP * height <= gap <= _reach(a, height) or b.x1 <= a.x1:
+    last = max(a.words, key=lambda w: w.x1).text[-1:]
+    first = min(b.words, key=lambda w: w.x0).text[:1]
+    narrow = bool(last and first) and (last in CLOSING or first in OPENING)
+    if not -OVERLAP * height <= gap <= _reach(a, height, narrow) or b.x1 <= a.x1:
         return False
     # Much the same size (not a heading's end beside body text), mostly the same height band.
     return same_row(a, b) and high <= 1.6 * low
