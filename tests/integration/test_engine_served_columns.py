@@ -24,7 +24,13 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
-from ..support.served_pages import LOCAL_OCR_CONFIG, encode, found_in_order, post_ocr
+from ..support.served_pages import (
+    LOCAL_OCR_CONFIG,
+    encode,
+    found_in_order,
+    post_ocr,
+    read_beside_truncated,
+)
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -110,14 +116,7 @@ def test_narrow_columns_of_prose_read_column_by_column_and_a_table_stays_a_table
         encode(_price_table(), "PNG", dpi=300),
     ]
     # Beside them, hostile: the newsletter cut off halfway through its PNG stream.
-    cut = (docs[0][0], docs[0][1][: len(docs[0][1]) // 2])
-    with ThreadPoolExecutor(len(docs) + 1) as ex:
-        *answers, broken = ex.map(lambda doc: post_ocr(gateway, doc), [*docs, cut])
-    assert broken.status_code in (400, 422), broken.text
-    assert broken.json()["error"]["param"] == "document", broken.text
-    for r in answers:
-        assert r.status_code == 200, r.text
-    pages = [r.json()["pages"][0]["markdown"] for r in answers]
+    pages = read_beside_truncated(gateway, docs, cut=0, keep=1 / 2)
     for text, words in ((pages[0], four_words), (pages[1], five_words)):
         # Before: four columns came back as a table, rows across the columns (a tenth of the
         # words in order).

@@ -12,7 +12,6 @@ Spanish one as a screenshot, and an English one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image, ImageFilter
@@ -21,7 +20,12 @@ from aigateway.ocr.engine.diacritics import marked
 
 from ..support.docgen import find_font, noise, on_grain, prose_page, render_text
 from ..support.marked_texts import ENGLISH_WITH_NAMES, FRENCH, GERMAN, SPANISH
-from ..support.served_pages import LOCAL_OCR_CONFIG, encode, found_in_order, post_ocr
+from ..support.served_pages import (
+    LOCAL_OCR_CONFIG,
+    encode,
+    found_in_order,
+    read_beside_truncated,
+)
 from ..support.server import GatewayProcess
 
 pytestmark = [
@@ -66,14 +70,7 @@ def test_pages_in_languages_with_marks_read_their_marks_and_english_is_left_alon
         encode(on_grain(prose_page(flat[3]), seed=4, mean=235, sigma=12), "JPEG", 80, dpi=300),
     ]
     # Beside them, hostile: the German scan cut off a third of the way into its JPEG stream.
-    cut = (docs[1][0], docs[1][1][: len(docs[1][1]) // 3])
-    with ThreadPoolExecutor(len(docs) + 1) as ex:
-        *answers, broken = ex.map(lambda doc: post_ocr(gateway, doc), [*docs, cut])
-    assert broken.status_code in (400, 422), broken.text
-    assert broken.json()["error"]["param"] == "document", broken.text
-    for r in answers:
-        assert r.status_code == 200, r.text
-    pages = [r.json()["pages"][0]["markdown"] for r in answers]
+    pages = read_beside_truncated(gateway, docs, cut=1, keep=1 / 3)
     for text, got in zip(flat, pages, strict=True):
         assert found_in_order(got, text.split()) >= 0.97, got[:600]
         want = _words(text)

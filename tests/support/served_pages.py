@@ -134,6 +134,23 @@ def read_all(gw: GatewayProcess, docs: list[tuple[str, bytes]], model: str = "lo
         return list(ex.map(post, docs))
 
 
+def read_beside_truncated(
+    gw: GatewayProcess, docs: list[tuple[str, bytes]], cut: int, keep: float
+) -> list[str]:
+    """Each document's first page's Markdown, all requests at once, and beside them,
+    hostile, ``docs[cut]`` cut off after ``keep`` of its bytes, which must be refused as a
+    bad ``document`` (the others' pages still read)."""
+    media, data = docs[cut]
+    broken_doc = (media, data[: int(len(data) * keep)])
+    with ThreadPoolExecutor(len(docs) + 1) as ex:
+        *answers, broken = ex.map(lambda doc: post_ocr(gw, doc), [*docs, broken_doc])
+    assert broken.status_code in (400, 422), broken.text
+    assert broken.json()["error"]["param"] == "document", broken.text
+    for r in answers:
+        assert r.status_code == 200, r.text
+    return [str(r.json()["pages"][0]["markdown"]) for r in answers]
+
+
 def found_in_order(text: str, words: list[str]) -> float:
     """Share of ``words`` read, in order, in ``text`` (the longest common subsequence of the
     two word lists; case aside: 11 px print's ``l`` and ``L`` differ by a pixel or two)."""

@@ -147,6 +147,37 @@ def test_a_line_read_with_a_low_score_or_other_words_changes_nothing(
     assert [w.text for w in lines[2].words][4] == "à"
 
 
+@given(
+    st.lists(st.lists(st.text(_LATIN, min_size=1, max_size=8), min_size=1, max_size=6), max_size=6),
+    st.lists(st.tuples(st.text(_LATIN, max_size=40), st.floats(0, 1)), max_size=6),
+)
+def test_any_reading_keeps_the_words_and_their_boxes(
+    texts: list[list[str]], answers: list[tuple[str, float]]
+) -> None:
+    lines = [_line([t.replace(" ", "") or "x" for t in words]) for words in texts]
+    # Enough marked words and function words for the page to be read again.
+    lines += [_line(["Les", "égaux", "à", "être", "dans", "les", "est", "une"])]
+    before = [[(w.x0, w.y0, w.x1, w.y1, w.text) for w in ln.words] for ln in lines]
+    replies = iter(answers)
+
+    def recognize(img: object, boxes: list[object], *a: object) -> list[tuple[str, float]]:
+        return [next(replies, ("", 0.0)) for _ in boxes]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(diacritics, "recognize", recognize)
+        changed = diacritics.read(None, lines, 1, ("eng",))  # type: ignore[arg-type]
+    after = [[(w.x0, w.y0, w.x1, w.y1, w.text) for w in ln.words] for ln in lines]
+    assert [len(a) for a in after] == [len(b) for b in before]
+    swaps = [
+        (b[4], a[4])
+        for la, lb in zip(after, before, strict=True)
+        for a, b in zip(la, lb, strict=True)
+        if a != b
+    ]
+    assert len(swaps) == changed
+    assert all(swap(old, new) for old, new in swaps)
+
+
 def _words_with_marks(text: str) -> list[str]:
     return [w.strip(".,;:!?¿¡") for w in text.split() if marked(w)]
 
