@@ -17,16 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 __all__ = (
+    "FAINT_TEXTS",
     "FONT_DIRS",
     "PY_LISTING",
     "creased",
     "encrypted_pdf",
+    "faint_scan",
     "find_font",
     "font",
     "noise",
+    "on_grain",
     "png_header",
     "prose_page",
     "render_text",
@@ -433,3 +436,34 @@ def creased(
     shade = (255 - grey) * np.exp(-0.5 * ((rows - centre[None, :]) / (width / 2)) ** 2)
     layer = Image.fromarray(np.clip(255 - shade, 0, 255).round().astype(np.uint8))
     return ImageChops.multiply(img, layer)
+
+
+FAINT_TEXTS = (
+    "The committee met on Tuesday in the town hall and presented the budget for the coming "
+    "year, and the members asked how the new library would be paid for. ",
+    "Residents can read the full plan at the office or online and send their comments "
+    "before the end of the month, when the council meets again to decide. ",
+    "The road to the station will close for two weeks in the spring while the bridge is "
+    "repaired, and buses will stop at the market square instead. ",
+)
+
+
+def faint_scan(grey: int = 187, seed: int = 1) -> Image.Image:
+    """An A4 page at 300 DPI, scanned: three paragraphs of 40 px sans, the middle one printed
+    light grey (``grey``, as a web page's or a form's secondary text), black around it; then
+    0.6 degrees askew, softened, shaded towards one side and grainy (paper about 232)."""
+    import textwrap
+
+    face = font(40, "DejaVuSans.ttf")
+    img = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(img)
+    y = 300
+    for fill, text in zip((0, grey, 0), FAINT_TEXTS, strict=True):
+        for line in textwrap.wrap(text * 2, 80):
+            draw.text((250, y), line, font=face, fill=fill)
+            y += 62
+        y += 60
+    img = img.rotate(0.6, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    img = img.filter(ImageFilter.GaussianBlur(0.7))
+    ramp = Image.linear_gradient("L").resize(img.size).point(lambda v: 255 - v // 6)
+    return on_grain(ImageChops.multiply(img, ramp), seed=seed, mean=232, sigma=14)

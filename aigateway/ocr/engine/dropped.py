@@ -25,9 +25,18 @@ from PIL import Image
 
 from .geometry import Line, Word
 from .ink import components, ink_grid, long_runs, shaded, solid
-from .preprocess import otsu_level, reduced, sharpen
+from .preprocess import flatten, otsu_level, reduced, sharpen, smooth_threshold
 
-__all__ = ("MIN_WIDTH", "put_back", "read_crop", "read_region", "recover", "regions")
+__all__ = (
+    "FAINT",
+    "MIN_WIDTH",
+    "put_back",
+    "read_crop",
+    "read_region",
+    "recover",
+    "recover_faint",
+    "regions",
+)
 
 MIN_WIDTH = 6.0
 """Text heights of uncovered, text-shaped ink a region needs before it is read again: a
@@ -51,14 +60,35 @@ GAIN = 3
 MIN_MEAN = 60.0
 """Mean word confidence (0-100) a region's new reading needs."""
 
+FAINT = 12
+"""Grey levels under the white of a flattened quarter-size copy from which faint ink counts
+(:func:`recover_faint`): light grey print on a scan is 30-40 under its paper at full size, a
+quarter of that when averaged with the paper around its strokes; a scan's grain, averaged over
+sixteen pixels, stays within 4-8."""
+
+QUARTER = 4
+"""The faint ink is looked for on a copy this many times smaller each way (a page in 10 ms)."""
+
+EDGE = 1.0
+"""Text heights from the page's edge within which a faint region is a scan's border."""
+
+DARK_SHARE = 0.01
+"""Share of a faint region's pixels (on the quarter-size copy) at most as dark as the page's
+Otsu level: more, and the region holds print the page's threshold sees (a tinted panel's top
+edge, which the flattening leaves lighter than the panel, with the panel's first lines in it:
+a scanned page read its first line twice, 0 to 100 edits)."""
+
 Box = tuple[int, int, int, int]
 
 
-def _leftovers(img: Image.Image, lines: list[Line], height: float) -> list[Box]:
-    """Text-shaped boxes (pixels) of ink no word covers."""
+def _leftovers(
+    img: Image.Image, lines: list[Line], height: float, level: int | None = None
+) -> list[Box]:
+    """Text-shaped boxes (pixels) of ink no word covers; ink up to ``level`` (default: the
+    page's Otsu level)."""
     hist = reduced(img, 4).histogram()[:256]
     paper = max(range(256), key=lambda v: hist[v])
-    grid, mask, cell = ink_grid(img, lines, height, otsu_level(hist))
+    grid, mask, cell = ink_grid(img, lines, height, otsu_level(hist) if level is None else level)
     if not grid.any():
         return []
     grid &= ~long_runs(grid, round(TALL * height / cell) + 1)
@@ -87,10 +117,12 @@ def _near(a: Box, b: Box, height: float) -> bool:
     return vgap <= 0.8 * height and hgap <= 1.5 * height
 
 
-def regions(img: Image.Image, lines: list[Line], height: float) -> list[tuple[Box, float]]:
+def regions(
+    img: Image.Image, lines: list[Line], height: float, level: int | None = None
+) -> list[tuple[Box, float]]:
     """Boxes of the page's dropped text regions, each with the width of its uncovered ink in
-    text heights, widest first (at most :data:`MAX_REGIONS`)."""
-    boxes = _leftovers(img, lines, height)
+    text heights, widest first (at most :data:`MAX_REGIONS`); ``level`` as for the ink."""
+    boxes = _leftovers(img, lines, height, level)
     groups: list[list[Box]] = []
     for box in sorted(boxes, key=lambda b: (b[1], b[0])):
         near = [g for g in groups if any(_near(box, b, height) for b in g)]
@@ -210,6 +242,62 @@ def recover(
         box = _grow(box, lines, height)
         done += put_back(lines, box, read_region(img, box, height, dpi, languages, scale, soft))
     return done
+
+
+def recover_faint(
+    img: Image.Image,
+    lines: list[Line],
+    dpi: int,
+    languages: Sequence[str],
+    scale: float = 1.0,
+    soft: bool = False,
+) -> int:
+    """Read again, as :func:`recover` does, regions of faint ink no word covers: print much
+    lighter than the page's (light grey on a scan's grey paper) that the Otsu level of the
+    page, set between its black print and its paper, takes for paper. Found on a quarter-size
+    copy flattened to white paper (:func:`~.preprocess.flatten`: a scan's shading is gone),
+    where ink is what lies :data:`FAINT` grey levels under the paper; regions touching the
+    page's edge (a scan's border) are left. Returns how many regions were put back."""
+    read = [ln for ln in lines if ln.words]
+    if len(read) < 2:
+        return 0
+    height = float(statistics.median(ln.height for ln in read))
+    quarter = reduced(img, QUARTER)
+    dark = otsu_level(quarter.histogram()[:256])
+    small = flatten(quarter)
+    shrunk = [Line([_quartered(w) for w in ln.words], ln.block, ln.para) for ln in read]
+    done = 0
+    edge = EDGE * height
+    for found, _ in regions(small, shrunk, height / QUARTER, 255 - FAINT):
+        box = (found[0] * QUARTER, found[1] * QUARTER, found[2] * QUARTER, found[3] * QUARTER)
+        if min(box[0], box[1], img.width - box[2], img.height - box[3]) < edge:
+            continue
+        # Faint ink only: print as dark as the page's (a panel's edge that the flattening
+        # left lighter than its inside, with its lines of text) is read already.
+        part = quarter.crop(found).histogram()[: dark + 1]
+        if sum(part) > DARK_SHARE * (found[2] - found[0]) * (found[3] - found[1]):
+            continue
+        box = _grow(box, lines, height)
+        done += put_back(lines, box, _read_smoothed(img, box, height, dpi, languages, scale))
+    return done
+
+
+def _read_smoothed(
+    img: Image.Image, box: Box, height: float, dpi: int, languages: Sequence[str], scale: float
+) -> list[Line]:
+    """:func:`read_region` of a faint region from a copy blurred and thresholded at the
+    grain's level (:func:`~.preprocess.smooth_threshold`): Tesseract's own threshold of light
+    grey print on grainy paper kept the grain with the strokes, and it read nothing."""
+    pad = round(0.3 * height)
+    x0, y0 = max(0, box[0] - pad), max(0, box[1] - pad)
+    crop = img.crop((x0, y0, min(img.width, box[2] + pad), min(img.height, box[3] + pad)))
+    return read_crop(smooth_threshold(crop), (x0, y0), dpi, languages, scale)
+
+
+def _quartered(w: Word) -> Word:
+    return Word(
+        w.text, w.conf, w.x0 // QUARTER, w.y0 // QUARTER, -(-w.x1 // QUARTER), -(-w.y1 // QUARTER)
+    )
 
 
 def put_back(lines: list[Line], box: Box, new: list[Line], broken: Sequence[Word] = ()) -> bool:
