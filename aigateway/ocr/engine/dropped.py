@@ -245,19 +245,15 @@ def recover(
 
 
 def recover_faint(
-    img: Image.Image,
-    lines: list[Line],
-    dpi: int,
-    languages: Sequence[str],
-    scale: float = 1.0,
-    soft: bool = False,
+    img: Image.Image, lines: list[Line], dpi: int, languages: Sequence[str], scale: float = 1.0
 ) -> int:
     """Read again, as :func:`recover` does, regions of faint ink no word covers: print much
     lighter than the page's (light grey on a scan's grey paper) that the Otsu level of the
     page, set between its black print and its paper, takes for paper. Found on a quarter-size
     copy flattened to white paper (:func:`~.preprocess.flatten`: a scan's shading is gone),
     where ink is what lies :data:`FAINT` grey levels under the paper; regions touching the
-    page's edge (a scan's border) are left. Returns how many regions were put back."""
+    page's edge (a scan's border) are left; ``scale``: the page's own (the copy read is
+    thresholded, never sharpened). Returns how many regions were put back."""
     read = [ln for ln in lines if ln.words]
     if len(read) < 2:
         return 0

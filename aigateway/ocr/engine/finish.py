@@ -80,7 +80,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     checkboxes.restore(img, lines)
     dropped.recover(img, lines, dpi, opts.languages, r.scale, r.sharpened)
     panels.recover(img, lines, dpi, opts.languages, r.scale)
-    dropped.recover_faint(img, lines, dpi, opts.languages, r.scale, r.sharpened)
+    dropped.recover_faint(img, lines, dpi, opts.languages, r.scale)
     # Before the re-reading: a column read sideways is not worth re-reading as it stands, nor
     # is each half of a word cut across two lines.
     amounts.glued(img, lines, dpi, opts.languages, r.scale, r.sharpened)
