@@ -125,8 +125,21 @@ from .support.server import (  # noqa: E402,F401  (fixtures, shared by every mod
 _OCR_HEAVY = ("test_engine_served", "test_served_robustness", "test_bench_ocr_served")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.stem.startswith(_OCR_HEAVY):
-            item.add_marker(pytest.mark.xdist_group("ocr"))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``--dist loadgroup``, the OCR-heavy modules form one unit of work; every other test
+    is scheduled alone, as ``load`` does.
+
+    Marking them ``xdist_group`` no longer groups anything: xdist tags a grouped test by
+    rewriting its node id, which pytest 9.2's structured node ids ignore (pytest-xdist issue
+    1386), so the modules ran side by side, three gateways' pools on two cores. Choosing the
+    unit from the node id here needs no tag."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class _OcrGroup(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            return "ocr" if module.startswith(_OCR_HEAVY) else nodeid
+
+    return _OcrGroup(config, log)
