@@ -9,7 +9,8 @@ column's line of few words has its spaces stretched past the gap that splits a r
 (:func:`aigateway.ocr.engine.prose.stretched`), were read as a table too; and a web page's
 sidebar ending a paragraph with a one-word line, then "Tags" and its tags, beside the first
 lines of an article's paragraph, as a term list or a table (:func:`~aigateway.ocr.engine.prose.
-continued`). One real server process (uvloop, two workers), more pages at once than workers.
+continued`); and a scanned newsletter's narrow sidebar, whose lines met an article's on a few
+rows, as a table (:func:`~aigateway.ocr.engine.prose.amid_text`). One real server process (uvloop, two workers), more pages at once than workers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
 from ..support.served_pages import (
@@ -204,6 +205,39 @@ def test_a_scanned_papers_justified_columns_with_stretched_lines_read_column_by_
         assert found_in_order(text, words) >= 0.99, text[:800]
 
 
+def _with_sidebar(seed: int) -> tuple[Image.Image, list[str], list[str]]:
+    """A scanned newsletter page (300 DPI, askew by half a degree, grain, JPEG): an article's
+    paragraphs in 46 px print, lines 62 px apart, beside a shaded sidebar in 40 px print,
+    53 px apart, of four or five words a line. The article's words and the sidebar's."""
+    rng = random.Random(seed)
+    body, small = font(46, "DejaVuSerif.ttf"), font(40, "DejaVuSerif.ttf")
+    img = Image.new("L", (2550, 3300), 255)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((1790, 240, 2360, 2400), fill=236)
+    draw.text((220, 260), "Harbour News", font=font(80, "DejaVuSerif-Bold.ttf"))
+    article: list[str] = ["Harbour", "News"]
+    y = 420
+    for _ in range(4):
+        for line in _wrap([rng.choice(VOCABULARY) for _ in range(70)], body.getlength, 1480):
+            draw.text((220, y), line, font=body)
+            article += line.split()
+            y += 62
+        y += 40
+    draw.text((1825, 270), "In brief", font=font(40, "DejaVuSerif-Bold.ttf"))
+    sidebar = ["In", "brief"]
+    y = 360
+    for _ in range(4):
+        for line in _wrap([rng.choice(VOCABULARY) for _ in range(30)], small.getlength, 500):
+            draw.text((1825, y), line, font=small)
+            sidebar += line.split()
+            y += 53
+        y += 36
+    img = img.rotate(0.5 * rng.choice((-1, 1)), fillcolor=255, resample=Image.Resampling.BICUBIC)
+    img = img.filter(ImageFilter.GaussianBlur(0.7))
+    grain = Image.effect_noise(img.size, 14).point(lambda v: min(255, v + 120))
+    return ImageChops.darker(img, grain), article, sidebar
+
+
 def _web_page(seed: int) -> tuple[Image.Image, list[str]]:
     """An A4 page at 300 DPI, as a web page prints: a dark navigation bar, a sidebar in
     smaller print (28 px, 40 px apart) whose paragraph ends in a one-word line, then "Tags"
@@ -258,3 +292,20 @@ def test_a_sidebars_short_lines_beside_an_article_read_apart_from_it(
         assert "|---" not in text, text[:1500]
         assert "Tags" in lines and "licence, freedom, copyleft" in lines, text[:1500]
         assert found_in_order(text, words) >= 0.98, text[:1500]
+
+
+def test_a_scanned_narrow_sidebar_beside_an_article_is_no_table(gateway: GatewayProcess) -> None:
+    # On page 3 the sidebar's lines met the article's on four rows, too few for lines of four
+    # or five words to tell wrapped prose from cells: those rows came back as a two-column
+    # table, the sidebar's words cut out of their paragraph. Its paragraph, taken whole, is
+    # running text (prose._narrow_paragraph).
+    pages = [_with_sidebar(seed) for seed in (3, 4, 5)]
+    docs = [encode(img, "JPEG", quality=70) for img, _, _ in pages]
+    with ThreadPoolExecutor(len(docs)) as ex:
+        answers = list(ex.map(lambda doc: post_ocr(gateway, doc), docs))
+    for r, (_, article, sidebar) in zip(answers, pages, strict=True):
+        assert r.status_code == 200, r.text
+        text = r.json()["pages"][0]["markdown"]
+        assert "|---" not in text, text[:1500]
+        assert found_in_order(text, article) >= 0.98, text[:1500]
+        assert found_in_order(text, sidebar) >= 0.98, text[:1500]

@@ -111,13 +111,38 @@ def amid_text(run: Sequence[Row], lines: Sequence[Line], height: float, gap: flo
     cols = columns(run)
     reach = 0.6 * height
     return any(
-        prose_column(run, cols, k)
+        (prose_column(run, cols, k) or _narrow_paragraph(run, lines, cols[k], reach))
         and (
             continued(run[0], lines, cols[k][0], reach, gap, least=AMID)
             or continued(run[-1], lines, cols[k][0], reach, gap, below=True, least=AMID)
         )
         for k in range(1, len(cols))
     )
+
+
+def _narrow_paragraph(
+    run: Sequence[Row], lines: Sequence[Line], col: tuple[int, int], reach: float
+) -> bool:
+    """The recognised paragraphs of the run's lines in column ``col``, taken whole (their
+    lines above and below the run too), read as narrow running text (:func:`prose_column`).
+    A sidebar of four or five words a line beside an article's paragraph met it on only four
+    rows of a scanned newsletter, too few to tell wrapped prose from a column of cells, and
+    the run was read as a table; its paragraph held seven lines."""
+    keys = {
+        (lines[i].block, lines[i].para)
+        for r in run
+        for i in r.lines
+        if col[0] <= (lines[i].x0 + lines[i].x1) / 2 <= col[1]
+    }
+    own = sorted(
+        (ln for ln in lines if (ln.block, ln.para) in keys and ln.words),
+        key=lambda ln: ln.y0,
+    )
+    if not own or min(ln.x0 for ln in own) < col[0] - reach:
+        return False  # a paragraph reaching out of the column: not the column's own text
+    rows = [Row([k], ln.y0, ln.y1, [(ln.x0, ln.x1, ln.text)]) for k, ln in enumerate(own)]
+    span = (min(ln.x0 for ln in own), max(ln.x1 for ln in own))
+    return prose_column(rows, [span], 0)
 
 
 AMID = 2

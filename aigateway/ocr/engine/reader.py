@@ -35,7 +35,19 @@ from typing import Literal
 
 from PIL import Image, ImageOps
 
-from . import borders, bullets, creases, deskew, orientation, paper, preprocess, streaks, textsize
+from . import (
+    borders,
+    bullets,
+    creases,
+    deskew,
+    merge,
+    orientation,
+    panels,
+    paper,
+    preprocess,
+    streaks,
+    textsize,
+)
 from .finish import finish
 from .geometry import body_height
 from .layout import Item, Paragraph
@@ -157,8 +169,16 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool) ->
         # read; the reading with more confident text is kept.
         flat_img = preprocess.flatten(img)
         flat = _upright(flat_img, dpi, opts, found.rules, preprocess.grainy(flat_img))
+        # Each copy may hold lines the other lost (a title on a dark bar, flattened away; a
+        # faint footer the page as it is lost): the kept reading takes the other's there.
         if _weight(flat) > _weight(r):
-            r = flat
+            if r.source:
+                # Text on a dark panel is read from the panel alone (:mod:`.panels`), as the
+                # kept reading's own would be, before its panels were flattened away.
+                panels.recover(*r.source[0], dpi, opts.languages, r.scale)
+            r = merge.add_missing(flat, r)
+        else:
+            r = merge.add_missing(r, flat)
     return finish(r, opts, dpi)
 
 
@@ -236,7 +256,7 @@ def _upright(
     # 250 pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
     # Lines merely not found vertical may be vertical text the strips profile as upright.
     upright = judged is not None and direction >= orientation.ACROSS
-    r = _read(img, dpi, opts, touch, upright, tidied, grain)
+    r = replace(_read(img, dpi, opts, touch, upright, tidied, grain), levelled=angle)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 

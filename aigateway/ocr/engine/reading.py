@@ -32,6 +32,9 @@ class Reading:
     """Tesseract read a sharpened copy (:func:`~.preprocess.sharpen`); boxes are the page's."""
     softened: bool = False
     """Tesseract read a softened copy of a bilevel page (:func:`~.preprocess.soften`)."""
+    levelled: float = 0.0
+    """Degrees the page was turned by to level its lines (:mod:`.deskew`) before it was read;
+    boxes are those of the levelled page."""
     flattened: bool = False
     """The image was a photographed sheet on a darker surface, warped flat before it was read
     (:mod:`.paper`); boxes are those of the flattened page."""
