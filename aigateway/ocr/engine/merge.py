@@ -38,8 +38,12 @@ def add_missing(kept: Reading, other: Reading) -> Reading:
     lines = kept.source[0][1]
     taken = [(w.x0, w.y0, w.x1, w.y1) for ln in lines for w in ln.words]
     for run in _paragraphs(other.source[0][1]):
-        box = (min(ln.x0 for ln in run), min(ln.y0 for ln in run))
-        box += (max(ln.x1 for ln in run), max(ln.y1 for ln in run))
+        box = (
+            min(ln.x0 for ln in run),
+            min(ln.y0 for ln in run),
+            max(ln.x1 for ln in run),
+            max(ln.y1 for ln in run),
+        )
         if not any(_meet(box, t) for t in taken):
             put_back(lines, box, [Line(list(ln.words), ln.block, ln.para) for ln in run])
     return kept
