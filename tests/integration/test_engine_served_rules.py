@@ -5,7 +5,8 @@ with the numbers, ``15|s:=int``, or read them in the code's line as ``s``, ``is`
 table set to the right of the heading above it (the table was read before its heading),
 rules typed as rows of hyphens (read as garbage, or dropped), a drawing's pattern fills
 (read as made-up words), and a protocol's tables of fields whose sizes stand alone in ruled
-cells (dropped). One real server process (uvloop, two workers), more pages at once
+cells (dropped), and an items table whose header cells, centred over right-aligned numbers,
+were printed above the table instead of heading it. One real server process (uvloop, two workers), more pages at once
 than workers.
 """
 
@@ -216,7 +217,7 @@ def test_rows_of_hyphens_come_back_hyphen_for_hyphen(gateway: GatewayProcess) ->
     page = _hyphen_rules()
     low = page.resize((1241, 1754), Image.Resampling.LANCZOS)
     docs = [
-        encode(page, "PNG", dpi=300),
+        encode(_scanned(page, 0.5), "JPEG", 92, dpi=300),
         encode(_scanned(page, 0.8), "JPEG", 85, dpi=300),
         encode(_scanned(low, 0.4), "TIFF", dpi=150),  # uncompressed, as a scanner saves it
     ]
@@ -374,3 +375,53 @@ def test_a_boxed_invoice_header_comes_back_as_a_table(gateway: GatewayProcess) -
     ]
     for md in read_all(gateway, docs):
         assert _tables(md) == [HEADER, ITEMS], md
+
+
+PRICED = [
+    ["Description", "Qty", "Unit price", "Amount"],
+    ["Harbour fees", "3", "335.32", "1,005.96"],
+    ["Quay permits, yearly", "16", "998.40", "15,974.40"],
+    ["Ferry tickets", "16", "855.05", "13,680.80"],
+    ["Parking", "7", "124.02", "868.14"],
+    ["Lighting", "1", "511.93", "511.93"],
+]
+
+
+def _priced_items() -> Image.Image:
+    """An invoice's items at 300 DPI in a ruled table, as an HTML invoice prints: a shaded
+    header row of centred cells, descriptions left-aligned, numbers right-aligned."""
+    img = Image.new("L", (2480, 3508), 255)
+    d = ImageDraw.Draw(img)
+    sans, step, xs, top = font(38), 88, [300, 1100, 1400, 1800, 2180], 600
+    d.text((300, 300), "Northwind Supplies Ltd", font=font(60), fill=0)
+    d.rectangle((xs[0], top, xs[-1], top + step), fill=221)
+    for r, row in enumerate(PRICED):
+        for c, text in enumerate(row):
+            width = d.textlength(text, font=sans)
+            if r == 0:
+                x = (xs[c] + xs[c + 1] - width) / 2
+            else:
+                x = xs[c] + 25 if c == 0 else xs[c + 1] - 25 - width
+            d.text((x, top + r * step + 24), text, font=sans, fill=0)
+    bottom = top + step * len(PRICED)
+    for r in range(len(PRICED) + 1):
+        d.line((xs[0], top + r * step, xs[-1], top + r * step), fill=0, width=3)
+    for x in xs:
+        d.line((x, top, x, bottom), fill=0, width=3)
+    d.text((300, bottom + 100), "Total due: 32,041.23 EUR", font=sans, fill=0)
+    return img
+
+
+def test_an_items_tables_centred_header_over_right_aligned_numbers_heads_it(
+    gateway: GatewayProcess,
+) -> None:
+    # "Qty" centred over quantities set right overlaps none of them: its column, used by no
+    # other row, had the header row trimmed off the table and printed above it as a line.
+    page = _priced_items()
+    docs = [
+        encode(_scanned(page, 0.5), "JPEG", 92, dpi=300),
+        encode(_scanned(page, 0.7), "JPEG", 80, dpi=300),
+        encode(page.resize((1240, 1754), Image.Resampling.LANCZOS), "TIFF", dpi=150),
+    ]
+    for md in read_all(gateway, docs):
+        assert _tables(md) == [PRICED], md

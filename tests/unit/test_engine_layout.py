@@ -186,6 +186,48 @@ def test_a_heading_above_a_table_is_not_a_row() -> None:
     assert [list(r) for r in tbl[0].rows] == ROWS
 
 
+# Tesseract's lines for an invoice's table (a 200 DPI JPEG): a header of centred cells over a
+# column of descriptions and three of right-aligned numbers, the header one line of its own.
+INVOICE_TABLE = [
+    boxed([("Description", 404, 620, 558, 657), ("Qty", 869, 620, 918, 657)], 1),
+    boxed([("Unit", 1048, 620, 1110, 657), ("price", 1120, 620, 1180, 657)], 1),
+    boxed([("Amount", 1358, 620, 1469, 657)], 1),
+    *(
+        boxed(
+            [
+                (desc, 151, y, 151 + 16 * len(desc), y + 28),
+                (qty, 951 - 15 * len(qty), y, 951, y + 28),
+                (price, 1251 - 15 * len(price), y, 1251, y + 28),
+                (amount, 1551 - 15 * len(amount), y, 1551, y + 28),
+            ],
+            2,
+        )
+        for desc, qty, price, amount, y in [
+            ("Harbour fees", "3", "335.32", "1,005.96", 690),
+            ("Quay permits", "16", "998.40", "15,974.40", 754),
+            ("Ferry tickets", "16", "855.05", "13,680.80", 819),
+            ("Parking", "7", "124.02", "868.14", 879),
+            ("Lighting", "1", "511.93", "511.93", 948),
+        ]
+    ),
+]
+
+
+@pytest.mark.parametrize("longest", ["Corresponding services", "Ferry tickets"])
+def test_a_header_centred_over_right_aligned_numbers_heads_its_table(longest: str) -> None:
+    # "Qty" stands left of the quantities under it and overlaps none: its column, used by no
+    # other row, had the header trimmed off as a heading and printed above the table. Over
+    # short descriptions, "Description" overlaps none of them either.
+    lines = [ln for ln in INVOICE_TABLE]
+    lines[5] = Line(
+        [Word(longest, 95.0, 151, 819, 151 + 16 * len(longest), 847), *lines[5].words[1:]], 2, 2
+    )
+    (table,) = [i for i in layout.build_page(lines) if isinstance(i, Table)]
+    assert table.rows[0] == ("Description", "Qty", "Unit price", "Amount"), table.rows
+    assert table.rows[1] == ("Harbour fees", "3", "335.32", "1,005.96"), table.rows
+    assert len(table.rows) == 6
+
+
 _word = st.builds(
     lambda t, x, y, w, h: (t, x, y, w, h),
     st.text(alphabet="abcxyz019|", min_size=1, max_size=6),

@@ -39,7 +39,7 @@ from .geometry import (
     join_words,
     paragraphs,
 )
-from .prose import amid_text, bulleted, cells, column_of, columns, numbered, prose
+from .prose import amid_text, bulleted, cells, column_of, columns, headed, numbered, prose
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -211,7 +211,8 @@ def _validate(
     apart = sides.stacks(run, lines, height)
     if apart is not None:
         return apart  # texts side by side whose rows only meet by chance: no table
-    cols = columns(run)
+    # A header's cells over right-aligned numbers take those numbers' columns.
+    cols = headed(run, columns(run), HEADER_REACH * height)
     # Trim edge rows with a segment in a column no other row uses (a heading above a table,
     # a caption below): they are not part of the grid.
     while len(run) > MIN_ROWS:
@@ -222,7 +223,7 @@ def _validate(
             run = run[:-1]
         else:
             break
-        cols = columns(run)
+        cols = headed(run, columns(run), HEADER_REACH * height)
     multi = [r for r in run if len(r.segments) >= 2]
     if len(multi) < MIN_ROWS and not frames.ruled(run, height, rules):
         return None
@@ -292,6 +293,10 @@ def vertical(lines: Sequence[Line]) -> bool:
     tall = sum(1 for ln in lines if ln.y1 - ln.y0 > ln.x1 - ln.x0)
     return bool(lines) and 2 * tall > len(lines)
 
+
+HEADER_REACH = 2.5
+"""Text heights a header's cell may stand off the column it heads (:func:`~.prose.headed`):
+centred over a column of short entries, it starts well after them."""
 
 PARA_GAP = 2.5
 """Text heights of blank space between two lines of one recognised paragraph that part it in

@@ -26,6 +26,7 @@ __all__ = (
     "column_of",
     "columns",
     "continued",
+    "headed",
     "numbered",
     "prose",
     "prose_column",
@@ -50,6 +51,42 @@ def column_of(seg: tuple[int, int, str], cols: Sequence[tuple[int, int]]) -> int
         if seg[0] >= a and seg[1] <= b:
             return k
     return 0  # unreachable: every segment is inside the union of all segments
+
+
+def headed(
+    rows: Sequence[Row], cols: Sequence[tuple[int, int]], reach: float
+) -> list[tuple[int, int]]:
+    """``cols`` with the columns only the first row uses joined to a neighbour: a header cell
+    centred over a column of right-aligned numbers ("Qty" over "3" and "16") overlaps none of
+    them, so its column stood alone and the header row was trimmed off the table as a heading
+    above it. Each such column joins the nearer of its neighbours the header does not use, at
+    most ``reach`` px away, no two onto one, and the header then fills every column with one
+    cell; else ``cols`` stand."""
+    if len(rows) <= MIN_ROWS or len(rows[0].segments) < 2:
+        return list(cols)
+    head = {column_of(s, cols) for s in rows[0].segments}
+    used = {column_of(s, cols) for r in rows[1:] for s in r.segments}
+    own = head - used
+    if not own or own == head:
+        return list(cols)
+    target: dict[int, int] = {}
+    for k in own:
+        near = [j for j in (k - 1, k + 1) if 0 <= j < len(cols) and j not in head]
+        gaps = {j: max(cols[j][0] - cols[k][1], cols[k][0] - cols[j][1]) for j in near}
+        if not gaps or min(gaps.values()) > reach:
+            return list(cols)
+        target[k] = min(gaps, key=lambda j: gaps[j])
+    if len(set(target.values())) < len(target):
+        return list(cols)
+    joined = [list(c) for c in cols]
+    for k, j in target.items():
+        joined[j] = [min(cols[j][0], cols[k][0]), max(cols[j][1], cols[k][1])]
+    out = [(a, b) for n, (a, b) in enumerate(joined) if n not in target]
+    # A header names every column, one cell each; a heading above the table ("2.3" and
+    # "Attributes" over three columns) does not.
+    if sorted(column_of(s, out) for s in rows[0].segments) != list(range(len(out))):
+        return list(cols)
+    return out
 
 
 def cells(row: Row, cols: Sequence[tuple[int, int]], k: int) -> list[tuple[int, int, str]]:
