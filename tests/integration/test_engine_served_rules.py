@@ -12,6 +12,7 @@ than workers.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
 from ..support.figure_page import TEXT, figure_page
+from ..support.printed import PRINT_CSS, printed_page
 from ..support.served_pages import LOCAL_OCR_CONFIG, encode, read_all
 from ..support.server import GatewayProcess
 
@@ -425,3 +427,48 @@ def test_an_items_tables_centred_header_over_right_aligned_numbers_heads_it(
     ]
     for md in read_all(gateway, docs):
         assert _tables(md) == [PRICED], md
+
+
+INVOICE_HTML = f"""<html><head><meta charset=utf-8><style>{PRINT_CSS}
+@page {{size:Letter;margin:0.6in}} body{{font-family:'DejaVu Sans';font-size:11pt;line-height:1.35}}
+</style></head><body><div style='display:flex;justify-content:space-between'>
+<div><b style='font-size:20pt'>Northwind Supplies Ltd</b><br>12 Harbour Road<br>
+Bristol BS1 4QA<br>VAT GB 123 4567 89</div><div style='text-align:right'>
+<b style='font-size:16pt'>INVOICE</b><br>Invoice no. INV-8297<br>Date: 2026-05-13<br>
+Due: 30 days</div></div><p style='margin-top:30px'><b>Bill to</b><br>Hafen GmbH<br>
+Hauptstrasse 14<br>10115 Berlin</p><table style='width:100%;border-collapse:collapse' border=1
+cellpadding=5><tr style='background:#ddd'><th>Description</th><th>Qty</th><th>Unit price</th>
+<th>Amount</th></tr><tr><td>Harbour fees</td><td align=right>3</td><td align=right>335.32</td>
+<td align=right>1,005.96</td></tr><tr><td>Quay permits, yearly</td><td align=right>16</td>
+<td align=right>998.40</td><td align=right>15,974.40</td></tr><tr><td>Ferry tickets</td>
+<td align=right>16</td><td align=right>855.05</td><td align=right>13,680.80</td></tr></table>
+<p style='text-align:right'>Total due: 30,661.16 EUR</p></body></html>"""
+"""An invoice as an invoicing system prints it from HTML: the letterhead and the invoice's
+number and dates side by side in flex boxes, then an items table with a shaded header."""
+
+
+def test_a_printed_invoices_letterhead_and_dates_read_stack_by_stack(
+    gateway: GatewayProcess,
+) -> None:
+    # The letterhead's last line (the VAT number) sits level with the dates' last one (the
+    # due date): Tesseract read them as one line across the page, which came after the dates,
+    # "VAT GB 123 4567 89 Due: 30 days". Each stack now reads whole, in its own place.
+    docs = []
+    for dpi, fmt, quality in ((200, "JPEG", 30), (300, "JPEG", 70), (200, "PNG", 0)):
+        buf = io.BytesIO()
+        page = printed_page(INVOICE_HTML, dpi)
+        page.save(buf, format=fmt, **({"quality": quality} if quality else {}))
+        assert 100_000 <= buf.tell() <= 5_000_000, buf.tell()
+        docs.append((f"image/{fmt.lower()}", buf.getvalue()))
+    for md in read_all(gateway, docs):
+        flat = " ".join(md.split())
+        left = [
+            "Northwind Supplies Ltd",
+            "12 Harbour Road",
+            "Bristol BS1 4QA",
+            "VAT GB 123 4567 89",
+        ]
+        right = ["INVOICE", "Invoice no. INV-8297", "Date: 2026-05-13", "Due: 30 days"]
+        at = [flat.find(t) for t in [*left, *right, "Bill to"]]
+        assert -1 not in at and at == sorted(at), md
+        assert _tables(md)[0][0] == ["Description", "Qty", "Unit price", "Amount"], md

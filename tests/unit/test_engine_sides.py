@@ -418,3 +418,57 @@ def test_a_narrow_sidebar_beside_an_articles_paragraph_is_no_table() -> None:
     sidebar = next(t for t in texts if t.startswith("60 days"))
     assert sidebar.endswith("reasonable means, this"), texts
     assert "copyright holder is reinstated" in sidebar, texts
+
+
+# Tesseract's lines for an invoice's head (a 200 DPI JPEG printed from HTML): the letterhead
+# left, the invoice's number and dates right, each line a block of its own on the right, and
+# the letterhead's last line run into the dates' last one across the page.
+LETTERHEAD = [
+    boxed([("Northwind", 140, 148, 384, 188), ("Supplies", 401, 148, 591, 196)], 1),
+    boxed(
+        [("12", 140, 220, 168, 240), ("Harbour", 177, 219, 278, 240), ("Road", 287, 219, 346, 240)],
+        2,
+    ),
+    boxed(
+        [("Bristol", 140, 260, 214, 281), ("BS1", 225, 261, 268, 281), ("4QA", 277, 261, 330, 285)],
+        2,
+    ),
+    boxed([("INVOICE", 1414, 147, 1564, 177)], 3),
+    boxed([("Invoice", 1310, 204, 1395, 225), ("INV-8297", 1452, 204, 1564, 225)], 4),
+    boxed([("Date:", 1351, 247, 1413, 267), ("2026-05-13", 1423, 246, 1564, 267)], 5),
+    boxed(
+        [
+            ("VAT", 138, 303, 184, 323),
+            ("GB", 191, 303, 225, 323),
+            ("123", 236, 303, 278, 323),
+            ("Due:", 1408, 286, 1462, 306),
+            ("30", 1472, 286, 1502, 306),
+            ("days", 1510, 285, 1564, 311),
+        ],
+        13,
+    ),
+    boxed([("Bill", 140, 403, 170, 426), ("to", 180, 403, 210, 426)], 13, 14),
+]
+
+
+def test_a_line_run_across_a_letterheads_gutter_is_cut_back_into_its_stacks() -> None:
+    # "VAT GB 123" ended the letterhead and "Due: 30 days" the dates, level with it: read as
+    # one line, both came after the dates, the VAT number beside the due date.
+    texts = _texts(LETTERHEAD)
+    assert texts.index("VAT GB 123") == texts.index("Bristol BS1 4QA") + 1, texts
+    assert texts.index("VAT GB 123") < texts.index("INVOICE"), texts
+    assert texts[-1] == "Bill to" and any(t.endswith("Due: 30 days") for t in texts), texts
+
+
+def test_a_tables_rows_read_whole_under_a_header_of_blocks_stay_whole() -> None:
+    # Header cells in blocks of their own, then rows Tesseract read as whole lines: the first
+    # row is no letterhead's last line (another row spans it right under), so it stays whole.
+    rows = [
+        boxed([("Name", 140, 100, 240, 130)], 1),
+        boxed([("Value", 1400, 100, 1500, 130)], 2),
+        *(
+            boxed([(f"key{r}", 140, y, 240, y + 30), (f"{r}0", 1400, y, 1450, y + 30)], 3)
+            for r, y in enumerate(range(150, 400, 50))
+        ),
+    ]
+    assert sides.split_joined(rows, 30.0) == rows

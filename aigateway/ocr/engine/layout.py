@@ -320,6 +320,7 @@ def build_page(lines: Sequence[Line], rules: Rules | None = None) -> list[Item]:
     height = max(1.0, statistics.median(ln.height for ln in lines))
     lines = pieces.join(lines, height)
     lines = labels.join(lines, height)
+    lines = sides.split_joined(lines, height)
     rows = _rows(lines)
     order = stacks.reading_order(lines, rows, height)
     if order != sorted(order):

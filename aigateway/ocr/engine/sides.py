@@ -24,7 +24,7 @@ from dataclasses import replace
 from . import breaks
 from .geometry import Item, Line, Paragraph, Region, Row, paragraphs, row_text, same_row
 
-__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "extend", "kept_apart", "stacks")
+__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "extend", "kept_apart", "split_joined", "stacks")
 
 APART = 3.0
 """Blank inside a recognised line, in text heights, at which the line is cut in two."""
@@ -242,3 +242,59 @@ def _regroup(parts: list[Line]) -> list[Row]:
         else:
             rows.append(Row([i], ln.y0, ln.y1))
     return rows
+
+
+def split_joined(lines: list[Line], height: float) -> list[Line]:
+    """``lines`` with each line Tesseract ran across a gutter, from the last line of one text
+    to the last line of another beside it, cut in two: each part goes after the line above it,
+    in that line's block and paragraph. An invoice's letterhead ends "VAT GB 123 4567 89"
+    level with the dates' "Due: 30 days" across the page: read as one line, both stacks' last
+    lines came after the dates. A part belongs to the text above it when it starts or ends
+    where that text's line does (left or right aligned), no more than a text height under
+    it; the two texts above are two lines of different blocks, and no line stands right under
+    either part (both texts end there; a table's rows, read whole, go on under their header).
+    Where more of the texts' lines were run together, :func:`stacks` reads them apart."""
+    out = list(lines)
+    for ln in lines:
+        parts = _cut([ln], height)
+        if len(parts) != 2:
+            continue
+        left, right = (_above(out, part, height) for part in parts)
+        if left is None or right is None or left.block == right.block:
+            continue
+        if any(_below_either(other, parts, ln, height) for other in out):
+            continue
+        at = out.index(ln)
+        out[at : at + 1] = []
+        for part, top in zip(parts, (left, right), strict=True):
+            k = next(i for i, o in enumerate(out) if o is top)
+            out.insert(k + 1, Line(part.words, top.block, top.para))
+    return out
+
+
+def _above(lines: Sequence[Line], part: Line, height: float) -> Line | None:
+    """The line right above ``part`` that it is aligned with, left or right, if any."""
+    near = [
+        o
+        for o in lines
+        if o.y1 <= part.y0 + 0.25 * height
+        and part.y0 - o.y1 <= height
+        and o.x0 < part.x1
+        and part.x0 < o.x1
+    ]
+    if not near:
+        return None
+    top = max(near, key=lambda o: o.y1)
+    aligned = abs(top.x0 - part.x0) <= height or abs(top.x1 - part.x1) <= height
+    return top if aligned else None
+
+
+def _below_either(other: Line, parts: Sequence[Line], joined: Line, height: float) -> bool:
+    """``other`` lies right under ``joined`` (boxes may overlap a little) and under either of
+    its parts: the joined line is not both texts' last."""
+    return (
+        other is not joined
+        and other.y0 + other.y1 > joined.y0 + joined.y1
+        and other.y0 - joined.y1 <= height
+        and any(other.x0 < p.x1 and p.x0 < other.x1 for p in parts)
+    )
