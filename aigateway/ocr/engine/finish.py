@@ -58,6 +58,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         partial,
         rapid,
         relations,
+        repeats,
         reread,
         semicolons,
         spaces,
@@ -72,6 +73,8 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     leaders.restore(img, lines)
     # Before anything reads around them: a speck read as a glyph joins a doubtful stretch.
     specks.drop_read(lines)
+    # Before any pass measures the lines: a word read twice would be re-read twice.
+    repeats.drop(lines)
     if r.uncleaned is not None:
         crossbars.restore(r.uncleaned, lines)
     auto = opts.engine == "auto" and rapid.available() is None

@@ -54,7 +54,8 @@ def stacks(run: Sequence[Row], lines: Sequence[Line], height: float) -> Region |
 def extend(run: list[Row], rows: Sequence[Row], lines: Sequence[Line], height: float) -> int:
     """How many of ``rows`` (those right below ``run``, in order) go on a stack of the run
     read stack by stack: rows wholly on one side of its gutter, starting where that side's
-    lines start, each under the side's last line with no more than a text height between.
+    lines start or ending where they end, each under the side's last line with no more than a
+    text height between.
     A letterhead's address goes on for two lines under the invoice's number and dates beside
     it; ended with the rows the two shared, the run read "Northwind Supplies Ltd, 42 Harbour
     Road, Invoice INV-0917, Date: ..., Due: ..." and only then "Bristol BS1 4DJ"."""
@@ -72,9 +73,12 @@ def extend(run: list[Row], rows: Sequence[Row], lines: Sequence[Line], height: f
         side = sides[0] if left else sides[1]
         if not (left or all(ln.x0 > cut for ln in own)):
             break
-        start = min(ln.x0 for ln in side)
+        # Set flush left or flush right (an invoice's dates against the right margin).
+        start, end = min(ln.x0 for ln in side), max(ln.x1 for ln in side)
         last = max(side, key=lambda ln: ln.y1)
-        if abs(min(ln.x0 for ln in own) - start) > height or row.top - last.y1 > height:
+        flush = abs(min(ln.x0 for ln in own) - start) <= height
+        flush = flush or abs(max(ln.x1 for ln in own) - end) <= height
+        if not flush or row.top - last.y1 > height:
             break
         side.extend(own)
         taken += 1
@@ -251,8 +255,8 @@ def split_joined(lines: list[Line], height: float) -> list[Line]:
     level with the dates' "Due: 30 days" across the page: read as one line, both stacks' last
     lines came after the dates. A part belongs to the text above it when it starts or ends
     where that text's line does (left or right aligned), no more than a text height under
-    it; the two texts above are two lines of different blocks, and no line stands right under
-    either part (both texts end there; a table's rows, read whole, go on under their header).
+    it; the two texts above are lines of two blocks, and no line stands right under either
+    part (both texts end there; a table's rows, read whole, go on under their header).
     Where more of the texts' lines were run together, :func:`stacks` reads them apart."""
     out = list(lines)
     for ln in lines:
