@@ -368,14 +368,16 @@ def _tables(md: str) -> list[list[list[str]]]:
     return found
 
 
+def _three_ways(page: Image.Image, *scans: tuple[float, int]) -> list[tuple[str, bytes]]:
+    """``page`` (300 DPI) as scanned JPEGs, one per ``(blur, quality)``, and as a 150 DPI
+    TIFF."""
+    docs = [encode(_scanned(page, blur), "JPEG", quality, dpi=300) for blur, quality in scans]
+    small = page.resize((1240, 1754), Image.Resampling.LANCZOS)
+    return [*docs, encode(small, "TIFF", dpi=150)]
+
+
 def test_a_boxed_invoice_header_comes_back_as_a_table(gateway: GatewayProcess) -> None:
-    page = _invoice()
-    docs = [
-        encode(_scanned(page, 0.6), "JPEG", 88, dpi=300),
-        encode(_scanned(page, 0.8), "JPEG", 75, dpi=300),
-        encode(page.resize((1240, 1754), Image.Resampling.LANCZOS), "TIFF", dpi=150),
-    ]
-    for md in read_all(gateway, docs):
+    for md in read_all(gateway, _three_ways(_invoice(), (0.6, 88), (0.8, 75))):
         assert _tables(md) == [HEADER, ITEMS], md
 
 
@@ -419,13 +421,7 @@ def test_an_items_tables_centred_header_over_right_aligned_numbers_heads_it(
 ) -> None:
     # "Qty" centred over quantities set right overlaps none of them: its column, used by no
     # other row, had the header row trimmed off the table and printed above it as a line.
-    page = _priced_items()
-    docs = [
-        encode(_scanned(page, 0.5), "JPEG", 92, dpi=300),
-        encode(_scanned(page, 0.7), "JPEG", 80, dpi=300),
-        encode(page.resize((1240, 1754), Image.Resampling.LANCZOS), "TIFF", dpi=150),
-    ]
-    for md in read_all(gateway, docs):
+    for md in read_all(gateway, _three_ways(_priced_items(), (0.5, 92), (0.7, 80))):
         assert _tables(md) == [PRICED], md
 
 
