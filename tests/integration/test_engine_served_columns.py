@@ -302,9 +302,9 @@ def test_a_sidebars_short_lines_beside_an_article_read_apart_from_it(
 
 
 def test_a_scanned_narrow_sidebar_beside_an_article_is_no_table(gateway: GatewayProcess) -> None:
-    # On one of these pages (seed 5) the sidebar's lines met the article's on four rows, too few for lines of four
-    # or five words to tell wrapped prose from cells: those rows came back as a two-column
-    # table, the sidebar's words cut out of their paragraph. Its paragraph, taken whole, is
+    # On one of these pages (seed 5) the sidebar's lines met the article's on four rows, too
+    # few for lines of four or five words to tell wrapped prose from cells: those rows came
+    # back as a two-column table, the sidebar's words cut out of their paragraph. Its paragraph, taken whole, is
     # running text (prose._narrow_paragraph).
     pages = [_with_sidebar(seed) for seed in (3, 4, 5)]
     docs = [encode(img, "JPEG", quality=70) for img, _, _ in pages]
