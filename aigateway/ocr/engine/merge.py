@@ -19,7 +19,7 @@ from .dropped import put_back
 from .geometry import Line
 from .reading import Reading
 
-__all__ = ("add_missing",)
+__all__ = ("add_missing", "comparable")
 
 Box = tuple[int, int, int, int]
 
@@ -31,9 +31,7 @@ def add_missing(kept: Reading, other: Reading) -> Reading:
     """``kept`` with the paragraphs ``other`` read where ``kept`` read no word; unchanged when
     the two were not read from the page in the same position (turned or levelled otherwise:
     their boxes are not comparable) or either was not read by Tesseract."""
-    if not kept.source or not other.source or kept.rotation != other.rotation:
-        return kept
-    if abs(kept.levelled - other.levelled) > LEVEL_TOLERANCE:
+    if not comparable(kept, other):
         return kept
     lines = kept.source[0][1]
     taken = [(w.x0, w.y0, w.x1, w.y1) for ln in lines for w in ln.words]
@@ -47,6 +45,16 @@ def add_missing(kept: Reading, other: Reading) -> Reading:
         if not any(_meet(box, t) for t in taken):
             put_back(lines, box, [Line(list(ln.words), ln.block, ln.para) for ln in run])
     return kept
+
+
+def comparable(a: Reading, b: Reading) -> bool:
+    """Both readings are Tesseract's, of the page turned and levelled alike: their boxes are
+    the same page's."""
+    return (
+        bool(a.source and b.source)
+        and a.rotation == b.rotation
+        and abs(a.levelled - b.levelled) <= LEVEL_TOLERANCE
+    )
 
 
 def _paragraphs(lines: list[Line]) -> list[list[Line]]:

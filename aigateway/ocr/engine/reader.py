@@ -172,9 +172,10 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool) ->
         # Each copy may hold lines the other lost (a title on a dark bar, flattened away; a
         # faint footer the page as it is lost): the kept reading takes the other's there.
         if _weight(flat) > _weight(r):
-            if r.source:
+            if merge.comparable(flat, r):
                 # Text on a dark panel is read from the panel alone (:mod:`.panels`), as the
-                # kept reading's own would be, before its panels were flattened away.
+                # kept reading's own would be, before its panels were flattened away; only
+                # where its lines can be put in.
                 panels.recover(*r.source[0], dpi, opts.languages, r.scale)
             r = merge.add_missing(flat, r)
         else:
