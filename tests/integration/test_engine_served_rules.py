@@ -515,3 +515,74 @@ def test_a_letterheads_words_are_read_once_and_its_stacks_one_after_the_other(
             assert repeat not in flat, md
         at = [flat.find(t) for t in [*LETTER_LEFT[:3], *LETTER_RIGHT[:3]]]
         assert -1 not in at and at == sorted(at), md
+
+
+def _sheet_rows() -> list[list[str]]:
+    """A quarterly sales sheet: a header and 24 towns' figures, made up but fixed."""
+    names = [
+        "Aberdeen",
+        "Bath",
+        "Cardiff",
+        "Derby",
+        "Exeter",
+        "Falkirk",
+        "Glasgow",
+        "Hull",
+        "Inverness",
+        "Jarrow",
+        "Kendal",
+        "Leeds",
+        "Margate",
+        "Newport",
+        "Oxford",
+        "Perth",
+        "Reading",
+        "Salford",
+        "Truro",
+        "Upton",
+        "Wells",
+        "York",
+        "Ayr",
+        "Bangor",
+    ]
+    rows = [["Region", "Spring", "Summer", "Autumn", "Winter", "Total"]]
+    for k, name in enumerate(names):
+        figures = [(k * 7919 + q * 104729) % 9000 + 100 for q in range(4)]
+        rows.append([name, *(f"{v:,}" for v in [*figures, sum(figures)])])
+    return rows
+
+
+SHEET = _sheet_rows()
+SHEET_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:Letter;margin:0.7in}}"
+    " body{font-family:'Carlito','Liberation Sans',sans-serif;font-size:11pt}</style></head>"
+    "<body><h3>Quarterly sales by region (thousands)</h3><table border=1"
+    " style='border-collapse:collapse' cellpadding=4>"
+    + "".join(
+        "<tr>"
+        + "".join(f"<{'th' if r == 0 else 'td'}>{c}</{'th' if r == 0 else 'td'}>" for c in row)
+        + "</tr>"
+        for r, row in enumerate(SHEET)
+    )
+    + "</table><p>Figures are rounded to the nearest thousand.</p></body></html>"
+)
+"""A spreadsheet printed from HTML with every cell boxed (``border=1``, 4 px padding): its
+cells stand closer than a text height, the padding either side of a one-pixel rule."""
+
+
+def test_a_sheet_with_every_cell_boxed_comes_back_cell_for_cell(gateway: GatewayProcess) -> None:
+    # Before: the numbers of neighbouring cells ran together (``8,0743,273``), the rules came
+    # back as ``|`` words in a 96 DPI screenshot, and the table had two columns or none.
+    # Now the grid's rules say where its cells are (lattice.py) and the cells a word ran
+    # across are read again on their own (gridcells.py). Beside them, hostile: the scan cut
+    # off halfway, refused as a bad document.
+    shot = printed_page(SHEET_HTML, 96).convert("RGB")
+    scan = _scanned(printed_page(SHEET_HTML, 300).convert("L"), 0.7)
+    docs = [
+        encode(shot, "PNG"),  # a screenshot: no DPI in the file
+        encode(scan, "JPEG", 80, dpi=300),
+        encode(printed_page(SHEET_HTML, 200).convert("L"), "PNG", dpi=200),
+    ]
+    for md in read_beside_truncated(gateway, docs, cut=1, keep=1 / 2):
+        assert _tables(md) == [SHEET], md
+        assert md.index("Quarterly sales") < md.index("| Region") < md.index("Figures are"), md

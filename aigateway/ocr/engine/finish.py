@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from PIL import Image
 
-from . import amounts, breaks, ink
+from . import amounts, breaks, ink, lattice
 from . import layout as _layout
 from .layout import Item, Line
 from .options import EngineOptions
@@ -26,10 +26,13 @@ from .reading import Reading
 __all__ = ("finish",)
 
 
-def _items(img: Image.Image, lines: list[Line], opts: EngineOptions) -> list[Item]:
+def _items(
+    img: Image.Image, lines: list[Line], opts: EngineOptions, grids: list[lattice.Grid]
+) -> list[Item]:
     if not opts.layout or _layout.vertical(lines):
         return breaks.own_paragraphs(lines)
-    return _layout.build_page(lines, functools.cache(lambda: ink.horizontal_rules(img, lines)))
+    rules = functools.cache(lambda: ink.horizontal_rules(img, lines))
+    return _layout.build_page(lines, rules, grids)
 
 
 def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
@@ -49,6 +52,7 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         figures,
         gaps,
         glyphcolumns,
+        gridcells,
         hyphens,
         infinity,
         leaders,
@@ -90,6 +94,11 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
     glyphcolumns.split(img, lines, auto, opts.threads, opts.languages)
     straddle.join(img, lines, auto, opts.threads, opts.languages)
     rest = strays.restore_bullets(img, lines, strays.find(img, lines))
+    # Before the re-reading, after every pass that reads regions again as blocks: a word run
+    # across a grid's rule is the texts of two cells (:mod:`.lattice`), the cells are read
+    # again on their own, and each cell's words are a line of their own.
+    grids = lattice.find(r.ruled if r.ruled is not None else img, lines) if opts.layout else []
+    gridcells.fit(img, lines, grids, dpi, opts.languages, r.scale, r.sharpened)
     replaced = 0
     if auto and opts.reread_below > 0:
         # A clean-up's threshold broke strokes the recogniser sees in grey: read the page before.
@@ -115,4 +124,4 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         gaps.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
-    return replace(r, items=_items(img, lines, opts), source=[], reread=replaced)
+    return replace(r, items=_items(img, lines, opts, grids), source=[], reread=replaced, ruled=None)

@@ -25,7 +25,7 @@ import itertools
 import statistics
 from collections.abc import Sequence
 
-from . import anchors, breaks, frames, labels, pieces, rowsplit, sides, stacks, terms
+from . import anchors, breaks, frames, labels, lattice, pieces, rowsplit, sides, stacks, terms
 from .frames import Rules
 from .geometry import (
     MIN_ROWS,
@@ -305,19 +305,23 @@ table between two of its lines taken out, the sentence under one table ran into 
 of the next. Double-spaced lines stand about 1.4 text heights apart."""
 
 
-def build_page(lines: Sequence[Line], rules: Rules | None = None) -> list[Item]:
+def build_page(
+    lines: Sequence[Line], rules: Rules | None = None, grids: Sequence[lattice.Grid] = ()
+) -> list[Item]:
     """Paragraphs and tables in reading order.
 
     ``lines`` come in the recogniser's reading order; each keeps its block and paragraph
     number; ``rules``, the page's horizontal rules (two rows in a ruled frame are a table,
     :func:`.frames.ruled`). A table is placed after the nearest line above it that shares some
     of its width (:func:`.anchors.place`): where the recogniser met its first line depends on
-    how it cut the page into blocks, which shifts with small changes in the image.
+    how it cut the page into blocks, which shifts with small changes in the image. ``grids``:
+    the page's ruled grids (:mod:`.lattice`), each a table of the words in its cells.
     """
     lines = [ln for ln in lines if ln.words]
     if not lines:
         return []
     height = max(1.0, statistics.median(ln.height for ln in lines))
+    lines, fixed = lattice.take(lines, grids, height)
     lines = pieces.join(lines, height)
     lines = labels.join(lines, height)
     lines = sides.split_joined(lines, height)
@@ -334,6 +338,8 @@ def build_page(lines: Sequence[Line], rules: Rules | None = None) -> list[Item]:
     regions = terms.term_lists(rows, lines, height)
     regions += _regions(rows, lines, height, regions, rules)
     regions += rowsplit.split_runs(rows, lines, height, regions)
+    lines = list(lines)
+    regions += lattice.regions(lines, fixed)
     for k, region in enumerate(regions):
         for r in region.rows:
             for i in r.lines:

@@ -40,6 +40,7 @@ from . import (
     bullets,
     creases,
     deskew,
+    fastops,
     merge,
     orientation,
     panels,
@@ -156,9 +157,12 @@ def _read_image(img: Image.Image, dpi: int, opts: EngineOptions, grain: bool) ->
     if preprocess.dark_paper(img):
         img = ImageOps.invert(img)  # boxes are the same either way
     found = streaks.find(img)
+    # A ruled table's rules touch its cells' text and pass for streaks: a reading keeps the
+    # page with them, turned and levelled alike, for its grids (:mod:`.lattice`).
+    unfilled = img if found.streaks else None
     img = streaks.fill(img, found.streaks)
     grain = grain or preprocess.grainy(img)
-    r = _upright(img, dpi, opts, found.rules, grain)
+    r = _upright(img, dpi, opts, found.rules, grain, unfilled)
     # A grainy page is not flattened: its flattened copy no longer measured as grainy and was
     # read raw, grain and all (a bar chart's black bars made the page "uneven"; Tesseract
     # read for minutes, past the pool's task timeout). The clean-up ladder flattens it.
@@ -201,7 +205,12 @@ def _weight(r: Reading) -> float:
 
 
 def _upright(
-    img: Image.Image, dpi: int, opts: EngineOptions, rules: list[streaks.Box], grain: bool
+    img: Image.Image,
+    dpi: int,
+    opts: EngineOptions,
+    rules: list[streaks.Box],
+    grain: bool,
+    unfilled: Image.Image | None = None,
 ) -> Reading:
     """:func:`read_image` from the page turned and levelled on: Tesseract's reading with its
     second chances, before RapidOCR's re-reading (which only the kept reading pays for).
@@ -221,9 +230,12 @@ def _upright(
         turn = orientation.sideways_turn(seen, opts.languages) or _osd(seen, dpi, opts)[0]
         if turn:
             img = img.rotate(turn, expand=True)
+            unfilled = None if unfilled is None else unfilled.rotate(turn, expand=True)
     angle = 0.0
     if opts.deskew:
         img, angle = deskew.straighten(img)
+        if unfilled is not None and angle:
+            unfilled = fastops.rotate(unfilled, angle)
     judged = None
     if opts.detect_orientation and not turn:
         judged = orientation.upright_turn(img, opts.languages)
@@ -231,7 +243,9 @@ def _upright(
         # Levelled first: a skewed page's line profiles blur. One reading instead of a
         # reading found doubtful, OSD, and a second reading.
         img, turn = img.rotate(180), 180
+        unfilled = None if unfilled is None else unfilled.rotate(180)
     # Turned or levelled, the page's rules are elsewhere: found again.
+    ruled = img if unfilled is None else unfilled
     img = streaks.erase(img) if turn or angle else streaks.fill(img, rules)
     glyphs = textsize.edges(img)
     crisp = glyphs.crisp
@@ -257,7 +271,7 @@ def _upright(
     # 250 pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
     # Lines merely not found vertical may be vertical text the strips profile as upright.
     upright = judged is not None and direction >= orientation.ACROSS
-    r = replace(_read(img, dpi, opts, touch, upright, tidied, grain), levelled=angle)
+    r = replace(_read(img, dpi, opts, touch, upright, tidied, grain), levelled=angle, ruled=ruled)
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 

@@ -47,6 +47,9 @@ class Reading:
     uncleaned: Image.Image | None = field(default=None, compare=False)
     """For a reading of a cleaned page (:attr:`cleanup`), the page before the clean-up, the
     same size: what the recogniser re-reads doubtful words from (:data:`.reread.CLEANED_BELOW`)."""
+    ruled: Image.Image | None = field(default=None, compare=False)
+    """The page as read, the same size, before its vertical rules were erased: where
+    :mod:`.lattice` looks for ruled grids (``None``: the page the reading was made from)."""
 
     @property
     def has_text(self) -> bool:
