@@ -61,7 +61,7 @@ def place(
         else:
             key = best[1]
         if key[0] == "line":
-            key = ("line", _through(lines, key[1], top, owner))
+            key = ("line", _through(lines, key[1], top, owner, (x0, x1)))
         after.setdefault(key, []).append(t)
     return after
 
@@ -82,15 +82,25 @@ def _header(lines: Sequence[Line], owner: dict[int, int], top: int) -> int:
     return found
 
 
-def _through(lines: Sequence[Line], i: int, top: int, owner: dict[int, int]) -> int:
-    """The last of the lines read right after line ``i`` that stand below it and above
-    ``top`` (a heading between a paragraph and the table it introduces); ``i`` if none."""
+def _through(
+    lines: Sequence[Line], i: int, top: int, owner: dict[int, int], span: tuple[int, int]
+) -> int:
+    """The last of the lines read right after line ``i`` that stand above ``top``, each below
+    the one before (a heading between a paragraph and the table it introduces) or sharing
+    some of the region's ``span`` across (a right-hand stack's second line, "1 - 31 March
+    2026" under "Statement period", read after the account number left of it and under the
+    stack's first line: it came after the statement's table); ``i`` if none. A line of
+    another column, back at the top of the page, shares none of a table in its neighbour's
+    width."""
     k = i
-    while (
-        k + 1 < len(lines)
-        and k + 1 not in owner
-        and lines[k + 1].y1 <= top
-        and lines[k + 1].y0 >= lines[k].y0 - lines[k].height // 2
-    ):
-        k += 1
+    for j in range(i + 1, len(lines)):
+        ln = lines[j]
+        if ln.y1 > top:
+            break
+        if j in owner:
+            continue  # another region's line above this one (placed on its own): read past it
+        shares = min(ln.x1, span[1]) > max(ln.x0, span[0])
+        if ln.y0 < lines[k].y0 - lines[k].height // 2 and not shares:
+            break
+        k = j
     return k

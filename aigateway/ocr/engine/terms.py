@@ -124,6 +124,10 @@ def term_lists(rows: list[Row], lines: Sequence[Line], height: float) -> list[Re
         # beside running text (a web page's sidebar, its paragraph's last word "of" and then
         # "Tags", level with lines of an article) are no terms of it.
         prose = prose or continued(first, lines, edge, ALIGN * height, 2.0 * height)
+        # So did the term column's, two lines or more of its paragraph: the last items of a
+        # sidebar's list ("Skills", then one word a bullet) level with a CV's job entries.
+        # (A list's heading, one line, shares its first term's paragraph.)
+        prose = prose or continued(first, lines, left, ALIGN * height, 2.0 * height, least=2)
         if terms >= 2 and wrapped and not prose and not _grid(run, height):
             found.append(Region(run, _entries(run, lines, height)))
             i = j
