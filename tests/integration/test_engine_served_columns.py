@@ -25,6 +25,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from ..support.docgen import find_font, font
+from ..support.printed import PRINT_CSS, printed_page
 from ..support.served_pages import (
     LOCAL_OCR_CONFIG,
     encode,
@@ -316,3 +317,89 @@ def test_a_scanned_narrow_sidebar_beside_an_article_is_no_table(gateway: Gateway
         assert "|---" not in text, text[:1500]
         assert found_in_order(text, article) >= 0.98, text[:1500]
         assert found_in_order(text, sidebar) >= 0.98, text[:1500]
+
+
+CV_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}}"
+    " body{font-family:'Liberation Serif';font-size:11pt;line-height:1.35}</style></head><body>"
+    "<div style='display:flex;gap:24px'><div style='width:30%;background:#f0f0f0;padding:12px;"
+    "font-size:10pt'><b>Contact</b><p>jane.doe@example.com<br>+44 20 7946 0000<br>London</p>"
+    "<b>Skills</b><ul><li>Python</li><li>Go</li><li>Kubernetes</li><li>Terraform</li>"
+    "<li>SQL</li><li>C</li></ul></div><div style='flex:1'><h1>Jane Doe</h1><h3>Experience</h3>"
+    "<p><b>Platform Engineer</b>, 2019-2023<br>Ran the build and deployment platform for forty"
+    " teams, moved every service to containers and cut the time from commit to production from"
+    " a day to an hour.</p><p><b>Site Reliability Lead</b>, 2016-2019<br>Set up on-call rotas,"
+    " error budgets and the postmortem process for a payments company of three hundred"
+    " people.</p><p><b>Systems Administrator</b>, 2012-2016<br>Looked after the mail, file and"
+    " database servers of a university department, and wrote its backup tooling.</p>"
+    "</div></div></body></html>"
+)
+"""A CV printed from HTML: a grey sidebar of contact details and a list of skills, one word a
+bullet, beside the job entries."""
+
+STATEMENT_ROWS = [
+    ("2026-03-02", "Card payment Harbour Cafe", "12.40", "", "4,987.60"),
+    ("2026-03-03", "Salary March", "", "2,450.00", "7,437.60"),
+    ("2026-03-05", "Direct debit Energy Co", "86.15", "", "7,351.45"),
+    ("2026-03-09", "Transfer to savings", "500.00", "", "6,851.45"),
+    ("2026-03-12", "Card payment Book Shop", "23.99", "", "6,827.46"),
+    ("2026-03-16", "Refund Rail Tickets", "", "41.20", "6,868.66"),
+    ("2026-03-20", "Standing order Rent", "950.00", "", "5,918.66"),
+    ("2026-03-24", "Card payment Grocer", "64.31", "", "5,854.35"),
+    ("2026-03-27", "Interest", "", "3.12", "5,857.47"),
+    ("2026-03-30", "Cash machine Leeds", "100.00", "", "5,757.47"),
+]
+STATEMENT_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}}"
+    " body{font-family:'DejaVu Sans';font-size:11pt;line-height:1.35}</style></head><body>"
+    "<div style='display:flex;justify-content:space-between'><b style='font-size:16pt'>First"
+    " Harbour Bank</b><div style='text-align:right'>Statement period<br>1 - 31 March 2026"
+    "</div></div><p>Account 12-34-56 87654321</p><table style='border-collapse:collapse;"
+    "width:100%' cellpadding=4><tr style='border-bottom:2px solid #000'><th align=left>Date</th>"
+    "<th align=left>Description</th><th align=right>Paid out</th><th align=right>Paid in</th>"
+    "<th align=right>Balance</th></tr>"
+    + "".join(
+        "<tr style='border-bottom:1px solid #ccc'>"
+        + "".join(f"<td{' align=right' if k > 1 else ''}>{c}</td>" for k, c in enumerate(row))
+        + "</tr>"
+        for row in STATEMENT_ROWS
+    )
+    + "</table></body></html>"
+)
+"""A bank statement printed from HTML: the bank's name left and the statement period in a
+right-hand stack of two lines, the account number, then the transactions."""
+
+
+def _under_a_lid(page: Image.Image) -> Image.Image:
+    """``page`` as a flatbed scanner gives it: turned half a degree, darker towards one side."""
+    turned = page.rotate(0.5, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    ramp = Image.linear_gradient("L").rotate(90, expand=True).resize(turned.size)
+    shade = ramp.point(lambda v: 255 - v // 8)
+    return ImageChops.multiply(turned, shade)
+
+
+def test_a_cvs_sidebar_and_a_statements_head_read_in_order(gateway: GatewayProcess) -> None:
+    # A CV as a 200 DPI JPEG: the sidebar's last skills, level with a job entry's heading and
+    # first line, were read as a hanging-term list with them ("• SQL Site Reliability Lead,
+    # 2016-2019"), the job entries out of order; at 300 DPI the skills and the first job's
+    # wrapped lines were read as a two-column table. A scanned bank statement's right-hand
+    # stack ("Statement period" over "1 - 31 March 2026") must come before its table (this
+    # print read in order before as well; the unit test has the scan whose second line came
+    # after the table). Beside them, hostile: the scan cut off halfway, refused.
+    statement = _under_a_lid(printed_page(STATEMENT_HTML, 300).convert("L"))
+    docs = [
+        encode(printed_page(CV_HTML, 200).convert("L"), "JPEG", 60, dpi=200),
+        encode(printed_page(CV_HTML, 300).convert("L"), "JPEG", 30, dpi=300),
+        encode(statement, "JPEG", 65),
+    ]
+    *cvs, statement_md = read_beside_truncated(gateway, docs, cut=2, keep=1 / 2)
+    skills = ["Python", "Go", "Kubernetes", "Terraform", "SQL", "C"]
+    jobs = ["Platform Engineer", "Site Reliability Lead", "Systems Administrator"]
+    for md in cvs:
+        lines = [ln.strip() for ln in md.splitlines() if ln.strip()]
+        assert [ln for ln in lines if ln.startswith("•")] == [f"• {s}" for s in skills], md
+        assert "|" not in md, md
+        flat = " ".join(md.split())
+        at = [flat.find(t) for t in ["Jane Doe", *jobs]]
+        assert -1 not in at and at == sorted(at), md
+    assert statement_md.index("1 - 31 March 2026") < statement_md.index("| Date"), statement_md

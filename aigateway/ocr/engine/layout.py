@@ -39,7 +39,17 @@ from .geometry import (
     join_words,
     paragraphs,
 )
-from .prose import amid_text, bulleted, cells, column_of, columns, headed, numbered, prose
+from .prose import (
+    amid_text,
+    bulleted,
+    cells,
+    column_of,
+    columns,
+    headed,
+    numbered,
+    prose,
+    wrapped_beside_items,
+)
 
 __all__ = ("MIN_ROWS", "Item", "Line", "Paragraph", "Table", "Word", "build_page", "vertical")
 
@@ -151,7 +161,7 @@ def _regions(
         more = sides.extend(run, following, lines, height)
         run += following[:more]
         j += more
-        amid = amid_text(run, lines, height, ROW_GAP * height)
+        amid = amid_text(run, lines, height, ROW_GAP * height) or wrapped_beside_items(run, lines)
         region = None if amid else _validate(run, lines, height, rules)
         if region is not None:
             found.append(region)

@@ -30,6 +30,7 @@ __all__ = (
     "numbered",
     "prose",
     "prose_column",
+    "wrapped_beside_items",
 )
 
 
@@ -155,6 +156,52 @@ def amid_text(run: Sequence[Row], lines: Sequence[Line], height: float, gap: flo
         )
         for k in range(1, len(cols))
     )
+
+
+STOPS = ".:;!?"
+"""What ends a sentence or a cell's text: a line ending otherwise, its paragraph's next line
+starting in lower case, is one sentence wrapped (:func:`wrapped_beside_items`)."""
+
+FILLED = 0.8
+"""Share of its column's widest line a wrapped line fills (a wrapped line ran to the margin)."""
+
+
+def wrapped_beside_items(run: Sequence[Row], lines: Sequence[Line]) -> bool:
+    """Twice or more, a column other than the first wraps a sentence from one row of ``run``
+    to the next (a line filled to its column's margin without a stop, the next line of its
+    recognised paragraph starting in lower case) while the first column has an item on both
+    rows: a sidebar's list level with an article's wrapped lines (a CV's skills beside a job
+    entry), not a table, whose cell wraps only beside an empty first cell."""
+    cols = columns(run)
+    if len(cols) < 2:
+        return False
+
+    def col(ln: Line) -> int:
+        return next((k for k, (a, b) in enumerate(cols) if a <= ln.x0 <= b), -1)
+
+    widest = {
+        k: max(
+            (lines[i].x1 - lines[i].x0 for r in run for i in r.lines if col(lines[i]) == k),
+            default=0,
+        )
+        for k in range(len(cols))
+    }
+    found = 0
+    for a, b in itertools.pairwise(run):
+        here = [lines[i] for i in a.lines]
+        there = [lines[i] for i in b.lines]
+        if not any(col(ln) == 0 for ln in here) or not any(col(ln) == 0 for ln in there):
+            continue
+        found += any(
+            col(u) == col(v) >= 1
+            and (u.block, u.para) == (v.block, v.para)
+            and u.text[-1] not in STOPS
+            and v.text[0].islower()
+            and u.x1 - u.x0 >= FILLED * widest[col(u)]
+            for u in here
+            for v in there
+        )
+    return found >= 2
 
 
 def _narrow_paragraph(
