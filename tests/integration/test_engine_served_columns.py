@@ -403,3 +403,68 @@ def test_a_cvs_sidebar_and_a_statements_head_read_in_order(gateway: GatewayProce
         at = [flat.find(t) for t in ["Jane Doe", *jobs]]
         assert -1 not in at and at == sorted(at), md
     assert statement_md.index("1 - 31 March 2026") < statement_md.index("| Date"), statement_md
+
+
+PAPER_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:Letter;margin:0.6in}}"
+    " body{font-family:'Liberation Serif';font-size:11pt;line-height:1.35}</style></head><body>"
+    "<h2 style='text-align:center'>Unless Such Uses Represent The Only Significant</h2><p "
+    "style='text-align:center'>A. Author, B. Writer<br><i>Institute of Notices "
+    "However</i></p> <p style='margin:0 40px'><b>Abstract.</b> the Program's source code as "
+    "you receive it, in any medium, provided that you conspicuously and appropriately "
+    "publish on each copy an appropriate copyright notice; keep intact all notices stating "
+    "that this License and any non-permissive terms added in accord with section 7 apply to "
+    "the code; keep intact all notices of the absence of any warranty; and give all "
+    "recipients a copy of this License along with the Program.</p><div "
+    "style='column-count:2;column-gap:24px;text-align:justify'><h4>1 "
+    'Introduction</h4><p>permissions" are terms that supplement the terms of this License '
+    "by making exceptions from one or more of its conditions. Additional permissions that "
+    "are applicable to the entire Program shall be treated as though they were included in "
+    "this License, to the extent that they are valid under applicable law. If additional "
+    "permissions apply only to part of the Program, that part may be used separately under "
+    "those permissions, but the entire Program remains governed by this License without "
+    "regard to the additional permissions. When you convey a copy of a covered work, you "
+    "may at your option remove any additional permissions from that copy, or from any part "
+    "of it. (Additional permissions may be written to require their own</p><p>this section "
+    "must be accompanied by the Installation Information. But this requirement does not "
+    "apply if neither you nor any third party retains the ability to install modified "
+    "object code on the User Product (for example, the work has been installed in ROM). The "
+    "requirement to provide Installation Information does not include a requirement to "
+    "continue to provide support service, warranty, or updates for a work that has been "
+    "modified or installed by the recipient, or for the User Product in which it has been "
+    "modified or installed. Access to</p><h4>2 Method</h4><p>permanently if the copyright "
+    "holder notifies you of the violation by some reasonable means, this is the first time "
+    "you have received notice of violation of this License (for any work) from that "
+    "copyright holder, and you cure the violation prior to 30 days after your receipt of "
+    "the notice. Termination of your rights under this section does not terminate the "
+    "licenses of parties who have received copies or rights from you under this License. If "
+    "your rights have been terminated and not permanently reinstated, you do not qualify to "
+    "receive new licenses for the same material under section 10. You are not required to "
+    "accept this License in order</p><p>work (except to the extent that warranties are "
+    "provided), that licensees may convey the work under this License, and how to view a "
+    "copy of this License. If the interface presents a list of user commands or options, "
+    'such as a menu, a prominent item in the list meets this criterion. A "Standard '
+    'Interface" means an interface that either is an official standard defined by a '
+    "recognized standards body, or, in the case of interfaces specified for a particular "
+    "programming</p></div>"
+    "</body></html>"
+)
+"""A two-column paper printed from HTML: a centred title and abstract, then two justified
+columns; the first column's heading ("1 Introduction") stands level with the short last line
+of a paragraph at the top of the second ("Access to")."""
+
+
+def test_a_papers_first_heading_level_with_a_line_of_the_next_column_stays_in_place(
+    gateway: GatewayProcess,
+) -> None:
+    # The heading and that short line were read as one row of a receipt's label and amount,
+    # "1 Introduction Access to", placed after the whole first column. Beside them, hostile:
+    # the scan cut off halfway, refused as a bad document.
+    scan = printed_page(PAPER_HTML, 300).convert("L").filter(ImageFilter.GaussianBlur(0.6))
+    docs = [encode(printed_page(PAPER_HTML, 96).convert("RGB"), "PNG"), encode(scan, "JPEG", 70)]
+    for md in read_beside_truncated(gateway, docs, cut=1, keep=1 / 2):
+        flat = " ".join(md.split())
+        order = ["with the Program.", "1 Introduction", 'permissions" are terms', "Access to"]
+        at = [flat.find(t) for t in [*order, "2 Method"]]
+        assert -1 not in at and at == sorted(at), md
+        assert "Introduction Access" not in flat, md

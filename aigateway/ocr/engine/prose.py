@@ -168,10 +168,11 @@ FILLED = 0.8
 
 def wrapped_beside_items(run: Sequence[Row], lines: Sequence[Line]) -> bool:
     """Twice or more, a column other than the first wraps a sentence from one row of ``run``
-    to the next (a line filled to its column's margin without a stop, the next line of its
-    recognised paragraph starting in lower case) while the first column has an item on both
-    rows: a sidebar's list level with an article's wrapped lines (a CV's skills beside a job
-    entry), not a table, whose cell wraps only beside an empty first cell."""
+    to the next (a line of more than :data:`PROSE_WORDS` words filled to its column's margin
+    without a stop, the next line of its recognised paragraph starting in lower case) while
+    the first column has an item on both rows: a sidebar's list level with an article's
+    wrapped lines (a CV's skills beside a job entry), not a table, whose cell wraps only
+    beside an empty first cell."""
     cols = columns(run)
     if len(cols) < 2:
         return False
@@ -195,6 +196,7 @@ def wrapped_beside_items(run: Sequence[Row], lines: Sequence[Line]) -> bool:
         found += any(
             col(u) == col(v) >= 1
             and (u.block, u.para) == (v.block, v.para)
+            and len(u.words) > PROSE_WORDS
             and u.text[-1] not in STOPS
             and v.text[0].islower()
             and u.x1 - u.x0 >= FILLED * widest[col(u)]

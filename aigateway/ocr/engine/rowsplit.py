@@ -52,6 +52,23 @@ def _short(row: Row, lines: Sequence[Line], height: float) -> bool:
         max(centres) - min(centres) <= LEVEL * height
         and all(low * height <= ln.height <= high * height for ln in parts)
         and all(len(ln.words) <= FEW_WORDS for ln in parts)
+        and not any(_of_prose(ln, lines) for ln in parts)
+    )
+
+
+PROSE_LINE = 6
+"""Words a line holds, more than this, to be one of a paragraph of prose (a receipt's item
+line, ``2 x Flat white 6.40``, or a date, ``1 - 31 March 2026``, holds fewer)."""
+
+
+def _of_prose(line: Line, lines: Sequence[Line]) -> bool:
+    """``line`` shares its recognised paragraph with a line of more than :data:`PROSE_LINE`
+    words: the short last line of a paragraph of prose ("Access to" under a column's line of
+    eight words), level with a heading in the column beside it ("1 Introduction"), is no
+    receipt's label or amount. The two were read as one line, after the whole first column."""
+    key = (line.block, line.para)
+    return any(
+        o is not line and (o.block, o.para) == key and len(o.words) > SHORT_LINE for o in lines
     )
 
 
