@@ -208,3 +208,34 @@ def test_a_word_run_across_a_rule_is_read_again_cell_by_cell(scale: float) -> No
     texts = [ln.text for ln in lines]
     assert "8,074" in texts and "3,273" in texts, texts
     assert not any("8,0743" in t for t in texts), texts
+
+
+def test_graph_paper_is_no_grid_of_cells() -> None:
+    # Rules every 20 px under text 30 px tall: no cell holds a line of text.
+    page = Image.new("L", (2480, 1600), 255)
+    d = ImageDraw.Draw(page)
+    for k in range(60):
+        d.line((300 + 20 * k, 400, 300 + 20 * k, 1200), fill=0, width=2)
+    for k in range(41):
+        d.line((300, 400 + 20 * k, 1480, 400 + 20 * k), fill=0, width=2)
+    assert lattice.find(page, _words_lines()) == []
+    assert len(lattice.find(_grid_page(), _words_lines())) == 1
+
+
+def test_too_many_crossed_cells_keep_their_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page of crossed rules is no table's few joined cells: no cell is read again (each
+    # is a Tesseract call of 10-20 ms).
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(gridcells, "_read_cell", lambda *a: calls.append(a[3:5]) or 1)
+    wide = lattice.Grid(
+        tuple(range(0, 20 * 400, 20)), tuple((0, 10**6) for _ in range(400)), (0, 50), 2
+    )
+    lines = [Line([Word("y" * 500, 80.0, 1, 10, 7980, 40)], 1, 1)]
+    assert gridcells.fit(_grid_page(), lines, [wide], 300, ["eng"]) == 0
+    assert calls == []
+    assert [w.text for ln in lines for w in ln.words] == ["y" * 500]
+    # A few crossed cells are read again.
+    few = lattice.Grid((0, 100, 200, 300), ((0, 50), (0, 50), (0, 50), (0, 50)), (0, 50), 2)
+    lines = [Line([Word("z" * 20, 80.0, 10, 10, 290, 40)], 1, 1)]
+    assert gridcells.fit(_grid_page(), lines, [few], 300, ["eng"]) == 3
+    assert calls == [(0, 0), (0, 1), (0, 2)]

@@ -19,7 +19,11 @@ from PIL import Image, ImageOps
 from .geometry import Line, Word
 from .lattice import Grid, on_rule
 
-__all__ = ("fit",)
+__all__ = ("MAX_CELLS", "fit")
+
+MAX_CELLS = 150
+"""Cells of one grid read again at most (10-20 ms each): a page of crossed rules (a form
+filled in over its boxes) keeps its reading rather than spend seconds on it."""
 
 
 def fit(
@@ -60,6 +64,8 @@ def fit(
                             cells.update((r, c) for c in range(first, last + 1))
                     kept.append(w)
             ln.words = kept
+        if len(cells) > MAX_CELLS:
+            continue  # a page of them is no table's few joined cells: its reading stands
         for r, c in sorted(cells):
             again += _read_cell(img, lines, g, r, c, height, dpi, languages, scale, soft)
     lines[:] = [part for ln in lines for part in _by_cell(ln, grids) if part.words]

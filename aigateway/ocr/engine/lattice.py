@@ -21,6 +21,7 @@ panels) is left to the layout pass.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ FLAT_GLYPHS = frozenset("-_~=\u2013\u2014\u2015\u4e00")
 
 GLUED = RULE_GLYPHS - {"1", "l", "I"}
 """Rule glyphs taken off a word's end on a rule (a digit or letter there is the word's own)."""
+
+LEAST = 0.9
+"""Text heights a grid's every row and column spans at least: a cell holds a line of text."""
 
 MAX_INK = 0.3
 """Share of the page's cells that may hold ink: above it (grain, a textured ground) the page is
@@ -163,7 +167,8 @@ def find(img: Image.Image, lines: Sequence[Line]) -> list[Grid]:
     for i in sorted(range(len(verticals)), key=lambda i: verticals[i][2] - verticals[i][3]):
         if i in used:
             continue
-        grid_ = _lattice(verticals, horizontals, i, tol, used)
+        least = max(1, round(LEAST * height / cell))
+        grid_ = _lattice(verticals, horizontals, i, tol, used, least)
         if grid_ is not None:
             found.append(_to_page(grid_, cell, height))
     return found
@@ -209,10 +214,16 @@ def _segments(runs_: object) -> list[Segment]:
 
 
 def _lattice(
-    verticals: list[Segment], horizontals: list[Segment], seed: int, tol: int, used: set[int]
+    verticals: list[Segment],
+    horizontals: list[Segment],
+    seed: int,
+    tol: int,
+    used: set[int],
+    least: int,
 ) -> tuple[list[Segment], list[int], int] | None:
     """The grid the vertical rule ``seed`` frames (its tallest rule), in cells: its vertical
-    rules, its horizontal rules' centres and their thickness; ``None`` if none."""
+    rules, its horizontal rules' centres and their thickness; ``None`` if none, or if a row
+    or a column is narrower than ``least`` cells (:data:`LEAST` of a text height)."""
     top, bottom = verticals[seed][2], verticals[seed][3]
     tall = bottom - top
     inside = [
@@ -235,6 +246,9 @@ def _lattice(
     xs = _centres([(v[0], v[1]) for v in cols], tol)
     if len(ys) < 3 or len(xs) < 3 or ys[0] > top + tol or ys[-1] < bottom - tol:
         return None
+    gaps = [b - a for seq in (ys, xs) for a, b in itertools.pairwise(seq)]
+    if min(gaps) < least:
+        return None  # cells smaller than a line of text: graph paper, a chart's grid lines
     used.update(inside)
     kept = [_nearest(cols, x) for x in xs]
     # The median: a bold header's glyphs touching a rule make that one run look thick.
