@@ -25,7 +25,6 @@ import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from PIL import Image
 
@@ -155,33 +154,22 @@ def find(img: Image.Image, lines: Sequence[Line]) -> list[Grid]:
     grid = np.asarray(mask.reduce(cell) if cell > 1 else mask) > 0
     if grid.mean() > MAX_INK:
         return []  # grain or a textured ground: every cell has ink, and runs of it are no rules
-    down = ink.long_runs(grid, max(3, round(DOWN * height / cell)))
-    across = ink.long_runs(grid.T, max(3, round(ACROSS * height / cell))).T
-    verticals = _segments(down)
+    verticals = _segments(ink.long_runs(grid, max(3, round(DOWN * height / cell))))
     if len(verticals) < 3:
         return []  # most pages: no grid, and the horizontal rules are not even looked at
-    horizontals = _segments(across.T)
+    # Runs across the page are runs down its transpose.
+    horizontals = _segments(ink.long_runs(grid.T, max(3, round(ACROSS * height / cell))))
     tol = max(2, round(0.6 * height / cell))
+    least = max(1, round(LEAST * height / cell))
     found: list[Grid] = []
     used: set[int] = set()
     for i in sorted(range(len(verticals)), key=lambda i: verticals[i][2] - verticals[i][3]):
         if i in used:
             continue
-        least = max(1, round(LEAST * height / cell))
         grid_ = _lattice(verticals, horizontals, i, tol, used, least)
         if grid_ is not None:
             found.append(_to_page(grid_, cell, height))
     return found
-
-
-def _bridged(grid: Any) -> Any:
-    """``grid`` with gaps of up to two cells down its first axis inked: a scanned rule, grey
-    and levelled, breaks where its threshold falls short for a few pixels."""
-    out = grid.copy()
-    out[1:-1] |= grid[:-2] & grid[2:]
-    out[1:-2] |= grid[:-3] & grid[3:]
-    out[2:-1] |= grid[:-3] & grid[3:]
-    return out
 
 
 Segment = tuple[int, int, int, int]
