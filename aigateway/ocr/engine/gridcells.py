@@ -49,20 +49,16 @@ def fit(
         for ln in lines:
             kept = []
             for w in ln.words:
-                cy = (w.y0 + w.y1) / 2
-                r = g.row(cy)
-                if r is None or g.column((w.x0 + w.x1) / 2, cy) is None:
-                    kept.append(w)
-                elif on_rule(w, g, height):
+                at = g.cell_of(w)
+                if at is not None and on_rule(w, g, height):
                     continue
-                else:
-                    crossed = g.crosses(w, margin)
-                    if crossed:
-                        first = g.column(w.x0 + margin, cy)
-                        last = g.column(w.x1 - margin, cy)
-                        if first is not None and last is not None:
-                            cells.update((r, c) for c in range(first, last + 1))
-                    kept.append(w)
+                kept.append(w)
+                if at is not None and g.crosses(w, margin):
+                    cy = (w.y0 + w.y1) / 2
+                    first = g.column(w.x0 + margin, cy)
+                    last = g.column(w.x1 - margin, cy)
+                    if first is not None and last is not None:
+                        cells.update((at[0], c) for c in range(first, last + 1))
             ln.words = kept
         if len(cells) > MAX_CELLS:
             continue  # a page of them is no table's few joined cells: its reading stands
@@ -86,11 +82,10 @@ def _by_cell(line: Line, grids: Sequence[Grid]) -> list[Line]:
 
 def _cell(w: Word, grids: Sequence[Grid]) -> tuple[int, int, int] | None:
     """The grid and cell ``w``'s centre stands in, or ``None``."""
-    cx, cy = (w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2
     for k, g in enumerate(grids):
-        r, c = g.row(cy), g.column(cx, cy)
-        if r is not None and c is not None:
-            return k, r, c
+        at = g.cell_of(w)
+        if at is not None:
+            return k, *at
     return None
 
 

@@ -102,6 +102,12 @@ class Grid:
                 found = k
         return found
 
+    def cell_of(self, w: Word) -> tuple[int, int] | None:
+        """The row and column of the cell word ``w``'s centre falls in, or ``None``."""
+        cx, cy = (w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2
+        r, c = self.row(cy), self.column(cx, cy)
+        return None if r is None or c is None else (r, c)
+
     def crosses(self, w: Word, margin: float) -> list[int]:
         """The inner rules word ``w`` runs across by more than ``margin`` px either side."""
         cy = (w.y0 + w.y1) / 2
@@ -288,12 +294,11 @@ def take(
         taken: set[int] = set()
         for i, ln in enumerate(rest):
             for w in ln.words:
-                cx, cy = (w.x0 + w.x1) / 2, (w.y0 + w.y1) / 2
-                r, c = g.row(cy), g.column(cx, cy)
-                if r is not None and c is not None:
+                at = g.cell_of(w)
+                if at is not None:
                     taken.add(id(w))  # a rule read as a glyph is taken, and left out
                     if not on_rule(w, g, height):
-                        cells.setdefault((r, c), []).append((unglued(w, g, height), i))
+                        cells.setdefault(at, []).append((unglued(w, g, height), i))
         table = _table(g, cells, height)
         if table is None:
             continue
