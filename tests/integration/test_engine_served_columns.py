@@ -10,13 +10,17 @@ column's line of few words has its spaces stretched past the gap that splits a r
 sidebar ending a paragraph with a one-word line, then "Tags" and its tags, beside the first
 lines of an article's paragraph, as a term list or a table (:func:`~aigateway.ocr.engine.prose.
 continued`); and a scanned newsletter's narrow sidebar, whose lines met an article's on a few
-rows, as a table (:func:`~aigateway.ocr.engine.prose.amid_text`). One real server process (uvloop, two workers), more pages at once than workers.
+rows, as a table (:func:`~aigateway.ocr.engine.prose.amid_text`); and a newspaper's three
+columns and a recipe's list beside its steps, run together across narrow gutters, row by row
+or as a table (:mod:`aigateway.ocr.engine.joinedcolumns`). One real server process (uvloop,
+two workers), more pages at once than workers.
 """
 
 from __future__ import annotations
 
 import base64
 import random
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -468,3 +472,118 @@ def test_a_papers_first_heading_level_with_a_line_of_the_next_column_stays_in_pl
         at = [flat.find(t) for t in [*order, "2 Method"]]
         assert -1 not in at and at == sorted(at), md
         assert "Introduction Access" not in flat, md
+
+
+NEWS_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}}"
+    " body{font-family:'DejaVu Sans';font-size:11pt;line-height:1.35}</style></head><body>"
+    "<div style='text-align:center;border-bottom:3px double #000'><div "
+    "style='font-size:30pt;font-weight:bold'>The Harbour Gazette</div><div "
+    "style='font-size:9pt'>Tuesday, 8 December 2026 &middot; No. 4,512 &middot; Price "
+    "2.00</div></div><h1 style='font-size:22pt;margin:10px 0'>Finally Every Program Is "
+    "Threatened Constantly By</h1><div style='column-count:3;column-gap:18px;text-align:jus"
+    "tify;font-size:10pt'><p>appropriate copyright notice, and (2) tells the user that "
+    "there is no warranty for the work (except to the extent that warranties are "
+    "provided), that licensees may convey the work under this License, and how to view a "
+    "copy of this License.</p><p>non-permissive terms added in accord with section 7 apply "
+    "to the code; keep intact all notices of the absence of any warranty; and give all "
+    "recipients a copy of this License along with the Program. You may convey a work based "
+    "on the Program, or the modifications to produce it from</p><p>and must require no "
+    'special password or key for unpacking, reading or copying. "Additional permissions" '
+    "are terms that supplement the terms of this License by making exceptions from one or "
+    "more of its conditions. Additional permissions that are applicable to the entire "
+    "Program shall be treated as though they were included in this License, to the extent "
+    "that they are valid under applicable</p><p>for the program, if necessary. For more "
+    "information on this, and how to apply and follow the GNU GPL, see "
+    "<https://www.gnu.org/licenses/>. The GNU General Public License does not permit "
+    "incorporating your program into proprietary programs. If your program is a subroutine "
+    "library, you may consider it more useful</p><p>information on this, and how to apply "
+    "and follow the GNU GPL, see <https://www.gnu.org/licenses/>. The GNU General Public "
+    "License does not permit incorporating your program into proprietary programs. If your "
+    "program is a subroutine library, you may consider it more useful to permit linking "
+    "proprietary applications</p><p>to most effectively state the exclusion of warranty; "
+    'and each file should have at least the "copyright" line and a pointer to where the '
+    "full notice is found. This program is free software: you can redistribute it and/or "
+    "modify it under</p><p>effected by exercising rights under this License with respect "
+    "to the covered work, and you disclaim any intention to limit operation or "
+    "modification of the work as a means of enforcing, against the work's users, your or "
+    "third parties' legal rights to forbid circumvention of technological measures. You "
+    "may convey verbatim copies of the Program's source code as you receive it,</p><h3>Not "
+    "Include Claims That</h3><p>or propagating a covered work, you indicate your "
+    "acceptance of this License to do so. Each time you convey a covered work, the "
+    "recipient automatically receives a license from the original licensors, to run, "
+    "modify and propagate that work, subject to this License. You are not responsible for "
+    "enforcing compliance</p><p>have permission to link or combine any covered work with a "
+    "work licensed under version 3 of the GNU Affero General Public License into a single "
+    "combined work, and to convey the resulting work. The terms of this License will "
+    "continue to apply to the part which is the covered</p><p>holder is reinstated "
+    "permanently if the copyright holder notifies you of the violation by some reasonable "
+    "means, this is the first time you have received notice of violation of this License "
+    "(for any work) from that copyright holder, and you cure the violation prior to 30 "
+    "days after your receipt</p></div>"
+    "</body></html>"
+)
+"""A newspaper's page printed from HTML: a masthead, a headline in 22 pt over three justified
+10 pt columns 18 px apart, the third with a heading of its own, which sets its lines off the
+baseline grid of the other two."""
+
+RECIPE_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}}"
+    " body{font-family:'Liberation Serif';font-size:11pt;line-height:1.35}</style></head><body>"
+    "<h1>License For This</h1><p><i>the parties who would receive the covered work from "
+    "you, a discriminatory patent license (a) in connection with copies of the covered "
+    "work conveyed by</i></p><div style='display:flex;gap:30px'><div "
+    "style='width:35%'><h3>Ingredients</h3><ul><li>338 g in</li><li>418 g medium provided "
+    "that</li><li>449 g user actually uses</li><li>396 g or copying</li><li>156 g for "
+    "further conveying</li><li>288 g refrain entirely from</li><li>334 g foundation either "
+    "version</li><li>209 g the other</li><li>251 g unless and until</li></ul></div><div "
+    "style='flex:1'><h3>Method</h3><ol><li>All other non-permissive additional terms are "
+    'considered "further restrictions" within the meaning of section 10. If the Program as '
+    "you received it,</li><li>have separately received it. d) If the work has interactive "
+    "user interfaces, each must display Appropriate Legal Notices; however, if</li><li>use "
+    "of software on general-purpose computers, but in those that do, we wish to avoid the "
+    'special danger that patents applied to a</li><li>the product. "Installation '
+    'Information" for a User Product means any methods, procedures, authorization keys, or '
+    'other information required to install and</li><li>source code form. A "Major '
+    'Component", in this context, means a major essential component (kernel, window '
+    "system, and so on) of the specific operating system (if any)</li><li>class of "
+    "product, regardless of the status of the particular user or of the way in which the "
+    "particular user actually uses, or expects</li></ol></div></div>"
+    "</body></html>"
+)
+"""A recipe printed from HTML: its ingredients, a list, beside its method's numbered steps,
+whose lines wrap; taken as a 96 DPI screenshot, the gutter between the two is 32 px."""
+
+
+def test_columns_run_together_read_column_by_column(gateway: GatewayProcess) -> None:
+    # Tesseract ran a newspaper's first two columns' level lines together across the narrow
+    # gutter, and the headline's wide word spaces reached across it: the columns were read
+    # row by row, then the page's lower band after the upper band (1955 edits a reading of
+    # 3122 characters; raw Tesseract 17). A recipe's screenshot, each row of its list and
+    # its steps one line, was read as a two-column table. Beside them, hostile: the scan cut
+    # off halfway.
+    body = NEWS_HTML[NEWS_HTML.index("<body>") : NEWS_HTML.index("</body>")]
+    text = re.sub(r"<[^>]+>", " ", body).replace("&middot;", " ")
+    scan = printed_page(NEWS_HTML, 300).convert("L").filter(ImageFilter.GaussianBlur(0.6))
+    docs = [
+        encode(printed_page(NEWS_HTML, 96).convert("RGB"), "PNG"),
+        encode(scan, "JPEG", 70),
+        encode(printed_page(RECIPE_HTML, 96).convert("RGB"), "PNG"),
+    ]
+    *news, recipe = read_beside_truncated(gateway, docs, cut=1, keep=1 / 2)
+    for md in news:
+        assert found_in_order(md, text.split()) >= 0.97, md
+        flat = " ".join(md.split())
+        starts = re.findall(r"<(?:p|h3)>((?:\S+ ){3})", NEWS_HTML)
+        at = [flat.find(t.strip()) for t in starts]
+        assert -1 not in at and at == sorted(at), md
+    assert "|" not in recipe, recipe
+    lines = recipe.splitlines()
+    items = re.findall(r"<li>(\d+ g [^<]+)</li>", RECIPE_HTML)
+    steps = re.findall(r"<li>([^<\s]+ [^<\s]+ [^<\s]+)", RECIPE_HTML)[len(items) :]
+    assert len(items) == 9 and len(steps) == 6
+    for item in items:
+        assert f"• {item}" in lines, recipe
+    flat = " ".join(recipe.split())
+    at = [flat.find(t) for t in ["Ingredients", items[-1], "Method", *(s.strip() for s in steps)]]
+    assert -1 not in at and at == sorted(at), recipe

@@ -586,3 +586,68 @@ def test_a_sheet_with_every_cell_boxed_comes_back_cell_for_cell(gateway: Gateway
     for md in read_beside_truncated(gateway, docs, cut=1, keep=1 / 2):
         assert _tables(md) == [SHEET], md
         assert md.index("Quarterly sales") < md.index("| Region") < md.index("Figures are"), md
+
+
+PRICED = [
+    (
+        "Cable",
+        "steel cable for the crane that lifts the ferry ramp on the north quay",
+        24,
+        "748.10",
+    ),
+    ("Bolts", "galvanised bolts and washers", 23, "544.19"),
+    (
+        "Paint",
+        "marine paint in harbour grey, two coats for the railings along the ferry ramp and the "
+        "lamp posts of the outer pier, with brushes, rollers and white spirit",
+        40,
+        "803.75",
+    ),
+    ("Lamp Standard", "cast iron harbour lamp", 12, "722.88"),
+    (
+        "Rope",
+        "mooring rope for the fishing boats in the inner basin, cut to length and spliced at "
+        "both ends, with a spare coil for the lifeboat station",
+        3,
+        "883.26",
+    ),
+    ("Sand", "bags of sand for the slipway repair", 40, "242.97"),
+]
+"""A price list whose description cells wrap one to four lines deep."""
+
+PRICED_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}}"
+    " body{font-family:'Liberation Serif';font-size:11pt;line-height:1.35}</style></head><body>"
+    "<h3>Parts Ordered For The Harbour Works</h3><p>Prices are for the quantities below and "
+    "include delivery to the north quay; the works office pays within thirty days.</p>"
+    "<table style='border-collapse:collapse;width:100%' cellpadding=6><tr style='border-bottom:"
+    "1px solid #000'><th align=left style='width:18%'>Item</th><th align=left>Description</th>"
+    "<th align=right style='width:12%'>Qty</th><th align=right style='width:15%'>Amount</th>"
+    "</tr>"
+    + "".join(
+        f"<tr style='vertical-align:top'><td>{item}</td><td>{desc}</td><td align=right>{qty}"
+        f"</td><td align=right>{amount}</td></tr>"
+        for item, desc, qty, amount in PRICED
+    )
+    + "</table><p>Goods are checked on arrival by the harbour master.</p></body></html>"
+)
+
+
+def test_a_tables_cells_wrapping_lines_deep_keep_it_whole(gateway: GatewayProcess) -> None:
+    # The run of rows split into cells ended at the first description wrapping past one line
+    # between two rows: the rest of the table came back as paragraphs with its quantities and
+    # amounts inside the sentences ("imposed on 40 803.75 any author"). Beside them, hostile:
+    # the scan cut off halfway, refused as a bad document.
+    scan = _scanned(printed_page(PRICED_HTML, 300).convert("L"), 0.6)
+    shot = printed_page(PRICED_HTML, 192).convert("RGB")  # a screenshot on a 2x display
+    docs = [encode(shot, "PNG"), encode(scan, "JPEG", 75)]
+    for md in read_beside_truncated(gateway, docs, cut=1, keep=1 / 2):
+        tables = _tables(md)
+        assert len(tables) == 1, md
+        rows = tables[0]
+        assert rows[0] == ["Item", "Description", "Qty", "Amount"], md
+        priced = [(r[0], r[2], r[3]) for r in rows[1:] if r[3]]
+        assert priced == [(i, str(q), a) for i, _, q, a in PRICED], md
+        described = " ".join(r[1] for r in rows[1:]).split()
+        assert described == " ".join(d for _, d, _, _ in PRICED).split(), md
+        assert md.index("Parts Ordered") < md.index("| Item") < md.index("Goods are checked"), md

@@ -25,7 +25,20 @@ import itertools
 import statistics
 from collections.abc import Sequence
 
-from . import anchors, breaks, frames, labels, lattice, pieces, rowsplit, sides, stacks, terms
+from . import (
+    anchors,
+    breaks,
+    frames,
+    joinedcolumns,
+    labels,
+    lattice,
+    pieces,
+    rowsplit,
+    sides,
+    stacks,
+    terms,
+    wrapcells,
+)
 from .frames import Rules
 from .geometry import (
     MIN_ROWS,
@@ -37,7 +50,6 @@ from .geometry import (
     Table,
     Word,
     join_words,
-    paragraphs,
 )
 from .prose import (
     amid_text,
@@ -46,6 +58,8 @@ from .prose import (
     column_of,
     columns,
     headed,
+    interludes,
+    lone_columns,
     numbered,
     prose,
     wrapped_beside_items,
@@ -89,13 +103,30 @@ def _segment(row: Row, lines: Sequence[Line], gap: float) -> None:
     for w, i in words:
         if (
             prev is None
-            or w.x0 - prev[0].x1 > gap
+            or w.x0 - prev[0].x1 > gap * _print_scale(prev, (w, i), gap)
             or (i != prev[1] and w.x0 - prev[0].x1 > 0.4 * gap)
         ):
             segs.append([])
         segs[-1].append((w, i))
         prev = (w, i)
     row.segments = [(s[0][0].x0, max(w.x1 for w, _ in s), join_words(s, gap)) for s in segs]
+
+
+def _print_scale(a: tuple[Word, int], b: tuple[Word, int], gap: float) -> float:
+    """How many times ``gap`` two neighbouring words of one line may stand apart in one
+    segment: their print's size against the body's, where both are :data:`LARGE_PRINT`.
+    A headline's word spaces grow with its print, past a body text height: a 22 pt headline
+    over 10 pt columns was cut into segments, ran across the columns' gutters, and the
+    columns under it were read as one, row by row."""
+    if a[1] != b[1]:
+        return 1.0
+    small = min(a[0].y1 - a[0].y0, b[0].y1 - b[0].y0) * 0.9 / gap  # in body text heights
+    return max(1.0, small / LARGE_PRINT)
+
+
+LARGE_PRINT = 1.3
+"""Word boxes this many body text heights tall, or more, are large print (a word of body
+text, ascenders to descenders, measures about one)."""
 
 
 def _grid(rows: Sequence[Row], cols: Sequence[tuple[int, int]]) -> list[list[str]]:
@@ -143,17 +174,20 @@ def _regions(
                 and rows[j + 1].top - rows[j].bottom < _reach(rows[j + 1], rows[j], height, run[-1])
             )
             if not multi and not sandwiched:
-                break
+                last = next(r for r in reversed(run) if len(r.segments) >= 2)
+                wrapped = wrapcells.wrapped_lines(rows, j, last, height, CELL_GAP * height)
+                if not wrapped or any(id(r) in used for r in rows[j : j + wrapped]):
+                    break
+                run += rows[j : j + wrapped]
+                j += wrapped
+                continue
             run.append(rows[j])
             j += 1
-        if (
-            j < len(rows)
-            and id(rows[j]) not in used
-            and _wrapped_cell(rows[j], run[-1], height)
-            and not prose(run, columns(run))  # a column's last line: the paragraph's end
-        ):
-            run.append(rows[j])
-            j += 1
+        tail = wrapcells.trailing(rows, j, run[-1], height) if len(run[-1].segments) > 1 else 0
+        tail = next((k for k in range(tail) if id(rows[j + k]) in used), tail)
+        if tail and not prose(run, columns(run)):  # a column's last line: a paragraph's end
+            run += rows[j : j + tail]
+            j += tail
         if sides.kept_apart(run, lines, height):
             i = j  # the recogniser's blocks already read these texts one after the other
             continue
@@ -161,6 +195,12 @@ def _regions(
         more = sides.extend(run, following, lines, height)
         run += following[:more]
         j += more
+        cols = headed(run, columns(run), HEADER_REACH * height)
+        joined = joinedcolumns.region(run, following[more:], lines, cols, height)
+        if joined is not None:
+            found.append(joined)
+            i = j + len(joined.rows) - len(run)
+            continue
         amid = amid_text(run, lines, height, ROW_GAP * height) or wrapped_beside_items(run, lines)
         region = None if amid else _validate(run, lines, height, rules)
         if region is not None:
@@ -174,17 +214,6 @@ def _regions(
         else:
             i += 1
     return found
-
-
-def _wrapped_cell(row: Row, last: Row, height: float) -> bool:
-    """``row`` is the wrapped end of a cell of ``last`` (a table's last row): one segment, a
-    line's spacing below, starting where a cell other than the row's first does. (Rows
-    between a run's rows join it anyway; its last row's wrapped description was read as a
-    paragraph after the table.)"""
-    if len(row.segments) != 1 or len(last.segments) < 2 or row.top - last.bottom > height:
-        return False
-    x0 = row.segments[0][0]
-    return any(abs(x0 - s[0]) <= 0.5 * height for s in last.segments[1:])
 
 
 ROW_GAP = 2.0
@@ -202,31 +231,24 @@ def _reach(row: Row, above: Row, height: float, before: Row | None = None) -> fl
     ``row`` is split into cells and ``above`` is too, or is the wrapped end of a cell of
     ``before``, the row above it (a padded table whose cells wrap)."""
     cells = len(above.segments) >= 2 or (
-        before is not None and _wrapped_cell(above, before, height)
+        before is not None and wrapcells.wrapped_cell(above, before, height)
     )
     return (CELL_GAP if len(row.segments) >= 2 and cells else ROW_GAP) * height
-
-
-def _lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[int]:
-    users: dict[int, int] = {}
-    for r in run:
-        for k in {column_of(s, cols) for s in r.segments}:
-            users[k] = users.get(k, 0) + 1
-    return {k for k, n in users.items() if n == 1}
 
 
 def _validate(
     run: list[Row], lines: Sequence[Line], height: float, rules: Rules | None = None
 ) -> Region | None:
+    wrapcells.resplit(run, lines, height)
+    # A header's cells over right-aligned numbers take those numbers' columns.
+    cols = headed(run, columns(run), HEADER_REACH * height)
     apart = sides.stacks(run, lines, height)
     if apart is not None:
         return apart  # texts side by side whose rows only meet by chance: no table
-    # A header's cells over right-aligned numbers take those numbers' columns.
-    cols = headed(run, columns(run), HEADER_REACH * height)
     # Trim edge rows with a segment in a column no other row uses (a heading above a table,
     # a caption below): they are not part of the grid.
     while len(run) > MIN_ROWS:
-        lone = _lone_columns(run, cols)
+        lone = lone_columns(run, cols)
         if any(column_of(s, cols) in lone for s in run[0].segments):
             run = run[1:]
         elif any(column_of(s, cols) in lone for s in run[-1].segments):
@@ -237,7 +259,7 @@ def _validate(
     multi = [r for r in run if len(r.segments) >= 2]
     if len(multi) < MIN_ROWS and not frames.ruled(run, height, rules):
         return None
-    if len(cols) < 2 or _interludes(run, cols):
+    if len(cols) < 2 or interludes(run, cols):
         return rowsplit.row_order(run, lines, height)
     if len(cols) == 2 and (numbered(run, cols) or bulleted(run, cols)):
         # Lines numbered in the margin (a listing, a numbered list) or bullets a hanging
@@ -248,46 +270,12 @@ def _validate(
     if crowded > 0.2 * len(multi):
         return rowsplit.row_order(run, lines, height)
     if prose(run, cols):
-        if not _mixed(run, lines, cols):
+        if not joinedcolumns.mixed(run, lines, cols):
             return None  # the recogniser already keeps the columns apart, with its paragraphs
-        return Region(run, _column_paragraphs(run, cols, height))
+        return Region(run, joinedcolumns.read(run, lines, cols, height))
     grid = _grid(run, cols)
     top, bottom = min(r.top for r in run), max(r.bottom for r in run)
     return Region(run, [Table(tuple(tuple(r) for r in grid), top, bottom)])
-
-
-def _interludes(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
-    """Some column holds only whole rows, two or more, between the rows split into cells:
-    lines of text between display formulas with their numbers at the margin ("subject to
-    linear constraints" between "z = ... (3.4)" and "(I | -A)x = 0 (3.5)"), not cells of a
-    grid. A table's wrapped cells and spanning headings fall in columns its rows use too."""
-    split = {column_of(s, cols) for r in run if len(r.segments) >= 2 for s in r.segments}
-    whole = [column_of(r.segments[0], cols) for r in run if len(r.segments) == 1]
-    return any(whole.count(k) >= 2 for k in set(whole) - split)
-
-
-def _mixed(run: Sequence[Row], lines: Sequence[Line], cols: Sequence[tuple[int, int]]) -> bool:
-    """Some recognised line holds words from two columns (a narrow gutter was not seen)."""
-    for r in run:
-        for i in r.lines:
-            found: set[int] = set()
-            for w in lines[i].words:
-                centre = (w.x0 + w.x1) / 2
-                found.update(k for k, (a, b) in enumerate(cols) if a <= centre <= b)
-            if len(found) > 1:
-                return True
-    return False
-
-
-def _column_paragraphs(
-    run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float
-) -> list[Item]:
-    """Columns one after the other; a vertical gap over one line height starts a paragraph."""
-    out: list[Item] = []
-    for k in range(len(cols)):
-        cells = [(" ".join(s[2] for s in r.segments if column_of(s, cols) == k), r) for r in run]
-        out += paragraphs([(text, r.top, r.bottom) for text, r in cells if text], height)
-    return out
 
 
 def vertical(lines: Sequence[Line]) -> bool:

@@ -11,7 +11,7 @@ import itertools
 import statistics
 from collections.abc import Sequence
 
-from .geometry import MIN_ROWS, Line, Row
+from .geometry import MIN_ROWS, Line, Row, Word
 from .markdown import BULLETS
 
 __all__ = (
@@ -27,6 +27,8 @@ __all__ = (
     "columns",
     "continued",
     "headed",
+    "interludes",
+    "lone_columns",
     "numbered",
     "prose",
     "prose_column",
@@ -180,17 +182,23 @@ def wrapped_beside_items(run: Sequence[Row], lines: Sequence[Line]) -> bool:
     def col(ln: Line) -> int:
         return next((k for k, (a, b) in enumerate(cols) if a <= ln.x0 <= b), -1)
 
+    def parts(row: Row) -> list[Line]:
+        # A recognised line run across the gutter (a screenshot's narrow one) is cut there.
+        out: list[Line] = []
+        for i in row.lines:
+            by: dict[int, list[Word]] = {}
+            for w in lines[i].words:
+                by.setdefault(col(Line([w], 0, 0)), []).append(w)
+            out += [Line(ws, lines[i].block, lines[i].para) for _, ws in sorted(by.items())]
+        return out
+
+    cut = [parts(r) for r in run]
     widest = {
-        k: max(
-            (lines[i].x1 - lines[i].x0 for r in run for i in r.lines if col(lines[i]) == k),
-            default=0,
-        )
+        k: max((ln.x1 - ln.x0 for row in cut for ln in row if col(ln) == k), default=0)
         for k in range(len(cols))
     }
     found = 0
-    for a, b in itertools.pairwise(run):
-        here = [lines[i] for i in a.lines]
-        there = [lines[i] for i in b.lines]
+    for here, there in itertools.pairwise(cut):
         if not any(col(ln) == 0 for ln in here) or not any(col(ln) == 0 for ln in there):
             continue
         found += any(
@@ -350,3 +358,22 @@ def numbered(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
             return False
         firsts.append(int(cells[0][2]))
     return all(b == a + 1 for a, b in itertools.pairwise(firsts))
+
+
+def lone_columns(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> set[int]:
+    """Columns of ``cols`` only one row of ``run`` has a segment in."""
+    users: dict[int, int] = {}
+    for r in run:
+        for k in {column_of(s, cols) for s in r.segments}:
+            users[k] = users.get(k, 0) + 1
+    return {k for k, n in users.items() if n == 1}
+
+
+def interludes(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
+    """Some column holds only whole rows, two or more, between the rows split into cells:
+    lines of text between display formulas with their numbers at the margin ("subject to
+    linear constraints" between "z = ... (3.4)" and "(I | -A)x = 0 (3.5)"), not cells of a
+    grid. A table's wrapped cells and spanning headings fall in columns its rows use too."""
+    split = {column_of(s, cols) for r in run if len(r.segments) >= 2 for s in r.segments}
+    whole = [column_of(r.segments[0], cols) for r in run if len(r.segments) == 1]
+    return any(whole.count(k) >= 2 for k in set(whole) - split)

@@ -24,7 +24,17 @@ from dataclasses import replace
 from . import breaks
 from .geometry import Item, Line, Paragraph, Region, Row, paragraphs, row_text, same_row
 
-__all__ = ("ALIGNED", "APART", "LEVEL", "STACK", "extend", "kept_apart", "split_joined", "stacks")
+__all__ = (
+    "ALIGNED",
+    "APART",
+    "LEVEL",
+    "STACK",
+    "extend",
+    "kept_apart",
+    "read",
+    "split_joined",
+    "stacks",
+)
 
 APART = 3.0
 """Blank inside a recognised line, in text heights, at which the line is cut in two."""
@@ -48,7 +58,7 @@ def stacks(run: Sequence[Row], lines: Sequence[Line], height: float) -> Region |
     parts = _cut([lines[i] for r in run for i in r.lines], height)
     if _sides(parts, height) is None:
         return None
-    return Region(list(run), _read(parts, height))
+    return Region(list(run), read(parts, height))
 
 
 def extend(run: list[Row], rows: Sequence[Row], lines: Sequence[Line], height: float) -> int:
@@ -116,12 +126,13 @@ def _cut(lines: Sequence[Line], height: float) -> list[Line]:
     return out
 
 
-def _read(parts: list[Line], height: float) -> list[Item]:
-    """Stack by stack (recursively: a stack may part again), each row by row."""
+def read(parts: list[Line], height: float) -> list[Item]:
+    """``parts`` (lines, or pieces of lines) read stack by stack (recursively: a stack may
+    part again), each row by row, its rows' lines telling which breaks were meant."""
     sides = _sides(parts, height)
     if sides is not None:
         left, right, tail = _below(*sides, height)
-        return [item for side in (left, right, tail) if side for item in _read(side, height)]
+        return [item for side in (left, right, tail) if side for item in read(side, height)]
     rows = _regroup(parts)
     items = paragraphs([(row_text(r, parts, height), r.top, r.bottom) for r in rows], height)
     # Each paragraph holds the next rows in order: their lines tell which breaks were meant
