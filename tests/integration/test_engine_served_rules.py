@@ -651,3 +651,57 @@ def test_a_tables_cells_wrapping_lines_deep_keep_it_whole(gateway: GatewayProces
         described = " ".join(r[1] for r in rows[1:]).split()
         assert described == " ".join(d for _, d, _, _ in PRICED).split(), md
         assert md.index("Parts Ordered") < md.index("| Item") < md.index("Goods are checked"), md
+
+
+MENU = {
+    "Starters": [("Harbour soup of the day", "5.50"), ("Smoked mackerel pate", "7.25")],
+    "Mains": [
+        ("Fish and chips", "14.95"),
+        ("Grilled sea bass with fennel", "19.50"),
+        ("Mussels in cider", "16.00"),
+        ("Vegetable pie", "12.75"),
+    ],
+    "Desserts": [("Apple crumble", "6.50"), ("Lemon tart", "6.95"), ("Cheese board", "9.80")],
+}
+"""A menu's sections, each item with its price."""
+
+MENU_HTML = (
+    f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}}"
+    " body{font-family:'Liberation Sans';font-size:11pt;line-height:1.35}</style></head><body>"
+    "<h2>The Quay Kitchen Menu</h2>"
+    + "".join(
+        f"<h4>{section}</h4>"
+        + "".join(
+            f"<div style='display:flex'><span>{item}</span><span style='flex:1;border-bottom:"
+            f"1px dotted #000;margin:0 4px 5px'></span><span>{price}</span></div>"
+            for item, price in items
+        )
+        for section, items in MENU.items()
+    )
+    + "</body></html>"
+)
+"""The menu printed from HTML, each price at the right margin, a dotted leader to its item."""
+
+
+def test_a_menu_scanned_a_third_of_a_degree_askew_keeps_each_price_on_its_row(
+    gateway: GatewayProcess,
+) -> None:
+    # Too little skew to level the page for (under deskew.MIN_ANGLE), and each price 10 px
+    # under its item 1900 px to the left: the two were read as texts side by side, every
+    # item of a section, then every price. Now the layout pass levels the words' boxes by
+    # the skew left on the page. Beside them, hostile: the scan cut off halfway.
+    page = printed_page(MENU_HTML, 300).convert("L")
+    docs = [
+        encode(
+            _scanned(page.rotate(angle, fillcolor=255, resample=Image.Resampling.BICUBIC), 0.6),
+            "JPEG",
+            80,
+            dpi=300,
+        )
+        for angle in (-0.3, 0.3)
+    ]
+    for md in read_beside_truncated(gateway, docs, cut=1, keep=1 / 2):
+        flat = " ".join(md.replace("|", " ").split())
+        for items in MENU.values():
+            for item, price in items:
+                assert f"{item} {price}" in flat, md

@@ -16,7 +16,7 @@ from PIL import Image
 from . import fastops
 from .preprocess import as_gray, otsu, reduced
 
-__all__ = ("MAX_ANGLE", "MIN_ANGLE", "skew_angle", "straighten")
+__all__ = ("MAX_ANGLE", "MIN_ANGLE", "level", "skew_angle", "straighten")
 
 MAX_ANGLE = 6.0
 """Largest skew looked for, in degrees (beyond it a page is rotated on purpose, or sideways)."""
@@ -62,7 +62,14 @@ def skew_angle(img: Image.Image) -> float:
 
 def straighten(img: Image.Image) -> tuple[Image.Image, float]:
     """The page turned level when it is skewed by :data:`MIN_ANGLE` or more, and the angle."""
+    levelled, angle, _ = level(img)
+    return levelled, angle
+
+
+def level(img: Image.Image) -> tuple[Image.Image, float, float]:
+    """:func:`straighten`'s page and angle, and the skew left on the page (degrees, under
+    :data:`MIN_ANGLE`; 0.0 when it was turned)."""
     angle = skew_angle(img)
     if abs(angle) < MIN_ANGLE:
-        return img, 0.0
-    return fastops.rotate(img, angle), angle
+        return img, 0.0, angle
+    return fastops.rotate(img, angle), angle, 0.0

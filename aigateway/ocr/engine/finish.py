@@ -27,12 +27,12 @@ __all__ = ("finish",)
 
 
 def _items(
-    img: Image.Image, lines: list[Line], opts: EngineOptions, grids: list[lattice.Grid]
+    img: Image.Image, lines: list[Line], opts: EngineOptions, r: Reading, grids: list[lattice.Grid]
 ) -> list[Item]:
     if not opts.layout or _layout.vertical(lines):
         return breaks.own_paragraphs(lines)
     rules = functools.cache(lambda: ink.horizontal_rules(img, lines))
-    return _layout.build_page(lines, rules, grids)
+    return _layout.build_page(lines, rules, grids, r.skew)
 
 
 def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
@@ -124,4 +124,6 @@ def finish(r: Reading, opts: EngineOptions, dpi: int) -> Reading:
         gaps.restore(img, lines)
     hyphens.restore(img, lines)
     numbering.repair(lines)
-    return replace(r, items=_items(img, lines, opts, grids), source=[], reread=replaced, ruled=None)
+    return replace(
+        r, items=_items(img, lines, opts, r, grids), source=[], reread=replaced, ruled=None
+    )

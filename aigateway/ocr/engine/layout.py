@@ -50,6 +50,7 @@ from .geometry import (
     Table,
     Word,
     join_words,
+    levelled,
 )
 from .prose import (
     amid_text,
@@ -304,7 +305,10 @@ of the next. Double-spaced lines stand about 1.4 text heights apart."""
 
 
 def build_page(
-    lines: Sequence[Line], rules: Rules | None = None, grids: Sequence[lattice.Grid] = ()
+    lines: Sequence[Line],
+    rules: Rules | None = None,
+    grids: Sequence[lattice.Grid] = (),
+    skew: float = 0.0,
 ) -> list[Item]:
     """Paragraphs and tables in reading order.
 
@@ -314,12 +318,15 @@ def build_page(
     of its width (:func:`.anchors.place`): where the recogniser met its first line depends on
     how it cut the page into blocks, which shifts with small changes in the image. ``grids``:
     the page's ruled grids (:mod:`.lattice`), each a table of the words in its cells.
+    ``skew``: degrees of skew left on the page (:attr:`.Reading.skew`), by which the other
+    words' boxes are levelled first (:func:`.geometry.levelled`).
     """
     lines = [ln for ln in lines if ln.words]
     if not lines:
         return []
     height = max(1.0, statistics.median(ln.height for ln in lines))
     lines, fixed = lattice.take(lines, grids, height)
+    lines = levelled(lines, skew)
     lines = pieces.join(lines, height)
     lines = labels.join(lines, height)
     lines = sides.split_joined(lines, height)

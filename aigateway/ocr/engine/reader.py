@@ -231,9 +231,9 @@ def _upright(
         if turn:
             img = img.rotate(turn, expand=True)
             unfilled = None if unfilled is None else unfilled.rotate(turn, expand=True)
-    angle = 0.0
+    angle = skew = 0.0
     if opts.deskew:
-        img, angle = deskew.straighten(img)
+        img, angle, skew = deskew.level(img)
         if unfilled is not None and angle:
             unfilled = fastops.rotate(unfilled, angle)
     judged = None
@@ -271,7 +271,9 @@ def _upright(
     # 250 pages, each turned claim a wasted reading) and costs 0.3-0.5 s a doubtful page.
     # Lines merely not found vertical may be vertical text the strips profile as upright.
     upright = judged is not None and direction >= orientation.ACROSS
-    r = replace(_read(img, dpi, opts, touch, upright, tidied, grain), levelled=angle, ruled=ruled)
+    r = replace(
+        _read(img, dpi, opts, touch, upright, tidied, grain), levelled=angle, ruled=ruled, skew=skew
+    )
     return replace(r, rotation=(r.rotation + turn) % 360) if turn else r
 
 

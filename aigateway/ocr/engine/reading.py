@@ -35,6 +35,9 @@ class Reading:
     levelled: float = 0.0
     """Degrees the page was turned by to level its lines (:mod:`.deskew`) before it was read;
     boxes are those of the levelled page."""
+    skew: float = 0.0
+    """Degrees of skew left on the page, too few to turn it for (:func:`.deskew.level`): the
+    layout pass levels its word boxes by them (:func:`.layout.build_page`)."""
     flattened: bool = False
     """The image was a photographed sheet on a darker surface, warped flat before it was read
     (:mod:`.paper`); boxes are those of the flattened page."""
