@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from aigateway.ocr.engine import deskew, layout
-from aigateway.ocr.engine.geometry import Line, Paragraph, Table, Word, levelled
+from aigateway.ocr.engine.geometry import LEAST_SKEW, Line, Paragraph, Table, Word, levelled
 
 from ..support.docgen import font
 
@@ -65,7 +65,11 @@ def test_a_price_list_skewed_less_than_deskew_turns_for_keeps_each_price_on_its_
 @settings(max_examples=60, deadline=None)
 @given(skew=st.floats(-0.39, 0.39))
 def test_levelling_by_the_pages_own_skew_puts_each_row_level(skew: float) -> None:
-    for ln in levelled(price_list(skew), skew):
+    lines = price_list(skew)
+    if abs(skew) < LEAST_SKEW:
+        assert levelled(lines, skew) == lines  # within deskew's step: left as read
+        return
+    for ln in levelled(lines, skew):
         tops = {w.y0 for w in ln.words}
         assert max(tops) - min(tops) <= 2
 
