@@ -4,6 +4,7 @@ description wrapping one to four lines, as Tesseract reads it (each visual line 
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,7 @@ def _words(text: str, x: int, y: int, right: bool = False) -> list[Word]:
     return out
 
 
-def price_list(rows: list[tuple[list[str], list[str], str, str]]) -> list[Line]:
+def price_list(rows: list[tuple[list[str], list[str], str, str]], pad: int = PAD) -> list[Line]:
     """A heading, the table's header row and ``rows`` (item lines, description lines, qty,
     amount), each visual line one recognised line, and a paragraph under the table."""
     lines = [Line(_words("Parts ordered for the harbour works", ITEM, 100), 0, 0)]
@@ -36,7 +37,7 @@ def price_list(rows: list[tuple[list[str], list[str], str, str]]) -> list[Line]:
     header = _words("Item", ITEM, y) + _words("Description", DESC, y)
     header += _words("Qty", QTY_END, y, right=True) + _words("Amount", AMOUNT_END, y, right=True)
     lines.append(Line(header, 1, 1))
-    y += H + PAD
+    y += H + pad
     for item, desc, qty, amount in rows:
         for k in range(max(len(item), len(desc))):
             words: list[Word] = []
@@ -49,7 +50,7 @@ def price_list(rows: list[tuple[list[str], list[str], str, str]]) -> list[Line]:
                 words += _words(amount, AMOUNT_END, y, right=True)
             lines.append(Line(words, 1, 1))
             y += PITCH
-        y += PAD - (PITCH - H)
+        y += pad - (PITCH - H)
     lines.append(Line(_words("Prices include delivery to the north quay", ITEM, y + 100), 2, 2))
     return lines
 
@@ -76,12 +77,15 @@ def _table(items: list[Paragraph | Table]) -> Table:
     return tables[0]
 
 
-def test_cells_wrapping_three_and_four_lines_deep_keep_the_table_whole() -> None:
+@pytest.mark.parametrize("pad", [PAD, 110])
+def test_cells_wrapping_three_and_four_lines_deep_keep_the_table_whole(pad: int) -> None:
     # The run of rows split into cells ended at the first description wrapping past one line
     # between two rows: the rest of the table was read as paragraphs, its quantities and
     # amounts inside the sentences. "Replacements" under "Lamp" ended 30 px before "cast iron":
     # one segment across the columns, which then were taken as one.
-    table = _table(layout.build_page(price_list(ROWS)))
+    # 110 px of padding between rows: 2.75 text heights, more than a run crosses under a row
+    # of one segment (layout.ROW_GAP), less than between two rows split into cells.
+    table = _table(layout.build_page(price_list(ROWS, pad)))
     assert table.rows[0] == ("Item", "Description", "Qty", "Amount")
     priced = [r for r in table.rows[1:] if r[3]]
     assert [(r[0], r[2], r[3]) for r in priced] == [(i[0], q, a) for i, _, q, a in ROWS]

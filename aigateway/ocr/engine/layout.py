@@ -176,11 +176,13 @@ def _regions(
             )
             if not multi and not sandwiched:
                 last = next(r for r in reversed(run) if len(r.segments) >= 2)
+                # The stretch and the row split into cells under it, as far below it as
+                # padded cells stand: under a row of one segment, _reach allows less.
                 wrapped = wrapcells.wrapped_lines(rows, j, last, height, CELL_GAP * height)
-                if not wrapped or any(id(r) in used for r in rows[j : j + wrapped]):
+                if not wrapped or any(id(r) in used for r in rows[j : j + wrapped + 1]):
                     break
-                run += rows[j : j + wrapped]
-                j += wrapped
+                run += rows[j : j + wrapped + 1]
+                j += wrapped + 1
                 continue
             run.append(rows[j])
             j += 1

@@ -26,12 +26,13 @@ APART = 0.5
 word space is about a third of one)."""
 
 
-def _aligned(row: Row, last: Row, height: float) -> bool:
-    """``row`` is one segment starting where a cell of ``last`` other than its first does."""
+def _aligned(row: Row, last: Row, height: float, first: bool = False) -> bool:
+    """``row`` is one segment starting where a cell of ``last`` other than its first does
+    (or its first too, with ``first``)."""
     if len(row.segments) != 1 or len(last.segments) < 2:
         return False
     x0 = row.segments[0][0]
-    return any(abs(x0 - s[0]) <= ALIGN * height for s in last.segments[1:])
+    return any(abs(x0 - s[0]) <= ALIGN * height for s in last.segments[0 if first else 1 :])
 
 
 def wrapped_cell(row: Row, last: Row, height: float) -> bool:
@@ -43,21 +44,23 @@ def wrapped_cell(row: Row, last: Row, height: float) -> bool:
 
 
 def wrapped_lines(rows: Sequence[Row], j: int, last: Row, height: float, reach: float) -> int:
-    """How many rows from ``rows[j]`` on are a cell of ``last`` wrapped (:func:`trailing`),
-    with a row split into cells no more than ``reach`` px under the last of them (a table's
-    cells are padded): the table's next row. 0 when they are not."""
-    k = j + trailing(rows, j, last, height)
+    """How many rows from ``rows[j]`` on are a cell of ``last`` wrapped (:func:`trailing`,
+    the first cell's too), with a row split into cells no more than ``reach`` px under the
+    last of them (a table's cells are padded): the table's next row. 0 when they are not."""
+    k = j + trailing(rows, j, last, height, first=True)
     ends = k < len(rows) and len(rows[k].segments) >= 2
     return k - j if k > j and ends and rows[k].top - rows[k - 1].bottom <= reach else 0
 
 
-def trailing(rows: Sequence[Row], j: int, last: Row, height: float) -> int:
+def trailing(rows: Sequence[Row], j: int, last: Row, height: float, first: bool = False) -> int:
     """How many rows from ``rows[j]`` on are a cell of ``last`` wrapped: each one segment
     starting where a cell of ``last`` other than its first does, a line's spacing under the
-    row before (``rows[j - 1]`` for the first)."""
+    row before (``rows[j - 1]`` for the first). With ``first``, the first cell's too: an
+    item wrapped beside its description's second line, before the table's next row (after
+    a table's last row, such a line is the paragraph under it)."""
     k = j
     while k < len(rows) and rows[k].top - rows[k - 1].bottom <= height:
-        if not _aligned(rows[k], last, height):
+        if not _aligned(rows[k], last, height, first):
             break
         k += 1
     return k - j
