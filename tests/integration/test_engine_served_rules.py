@@ -588,7 +588,7 @@ def test_a_sheet_with_every_cell_boxed_comes_back_cell_for_cell(gateway: Gateway
         assert md.index("Quarterly sales") < md.index("| Region") < md.index("Figures are"), md
 
 
-PRICED = [
+WRAPPING = [
     (
         "Cable",
         "steel cable for the crane that lifts the ferry ramp on the north quay",
@@ -615,7 +615,7 @@ PRICED = [
 ]
 """A price list whose description cells wrap one to four lines deep."""
 
-PRICED_HTML = (
+WRAPPING_HTML = (
     f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}}"
     " body{font-family:'Liberation Serif';font-size:11pt;line-height:1.35}</style></head><body>"
     "<h3>Parts Ordered For The Harbour Works</h3><p>Prices are for the quantities below and "
@@ -627,7 +627,7 @@ PRICED_HTML = (
     + "".join(
         f"<tr style='vertical-align:top'><td>{item}</td><td>{desc}</td><td align=right>{qty}"
         f"</td><td align=right>{amount}</td></tr>"
-        for item, desc, qty, amount in PRICED
+        for item, desc, qty, amount in WRAPPING
     )
     + "</table><p>Goods are checked on arrival by the harbour master.</p></body></html>"
 )
@@ -638,8 +638,8 @@ def test_a_tables_cells_wrapping_lines_deep_keep_it_whole(gateway: GatewayProces
     # between two rows: the rest of the table came back as paragraphs with its quantities and
     # amounts inside the sentences ("imposed on 40 803.75 any author"). Beside them, hostile:
     # the scan cut off halfway, refused as a bad document.
-    scan = _scanned(printed_page(PRICED_HTML, 300).convert("L"), 0.6)
-    shot = printed_page(PRICED_HTML, 192).convert("RGB")  # a screenshot on a 2x display
+    scan = _scanned(printed_page(WRAPPING_HTML, 300).convert("L"), 0.6)
+    shot = printed_page(WRAPPING_HTML, 192).convert("RGB")  # a screenshot on a 2x display
     docs = [encode(shot, "PNG"), encode(scan, "JPEG", 75)]
     for md in read_beside_truncated(gateway, docs, cut=1, keep=1 / 2):
         tables = _tables(md)
@@ -647,9 +647,9 @@ def test_a_tables_cells_wrapping_lines_deep_keep_it_whole(gateway: GatewayProces
         rows = tables[0]
         assert rows[0] == ["Item", "Description", "Qty", "Amount"], md
         priced = [(r[0], r[2], r[3]) for r in rows[1:] if r[3]]
-        assert priced == [(i, str(q), a) for i, _, q, a in PRICED], md
+        assert priced == [(i, str(q), a) for i, _, q, a in WRAPPING], md
         described = " ".join(r[1] for r in rows[1:]).split()
-        assert described == " ".join(d for _, d, _, _ in PRICED).split(), md
+        assert described == " ".join(d for _, d, _, _ in WRAPPING).split(), md
         assert md.index("Parts Ordered") < md.index("| Item") < md.index("Goods are checked"), md
 
 
