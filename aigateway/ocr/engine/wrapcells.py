@@ -27,12 +27,16 @@ word space is about a third of one)."""
 
 
 def _aligned(row: Row, last: Row, height: float, first: bool = False) -> bool:
-    """``row`` is one segment starting where a cell of ``last`` other than its first does
-    (or its first too, with ``first``)."""
+    """``row`` is one segment starting where a cell of ``last`` other than its first does;
+    with ``first``, or where its first does and reaching into its second: an item's wrapped
+    line and its description's run together (a line number alone, or a line number misread
+    as a word beside an empty line of a listing, stays a row of its own)."""
     if len(row.segments) != 1 or len(last.segments) < 2:
         return False
-    x0 = row.segments[0][0]
-    return any(abs(x0 - s[0]) <= ALIGN * height for s in last.segments[0 if first else 1 :])
+    x0, x1, _ = row.segments[0]
+    if first and abs(x0 - last.segments[0][0]) <= ALIGN * height:
+        return x1 > last.segments[1][0]
+    return any(abs(x0 - s[0]) <= ALIGN * height for s in last.segments[1:])
 
 
 def wrapped_cell(row: Row, last: Row, height: float) -> bool:
