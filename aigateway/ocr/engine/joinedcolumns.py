@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from . import sides
 from .geometry import MIN_ROWS, Item, Line, Region, Row, Word
-from .prose import prose, wrapped_beside_items
+from .prose import numbered, prose, wrapped_beside_items
 
 __all__ = ("CONTINUE_GAP", "continued", "mixed", "read", "region")
 
@@ -107,7 +107,10 @@ def region(
     split = sum(1 for r in run if len(r.segments) >= 2)
     if len(cols) < 2 or split < MIN_ROWS or not mixed(run, lines, cols):
         return None  # a row or two: a sentence's wide space after its stop, not a gutter
-    if not prose(run, cols) and not wrapped_beside_items(run, lines):
+    # A list beside wrapped lines: two columns, not a listing's line numbers beside its code
+    # (whose rows, code and comment, are read whole).
+    beside = len(cols) == 2 and not numbered(run, cols) and wrapped_beside_items(run, lines)
+    if not beside and not prose(run, cols):
         return None
     rows = run + list(below[: continued(run, below, cols, height)])
     return Region(rows, read(rows, lines, cols, height))
