@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from . import sides
 from .geometry import MIN_ROWS, Item, Line, Region, Row, Word
-from .prose import numbered, prose, wrapped_beside_items
+from .prose import column_of, prose, wrapped_beside_items
 
 __all__ = ("CONTINUE_GAP", "continued", "mixed", "read", "region")
 
@@ -93,6 +93,15 @@ def continued(
     return taken
 
 
+def _line_numbers(run: Sequence[Row], cols: Sequence[tuple[int, int]]) -> bool:
+    """Nearly every row's first cell is a number, brackets and stops aside: a listing's."""
+    firsts = [
+        "".join(s[2] for s in r.segments if column_of(s, cols) == 0).strip("()[]{}.: ") for r in run
+    ]
+    numbers = sum(1 for f in firsts if f.replace(" ", "").isdecimal())
+    return numbers >= 0.8 * len(run)
+
+
 def region(
     run: list[Row],
     below: Sequence[Row],
@@ -107,9 +116,9 @@ def region(
     split = sum(1 for r in run if len(r.segments) >= 2)
     if len(cols) < 2 or split < MIN_ROWS or not mixed(run, lines, cols):
         return None  # a row or two: a sentence's wide space after its stop, not a gutter
-    # A list beside wrapped lines: two columns, not a listing's line numbers beside its code
-    # (whose rows, code and comment, are read whole).
-    beside = len(cols) == 2 and not numbered(run, cols) and wrapped_beside_items(run, lines)
+    # A list beside wrapped lines, not a listing's line numbers beside its code (whose rows,
+    # code and comment, are read whole).
+    beside = not _line_numbers(run, cols) and wrapped_beside_items(run, lines)
     if not beside and not prose(run, cols):
         return None
     rows = run + list(below[: continued(run, below, cols, height)])
