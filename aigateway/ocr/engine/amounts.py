@@ -15,9 +15,8 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from .geometry import Line
+from .geometry import Line, vertical
 from .glyphcolumns import NEAR, ROWS, column_runs, is_column
-from .layout import vertical
 
 __all__ = ("GLUED", "REACH", "glued")
 

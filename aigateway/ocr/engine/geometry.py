@@ -27,6 +27,7 @@ __all__ = (
     "paragraphs",
     "row_text",
     "same_row",
+    "vertical",
 )
 
 MIN_ROWS = 3
@@ -139,6 +140,9 @@ class Region:
 
     rows: list[Row]
     items: list[Item]
+    kept: bool = False
+    """The rows stay in the recogniser's order (no later pass reorders them): ``items`` is
+    empty and the region is dropped before the page is put together."""
 
 
 LEAST_SKEW = 0.2
@@ -252,3 +256,17 @@ def paragraphs(rows: list[tuple[str, int, int]], height: float) -> list[Item]:
     if texts:
         out.append(Paragraph(tuple(texts), top, bottom))
     return out
+
+
+def vertical(lines: Sequence[Line]) -> bool:
+    """Whether most of the page's text lines (of two words or more) are taller than wide.
+
+    Tesseract reads a page turned 90 degrees as vertical lines when it can, with word boxes
+    in the page's own coordinates: this pass, which groups lines into rows by their vertical
+    extent, would shuffle them (bench corpus, report split: a sideways SISCone page went from
+    13 edits in Tesseract's order to 651 through the pass). Such pages keep the recogniser's
+    order.
+    """
+    lines = [ln for ln in lines if len(ln.words) >= 2]
+    tall = sum(1 for ln in lines if ln.y1 - ln.y0 > ln.x1 - ln.x0)
+    return bool(lines) and 2 * tall > len(lines)

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from . import orphans, reread
-from .geometry import Line, Word
-from .layout import vertical
+from .geometry import Line, Word, vertical
 from .preprocess import ink_mask, inked_columns, otsu
 
 __all__ = ("NEAR", "ROWS", "TALL", "column_runs", "is_column", "split")

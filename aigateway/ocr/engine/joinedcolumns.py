@@ -71,23 +71,32 @@ def read(
     return out
 
 
+def _home(seg: tuple[int, int, str], edges: list[list[int]], slack: float) -> list[int] | None:
+    """The column (its edges, left and right) ``seg`` stands inside, ``slack`` aside."""
+    return next((c for c in edges if c[0] - slack <= seg[0] and seg[1] <= c[1] + slack), None)
+
+
 def continued(
     run: Sequence[Row], rows: Sequence[Row], cols: Sequence[tuple[int, int]], height: float
 ) -> int:
     """How many of ``rows`` (those right below ``run``, in order, none in another region)
     go on the columns: each no more than :data:`CONTINUE_GAP` text heights under the row
     before, every segment of it inside one column (half a text height of slack). A row
-    reaching across a gutter (a heading over the columns, a footer under them) ends them."""
+    reaching across a gutter (a heading over the columns, a footer under them) ends them.
+    Each row taken widens its columns to its segments: a page scanned half a degree askew,
+    too little to be turned level, moves a column's edge 20 px over a page's height."""
     bottom = max(r.bottom for r in run)
     slack = 0.5 * height
+    edges = [list(c) for c in cols]
     taken = 0
     for row in rows:
         if row.top - bottom > CONTINUE_GAP * height:
             break
-        if not all(
-            any(a - slack <= s[0] and s[1] <= b + slack for a, b in cols) for s in row.segments
-        ):
+        placed = [(s, c) for s in row.segments if (c := _home(s, edges, slack)) is not None]
+        if len(placed) < len(row.segments):
             break
+        for s, c in placed:
+            c[0], c[1] = min(c[0], s[0]), max(c[1], s[1])
         bottom = max(bottom, row.bottom)
         taken += 1
     return taken

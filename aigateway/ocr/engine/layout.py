@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from . import (
     anchors,
     breaks,
+    flowedlists,
     frames,
     joinedcolumns,
     labels,
@@ -51,6 +52,7 @@ from .geometry import (
     Word,
     join_words,
     levelled,
+    vertical,
 )
 from .prose import (
     amid_text,
@@ -199,10 +201,12 @@ def _regions(
         run += following[:more]
         j += more
         cols = headed(run, columns(run), HEADER_REACH * height)
-        joined = joinedcolumns.region(run, following[more:], lines, cols, height)
-        if joined is not None:
-            found.append(joined)
-            i = j + len(joined.rows) - len(run)
+        used.update(id(r) for f in found for r in f.rows)
+        above = list(itertools.takewhile(lambda r: id(r) not in used, reversed(rows[:i])))
+        down = flowedlists.read_down(run, following[more:], above, lines, cols, height)
+        if down is not None:  # columns read down, by this pass or in the recogniser's order
+            found.append(down[1] or Region(down[0], [], kept=True))
+            i = j + len(down[0]) - len(run)
             continue
         amid = amid_text(run, lines, height, ROW_GAP * height) or wrapped_beside_items(run, lines)
         region = None if amid else _validate(run, lines, height, rules)
@@ -281,20 +285,6 @@ def _validate(
     return Region(run, [Table(tuple(tuple(r) for r in grid), top, bottom)])
 
 
-def vertical(lines: Sequence[Line]) -> bool:
-    """Whether most of the page's text lines (of two words or more) are taller than wide.
-
-    Tesseract reads a page turned 90 degrees as vertical lines when it can, with word boxes
-    in the page's own coordinates: this pass, which groups lines into rows by their vertical
-    extent, would shuffle them (bench corpus, report split: a sideways SISCone page went from
-    13 edits in Tesseract's order to 651 through the pass). Such pages keep the recogniser's
-    order.
-    """
-    lines = [ln for ln in lines if len(ln.words) >= 2]
-    tall = sum(1 for ln in lines if ln.y1 - ln.y0 > ln.x1 - ln.x0)
-    return bool(lines) and 2 * tall > len(lines)
-
-
 HEADER_REACH = 2.5
 """Text heights a header's cell may stand off the column it heads (:func:`~.prose.headed`):
 centred over a column of short entries, it starts well after them."""
@@ -345,6 +335,7 @@ def build_page(
     regions = terms.term_lists(rows, lines, height)
     regions += _regions(rows, lines, height, regions, rules)
     regions += rowsplit.split_runs(rows, lines, height, regions)
+    regions = [region for region in regions if not region.kept]
     lines = list(lines)
     regions += lattice.regions(lines, fixed)
     for k, region in enumerate(regions):

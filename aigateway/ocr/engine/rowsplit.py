@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 
-from . import sides
+from . import flowedlists, sides
 from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, paragraphs, row_text
 from .prose import columns, prose
 
@@ -115,6 +115,8 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
         count = [len(lines[i].words) for r in run for i in r.lines]
         if sum(count) / len(count) >= SHORT_LINE or prose(run, columns(run)):
             return None  # long lines, or narrow columns of prose (a newsletter's four)
+        if flowedlists.sorted_down(run, columns(run), height):
+            return None  # a sorted list flowed down the recogniser's blocks: read in its order
     apart = sides.stacks(run, lines, height)
     if apart is not None:
         return apart
