@@ -1,10 +1,14 @@
-"""Tables of contents and hanging-indent lists, through ``aigateway serve`` as shipped.
+"""Tables of contents, hanging-indent lists and lists flowed down columns, through
+``aigateway serve`` as shipped.
 
 A contents page leads the eye from each entry to its page number along a row of dots, which
 Tesseract reads as words of letters (``nnn nent tebe tent ene``); the engine writes them back
 as dots from the ink (``leaders.py``). A bulleted list set with a hanging indent puts each
 bullet three text heights before its item, where Tesseract leaves it out of every word; the
-engine puts it back (``strays.py``). One real server process (uvloop, two workers), more pages
+engine puts it back (``strays.py``). A contributors page or a book's index flows one sorted
+list down two or three columns on one baseline grid, which the layout pass read as a table of
+unrelated entries side by side; it reads the columns down (``flowedlists.py``). One real
+server process (uvloop, two workers), more pages
 at once than workers, at a scanner's and a renderer's sizes.
 """
 
@@ -18,11 +22,14 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from ..support.docgen import find_font, font
+from ..support.printed import PRINT_CSS, printed_page
 from ..support.served_pages import (
     GRAINY_PROSE,
     LOCAL_OCR_CONFIG,
     encode,
+    found_in_order,
     read_all,
+    read_beside_truncated,
     rendered_and_scanned,
 )
 from ..support.server import GatewayProcess
@@ -131,3 +138,134 @@ def test_a_hanging_indents_bullets_come_back(gateway: GatewayProcess) -> None:
     for md in read_all(gateway, rendered_and_scanned(_list_page())):
         items = re.findall(r"^• (?:Fully|Work|Requires|Support|Many|Commercial)\b", md, re.M)
         assert len(items) >= 5, md  # of 6; one or none without the pass
+
+
+SURNAMES = [
+    "Abbott",
+    "Acosta",
+    "Adler",
+    "Baker",
+    "Barton",
+    "Becker",
+    "Bell",
+    "Bishop",
+    "Carter",
+    "Chen",
+    "Cole",
+    "Cruz",
+    "Dean",
+    "Diaz",
+    "Doyle",
+    "Dunn",
+    "Ellis",
+    "Evans",
+    "Farley",
+    "Ferris",
+    "Fox",
+    "Garcia",
+    "Grant",
+    "Gray",
+    "Hale",
+    "Hayes",
+    "Hill",
+    "Ito",
+    "Jensen",
+    "Kaur",
+    "Khan",
+    "Klein",
+    "Lane",
+    "Lopez",
+    "Mason",
+    "Moore",
+    "Novak",
+    "Owens",
+    "Park",
+    "Patel",
+    "Quinn",
+    "Reyes",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+]
+GIVEN = [
+    "Ruth",
+    "Omar",
+    "Ines",
+    "Theo",
+    "Mina",
+    "Paul",
+    "Lena",
+    "Ivan",
+    "Sara",
+    "Noah",
+    "Aiko",
+    "Femi",
+]
+NAMES = [f"{s} {GIVEN[k % len(GIVEN)]}" for k, s in enumerate(SURNAMES)]
+
+INDEX = [
+    ("A", [("absence of warranty", ["in the licence"]), ("access", []), ("accord", [])]),
+    ("A", [("added terms", ["removing", "notices"]), ("aggregate", []), ("allow", [])]),
+    ("B", [("based on", ["the Program"]), ("behalf", []), ("binary", ["form", "objects"])]),
+    ("C", [("called", []), ("charge", ["for a copy"]), ("circumvention", []), ("code", [])]),
+    ("C", [("compilation", []), ("conditions", ["of this licence"]), ("convey", ["verbatim"])]),
+    ("D", [("damages", []), ("data", []), ("defined", []), ("designed", ["for users"])]),
+    ("E", [("each", []), ("effect", ["of this licence"]), ("either", []), ("enforcing", [])]),
+    ("F", [("fees", ["royalty"]), ("files", []), ("forbid", []), ("free", ["software"])]),
+    ("G", [("general", []), ("given", []), ("grant", ["of patent rights"]), ("guide", [])]),
+    ("H", [("hardware", ["device"]), ("holder", ["copyright", "patent"]), ("household", [])]),
+    ("I", [("include", []), ("installation", ["information"]), ("interface", ["user"])]),
+    ("L", [("legal", ["notices", "rights"]), ("library", []), ("licence", ["automatic"])]),
+    ("M", [("major component", []), ("manufacture", []), ("modify", ["the Program"])]),
+    ("N", [("network", ["server"]), ("notice", ["of violation"]), ("numbered", [])]),
+]
+
+
+def _flowed_html(columns: int, size: str, body: str) -> str:
+    return (
+        f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}} "
+        f"body{{font-family:'DejaVu Sans';font-size:11pt;line-height:1.35}}</style></head><body>"
+        f"{body.split('|')[0]}<div style='column-count:{columns};column-gap:30px;font-size:{size}'>"
+        f"{body.split('|')[1]}</div></body></html>"
+    )
+
+
+def _index() -> tuple[str, list[str]]:
+    """A book's index in two columns of 10 pt print, a letter's heading set off above its
+    entries, sub-entries indented; and its words in reading order."""
+    body, said, seen = "<h1>Index</h1>|", ["Index"], ""
+    for letter, entries in INDEX:
+        if letter != seen:
+            body += f"<div style='font-weight:bold;margin-top:8px'>{letter}</div>"
+            said.append(letter)
+            seen = letter
+        for entry, subs in entries:
+            page = f"{len(entry) * 7}, {len(entry) * 13}"
+            body += f"<div>{entry}, {page}</div>"
+            said += f"{entry}, {page}".split()
+            for sub in subs:
+                body += f"<div style='margin-left:16px'>{sub}, {len(sub) * 11}</div>"
+                said += f"{sub}, {len(sub) * 11}".split()
+    return _flowed_html(2, "10pt", body), said
+
+
+def test_lists_flowed_down_columns_read_column_by_column(gateway: GatewayProcess) -> None:
+    # Three columns of names level row for row came back as a table of three names a row
+    # (535 edits a reading of 788 characters; raw Tesseract 0), and an index's two columns
+    # as small tables and stacks of a few rows each, wherever its rows met level. Beside
+    # them, hostile: a scan cut off halfway.
+    names = _flowed_html(
+        3, "11pt", "<h2>Contributors</h2>|" + "".join(f"<div>{n}</div>" for n in NAMES)
+    )
+    index, said = _index()
+    blur = ImageFilter.GaussianBlur(0.6)
+    docs = [
+        encode(printed_page(names, 144).convert("RGB"), "PNG"),
+        encode(printed_page(names, 300).convert("L").filter(blur), "JPEG", 70),
+        encode(printed_page(index, 96).convert("RGB"), "PNG"),
+        encode(printed_page(index, 300).convert("L").filter(blur), "JPEG", 70),
+    ]
+    read = read_beside_truncated(gateway, docs, cut=1, keep=1 / 2)
+    for md, words in zip(read, [NAMES, NAMES, said, said], strict=True):
+        assert "|" not in md, md
+        assert found_in_order(md, " ".join(words).split()) >= 0.97, md
