@@ -87,6 +87,41 @@ def test_the_same_list_in_two_columns_and_ending_short() -> None:
     assert _words(items) == ["Contributors", *" ".join(NAMES[:17]).split()]
 
 
+def directory(entries: list[str], count: int) -> list[Line]:
+    """The names flowed down ``count`` columns, each with a four-digit extension at its
+    column's right edge; the recogniser made a block of each column's names and another of
+    its extensions, as Tesseract did on a printed staff directory."""
+    lines = [line(["Directory"], LEFT, 200, 0, 0)]
+    for c, column in enumerate(_columns(entries, count)):
+        for r, entry in enumerate(column):
+            y = 300 + r * PITCH
+            lines.append(line(entry.split(), LEFT + c * COLUMN, y, 1 + 2 * c, 1 + 2 * c))
+        for r, entry in enumerate(column):
+            y = 300 + r * PITCH
+            number = str(2000 + 37 * len(entry) + r)
+            lines.append(line([number], LEFT + c * COLUMN + 460, y, 2 + 2 * c, 2 + 2 * c))
+    return lines
+
+
+def test_a_directory_reads_each_name_with_its_number_column_by_column() -> None:
+    # Six columns of cells, every other one numbers: a table of three names and three
+    # numbers a row, and in the recogniser's order every column's names before its numbers.
+    items = layout.build_page(directory(NAMES, 3))
+    got = [ln for item in items for ln in _lines(item)]
+    assert got[0] == "Directory"
+    per = -(-len(NAMES) // 3)
+    want = [f"{n} {2000 + 37 * len(n) + k % per}" for k, n in enumerate(NAMES)]
+    assert got[1:] == want
+
+
+def _lines(item: Paragraph | Table) -> list[str]:
+    assert isinstance(item, Paragraph), item
+    text = item.lines[0]
+    for sep, ln in zip(item.seps[1:], item.lines[1:], strict=True):
+        text += sep + ln
+    return text.split("\n")
+
+
 def _table(rows: list[tuple[str, str]]) -> list[Line]:
     lines = []
     for r, (a, b) in enumerate(rows):

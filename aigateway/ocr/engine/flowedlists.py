@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import joinedcolumns
-from .geometry import Line, Region, Row
+from .geometry import Item, Line, Paragraph, Region, Row
 from .joinedcolumns import CONTINUE_GAP, read
 from .prose import column_of
 
@@ -63,6 +64,22 @@ def _entries(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float)
         left = min((x for x, _ in cells), default=0)
         keys = [_key(t) for x, t in cells if x - left <= INDENT * height]
         out.append([k for k in keys if k])
+    return out
+
+
+def _grouped(
+    context: Sequence[Row], spans: Sequence[tuple[int, int]], height: float
+) -> list[tuple[int, int]]:
+    """``spans`` with each column that holds no entries (:func:`_entries`: a directory's
+    extensions, an index's page numbers set apart) joined to the column on its left: an
+    entry and its number are one line of the list."""
+    keys = _entries(context, spans, height)
+    out: list[tuple[int, int]] = []
+    for (a, b), found in zip(spans, keys, strict=True):
+        if out and len(found) < MIN_PER_COLUMN:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
     return out
 
 
@@ -165,9 +182,21 @@ def read_down(
     slack = int(0.5 * height)
     right = max(s[1] for r in context for s in r.segments)
     starts = [min(a, b) - slack for a, b in zip(low, high, strict=True)]
-    spans = [(a, b - 1) for a, b in itertools.pairwise([*starts, right + 1])]
+    each = [(a, b - 1) for a, b in itertools.pairwise([*starts, right + 1])]
+    spans = _grouped(context, each, height)
     if not sorted_down(context, spans, height):
         return None
-    if _apart(rows, lines, spans) and not joinedcolumns.mixed(rows, lines, spans):
+    # The recogniser's blocks read the list's columns down only if each is one column of
+    # text: an entry's number set apart is a block of numbers read after the entries.
+    one = len(spans) == len(each)
+    if one and _apart(rows, lines, spans) and not joinedcolumns.mixed(rows, lines, spans):
         return rows, None
-    return rows, Region(rows, read(rows, lines, spans, height))
+    return rows, Region(rows, [_entry_lines(item) for item in read(rows, lines, spans, height)])
+
+
+def _entry_lines(item: Item) -> Item:
+    """``item`` with each line its own: a list's entries end where they were set to (an
+    entry's number at its column's right edge leaves no room to tell a break by)."""
+    if not isinstance(item, Paragraph) or len(item.lines) < 2:
+        return item
+    return replace(item, seps=("", *("\n" for _ in item.lines[1:])))
