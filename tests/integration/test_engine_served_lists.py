@@ -202,6 +202,7 @@ GIVEN = [
     "Femi",
 ]
 NAMES = [f"{s} {GIVEN[k % len(GIVEN)]}" for k, s in enumerate(SURNAMES)]
+PROSE = GRAINY_PROSE.split()
 
 INDEX = [
     ("A", [("absence of warranty", ["in the licence"]), ("access", []), ("accord", [])]),
@@ -269,15 +270,23 @@ def test_lists_flowed_down_columns_read_column_by_column(gateway: GatewayProcess
             for n, x in zip(NAMES, numbers, strict=True)
         ),
     )
+    checks = [f"{k + 1}. {' '.join(PROSE[3 * k : 3 * k + 4])}" for k in range(36)]
+    checklist = _flowed_html(
+        2, "11pt", "<h2>Checklist</h2>|" + "".join(f"<div>{c}</div>" for c in checks)
+    )
     blur = ImageFilter.GaussianBlur(0.6)
     docs = [
+        encode(printed_page(checklist, 300).convert("L").filter(blur), "JPEG", 70),
         encode(printed_page(directory, 300).convert("L").filter(blur), "JPEG", 70),
         encode(printed_page(names, 144).convert("RGB"), "PNG"),
         encode(printed_page(names, 300).convert("L").filter(blur), "JPEG", 70),
         encode(printed_page(index, 96).convert("RGB"), "PNG"),
         encode(printed_page(index, 300).convert("L").filter(blur), "JPEG", 70),
     ]
-    listed, *read = read_beside_truncated(gateway, docs, cut=1, keep=1 / 2)
+    ticked, listed, *read = read_beside_truncated(gateway, docs, cut=2, keep=1 / 2)
+    # A numbered checklist, "1." to "18." down one column and "19." on down the next.
+    assert "|" not in ticked, ticked
+    assert found_in_order(ticked, " ".join(checks).split()) >= 0.97, ticked
     for md, words in zip(read, [NAMES, NAMES, said, said], strict=True):
         assert "|" not in md, md
         assert found_in_order(md, " ".join(words).split()) >= 0.97, md

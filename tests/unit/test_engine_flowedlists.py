@@ -122,6 +122,51 @@ def _lines(item: Paragraph | Table) -> list[str]:
     return text.split("\n")
 
 
+CHECKS = [
+    f"{k + 1}. {item}"
+    for k, item in enumerate(
+        [
+            "check the seals",
+            "log the reading",
+            "close the valve",
+            "open the vent",
+            "test the alarm",
+            "clear the drain",
+            "wipe the panel",
+            "note the time",
+            "lock the door",
+            "sign the sheet",
+            "call the desk",
+            "reset the timer",
+            "fill the tank",
+            "label the box",
+        ]
+    )
+]
+
+
+def test_a_numbered_checklist_in_two_columns_reads_in_its_numbers_order() -> None:
+    # "1." to "7." down the first column, "8." to "14." down the second, the recogniser's
+    # one block reading across them row by row: a table of "1. ... | 8. ..." rows without
+    # the pass.
+    lines = contributors(CHECKS, 2)
+    across = sorted(lines[1:], key=lambda ln: (ln.y0, ln.x0))
+    lines = [lines[0], *(Line(ln.words, 1, 1) for ln in across)]
+    items = layout.build_page(lines)
+    assert _words(items) == ["Contributors", *" ".join(CHECKS).split()]
+
+
+def test_page_numbers_are_no_entries() -> None:
+    # A contents page: its chapters numbered down the first column, its page numbers
+    # counting up down the second. Bare numbers are no entries, so the two are one column
+    # of entries with their numbers, not a list flowed down two columns.
+    cols = [(200, 700), (840, 1340)]
+    rows = [_row([(200, f"{k}. Chapter"), (840, str(10 * k))]) for k in range(1, 9)]
+    assert not flowedlists.sorted_down(rows, cols, H)
+    sections = [_row([(200, f"1.{k} Scope"), (840, f"{k}. Scope")]) for k in range(1, 9)]
+    assert not flowedlists.sorted_down(sections, cols, H)
+
+
 def _table(rows: list[tuple[str, str]]) -> list[Line]:
     lines = []
     for r, (a, b) in enumerate(rows):

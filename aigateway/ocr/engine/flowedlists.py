@@ -1,22 +1,24 @@
 """A sorted list flowed down columns, not a table (layout pass).
 
-A back-of-book index, a glossary's terms, a list of contributors or a word list is set in two
-or three columns that the list fills one after the other. Its lines share a baseline grid,
-so the layout pass saw rows split into cells that fall into steady columns and wrote a
-table whose every row paired entries that have nothing to do with each other (a
-contributors page in three columns: 535 edits a reading of 788 characters; raw Tesseract,
-reading its blocks one after the other, 0).
+A back-of-book index, a glossary's terms, a list of contributors, a word list or a numbered
+checklist is set in two or three columns that the list fills one after the other. Its lines
+share a baseline grid, so the layout pass saw rows split into cells that fall into steady
+columns and wrote a table whose every row paired entries that have nothing to do with each
+other (a contributors page in three columns: 535 edits a reading of 788 characters; raw
+Tesseract, reading its blocks one after the other, 0).
 
 Nothing in the picture tells such a list from a table whose cells are short: the order of
-the text does. A list flowed down its columns in alphabetical order is sorted read column
-by column, and out of order read row by row (every row's last entry sorts after the next
-row's first). A table's columns are not one sorted sequence: its first column may be sorted,
-but the second would have to be sorted too, and to start after the first one ends.
+the text does. A list flowed down its columns in alphabetical order (or its numbers') is
+sorted read column by column, and out of order read row by row (every row's last entry
+sorts after the next row's first). A table's columns are not one sorted sequence: its first
+column may be sorted, but the second would have to be sorted too, and to start after the
+first one ends.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -43,11 +45,19 @@ OPENERS = "\"'([*\u2018\u201c\u00ab\u2022\u00b7\u2013- "
 """What may stand before an entry's first letter: quotes, brackets, a bullet, a dash."""
 
 
+NUMBERED = re.compile(r"(\d{1,4})[.)\]]\s+\S")
+"""A numbered entry's start: its number and a stop, a bracket or a parenthesis, then a space
+and its text (``1.1 Scope`` and ``3.5 million`` are no such start; a bare number is a page
+number or a figure)."""
+
+
 def _key(text: str) -> str:
-    """The letters an entry sorts by: quotes and brackets before its first letter dropped,
-    case folded; empty when the entry does not start with a letter (a page number, a
-    figure, a bullet)."""
+    """What an entry sorts by: its letters, quotes and brackets before them dropped, case
+    folded; or its number, written to sort as a number and before any letter; empty when the
+    entry starts with neither (a page number, a figure, a bullet)."""
     text = text.lstrip(OPENERS).casefold()
+    if numbered := NUMBERED.match(text):
+        return f"#{int(numbered.group(1)):05d}"
     if not text[:1].isalpha():
         return ""
     return "".join(c for c in text[:12] if c.isalpha())
