@@ -274,8 +274,20 @@ def test_lists_flowed_down_columns_read_column_by_column(gateway: GatewayProcess
     checklist = _flowed_html(
         2, "11pt", "<h2>Checklist</h2>|" + "".join(f"<div>{c}</div>" for c in checks)
     )
+    features = [" ".join(PROSE[5 * k : 5 * k + 3 + k % 4]).capitalize() for k in range(24)]
+    bulleted = (
+        _flowed_html(
+            2,
+            "11pt",
+            f"<h2>Features</h2><p>{' '.join(PROSE[:60])}</p>|"
+            + "".join(f"<li>{f}</li>" for f in features),
+        )
+        .replace("<div style='column", "<ul style='column")
+        .replace("</div></body>", "</ul></body>")
+    )
     blur = ImageFilter.GaussianBlur(0.6)
     docs = [
+        encode(printed_page(bulleted, 144).convert("RGB"), "PNG"),
         encode(printed_page(checklist, 300).convert("L").filter(blur), "JPEG", 70),
         encode(printed_page(directory, 300).convert("L").filter(blur), "JPEG", 70),
         encode(printed_page(names, 144).convert("RGB"), "PNG"),
@@ -283,7 +295,10 @@ def test_lists_flowed_down_columns_read_column_by_column(gateway: GatewayProcess
         encode(printed_page(index, 96).convert("RGB"), "PNG"),
         encode(printed_page(index, 300).convert("L").filter(blur), "JPEG", 70),
     ]
-    ticked, listed, *read = read_beside_truncated(gateway, docs, cut=2, keep=1 / 2)
+    listing, ticked, listed, *read = read_beside_truncated(gateway, docs, cut=3, keep=1 / 2)
+    # A bulleted list in two columns: a two-column table of bulleted cells without the pass.
+    assert "|" not in listing, listing
+    assert found_in_order(listing, " ".join(features).split()) >= 0.97, listing
     # A numbered checklist, "1." to "18." down one column and "19." on down the next.
     assert "|" not in ticked, ticked
     assert found_in_order(ticked, " ".join(checks).split()) >= 0.97, ticked

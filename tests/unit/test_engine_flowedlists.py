@@ -156,6 +156,34 @@ def test_a_numbered_checklist_in_two_columns_reads_in_its_numbers_order() -> Non
     assert _words(items) == ["Contributors", *" ".join(CHECKS).split()]
 
 
+PROS = ["• fast to set up", "• reads scans", "• keeps tables", "• runs offline", "• small"]
+CONS = ["e needs fonts", "• slow on faxes", "e no handwriting", "e English only", "e no GPU"]
+
+
+def test_two_bulleted_lists_side_by_side_read_one_after_the_other() -> None:
+    # A comparison's pros beside its cons, rows level, one recognised line across both (the
+    # second list's bullets read as "e" mid-line): a two-column table of bulleted cells.
+    lines = [line(["Pros", "and", "cons"], LEFT, 200, 0, 0)]
+    for r, (a, b) in enumerate(zip(PROS, CONS, strict=True)):
+        y = 300 + r * PITCH
+        left, right = line(a.split(), LEFT, y, 1, 1), line(b.split(), LEFT + COLUMN, y, 1, 1)
+        lines.append(Line(left.words + right.words, 1, 1))
+    got = _words(layout.build_page(lines))
+    assert got == ["Pros", "and", "cons", *" ".join(PROS + CONS).split()]
+
+
+def test_bulleted_down_needs_every_column_bulleted() -> None:
+    cols = [(200, 700), (840, 1340)]
+    both = [_row([(200, a), (840, b)]) for a, b in zip(PROS, CONS, strict=True)]
+    assert flowedlists.bulleted_down(both, cols, H)
+    plain = [_row([(200, a), (840, b[2:])]) for a, b in zip(PROS, CONS, strict=True)]
+    assert not flowedlists.bulleted_down(plain, cols, H)
+    # A column of sentences starting "A" is no column of bullets read as a letter.
+    some = [_row([(200, a), (840, f"A {b[2:]}")]) for a, b in zip(PROS, CONS, strict=True)]
+    some[1] = _row([(200, PROS[1]), (840, "Then it stops")])
+    assert not flowedlists.bulleted_down(some, cols, H)
+
+
 def test_page_numbers_are_no_entries() -> None:
     # A contents page: its chapters numbered down the first column, its page numbers
     # counting up down the second. Bare numbers are no entries, so the two are one column

@@ -25,9 +25,10 @@ from dataclasses import replace
 from . import joinedcolumns
 from .geometry import Item, Line, Paragraph, Region, Row
 from .joinedcolumns import CONTINUE_GAP, read
+from .markdown import BULLETS
 from .prose import column_of
 
-__all__ = ("MIN_ENTRIES", "MIN_PER_COLUMN", "read_down", "sorted_down")
+__all__ = ("MIN_ENTRIES", "MIN_PER_COLUMN", "bulleted_down", "read_down", "sorted_down")
 
 MIN_ENTRIES = 8
 """Entries of the list, at least, that start at their column's left edge with a letter
@@ -63,8 +64,8 @@ def _key(text: str) -> str:
     return "".join(c for c in text[:12] if c.isalpha())
 
 
-def _entries(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float) -> list[list[str]]:
-    """Each column's sort keys, top to bottom, of the cells that start at its left edge."""
+def _starts(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float) -> list[list[str]]:
+    """Each column's cells, top to bottom, that start at its left edge (:data:`INDENT`)."""
     firsts: list[list[tuple[int, str]]] = [[] for _ in cols]
     for r in run:
         for s in r.segments:
@@ -72,9 +73,43 @@ def _entries(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float)
     out: list[list[str]] = []
     for cells in firsts:
         left = min((x for x, _ in cells), default=0)
-        keys = [_key(t) for x, t in cells if x - left <= INDENT * height]
-        out.append([k for k in keys if k])
+        out.append([t for x, t in cells if x - left <= INDENT * height])
     return out
+
+
+def _entries(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float) -> list[list[str]]:
+    """Each column's sort keys (:func:`_key`), top to bottom, of the cells that start at its
+    left edge."""
+    return [[k for t in cells if (k := _key(t))] for cells in _starts(run, cols, height)]
+
+
+BULLETED = 0.8
+"""Share of a column's entries that start with a bullet, at least, for a column of a list."""
+
+WORDS = "aAI0123456789"
+"""One-character words an entry may start with that are no bullet read as a letter."""
+
+
+def bulleted_down(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float) -> bool:
+    """Every column is a bulleted list: :data:`MIN_PER_COLUMN` entries or more at its left
+    edge, nearly all (:data:`BULLETED`) starting with a bullet, or with the one-letter word
+    most of them start with (a bullet the recogniser read as ``e`` or ``o``; not ``A``, ``I``
+    or a digit, which are words). Two such lists
+    side by side are read one after the other, whether one list runs on into the next column
+    or each is a list of its own (a comparison's pros and cons): a table's rows do not each
+    hold a bullet in every cell."""
+    if len(cols) < 2:
+        return False
+    for cells in _starts(run, cols, height):
+        heads = [t.split(" ", 1)[0] for t in cells if " " in t.strip()]
+        if len(cells) < MIN_PER_COLUMN:
+            return False
+        letters = [h for h in heads if len(h) == 1 and h not in BULLETS + WORDS]
+        common = max(set(letters), key=letters.count, default="")
+        marked = sum(1 for h in heads if h in BULLETS or h == common)
+        if marked < BULLETED * len(cells):
+            return False
+    return True
 
 
 def _grouped(
@@ -194,7 +229,7 @@ def read_down(
     starts = [min(a, b) - slack for a, b in zip(low, high, strict=True)]
     each = [(a, b - 1) for a, b in itertools.pairwise([*starts, right + 1])]
     spans = _grouped(context, each, height)
-    if not sorted_down(context, spans, height):
+    if not sorted_down(context, spans, height) and not bulleted_down(context, spans, height):
         return None
     # The recogniser's blocks read the list's columns down only if each is one column of
     # text: an entry's number set apart is a block of numbers read after the entries.
