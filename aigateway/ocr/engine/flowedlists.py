@@ -130,9 +130,10 @@ def _grouped(
 
 def sorted_down(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: float) -> bool:
     """The entries at the columns' left edges, read column by column, are in alphabetical
-    order: one in ten neighbours out of order at most (the recogniser's slips, a letter's
-    heading), none where fewer than ten pairs are compared, and every column's first entry
-    sorts after the last one of the column before."""
+    order, each after the one before: one in ten neighbours out of order at most (the
+    recogniser's slips), none where fewer than ten pairs are compared, and every column's
+    first entry sorts after the last one of the column before. Two entries alike are out of
+    order: a table repeats a cell down its rows, a list does not."""
     if len(cols) < 2:
         return False
     columns = _entries(run, cols, height)
@@ -141,9 +142,9 @@ def sorted_down(run: Sequence[Row], cols: Sequence[tuple[int, int]], height: flo
     keys = [k for c in columns for k in c]
     if len(keys) < MIN_ENTRIES:
         return False
-    if any(a[-1] > b[0] for a, b in itertools.pairwise(columns)):
+    if any(a[-1] >= b[0] for a, b in itertools.pairwise(columns)):
         return False
-    out_of_order = sum(1 for a, b in itertools.pairwise(keys) if a > b)
+    out_of_order = sum(1 for a, b in itertools.pairwise(keys) if a >= b)
     return out_of_order <= (len(keys) - 1) // 10
 
 
