@@ -223,6 +223,8 @@ INDEX = [
 
 
 def _flowed_html(columns: int, size: str, body: str) -> str:
+    """An A4 page printed from HTML: ``body``'s part before its ``|`` (a heading), then its
+    part after it flowed down ``columns`` columns 30 px apart in ``size`` print."""
     return (
         f"<html><head><meta charset=utf-8><style>{PRINT_CSS} @page {{size:A4;margin:0.7in}} "
         f"body{{font-family:'DejaVu Sans';font-size:11pt;line-height:1.35}}</style></head><body>"
