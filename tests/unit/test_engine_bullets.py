@@ -53,6 +53,43 @@ def test_a_stop_on_the_baseline_or_close_to_the_word_stays_a_stop() -> None:
     assert line.words[0].text == "."
 
 
+def _two_columns(dot: tuple[int, int, int, int], second: list[str]) -> tuple[Image.Image, Line]:
+    """Two bulleted columns' level lines as Tesseract ran them into one: the first item at
+    x 300 with its bullet read as ``•``, the second column's bullet, a disc drawn at ``dot``,
+    read as ``e``, then its item's words ``second``."""
+    img = Image.new("L", (2000, 200), 255)
+    d = ImageDraw.Draw(img)
+    f = font(SIZE, "DejaVuSerif.ttf")
+    d.ellipse((250, 82, 261, 93), fill=0)
+    words = [Word("\u2022", 90.0, 250, 82, 261, 93)]
+    x = 300
+    for text in ["Fully", "documented", *second]:
+        if text == second[0]:
+            d.ellipse(dot, fill=0)
+            words.append(Word("e", 40.0, *dot))
+            x = dot[2] + 40
+        d.text((x, 60), text, font=f, fill=0)
+        x0, y0, x1, y1 = (round(v) for v in d.textbbox((x, 60), text, font=f))
+        words.append(Word(text, 95.0, x0, y0, x1, y1))
+        x = x1 + 14
+    return img, Line(words, 1, 1)
+
+
+def test_a_second_columns_bullet_mid_line_is_a_bullet() -> None:
+    img, line = _two_columns((1000, 82, 1011, 93), ["Other", "item"])
+    bullets.restore([line], img)
+    assert line.text == "\u2022 Fully documented \u2022 Other item"
+
+
+def test_a_letter_mid_line_after_a_gutter_stays_a_letter() -> None:
+    # An "e" drawn as a letter: not a filled disc, whatever stands before it.
+    img, line = _two_columns((1000, 82, 1011, 93), ["Other", "item"])
+    ImageDraw.Draw(img).rectangle((1000, 82, 1011, 93), fill=255)
+    ImageDraw.Draw(img).text((1000, 60), "e", font=font(SIZE, "DejaVuSerif.ttf"), fill=0)
+    bullets.restore([line], img)
+    assert line.words[3].text == "e"
+
+
 def test_a_large_round_bullet_is_written_as_the_bullet() -> None:
     lines = [
         Line([Word("\u25cf", 90.0, 10, 10, 30, 30), Word("item", 95.0, 60, 5, 140, 35)], 1, 1),

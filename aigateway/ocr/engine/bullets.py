@@ -78,21 +78,40 @@ def _bullet_stop(first: Word, rest: list[Word], height: float) -> bool:
     )
 
 
+GUTTER = 2.0
+"""Text heights of paper before a word, at least, for it to start an item of a column of its
+own: Tesseract ran two bulleted columns' level lines into one line, and the second column's
+bullets stood mid-line (read ``e``, each two gutters' worth after the first column's text)."""
+
+
+def _starts(ln: Line) -> list[int]:
+    """Indexes of the words of ``ln`` that may start a list item: its first, and any that a
+    :data:`GUTTER` sets off from the word before (a column's line run into the line before)."""
+    height = max(1, ln.height)
+    return [0] + [
+        k
+        for k in range(1, len(ln.words) - 1)
+        if ln.words[k].x0 - ln.words[k - 1].x1 >= GUTTER * height
+    ]
+
+
 def restore(lines: list[Line], img: Image.Image) -> None:
-    """Turn misread bullets at the start of lines back into "•" (in place)."""
+    """Turn misread bullets at the start of lines, or of a column's part of them, back into
+    "•" (in place)."""
     for ln in lines:
         if len(ln.words) < 2:
             continue
-        first, nxt = ln.words[0], ln.words[1]
-        height = nxt.y1 - nxt.y0
-        if len(first.text) != 1 or first.text == BULLET:
-            continue
-        if first.text in _NOT_BULLETS and not (
-            first.text in _STOPS and _bullet_stop(first, ln.words[1:], height)
-        ):
-            continue
-        if filled_disc(img, (first.x0, first.y0, first.x1, first.y1), height):
-            ln.words[0] = Word(BULLET, first.conf, first.x0, first.y0, first.x1, first.y1)
+        for k in _starts(ln):
+            first, nxt = ln.words[k], ln.words[k + 1]
+            height = nxt.y1 - nxt.y0
+            if len(first.text) != 1 or first.text == BULLET:
+                continue
+            if first.text in _NOT_BULLETS and not (
+                first.text in _STOPS and _bullet_stop(first, ln.words[k + 1 :], height)
+            ):
+                continue
+            if filled_disc(img, (first.x0, first.y0, first.x1, first.y1), height):
+                ln.words[k] = Word(BULLET, first.conf, first.x0, first.y0, first.x1, first.y1)
 
 
 def plain(lines: list[Line]) -> None:
