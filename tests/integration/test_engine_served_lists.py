@@ -340,6 +340,9 @@ def test_lists_flowed_down_columns_read_column_by_column(gateway: GatewayProcess
     for md, words in zip(read, [NAMES, said, said], strict=True):
         assert "|" not in md, md
         assert found_in_order(md, " ".join(words).split()) >= 0.97, md
+    # Each name a line, not the names of a column run together as one paragraph.
+    names_read = read[0].splitlines()
+    assert sum(1 for n in NAMES if n in names_read) >= 0.9 * len(NAMES), read[0]
     # A directory's extensions at its columns' right edges: each name keeps its number on
     # its line (a table of six columns without the pass; its names before its numbers in the
     # recogniser's order).

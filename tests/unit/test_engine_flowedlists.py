@@ -80,6 +80,8 @@ def test_a_list_of_names_in_three_columns_is_read_column_by_column() -> None:
     # Level rows of short cells in steady columns: it was a table pairing unrelated names.
     items = layout.build_page(contributors(NAMES, 3))
     assert _words(items) == ["Contributors", *" ".join(NAMES).split()]
+    # Left in the recogniser's order (each column a block of its own), each name a line.
+    assert [ln for item in items for ln in _lines(item)] == ["Contributors", *NAMES]
 
 
 def test_the_same_list_in_two_columns_and_ending_short() -> None:

@@ -28,7 +28,14 @@ from .joinedcolumns import CONTINUE_GAP, read
 from .markdown import BULLETS
 from .prose import column_of
 
-__all__ = ("MIN_ENTRIES", "MIN_PER_COLUMN", "bulleted_down", "read_down", "sorted_down")
+__all__ = (
+    "MIN_ENTRIES",
+    "MIN_PER_COLUMN",
+    "bulleted_down",
+    "entry_lines",
+    "read_down",
+    "sorted_down",
+)
 
 MIN_ENTRIES = 8
 """Entries of the list, at least, that start at their column's left edge with a letter
@@ -237,10 +244,10 @@ def read_down(
     one = len(spans) == len(each)
     if one and _apart(rows, lines, spans) and not joinedcolumns.mixed(rows, lines, spans):
         return rows, None
-    return rows, Region(rows, [_entry_lines(item) for item in read(rows, lines, spans, height)])
+    return rows, Region(rows, [entry_lines(item) for item in read(rows, lines, spans, height)])
 
 
-def _entry_lines(item: Item) -> Item:
+def entry_lines(item: Item) -> Item:
     """``item`` with each line its own: a list's entries end where they were set to (an
     entry's number at its column's right edge leaves no room to tell a break by)."""
     if not isinstance(item, Paragraph) or len(item.lines) < 2:

@@ -335,6 +335,8 @@ def build_page(
     regions = terms.term_lists(rows, lines, height)
     regions += _regions(rows, lines, height, regions, rules)
     regions += rowsplit.split_runs(rows, lines, height, regions)
+    # A list's lines left in the recogniser's order: each of its entries ends on purpose.
+    listed = {i for region in regions if region.kept for r in region.rows for i in r.lines}
     regions = [region for region in regions if not region.kept]
     lines = list(lines)
     regions += lattice.regions(lines, fixed)
@@ -355,7 +357,8 @@ def build_page(
         if current:
             para = [lines[i] for i in current]
             right = breaks.margin(para, mates) if alone.issuperset(current) else None
-            items.append(breaks.paragraph(para, right))
+            item = breaks.paragraph(para, right)
+            items.append(flowedlists.entry_lines(item) if listed.issuperset(current) else item)
             current.clear()
 
     def emit(t: int) -> None:
