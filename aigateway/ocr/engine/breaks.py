@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import pairwise
 
 from .geometry import Item, Line, Paragraph
 
-__all__ = ("SLACK", "margin", "own_paragraphs", "paragraph", "separators")
+__all__ = ("SLACK", "ended", "margin", "own_paragraphs", "paragraph", "separators")
 
 SLACK = 1.0
 """Text heights of room beyond the next line's first word (and a space) that a line must leave
@@ -111,6 +112,15 @@ def paragraph(lines: Sequence[Line], right: int | None = None) -> Paragraph:
         max(ln.y1 for ln in lines),
         separators(lines, right),
     )
+
+
+def ended(item: Item) -> Item:
+    """``item`` with every line of a paragraph ended on purpose: a list's entries, a row's
+    parts a gutter apart, each end where it was set to (an entry's number at its column's
+    right edge leaves no room at the line's end to tell a break by)."""
+    if not isinstance(item, Paragraph) or len(item.lines) < 2:
+        return item
+    return replace(item, seps=("", *("\n" for _ in item.lines[1:])))
 
 
 def own_paragraphs(lines: Sequence[Line]) -> list[Item]:

@@ -20,10 +20,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
-from . import joinedcolumns
-from .geometry import Item, Line, Paragraph, Region, Row
+from . import breaks, joinedcolumns
+from .geometry import Line, Region, Row
 from .joinedcolumns import CONTINUE_GAP, read
 from .markdown import BULLETS
 from .prose import column_of
@@ -32,7 +31,6 @@ __all__ = (
     "MIN_ENTRIES",
     "MIN_PER_COLUMN",
     "bulleted_down",
-    "entry_lines",
     "read_down",
     "sorted_down",
 )
@@ -244,12 +242,4 @@ def read_down(
     one = len(spans) == len(each)
     if one and _apart(rows, lines, spans) and not joinedcolumns.mixed(rows, lines, spans):
         return rows, None
-    return rows, Region(rows, [entry_lines(item) for item in read(rows, lines, spans, height)])
-
-
-def entry_lines(item: Item) -> Item:
-    """``item`` with each line its own: a list's entries end where they were set to (an
-    entry's number at its column's right edge leaves no room to tell a break by)."""
-    if not isinstance(item, Paragraph) or len(item.lines) < 2:
-        return item
-    return replace(item, seps=("", *("\n" for _ in item.lines[1:])))
+    return rows, Region(rows, [breaks.ended(item) for item in read(rows, lines, spans, height)])

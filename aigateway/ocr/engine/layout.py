@@ -358,7 +358,7 @@ def build_page(
             para = [lines[i] for i in current]
             right = breaks.margin(para, mates) if alone.issuperset(current) else None
             item = breaks.paragraph(para, right)
-            items.append(flowedlists.entry_lines(item) if listed.issuperset(current) else item)
+            items.append(breaks.ended(item) if listed.issuperset(current) else item)
             current.clear()
 
     def emit(t: int) -> None:

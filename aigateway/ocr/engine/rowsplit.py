@@ -13,10 +13,9 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections.abc import Sequence
-from dataclasses import replace
 
-from . import flowedlists, sides
-from .geometry import MIN_ROWS, Item, Line, Paragraph, Region, Row, paragraphs, row_text
+from . import breaks, flowedlists, sides
+from .geometry import MIN_ROWS, Line, Region, Row, paragraphs, row_text
 from .prose import columns, prose
 
 __all__ = ("SHORT_LINE", "row_order", "split_runs")
@@ -125,7 +124,7 @@ def row_order(run: list[Row], lines: Sequence[Line], height: float) -> Region | 
     # (an entry and its label, an item and its price), not where a column was full. Joined
     # as wrapped text, a served grainy listing came back as one paragraph, no line number at
     # the head of a line, and a receipt's items as "Cheddar 400g 5.10 Olive oil 750ml 8.99".
-    return Region(run, [_lines(item) for item in paragraphs(texts, _blank(run, height))])
+    return Region(run, [breaks.ended(item) for item in paragraphs(texts, _blank(run, height))])
 
 
 def _blank(run: Sequence[Row], height: float) -> float:
@@ -139,13 +138,6 @@ def _blank(run: Sequence[Row], height: float) -> float:
         return height
     usual = statistics.median(gaps)
     return max(height, usual + 0.5 * height) if usual < 1.5 * height else height
-
-
-def _lines(item: Item) -> Item:
-    """``item`` with every line of a paragraph ended on purpose."""
-    if not isinstance(item, Paragraph) or len(item.lines) < 2:
-        return item
-    return replace(item, seps=("", *("\n" for _ in item.lines[1:])))
 
 
 def split_runs(
